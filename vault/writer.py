@@ -1,0 +1,138 @@
+"""Group commit: one writer thread, many callers, one durable commit per group.
+
+Callers hand the writer a *transaction function* ``fn(conn) -> T``. The writer
+takes every function waiting in its queue (up to ``max_group``), runs each
+inside its own SAVEPOINT of one ``BEGIN IMMEDIATE`` transaction, commits once
+(durable: WAL with ``synchronous=FULL``), and only then answers each caller.
+A function that raises is rolled back to its savepoint and fails alone; the
+others in its group still commit. If the commit itself fails, every caller of
+the group gets ``WriteFailed`` and nothing of the group is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from vault.errors import VaultError, WriteFailed
+from vault.store import Connection, translated_errors
+
+T = TypeVar("T")
+Transaction = Callable[[Connection], T]
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[Connection], Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+@dataclass(slots=True)
+class WriterStats:
+    commits: int = 0
+    transactions: int = 0
+    failed: int = 0
+
+
+class Writer:
+    """The single writer of a database connection."""
+
+    def __init__(self, conn: Connection, *, max_group: int = 256) -> None:
+        self._conn = conn
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.stats = WriterStats()
+        self._thread = threading.Thread(target=self._run, name="permanence-writer", daemon=True)
+        self._closed = False
+        self._thread.start()
+
+    # -- callers -------------------------------------------------------------
+
+    def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
+        if self._closed:
+            raise WriteFailed("the writer is closed")
+        job = _Job(fn)
+        self._queue.put(job)
+        return job.future
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in the next group and return its result once durable."""
+        return self.submit(fn).result()
+
+    async def run_async(self, fn: Callable[[Connection], T]) -> T:
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the thread."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+
+    # -- the thread ----------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            stop = False
+            while len(group) < self._max_group:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                group.append(job)
+            self._commit_group(group)
+            if stop:
+                return
+
+    def _commit_group(self, group: list[_Job]) -> None:
+        conn = self._conn
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            with translated_errors():
+                conn.execute("BEGIN IMMEDIATE")
+                for job in group:
+                    conn.execute("SAVEPOINT job")
+                    try:
+                        with translated_errors():
+                            value = job.fn(conn)
+                    except Exception as e:  # noqa: BLE001 - the caller gets it back as is
+                        conn.execute("ROLLBACK TO job")
+                        conn.execute("RELEASE job")
+                        outcomes.append((job, False, e))
+                    else:
+                        conn.execute("RELEASE job")
+                        outcomes.append((job, True, value))
+                conn.execute("COMMIT")
+        except VaultError as e:
+            self._rollback_quietly()
+            for job in group:
+                if not job.future.done():
+                    job.future.set_exception(WriteFailed(f"the commit failed: {e}"))
+            self.stats.failed += len(group)
+            return
+        self.stats.commits += 1
+        for job, ok, value in outcomes:
+            self.stats.transactions += 1
+            if ok:
+                job.future.set_result(value)
+            else:
+                self.stats.failed += 1
+                job.future.set_exception(value)
+
+    def _rollback_quietly(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001, S110 - no transaction left to roll back is fine
+            pass
