@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 import nacl.exceptions
 import nacl.signing
 
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, MalformedInput
 
 SEED_BYTES = 32
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 
-class BadSignature(CryptoError):
+class BadSignature(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
     """The signature does not verify under this public key and message."""
 
 
@@ -28,7 +28,7 @@ class SigningKey:
 
     def __post_init__(self) -> None:
         if len(self.seed) != SEED_BYTES:
-            raise CryptoError(f"an Ed25519 seed is {SEED_BYTES} bytes")
+            raise MalformedInput(f"an Ed25519 seed is {SEED_BYTES} bytes")
 
     @classmethod
     def generate(cls, randbytes: Callable[[int], bytes] = os.urandom) -> SigningKey:
@@ -51,7 +51,7 @@ class VerifyKey:
 
     def __post_init__(self) -> None:
         if len(self.key) != PUBLIC_KEY_BYTES:
-            raise CryptoError(f"an Ed25519 public key is {PUBLIC_KEY_BYTES} bytes")
+            raise MalformedInput(f"an Ed25519 public key is {PUBLIC_KEY_BYTES} bytes")
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Raise ``BadSignature`` unless ``signature`` signs ``message``."""
