@@ -1,0 +1,74 @@
+// Permanence browser crypto, format v1 (docs/format.md). Import this module only:
+//   import { ready, derivePasswordKeys, openItem, … } from "/static/js/crypto/index.js";
+// Importing it waits for libsodium (top-level await), so every function is usable at once.
+export { ready } from "./sodium.js";
+export {
+  CryptoError,
+  DecryptionFailed,
+  InvalidRecoveryCode,
+  MalformedInput,
+  UnsupportedVersion,
+  WeakKdfParameters,
+} from "./errors.js";
+export {
+  bytesToUuid,
+  crockfordDecode,
+  crockfordEncode,
+  fromBase64url,
+  fromHex,
+  toBase64url,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  uuidToBytes,
+} from "./encoding.js";
+export {
+  ALG_ARGON2ID13,
+  checkKdfParams,
+  deriveAuthKey,
+  deriveKek,
+  deriveMaster,
+  derivePasswordKeys,
+  MIN_MEM,
+  MIN_OPS,
+  newKdfParams,
+  normalizePassword,
+} from "./kdf.js";
+export {
+  generateUserKeys,
+  publicKeysJson,
+  unwrapUserKeys,
+  userKeysFromSecrets,
+  wrapUserKeys,
+  WrapPurpose,
+} from "./userkeys.js";
+export { formatRecoveryCode, newRecoveryCode, parseRecoveryCode, recoveryKey } from "./recovery.js";
+export { practiceFingerprint, userFingerprint } from "./fingerprint.js";
+export {
+  generatePracticeKeys,
+  GrantKind,
+  newTeamKey,
+  openGrant,
+  practiceKeysFromSecret,
+  sealGrant,
+} from "./grants.js";
+export {
+  decodeBody,
+  decodeHeader,
+  encodeBody,
+  encodeHeader,
+  ItemKind,
+  openItem,
+  readUnverifiedHeader,
+  sealItem,
+  Urgency,
+  verifyEnvelope,
+} from "./envelope.js";
+export {
+  CHUNK_SIZE,
+  CIPHER_CHUNK_SIZE,
+  decryptFile,
+  decryptFileToBlob,
+  encryptFileToBlob,
+  FileEncryptor,
+} from "./stream.js";
