@@ -1,0 +1,1 @@
+"""The permanence command line."""

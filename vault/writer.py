@@ -12,6 +12,7 @@ the group gets ``WriteFailed`` and nothing of the group is kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -67,6 +68,10 @@ class Writer:
     async def run_async(self, fn: Callable[[Connection], T]) -> T:
         return await asyncio.wrap_future(self.submit(fn))
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self._closed
+
     def close(self) -> None:
         """Finish what is queued, then stop the thread."""
         if not self._closed:
@@ -107,7 +112,7 @@ class Writer:
                     try:
                         with translated_errors():
                             value = job.fn(conn)
-                    except Exception as e:  # noqa: BLE001 - the caller gets it back as is
+                    except Exception as e:  # the caller gets it back as it was raised
                         conn.execute("ROLLBACK TO job")
                         conn.execute("RELEASE job")
                         outcomes.append((job, False, e))
@@ -132,7 +137,6 @@ class Writer:
                 job.future.set_exception(value)
 
     def _rollback_quietly(self) -> None:
-        try:
+        # No transaction left to roll back is fine: the commit may have failed after ending it.
+        with contextlib.suppress(Exception):
             self._conn.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001, S110 - no transaction left to roll back is fine
-            pass

@@ -1,0 +1,1 @@
+"""Starlette application, routes, templates and the browser module."""

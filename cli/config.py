@@ -1,0 +1,103 @@
+"""Reading the configuration, once, at the edge.
+
+Sources, later ones winning: built-in defaults, the TOML file
+(``$PERMANENCE_CONFIG`` or ``<data dir>/permanence.toml``), environment
+variables ``PERMANENCE_<NAME>``, then command-line options. The result is one
+frozen :class:`vault.settings.Settings` passed down; nothing below ``cli``
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from crypto.secret import Secret
+from vault.errors import ConfigError, DataDirError
+from vault.settings import Settings, SmtpSettings
+from vault.store import parse_key
+
+PREFIX = "PERMANENCE_"
+_SKIP = {"data_dir", "db_key", "smtp"}
+
+
+def _convert(name: str, raw: Any, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(raw)
+        if kind is Secret:
+            return Secret(str(raw).encode())
+        return str(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name} has an invalid value") from None
+
+
+def _types(cls: type) -> dict[str, type]:
+    hints = {"int": int, "bool": bool, "str": str, "Secret": Secret}
+    return {f.name: hints.get(str(f.type), str) for f in dataclasses.fields(cls)}
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    data_dir: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from the environment, the optional TOML file and overrides."""
+    root = Path(data_dir or environ.get(PREFIX + "DATA_DIR") or "data").expanduser().absolute()
+    values: dict[str, Any] = {}
+    smtp: dict[str, Any] = {}
+
+    config_path = environ.get(PREFIX + "CONFIG")
+    path = Path(config_path) if config_path else root / "permanence.toml"
+    if path.exists():
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"the configuration file {path} is not valid TOML: {e}") from None
+        smtp.update(document.pop("smtp", {}) or {})
+        values.update(document)
+    elif config_path:
+        raise ConfigError(f"the configuration file {path} does not exist")
+
+    types = _types(Settings)
+    for name in types:
+        if name not in _SKIP and PREFIX + name.upper() in environ:
+            values[name] = environ[PREFIX + name.upper()]
+    smtp_types = _types(SmtpSettings)
+    for name in smtp_types:
+        env_name = PREFIX + "SMTP_" + name.upper()
+        if env_name in environ:
+            smtp[name] = environ[env_name]
+    values.update(overrides or {})
+
+    unknown = set(values) - set(types) - {"smtp"}
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    unknown_smtp = set(smtp) - set(smtp_types)
+    if unknown_smtp:
+        raise ConfigError(f"unknown smtp setting(s): {', '.join(sorted(unknown_smtp))}")
+
+    kwargs = {k: _convert(k, v, types[k]) for k, v in values.items() if k not in _SKIP}
+    kwargs["smtp"] = SmtpSettings(**{k: _convert(k, v, smtp_types[k]) for k, v in smtp.items()})
+    if PREFIX + "DB_KEY" in environ:
+        try:
+            kwargs["db_key"] = parse_key(environ[PREFIX + "DB_KEY"].strip(), PREFIX + "DB_KEY")
+        except DataDirError as e:
+            raise ConfigError(str(e)) from None
+    if "base_url" not in kwargs and ("host" in kwargs or "port" in kwargs):
+        host = kwargs.get("host", "127.0.0.1")
+        kwargs["base_url"] = f"http://{host}:{kwargs.get('port', 8000)}"
+    return Settings(data_dir=root, **kwargs)

@@ -1,0 +1,170 @@
+"""The ``permanence`` command."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import Sequence
+
+from vault.errors import VaultError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says what is wrong in one sentence, without a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"permanence: {message} (see 'permanence --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="permanence",
+        description="Permanence: an end-to-end encrypted vault for remote secretarial services.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="data directory (default: $PERMANENCE_DATA_DIR or ./data)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    init = commands.add_parser("init", help="create a new vault: data directory, keys, database")
+    init.set_defaults(run=_cmd_init)
+
+    serve = commands.add_parser("serve", help="run the web server (uvicorn)")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default 8000)")
+    serve.set_defaults(run=_cmd_serve)
+
+    demo = commands.add_parser(
+        "demo", help="create a demo vault with demo data if there is none, then serve it"
+    )
+    demo.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, help="port to bind (default 8000)")
+    demo.set_defaults(run=_cmd_demo)
+
+    from cli import commands as extra
+
+    extra.register(commands)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: object) -> object:
+    from cli.config import load_settings
+
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return load_settings(os.environ, data_dir=args.data_dir, overrides=clean)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from cli.context import write_audit_key
+    from vault.datadir import initialise
+    from vault.settings import Settings
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
+    result = initialise(settings, write_audit_key=write_audit_key)
+    print(f"Created a new vault in {result.layout.root}")
+    if result.key_in_file:
+        print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
+    else:
+        print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")
+    print(f"  audit signing key: {result.layout.audit_key_file} (mode 0600)")
+    from cli.context import after_init
+
+    after_init(settings)
+    return 0
+
+
+def _warn_if_exposed(host: str) -> None:
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        print(
+            f"permanence: warning: listening on {host}, beyond this machine; this server speaks"
+            " plain HTTP, so terminate TLS in front of it (reverse proxy) and set"
+            " PERMANENCE_BEHIND_TLS=true",
+            file=sys.stderr,
+        )
+
+
+def _serve(settings: object) -> int:
+    import uvicorn
+
+    from vault.database import Database
+    from vault.datadir import check, database_key
+    from vault.settings import Settings
+    from web.app import create_app
+
+    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
+    check(settings)
+    # Opened here, before uvicorn starts, so a wrong key or a damaged file is one
+    # clear sentence rather than a traceback from the server's start-up.
+    database = Database(
+        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
+    )
+    try:
+        _warn_if_exposed(settings.host)
+        app = create_app(settings, database)
+        print(f"Permanence is listening on http://{settings.host}:{settings.port}/", flush=True)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,  # request lines may carry ids of people's items
+            log_level="warning",
+            server_header=False,
+        )
+    finally:
+        database.close()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(_settings(args, host=args.host, port=args.port))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from cli.context import seed_demo
+    from vault.datadir import initialise
+    from vault.settings import Settings
+
+    settings = _settings(args, host=args.host, port=args.port)
+    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
+    if not settings.layout.database.exists():
+        from cli.context import write_audit_key
+
+        initialise(settings, write_audit_key=write_audit_key)
+        print(f"Created a demo vault in {settings.layout.root}")
+        seed_demo(settings)
+    else:
+        print(f"Using the existing demo vault in {settings.layout.root}")
+    return _serve(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # every file the vault writes (database, WAL, blobs, keys) is private
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except VaultError as e:
+        print(f"permanence: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except OSError as e:
+        print(f"permanence: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

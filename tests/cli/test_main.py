@@ -1,0 +1,154 @@
+"""The ``permanence`` command as a user runs it: clear sentences, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PERMANENCE = shutil.which("permanence", path=str(Path(sys.executable).parent)) or "permanence"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")}
+    return subprocess.run(
+        [PERMANENCE, *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_clear_sentence(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("permanence: ")
+
+
+def test_help_lists_every_command() -> None:
+    """--help names init, serve and demo, and exits 0."""
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("init", "serve", "demo"):
+        assert command in result.stdout
+
+
+def test_init_creates_a_private_vault_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
+    """init makes a 0700 directory with 0600 keys; a second init refuses and changes nothing."""
+    data = tmp_path / "vault"
+    first = run("--data-dir", str(data), "init")
+    assert first.returncode == 0, first.stderr
+    assert (data.stat().st_mode & 0o777) == 0o700
+    for key in (data / "keys").iterdir():
+        assert (key.stat().st_mode & 0o777) == 0o600, key
+    assert ((data / "permanence.db").stat().st_mode & 0o077) == 0
+    before = (data / "keys" / "database.key").read_bytes()
+    second = run("--data-dir", str(data), "init")
+    assert_one_clear_sentence(second)
+    assert "already holds a vault" in second.stderr
+    assert (data / "keys" / "database.key").read_bytes() == before
+
+
+def test_unknown_command_and_option_are_one_sentence() -> None:
+    """An unknown command or option: exit 2 and one line naming the problem."""
+    for args in (["frobnicate"], ["init", "--frobnicate"]):
+        result = run(*args)
+        assert result.returncode == 2
+        assert_one_clear_sentence(result)
+
+
+def test_serve_without_vault_points_at_init(tmp_path: Path) -> None:
+    """serve on an empty place says to run init first."""
+    result = run("--data-dir", str(tmp_path / "none"), "serve")
+    assert_one_clear_sentence(result)
+    assert "permanence init" in result.stderr
+
+
+def test_wrong_database_key_is_one_sentence(tmp_path: Path) -> None:
+    """A PERMANENCE_DB_KEY that does not open the database is refused clearly."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    result = run("--data-dir", str(data), "serve", env={"PERMANENCE_DB_KEY": "11" * 32})
+    assert_one_clear_sentence(result)
+    assert "does not open with this key" in result.stderr
+
+
+def test_malformed_database_key_is_one_sentence(tmp_path: Path) -> None:
+    """A PERMANENCE_DB_KEY that is not 64 hex digits is refused clearly."""
+    result = run("--data-dir", str(tmp_path), "init", env={"PERMANENCE_DB_KEY": "not-hex"})
+    assert_one_clear_sentence(result)
+
+
+def test_corrupt_database_is_one_sentence(tmp_path: Path) -> None:
+    """A database file replaced by garbage is refused in one sentence."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    (data / "permanence.db").write_bytes(os.urandom(32768))
+    result = run("--data-dir", str(data), "serve")
+    assert_one_clear_sentence(result)
+
+
+def test_data_dir_open_to_others_is_refused(tmp_path: Path) -> None:
+    """A data directory that other users can read is refused with the fix to apply."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    data.chmod(0o755)
+    result = run("--data-dir", str(data), "serve")
+    assert_one_clear_sentence(result)
+    assert "chmod 700" in result.stderr
+
+
+def test_readable_key_file_is_refused(tmp_path: Path) -> None:
+    """A database key file readable by others is refused with the fix to apply."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    (data / "keys" / "database.key").chmod(0o644)
+    result = run("--data-dir", str(data), "serve")
+    assert_one_clear_sentence(result)
+    assert "chmod 600" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(("host", "warns"), [("127.0.0.1", False), ("0.0.0.0", True)])  # noqa: S104
+def test_serve_answers_and_warns_beyond_loopback(tmp_path: Path, host: str, warns: bool) -> None:
+    """serve answers /health over real HTTP; binding beyond loopback warns about TLS."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    port = _free_port()
+    proc = subprocess.Popen(
+        [PERMANENCE, "--data-dir", str(data), "serve", "--host", host, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert '"status":"ok"' in body
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    assert ("terminate TLS" in stderr) is warns
+    assert "Traceback" not in stderr

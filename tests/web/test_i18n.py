@@ -1,0 +1,51 @@
+"""Language negotiation and the French catalog."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from web import i18n
+
+
+@pytest.mark.parametrize(
+    ("header", "preferred", "expected"),
+    [
+        (None, None, "fr"),
+        ("en", None, "en"),
+        ("de-DE,en;q=0.5", None, "en"),
+        ("en;q=0.4,fr;q=0.8", None, "fr"),
+        ("en;q=0", None, "fr"),
+        ("en", "fr", "fr"),
+        ("fr", "en", "en"),
+        ("xx", "zz", "fr"),
+        ("en;q=abc", None, "fr"),
+    ],
+)
+def test_negotiation(header: str | None, preferred: str | None, expected: str) -> None:
+    """The user's own choice wins, then Accept-Language by quality, then French."""
+    assert i18n.negotiate(header, preferred) == expected
+
+
+def test_every_template_string_has_a_french_translation() -> None:
+    """Each _("...") in the templates has a French translation (no English on a French page)."""
+    templates = Path(i18n.__file__).parent / "templates"
+    missing = []
+    for path in templates.rglob("*.html"):
+        for message in re.findall(r'_\(\s*"([^"]+)"\s*\)', path.read_text(encoding="utf-8")):
+            if i18n.translate(message, "fr") == message and message != "Permanence":
+                missing.append(f"{path.name}: {message}")
+    assert missing == []
+
+
+def test_every_refusal_message_has_a_french_translation() -> None:
+    """Error titles and messages shown to people exist in French."""
+    from web import errors
+
+    refusals = [v for v in vars(errors).values() if isinstance(v, errors.Refusal)]
+    assert refusals
+    for r in refusals:
+        assert i18n.translate(r.title, "fr") != r.title
+        assert i18n.translate(r.message, "fr") != r.message

@@ -1,0 +1,195 @@
+"""The Starlette application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vault.database import Database
+from vault.errors import VaultError
+from vault.settings import Settings
+from web import errors, i18n
+from web.rendering import STATIC_DIR, render
+from web.security import SecurityHeaders
+
+log = logging.getLogger("permanence.web")
+
+LANGUAGE_COOKIE = "lang"
+
+
+class LanguageMiddleware:
+    """Pick the request's language from the user's cookie, else ``Accept-Language``."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            i18n.set_language(
+                i18n.negotiate(
+                    request.headers.get("accept-language"),
+                    request.cookies.get(LANGUAGE_COOKIE),
+                    self.default,
+                )
+            )
+        await self.app(scope, receive, send)
+
+
+class CatchAll:
+    """Turn an unexpected exception into the polite 500 page, inside the security headers.
+
+    Starlette's own last-resort handler sits outside every middleware, so its
+    pages would lack the headers; this one sits inside them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # The type only: messages may carry user data; tracebacks stay out of pages.
+            log.error("unhandled %s on %s", type(exc).__name__, scope.get("path", "?"))
+            if started:
+                raise
+            response = _refusal(Request(scope), errors.SERVER_ERROR)
+            await response(scope, receive, send)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a language switch must not become an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+    """Build the app; it opens (and at shutdown closes) the database unless one is given."""
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    async def login_page(request: Request) -> Response:
+        return render(request, "login.html", {}, partial="_partials/login_form.html")
+
+    async def choose_language(request: Request) -> Response:
+        code = request.path_params["code"]
+        if code not in i18n.LANGUAGES:
+            raise HTTPException(404)
+        response = RedirectResponse(_safe_next(request.query_params.get("next")), 303)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=settings.behind_tls,
+        )
+        return response
+
+    async def health(request: Request) -> Response:
+        db: Database = request.app.state.database
+        try:
+            db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+        except VaultError:
+            return JSONResponse({"status": "unavailable", "database": "unavailable"}, 503)
+        writer_ok = db.writer.alive
+        status = "ok" if writer_ok else "unavailable"
+        return JSONResponse(
+            {"status": status, "database": "ok", "writer": "ok" if writer_ok else "stopped"},
+            200 if writer_ok else 503,
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return _refusal(request, errors.for_status(status))
+
+    async def vault_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VaultError)  # noqa: S101 - registered for VaultError only
+        refusal = errors.for_error(exc)
+        if refusal.status >= 500:
+            log.error("request failed: %s", type(exc).__name__)
+        return _refusal(request, refusal)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = database is None
+        db = database or Database(
+            settings.layout.database, _key(settings), max_group=settings.group_commit_max
+        )
+        app.state.database = db
+        try:
+            yield
+        finally:
+            if own:
+                db.close()
+
+    routes = [
+        Route("/", home),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/language/{code}", choose_language),
+        Route("/health", health),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders, behind_tls=settings.behind_tls),
+            Middleware(LanguageMiddleware, default=settings.default_language),
+            Middleware(CatchAll),
+        ],
+        exception_handlers={
+            HTTPException: http_error,
+            VaultError: vault_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.database = database
+    return app
+
+
+def _key(settings: Settings) -> Any:
+    from vault.datadir import database_key
+
+    return database_key(settings)
+
+
+def _refusal(request: Request, refusal: errors.Refusal) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"title": i18n.gettext(refusal.title), "message": i18n.gettext(refusal.message)},
+        partial="_partials/error_message.html",
+        status_code=refusal.status,
+    )

@@ -1,0 +1,58 @@
+"""Domain errors to HTTP statuses and messages a person understands, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vault.errors import ConfigError, DataDirError, StoreError, VaultError
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    status: int
+    title: str  # English message id, translated when rendered
+    message: str
+
+
+NOT_FOUND = Refusal(404, "Page not found", "There is nothing at this address.")
+METHOD_NOT_ALLOWED = Refusal(
+    405, "Not allowed", "This address does not accept this kind of request."
+)
+BAD_REQUEST = Refusal(400, "Invalid request", "The request could not be understood.")
+FORBIDDEN = Refusal(403, "Forbidden", "You are not allowed to do this.")
+TOO_LARGE = Refusal(413, "Too large", "What you sent is larger than this vault accepts.")
+SERVER_ERROR = Refusal(
+    500,
+    "Something went wrong",
+    "The request could not be completed. Nothing was changed; please try again.",
+)
+UNAVAILABLE = Refusal(
+    503,
+    "Temporarily unavailable",
+    "The vault cannot store anything right now. Nothing was changed; please try again shortly.",
+)
+
+_BY_STATUS = {
+    r.status: r
+    for r in (
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        BAD_REQUEST,
+        FORBIDDEN,
+        TOO_LARGE,
+        SERVER_ERROR,
+        UNAVAILABLE,
+    )
+}
+
+
+def for_status(status: int) -> Refusal:
+    return _BY_STATUS.get(status, Refusal(status, "Request refused", "The request was refused."))
+
+
+def for_error(error: VaultError) -> Refusal:
+    """The refusal shown for a domain error; storage trouble is never the user's fault."""
+    if isinstance(error, StoreError | DataDirError | ConfigError):
+        return UNAVAILABLE
+    status = getattr(error, "status", 400)
+    return Refusal(int(status), "Request refused", str(error))

@@ -1,0 +1,48 @@
+"""Rendering a template as a full page, or its partial for an htmx request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from web import i18n
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+
+_env = Environment(
+    loader=FileSystemLoader(WEB_DIR / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The full page, or for ``HX-Request`` the partial that page includes."""
+    is_htmx = request.headers.get("hx-request") == "true"
+    name = partial if (is_htmx and partial) else template
+    page = _env.get_template(name).render(
+        {
+            **context,
+            "request": request,
+            "language": i18n.current_language(),
+            "url_for": request.url_for,
+        }
+    )
+    response = HTMLResponse(page, status_code=status_code)
+    response.headers["vary"] = "HX-Request, Accept-Language, Cookie"
+    return response
