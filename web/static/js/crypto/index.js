@@ -71,4 +71,5 @@ export {
   decryptFileToBlob,
   encryptFileToBlob,
   FileEncryptor,
+  parseManifest,
 } from "./stream.js";

@@ -47,7 +47,9 @@ async function* sourceBytes(source) {
       reader.releaseLock();
     }
   } else if (source && (Symbol.asyncIterator in source || Symbol.iterator in source)) {
-    for await (const value of source) yield value instanceof Uint8Array ? value : new Uint8Array(value);
+    for await (const value of source) {
+      yield value instanceof Uint8Array ? value : new Uint8Array(value);
+    }
   } else {
     throw new TypeError("a file source is a Blob, ReadableStream, iterable or Uint8Array");
   }
@@ -130,7 +132,8 @@ export class FileEncryptor {
       let size = 0;
       let current = await reader.read(CHUNK_SIZE);
       for (;;) {
-        const next = current.length === CHUNK_SIZE ? await reader.read(CHUNK_SIZE) : new Uint8Array(0);
+        const next =
+          current.length === CHUNK_SIZE ? await reader.read(CHUNK_SIZE) : new Uint8Array(0);
         const tag = next.length === 0 ? TAG_FINAL : TAG_MESSAGE;
         const chunk = sodium.crypto_secretstream_xchacha20poly1305_push(state, current, null, tag);
         size += current.length;
@@ -213,8 +216,40 @@ export async function* decryptFile(source, { fileKey, streamHash }) {
   }
 }
 
+/**
+ * Read an extract's manifest (its decrypted JSON body): `{ name, mediaType, size, fileKey,
+ * streamHash, chunkSize }`. Unknown keys are ignored; any anomaly is DecryptionFailed.
+ */
+export function parseManifest(json) {
+  const { name, media_type: mediaType, size, chunk_size: chunkSize } = json ?? {};
+  if (
+    typeof name !== "string" ||
+    typeof mediaType !== "string" ||
+    !Number.isSafeInteger(size) ||
+    size < 0 ||
+    chunkSize !== CHUNK_SIZE
+  ) {
+    throw new DecryptionFailed();
+  }
+  try {
+    return Object.freeze({
+      name,
+      mediaType,
+      size,
+      chunkSize,
+      fileKey: asBytes("file key", json.file_key, 32),
+      streamHash: asBytes("stream hash", json.stream_hash, 32),
+    });
+  } catch {
+    throw new DecryptionFailed();
+  }
+}
+
 /** Encrypt a file into a Blob of ciphertext parts: `{ blob, fileKey, streamHash, size, manifest }`. */
-export async function encryptFileToBlob(source, { name = "", mediaType = "application/octet-stream", fileKey, randomBytes } = {}) {
+export async function encryptFileToBlob(
+  source,
+  { name = "", mediaType = "application/octet-stream", fileKey, randomBytes } = {},
+) {
   const encryptor = new FileEncryptor({ fileKey, randomBytes });
   const parts = [];
   for await (const piece of encryptor.encrypt(source)) parts.push(piece);
@@ -231,7 +266,10 @@ export async function encryptFileToBlob(source, { name = "", mediaType = "applic
  * Decrypt a stream into a Blob of plaintext, built only after the whole stream verified
  * (what a download link may point to). Takes the manifest's `file_key` and `stream_hash`.
  */
-export async function decryptFileToBlob(source, { fileKey, streamHash, mediaType = "application/octet-stream" }) {
+export async function decryptFileToBlob(
+  source,
+  { fileKey, streamHash, mediaType = "application/octet-stream" },
+) {
   const parts = [];
   for await (const piece of decryptFile(source, { fileKey, streamHash })) parts.push(piece);
   return new Blob(parts, { type: mediaType });
