@@ -1,0 +1,56 @@
+"""Fixtures for the audit tests: a real SQLCipher database with the audit schema."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from audit.issuer import CheckpointIssuer
+from audit.keys import NoteSigner
+from tests.audit.helpers import BIG_LOG_SIZE, ORIGIN, T0, fill, make_signer, open_db
+from vault.store import Connection
+from vault.writer import Writer
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Connection]:
+    conn = open_db(tmp_path / "audit.db")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def signer() -> NoteSigner:
+    return make_signer()
+
+
+@pytest.fixture(scope="session")
+def big_log_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1,200-entry log on real SQLCipher with a checkpoint every 300 entries, built once."""
+    path = tmp_path_factory.mktemp("big") / "audit.db"
+    conn = open_db(path)
+    writer = Writer(conn)
+    issuer = CheckpointIssuer(make_signer(), ORIGIN)
+    for k in range(BIG_LOG_SIZE // 300):
+        fill(writer, k * 300, 300)
+        writer.run(lambda c, k=k: issuer.issue(c, now=T0 + timedelta(minutes=k)))
+    writer.close()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def big_log(big_log_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the 1,200-entry log that a test may tamper with."""
+    path = tmp_path / "audit.db"
+    shutil.copy(big_log_template, path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(str(big_log_template) + suffix):
+            shutil.copy(str(big_log_template) + suffix, str(path) + suffix)
+    return path
