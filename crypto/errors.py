@@ -12,14 +12,14 @@ class CryptoError(Exception):
     """Base of every error raised by ``crypto``; never raised directly."""
 
 
-class DecryptionFailed(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class DecryptionFailed(CryptoError):
     """A ciphertext, wrapped key, grant, envelope or stream did not open."""
 
     def __init__(self) -> None:
         super().__init__("decryption failed")
 
 
-class UnsupportedVersion(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class UnsupportedVersion(CryptoError):
     """A structure starts with a version byte this implementation does not know."""
 
     def __init__(self, version: int) -> None:
@@ -27,20 +27,20 @@ class UnsupportedVersion(CryptoError):  # noqa: N818 - STYLE.md names leaves by 
         self.version = version
 
 
-class WeakKdfParameters(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class WeakKdfParameters(CryptoError):
     """Key-derivation parameters below the floor (or of an unknown algorithm): refused."""
 
 
-class InvalidRecoveryCode(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class InvalidRecoveryCode(CryptoError):
     """A typed recovery code has a wrong length, character or checksum."""
 
     def __init__(self) -> None:
         super().__init__("this recovery code is not valid")
 
 
-class InvalidPasswordHash(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class InvalidPasswordHash(CryptoError):
     """A stored password hash is not a valid Argon2 PHC string."""
 
 
-class MalformedInput(CryptoError, ValueError):  # noqa: N818 - STYLE.md names leaves by situation
+class MalformedInput(CryptoError, ValueError):
     """A caller passed a value of the wrong shape: key or salt length, code format, enum value."""

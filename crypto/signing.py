@@ -16,7 +16,7 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 
-class BadSignature(CryptoError):  # noqa: N818 - STYLE.md names leaves by situation
+class BadSignature(CryptoError):
     """The signature does not verify under this public key and message."""
 
 

@@ -160,8 +160,6 @@ class StreamDecryptor:
             raise DecryptionFailed
         self._hash.update(data)
         self._pending += data
-        if self._final_seen and self._pending:
-            raise self._fail()
         pos = 0
         if self._state is None:
             if self._pending and self._pending[0] != _primitives.VERSION:
@@ -172,15 +170,13 @@ class StreamDecryptor:
             self._state = _state(self._key, bytes(self._pending[1:PREFIX_BYTES]))
             pos = PREFIX_BYTES
         out = []
-        while len(self._pending) - pos >= CIPHER_CHUNK_BYTES:
-            if self._final_seen:
-                raise self._fail()
+        while not self._final_seen and len(self._pending) - pos >= CIPHER_CHUNK_BYTES:
             out.append(
                 self._pull(self._state, bytes(self._pending[pos : pos + CIPHER_CHUNK_BYTES]))
             )
             pos += CIPHER_CHUNK_BYTES
         del self._pending[:pos]
-        if self._final_seen and self._pending:
+        if self._final_seen and self._pending:  # FINAL must end the stream exactly
             raise self._fail()
         return b"".join(out)
 

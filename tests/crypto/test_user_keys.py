@@ -67,7 +67,7 @@ def test_wrong_key_user_or_purpose_fails(keys: UserKeyPair) -> None:
         (KEK, WrapPurpose.PASSWORD, uuid.UUID(int=1)),
         (KEK, WrapPurpose.RECOVERY, USER),
     ]:
-        with pytest.raises(DecryptionFailed, match="^decryption failed$"):
+        with pytest.raises(DecryptionFailed, match=r"^decryption failed$"):
             unwrap_user_keys(wrapped, *args)
 
 

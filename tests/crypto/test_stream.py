@@ -1,0 +1,269 @@
+"""File streams: secretstream in 64 KiB chunks, constant memory, truncation detected."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import nacl.bindings as sodium
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crypto.errors import DecryptionFailed, MalformedInput, UnsupportedVersion
+from crypto.secret import Secret
+from crypto.stream import (
+    CHUNK_BYTES,
+    CIPHER_CHUNK_BYTES,
+    FileManifest,
+    StreamDecryptor,
+    StreamEncryptor,
+    decrypt_stream,
+    encrypt_stream,
+    new_file_key,
+)
+from tests.vectors.generate import DeterministicRandom
+
+KEY = Secret(b"f" * 32)
+PREFIX = 25
+
+
+def _encrypt(plaintext: bytes, key: Secret = KEY) -> tuple[bytes, bytes]:
+    out = io.BytesIO()
+    info = encrypt_stream(io.BytesIO(plaintext), out, key)
+    assert info.size == len(plaintext)
+    return out.getvalue(), info.stream_hash
+
+
+def _decrypt(stream: bytes, stream_hash: bytes, key: Secret = KEY) -> bytes:
+    out = io.BytesIO()
+    size = decrypt_stream(io.BytesIO(stream), out, key, stream_hash)
+    assert size == len(out.getvalue())
+    return out.getvalue()
+
+
+def _chunks(stream: bytes) -> tuple[bytes, list[bytes]]:
+    body = stream[PREFIX:]
+    return stream[:PREFIX], [
+        body[i : i + CIPHER_CHUNK_BYTES] for i in range(0, len(body), CIPHER_CHUNK_BYTES)
+    ]
+
+
+PLAINTEXT = DeterministicRandom("plain")(150000)
+STREAM, HASH = _encrypt(PLAINTEXT)
+
+
+@pytest.mark.parametrize(
+    ("size", "chunks"), [(0, 1), (1, 1), (65535, 1), (65536, 1), (65537, 2), (131072, 2)]
+)
+def test_chunk_boundaries(size: int, chunks: int) -> None:
+    """n = max(1, ceil(size / 64 KiB)) chunks; the last has tag FINAL; the stream round-trips."""
+    plaintext = bytes(size)
+    stream, stream_hash = _encrypt(plaintext)
+    assert stream[0] == 1
+    assert len(stream) == PREFIX + size + 17 * chunks
+    assert _decrypt(stream, stream_hash) == plaintext
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.binary(max_size=140000), st.lists(st.integers(1, 70000), min_size=1, max_size=8))
+def test_round_trip_with_any_split(plaintext: bytes, cuts: list[int]) -> None:
+    """Fed in pieces of any size, encryptor and decryptor agree with the one-shot functions."""
+    encryptor = StreamEncryptor(KEY, DeterministicRandom("header"))
+    parts, pos = [], 0
+    for cut in [*cuts, len(plaintext)]:
+        parts.append(encryptor.update(plaintext[pos : pos + cut]))
+        pos += cut
+    parts.append(encryptor.finish())
+    stream = b"".join(parts)
+    assert stream == _encrypt_with_header(plaintext)
+    decryptor = StreamDecryptor(KEY, encryptor.info.stream_hash)
+    out, pos = [], 0
+    for cut in [*cuts, len(stream)]:
+        out.append(decryptor.update(stream[pos : pos + cut]))
+        pos += cut
+    out.append(decryptor.finish())
+    assert b"".join(out) == plaintext
+    assert decryptor.size == len(plaintext)
+
+
+def _encrypt_with_header(plaintext: bytes) -> bytes:
+    out = io.BytesIO()
+    encrypt_stream(io.BytesIO(plaintext), out, KEY, DeterministicRandom("header"))
+    return out.getvalue()
+
+
+def test_matches_libsodium_init_push() -> None:
+    """A stream we write is read by plain libsodium (init_pull, pull) with the same tags."""
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, STREAM[1:PREFIX], KEY.value)
+    _, chunks = _chunks(STREAM)
+    tags = []
+    plain = b""
+    for chunk in chunks:
+        piece, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk)
+        plain += piece
+        tags.append(tag)
+    assert plain == PLAINTEXT
+    assert tags == [0, 0, 3]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "missing_final",
+        "reordered",
+        "duplicated",
+        "data_after_final",
+        "truncated_final",
+        "header",
+        "chunk",
+        "tag",
+        "prefix_only",
+        "partial_header",
+        "empty",
+    ],
+)
+def test_tampered_streams_fail(tamper: str) -> None:
+    """Truncated, reordered, duplicated, extended or altered streams all fail the same way."""
+    prefix, (c0, c1, c2) = _chunks(STREAM)
+    stream = {
+        "missing_final": prefix + c0 + c1,
+        "reordered": prefix + c1 + c0 + c2,
+        "duplicated": prefix + c0 + c0 + c1 + c2,
+        "data_after_final": STREAM + b"\0",
+        "truncated_final": STREAM[:-1],
+        "header": STREAM[:3] + bytes([STREAM[3] ^ 1]) + STREAM[4:],
+        "chunk": STREAM[:-100] + bytes([STREAM[-100] ^ 1]) + STREAM[-99:],
+        "tag": STREAM[:-1] + bytes([STREAM[-1] ^ 1]),
+        "prefix_only": prefix,
+        "partial_header": prefix[:10],
+        "empty": b"",
+    }[tamper]
+    with pytest.raises(DecryptionFailed, match=r"^decryption failed$"):
+        _decrypt(stream, HASH)
+
+
+def test_full_size_final_chunk_followed_by_data_fails() -> None:
+    """After a 64 KiB FINAL chunk, a further chunk is refused as soon as it is fed."""
+    stream, stream_hash = _encrypt(bytes(CHUNK_BYTES))
+    decryptor = StreamDecryptor(KEY, stream_hash)
+    decryptor.update(stream)
+    with pytest.raises(DecryptionFailed):
+        decryptor.update(stream[PREFIX:])
+    with pytest.raises(DecryptionFailed):
+        decryptor.update(b"")
+    with pytest.raises(DecryptionFailed):
+        decryptor.finish()
+
+
+def test_full_chunks_after_final_fail_in_one_update() -> None:
+    """A FINAL chunk followed by a whole chunk in the same feed is refused."""
+    stream, stream_hash = _encrypt(bytes(CHUNK_BYTES))
+    with pytest.raises(DecryptionFailed):
+        StreamDecryptor(KEY, stream_hash).update(stream + stream[PREFIX:])
+
+
+def test_wrong_key_or_hash_fails() -> None:
+    """Another key, or a manifest hash that does not match the stream, fails."""
+    with pytest.raises(DecryptionFailed):
+        _decrypt(STREAM, HASH, Secret(b"g" * 32))
+    with pytest.raises(DecryptionFailed):
+        _decrypt(STREAM, bytes(32))
+
+
+def test_unknown_version_and_poisoning() -> None:
+    """Version 2 is UnsupportedVersion at the first byte; the decryptor then stays failed."""
+    decryptor = StreamDecryptor(KEY, HASH)
+    with pytest.raises(UnsupportedVersion):
+        decryptor.update(b"\x02")
+    with pytest.raises(DecryptionFailed):
+        decryptor.update(STREAM)
+
+
+@pytest.mark.parametrize("tag", ["push", "rekey"])
+def test_other_secretstream_tags_are_refused(tag: str) -> None:
+    """Chunks tagged PUSH or REKEY are not part of format v1."""
+    value = {
+        "push": sodium.crypto_secretstream_xchacha20poly1305_TAG_PUSH,
+        "rekey": sodium.crypto_secretstream_xchacha20poly1305_TAG_REKEY,
+    }[tag]
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, KEY.value)
+    stream = (
+        b"\x01"
+        + header
+        + sodium.crypto_secretstream_xchacha20poly1305_push(state, b"x", None, value)
+    )
+    with pytest.raises(DecryptionFailed):
+        _decrypt(stream, HASH)
+
+
+def test_short_reads_are_retried() -> None:
+    """A reader that returns a few bytes at a time (a pipe) gives the same stream."""
+
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(1000, size if size and size > 0 else 1000))
+
+    out = io.BytesIO()
+    encrypt_stream(Trickle(PLAINTEXT), out, KEY, DeterministicRandom("header"))
+    assert out.getvalue() == _encrypt_with_header(PLAINTEXT)
+    plain = io.BytesIO()
+    decrypt_stream(Trickle(out.getvalue()), plain, KEY, _hash_of(out.getvalue()))
+    assert plain.getvalue() == PLAINTEXT
+
+
+def _hash_of(stream: bytes) -> bytes:
+    return hashlib.blake2b(stream, digest_size=32).digest()
+
+
+def test_encryptor_misuse() -> None:
+    """info before finish, update after finish and a short key are programming errors."""
+    encryptor = StreamEncryptor(new_file_key(DeterministicRandom("k")))
+    with pytest.raises(MalformedInput):
+        _ = encryptor.info
+    encryptor.finish()
+    with pytest.raises(MalformedInput):
+        encryptor.update(b"x")
+    with pytest.raises(MalformedInput):
+        StreamDecryptor(Secret(bytes(31)), HASH)
+    with pytest.raises(MalformedInput):
+        StreamEncryptor(Secret(bytes(31)))
+
+
+def test_manifest_round_trip() -> None:
+    """A manifest survives body encoding; unknown keys are ignored."""
+    manifest = FileManifest("a.csv", "text/csv", 150000, KEY, HASH)
+    assert FileManifest.from_body(manifest.to_body()) == manifest
+    assert FileManifest.from_json({**manifest.to_json(), "future": 1}) == manifest
+    assert b'"chunk_size":65536' in manifest.to_body()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": 1},
+        {"media_type": None},
+        {"size": -1},
+        {"size": "1"},
+        {"size": True},
+        {"chunk_size": 1024},
+        {"file_key": "AA=="},
+        {"file_key": 5},
+        {"stream_hash": "AAAA"},
+        {"file_key": None},
+    ],
+)
+def test_manifest_refusals(change: dict[str, object]) -> None:
+    """A manifest with a wrong type, size, chunk size or key encoding fails to open."""
+    data = {**FileManifest("a", "b", 1, KEY, HASH).to_json(), **change}
+    with pytest.raises(DecryptionFailed):
+        FileManifest.from_json(data)
+
+
+def test_partial_data_after_full_final_chunk_in_same_feed_fails() -> None:
+    """A 64 KiB FINAL chunk followed by one stray byte in the same feed is refused at once."""
+    stream, stream_hash = _encrypt(bytes(CHUNK_BYTES))
+    with pytest.raises(DecryptionFailed):
+        StreamDecryptor(KEY, stream_hash).update(stream + b"\0")

@@ -1,0 +1,192 @@
+"""The committed format v1 vectors: reproducible, and every one checks with crypto/."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from crypto import _primitives
+from crypto.encoding import b64url_decode as unb64
+from crypto.envelope import OpenedItem, check_envelope, open_item
+from crypto.errors import DecryptionFailed, UnsupportedVersion, WeakKdfParameters
+from crypto.fingerprint import practice_fingerprint, user_fingerprint
+from crypto.grants import GrantKind, open_grant
+from crypto.kdf import KdfParams, derive_auth_key, derive_kek, derive_master, fake_salt
+from crypto.recovery import RecoveryCode
+from crypto.secret import Secret
+from crypto.signing import VerifyKey
+from crypto.stream import FileManifest, decrypt_stream
+from crypto.totp import code_at, step_at
+from crypto.user_keys import WrapPurpose, unwrap_user_keys
+from tests.vectors.generate import VECTOR_FILE, generate, render
+
+VECTORS: dict[str, Any] = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
+ERRORS = {"DecryptionFailed": DecryptionFailed, "UnsupportedVersion": UnsupportedVersion}
+
+
+def test_committed_file_is_what_the_generator_produces() -> None:
+    """Regenerating in memory gives the committed bytes: a format change cannot go unnoticed."""
+    assert render(generate()) == VECTOR_FILE.read_text(encoding="utf-8")
+
+
+def test_kdf_vectors() -> None:
+    """Argon2id master and the labelled keys match; refused parameters are refused."""
+    for case in VECTORS["kdf"]["argon2id"]:
+        params = KdfParams.from_json(case)
+        master = derive_master(case["password"], params)
+        assert master.value == unb64(case["master"])
+        assert derive_auth_key(master).value == unb64(case["auth_key"])
+        assert derive_kek(master).value == unb64(case["kek"])
+    for case in VECTORS["kdf"]["labels"]:
+        master = Secret(unb64(case["master"]))
+        assert derive_auth_key(master).value == unb64(case["auth_key"])
+        assert derive_kek(master).value == unb64(case["kek"])
+    for case in VECTORS["kdf"]["refused_params"]:
+        with pytest.raises(WeakKdfParameters):
+            KdfParams.from_json(case)
+    for case in VECTORS["kdf"]["fake_salt"]:
+        secret = Secret(unb64(case["server_secret"]))
+        assert fake_salt(secret, case["username"]) == unb64(case["salt"])
+
+
+def test_user_key_vectors() -> None:
+    """Wrapped user keys unwrap to the listed secrets, whose public keys and prints match."""
+    for case in VECTORS["user_keys"]:
+        user_id = uuid.UUID(case["user_id"])
+        for wrap in case["wrapped"]:
+            keys = unwrap_user_keys(
+                unb64(wrap["wrapped"]),
+                Secret(unb64(wrap["wrap_key"])),
+                WrapPurpose(wrap["purpose"]),
+                user_id,
+            )
+            assert keys.to_bytes().value == unb64(case["user_secrets"])
+            public = keys.public_keys
+            assert public.x25519 == unb64(case["x25519_public"])
+            assert public.ed25519 == unb64(case["ed25519_public"])
+            assert public.fingerprint == case["fingerprint"]
+
+
+def test_recovery_vectors() -> None:
+    """Codes print as listed, typed variants parse, refused codes are refused."""
+    for case in VECTORS["recovery"]["valid"]:
+        code = RecoveryCode(unb64(case["raw"]))
+        assert code.format() == case["code"]
+        assert code.key.value == unb64(case["recovery_key"])
+        for typed in case["also_accepted"]:
+            assert RecoveryCode.parse(typed) == code
+    for typed in VECTORS["recovery"]["refused"]:
+        with pytest.raises(Exception, match="this recovery code is not valid"):
+            RecoveryCode.parse(typed)
+
+
+def test_grant_vectors() -> None:
+    """Each grant opens to its key for the listed recipient."""
+    for case in VECTORS["grants"]:
+        key = open_grant(
+            unb64(case["grant"]),
+            GrantKind(case["kind"]),
+            uuid.UUID(case["client_id"]),
+            Secret(unb64(case["recipient_x25519_secret"])),
+        )
+        assert key.value == unb64(case["key"])
+
+
+def _open_item(case: dict[str, Any], envelope: bytes) -> OpenedItem:
+    return open_item(
+        envelope,
+        author_verify_key=VerifyKey(unb64(case["author_ed25519_public"])),
+        practice_secret_key=Secret(unb64(case["practice_x25519_secret"])),
+        item_id=uuid.UUID(case["item_id"]),
+        client_id=uuid.UUID(case["client_id"]),
+        author_id=uuid.UUID(case["author_id"]),
+    )
+
+
+def test_item_vectors() -> None:
+    """Each envelope passes the server check, opens to its body; its parts are as listed."""
+    for case in VECTORS["items"]:
+        envelope = unb64(case["envelope"])
+        header = check_envelope(envelope, VerifyKey(unb64(case["author_ed25519_public"])))
+        assert (header.kind, header.urgency) == (case["kind"], case["urgency"])
+        assert _open_item(case, envelope).body.decode("utf-8") == case["body"]
+        sealed = unb64(case["sealed_key"])
+        secret = unb64(case["practice_x25519_secret"])
+        assert _primitives.box_seal_open(sealed, secret) == unb64(case["content_key"])
+        nonce, content_key = unb64(case["nonce"]), unb64(case["content_key"])
+        ciphertext = _primitives.aead_seal(
+            content_key, nonce, case["body"].encode(), unb64(case["header"])
+        )
+        assert ciphertext == unb64(case["ciphertext"])
+        assert envelope == (
+            unb64(case["header"]) + sealed + unb64(case["signature"]) + nonce + ciphertext
+        )
+
+
+def test_stream_vectors_and_extract_manifest() -> None:
+    """Streams decrypt to their plaintext; the extract item's manifest matches streams[2]."""
+    for case in VECTORS["streams"]:
+        out = io.BytesIO()
+        decrypt_stream(
+            io.BytesIO(unb64(case["stream"])),
+            out,
+            Secret(unb64(case["file_key"])),
+            unb64(case["stream_hash"]),
+        )
+        assert out.getvalue() == unb64(case["plaintext"])
+    extract = next(c for c in VECTORS["items"] if c["kind"] == 3)
+    manifest = FileManifest.from_body(extract["body"].encode())
+    assert b64(manifest.stream_hash) == VECTORS["streams"][2]["stream_hash"]
+
+
+def b64(data: bytes) -> str:
+    from crypto.encoding import b64url_encode
+
+    return b64url_encode(data)
+
+
+def test_refused_vectors() -> None:
+    """Every tampered envelope and stream of the vector file fails with the listed error."""
+    refused = VECTORS["refused"]
+    item = VECTORS["items"][refused["envelope_of_item"]]
+    for case in refused["envelopes"]:
+        with pytest.raises(ERRORS[case["error"]]):
+            _open_item(item, unb64(case["envelope"]))
+    stream_case = VECTORS["streams"][refused["stream_of"]]
+    stream = unb64(stream_case["stream"])
+    for case in refused["streams"]:
+        data = bytearray(b"".join(stream[a:b] for a, b in case["ranges"]))
+        if case["flip"] is not None:
+            data[case["flip"]] ^= 0x01
+        data += unb64(case["append"])
+        with pytest.raises(ERRORS[case["error"]]):
+            decrypt_stream(
+                io.BytesIO(bytes(data)),
+                io.BytesIO(),
+                Secret(unb64(stream_case["file_key"])),
+                unb64(stream_case["stream_hash"]),
+            )
+
+
+def test_fingerprint_and_totp_vectors() -> None:
+    """Fingerprints and TOTP codes match the listed values."""
+    for case in VECTORS["fingerprints"]:
+        if "practice_x25519_public" in case:
+            assert (
+                practice_fingerprint(unb64(case["practice_x25519_public"])) == case["fingerprint"]
+            )
+        else:
+            assert (
+                user_fingerprint(unb64(case["x25519_public"]), unb64(case["ed25519_public"]))
+                == case["fingerprint"]
+            )
+    for case in VECTORS["totp"]:
+        import base64
+
+        secret = Secret(base64.b32decode(case["secret_base32"]))
+        assert step_at(case["time"]) == case["step"]
+        assert code_at(secret, case["time"]) == case["code"]
