@@ -1,0 +1,63 @@
+"""The JS test suite (``node --test tests/js/``) and the vendored-files check, from pytest.
+
+So that the project's one test command also runs the browser module's vector
+tests under Node and notices a vendored library edited or replaced by hand.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_node_suite_passes(node: str) -> None:
+    """Every tests/js/*.test.mjs passes against the vendored libsodium.js."""
+    result = subprocess.run(
+        [node, "--test", "tests/js/"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout
+
+
+def test_vendored_files_match_versions_json() -> None:
+    """``scripts/vendor_static.py --check`` re-hashes web/static/vendor/ against VERSIONS.json."""
+    result = subprocess.run(
+        [sys.executable, "scripts/vendor_static.py", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_vendor_check_notices_a_modified_file(tmp_path: Path) -> None:
+    """The check can fail: a copy of the vendor folder with one byte changed is reported."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import vendor_static
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    copy = tmp_path / "vendor"
+    for path in (REPO / "web" / "static" / "vendor").rglob("*"):
+        if path.is_file():
+            target = copy / path.relative_to(REPO / "web" / "static" / "vendor")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    assert vendor_static.check(copy) == []
+    htmx = copy / "htmx.org" / "htmx.min.js"
+    htmx.write_bytes(htmx.read_bytes().replace(b"htmx", b"HTMX", 1))
+    (copy / "stray.js").write_text("alert(1)")
+    assert sorted(vendor_static.check(copy)) == [
+        "htmx.org/htmx.min.js: sha256 does not match VERSIONS.json",
+        "stray.js: not listed in VERSIONS.json",
+    ]
