@@ -27,7 +27,7 @@ from audit.issuer import cosigners, stored_checkpoints
 from audit.keys import NoteVerifier, parse_verifier
 from audit.log import AuditLog
 from audit.merkle import CompactRange
-from audit.verify import Progress, VerifyReport, check_leaves, check_since
+from audit.verify import Progress, VerifyReport, check_leaves, check_since, compare_hashes
 
 FORMAT = "permanence-audit-bundle/v1"
 
@@ -144,13 +144,9 @@ def verify_bundle(
             progress(i + 1, size)
     previous_size = _check_checkpoints(stored, opened, roots, size)
     if since is not None:
-        check_since(since, size, lambda s: roots[s], bundle.origin)
         if since_leaf_hashes is not None:
-            for i, h in enumerate(since_leaf_hashes):
-                if i >= size or hashes[i] != h:
-                    raise LogInconsistent(
-                        i, f"history was rewritten: entry {i} differs from the earlier bundle"
-                    )
+            compare_hashes(since_leaf_hashes, size, hashes.__getitem__)
+        check_since(since, size, lambda s: roots[s], bundle.origin)
     latest = opened[-1] if opened else None
     if progress is not None:
         progress(size, size)

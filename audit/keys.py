@@ -109,7 +109,7 @@ def parse_verifier(text: str) -> NoteVerifier:
 
 
 def _split(text: str, what: str) -> tuple[str, bytes]:
-    parts = text.split("+")
+    parts = text.split("+", 2)
     if len(parts) != 3 or not valid_name(parts[0]) or len(parts[1]) != 8:
         raise BadKey(f"malformed {what} key")
     try:

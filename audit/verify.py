@@ -65,9 +65,9 @@ def verify_database(
     _verify_tree(conn, size, progress)
     report = _verify_checkpoints(conn, log, size, verifier, origin)
     if since is not None:
-        check_since(since, size, lambda s: log.root(conn, s), origin)
         if since_leaf_hashes is not None:
-            _compare_hashes(since_leaf_hashes, lambda i: log.subtree_hash(conn, 0, i))
+            compare_hashes(since_leaf_hashes, size, lambda i: log.subtree_hash(conn, 0, i))
+        check_since(since, size, lambda s: log.root(conn, s), origin)
         if report.latest is not None and report.latest.size >= since.size > 0:
             proof = log.consistency_proof(conn, since.size, report.latest.size)
             merkle.verify_consistency(
@@ -97,8 +97,13 @@ def check_since(
         )
 
 
-def _compare_hashes(earlier: Sequence[bytes], now: Callable[[int], bytes]) -> None:
+def compare_hashes(earlier: Sequence[bytes], size: int, now: Callable[[int], bytes]) -> None:
+    """Compare leaf hashes saved from an earlier bundle with the log's, naming the first change."""
     for i, h in enumerate(earlier):
+        if i >= size:
+            raise LogInconsistent(
+                i, f"the log was truncated: entry {i}, in the earlier bundle, is gone"
+            )
         if now(i) != h:
             raise LogInconsistent(
                 i, f"history was rewritten: entry {i} differs from the earlier bundle"

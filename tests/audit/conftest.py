@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from audit.checkpoint import StoredCheckpoint
 from audit.issuer import CheckpointIssuer
 from audit.keys import NoteSigner
 from tests.audit.helpers import BIG_LOG_SIZE, ORIGIN, T0, fill, make_signer, open_db
@@ -29,6 +31,10 @@ def signer() -> NoteSigner:
     return make_signer()
 
 
+def _issue(issuer: CheckpointIssuer, conn: Connection, *, now: datetime) -> StoredCheckpoint:
+    return issuer.issue(conn, now=now)
+
+
 @pytest.fixture(scope="session")
 def big_log_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1,200-entry log on real SQLCipher with a checkpoint every 300 entries, built once."""
@@ -38,7 +44,7 @@ def big_log_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     issuer = CheckpointIssuer(make_signer(), ORIGIN)
     for k in range(BIG_LOG_SIZE // 300):
         fill(writer, k * 300, 300)
-        writer.run(lambda c, k=k: issuer.issue(c, now=T0 + timedelta(minutes=k)))
+        writer.run(partial(_issue, issuer, now=T0 + timedelta(minutes=k)))
     writer.close()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -51,7 +51,7 @@ def entry(i: int, **kw: object) -> AuditEntry:
         "ip": "192.0.2.10",
     }
     fields.update(kw)
-    return AuditEntry.new(Action.ITEM_READ, now=T0 + timedelta(seconds=i), **fields)  # type: ignore[arg-type]
+    return AuditEntry.new(Action.ITEM_READ, now=T0 + timedelta(seconds=i), **fields)
 
 
 def fill(writer: Writer, start: int, count: int, per_txn: int = 100) -> None:
@@ -82,3 +82,24 @@ def attacker(path: Path) -> Connection:
     for (name,) in names:
         conn.execute(f'DROP TRIGGER "{name}"')
     return conn
+
+
+def rebuild_hashes(conn: Connection) -> None:
+    """Recompute every stored hash from the leaves, as a careful attacker would (no triggers)."""
+    from audit import merkle
+
+    conn.execute("DELETE FROM audit_nodes")
+    rows = conn.execute("SELECT idx, leaf FROM audit_entries ORDER BY idx").fetchall()
+    nodes: list[tuple[int, int, bytes]] = []
+    tree = merkle.CompactRange(lambda level, index, h: nodes.append((level, index, h)))
+    for idx, leaf in rows:
+        h = merkle.leaf_hash(bytes(leaf))
+        conn.execute("UPDATE audit_entries SET hash = ? WHERE idx = ?", (h, idx))
+        tree.append(h)
+    conn.executemany("INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+
+
+def rewrite_entry(conn: Connection, index: int, leaf: bytes) -> None:
+    """Replace the entry at ``index`` and recompute every hash (triggers already dropped)."""
+    conn.execute("UPDATE audit_entries SET leaf = ? WHERE idx = ?", (leaf, index))
+    rebuild_hashes(conn)

@@ -100,10 +100,9 @@ class _Tree:
 
 
 def test_root_of_the_rfc_test_tree_is_the_published_one() -> None:
-    """The 8-leaf tree of RFC 6962's reference tests (leaves "", 00, 10, ...) has the vector root."""
+    """The 8-leaf tree of RFC 6962's reference tests has the root the vectors use."""
     leaves = [
-        bytes.fromhex(h)
-        for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657")
+        bytes.fromhex(h) for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657")
     ] + [bytes.fromhex("606162636465666768696a6b6c6d6e6f")]
     hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
     got = merkle.root(8, lambda lv, i: _reference_root(hashes[i << lv : (i + 1) << lv]))
@@ -113,7 +112,7 @@ def test_root_of_the_rfc_test_tree_is_the_published_one() -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_every_generated_inclusion_proof_verifies_and_tampering_fails(data: st.DataObject) -> None:
-    """For random sizes and indexes, PATH verifies; a flipped bit, other leaf, index or extra hash fails."""
+    """For random sizes and indexes PATH verifies; a flipped bit, other leaf or index fails."""
     n = data.draw(st.integers(1, 300))
     i = data.draw(st.integers(0, n - 1))
     tree = _Tree(n)

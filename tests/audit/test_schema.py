@@ -1,0 +1,96 @@
+"""The guard triggers on the audit tables, on real SQLCipher, applied through vault.migrate."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.log import AuditLog
+from audit.schema import SCHEMA_SQL, statements
+from tests.audit.helpers import entry
+from vault.migrate import _statements
+from vault.store import Connection, DriverError
+
+
+@pytest.fixture
+def filled(db: Connection) -> Connection:
+    """Four entries (so there are subtree hashes at levels 1 and 2) and one checkpoint."""
+    log = AuditLog()
+    for i in range(4):
+        log.append(db, entry(i))
+    db.execute(
+        "INSERT INTO audit_checkpoints (seq, size, root, note, issued_at)"
+        " VALUES (0, 4, x'00', 'n', 't')"
+    )
+    return db
+
+
+def test_the_vault_migration_splitter_keeps_every_trigger_whole() -> None:
+    """vault.migrate splits SCHEMA_SQL into the same statements as we do, triggers whole."""
+    assert _statements(SCHEMA_SQL) == statements()
+    triggers = [s for s in statements() if s.startswith("CREATE TRIGGER")]
+    assert len(triggers) == 12
+    assert all(t.endswith("END;") for t in triggers)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_entries SET leaf = x'00' WHERE idx = 1",
+        "UPDATE audit_nodes SET hash = x'00' WHERE level = 1 AND idx = 0",
+        "UPDATE audit_checkpoints SET size = 3",
+        "DELETE FROM audit_entries WHERE idx = 3",
+        "DELETE FROM audit_nodes",
+        "DELETE FROM audit_checkpoints",
+    ],
+)
+def test_updates_and_deletes_are_refused(filled: Connection, sql: str) -> None:
+    """UPDATE and DELETE on the log tables raise, and change nothing."""
+    before = filled.execute("SELECT count(*), sum(length(leaf)) FROM audit_entries").fetchone()
+    with pytest.raises(DriverError, match="append-only"):
+        filled.execute(sql)
+    after = filled.execute("SELECT count(*), sum(length(leaf)) FROM audit_entries").fetchone()
+    assert before == after
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO audit_entries (idx, leaf, hash) VALUES (5, x'00', x'00')",
+        "INSERT INTO audit_entries (idx, leaf, hash) VALUES (3, x'00', x'00')",
+        "INSERT INTO audit_entries (leaf, hash) VALUES (x'00', x'00')",
+        "INSERT OR REPLACE INTO audit_entries (idx, leaf, hash) VALUES (2, x'00', x'00')",
+        "REPLACE INTO audit_entries (idx, leaf, hash) VALUES (0, x'00', x'00')",
+        "INSERT OR REPLACE INTO audit_nodes (level, idx, hash) VALUES (1, 0, x'00')",
+        "INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 3, x'00')",
+        "INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 2, x'00')",
+        "INSERT OR REPLACE INTO audit_checkpoints (seq, size, root, note, issued_at)"
+        " VALUES (0, 4, x'01', 'n', 't')",
+        "INSERT INTO audit_checkpoints (seq, size, root, note, issued_at)"
+        " VALUES (1, 3, x'01', 'n', 't')",
+        "INSERT INTO audit_checkpoints (seq, size, root, note, issued_at)"
+        " VALUES (1, 9, x'01', 'n', 't')",
+    ],
+)
+def test_out_of_order_and_replacing_inserts_are_refused(filled: Connection, sql: str) -> None:
+    """Only the next index may be inserted: gaps, rewrites and INSERT OR REPLACE raise."""
+    leaves = filled.execute("SELECT idx, leaf FROM audit_entries ORDER BY idx").fetchall()
+    with pytest.raises(DriverError, match="audit: "):
+        filled.execute(sql)
+    assert filled.execute("SELECT idx, leaf FROM audit_entries ORDER BY idx").fetchall() == leaves
+
+
+def test_the_next_insert_is_accepted(filled: Connection) -> None:
+    """The guards do not refuse the legitimate next row (so the refusals above mean something)."""
+    filled.execute("INSERT INTO audit_entries (idx, leaf, hash) VALUES (4, x'00', x'00')")
+    with pytest.raises(DriverError):  # node (1, 2) covers entries 4 and 5: not complete yet
+        filled.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 2, x'00')")
+    filled.execute("INSERT INTO audit_entries (idx, leaf, hash) VALUES (5, x'00', x'00')")
+    filled.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 2, x'00')")
+    with pytest.raises(DriverError):
+        filled.execute(  # a second cosignature by the same key is refused ...
+            "INSERT INTO audit_cosignatures (seq, verifier, line, added_at)"
+            " VALUES (0, 'k', 'l', 't'), (0, 'k', 'l2', 't')"
+        )
+    filled.execute(  # ... the first one alone is fine
+        "INSERT INTO audit_cosignatures (seq, verifier, line, added_at) VALUES (0, 'k', 'l', 't')"
+    )
