@@ -33,3 +33,70 @@ class DataDirError(VaultError):
 
 class ConfigError(VaultError):
     """A setting is missing or invalid."""
+
+
+class Refused(VaultError):
+    """A request the vault will not carry out. ``status`` is the HTTP status the web layer uses.
+
+    The message is a fixed English sentence (a message id the web layer translates);
+    it never carries user data.
+    """
+
+    status = 400
+    message = "The request was refused."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class InvalidInput(Refused):
+    status = 400
+    message = "Some of the information sent is missing or invalid."
+
+
+class NotFound(Refused):
+    """Also what someone gets for another practice's ids: no hint that they exist."""
+
+    status = 404
+    message = "There is nothing at this address."
+
+
+class Forbidden(Refused):
+    status = 403
+    message = "You are not allowed to do this."
+
+
+class Conflict(Refused):
+    status = 409
+    message = "This was already done."
+
+
+class LoginFailed(Refused):
+    """One message whatever failed: unknown name, wrong password, wrong or reused code."""
+
+    status = 401
+    message = "Sign-in failed: check your username, password and code."
+
+
+class Throttled(Refused):
+    status = 429
+    message = "Too many failed attempts. Please wait before trying again."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
+class InvitationInvalid(Refused):
+    status = 404
+    message = "This invitation link is not valid: it was used already, has expired, or is wrong."
+
+
+class SecondFactorRequired(Refused):
+    status = 403
+    message = "Please confirm with a current code from your authenticator app."
+
+
+class AuthenticationRequired(Refused):
+    status = 401
+    message = "Please sign in."

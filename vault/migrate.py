@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from audit.schema import SCHEMA_SQL as AUDIT_SCHEMA_SQL
 from vault.errors import StoreError
 from vault.store import Connection, translated_errors
 
@@ -28,6 +29,8 @@ def _sql(name: str) -> str:
 def _migrations() -> list[Migration]:
     return [
         Migration(1, "foundation", _sql("0001_foundation.sql")),
+        Migration(2, "audit log", AUDIT_SCHEMA_SQL),
+        Migration(3, "accounts", _sql("0003_accounts.sql")),
     ]
 
 

@@ -1,0 +1,176 @@
+"""Signing in: pre-login (salt and KDF parameters), then auth key and TOTP together.
+
+Whatever fails — unknown name, wrong password, wrong or replayed code,
+disabled account — the caller gets the same ``LoginFailed``. A valid TOTP
+code is consumed even when the password was wrong, so a code seen once can
+never be replayed. Throttling is checked before any slow work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from audit.entry import Action, Actor, Outcome
+from crypto import totp
+from crypto.encoding import b64url_encode
+from crypto.kdf import KdfParams, fake_kdf_params
+from crypto.password_hash import hash_auth_key, verify_auth_key
+from crypto.secret import Secret
+from vault import backup_codes, sessions, throttle
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import LoginFailed, Throttled
+from vault.roles import Role
+from vault.store import Connection
+
+
+@cache
+def _dummy_hash() -> str:
+    # Unknown names are checked against this, so they take as long as known ones.
+    return hash_auth_key(Secret(bytes(32)))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    csrf_token: str
+    principal: Principal
+    keys: dict[str, object]  # what the browser needs to unlock its keys (all public or wrapped)
+    must_reenroll_totp: bool
+
+
+def prelogin(env: Env, username: str) -> KdfParams:
+    """The account's salt and parameters; stable fake ones for names that cannot sign in."""
+    name = username.strip().lower()
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT kdf_salt, kdf_ops, kdf_mem FROM account WHERE username = ?"
+            " AND status = 'active'",
+            (name,),
+        ).fetchone()
+    )
+    if row is None:
+        return fake_kdf_params(env.server_secret, name)
+    return KdfParams(salt=bytes(row[0]), ops=int(row[1]), mem=int(row[2]))
+
+
+def check_throttle(env: Env, username: str, ip: str | None) -> None:
+    now = env.now()
+
+    def wait(conn: Connection) -> int:
+        return max(
+            throttle.wait_seconds(
+                conn, throttle.account_subject(username), throttle.ACCOUNT_LIMIT, now
+            ),
+            throttle.wait_seconds(conn, throttle.ip_subject(ip), throttle.IP_LIMIT, now),
+        )
+
+    seconds = env.db.read(wait)
+    if seconds:
+        raise Throttled(seconds)
+
+
+def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code: str) -> SignedIn:
+    """Verify auth key and second factor; open a session. Slow (Argon2): run off the event loop."""
+    name = username.strip().lower()[:64]
+    check_throttle(env, name, request.ip)
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT id, auth_hash, role, practice_id FROM account"
+            " WHERE username = ? AND status = 'active'",
+            (name,),
+        ).fetchone()
+    )
+    password_ok = verify_auth_key(row[1] if row else _dummy_hash(), auth_key) and row is not None
+    now = env.now()
+
+    def tx(conn: Connection) -> SignedIn | None:
+        second_ok, used_backup = False, False
+        if row is not None:
+            second_ok = _consume_totp(conn, row[0], code, env)
+            if not second_ok and password_ok and backup_codes.looks_like_backup_code(code):
+                second_ok = used_backup = backup_codes.consume(env, conn, row[0], code)
+        if not (password_ok and second_ok):
+            throttle.record_failure(
+                conn, [throttle.account_subject(name), throttle.ip_subject(request.ip)], now
+            )
+            env.record(
+                conn,
+                Action.LOGIN_FAILED,
+                request,
+                actor=Actor(account=row[0] if row else None, name=name),
+                outcome=Outcome.DENIED,
+            )
+            return None
+        account_id, _, role, practice_id = row
+        principal = Principal(account_id, name, Role(role), practice_id)
+        if used_backup:
+            conn.execute("UPDATE account SET must_reenroll_totp = 1 WHERE id = ?", (account_id,))
+        throttle.forget(conn, throttle.account_subject(name))
+        token, csrf = sessions.create(env, conn, account_id, request.ip, request.user_agent)
+        env.record(
+            conn,
+            Action.LOGIN_SUCCEEDED,
+            request,
+            actor=principal.actor,
+            detail={"second_factor": "backup_code" if used_backup else "totp"},
+        )
+        reenroll = conn.execute(
+            "SELECT must_reenroll_totp FROM account WHERE id = ?", (account_id,)
+        ).fetchone()[0]
+        return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenroll))
+
+    result = env.db.write(tx)
+    if result is None:
+        raise LoginFailed()
+    return result
+
+
+def _consume_totp(conn: Connection, account_id: str, code: str, env: Env) -> bool:
+    secret, last = conn.execute(
+        "SELECT totp_secret, totp_last_step FROM account WHERE id = ?", (account_id,)
+    ).fetchone()
+    if secret is None:
+        return False
+    step = totp.verify(Secret(bytes(secret)), code, env.now(), last)
+    if step is None:
+        return False
+    cur = conn.execute(
+        "UPDATE account SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?",
+        (step, account_id, step),
+    )
+    return int(cur.rowcount) == 1
+
+
+def consume_fresh_totp(env: Env, conn: Connection, account_id: str, code: str) -> bool:
+    """For sensitive actions: a current code, never used before."""
+    return _consume_totp(conn, account_id, code, env)
+
+
+def key_bundle(conn: Connection, account_id: str) -> dict[str, object]:
+    """What the browser needs to unlock the user's keys: public or wrapped, nothing secret."""
+    row = conn.execute(
+        "SELECT a.id, a.username, a.role, a.wrapped_kek, a.x25519_pk, a.ed25519_pk,"
+        " a.practice_id, p.name, p.public_key, g.sealed FROM account a"
+        " LEFT JOIN practice p ON p.id = a.practice_id"
+        " LEFT JOIN practice_grant g ON g.practice_id = a.practice_id AND g.account_id = a.id"
+        " WHERE a.id = ?",
+        (account_id,),
+    ).fetchone()
+    aid, username, role, wrapped, xpk, epk, pid, pname, ppk, grant = row
+    bundle: dict[str, object] = {
+        "account_id": aid,
+        "username": username,
+        "role": role,
+        "wrapped_kek": b64url_encode(bytes(wrapped)),
+        "x25519_pk": b64url_encode(bytes(xpk)),
+        "ed25519_pk": b64url_encode(bytes(epk)),
+    }
+    if pid is not None:
+        bundle["practice"] = {
+            "id": pid,
+            "name": pname,
+            "public_key": None if ppk is None else b64url_encode(bytes(ppk)),
+            "grant": None if grant is None else b64url_encode(bytes(grant)),
+        }
+    return bundle

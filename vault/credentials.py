@@ -1,0 +1,264 @@
+"""Changing what proves who you are: password, recovery, authenticator, backup codes.
+
+Each asks for a fresh TOTP code (DESIGN §7) and revokes every session of the
+account, so a stolen session does not survive the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from audit.entry import Action, Outcome
+from crypto import totp
+from crypto.encoding import b64url_encode
+from crypto.errors import CryptoError
+from crypto.password_hash import hash_auth_key, verify_auth_key
+from crypto.secret import Secret
+from crypto.signing import VerifyKey
+from crypto.user_keys import WRAPPED_BYTES
+from vault import backup_codes, sessions, throttle
+from vault.authentication import check_throttle, consume_fresh_totp
+from vault.clock import iso
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import InvalidInput, LoginFailed, SecondFactorRequired
+from vault.ids import new_uuid
+from vault.keymaterial import PasswordMaterial
+from vault.store import Connection
+
+RECOVERY_LABEL = b"permanence/v1/recovery\0"
+
+
+def recovery_message(account_id: str, material: PasswordMaterial) -> bytes:
+    """What the browser signs with the user's Ed25519 key to prove it opened the recovery wrap."""
+    import uuid
+
+    return (
+        RECOVERY_LABEL
+        + uuid.UUID(account_id).bytes
+        + material.kdf.salt
+        + material.auth_key.value
+        + material.wrapped_kek
+    )
+
+
+def _require_totp(env: Env, conn: Connection, account_id: str, code: str) -> None:
+    if not consume_fresh_totp(env, conn, account_id, code):
+        raise SecondFactorRequired()
+
+
+def check_second_factor(env: Env, principal: Principal, code: str) -> None:
+    """A fresh code for a sensitive action (granting a key, exporting the audit log)."""
+    env.db.write(lambda conn: _require_totp(env, conn, principal.account_id, code))
+
+
+def change_password(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    current_auth_key: Secret,
+    code: str,
+    material: PasswordMaterial,
+) -> None:
+    """Re-wrap the keys under the new password's kek; the data is not re-encrypted."""
+    stored = env.db.read(
+        lambda c: c.execute(
+            "SELECT auth_hash FROM account WHERE id = ?", (principal.account_id,)
+        ).fetchone()[0]
+    )
+    if not verify_auth_key(stored, current_auth_key):
+        raise LoginFailed("The current password is not right.")
+    new_hash = hash_auth_key(material.auth_key)
+
+    def tx(conn: Connection) -> None:
+        _require_totp(env, conn, principal.account_id, code)
+        _store_password(conn, principal.account_id, material, new_hash)
+        sessions.revoke_all(env, conn, principal.account_id)
+        env.record(
+            conn,
+            Action.PASSWORD_CHANGED,
+            request,
+            actor=principal.actor,
+            targets={"account": principal.account_id},
+        )
+
+    env.db.write(tx)
+
+
+def _store_password(
+    conn: Connection, account_id: str, material: PasswordMaterial, auth_hash: str
+) -> None:
+    conn.execute(
+        "UPDATE account SET kdf_salt = ?, kdf_ops = ?, kdf_mem = ?, auth_hash = ?,"
+        " wrapped_kek = ? WHERE id = ?",
+        (
+            material.kdf.salt,
+            material.kdf.ops,
+            material.kdf.mem,
+            auth_hash,
+            material.wrapped_kek,
+            account_id,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryStart:
+    account_id: str
+    wrapped_recovery: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "account_id": self.account_id,
+            "wrapped_recovery": b64url_encode(self.wrapped_recovery),
+        }
+
+
+def recovery_start(env: Env, username: str) -> RecoveryStart:
+    """The recovery-wrapped keys; stable look-alike bytes for names that do not exist."""
+    name = username.strip().lower()
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT id, wrapped_recovery FROM account WHERE username = ? AND status = 'active'",
+            (name,),
+        ).fetchone()
+    )
+    if row is not None:
+        return RecoveryStart(str(row[0]), bytes(row[1]))
+    seed = hashlib.blake2b(
+        b"fake-recovery\0" + name.encode(), key=env.server_secret.value, digest_size=64
+    ).digest()
+    fake = bytes([1, 2]) + (seed * 2)[: WRAPPED_BYTES - 2]
+    return RecoveryStart(new_uuid(lambda n: seed[:n]), fake)
+
+
+def recovery_finish(
+    env: Env,
+    request: RequestInfo,
+    username: str,
+    code: str,
+    material: PasswordMaterial,
+    signature: bytes,
+) -> None:
+    """Set a new password with proof of the recovery code (a signature) and a TOTP code."""
+    name = username.strip().lower()
+    check_throttle(env, name, request.ip)
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT id, ed25519_pk FROM account WHERE username = ? AND status = 'active'", (name,)
+        ).fetchone()
+    )
+    signed = False
+    if row is not None:
+        try:
+            VerifyKey(bytes(row[1])).verify(recovery_message(row[0], material), signature)
+            signed = True
+        except CryptoError:
+            signed = False
+    new_hash = hash_auth_key(material.auth_key)
+    now = env.now()
+
+    def tx(conn: Connection) -> bool:
+        ok = row is not None and consume_fresh_totp(env, conn, row[0], code) and signed
+        if not ok or row is None:
+            throttle.record_failure(
+                conn, [throttle.account_subject(name), throttle.ip_subject(request.ip)], now
+            )
+            env.record(conn, Action.RECOVERY_USED, request, outcome=Outcome.DENIED)
+            return False
+        _store_password(conn, row[0], material, new_hash)
+        sessions.revoke_all(env, conn, row[0])
+        actor_row = conn.execute("SELECT role FROM account WHERE id = ?", (row[0],)).fetchone()
+        from audit.entry import Actor
+
+        actor = Actor(account=row[0], name=name, role=actor_row[0])
+        env.record(conn, Action.RECOVERY_USED, request, actor=actor, targets={"account": row[0]})
+        env.record(conn, Action.PASSWORD_CHANGED, request, actor=actor, targets={"account": row[0]})
+        return True
+
+    if not env.db.write(tx):
+        raise LoginFailed(
+            "Recovery failed: check your username, recovery code and authenticator code."
+        )
+
+
+def totp_offer(env: Env, principal: Principal) -> Secret:
+    """A new authenticator secret to confirm (kept pending until confirmed)."""
+    fresh = totp.new_totp_secret(env.randbytes)
+
+    def tx(conn: Connection) -> Secret:
+        conn.execute(
+            "UPDATE account SET pending_totp = ? WHERE id = ?", (fresh.value, principal.account_id)
+        )
+        return fresh
+
+    return env.db.write(tx)
+
+
+def pending_totp(env: Env, principal: Principal) -> Secret | None:
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT pending_totp FROM account WHERE id = ?", (principal.account_id,)
+        ).fetchone()
+    )
+    return None if row[0] is None else Secret(bytes(row[0]))
+
+
+def totp_confirm(env: Env, request: RequestInfo, principal: Principal, code: str) -> None:
+    """Switch to the pending authenticator once a code from it checks; revoke all sessions."""
+    now = env.now()
+
+    def tx(conn: Connection) -> None:
+        (pending,) = conn.execute(
+            "SELECT pending_totp FROM account WHERE id = ?", (principal.account_id,)
+        ).fetchone()
+        step = None if pending is None else totp.verify(Secret(bytes(pending)), code, now)
+        if step is None:
+            raise SecondFactorRequired(
+                "The authenticator code is not right. Check the time on your phone and try again."
+            )
+        conn.execute(
+            "UPDATE account SET totp_secret = pending_totp, pending_totp = NULL,"
+            " totp_last_step = ?, must_reenroll_totp = 0 WHERE id = ?",
+            (step, principal.account_id),
+        )
+        sessions.revoke_all(env, conn, principal.account_id)
+        env.record(
+            conn,
+            Action.TOTP_RESET,
+            request,
+            actor=principal.actor,
+            targets={"account": principal.account_id},
+        )
+
+    env.db.write(tx)
+
+
+def new_backup_codes(env: Env, request: RequestInfo, principal: Principal, code: str) -> list[str]:
+    def tx(conn: Connection) -> list[str]:
+        _require_totp(env, conn, principal.account_id, code)
+        codes = backup_codes.generate(env, conn, principal.account_id)
+        env.record(
+            conn,
+            Action.TOTP_RESET,
+            request,
+            actor=principal.actor,
+            targets={"account": principal.account_id},
+            detail={"backup_codes": "renewed", "at": iso(env.now())},
+        )
+        return codes
+
+    return env.db.write(tx)
+
+
+__all__ = [
+    "InvalidInput",
+    "RecoveryStart",
+    "change_password",
+    "check_second_factor",
+    "new_backup_codes",
+    "recovery_finish",
+    "recovery_start",
+    "totp_confirm",
+    "totp_offer",
+]
