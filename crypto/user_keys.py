@@ -23,7 +23,7 @@ from crypto.secret import Secret
 from crypto.signing import SigningKey, VerifyKey
 
 SECRETS_BYTES = 65
-WRAPPED_BYTES = 1 + 1 + 24 + SECRETS_BYTES + 16  # 107 (docs/format.md says 121: a slip)
+WRAPPED_BYTES = 1 + 1 + 24 + SECRETS_BYTES + 16  # 107
 AD_LABEL = b"permanence/v1/user-keys\0"
 
 
