@@ -38,7 +38,10 @@ const teamKey = newTeamKey();
 const files = [];
 for (const size of [0, 65536, 150001]) {
   const plaintext = filler(size, size + 3);
-  const enc = await encryptFileToBlob(new Blob([plaintext]), { name: `extrait-${size}.csv`, mediaType: "text/csv" });
+  const enc = await encryptFileToBlob(new Blob([plaintext]), {
+    name: `extrait-${size}.csv`,
+    mediaType: "text/csv",
+  });
   files.push({
     plaintext: b64(plaintext),
     stream: b64(new Uint8Array(await enc.blob.arrayBuffer())),
@@ -47,11 +50,20 @@ for (const size of [0, 65536, 150001]) {
 }
 
 const bodies = [
-  [ItemKind.CALL_NOTE, Urgency.URGENT, {
-    caller_name: "M. Émile Zoé", caller_is: "third_party", callback_number: "+33 1 23 45 67 89",
-    reason: "Résultats d'analyse « urgents »", best_time: "avant 12 h", notes: "Ligne 1\nLigne 2 ✓",
-    call_started_at: "2026-11-27T10:00:00Z", call_seconds: 61,
-  }],
+  [
+    ItemKind.CALL_NOTE,
+    Urgency.URGENT,
+    {
+      caller_name: "M. Émile Zoé",
+      caller_is: "third_party",
+      callback_number: "+33 1 23 45 67 89",
+      reason: "Résultats d'analyse « urgents »",
+      best_time: "avant 12 h",
+      notes: "Ligne 1\nLigne 2 ✓",
+      call_started_at: "2026-11-27T10:00:00Z",
+      call_seconds: 61,
+    },
+  ],
   [ItemKind.MESSAGE, Urgency.LOW, { text: "Le cabinet est fermé lundi.", subject: "Fermeture" }],
   ...files.map((f) => [ItemKind.EXTRACT, Urgency.NORMAL, f.manifest]),
 ];
@@ -59,7 +71,9 @@ const items = bodies.map(([kind, urgency, body]) => {
   const itemId = crypto.randomUUID();
   const envelope = sealItem(
     { kind, urgency, itemId, clientId: ids.client, authorId: ids.author },
-    body, practice.publicKey, author.ed25519Seed,
+    body,
+    practice.publicKey,
+    author.ed25519Seed,
   );
   return { kind, urgency, item_id: itemId, body, envelope: b64(envelope) };
 });
@@ -91,7 +105,14 @@ const out = {
   },
   team_key: b64(teamKey),
   grants: {
-    practice: b64(sealGrant(GrantKind.PRACTICE_SECRET_KEY, ids.client, practice.secretKey, member.x25519PublicKey)),
+    practice: b64(
+      sealGrant(
+        GrantKind.PRACTICE_SECRET_KEY,
+        ids.client,
+        practice.secretKey,
+        member.x25519PublicKey,
+      ),
+    ),
     team: b64(sealGrant(GrantKind.TEAM_KEY, ids.client, teamKey, member.x25519PublicKey)),
   },
   items,

@@ -38,7 +38,11 @@ test("UUIDs map to their 16 bytes in network order and back", () => {
   assert.equal(Buffer.from(bytes).toString("hex"), "0f8fad5bd9cb469fa16570867728950e");
   assert.equal(bytesToUuid(bytes), id);
   assert.equal(bytesToUuid(uuidToBytes(id.toUpperCase())), id);
-  for (const bad of ["0f8fad5bd9cb469fa16570867728950e", "{0f8fad5b-d9cb-469f-a165-70867728950e}", ""]) {
+  for (const bad of [
+    "0f8fad5bd9cb469fa16570867728950e",
+    "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+    "",
+  ]) {
     assert.throws(() => uuidToBytes(bad), MalformedInput);
   }
 });

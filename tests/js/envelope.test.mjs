@@ -40,7 +40,13 @@ test("Python's envelopes verify and open to the vector's body", () => {
     const header = verifyEnvelope(envelope, b(v.author_ed25519_public));
     assert.deepEqual(
       { ...header },
-      { kind: v.kind, urgency: v.urgency, itemId: v.item_id, clientId: v.client_id, authorId: v.author_id },
+      {
+        kind: v.kind,
+        urgency: v.urgency,
+        itemId: v.item_id,
+        clientId: v.client_id,
+        authorId: v.author_id,
+      },
     );
     const opened = openItem(envelope, openArgs(v));
     assert.equal(new TextDecoder().decode(opened.body), v.body);
@@ -49,12 +55,19 @@ test("Python's envelopes verify and open to the vector's body", () => {
 });
 
 test("JS canonical bodies are byte-identical to Python's (sorted keys, raw UTF-8, no spaces)", () => {
-  for (const v of V) assert.equal(toBase64url(encodeBody(JSON.parse(v.body))), toBase64url(utf8Encode(v.body)));
+  for (const v of V)
+    assert.equal(toBase64url(encodeBody(JSON.parse(v.body))), toBase64url(utf8Encode(v.body)));
 });
 
 test("header encoding and every envelope field match the vector", () => {
   for (const v of V) {
-    const header = encodeHeader({ kind: v.kind, urgency: v.urgency, itemId: v.item_id, clientId: v.client_id, authorId: v.author_id });
+    const header = encodeHeader({
+      kind: v.kind,
+      urgency: v.urgency,
+      itemId: v.item_id,
+      clientId: v.client_id,
+      authorId: v.author_id,
+    });
     assert.equal(toBase64url(header), v.header);
     assert.deepEqual(decodeHeader(header), readUnverifiedHeader(b(v.envelope)));
     const envelope = b(v.envelope);
@@ -73,7 +86,13 @@ test("with the generator's randomness, sealing reproduces Python's envelopes byt
     const rng = deterministicRandom(`item/${names[v.kind]}`);
     rng(16); // the item id
     const envelope = sealItem(
-      { kind: v.kind, urgency: v.urgency, itemId: v.item_id, clientId: v.client_id, authorId: v.author_id },
+      {
+        kind: v.kind,
+        urgency: v.urgency,
+        itemId: v.item_id,
+        clientId: v.client_id,
+        authorId: v.author_id,
+      },
       utf8Encode(v.body),
       b(v.practice_x25519_public),
       b(v.author_ed25519_seed),
@@ -104,7 +123,11 @@ test("an envelope moved to another item, practice or author fails to open", () =
   const v = V[0];
   const other = "0f8fad5b-d9cb-469f-a165-70867728950e";
   for (const field of ["itemId", "clientId", "authorId"]) {
-    assert.throws(() => openItem(b(v.envelope), { ...openArgs(v), [field]: other }), DecryptionFailed, field);
+    assert.throws(
+      () => openItem(b(v.envelope), { ...openArgs(v), [field]: other }),
+      DecryptionFailed,
+      field,
+    );
   }
   // Another author's key, another practice's secret key.
   const stranger = generateUserKeys();
@@ -113,7 +136,11 @@ test("an envelope moved to another item, practice or author fails to open", () =
     DecryptionFailed,
   );
   assert.throws(
-    () => openItem(b(v.envelope), { ...openArgs(v), practiceSecretKey: generatePracticeKeys().secretKey }),
+    () =>
+      openItem(b(v.envelope), {
+        ...openArgs(v),
+        practiceSecretKey: generatePracticeKeys().secretKey,
+      }),
     DecryptionFailed,
   );
 });
@@ -135,7 +162,12 @@ test("fresh items round-trip; urgency travels signed in the header", () => {
     authorId: "31111111-2222-4333-8444-555555555555",
   };
   const body = { subject: "Rappel", text: "Merci de rappeler Mme Dupont — urgent" };
-  const envelope = sealItem({ kind: ItemKind.MESSAGE, urgency: Urgency.URGENT, ...ids }, body, practice.publicKey, author.ed25519Seed);
+  const envelope = sealItem(
+    { kind: ItemKind.MESSAGE, urgency: Urgency.URGENT, ...ids },
+    body,
+    practice.publicKey,
+    author.ed25519Seed,
+  );
   const opened = openItem(envelope, {
     ...ids,
     authorPublicKey: author.ed25519PublicKey,
@@ -151,7 +183,11 @@ test("fresh items round-trip; urgency travels signed in the header", () => {
 
 test("unknown kind or urgency values are refused when reading a header", () => {
   const header = b(V[0].header);
-  for (const [index, value] of [[1, 0], [1, 4], [2, 3]]) {
+  for (const [index, value] of [
+    [1, 0],
+    [1, 4],
+    [2, 3],
+  ]) {
     const bad = Uint8Array.from(header);
     bad[index] = value;
     assert.throws(() => decodeHeader(bad), DecryptionFailed);

@@ -24,5 +24,8 @@ test("the tag byte separates a practice key from user keys", () => {
   // The same 32 bytes as a practice key and as half of a user's keys never look alike.
   const key = new Uint8Array(32).fill(9);
   assert.notEqual(practiceFingerprint(key), userFingerprint(key, key));
-  assert.notEqual(userFingerprint(key, new Uint8Array(32)), userFingerprint(new Uint8Array(32), key));
+  assert.notEqual(
+    userFingerprint(key, new Uint8Array(32)),
+    userFingerprint(new Uint8Array(32), key),
+  );
 });

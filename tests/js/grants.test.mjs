@@ -45,8 +45,14 @@ test("a grant opened as another kind, for another practice or by someone else fa
   const sk = b(v.recipient_x25519_secret);
   const other = v.kind === GrantKind.TEAM_KEY ? GrantKind.PRACTICE_SECRET_KEY : GrantKind.TEAM_KEY;
   assert.throws(() => openGrant(grant, other, v.client_id, sk), DecryptionFailed);
-  assert.throws(() => openGrant(grant, v.kind, "0f8fad5b-d9cb-469f-a165-70867728950e", sk), DecryptionFailed);
-  assert.throws(() => openGrant(grant, v.kind, v.client_id, b(V[1].recipient_x25519_secret)), DecryptionFailed);
+  assert.throws(
+    () => openGrant(grant, v.kind, "0f8fad5b-d9cb-469f-a165-70867728950e", sk),
+    DecryptionFailed,
+  );
+  assert.throws(
+    () => openGrant(grant, v.kind, v.client_id, b(V[1].recipient_x25519_secret)),
+    DecryptionFailed,
+  );
   for (let i = 1; i < grant.length; i += 7) {
     assert.throws(() => openGrant(flip(grant, i), v.kind, v.client_id, sk), DecryptionFailed);
   }
@@ -61,7 +67,10 @@ test("a grant whose inner version is wrong fails although the box opens", () => 
   const v = V[0];
   const plain = concatBytes(Uint8Array.of(0x02, v.kind), uuidToBytes(v.client_id), b(v.key));
   const grant = concatBytes(Uint8Array.of(0x01), boxSeal(plain, b(v.recipient_x25519_public)));
-  assert.throws(() => openGrant(grant, v.kind, v.client_id, b(v.recipient_x25519_secret)), DecryptionFailed);
+  assert.throws(
+    () => openGrant(grant, v.kind, v.client_id, b(v.recipient_x25519_secret)),
+    DecryptionFailed,
+  );
   plain[0] = 0x01; // the same plaintext with the right inner version opens: the check is the version
   const fixed = concatBytes(Uint8Array.of(0x01), boxSeal(plain, b(v.recipient_x25519_public)));
   assert.deepEqual(openGrant(fixed, v.kind, v.client_id, b(v.recipient_x25519_secret)), b(v.key));
@@ -74,7 +83,12 @@ test("fresh practice and team keys round-trip through grants", () => {
   const teamKey = newTeamKey();
   const grant = sealGrant(GrantKind.TEAM_KEY, clientId, teamKey, member.x25519PublicKey);
   assert.deepEqual(openGrant(grant, GrantKind.TEAM_KEY, clientId, member.x25519SecretKey), teamKey);
-  const pgrant = sealGrant(GrantKind.PRACTICE_SECRET_KEY, clientId, practice.secretKey, member.x25519PublicKey);
+  const pgrant = sealGrant(
+    GrantKind.PRACTICE_SECRET_KEY,
+    clientId,
+    practice.secretKey,
+    member.x25519PublicKey,
+  );
   assert.deepEqual(
     openGrant(pgrant, GrantKind.PRACTICE_SECRET_KEY, clientId, member.x25519SecretKey),
     practice.secretKey,

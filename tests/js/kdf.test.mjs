@@ -76,7 +76,10 @@ test("malformed parameters are refused: non-integers, wrong salt length", () => 
 test("new accounts get the default parameters and a fresh 16-byte salt", () => {
   const a = newKdfParams();
   const b = newKdfParams();
-  assert.deepEqual({ ...a, salt: undefined }, { alg: "argon2id13", ops: 3, mem: 67108864, salt: undefined });
+  assert.deepEqual(
+    { ...a, salt: undefined },
+    { alg: "argon2id13", ops: 3, mem: 67108864, salt: undefined },
+  );
   assert.equal(fromBase64url(a.salt).length, 16);
   assert.notEqual(a.salt, b.salt);
   checkKdfParams(a);

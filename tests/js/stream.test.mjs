@@ -20,7 +20,9 @@ const V = ALL.streams;
 
 test("Python's streams decrypt to the vector plaintext (0, 65536 and 150000 bytes)", async () => {
   for (const v of V) {
-    const plain = await collect(decryptFile(b(v.stream), { fileKey: v.file_key, streamHash: v.stream_hash }));
+    const plain = await collect(
+      decryptFile(b(v.stream), { fileKey: v.file_key, streamHash: v.stream_hash }),
+    );
     assert.equal(toBase64url(plain), v.plaintext);
     assert.equal(plain.length, v.size);
   }
@@ -28,7 +30,10 @@ test("Python's streams decrypt to the vector plaintext (0, 65536 and 150000 byte
 
 test("with the vector's header, encryption reproduces Python's stream and hash exactly", async () => {
   for (const v of V) {
-    const enc = new FileEncryptor({ fileKey: b(v.file_key), randomBytes: fixedRandom(b(v.header)) });
+    const enc = new FileEncryptor({
+      fileKey: b(v.file_key),
+      randomBytes: fixedRandom(b(v.header)),
+    });
     const pieces = [];
     for await (const piece of enc.encrypt(b(v.plaintext))) pieces.push(piece);
     assert.equal(pieces.length, 1 + v.chunk_count);
@@ -44,11 +49,16 @@ test("the vectors' broken streams fail: truncated, reordered, duplicated, traili
   const v = V[ALL.refused.stream_of];
   const stream = b(v.stream);
   for (const c of ALL.refused.streams) {
-    let broken = Buffer.concat([...c.ranges.map(([start, end]) => stream.subarray(start, end)), b(c.append)]);
+    let broken = Buffer.concat([
+      ...c.ranges.map(([start, end]) => stream.subarray(start, end)),
+      b(c.append),
+    ]);
     if (c.flip !== null) broken = flip(broken, c.flip);
     const expected = c.error === "UnsupportedVersion" ? UnsupportedVersion : DecryptionFailed;
     await assert.rejects(
-      collect(decryptFile(new Uint8Array(broken), { fileKey: v.file_key, streamHash: v.stream_hash })),
+      collect(
+        decryptFile(new Uint8Array(broken), { fileKey: v.file_key, streamHash: v.stream_hash }),
+      ),
       expected,
       c.name,
     );
@@ -62,20 +72,43 @@ test("a stream missing its FINAL chunk yields the verified chunks but never comp
   const cut = stream.subarray(0, 25 + 2 * CIPHER_CHUNK_SIZE);
   const seen = [];
   await assert.rejects(async () => {
-    for await (const piece of decryptFile(cut, { fileKey: v.file_key, streamHash: v.stream_hash })) {
+    for await (const piece of decryptFile(cut, {
+      fileKey: v.file_key,
+      streamHash: v.stream_hash,
+    })) {
       seen.push(piece.length);
     }
   }, DecryptionFailed);
   assert.deepEqual(seen, [65536, 65536]);
-  await assert.rejects(decryptFileToBlob(new Blob([cut]), { fileKey: v.file_key, streamHash: v.stream_hash }), DecryptionFailed);
+  await assert.rejects(
+    decryptFileToBlob(new Blob([cut]), { fileKey: v.file_key, streamHash: v.stream_hash }),
+    DecryptionFailed,
+  );
 });
 
 test("a valid stream with another manifest's hash, or another key, fails", async () => {
   const [v0, , v2] = V;
-  await assert.rejects(collect(decryptFile(b(v2.stream), { fileKey: v2.file_key, streamHash: v0.stream_hash })), DecryptionFailed);
-  await assert.rejects(collect(decryptFile(b(v2.stream), { fileKey: v0.file_key, streamHash: v2.stream_hash })), DecryptionFailed);
-  await assert.rejects(collect(decryptFile(new Uint8Array(0), { fileKey: v0.file_key, streamHash: v0.stream_hash })), DecryptionFailed);
-  await assert.rejects(collect(decryptFile(b(v0.stream).subarray(0, 25), { fileKey: v0.file_key, streamHash: v0.stream_hash })), DecryptionFailed);
+  await assert.rejects(
+    collect(decryptFile(b(v2.stream), { fileKey: v2.file_key, streamHash: v0.stream_hash })),
+    DecryptionFailed,
+  );
+  await assert.rejects(
+    collect(decryptFile(b(v2.stream), { fileKey: v0.file_key, streamHash: v2.stream_hash })),
+    DecryptionFailed,
+  );
+  await assert.rejects(
+    collect(decryptFile(new Uint8Array(0), { fileKey: v0.file_key, streamHash: v0.stream_hash })),
+    DecryptionFailed,
+  );
+  await assert.rejects(
+    collect(
+      decryptFile(b(v0.stream).subarray(0, 25), {
+        fileKey: v0.file_key,
+        streamHash: v0.stream_hash,
+      }),
+    ),
+    DecryptionFailed,
+  );
 });
 
 test("every flipped bit in a two-chunk stream fails (sampled every 997 bytes)", async () => {
@@ -83,15 +116,24 @@ test("every flipped bit in a two-chunk stream fails (sampled every 997 bytes)", 
   const { blob, fileKey, streamHash } = await encryptFileToBlob(new Blob([data]));
   const stream = new Uint8Array(await blob.arrayBuffer());
   for (let i = 1; i < stream.length; i += 997) {
-    await assert.rejects(collect(decryptFile(flip(stream, i), { fileKey, streamHash })), DecryptionFailed);
+    await assert.rejects(
+      collect(decryptFile(flip(stream, i), { fileKey, streamHash })),
+      DecryptionFailed,
+    );
   }
-  await assert.rejects(collect(decryptFile(flip(stream, stream.length - 1), { fileKey, streamHash })), DecryptionFailed);
+  await assert.rejects(
+    collect(decryptFile(flip(stream, stream.length - 1), { fileKey, streamHash })),
+    DecryptionFailed,
+  );
 });
 
 test("round trips at chunk boundaries, from Blob, ReadableStream and iterable sources", async () => {
   for (const size of [0, 1, 65535, 65536, 65537, 131072, 200001]) {
     const data = filler(size, size + 1);
-    const viaBlob = await encryptFileToBlob(new Blob([data]), { name: "a.csv", mediaType: "text/csv" });
+    const viaBlob = await encryptFileToBlob(new Blob([data]), {
+      name: "a.csv",
+      mediaType: "text/csv",
+    });
     assert.equal(viaBlob.blob.size, 25 + size + 17 * Math.max(1, Math.ceil(size / 65536)));
     // Decrypt from a ReadableStream delivering awkward 1000-byte pieces.
     const cipher = new Uint8Array(await viaBlob.blob.arrayBuffer());
@@ -120,13 +162,16 @@ test("encryption reads the source lazily: never more than two chunks ahead", asy
   // and the look-ahead chunk, so the file is never in one buffer.
   const total = 16 * 65536;
   let delivered = 0;
-  const source = new ReadableStream({
-    pull(controller) {
-      if (delivered >= total) return controller.close();
-      controller.enqueue(filler(65536, delivered));
-      delivered += 65536;
+  const source = new ReadableStream(
+    {
+      pull(controller) {
+        if (delivered >= total) return controller.close();
+        controller.enqueue(filler(65536, delivered));
+        delivered += 65536;
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const enc = new FileEncryptor();
   let produced = 0;
   for await (const piece of enc.encrypt(source)) {
@@ -140,7 +185,15 @@ test("encryption reads the source lazily: never more than two chunks ahead", asy
 });
 
 test("manifests with a wrong chunk size, key length or type are refused", () => {
-  const good = { name: "x", media_type: "text/csv", size: 1, chunk_size: 65536, file_key: V[0].file_key, stream_hash: V[0].stream_hash, extra: "ignored" };
+  const good = {
+    name: "x",
+    media_type: "text/csv",
+    size: 1,
+    chunk_size: 65536,
+    file_key: V[0].file_key,
+    stream_hash: V[0].stream_hash,
+    extra: "ignored",
+  };
   assert.equal(parseManifest(good).size, 1);
   for (const bad of [
     { ...good, chunk_size: 4096 },

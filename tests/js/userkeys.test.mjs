@@ -55,17 +55,35 @@ test("any change refuses to unwrap with DecryptionFailed: byte, user id, purpose
   const key = b(w.wrap_key);
   for (let i = 1; i < wrapped.length; i++) {
     // Every byte after the version: purpose, nonce, ciphertext and tag.
-    assert.throws(() => unwrapUserKeys(flip(wrapped, i), key, w.purpose, v.user_id), DecryptionFailed);
+    assert.throws(
+      () => unwrapUserKeys(flip(wrapped, i), key, w.purpose, v.user_id),
+      DecryptionFailed,
+    );
   }
   assert.throws(() => unwrapUserKeys(wrapped, key, w.purpose, V[1].user_id), DecryptionFailed);
-  assert.throws(() => unwrapUserKeys(wrapped, key, WrapPurpose.RECOVERY, v.user_id), DecryptionFailed);
-  assert.throws(() => unwrapUserKeys(wrapped, flip(key, 0), w.purpose, v.user_id), DecryptionFailed);
-  assert.throws(() => unwrapUserKeys(wrapped.slice(0, -1), key, w.purpose, v.user_id), DecryptionFailed);
-  assert.throws(() => unwrapUserKeys(new Uint8Array(0), key, w.purpose, v.user_id), DecryptionFailed);
+  assert.throws(
+    () => unwrapUserKeys(wrapped, key, WrapPurpose.RECOVERY, v.user_id),
+    DecryptionFailed,
+  );
+  assert.throws(
+    () => unwrapUserKeys(wrapped, flip(key, 0), w.purpose, v.user_id),
+    DecryptionFailed,
+  );
+  assert.throws(
+    () => unwrapUserKeys(wrapped.slice(0, -1), key, w.purpose, v.user_id),
+    DecryptionFailed,
+  );
+  assert.throws(
+    () => unwrapUserKeys(new Uint8Array(0), key, w.purpose, v.user_id),
+    DecryptionFailed,
+  );
   // The same ciphertext relabelled as purpose 2 fails too: the purpose is in the AD.
   const relabelled = Uint8Array.from(wrapped);
   relabelled[1] = WrapPurpose.RECOVERY;
-  assert.throws(() => unwrapUserKeys(relabelled, key, WrapPurpose.RECOVERY, v.user_id), DecryptionFailed);
+  assert.throws(
+    () => unwrapUserKeys(relabelled, key, WrapPurpose.RECOVERY, v.user_id),
+    DecryptionFailed,
+  );
 });
 
 test("an unknown version byte is reported as such, before any crypto", () => {
@@ -75,7 +93,10 @@ test("an unknown version byte is reported as such, before any crypto", () => {
   wrapped[0] = 2;
   assert.throws(
     () => unwrapUserKeys(wrapped, new Uint8Array(32), w.purpose, v.user_id),
-    (e) => e instanceof UnsupportedVersion && e.version === 2 && /unsupported format version 2/.test(e.message),
+    (e) =>
+      e instanceof UnsupportedVersion &&
+      e.version === 2 &&
+      /unsupported format version 2/.test(e.message),
   );
 });
 

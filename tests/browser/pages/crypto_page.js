@@ -82,7 +82,12 @@ window.permanenceTest = {
   /** Unwrap Python-wrapped user keys; open a Python-made grant. */
   unwrapAndOpenGrant({ wrapped, kek, userId, grant, clientId }) {
     const keys = pc.unwrapUserKeys(b(wrapped), b(kek), pc.WrapPurpose.PASSWORD, userId);
-    const key = pc.openGrant(b(grant), pc.GrantKind.PRACTICE_SECRET_KEY, clientId, keys.x25519SecretKey);
+    const key = pc.openGrant(
+      b(grant),
+      pc.GrantKind.PRACTICE_SECRET_KEY,
+      clientId,
+      keys.x25519SecretKey,
+    );
     return { practiceSecretKey: b64(key), fingerprint: keys.fingerprint };
   },
 

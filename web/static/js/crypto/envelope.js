@@ -30,7 +30,8 @@ import {
 
 export const HEADER_BYTES = 51;
 export const SEALED_KEY_BYTES = 32 + SEAL_OVERHEAD; // 80
-export const MIN_ENVELOPE_BYTES = HEADER_BYTES + SEALED_KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + 16;
+export const MIN_ENVELOPE_BYTES =
+  HEADER_BYTES + SEALED_KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + 16;
 export const ItemKind = Object.freeze({ CALL_NOTE: 0x01, MESSAGE: 0x02, EXTRACT: 0x03 });
 export const Urgency = Object.freeze({ LOW: 0x00, NORMAL: 0x01, URGENT: 0x02 });
 const KINDS = new Set(Object.values(ItemKind));
@@ -178,7 +179,10 @@ export function openItem(
   ) {
     throw new DecryptionFailed();
   }
-  const contentKey = boxSealOpen(envelope.subarray(HEADER_BYTES, SEALED_KEY_END), practiceSecretKey);
+  const contentKey = boxSealOpen(
+    envelope.subarray(HEADER_BYTES, SEALED_KEY_END),
+    practiceSecretKey,
+  );
   const body = aeadOpen(
     contentKey,
     envelope.subarray(SIGNATURE_END, NONCE_END),

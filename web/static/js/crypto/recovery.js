@@ -1,7 +1,13 @@
 // Recovery codes (docs/format.md §3): 20 random bytes r, shown once, printed for people as
 // Crockford base32 of r || first 3 bytes of H(32, "permanence/v1/recovery-checksum\0" || r),
 // 37 characters in groups of 4 joined by "-". recovery_key = H(32, "permanence/v1/recovery-key", key = r).
-import { concatBytes, crockfordDecode, crockfordEncode, requireBytes, utf8Encode } from "./encoding.js";
+import {
+  concatBytes,
+  crockfordDecode,
+  crockfordEncode,
+  requireBytes,
+  utf8Encode,
+} from "./encoding.js";
 import { InvalidRecoveryCode } from "./errors.js";
 import { equalBytes, generichash, rng } from "./primitives.js";
 
@@ -22,7 +28,9 @@ export function recoveryKey(raw) {
 /** The printed code of 20 raw bytes, e.g. "ABCD-EFGH-…-X" (9 groups of 4 and one of 1). */
 export function formatRecoveryCode(raw) {
   requireBytes("recovery code", raw, RECOVERY_BYTES);
-  return crockfordEncode(concatBytes(raw, checksum(raw))).match(/.{1,4}/g).join("-");
+  return crockfordEncode(concatBytes(raw, checksum(raw)))
+    .match(/.{1,4}/g)
+    .join("-");
 }
 
 /**

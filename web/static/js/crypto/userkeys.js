@@ -77,7 +77,12 @@ export function unwrapUserKeys(wrapped, wrapKey, purpose, userId) {
   checkPurpose(purpose);
   checkVersion(wrapped);
   if (wrapped.length !== WRAPPED_BYTES || wrapped[1] !== purpose) throw new DecryptionFailed();
-  const plain = aeadOpen(wrapKey, wrapped.subarray(2, 26), wrapped.subarray(26), ad(purpose, userId));
+  const plain = aeadOpen(
+    wrapKey,
+    wrapped.subarray(2, 26),
+    wrapped.subarray(26),
+    ad(purpose, userId),
+  );
   // Authenticated, so written by a v1 writer: another inner version is a corrupt blob.
   if (plain[0] !== VERSION) throw new DecryptionFailed();
   return userKeysFromSecrets(plain.slice(1, 33), plain.slice(33, 65));
