@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,17 +73,22 @@ def test_an_action_whose_entry_is_too_large_is_rolled_back_and_the_group_commits
     too_big = AuditEntry.new(
         Action.ITEM_READ, now=T0, detail={f"k{i}": "x" * 8000 for i in range(9)}
     )
-    conn.execute("BEGIN IMMEDIATE")  # hold the writer back so all three land in one group
+    gate = threading.Event()
+    commits = writer.stats.commits
+    blocker = writer.submit(lambda c: gate.wait(10))  # the writer waits here while we queue
     futures = [
         writer.submit(_action(0, entry(0))),
         writer.submit(_action(1, too_big)),
         writer.submit(_action(2, entry(2))),
     ]
-    conn.execute("COMMIT")
+    gate.set()
+    assert blocker.result()
     assert futures[0].result() == 0
     with pytest.raises(EntryTooLarge):
         futures[1].result()
     assert futures[2].result() == 1
+    # the blocker held the writer while the three queued: they ran as one group
+    assert writer.stats.commits - commits <= 2
     writer.close()
     keys = [r[0] for r in conn.execute("SELECT key FROM vault_meta ORDER BY key").fetchall()]
     assert keys == ["k0", "k2"]
