@@ -130,6 +130,8 @@ def verify_bundle(
     """
     hashes = leaf_hashes(bundle)
     size = len(hashes)
+    if since_leaf_hashes is not None:
+        compare_hashes(since_leaf_hashes, size, hashes.__getitem__)
     stored = sorted(bundle.checkpoints, key=lambda c: c.seq)
     opened = [_open(c, verifier, extra_cosigners, bundle.origin) for c in stored]
     roots: dict[int, bytes] = {}
@@ -144,8 +146,6 @@ def verify_bundle(
             progress(i + 1, size)
     previous_size = _check_checkpoints(stored, opened, roots, size)
     if since is not None:
-        if since_leaf_hashes is not None:
-            compare_hashes(since_leaf_hashes, size, hashes.__getitem__)
         check_since(since, size, lambda s: roots[s], bundle.origin)
     latest = opened[-1] if opened else None
     if progress is not None:
