@@ -1,8 +1,12 @@
 """Fixtures for tests that drive real headless Chromium or Node.
 
-- ``chromium``: one Playwright browser per session, Debian's ``/usr/bin/chromium``
-  (Playwright never downloads a browser here). Skipped when it is absent,
-  except under ``CI`` where a missing browser FAILS: CI must run these tests.
+- ``chromium``: a Playwright browser, Debian's ``/usr/bin/chromium`` (Playwright
+  never downloads a browser here). Skipped when it is absent, except under
+  ``CI`` where a missing browser FAILS: CI must run these tests. Scoped to the
+  test module, not the session: while Playwright's sync API is alive it leaves
+  its event loop marked as running in the main thread, and every later
+  ``asyncio.run()`` in the session (e.g. tests/vault/test_writer.py) fails with
+  "cannot be called from a running event loop". A launch costs ~0.3 s.
 - ``serve``: starts any ASGI app under real uvicorn on 127.0.0.1 (free port,
   background thread), wrapped in ``web.security.SecurityHeaders`` so pages run
   under the production CSP.
@@ -65,9 +69,9 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """A headless Chromium (Debian's), shared by the session; fresh temporary profile."""
+    """A headless Chromium (Debian's), shared by a test module; fresh temporary profile."""
     if not CHROMIUM.exists():
         _missing(str(CHROMIUM))
     with sync_playwright() as playwright:
