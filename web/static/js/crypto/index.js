@@ -2,6 +2,8 @@
 //   import { ready, derivePasswordKeys, openItem, … } from "/static/js/crypto/index.js";
 // Importing it waits for libsodium (top-level await), so every function is usable at once.
 export { ready } from "./sodium.js";
+// Raw Ed25519 over a seed, for signed requests that are not format v1 structures.
+export { signDetached, verifyDetached } from "./primitives.js";
 export {
   CryptoError,
   DecryptionFailed,
@@ -12,6 +14,7 @@ export {
 } from "./errors.js";
 export {
   bytesToUuid,
+  concatBytes,
   crockfordDecode,
   crockfordEncode,
   fromBase64url,
