@@ -141,7 +141,7 @@ class LoggedEntry:
 
 def format_time(at: datetime) -> str:
     """RFC 3339 UTC with milliseconds: ``2026-11-27T23:44:00.123Z``."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:

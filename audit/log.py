@@ -48,7 +48,10 @@ class AuditLog:
         Fails closed: any failure raises (``EntryTooLarge``, ``AppendRefused``),
         so the caller's transaction function fails and its action is rolled back.
         """
-        index = self.size(conn)
+        last = conn.execute(
+            "SELECT idx, hash FROM audit_entries ORDER BY idx DESC LIMIT 1"
+        ).fetchone()
+        index = 0 if last is None else int(last[0]) + 1
         leaf = encode(entry, index)
         h = merkle.leaf_hash(leaf)
         try:
@@ -57,7 +60,8 @@ class AuditLog:
             )
             level, i = 0, index
             while i & 1:
-                left = self.subtree_hash(conn, level, i - 1)
+                # The left sibling at level 0 is the previous leaf, already read above.
+                left = bytes(last[1]) if level == 0 else self.subtree_hash(conn, level, i - 1)
                 h = merkle.node_hash(left, h)
                 level, i = level + 1, i >> 1
                 conn.execute(
