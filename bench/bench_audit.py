@@ -79,7 +79,7 @@ def bench_append(tmp: Path, rounds: int) -> list[str]:
         def raw(c: Connection, i: int) -> None:
             c.execute("INSERT INTO raw (id, data) VALUES (?, ?)", (i, payload))
 
-        def app(c: Connection, i: int) -> None:
+        def app(c: Connection, i: int, entries: list[AuditEntry] = entries) -> None:
             log.append(c, entries[i])
 
         rates: dict[str, list[float]] = {"raw": [], "audit": []}
