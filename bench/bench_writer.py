@@ -106,14 +106,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         base = raw_rate(Path(tmp) / "raw.db", args.rows)
         results = [
-            (f"{n} threads", *writer_rate(Path(tmp) / f"t{n}.db", args.rows, n)) for n in (1, 16, 64)
+            (f"{n} threads", *writer_rate(Path(tmp) / f"t{n}.db", args.rows, n))
+            for n in (1, 16, 64)
         ] + [
             (f"{n} coroutines", *writer_rate_async(Path(tmp) / f"a{n}.db", args.rows, n))
             for n in (1, 16, 64)
         ]
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"Rows of {ROW_BYTES} bytes, {args.rows} per configuration.\n")
-    print("| configuration | durable writes/s | rows per commit | × raw |")
+    print("| configuration | durable writes/s | rows per commit | vs raw |")
     print("|---|---:|---:|---:|")
     print(f"| raw SQLCipher, one commit per row | {base:,.0f} | 1 | 1.0 |")
     for label, rate, per_commit in results:

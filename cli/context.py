@@ -1,18 +1,63 @@
-"""What commands need from an initialised vault: keys, database, demo data."""
+"""Opening an initialised vault for a command: keys, database, environment, demo data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from audit.keys import generate_signer_key
+from audit.log import AuditLog
+from vault.database import Database
+from vault.datadir import check, database_key
+from vault.env import Env
 from vault.settings import DataLayout, Settings
+from vault.store import Connection, read_key_file, write_text_file_private
+from vault.writer import Writer
 
 
-def write_audit_key(layout: DataLayout) -> None:
-    """Create the audit checkpoint signing key in its own file (never in the database)."""
-    # Filled in once audit/ provides key generation.
+def audit_key_writer(settings: Settings) -> Callable[[DataLayout], None]:
+    """Create the checkpoint signing key in its own file, never in the database."""
+
+    def write(layout: DataLayout) -> None:
+        write_text_file_private(
+            layout.audit_key_file, generate_signer_key(settings.audit_origin) + "\n"
+        )
+
+    return write
 
 
-def after_init(settings: Settings) -> None:
-    """Print what a new vault needs next (the first admin's invitation, once accounts exist)."""
+@contextmanager
+def open_env(settings: Settings) -> Iterator[Env]:
+    check(settings)
+    db = Database(
+        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
+    )
+    try:
+        yield Env(
+            db=db,
+            settings=settings,
+            server_secret=read_key_file(settings.layout.server_secret_file),
+            log=AuditLog(),
+        )
+    finally:
+        db.close()
 
 
-def seed_demo(settings: Settings) -> None:
-    """Put demo data into a new demo vault."""
+@dataclass(frozen=True, slots=True)
+class AuditCommandContext:
+    """What ``permanence audit`` commands get (see cli/audit_cmd.py)."""
+
+    conn: Connection
+    writer: Writer
+    layout: DataLayout
+
+
+def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[[object], object]:
+    @contextmanager
+    def opener(args: object) -> Iterator[AuditCommandContext]:
+        settings = settings_of(args)
+        with open_env(settings) as env, env.db.reading() as conn:
+            yield AuditCommandContext(conn=conn, writer=env.db.writer, layout=settings.layout)
+
+    return opener

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from vault.errors import VaultError
+from vault.settings import Settings
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -48,13 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, help="port to bind (default 8000)")
     demo.set_defaults(run=_cmd_demo)
 
+    init.add_argument("--admin-username", default="admin", help="the first admin's username")
+    init.add_argument("--admin-name", default="Administrator", help="the first admin's full name")
+
     from cli import commands as extra
 
-    extra.register(commands)
+    extra.register(commands, _settings)
     return parser
 
 
-def _settings(args: argparse.Namespace, **overrides: object) -> object:
+def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     from cli.config import load_settings
 
     clean = {k: v for k, v in overrides.items() if v is not None}
@@ -62,22 +66,22 @@ def _settings(args: argparse.Namespace, **overrides: object) -> object:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from cli.context import write_audit_key
+    from cli.context import audit_key_writer
+    from cli.users_cmd import invite_link
     from vault.datadir import initialise
-    from vault.settings import Settings
+    from vault.roles import Role
 
     settings = _settings(args)
-    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
-    result = initialise(settings, write_audit_key=write_audit_key)
+    result = initialise(settings, write_audit_key=audit_key_writer(settings))
     print(f"Created a new vault in {result.layout.root}")
     if result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
     else:
         print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")
     print(f"  audit signing key: {result.layout.audit_key_file} (mode 0600)")
-    from cli.context import after_init
-
-    after_init(settings)
+    link = invite_link(settings, Role.ADMIN, args.admin_username, args.admin_name)
+    print(f"First administrator ({args.admin_username}): open this single-use link to enrol,")
+    print(f"valid 7 days:\n  {link}")
     return 0
 
 
@@ -95,15 +99,13 @@ def _warn_if_exposed(host: str) -> None:
         )
 
 
-def _serve(settings: object) -> int:
+def _serve(settings: Settings) -> int:
     import uvicorn
 
     from vault.database import Database
     from vault.datadir import check, database_key
-    from vault.settings import Settings
     from web.app import create_app
 
-    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
     check(settings)
     # Opened here, before uvicorn starts, so a wrong key or a damaged file is one
     # clear sentence rather than a traceback from the server's start-up.
@@ -132,20 +134,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from cli.context import seed_demo
+    from cli.context import audit_key_writer
+    from cli.demo import print_demo_logins, seed_demo
     from vault.datadir import initialise
-    from vault.settings import Settings
 
     settings = _settings(args, host=args.host, port=args.port)
-    assert isinstance(settings, Settings)  # noqa: S101 - narrowing for mypy
     if not settings.layout.database.exists():
-        from cli.context import write_audit_key
-
-        initialise(settings, write_audit_key=write_audit_key)
+        initialise(settings, write_audit_key=audit_key_writer(settings))
         print(f"Created a demo vault in {settings.layout.root}")
         seed_demo(settings)
     else:
         print(f"Using the existing demo vault in {settings.layout.root}")
+    print_demo_logins(settings)
     return _serve(settings)
 
 

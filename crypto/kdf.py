@@ -24,6 +24,8 @@ from crypto.secret import Secret
 ALG_ARGON2ID13 = "argon2id13"
 MIN_OPS = 3
 MIN_MEM = 64 * 1024 * 1024
+MAX_OPS = 10
+MAX_MEM = 1024 * 1024 * 1024
 DEFAULT_OPS = MIN_OPS
 DEFAULT_MEM = MIN_MEM
 SALT_BYTES = 16
@@ -49,6 +51,11 @@ class KdfParams:
         if self.ops < MIN_OPS or self.mem < MIN_MEM:
             raise WeakKdfParameters(
                 f"key-derivation parameters below the floor (ops >= {MIN_OPS}, mem >= {MIN_MEM})"
+            )
+        if self.ops > MAX_OPS or self.mem > MAX_MEM:
+            # A hostile server must not be able to freeze a browser tab either.
+            raise WeakKdfParameters(
+                f"key-derivation parameters above the ceiling (ops <= {MAX_OPS}, mem <= {MAX_MEM})"
             )
         _primitives.require_length("KDF salt", self.salt, SALT_BYTES)
 

@@ -13,16 +13,22 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from audit.log import AuditLog
 from vault.database import Database
-from vault.errors import VaultError
+from vault.env import Env
+from vault.errors import Throttled, VaultError
 from vault.settings import Settings
+from vault.store import read_key_file
 from web import errors, i18n
-from web.rendering import STATIC_DIR, render
+from web.rendering import STATIC_DIR, render_refusal
+from web.responses import json_error, wants_json
+from web.routing import route
 from web.security import SecurityHeaders
+from web.session import SessionMiddleware
 
 log = logging.getLogger("permanence.web")
 
@@ -78,7 +84,7 @@ class CatchAll:
             log.error("unhandled %s on %s", type(exc).__name__, scope.get("path", "?"))
             if started:
                 raise
-            response = _refusal(Request(scope), errors.SERVER_ERROR)
+            response = render_refusal(Request(scope), errors.SERVER_ERROR)
             await response(scope, receive, send)
 
 
@@ -92,14 +98,10 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings, database: Database | None = None, *, env: Env | None = None
+) -> Starlette:
     """Build the app; it opens (and at shutdown closes) the database unless one is given."""
-
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/login", status_code=303)
-
-    async def login_page(request: Request) -> Response:
-        return render(request, "login.html", {}, partial="_partials/login_form.html")
 
     async def choose_language(request: Request) -> Response:
         code = request.path_params["code"]
@@ -131,14 +133,23 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        return _refusal(request, errors.for_status(status))
+        refusal = errors.for_status(status)
+        if wants_json(request):
+            return json_error(refusal.message, status)
+        return render_refusal(request, refusal)
 
     async def vault_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, VaultError)  # noqa: S101 - registered for VaultError only
         refusal = errors.for_error(exc)
         if refusal.status >= 500:
             log.error("request failed: %s", type(exc).__name__)
-        return _refusal(request, refusal)
+        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        if wants_json(request):
+            return json_error(refusal.message, refusal.status, headers)
+        response = render_refusal(request, refusal)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,17 +158,29 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             settings.layout.database, _key(settings), max_group=settings.group_commit_max
         )
         app.state.database = db
+        app.state.env = env or Env(
+            db=db,
+            settings=settings,
+            server_secret=read_key_file(settings.layout.server_secret_file),
+            log=AuditLog(),
+        )
         try:
             yield
         finally:
             if own:
                 db.close()
 
+    from web.routes import account, admin, enrolment, practice, signin, workspaces
+
     routes = [
-        Route("/", home),
-        Route("/login", login_page, methods=["GET"]),
-        Route("/language/{code}", choose_language),
-        Route("/health", health),
+        route("/language/{code}", choose_language, "language"),
+        route("/health", health, "health"),
+        *signin.routes(),
+        *enrolment.routes(),
+        *account.routes(),
+        *admin.routes(),
+        *practice.routes(),
+        *workspaces.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
@@ -166,6 +189,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             Middleware(SecurityHeaders, behind_tls=settings.behind_tls),
             Middleware(LanguageMiddleware, default=settings.default_language),
             Middleware(CatchAll),
+            Middleware(SessionMiddleware),
         ],
         exception_handlers={
             HTTPException: http_error,
@@ -183,13 +207,3 @@ def _key(settings: Settings) -> Any:
     from vault.datadir import database_key
 
     return database_key(settings)
-
-
-def _refusal(request: Request, refusal: errors.Refusal) -> Response:
-    return render(
-        request,
-        "error.html",
-        {"title": i18n.gettext(refusal.title), "message": i18n.gettext(refusal.message)},
-        partial="_partials/error_message.html",
-        status_code=refusal.status,
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vault.errors import ConfigError, DataDirError, StoreError, VaultError
+from vault.errors import ConfigError, DataDirError, Refused, StoreError, VaultError
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,13 @@ UNAVAILABLE = Refusal(
     "The vault cannot store anything right now. Nothing was changed; please try again shortly.",
 )
 
+CSRF = Refusal(
+    403,
+    "Request refused",
+    "This request did not come from a Permanence page. Reload the page and try again.",
+)
+UNAUTHENTICATED = Refusal(401, "Please sign in", "Please sign in.")
+
 _BY_STATUS = {
     r.status: r
     for r in (
@@ -52,7 +59,8 @@ def for_status(status: int) -> Refusal:
 
 def for_error(error: VaultError) -> Refusal:
     """The refusal shown for a domain error; storage trouble is never the user's fault."""
+    if isinstance(error, Refused):
+        return Refusal(error.status, "Request refused", str(error))
     if isinstance(error, StoreError | DataDirError | ConfigError):
         return UNAVAILABLE
-    status = getattr(error, "status", 400)
-    return Refusal(int(status), "Request refused", str(error))
+    return SERVER_ERROR

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from web import i18n
+from web import errors, i18n
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -35,14 +35,27 @@ def render(
     """The full page, or for ``HX-Request`` the partial that page includes."""
     is_htmx = request.headers.get("hx-request") == "true"
     name = partial if (is_htmx and partial) else template
+    session = getattr(request.state, "session", None)
     page = _env.get_template(name).render(
         {
             **context,
             "request": request,
             "language": i18n.current_language(),
-            "url_for": request.url_for,
+            "principal": session.principal if session else None,
+            "csrf_token": session.csrf_token if session else "",
         }
     )
     response = HTMLResponse(page, status_code=status_code)
     response.headers["vary"] = "HX-Request, Accept-Language, Cookie"
     return response
+
+
+def render_refusal(request: Request, refusal: errors.Refusal) -> HTMLResponse:
+    """The error page (or its partial for htmx) for a refusal, in the user's language."""
+    return render(
+        request,
+        "error.html",
+        {"title": i18n.gettext(refusal.title), "message": i18n.gettext(refusal.message)},
+        partial="_partials/error_message.html",
+        status_code=refusal.status,
+    )

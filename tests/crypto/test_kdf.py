@@ -34,6 +34,13 @@ def test_parameters_below_the_floor_are_refused(ops: int, mem: int, alg: str) ->
         KdfParams(salt=SALT, ops=ops, mem=mem, alg=alg)
 
 
+@pytest.mark.parametrize(("ops", "mem"), [(11, MIN_MEM), (3, 1024 * 1024 * 1024 + 1)])
+def test_parameters_above_the_ceiling_are_refused(ops: int, mem: int) -> None:
+    """ops > 10 or mem > 1 GiB are refused: a server must not freeze the browser either."""
+    with pytest.raises(WeakKdfParameters, match="ceiling"):
+        KdfParams(salt=SALT, ops=ops, mem=mem)
+
+
 def test_floor_itself_and_stronger_are_accepted() -> None:
     """Exactly ops=3, mem=64 MiB is the default and is accepted, as are stronger values."""
     assert KdfParams(salt=SALT) == KdfParams(salt=SALT, ops=3, mem=67108864, alg="argon2id13")

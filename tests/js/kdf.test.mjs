@@ -51,6 +51,14 @@ test("parameters below the floor, or of another algorithm, are refused", async (
   }
 });
 
+test("parameters above the ceiling are refused before deriving (no frozen tab)", async () => {
+  const salt = V.argon2id[0].salt;
+  for (const [ops, mem] of [[11, 2 ** 26], [3, 2 ** 30 + 1], [3, 2 ** 42]]) {
+    assert.throws(() => checkKdfParams({ alg: "argon2id13", ops, mem, salt }), WeakKdfParameters);
+    await assert.rejects(deriveMaster("pw", { alg: "argon2id13", ops, mem, salt }), WeakKdfParameters);
+  }
+});
+
 test("the floor is checked BEFORE deriving anything", async () => {
   // Parameters libsodium itself would reject with another error (4 TiB of memory, 1 KiB):
   // seeing WeakKdfParameters proves the check ran first and crypto_pwhash never did.

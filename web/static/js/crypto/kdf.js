@@ -11,6 +11,8 @@ import { sodium } from "./sodium.js";
 export const ALG_ARGON2ID13 = "argon2id13";
 export const MIN_OPS = 3;
 export const MIN_MEM = 64 * 1024 * 1024;
+export const MAX_OPS = 10;
+export const MAX_MEM = 1024 * 1024 * 1024;
 export const SALT_BYTES = 16;
 const AUTH_KEY_LABEL = utf8Encode("permanence/v1/auth-key");
 const KEK_LABEL = utf8Encode("permanence/v1/key-encryption-key");
@@ -30,6 +32,12 @@ export function checkKdfParams(params) {
   if (ops < MIN_OPS || mem < MIN_MEM) {
     throw new WeakKdfParameters(
       `key-derivation parameters below the floor (ops >= ${MIN_OPS}, mem >= ${MIN_MEM})`,
+    );
+  }
+  if (ops > MAX_OPS || mem > MAX_MEM) {
+    // A hostile server must not be able to freeze the tab with an absurd demand either.
+    throw new WeakKdfParameters(
+      `key-derivation parameters above the ceiling (ops <= ${MAX_OPS}, mem <= ${MAX_MEM})`,
     );
   }
   const salt = typeof params.salt === "string" ? fromBase64url(params.salt) : params.salt;

@@ -1,0 +1,188 @@
+"""The browser's side of the protocol, in Python: enrolment, sign-in, password change.
+
+Used by the command line (``permanence deposit``/``fetch`` for people who do
+not want to trust served JavaScript, demo data) and by the tests. It does
+exactly what ``web/static/js/pages/*.js`` do, with ``crypto/``; the
+transport is a small interface so it runs over real HTTP or a test client.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from crypto.encoding import b64url_decode, b64url_encode
+from crypto.grants import GrantKind, PracticeKeyPair, open_grant, seal_grant
+from crypto.kdf import KdfParams, derive_password_keys
+from crypto.recovery import RecoveryCode
+from crypto.secret import Secret
+from crypto.user_keys import UserKeyPair, WrapPurpose, unwrap_user_keys, wrap_user_keys
+
+
+class ClientError(Exception):
+    """The server refused; ``message`` is its sentence, ``status`` its HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Transport(Protocol):
+    def post_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]: ...
+    def get_json(self, path: str) -> dict[str, Any]: ...
+
+
+class HttpTransport:
+    """Real HTTP with a cookie jar and the session's CSRF token (stdlib only)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.csrf = ""
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def _send(self, request: urllib.request.Request) -> dict[str, Any]:
+        request.add_header("Accept", "application/json")
+        if self.csrf:
+            request.add_header("X-CSRF-Token", self.csrf)
+        try:
+            with self._opener.open(request, timeout=60) as response:
+                body = response.read()
+        except urllib.error.HTTPError as e:
+            try:
+                message = json.loads(e.read()).get("error", e.reason)
+            except ValueError:
+                message = str(e.reason)
+            raise ClientError(str(message), e.code) from None
+        data: dict[str, Any] = json.loads(body)
+        return data
+
+    def post_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the vault's own base URL
+            self.base_url + path,
+            data=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        return self._send(request)
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        return self._send(urllib.request.Request(self.base_url + path))  # noqa: S310
+
+
+@dataclass
+class Unlocked:
+    """The keys a signed-in client holds (what the browser keeps in sessionStorage)."""
+
+    account_id: str
+    keys: UserKeyPair
+    practice_id: str | None = None
+    practice_secret: Secret | None = None
+    bundle: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    recovery_code: str
+    backup_codes: list[str]
+
+
+def enrolment_body(
+    account_id: str,
+    password: str,
+    code: str,
+    *,
+    practice_id: str | None = None,
+    create_practice_key: bool = False,
+    kdf: KdfParams | None = None,
+) -> tuple[dict[str, Any], RecoveryCode]:
+    """The JSON the enrolment page sends, and the recovery code to show."""
+    kdf = kdf or KdfParams.generate()
+    pw = derive_password_keys(password, kdf)
+    keys = UserKeyPair.generate()
+    recovery = RecoveryCode.generate()
+    uid = uuid.UUID(account_id)
+    public = keys.public_keys
+    body: dict[str, Any] = {
+        "kdf": kdf.to_json(),
+        "auth_key": b64url_encode(pw.auth_key.value),
+        "x25519_pk": b64url_encode(public.x25519),
+        "ed25519_pk": b64url_encode(public.ed25519),
+        "wrapped_kek": b64url_encode(wrap_user_keys(keys, pw.kek, WrapPurpose.PASSWORD, uid)),
+        "wrapped_recovery": b64url_encode(
+            wrap_user_keys(keys, recovery.key, WrapPurpose.RECOVERY, uid)
+        ),
+        "code": code,
+    }
+    if create_practice_key and practice_id:
+        practice = PracticeKeyPair.generate()
+        body["practice_pk"] = b64url_encode(practice.public_key)
+        body["practice_grant"] = b64url_encode(
+            seal_grant(
+                GrantKind.PRACTICE_SECRET_KEY,
+                uuid.UUID(practice_id),
+                practice.secret_key,
+                public.x25519,
+            )
+        )
+    return body, recovery
+
+
+def sign_in(transport: Transport, username: str, password: str, code: str) -> Unlocked:
+    """Pre-login, derive, sign in, unlock the keys (and the practice key if granted)."""
+    kdf = KdfParams.from_json(transport.post_json("/login/prelogin", {"username": username})["kdf"])
+    pw = derive_password_keys(password, kdf)
+    answer = transport.post_json(
+        "/login", {"username": username, "auth_key": b64url_encode(pw.auth_key.value), "code": code}
+    )
+    return unlock(answer["keys"], pw.kek)
+
+
+def unlock(bundle: dict[str, Any], kek: Secret) -> Unlocked:
+    account_id = str(bundle["account_id"])
+    keys = unwrap_user_keys(
+        b64url_decode(bundle["wrapped_kek"]), kek, WrapPurpose.PASSWORD, uuid.UUID(account_id)
+    )
+    unlocked = Unlocked(account_id=account_id, keys=keys, bundle=bundle)
+    practice = bundle.get("practice")
+    if practice and practice.get("grant"):
+        unlocked.practice_id = str(practice["id"])
+        unlocked.practice_secret = open_grant(
+            b64url_decode(practice["grant"]),
+            GrantKind.PRACTICE_SECRET_KEY,
+            uuid.UUID(practice["id"]),
+            keys.x25519_secret,
+        )
+    return unlocked
+
+
+def password_change_body(
+    username: str,
+    current_password: str,
+    new_password: str,
+    code: str,
+    transport: Transport,
+) -> dict[str, Any]:
+    """What the account page sends to change the password (keys re-wrapped, not re-made)."""
+    kdf = KdfParams.from_json(transport.post_json("/login/prelogin", {"username": username})["kdf"])
+    current = derive_password_keys(current_password, kdf)
+    bundle = transport.get_json("/account/keys")["keys"]
+    unlocked = unlock(bundle, current.kek)
+    new_kdf = KdfParams.generate()
+    new = derive_password_keys(new_password, new_kdf)
+    wrapped = wrap_user_keys(
+        unlocked.keys, new.kek, WrapPurpose.PASSWORD, uuid.UUID(unlocked.account_id)
+    )
+    return {
+        "current": {"auth_key": b64url_encode(current.auth_key.value)},
+        "code": code,
+        "kdf": new_kdf.to_json(),
+        "auth_key": b64url_encode(new.auth_key.value),
+        "wrapped_kek": b64url_encode(wrapped),
+    }

@@ -1,0 +1,66 @@
+"""``permanence users``: invitations and the list of accounts, for operators at the console."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from vault import accounts
+from vault.env import RequestInfo
+from vault.roles import Role
+from vault.settings import Settings
+
+CLI_REQUEST = RequestInfo(request_id="cli", ip=None, user_agent="permanence command line")
+
+
+def register(
+    commands: argparse._SubParsersAction[Any], settings_of: Callable[[argparse.Namespace], Settings]
+) -> None:
+    users = commands.add_parser("users", help="invite people and list accounts")
+    sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    invite = sub.add_parser("invite", help="create a single-use invitation link")
+    invite.add_argument("--role", required=True, choices=[str(r) for r in Role])
+    invite.add_argument("--username", required=True)
+    invite.add_argument("--name", required=True, help="full name shown to colleagues")
+    invite.add_argument("--practice", help="practice name (client members only; created if new)")
+    invite.set_defaults(run=lambda args: _invite(settings_of(args), args))
+
+    listing = sub.add_parser("list", help="list accounts (no content, no keys)")
+    listing.set_defaults(run=lambda args: _list(settings_of(args)))
+
+
+def invite_link(
+    settings: Settings, role: Role, username: str, name: str, practice: str | None = None
+) -> str:
+    from cli.context import open_env
+
+    with open_env(settings) as env:
+        invitation = accounts.invite(
+            env,
+            CLI_REQUEST,
+            None,
+            username=username,
+            display_name=name,
+            role=role,
+            practice_name=practice,
+        )
+    return invitation.link(settings.base_url)
+
+
+def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    link = invite_link(settings, Role(args.role), args.username, args.name, args.practice)
+    print(f"Invitation for {args.username} ({args.role}), valid 7 days, single use:")
+    print(f"  {link}")
+    return 0
+
+
+def _list(settings: Settings) -> int:
+    from cli.context import open_env
+
+    with open_env(settings) as env:
+        for a in accounts.list_all(env):
+            practice = f"  [{a.practice_name}]" if a.practice_name else ""
+            print(f"{a.username:<24} {a.role:<10} {a.status:<9} {a.display_name}{practice}")
+    return 0

@@ -1,0 +1,66 @@
+"""What a route reads from the request: the vault environment, who is signed in, where from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import InvalidInput
+from vault.sessions import SessionInfo
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+def env_of(request: Request) -> Env:
+    env: Env = request.app.state.env
+    return env
+
+
+def session_of(request: Request) -> SessionInfo | None:
+    session: SessionInfo | None = getattr(request.state, "session", None)
+    return session
+
+
+def principal_of(request: Request) -> Principal | None:
+    session = session_of(request)
+    return None if session is None else session.principal
+
+
+def require_principal(request: Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:  # routes declared for signed-in roles only never get here
+        raise InvalidInput()
+    return principal
+
+
+def request_info(request: Request) -> RequestInfo:
+    return RequestInfo(
+        request_id=getattr(request.state, "request_id", None),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+async def json_body(request: Request) -> Mapping[str, Any]:
+    """A JSON object of at most 64 KiB, or a clear 400."""
+    body = await request.body()
+    if len(body) > MAX_JSON_BYTES:
+        raise InvalidInput()
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput() from None
+    if not isinstance(data, dict):
+        raise InvalidInput()
+    return data
+
+
+def text_field(data: Mapping[str, Any], name: str, max_length: int = 200) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or len(value) > max_length:
+        raise InvalidInput()
+    return value

@@ -1,0 +1,62 @@
+"""Who may use which route: declared here, in one place, and enforced on every request.
+
+Each route of the app has a name; ``ALLOWED[name]`` is the set of roles (and
+``ANONYMOUS`` for someone not signed in) that may use it. A route that is not
+declared here cannot be registered (``web.routing.route`` refuses it), and
+``tests/web/test_permissions.py`` walks every route with every role.
+"""
+
+from __future__ import annotations
+
+from vault.roles import Role
+
+ANONYMOUS = "anonymous"
+MEMBER, SECRETARY, AUDITOR, ADMIN = (str(r) for r in Role)
+SIGNED_IN = frozenset({MEMBER, SECRETARY, AUDITOR, ADMIN})
+EVERYONE = SIGNED_IN | {ANONYMOUS}
+
+ALLOWED: dict[str, frozenset[str]] = {
+    # Public pages and the ways in.
+    "home": EVERYONE,
+    "health": EVERYONE,
+    "language": EVERYONE,
+    "login_page": EVERYONE,
+    "prelogin": EVERYONE,
+    "login": EVERYONE,
+    "enroll_page": EVERYONE,
+    "enroll": EVERYONE,
+    "recover_page": EVERYONE,
+    "recover_start": EVERYONE,
+    "recover_finish": EVERYONE,
+    # Every signed-in account: its own credentials and sessions.
+    "logout": SIGNED_IN,
+    "account": SIGNED_IN,
+    "account_keys": SIGNED_IN,
+    "session_revoke": SIGNED_IN,
+    "password_change": SIGNED_IN,
+    "totp_page": SIGNED_IN,
+    "totp_start": SIGNED_IN,
+    "totp_confirm": SIGNED_IN,
+    "backup_codes": SIGNED_IN,
+    # Client practice members.
+    "inbox": frozenset({MEMBER}),
+    "practice_members": frozenset({MEMBER}),
+    "practice_invite": frozenset({MEMBER}),
+    "practice_grant": frozenset({MEMBER}),
+    # Secretaries.
+    "workspace": frozenset({SECRETARY}),
+    # Auditors.
+    "audit_console": frozenset({AUDITOR}),
+    # Admins.
+    "admin_accounts": frozenset({ADMIN}),
+    "admin_invite": frozenset({ADMIN}),
+    "admin_disable": frozenset({ADMIN}),
+    "admin_enable": frozenset({ADMIN}),
+    "admin_practices": frozenset({ADMIN}),
+    "admin_assign": frozenset({ADMIN}),
+    "admin_unassign": frozenset({ADMIN}),
+}
+
+
+def allowed(route_name: str, role: str | None) -> bool:
+    return (role or ANONYMOUS) in ALLOWED[route_name]

@@ -1,0 +1,127 @@
+"""Signing in and out, and recovering a forgotten password."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from audit.entry import Action
+from crypto.encoding import b64url_decode
+from crypto.errors import CryptoError
+from vault import authentication, credentials, sessions
+from vault.errors import InvalidInput
+from vault.keymaterial import PasswordMaterial, auth_key
+from vault.roles import Role
+from vault.store import Connection
+from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
+from web.rendering import render
+from web.responses import json_ok
+from web.routing import route
+from web.session import clear_session_cookie, set_session_cookie
+
+LANDING = {
+    Role.MEMBER: "/inbox",
+    Role.SECRETARY: "/workspace",
+    Role.AUDITOR: "/audit",
+    Role.ADMIN: "/admin/accounts",
+}
+
+
+async def home(request: Request) -> Response:
+    principal = principal_of(request)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    session = session_of(request)
+    if session is not None and session.must_reenroll_totp:
+        return RedirectResponse("/account/totp", status_code=303)
+    return RedirectResponse(LANDING[principal.role], status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", {}, partial="_partials/login_form.html")
+
+
+async def prelogin(request: Request) -> Response:
+    data = await json_body(request)
+    params = authentication.prelogin(env_of(request), text_field(data, "username", 64))
+    return json_ok({"kdf": params.to_json()})
+
+
+async def login(request: Request) -> Response:
+    data = await json_body(request)
+    env = env_of(request)
+    signed_in = await run_in_threadpool(
+        authentication.login,
+        env,
+        request_info(request),
+        text_field(data, "username", 64),
+        auth_key(data),
+        text_field(data, "code", 20),
+    )
+    target = "/account/totp" if signed_in.must_reenroll_totp else LANDING[signed_in.principal.role]
+    response = json_ok({"keys": signed_in.keys, "next": target})
+    set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    env = env_of(request)
+    session = session_of(request)
+    if session is not None:
+        principal = session.principal
+
+        def tx(conn: Connection) -> None:
+            sessions.revoke(env, conn, session.id_hash)
+            env.record(conn, Action.LOGOUT, request_info(request), actor=principal.actor)
+
+        await env.db.write_async(tx)
+    response: Response
+    if request.headers.get("hx-request") == "true":
+        response = Response(status_code=204, headers={"hx-redirect": "/login"})
+    else:
+        response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, secure=env.settings.behind_tls)
+    return response
+
+
+async def recover_page(request: Request) -> Response:
+    return render(request, "recover.html", {})
+
+
+async def recover_start(request: Request) -> Response:
+    data = await json_body(request)
+    start = credentials.recovery_start(env_of(request), text_field(data, "username", 64))
+    return json_ok(start.to_json())
+
+
+async def recover_finish(request: Request) -> Response:
+    data = await json_body(request)
+    try:
+        signature = b64url_decode(text_field(data, "signature", 200))
+    except CryptoError:
+        raise InvalidInput() from None
+    await run_in_threadpool(
+        credentials.recovery_finish,
+        env_of(request),
+        request_info(request),
+        text_field(data, "username", 64),
+        text_field(data, "code", 20),
+        PasswordMaterial.parse(data),
+        signature,
+    )
+    return json_ok({"next": "/login"})
+
+
+def routes() -> list[Route]:
+    return [
+        route("/", home, "home"),
+        route("/login", login_page, "login_page"),
+        route("/login/prelogin", prelogin, "prelogin", ["POST"]),
+        route("/login", login, "login", ["POST"]),
+        route("/logout", logout, "logout", ["POST"]),
+        route("/recover", recover_page, "recover_page"),
+        route("/recover/start", recover_start, "recover_start", ["POST"]),
+        route("/recover/finish", recover_finish, "recover_finish", ["POST"]),
+    ]

@@ -1,0 +1,48 @@
+"""Declaring routes: every endpoint is wrapped with its permission check."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from audit.entry import Action, Outcome
+from vault.errors import AuthenticationRequired, Forbidden
+from web import permissions
+from web.context import env_of, principal_of, request_info
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("GET",)) -> Route:
+    """A Route whose endpoint first checks ``permissions.ALLOWED[name]``."""
+    if name not in permissions.ALLOWED:
+        raise KeyError(f"route {name!r} has no declared permissions in web/permissions.py")
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        principal = principal_of(request)
+        role = str(principal.role) if principal else None
+        if not permissions.allowed(name, role):
+            if principal is None:
+                if request.method == "GET" and request.headers.get("hx-request") != "true":
+                    return RedirectResponse("/login", status_code=303)
+                raise AuthenticationRequired()
+            env = env_of(request)
+            await env.db.write_async(
+                lambda conn: env.record(
+                    conn,
+                    Action.ACCESS_DENIED,
+                    request_info(request),
+                    actor=principal.actor,
+                    outcome=Outcome.DENIED,
+                    detail={"route": name},
+                )
+            )
+            raise Forbidden()
+        return await endpoint(request)
+
+    return Route(path, guarded, name=name, methods=list(methods))

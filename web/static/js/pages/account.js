@@ -1,0 +1,74 @@
+// Own account: shows the key fingerprint; changes the password by re-wrapping the same keys
+// under the new password's kek (nothing is re-encrypted).
+import {
+  derivePasswordKeys,
+  fromBase64url,
+  newKdfParams,
+  toBase64url,
+  unwrapUserKeys,
+  userFingerprint,
+  wrapUserKeys,
+  WrapPurpose,
+} from "../crypto/index.js";
+import { ApiError, getJson, postJson } from "../app/api.js";
+import { busy, showError, showStatus, t } from "../app/form.js";
+import { forgetKeys } from "../app/keystore.js";
+import { passwordProblem } from "../app/passwords.js";
+
+const form = document.getElementById("password-form");
+const fingerprint = document.querySelector("[data-own-fingerprint]");
+
+getJson("/account/keys").then(({ keys }) => {
+  fingerprint.textContent = userFingerprint(
+    fromBase64url(keys.x25519_pk),
+    fromBase64url(keys.ed25519_pk),
+  );
+});
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const { username, accountId, role } = form.dataset;
+  const password = form.elements.password.value;
+  if (password !== form.elements.password2.value) {
+    showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }));
+    return;
+  }
+  const problem = passwordProblem(password, role === "admin" || role === "auditor" ? 16 : 12);
+  if (problem) {
+    showError(form, t(problem));
+    return;
+  }
+  busy(form, true);
+  try {
+    showStatus(form, t({ fr: "Vérification…", en: "Checking…" }));
+    const { kdf: currentKdf } = await postJson("/login/prelogin", { username });
+    const current = await derivePasswordKeys(form.elements.current.value, currentKdf);
+    const { keys: bundle } = await getJson("/account/keys");
+    let keys;
+    try {
+      keys = unwrapUserKeys(fromBase64url(bundle.wrapped_kek), current.kek, WrapPurpose.PASSWORD, accountId);
+    } catch {
+      showError(form, t({ fr: "Le mot de passe actuel n'est pas le bon.", en: "The current password is not right." }));
+      return;
+    }
+    showStatus(form, t({ fr: "Nouvelles clés…", en: "New keys…" }));
+    const kdf = newKdfParams();
+    const next = await derivePasswordKeys(password, kdf);
+    const answer = await postJson("/account/password", {
+      current: { auth_key: toBase64url(current.authKey) },
+      code: form.elements.code.value,
+      kdf,
+      auth_key: toBase64url(next.authKey),
+      wrapped_kek: toBase64url(wrapUserKeys(keys, next.kek, WrapPurpose.PASSWORD, accountId)),
+    });
+    forgetKeys();
+    window.location.assign(answer.next);
+  } catch (error) {
+    showError(form, error instanceof ApiError ? error.message : t({
+      fr: "Le changement a échoué. Réessayez.",
+      en: "The change failed. Please try again.",
+    }));
+  } finally {
+    busy(form, false);
+  }
+});

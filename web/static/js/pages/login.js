@@ -1,0 +1,43 @@
+// Sign-in: pre-login for salt and parameters (refused below the floor), Argon2id here,
+// then only auth_key and the code go to the server; the wrapped keys are opened here.
+import { derivePasswordKeys, toBase64url, WeakKdfParameters } from "../crypto/index.js";
+import { ApiError, postJson } from "../app/api.js";
+import { busy, showError, showStatus, t } from "../app/form.js";
+import { forgetKeys, unlockAndStore } from "../app/keystore.js";
+
+const form = document.getElementById("login-form");
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const username = form.elements.username.value.trim();
+  const password = form.elements.password.value;
+  const code = form.elements.code.value;
+  busy(form, true);
+  forgetKeys();
+  try {
+    showStatus(form, t({ fr: "Préparation des clés…", en: "Preparing keys…" }));
+    const { kdf } = await postJson("/login/prelogin", { username });
+    const { authKey, kek } = await derivePasswordKeys(password, kdf);
+    showStatus(form, t({ fr: "Connexion…", en: "Signing in…" }));
+    const answer = await postJson("/login", { username, auth_key: toBase64url(authKey), code });
+    unlockAndStore(answer.keys, kek);
+    form.reset();
+    window.location.assign(answer.next);
+  } catch (error) {
+    if (error instanceof WeakKdfParameters) {
+      showError(form, t({
+        fr: "Le serveur a demandé des paramètres de mot de passe affaiblis : connexion refusée par ce navigateur.",
+        en: "The server asked for weakened password settings: this browser refuses to sign in.",
+      }));
+    } else if (error instanceof ApiError) {
+      showError(form, error.message);
+    } else {
+      showError(form, t({
+        fr: "La connexion a échoué. Vérifiez vos informations et réessayez.",
+        en: "Sign-in failed. Check your details and try again.",
+      }));
+    }
+  } finally {
+    busy(form, false);
+  }
+});
