@@ -6,25 +6,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from audit.keys import generate_signer_key
 from audit.log import AuditLog
 from vault.database import Database
 from vault.datadir import check, database_key
 from vault.env import Env
 from vault.settings import DataLayout, Settings
-from vault.store import Connection, read_key_file, write_text_file_private
+from vault.store import Connection, read_key_file
 from vault.writer import Writer
-
-
-def audit_key_writer(settings: Settings) -> Callable[[DataLayout], None]:
-    """Create the checkpoint signing key in its own file, never in the database."""
-
-    def write(layout: DataLayout) -> None:
-        write_text_file_private(
-            layout.audit_key_file, generate_signer_key(settings.audit_origin) + "\n"
-        )
-
-    return write
 
 
 @contextmanager

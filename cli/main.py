@@ -66,13 +66,12 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from cli.context import audit_key_writer
     from cli.users_cmd import invite_link
     from vault.datadir import initialise
     from vault.roles import Role
 
     settings = _settings(args)
-    result = initialise(settings, write_audit_key=audit_key_writer(settings))
+    result = initialise(settings)
     print(f"Created a new vault in {result.layout.root}")
     if result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
@@ -134,13 +133,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from cli.context import audit_key_writer
     from cli.demo import print_demo_logins, seed_demo
     from vault.datadir import initialise
 
     settings = _settings(args, host=args.host, port=args.port)
     if not settings.layout.database.exists():
-        initialise(settings, write_audit_key=audit_key_writer(settings))
+        initialise(settings)
         print(f"Created a demo vault in {settings.layout.root}")
         seed_demo(settings)
     else:

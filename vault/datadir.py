@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from audit.keys import generate_signer_key
 from crypto.secret import Secret
 from vault.errors import DataDirError
 from vault.migrate import migrate
 from vault.settings import DataLayout, Settings
-from vault.store import connect, new_key, parse_key, read_key_file, write_key_file
+from vault.store import (
+    connect,
+    new_key,
+    parse_key,
+    read_key_file,
+    write_key_file,
+    write_text_file_private,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +37,7 @@ def check_private(path: os.PathLike[str] | str) -> None:
         )
 
 
-def initialise(
-    settings: Settings,
-    *,
-    write_audit_key: Callable[[DataLayout], None] | None = None,
-) -> InitResult:
+def initialise(settings: Settings) -> InitResult:
     """Create the data directory, its keys and an empty, migrated database.
 
     Refuses to touch a directory that already holds a vault, so an existing
@@ -52,8 +55,9 @@ def initialise(
         key = new_key()
         write_key_file(layout.db_key_file, key)
     write_key_file(layout.server_secret_file, new_key())
-    if write_audit_key is not None:
-        write_audit_key(layout)
+    write_text_file_private(
+        layout.audit_key_file, generate_signer_key(settings.audit_origin) + "\n"
+    )
     conn = connect(layout.database, key, create=True)
     try:
         migrate(conn)

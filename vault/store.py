@@ -54,6 +54,11 @@ def write_text_file_private(path: Path, text: str) -> None:
 
 def read_key_file(path: Path) -> Secret:
     """Read a key file, refusing one that others could read."""
+    return parse_key(read_private_text(path).strip(), str(path))
+
+
+def read_private_text(path: Path) -> str:
+    """Read a key file's text, refusing a missing one or one that others could read."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -63,7 +68,7 @@ def read_key_file(path: Path) -> Secret:
             f"key file {path} is readable by other users (mode {stat.S_IMODE(mode):o});"
             " run: chmod 600 " + str(path)
         )
-    return parse_key(path.read_text(encoding="ascii", errors="replace").strip(), str(path))
+    return path.read_text(encoding="ascii", errors="replace")
 
 
 def parse_key(text: str, where: str) -> Secret:

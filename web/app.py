@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.log import AuditLog
+from vault.checkpoints import TICK_SECONDS, Checkpointing, load_signer
 from vault.database import Database
 from vault.env import Env
 from vault.errors import Throttled, VaultError
@@ -86,6 +90,16 @@ class CatchAll:
                 raise
             response = render_refusal(Request(scope), errors.SERVER_ERROR)
             await response(scope, receive, send)
+
+
+async def _checkpoint_ticker(env: Env, checkpointing: Checkpointing) -> None:
+    """Sign checkpoints while serving; a failure is logged and retried at the next tick."""
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        try:
+            await run_in_threadpool(checkpointing.tick, env)
+        except Exception as exc:  # keep serving: the next tick tries again
+            log.error("audit checkpoint failed: %s", type(exc).__name__)
 
 
 def _safe_next(target: str | None) -> str:
@@ -158,15 +172,22 @@ def create_app(
             settings.layout.database, _key(settings), max_group=settings.group_commit_max
         )
         app.state.database = db
-        app.state.env = env or Env(
+        app.state.env = the_env = env or Env(
             db=db,
             settings=settings,
             server_secret=read_key_file(settings.layout.server_secret_file),
             log=AuditLog(),
         )
+        app.state.checkpointing = checkpointing = Checkpointing.for_settings(
+            settings, load_signer(settings)
+        )
+        ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
         try:
             yield
         finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
             if own:
                 db.close()
 

@@ -1,7 +1,7 @@
 """French (default) and English, chosen per request.
 
-Message ids are English; ``locales/fr/LC_MESSAGES/messages.po`` holds the
-French. Catalogs are read with Babel at start-up (no compile step), and the
+Message ids are English; ``locales/fr/LC_MESSAGES/*.po`` hold the French
+(one file per area of the app, merged). Catalogs are read with Babel at start-up (no compile step), and the
 language of the current request lives in a context variable that the
 template's ``_()`` reads.
 """
@@ -20,14 +20,20 @@ _current: ContextVar[str] = ContextVar("language", default=DEFAULT)
 
 
 def _load(language: str) -> dict[str, str]:
-    path = resources.files("web.locales").joinpath(language, "LC_MESSAGES", "messages.po")
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-    }
+    """Every ``*.po`` of the language, merged (one file per area of the app)."""
+    folder = resources.files("web.locales").joinpath(language, "LC_MESSAGES")
+    messages: dict[str, str] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".po"):
+            continue
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=language)
+        messages.update(
+            (str(m.id), str(m.string))
+            for m in catalog
+            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+        )
+    return messages
 
 
 _CATALOGS: dict[str, dict[str, str]] = {"fr": _load("fr"), "en": {}}
