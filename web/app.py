@@ -191,7 +191,7 @@ def create_app(
             if own:
                 db.close()
 
-    from web.routes import account, admin, enrolment, practice, signin, workspaces
+    from web.routes import account, admin, auditing, enrolment, practice, signin, workspaces
 
     routes = [
         route("/language/{code}", choose_language, "language"),
@@ -202,6 +202,7 @@ def create_app(
         *admin.routes(),
         *practice.routes(),
         *workspaces.routes(),
+        *auditing.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -1,4 +1,4 @@
-"""Each role's landing page."""
+"""The landing pages of practice members (inbox) and secretaries (workspace)."""
 
 from __future__ import annotations
 
@@ -43,15 +43,8 @@ async def workspace(request: Request) -> Response:
     return render(request, "workspace.html", {"practices": rows})
 
 
-async def audit_console(request: Request) -> Response:
-    env = env_of(request)
-    size = await run_in_threadpool(env.db.read, env.log.size)
-    return render(request, "audit_console.html", {"log_size": size})
-
-
 def routes() -> list[Route]:
     return [
         route("/inbox", inbox, "inbox"),
         route("/workspace", workspace, "workspace"),
-        route("/audit", audit_console, "audit_console"),
     ]

@@ -1,0 +1,86 @@
+"""A real Permanence server for end-to-end tests: SQLCipher on disk, uvicorn, real HTTP.
+
+- ``live_vault``: a fresh initialised vault served by the production app
+  (lifespan on: checkpoints tick) through uvicorn on a free loopback port.
+  It exposes ``base_url``, ``settings`` and ``env`` (the same ``Env`` the
+  server uses, for arranging data and inspecting the database afterwards).
+- ``chromium`` and ``browser_page`` come from ``tests/browser/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures reused here
+from vault import accounts
+from vault.database import Database
+from vault.datadir import database_key, initialise
+from vault.env import Env, RequestInfo
+from vault.roles import Role
+from vault.settings import Settings
+from vault.store import read_key_file
+from web.app import create_app
+
+ARRANGE = RequestInfo(request_id="test-arrange")
+
+
+@dataclass
+class LiveVault:
+    base_url: str
+    settings: Settings
+    env: Env
+
+    def invite(self, role: Role, username: str, name: str, practice: str | None = None) -> str:
+        """An invitation link, as ``permanence users invite`` would print it."""
+        invitation = accounts.invite(
+            self.env,
+            ARRANGE,
+            None,
+            username=username,
+            display_name=name,
+            role=role,
+            practice_name=practice,
+        )
+        return invitation.link(self.base_url)
+
+
+def start_server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread]:
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    return server, thread
+
+
+@pytest.fixture
+def live_vault(tmp_path: Path) -> Iterator[LiveVault]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    settings = replace(Settings(data_dir=tmp_path / "data"), port=port, base_url=base_url)
+    initialise(settings)
+    db = Database(settings.layout.database, database_key(settings))
+    env = Env(
+        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
+    )
+    server, thread = start_server(create_app(settings, db, env=env), sock)
+    try:
+        yield LiveVault(base_url, settings, env)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        db.close()
