@@ -33,6 +33,8 @@ class ClientError(Exception):
 
 
 class Transport(Protocol):
+    csrf: str
+
     def post_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]: ...
     def get_json(self, path: str) -> dict[str, Any]: ...
 
@@ -141,6 +143,7 @@ def sign_in(transport: Transport, username: str, password: str, code: str) -> Un
     answer = transport.post_json(
         "/login", {"username": username, "auth_key": b64url_encode(pw.auth_key.value), "code": code}
     )
+    transport.csrf = str(answer.get("csrf_token", ""))
     return unlock(answer["keys"], pw.kek)
 
 
