@@ -161,6 +161,12 @@ class AccountsVault:
         self.clock.advance(totp.STEP_SECONDS)
         return totp.code_at(secret, self.clock())
 
+    def unused_code(self, username: str, secret: Secret) -> str:
+        """A code of a step never used yet, without moving the clock (current step or next)."""
+        (last,) = self.account_row(username, "totp_last_step")
+        assert isinstance(last, int)
+        return totp.code_at_step(secret, max(last + 1, totp.step_at(self.clock())))
+
     def enrol_over_http(self, link: str, username: str, password: str) -> EnrolledAccount:
         """Enrol from an invitation link as the enrolment page would (Argon2 in Python)."""
         with urllib.request.urlopen(link) as response:  # noqa: S310 - our own live server
