@@ -1,0 +1,222 @@
+"""Arranging items tests: practices, accounts with real keys, sessions, sealed envelopes.
+
+Accounts are written straight into the database (keys made here with
+``crypto/``, as a browser would make them) so that tests do not pay for
+Argon2 at every enrolment; sign-in itself is tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
+import pytest
+
+from audit.log import AuditLog
+from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from crypto.grants import PracticeKeyPair
+from crypto.secret import Secret
+from crypto.stream import FileManifest, encrypt_stream, new_file_key
+from crypto.user_keys import UserKeyPair
+from vault import items, sessions
+from vault.clock import iso
+from vault.database import Database
+from vault.env import Env, Principal, RequestInfo
+from vault.ids import new_uuid
+from vault.roles import Role
+from vault.settings import Settings
+from vault.store import Connection, read_key_file
+
+REQ = RequestInfo(request_id="test", ip="127.0.0.1")
+
+
+class Clock:
+    """A settable clock for ``Env.now``."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+@dataclass
+class Person:
+    principal: Principal
+    keys: UserKeyPair
+
+    @property
+    def id(self) -> str:
+        return self.principal.account_id
+
+
+@dataclass
+class PracticeKeys:
+    id: str
+    keys: PracticeKeyPair
+    members: list[Person] = field(default_factory=list)
+
+
+def add_practice(env: Env, name: str) -> PracticeKeys:
+    keys = PracticeKeyPair.generate()
+    pid = new_uuid()
+    env.db.write(
+        lambda c: c.execute(
+            "INSERT INTO practice (id, name, public_key, created_at) VALUES (?, ?, ?, ?)",
+            (pid, name, keys.public_key, iso(env.now())),
+        )
+    )
+    return PracticeKeys(pid, keys)
+
+
+def add_account(
+    env: Env, role: Role, username: str, practice: PracticeKeys | None = None
+) -> Person:
+    keys = UserKeyPair.generate()
+    aid = new_uuid()
+    pid = practice.id if practice else None
+    public = keys.public_keys
+
+    def tx(conn: Connection) -> None:
+        conn.execute(
+            "INSERT INTO account (id, username, display_name, role, practice_id, status,"
+            " x25519_pk, ed25519_pk, created_at, enrolled_at)"
+            " VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+            (
+                aid,
+                username,
+                username.title(),
+                str(role),
+                pid,
+                public.x25519,
+                public.ed25519,
+                iso(env.now()),
+                iso(env.now()),
+            ),
+        )
+
+    env.db.write(tx)
+    person = Person(Principal(aid, username, role, pid), keys)
+    if practice is not None:
+        practice.members.append(person)
+    return person
+
+
+def assign(env: Env, secretary: Person, practice: PracticeKeys) -> None:
+    env.db.write(
+        lambda c: c.execute(
+            "INSERT INTO assignment (secretary_id, practice_id, created_at) VALUES (?, ?, ?)",
+            (secretary.id, practice.id, iso(env.now())),
+        )
+    )
+
+
+def session_for(env: Env, person: Person) -> tuple[str, str]:
+    """A signed-in session (cookie token, CSRF token), as a successful login leaves."""
+    return env.db.write(lambda c: sessions.create(env, c, person.id, "127.0.0.1", "test"))
+
+
+def call_note_body(canary: str = "") -> dict[str, object]:
+    return {
+        "caller_name": f"Jeanne Dupont {canary}",
+        "caller_is": "third_party",
+        "callback_number": f"+33 6 12 34 56 78 {canary}",
+        "reason": f"Renouvellement d'ordonnance {canary}",
+        "best_time": f"après 17 h {canary}",
+        "notes": f"Rappeler avant vendredi {canary}",
+        "call_started_at": "2026-11-28T08:55:00Z",
+        "call_seconds": 95,
+    }
+
+
+def seal(
+    author: Person,
+    practice: PracticeKeys,
+    *,
+    kind: ItemKind = ItemKind.CALL_NOTE,
+    urgency: Urgency = Urgency.NORMAL,
+    item_id: str | None = None,
+    client_id: str | None = None,
+    author_id: str | None = None,
+    body: bytes | None = None,
+) -> tuple[str, bytes]:
+    """(item id, envelope) sealed and signed by ``author`` for ``practice``."""
+    iid = item_id or str(uuid.uuid4())
+    header = ItemHeader(
+        kind=kind,
+        urgency=urgency,
+        item_id=uuid.UUID(iid),
+        client_id=uuid.UUID(client_id or practice.id),
+        author_id=uuid.UUID(author_id or author.id),
+    )
+    data = body if body is not None else encode_body(call_note_body())
+    return iid, seal_item(header, data, practice.keys.public_key, author.keys.signing_key)
+
+
+def encrypted_file(data: bytes, name: str = "extract.csv") -> tuple[bytes, FileManifest]:
+    """(stream, manifest) of a file, as the depositor's browser makes them."""
+    key: Secret = new_file_key()
+    out = BytesIO()
+    info = encrypt_stream(BytesIO(data), out, key)
+    return out.getvalue(), FileManifest(name, "text/csv", info.size, key, info.stream_hash)
+
+
+def random_bytes(n: int) -> bytes:
+    return os.urandom(n)
+
+
+@dataclass
+class World:
+    env: Env
+    clock: Clock
+    practice: PracticeKeys
+    other: PracticeKeys
+    member: Person
+    outsider: Person  # a member of the other practice
+    secretary: Person
+    stranger: Person  # a secretary not assigned to the practice
+
+
+@pytest.fixture(name="world")
+def world_fixture(initialised: Settings, database: Database) -> World:
+    clock = Clock()
+    env = Env(
+        db=database,
+        settings=initialised,
+        server_secret=read_key_file(initialised.layout.server_secret_file),
+        now=clock,
+    )
+    practice = add_practice(env, "Cabinet Martin")
+    other = add_practice(env, "Étude Durand")
+    member = add_account(env, Role.MEMBER, "dr.martin@example.org", practice)
+    outsider = add_account(env, Role.MEMBER, "me.durand@example.org", other)
+    secretary = add_account(env, Role.SECRETARY, "sophie")
+    stranger = add_account(env, Role.SECRETARY, "sam")
+    assign(env, secretary, practice)
+    assign(env, stranger, other)
+    return World(env, clock, practice, other, member, outsider, secretary, stranger)
+
+
+def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> items.Receipt:
+    d = items.Deposit(item_id=item_id, practice_id=w.practice.id, envelope=envelope)
+    return items.deposit(w.env, REQ, w.secretary.principal, replace(d, **kw))  # type: ignore[arg-type]
+
+
+def audit_actions(env: Env) -> list[str]:
+    log = AuditLog()
+    return env.db.read(lambda c: [json.loads(leaf)["action"] for leaf in log.leaves(c)])
+
+
+def upload_stream(w: World, item_id: str, stream: bytes, part: int = 100_000) -> str:
+    up = items.start_upload(w.env, REQ, w.secretary.principal, w.practice.id, item_id, len(stream))
+    for offset in range(0, len(stream), part):
+        piece = stream[offset : offset + part]
+        items.append(w.env, REQ, w.secretary.principal, up.id, offset, [piece], len(piece))
+    return up.id

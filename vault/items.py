@@ -1,0 +1,424 @@
+"""Depositing items: resumable uploads of extract streams, then the signed envelope.
+
+The server sees ciphertext and the metadata of DESIGN §4 only. It checks what
+it can without any secret — the envelope's structure, version, size and
+author's signature (``crypto.check_envelope``), that the signed ids name this
+item, an assigned practice and the signed-in secretary — and refuses anything
+else with one clear sentence. A deposit is idempotent by item id: the same
+envelope sent again (a retry after a dropped connection) is answered as a
+success; a different one under a used id is a conflict.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from audit.entry import Action, Outcome
+from crypto.envelope import MIN_ENVELOPE_BYTES, ItemKind, Urgency, check_envelope
+from crypto.errors import CryptoError, UnsupportedVersion
+from crypto.signing import VerifyKey
+from crypto.stream import CHUNK_BYTES, CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from vault import notifications
+from vault.blobs import BlobStore
+from vault.clock import iso
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import Conflict, InvalidInput, NotFound
+from vault.ids import is_uuid, new_uuid
+from vault.roles import Role
+from vault.store import Connection
+
+MAX_ENVELOPE_BYTES = 256 * 1024
+MAX_CALL_SECONDS = 24 * 3600
+KIND_NAMES = {
+    ItemKind.CALL_NOTE: "call_note",
+    ItemKind.MESSAGE: "message",
+    ItemKind.EXTRACT: "extract",
+}
+URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
+
+DUPLICATE = "This item id is already used by another item."
+BAD_ENVELOPE = "The envelope is not valid: its structure, size or signature is wrong."
+MISMATCH = "The envelope does not match this deposit: item, practice or author differ."
+BAD_VERSION = "This format version is not supported."
+TOO_LARGE = "The file is larger than this vault accepts."
+BAD_STREAM = "The uploaded file stream is not valid."
+INCOMPLETE = "The upload is not complete yet."
+OUT_OF_ORDER = "This part does not continue the upload: resume from the server's offset."
+FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
+BAD_CALL_TIME = "The call's start time or duration is not valid."
+
+_publish_lock = threading.Lock()
+_upload_locks: dict[str, threading.Lock] = {}
+_upload_locks_guard = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """What a secretary's browser sends once the envelope is sealed and signed."""
+
+    item_id: str
+    practice_id: str
+    envelope: bytes
+    upload_id: str | None = None
+    call_started_at: datetime | None = None
+    call_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    item_id: str
+    created: bool  # False: the very same deposit had already been stored
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    id: str
+    item_id: str
+    total: int
+    received: int
+
+
+def stream_limit(plain_limit: int) -> int:
+    """Largest file stream for a plaintext limit: prefix, plus 17 bytes per chunk."""
+    return PREFIX_BYTES + plain_limit + CHUNK_OVERHEAD * (plain_limit // CHUNK_BYTES + 1)
+
+
+def valid_stream_length(total: int) -> bool:
+    """Whether ``total`` bytes can be a docs/format.md §6 stream (full chunks, short last)."""
+    body = total - PREFIX_BYTES
+    last = body % CIPHER_CHUNK_BYTES
+    return body >= CHUNK_OVERHEAD and (last == 0 or last >= CHUNK_OVERHEAD)
+
+
+def blob_store(env: Env) -> BlobStore:
+    return BlobStore(env.settings.layout.blobs_dir)
+
+
+def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> NotFound:
+    """Audit an attempt on ids the principal may not reach; return the 404 to raise."""
+    env.db.write(
+        lambda conn: env.record(
+            conn,
+            Action.ACCESS_DENIED,
+            request,
+            actor=principal.actor,
+            outcome=Outcome.DENIED,
+            targets={k: v[:64] for k, v in targets.items()},
+        )
+    )
+    return NotFound()
+
+
+def record_access(
+    env: Env,
+    conn: Connection,
+    request: RequestInfo,
+    principal: Principal | None,
+    action: Action,
+    practice_id: str,
+    item_id: str,
+    detail: dict[str, str | int | bool | None] | None = None,
+) -> None:
+    """An audit entry, indexed for the practice's "what was accessed" page."""
+    index = env.record(
+        conn,
+        action,
+        request,
+        actor=principal.actor if principal else None,
+        targets={"practice": practice_id, "item": item_id},
+        detail=detail,
+    )
+    conn.execute(
+        "INSERT INTO practice_access (practice_id, at, action, account_id, item_id, audit_index)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            practice_id,
+            iso(env.now()),
+            str(action),
+            principal.account_id if principal else None,
+            item_id,
+            index,
+        ),
+    )
+
+
+def _assigned(conn: Connection, principal: Principal, practice_id: str) -> bool:
+    if principal.role != Role.SECRETARY or not is_uuid(practice_id):
+        return False
+    row = conn.execute(
+        "SELECT 1 FROM assignment s JOIN practice p ON p.id = s.practice_id"
+        " WHERE s.secretary_id = ? AND s.practice_id = ? AND p.public_key IS NOT NULL",
+        (principal.account_id, practice_id),
+    ).fetchone()
+    return row is not None
+
+
+def _upload_lock(upload_id: str) -> threading.Lock:
+    with _upload_locks_guard:
+        return _upload_locks.setdefault(upload_id, threading.Lock())
+
+
+# -- uploads -------------------------------------------------------------------
+
+
+def start_upload(
+    env: Env, request: RequestInfo, principal: Principal, practice_id: str, item_id: str, total: int
+) -> Upload:
+    """Open (or resume) the upload of an extract's stream of ``total`` bytes."""
+    if not env.db.read(lambda c: _assigned(c, principal, practice_id)):
+        raise deny(env, request, principal, practice=practice_id)
+    if not is_uuid(item_id):
+        raise InvalidInput()
+    if total > stream_limit(env.settings.upload_limit_bytes):
+        raise InvalidInput(TOO_LARGE)
+    if not valid_stream_length(total):
+        raise InvalidInput(BAD_STREAM)
+    blobs = blob_store(env)
+    upload_id = new_uuid(env.randbytes)
+
+    def existing(conn: Connection) -> Upload | None:
+        if conn.execute("SELECT 1 FROM item WHERE id = ?", (item_id,)).fetchone():
+            raise Conflict(DUPLICATE)
+        row = conn.execute(
+            "SELECT id, total, received FROM upload WHERE author_id = ? AND item_id = ?",
+            (principal.account_id, item_id),
+        ).fetchone()
+        if row is None or int(row[1]) != total:
+            return None
+        return Upload(str(row[0]), item_id, int(row[1]), int(row[2]))
+
+    found = env.db.read(existing)
+    if found is not None:
+        return found
+    blobs.create_upload(upload_id)  # before the row: a failed insert leaves an orphan file only
+
+    def tx(conn: Connection) -> Upload:
+        old = conn.execute(
+            "SELECT id FROM upload WHERE author_id = ? AND item_id = ?",
+            (principal.account_id, item_id),
+        ).fetchone()
+        if old is not None:  # restarted with another file for the same item: start afresh
+            conn.execute("DELETE FROM upload WHERE id = ?", (old[0],))
+        conn.execute(
+            "INSERT INTO upload (id, item_id, practice_id, author_id, total, received, created_at)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (upload_id, item_id, practice_id, principal.account_id, total, iso(env.now())),
+        )
+        return Upload(upload_id, item_id, total, 0)
+
+    return env.db.write(tx)
+
+
+def _own_upload(conn: Connection, principal: Principal, upload_id: str) -> Upload | None:
+    if principal.role != Role.SECRETARY or not is_uuid(upload_id):
+        return None
+    row = conn.execute(
+        "SELECT u.item_id, u.total, u.received FROM upload u JOIN assignment s"
+        " ON s.secretary_id = u.author_id AND s.practice_id = u.practice_id"
+        " WHERE u.id = ? AND u.author_id = ?",
+        (upload_id, principal.account_id),
+    ).fetchone()
+    return None if row is None else Upload(upload_id, str(row[0]), int(row[1]), int(row[2]))
+
+
+def upload_status(env: Env, request: RequestInfo, principal: Principal, upload_id: str) -> Upload:
+    """Where an upload stands: the browser resumes from ``received``."""
+    found = env.db.read(lambda c: _own_upload(c, principal, upload_id))
+    if found is None:
+        raise deny(env, request, principal, upload=upload_id)
+    return found
+
+
+def append(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    upload_id: str,
+    offset: int,
+    parts: Iterable[bytes],
+    length: int,
+) -> Upload:
+    """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged."""
+    with _upload_lock(upload_id):
+        upload = upload_status(env, request, principal, upload_id)
+        if offset < 0 or offset > upload.received:
+            raise Conflict(OUT_OF_ORDER)
+        if offset + length > upload.total:
+            raise InvalidInput(TOO_LARGE)
+        if offset + length <= upload.received:
+            return upload  # a retried part the server already holds
+        received = blob_store(env).write_at(upload_id, offset, parts)
+        if received != offset + length:
+            raise InvalidInput(BAD_STREAM)
+        env.db.write(
+            lambda c: c.execute(
+                "UPDATE upload SET received = ? WHERE id = ?", (received, upload_id)
+            )
+        )
+        return Upload(upload_id, upload.item_id, upload.total, received)
+
+
+# -- the deposit -----------------------------------------------------------------
+
+
+def _check_envelope(deposit: Deposit, principal: Principal, author_key: bytes) -> tuple[int, int]:
+    """(kind, urgency) of a valid envelope for this deposit, else a clear refusal."""
+    envelope = deposit.envelope
+    if len(envelope) > MAX_ENVELOPE_BYTES or len(envelope) < MIN_ENVELOPE_BYTES:
+        if envelope[:1] not in (b"", b"\x01"):
+            raise InvalidInput(BAD_VERSION)
+        raise InvalidInput(BAD_ENVELOPE)
+    try:
+        header = check_envelope(envelope, VerifyKey(author_key))
+    except UnsupportedVersion:
+        raise InvalidInput(BAD_VERSION) from None
+    except CryptoError:
+        raise InvalidInput(BAD_ENVELOPE) from None
+    expected = (
+        uuid.UUID(deposit.item_id),
+        uuid.UUID(deposit.practice_id),
+        uuid.UUID(principal.account_id),
+    )
+    if (header.item_id, header.client_id, header.author_id) != expected:
+        raise InvalidInput(MISMATCH)
+    if (header.kind == ItemKind.EXTRACT) != (deposit.upload_id is not None):
+        raise InvalidInput(FILE_RULE)
+    is_call = header.kind == ItemKind.CALL_NOTE
+    if (deposit.call_started_at is not None or deposit.call_seconds is not None) and not is_call:
+        raise InvalidInput(BAD_CALL_TIME)
+    seconds = deposit.call_seconds
+    if seconds is not None and not 0 <= seconds <= MAX_CALL_SECONDS:
+        raise InvalidInput(BAD_CALL_TIME)
+    return int(header.kind), int(header.urgency)
+
+
+def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> Receipt:
+    """Check and store one item; for an extract, its finished upload becomes the item's blob."""
+    if not is_uuid(d.item_id):
+        raise InvalidInput()
+
+    def look(conn: Connection) -> tuple[bool, bytes | None, bytes | None]:
+        assigned = _assigned(conn, principal, d.practice_id)
+        key = conn.execute(
+            "SELECT ed25519_pk FROM account WHERE id = ?", (principal.account_id,)
+        ).fetchone()
+        stored = conn.execute(
+            "SELECT envelope, author_id FROM item WHERE id = ?", (d.item_id,)
+        ).fetchone()
+        same = None
+        if stored is not None:
+            same = bytes(stored[0]) if stored[1] == principal.account_id else b""
+        return assigned, None if key is None or key[0] is None else bytes(key[0]), same
+
+    assigned, author_key, stored = env.db.read(look)
+    if not assigned or author_key is None:
+        raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+    if stored is not None:
+        if stored == d.envelope:
+            return Receipt(d.item_id, created=False)
+        raise Conflict(DUPLICATE)
+    kind, urgency = _check_envelope(d, principal, author_key)
+    if d.upload_id is None:
+        return env.db.write(lambda conn: _insert(env, conn, request, principal, d, kind, urgency))
+    with _publish_lock:  # no two deposits of one item id publish over each other
+        upload = upload_status(env, request, principal, d.upload_id)
+        if upload.item_id != d.item_id:
+            raise InvalidInput(MISMATCH)
+        if upload.received != upload.total:
+            raise Conflict(INCOMPLETE)
+        blobs = blob_store(env)
+        if blobs.read_head(d.upload_id, d.item_id, 1) != b"\x01":
+            raise InvalidInput(BAD_VERSION)
+        if blobs.path(d.item_id).exists() and env.db.read(
+            lambda c: c.execute("SELECT 1 FROM item WHERE id = ?", (d.item_id,)).fetchone()
+        ):
+            raise Conflict(DUPLICATE)
+        blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        return env.db.write(
+            lambda conn: _insert(env, conn, request, principal, d, kind, urgency, upload)
+        )
+
+
+def _insert(
+    env: Env,
+    conn: Connection,
+    request: RequestInfo,
+    principal: Principal,
+    d: Deposit,
+    kind: int,
+    urgency: int,
+    upload: Upload | None = None,
+) -> Receipt:
+    stored = conn.execute("SELECT envelope FROM item WHERE id = ?", (d.item_id,)).fetchone()
+    if stored is not None:  # a concurrent twin committed first
+        if bytes(stored[0]) == d.envelope:
+            return Receipt(d.item_id, created=False)
+        raise Conflict(DUPLICATE)
+    now = iso(env.now())
+    blob_size = None if upload is None else upload.total
+    size = len(d.envelope) + (blob_size or 0)
+    kind_name = KIND_NAMES[ItemKind(kind)]
+    conn.execute(
+        "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
+        " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+        (
+            d.item_id,
+            d.practice_id,
+            principal.account_id,
+            kind_name,
+            urgency,
+            int(urgency == Urgency.URGENT),
+            now,
+            d.envelope,
+            size,
+            blob_size,
+            None if d.call_started_at is None else iso(d.call_started_at),
+            d.call_seconds,
+        ),
+    )
+    conn.execute(
+        "INSERT INTO item_status (item_id, status, account_id, at) VALUES (?, 'new', ?, ?)",
+        (d.item_id, principal.account_id, now),
+    )
+    if upload is not None:
+        conn.execute("DELETE FROM upload WHERE id = ?", (upload.id,))
+    record_access(
+        env,
+        conn,
+        request,
+        principal,
+        Action.ITEM_DEPOSITED,
+        d.practice_id,
+        d.item_id,
+        {"kind": kind_name, "urgency": URGENCY_NAMES[Urgency(urgency)], "size": size},
+    )
+    if urgency == Urgency.URGENT:
+        notifications.enqueue(env, conn, d.item_id, d.practice_id)
+    return Receipt(d.item_id, created=True)
+
+
+def collect_orphans(env: Env) -> int:
+    """Remove blob files without an item and upload files without an upload, over an hour old;
+    forget uploads abandoned for a day. Returns how many files went."""
+
+    def known(table: str) -> Callable[[list[str]], set[str]]:
+        def check(ids: list[str]) -> set[str]:
+            marks = ",".join("?" * len(ids))
+            return env.db.read(
+                lambda c: {
+                    str(r[0])
+                    for r in c.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608 - fixed table names, placeholders
+                }
+            )
+
+        return check
+
+    cutoff = iso(env.now() - timedelta(days=1))
+    env.db.write(lambda c: c.execute("DELETE FROM upload WHERE created_at < ?", (cutoff,)))
+    removed = blob_store(env).collect_orphans(known("item"), known("upload"))
+    return len(removed)
