@@ -191,7 +191,16 @@ def create_app(
             if own:
                 db.close()
 
-    from web.routes import account, admin, auditing, enrolment, practice, signin, workspaces
+    from web.routes import (
+        account,
+        admin,
+        audit_actions,
+        auditing,
+        enrolment,
+        practice,
+        signin,
+        workspaces,
+    )
 
     routes = [
         route("/language/{code}", choose_language, "language"),
@@ -203,6 +212,7 @@ def create_app(
         *practice.routes(),
         *workspaces.routes(),
         *auditing.routes(),
+        *audit_actions.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -47,6 +47,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "workspace": frozenset({SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
+    "audit_entry": frozenset({AUDITOR}),
+    "audit_entry_proof": frozenset({AUDITOR}),
+    "audit_checkpoint_note": frozenset({AUDITOR}),
+    "audit_verify": frozenset({AUDITOR}),
+    "audit_verify_status": frozenset({AUDITOR}),
+    "audit_export": frozenset({AUDITOR}),
+    "audit_export_download": frozenset({AUDITOR}),
+    "audit_cosign": frozenset({AUDITOR}),
     # Admins.
     "admin_accounts": frozenset({ADMIN}),
     "admin_invite": frozenset({ADMIN}),

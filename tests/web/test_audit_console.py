@@ -1,0 +1,199 @@
+"""The auditor's console on the real app: filters, pages, proofs, verify, export, cosign."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from audit import note as notes
+from audit.bundle import Bundle, verify_bundle
+from audit.entry import Action, Actor, AuditEntry, Outcome
+from audit.keys import generate_signer_key, parse_signer
+from cli.client import sign_in
+from tests.people import Person, TestClientTransport, enrol
+from vault.checkpoints import load_signer
+from vault.database import Database
+from vault.datadir import database_key, initialise
+from vault.env import Env
+from vault.roles import Role
+from vault.settings import Settings
+from vault.store import read_key_file
+from web.app import create_app
+
+
+@dataclass
+class Console:
+    env: Env
+    client: TestClient
+    auditor: Person
+    member: Person
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("console") / "data", default_language="en")
+    initialise(settings)
+    db = Database(settings.layout.database, database_key(settings))
+    env = Env(
+        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
+    )
+    auditor = enrol(env, Role.AUDITOR, "auditor")
+    member = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
+    # 120 failed sign-ins by an unknown name: enough for several pages of one filter.
+    for _ in range(120):
+        env.db.write(
+            lambda c: env.log.append(
+                c,
+                AuditEntry.new(
+                    Action.LOGIN_FAILED, actor=Actor(name="mallory"), outcome=Outcome.DENIED
+                ),
+            )
+        )
+    app = create_app(settings, db, env=env)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        transport = TestClientTransport(client)
+        sign_in(transport, auditor.username, auditor.password, auditor.code())
+        client.headers["x-csrf-token"] = transport.csrf
+        yield Console(env, client, auditor, member)
+    db.close()
+
+
+def _indexes(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-entry="(\d+)"', html)]
+
+
+def test_console_lists_newest_first_in_pages_of_fifty(console: Console) -> None:
+    """The first page holds the 50 newest entries; "older" continues strictly below."""
+    page = console.client.get("/audit")
+    assert page.status_code == 200
+    first = _indexes(page.text)
+    assert len(first) == 50 and first == sorted(first, reverse=True)
+    size = int(re.search(r"data-log-size>(\d+)<", page.text).group(1))  # type: ignore[union-attr]
+    # The page view itself was recorded before the list was read.
+    assert first[0] == size - 1
+    before = re.search(r"before=(\d+)", page.text).group(1)  # type: ignore[union-attr]
+    older = console.client.get(f"/audit?before={before}", headers={"hx-request": "true"})
+    second = _indexes(older.text)
+    assert "<html" not in older.text
+    assert second[0] == first[-1] - 1 and len(second) == 50
+
+
+def test_filters_narrow_by_account_action_outcome_and_practice(console: Console) -> None:
+    """Each filter keeps exactly the entries that match it, over several pages."""
+    seen: list[int] = []
+    url = "/audit?account=mallory&action=login.failed&outcome=denied"
+    while url:
+        html = console.client.get(url, headers={"hx-request": "true"}).text
+        seen += _indexes(html)
+        more = re.search(r'href="(/audit\?[^"]*before=\d+)"', html)
+        url = more.group(1).replace("&amp;", "&") if more else ""
+    assert len(seen) == 120 == len(set(seen))
+    denied_members = console.client.get("/audit?role=member&outcome=denied").text
+    assert _indexes(denied_members.split("data-entries", 1)[1]) == []
+    practice = console.member.practice_id
+    html = console.client.get(f"/audit?practice={practice}", headers={"hx-request": "true"}).text
+    assert _indexes(html) and "mallory" not in html
+
+
+def test_time_range_filter_uses_local_days(console: Console) -> None:
+    """A range in the past holds nothing; today's range holds today's entries."""
+    assert (
+        _indexes(
+            console.client.get("/audit?start=2001-01-01&end=2001-01-31").text.split(
+                "data-entries", 1
+            )[1]
+        )
+        == []
+    )
+    today = console.env.now().astimezone().date().isoformat()
+    html = console.client.get(f"/audit?start={today}&end={today}", headers={"hx-request": "true"})
+    assert len(_indexes(html.text)) == 50
+
+
+def test_bad_filter_values_are_a_clear_400(console: Console) -> None:
+    assert console.client.get("/audit?start=yesterday").status_code == 400
+    assert console.client.get("/audit?role=king").status_code == 400
+    assert console.client.get("/audit?before=-1").status_code == 400
+
+
+def test_entry_page_shows_the_entry_and_a_proof_that_checks(console: Console) -> None:
+    """An entry covered by a signed checkpoint shows a proof leading to that checkpoint's root."""
+    app = console.client.app
+    app.state.checkpointing.issue_now(console.env)  # type: ignore[attr-defined]
+    page = console.client.get("/audit/entries/3")
+    assert page.status_code == 200
+    assert 'data-proof="ok"' in page.text
+    assert "Proof of inclusion in signed checkpoint" in page.text
+    assert console.client.get("/audit/entries/999999").status_code == 404
+    assert console.client.get("/audit/entries/abc").status_code == 404
+    proof = console.client.get("/audit/entries/3/proof")
+    assert proof.text.startswith("c2sp.org/tlog-proof@v1\n")
+    from audit.proof import verify_proof_file
+
+    verifier = load_signer(console.env.settings).verifier
+    verify_proof_file(proof.text, verifier)
+
+
+def test_latest_checkpoint_shows_its_signature_status(console: Console) -> None:
+    html = console.client.get("/audit").text
+    assert 'data-signature="valid"' in html and 'data-signature="invalid"' not in html
+
+
+def test_cosign_from_the_console_stores_a_verified_cosignature(console: Console) -> None:
+    """A note signed offline with the auditor's key is checked and stored; a forgery is not."""
+    key = parse_signer(generate_signer_key("auditor.example"))
+    note = console.client.get("/audit/checkpoint").text
+    body = notes.split(note)[0]
+    cosigned = notes.add_signatures(note, [notes.signature(body, key)])
+    forged = notes.add_signatures(note, [notes.signature("other\n1\nAAAA\n", key)])
+    bad = console.client.post(
+        "/audit/cosign", data={"verifier_key": str(key.verifier), "note": forged}
+    )
+    assert bad.status_code == 400
+    ok = console.client.post(
+        "/audit/cosign", data={"verifier_key": str(key.verifier), "note": cosigned}
+    )
+    assert ok.status_code == 200
+    assert ok.text.count('data-signature="valid"') == 2
+
+
+def test_verify_now_runs_in_the_background_and_records_its_outcome(console: Console) -> None:
+    started = console.client.post("/audit/verify")
+    assert started.status_code == 200
+    run_id = re.search(r"/audit/verify/([0-9a-f]+)", started.text)
+    html = started.text
+    deadline = time.monotonic() + 30
+    while 'data-verify="running"' in html and time.monotonic() < deadline:
+        time.sleep(0.1)
+        html = console.client.get(f"/audit/verify/{run_id.group(1)}").text  # type: ignore[union-attr]
+    assert 'data-verify="ok"' in html
+    entry = re.search(r'/audit/entries/(\d+)"', html).group(1)  # type: ignore[union-attr]
+    detail = console.client.get(f"/audit/entries/{entry}").text
+    assert "audit.verified" in detail
+
+
+def test_export_needs_a_fresh_code_and_gives_a_bundle_that_verifies(
+    console: Console, tmp_path: Path
+) -> None:
+    wrong = console.client.post("/audit/export", data={"code": "000000"})
+    assert wrong.status_code == 403
+    ready = console.client.post("/audit/export", data={"code": console.auditor.code()})
+    assert ready.status_code == 200
+    link = re.search(r'href="(/audit/export/[0-9a-f]+)"', ready.text).group(1)  # type: ignore[union-attr]
+    download = console.client.get(link)
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    bundle = Bundle.parse(download.text)
+    verifier = load_signer(console.env.settings).verifier
+    report = verify_bundle(bundle, verifier)
+    assert report.size == len(bundle.entries)
+    actions = [json.loads(e)["action"] for e in bundle.entries]
+    assert actions.count("audit.exported") == 2  # the refused attempt and this one
+    assert console.client.get(link).status_code == 404  # once only
