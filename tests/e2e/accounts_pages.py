@@ -83,7 +83,11 @@ def enrol(tab: PageLog, vault: AccountsVault, link: str, password: str) -> Brows
     page.fill("#enroll-form [name=code]", vault.fresh_code(secret))
     assert_clean(tab)
     page.click("#enroll-form button[type=submit]")
-    expect(page.locator("#enroll-done")).to_be_visible(timeout=SLOW_MS)
+    page.wait_for_selector(
+        "#enroll-done:not([hidden]), #enroll-form [data-error]:not(:empty)", timeout=SLOW_MS
+    )
+    expect(page.locator("#enroll-form [data-error]")).to_be_empty(timeout=1)
+    expect(page.locator("#enroll-done")).to_be_visible()
     recovery = page.locator("[data-recovery-code]").inner_text().strip()
     codes = [c.strip() for c in page.locator("[data-backup-codes] li").all_inner_texts()]
     assert_clean(tab)

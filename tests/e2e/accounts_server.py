@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cli.client import HttpTransport, enrolment_body
 from crypto import totp
 from crypto.secret import Secret
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tests.e2e.conftest import ARRANGE, start_server
 from vault import accounts
 from vault.clock import utc_now
@@ -205,8 +205,9 @@ def _one(pattern: re.Pattern[str], text: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def accounts_vault(tmp_path: Path) -> Iterator[AccountsVault]:
+@pytest.fixture(name="accounts_vault")
+def accounts_vault_fixture(tmp_path: Path) -> Iterator[AccountsVault]:
+    """The ``accounts_vault`` fixture: import ``accounts_vault_fixture`` into a test module."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

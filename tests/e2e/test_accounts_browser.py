@@ -28,7 +28,7 @@ from tests.e2e.accounts_pages import (
     sign_out,
     submit_login,
 )
-from tests.e2e.accounts_server import AccountsVault, accounts_vault  # noqa: F401 - fixture
+from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
 from vault.roles import Role
 
 ADMIN_PASSWORD = "admin passphrase for tests"  # admins need 16 characters
@@ -243,9 +243,9 @@ def test_second_member_gets_the_practice_key_from_the_first(
     """A colleague invited by a member can read the practice's items once the key is shared.
 
     The first member invites a colleague on /practice/members; the colleague enrols from
-    that link (over HTTP, see ENROLMENT_BUG) and signs in, but the practice key is not open (no grant yet). The first member
-    shares it (sealed in their browser, fresh TOTP); the colleague signs in again and
-    now has the practice key unlocked in their tab.
+    that link (over HTTP, see ENROLMENT_BUG) and signs in, but the practice key is not
+    open (no grant yet). The first member shares it (sealed in their browser, fresh
+    TOTP); the colleague signs in again and now has the practice key unlocked in their tab.
     """
     vault = accounts_vault
     first = vault.enrol_over_http(
@@ -268,7 +268,11 @@ def test_second_member_gets_the_practice_key_from_the_first(
         second_id, second_practice = vault.account_row("dr.blanc", "id, practice_id")
         assert second_practice == vault.account_row("dr.roux", "practice_id")[0]
         sign_in(
-            second_tab, vault.base_url, "dr.blanc", NEW_PASSWORD, vault.fresh_code(second.totp_secret)
+            second_tab,
+            vault.base_url,
+            "dr.blanc",
+            NEW_PASSWORD,
+            vault.fresh_code(second.totp_secret),
         )
         expect_keys_unlocked(second_tab, False)
         sign_out(second_tab)
@@ -288,7 +292,11 @@ def test_second_member_gets_the_practice_key_from_the_first(
         assert_clean(first_tab)
 
         sign_in(
-            second_tab, vault.base_url, "dr.blanc", NEW_PASSWORD, vault.fresh_code(second.totp_secret)
+            second_tab,
+            vault.base_url,
+            "dr.blanc",
+            NEW_PASSWORD,
+            vault.fresh_code(second.totp_secret),
         )
         expect_keys_unlocked(second_tab, True)
         assert_clean(second_tab)

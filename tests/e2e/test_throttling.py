@@ -20,7 +20,7 @@ import pytest
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.kdf import KdfParams, derive_password_keys
-from tests.e2e.accounts_server import AccountsVault, EnrolledAccount, accounts_vault  # noqa: F401
+from tests.e2e.accounts_server import AccountsVault, EnrolledAccount, accounts_vault_fixture  # noqa: F401 - fixture
 from vault.roles import Role
 
 PASSWORD = "Lune-verte-42!x"
