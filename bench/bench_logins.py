@@ -52,6 +52,7 @@ from vault import accounts, enrollment
 from vault.database import Database
 from vault.datadir import database_key
 from vault.env import Env, RequestInfo
+from vault.errors import SecondFactorRequired
 from vault.keymaterial import EnrolmentMaterial
 from vault.roles import Role
 from vault.store import read_key_file
@@ -104,9 +105,16 @@ def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParam
             ),
         }
         # Enrol with the previous step's code, so this step and the next are free to sign in.
+        # (If a step boundary passes meanwhile, that code is too old: enrol with the current one.)
+        material = EnrolmentMaterial.parse(body)
         step = totp.step_at() - 1
-        code = totp.code_at_step(offer.totp_secret, step)
-        enrollment.enroll(env, ARRANGE, token, EnrolmentMaterial.parse(body), code)
+        try:
+            code = totp.code_at_step(offer.totp_secret, step)
+            enrollment.enroll(env, ARRANGE, token, material, code)
+        except SecondFactorRequired:
+            step = totp.step_at()
+            code = totp.code_at_step(offer.totp_secret, step)
+            enrollment.enroll(env, ARRANGE, token, material, code)
         return Account(name, offer.totp_secret, step)
 
     try:
