@@ -1,4 +1,4 @@
-"""``permanence audit ...``: checkpoint, verify, export, prove, cosign, keygen, public-key.
+"""``permanence audit ...``: checkpoint, verify, export, prove, cosign, cosign-note, keygen, ...
 
 Thin: parsing arguments, reading and writing files, printing. The logic lives in ``audit``.
 
@@ -105,6 +105,15 @@ def register(subparsers: argparse._SubParsersAction[Any], open_context: OpenCont
         lambda a: _cosign(a, open_context),
     )
     cosign.add_argument("--key", type=Path, required=True, help="your own signer key file")
+    cosign_note = add(
+        "cosign-note",
+        "offline: add your signature to a checkpoint note (to paste into the console)",
+        _cosign_note,
+    )
+    cosign_note.add_argument("--key", type=Path, required=True, help="your own signer key file")
+    cosign_note.add_argument(
+        "--note", type=Path, required=True, help="the checkpoint note, from the console"
+    )
     keygen = add("keygen", "create a signer key file for an auditor or witness", _keygen)
     keygen.add_argument("--name", required=True, help="key name, e.g. auditor.example.com")
     keygen.add_argument("--out", type=Path, required=True, help="key file to create (mode 0600)")
@@ -211,6 +220,17 @@ def _cosign(args: argparse.Namespace, open_context: OpenContext) -> int:
         f"Verified {report.size} entries and cosigned checkpoint {sc.seq}"
         f" ({sc.checkpoint.size} entries) as {cosigner.name}"
     )
+    return 0
+
+
+def _cosign_note(args: argparse.Namespace) -> int:
+    """Print the note with your signature added; the console checks it before storing it."""
+    cosigner = parse_signer(_read(args.key))
+    note = _read(args.note).replace("\r\n", "\n")
+    text, _ = notes.split(note)
+    Checkpoint.parse(text)  # refuse to sign anything but a checkpoint
+    print(notes.add_signatures(note, [notes.signature(text, cosigner)]), end="")
+    _say(f"Cosigned as {cosigner.name}; your public key: {cosigner.verifier}")
     return 0
 
 
