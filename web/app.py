@@ -112,7 +112,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def create_app(
+def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and task
     settings: Settings, database: Database | None = None, *, env: Env | None = None
 ) -> Starlette:
     """Build the app; it opens (and at shutdown closes) the database unless one is given."""
@@ -183,7 +183,8 @@ def create_app(
         )
         ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
         try:
-            yield
+            async with items.background_running(the_env):
+                yield
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -197,6 +198,7 @@ def create_app(
         audit_actions,
         auditing,
         enrolment,
+        items,
         practice,
         signin,
         workspaces,
@@ -211,6 +213,7 @@ def create_app(
         *admin.routes(),
         *practice.routes(),
         *workspaces.routes(),
+        *items.routes(),
         *auditing.routes(),
         *audit_actions.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

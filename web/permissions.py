@@ -45,6 +45,20 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_grant": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
+    "my_deposits": frozenset({SECRETARY}),
+    # Items (docs/items.md). Every route that takes an id is open to both roles that deal
+    # with items, and vault/ answers 404 (audited) for any id the account may not reach:
+    # a 403 from the role check would tell nothing, but one answer for all is simpler to prove.
+    "practice_access": frozenset({MEMBER}),
+    "deposit_page": frozenset({MEMBER, SECRETARY}),
+    "item_deposit": frozenset({MEMBER, SECRETARY}),
+    "upload_start": frozenset({MEMBER, SECRETARY}),
+    "upload_status": frozenset({MEMBER, SECRETARY}),
+    "upload_part": frozenset({MEMBER, SECRETARY}),
+    "item_page": frozenset({MEMBER, SECRETARY}),
+    "item_envelope": frozenset({MEMBER, SECRETARY}),
+    "item_file": frozenset({MEMBER, SECRETARY}),
+    "item_status": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),
