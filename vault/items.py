@@ -422,3 +422,22 @@ def collect_orphans(env: Env) -> int:
     env.db.write(lambda c: c.execute("DELETE FROM upload WHERE created_at < ?", (cutoff,)))
     removed = blob_store(env).collect_orphans(known("item"), known("upload"))
     return len(removed)
+
+
+def assigned_practice(
+    env: Env, request: RequestInfo, principal: Principal, practice_id: str
+) -> tuple[str, bytes]:
+    """(name, public key) of a practice the secretary serves; 404 (audited) for any other."""
+
+    def read(conn: Connection) -> tuple[str, bytes] | None:
+        if not _assigned(conn, principal, practice_id):
+            return None
+        name, key = conn.execute(
+            "SELECT name, public_key FROM practice WHERE id = ?", (practice_id,)
+        ).fetchone()
+        return str(name), bytes(key)
+
+    found = env.db.read(read)
+    if found is None:
+        raise deny(env, request, principal, practice=practice_id)
+    return found

@@ -1,15 +1,19 @@
-"""The landing pages of practice members (inbox) and secretaries (workspace)."""
+"""Landing pages: the practice inbox (members) and the secretary's workspace and deposits."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crypto.encoding import b64url_encode
 from crypto.fingerprint import practice_fingerprint
-from vault import practices
-from web.context import env_of, require_principal
+from vault import inbox as inbox_cases
+from vault import items, practices
+from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.routing import route
 
@@ -17,19 +21,26 @@ from web.routing import route
 async def inbox(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
+    query = dict(request.query_params)
+    filt = inbox_cases.InboxFilter.parse(query)
 
-    def read() -> dict[str, object]:
+    def read() -> dict[str, Any]:
         row = env.db.read(
             lambda c: c.execute(
                 "SELECT name, public_key FROM practice WHERE id = ?", (principal.practice_id,)
             ).fetchone()
         )
+        page = inbox_cases.inbox(env, principal, filt, query.get("after") or None)
         return {
             "practice_name": row[0],
             "practice_fingerprint": practice_fingerprint(bytes(row[1])) if row[1] else None,
+            "page": page,
+            "filters": filt,
+            "query": {k: v for k, v in query.items() if k != "after" and v},
         }
 
-    return render(request, "inbox.html", await run_in_threadpool(read))
+    context = await run_in_threadpool(read)
+    return render(request, "inbox.html", context, partial="_partials/inbox_rows.html")
 
 
 async def workspace(request: Request) -> Response:
@@ -37,14 +48,51 @@ async def workspace(request: Request) -> Response:
     principal = require_principal(request)
     assigned = await run_in_threadpool(practices.assigned_practices, env, principal.account_id)
     rows = [
-        {"id": pid, "name": name, "fingerprint": practice_fingerprint(pk) if pk else None}
+        {
+            "id": pid,
+            "name": name,
+            "fingerprint": practice_fingerprint(pk) if pk else None,
+            "public_key": b64url_encode(pk) if pk else "",
+        }
         for pid, name, pk in assigned
     ]
     return render(request, "workspace.html", {"practices": rows})
+
+
+async def deposit_page(request: Request) -> Response:
+    env = env_of(request)
+    principal = require_principal(request)
+    practice_id = request.path_params["practice_id"]
+    name, key = await run_in_threadpool(
+        items.assigned_practice, env, request_info(request), principal, practice_id
+    )
+    return render(
+        request,
+        "deposit.html",
+        {
+            "practice": {
+                "id": practice_id,
+                "name": name,
+                "fingerprint": practice_fingerprint(key),
+                "public_key": b64url_encode(key),
+            },
+            "upload_limit": env.settings.upload_limit_bytes,
+        },
+    )
+
+
+async def my_deposits(request: Request) -> Response:
+    env = env_of(request)
+    principal = require_principal(request)
+    after = request.query_params.get("after") or None
+    page = await run_in_threadpool(inbox_cases.my_deposits, env, principal, after)
+    return render(request, "deposits.html", {"page": page}, partial="_partials/deposit_rows.html")
 
 
 def routes() -> list[Route]:
     return [
         route("/inbox", inbox, "inbox"),
         route("/workspace", workspace, "workspace"),
+        route("/workspace/deposits", my_deposits, "my_deposits"),
+        route("/workspace/{practice_id}", deposit_page, "deposit_page"),
     ]

@@ -1,0 +1,204 @@
+"""Items over HTTP: pages, JSON deposit and upload, refusals, and the 404 matrix."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from crypto.encoding import b64url_encode
+from crypto.envelope import ItemKind, Urgency
+from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+    Person,
+    World,
+    encrypted_file,
+    seal,
+    session_for,
+    world_fixture,
+)
+from web.app import create_app
+from web.routes import items as item_routes
+from web.routes import workspaces
+from web.session import COOKIE
+
+
+@dataclass
+class Clients:
+    world: World
+    app_client: TestClient
+
+    def as_(self, person: Person) -> TestClient:
+        token, csrf = session_for(self.world.env, person)
+        self.app_client.cookies.clear()
+        self.app_client.cookies.set(COOKIE, token)
+        self.app_client.headers["x-csrf-token"] = csrf
+        self.app_client.headers["accept"] = "application/json"
+        return self.app_client
+
+
+@pytest.fixture
+def clients(world: World) -> Iterator[Clients]:
+    app = create_app(world.env.settings, world.env.db, env=world.env)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield Clients(world, c)
+
+
+def _deposit_json(world: World, **kw: object) -> tuple[str, dict[str, object]]:
+    iid, envelope = seal(world.secretary, world.practice, **kw)  # type: ignore[arg-type]
+    return iid, {
+        "item_id": iid,
+        "practice_id": world.practice.id,
+        "envelope": b64url_encode(envelope),
+    }
+
+
+def _upload(client: TestClient, world: World, iid: str, stream: bytes) -> str:
+    r = client.post(
+        "/uploads", json={"practice_id": world.practice.id, "item_id": iid, "size": len(stream)}
+    )
+    assert r.status_code == 200, r.text
+    upload_id = str(r.json()["upload_id"])
+    half = len(stream) // 2
+    for offset, part in ((0, stream[:half]), (half, stream[half:])):
+        r = client.put(f"/uploads/{upload_id}/{offset}", content=part)
+        assert r.status_code == 200, r.text
+    return upload_id
+
+
+def test_a_secretary_deposits_and_a_member_reads_over_http(clients: Clients) -> None:
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    iid, body = _deposit_json(w, urgency=Urgency.URGENT)
+    body.update(call_started_at="2026-11-28T08:55:00Z", call_seconds=42)
+    r = sec.post("/items", json=body)
+    assert r.status_code == 201 and r.json() == {"item_id": iid, "created": True}
+    assert sec.post("/items", json=body).status_code == 200  # the retry is a success
+    assert "workspace" in sec.get("/workspace", headers={"accept": "text/html"}).text.lower()
+    page = sec.get(f"/workspace/{w.practice.id}", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "call-note-form" in page.text
+    member = clients.as_(w.member)
+    inbox = member.get("/inbox", headers={"accept": "text/html"})
+    assert inbox.status_code == 200 and iid in inbox.text
+    envelope = member.get(f"/items/{iid}/envelope").json()
+    assert envelope["author"]["id"] == w.secretary.id and envelope["status"] == "read"
+    r = member.post(f"/items/{iid}/status", json={"status": "handled"})
+    assert r.json() == {"item_id": iid, "status": "handled"}
+    assert member.get(f"/items/{iid}", headers={"accept": "text/html"}).status_code == 200
+    access = member.get("/practice/access", headers={"accept": "text/html"})
+    assert "item.deposited" in access.text and "item.read" in access.text
+    mine = clients.as_(w.secretary).get("/workspace/deposits", headers={"accept": "text/html"})
+    assert 'data-status-cell="handled"' in mine.text
+
+
+def test_an_extract_uploads_in_parts_and_downloads_byte_identical(clients: Clients) -> None:
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    stream, manifest = encrypted_file(b"a;b;c\n" * 40_000)
+    iid, body = _deposit_json(w, kind=ItemKind.EXTRACT, body=manifest.to_body())
+    upload_id = _upload(sec, w, iid, stream)
+    assert sec.get(f"/uploads/{upload_id}").json()["received"] == len(stream)
+    assert sec.post("/items", json={**body, "upload_id": upload_id}).status_code == 201
+    r = clients.as_(w.member).get(f"/items/{iid}/file")
+    assert r.status_code == 200 and r.content == stream
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "sentence"),
+    [
+        (lambda b: b.update(envelope="!!"), 400, "structure"),
+        (lambda b: b.update(envelope=b64url_encode(b"\x09" * 300)), 400, "format version"),
+        (lambda b: b.update(item_id=str(uuid.uuid4())), 400, "does not match"),
+        (lambda b: b.update(call_seconds="long"), 400, "call"),
+        (lambda b: b.update(call_started_at="yesterday"), 400, "call"),
+        (lambda b: b.pop("envelope"), 400, "invalid"),
+    ],
+)
+def test_malformed_deposits_get_a_clear_400(
+    clients: Clients, mutate: object, status: int, sentence: str
+) -> None:
+    w = clients.world
+    _, body = _deposit_json(w)
+    mutate(body)  # type: ignore[operator]
+    r = clients.as_(w.secretary).post("/items", json=body, headers={"accept-language": "en"})
+    assert r.status_code == status and sentence in r.json()["error"]
+
+
+def test_refusals_read_in_french(clients: Clients) -> None:
+    w = clients.world
+    iid, body = _deposit_json(w)
+    sec = clients.as_(w.secretary)
+    sec.post("/items", json=body)
+    _, other = _deposit_json(w, item_id=iid)
+    r = sec.post("/items", json=other, headers={"accept-language": "fr"})
+    assert r.status_code == 409 and "déjà" in r.json()["error"]
+
+
+def test_an_oversized_body_or_part_is_refused(clients: Clients) -> None:
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    r = sec.post("/items", content=b"{" + b" " * (item_routes.MAX_DEPOSIT_BODY + 1) + b"}")
+    assert r.status_code == 400
+    r = sec.post(
+        "/uploads",
+        json={"practice_id": w.practice.id, "item_id": str(uuid.uuid4()), "size": 10**12},
+    )
+    assert r.status_code == 400
+    assert "larger" in r.json()["error"] or "volumineux" in r.json()["error"]
+
+
+ID_ROUTES = {
+    "deposit_page",
+    "upload_status",
+    "upload_part",
+    "item_page",
+    "item_envelope",
+    "item_file",
+    "item_status",
+}
+
+
+def test_every_item_route_with_an_id_is_a_404_for_outsiders(clients: Clients) -> None:
+    """A member of another practice and an unassigned secretary get 404 on every route that
+    takes one of the first practice's ids (and on the JSON posts naming them)."""
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    stream, manifest = encrypted_file(b"x" * 1000)
+    iid, body = _deposit_json(w, kind=ItemKind.EXTRACT, body=manifest.to_body())
+    assert sec.post("/items", json={**body, "upload_id": _upload(sec, w, iid, stream)}).is_success
+    pending = sec.post(
+        "/uploads", json={"practice_id": w.practice.id, "item_id": str(uuid.uuid4()), "size": 60}
+    ).json()["upload_id"]
+    routes = [
+        r
+        for r in [*item_routes.routes(), *workspaces.routes()]
+        if isinstance(r, Route) and "{" in r.path
+    ]
+    assert {r.name for r in routes} == ID_ROUTES  # a new id route must join this test
+    ids = {"practice_id": w.practice.id, "item_id": iid, "upload_id": pending, "offset": "0"}
+    for outsider in (w.outsider, w.stranger):
+        client = clients.as_(outsider)
+        for r in routes:
+            path = r.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in r.path})
+            for method in sorted(r.methods or {"GET"}):
+                if method == "HEAD":
+                    continue
+                kwargs: dict[str, object] = {}
+                if method == "POST":
+                    kwargs["json"] = {"status": "handled"}
+                if method == "PUT":
+                    kwargs["content"] = b"\x01"
+                got = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+                assert got.status_code == 404, (outsider.principal.username, method, path)
+        fresh = str(uuid.uuid4())
+        assert (
+            client.post(
+                "/uploads", json={"practice_id": w.practice.id, "item_id": fresh, "size": 60}
+            ).status_code
+            == 404
+        )
+        _, other_body = _deposit_json(w)
+        assert client.post("/items", json=other_body).status_code == 404

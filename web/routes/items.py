@@ -1,0 +1,283 @@
+"""Items over HTTP: uploads, deposits, item pages, envelopes, files, statuses, access log.
+
+JSON for the browser modules and the command line; pages for people. Every
+blocking vault call runs in the thread pool; ids that the account may not
+reach are 404 (vault/ audits them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from crypto.encoding import b64url_decode, b64url_encode
+from crypto.errors import CryptoError
+from vault import inbox, items, notifications
+from vault.env import Env
+from vault.errors import InvalidInput
+from web.context import env_of, request_info, require_principal
+from web.rendering import render
+from web.responses import json_ok
+from web.routing import route
+
+MAX_DEPOSIT_BODY = 2 * items.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
+MAX_PART_BYTES = 8 * 1024 * 1024
+log = logging.getLogger("permanence.web")
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused (400) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise InvalidInput(items.TOO_LARGE)
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInput(items.TOO_LARGE)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _json(request: Request, limit: int) -> Mapping[str, Any]:
+    try:
+        data = json.loads(await _body(request, limit))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput() from None
+    if not isinstance(data, dict):
+        raise InvalidInput()
+    return data
+
+
+def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidInput()
+    return value
+
+
+def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
+    envelope_text = data.get("envelope")
+    if not isinstance(envelope_text, str):
+        raise InvalidInput()
+    try:
+        envelope = b64url_decode(envelope_text)
+    except CryptoError:
+        raise InvalidInput(items.BAD_ENVELOPE) from None
+    started_text = data.get("call_started_at")
+    started = None
+    if started_text is not None:
+        try:
+            started = datetime.fromisoformat(str(started_text).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(items.BAD_CALL_TIME) from None
+        if started.tzinfo is None:
+            raise InvalidInput(items.BAD_CALL_TIME)
+        started = started.astimezone(UTC)
+    seconds = data.get("call_seconds")
+    if seconds is not None and type(seconds) is not int:
+        raise InvalidInput(items.BAD_CALL_TIME)
+    return items.Deposit(
+        item_id=str(_text(data, "item_id")),
+        practice_id=str(_text(data, "practice_id")),
+        envelope=envelope,
+        upload_id=_text(data, "upload_id", optional=True),
+        call_started_at=started,
+        call_seconds=seconds,
+    )
+
+
+async def item_deposit(request: Request) -> Response:
+    deposit = _deposit_of(await _json(request, MAX_DEPOSIT_BODY))
+    receipt = await run_in_threadpool(
+        items.deposit, env_of(request), request_info(request), require_principal(request), deposit
+    )
+    response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
+    response.status_code = 201 if receipt.created else 200
+    return response
+
+
+async def upload_start(request: Request) -> Response:
+    data = await _json(request, 4096)
+    size = data.get("size")
+    if type(size) is not int or size < 0:
+        raise InvalidInput()
+    upload = await run_in_threadpool(
+        items.start_upload,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        str(_text(data, "practice_id")),
+        str(_text(data, "item_id")),
+        size,
+    )
+    return json_ok({"upload_id": upload.id, "received": upload.received, "size": upload.total})
+
+
+async def upload_status(request: Request) -> Response:
+    upload = await run_in_threadpool(
+        items.upload_status,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["upload_id"],
+    )
+    return json_ok({"upload_id": upload.id, "received": upload.received, "size": upload.total})
+
+
+async def upload_part(request: Request) -> Response:
+    offset_text = request.path_params["offset"]
+    if not offset_text.isdigit() or len(offset_text) > 15:
+        raise InvalidInput()
+    data = await _body(request, MAX_PART_BYTES)
+    upload = await run_in_threadpool(
+        items.append,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["upload_id"],
+        int(offset_text),
+        [data],
+        len(data),
+    )
+    return json_ok({"upload_id": upload.id, "received": upload.received, "size": upload.total})
+
+
+async def item_page(request: Request) -> Response:
+    detail = await run_in_threadpool(
+        inbox.detail,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["item_id"],
+    )
+    return render(
+        request,
+        "item.html",
+        {
+            "detail": detail,
+            "author_x25519": b64url_encode(detail.author.x25519_pk),
+            "author_ed25519": b64url_encode(detail.author.ed25519_pk),
+        },
+    )
+
+
+async def item_envelope(request: Request) -> Response:
+    search = request.query_params.get("purpose") == "search"
+    env, principal = env_of(request), require_principal(request)
+    item_id = request.path_params["item_id"]
+    envelope = await run_in_threadpool(
+        lambda: inbox.read_envelope(env, request_info(request), principal, item_id, search=search)
+    )
+    detail = await run_in_threadpool(inbox.detail, env, request_info(request), principal, item_id)
+    return json_ok(
+        {
+            "item_id": item_id,
+            "practice_id": detail.practice_id,
+            "envelope": b64url_encode(envelope),
+            "status": detail.item.status,
+            "author": {
+                "id": detail.author.id,
+                "name": detail.author.name,
+                "x25519_pk": b64url_encode(detail.author.x25519_pk),
+                "ed25519_pk": b64url_encode(detail.author.ed25519_pk),
+            },
+        }
+    )
+
+
+async def item_file(request: Request) -> Response:
+    path, size = await run_in_threadpool(
+        inbox.open_download,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["item_id"],
+    )
+    # The download's audit entry has committed; only now does the first byte leave.
+    return FileResponse(
+        path, media_type="application/octet-stream", headers={"content-length": str(size)}
+    )
+
+
+async def item_status(request: Request) -> Response:
+    if "application/json" in request.headers.get("content-type", ""):
+        status = (await _json(request, 1024)).get("status")
+    else:
+        status = (await request.form()).get("status")
+    env, principal = env_of(request), require_principal(request)
+    item_id = request.path_params["item_id"]
+    await run_in_threadpool(
+        inbox.set_status, env, request_info(request), principal, item_id, str(status)
+    )
+    detail = await run_in_threadpool(inbox.detail, env, request_info(request), principal, item_id)
+    if "application/json" in request.headers.get("accept", ""):
+        return json_ok({"item_id": item_id, "status": detail.item.status})
+    return render(request, "_partials/item_status.html", {"detail": detail})
+
+
+async def practice_access(request: Request) -> Response:
+    before_text = request.query_params.get("before", "")
+    before = int(before_text) if before_text.isdigit() and len(before_text) < 15 else None
+    rows, more = await run_in_threadpool(
+        inbox.access_log, env_of(request), require_principal(request), before
+    )
+    return render(request, "access.html", {"rows": rows, "more": more})
+
+
+def routes() -> list[Route]:
+    return [
+        route("/items", item_deposit, "item_deposit", ["POST"]),
+        route("/uploads", upload_start, "upload_start", ["POST"]),
+        route("/uploads/{upload_id}", upload_status, "upload_status"),
+        route("/uploads/{upload_id}/{offset}", upload_part, "upload_part", ["PUT"]),
+        route("/items/{item_id}", item_page, "item_page"),
+        route("/items/{item_id}/envelope", item_envelope, "item_envelope"),
+        route("/items/{item_id}/file", item_file, "item_file"),
+        route("/items/{item_id}/status", item_status, "item_status", ["POST"]),
+        route("/practice/access", practice_access, "practice_access"),
+    ]
+
+
+NOTIFY_EVERY_SECONDS = 2.0
+ORPHANS_EVERY_SECONDS = 3600.0
+
+
+async def background(env: Env) -> None:
+    """While serving: send due notifications every few seconds, collect orphans hourly
+    (and once at start-up). Failures are logged by type and retried on the next round."""
+    next_orphans = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            if loop.time() >= next_orphans:
+                next_orphans = loop.time() + ORPHANS_EVERY_SECONDS
+                await run_in_threadpool(items.collect_orphans, env)
+            await run_in_threadpool(notifications.deliver_due, env)
+        except Exception as exc:  # keep serving: the next round tries again
+            log.error("item background task failed: %s", type(exc).__name__)
+        await asyncio.sleep(NOTIFY_EVERY_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def background_running(env: Env) -> AsyncIterator[None]:
+    """Run ``background`` for as long as the server serves (the app's lifespan)."""
+    task = asyncio.create_task(background(env))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

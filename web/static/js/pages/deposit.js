@@ -1,0 +1,157 @@
+// Deposits for one practice: call notes (with a start/stop call timer), messages and
+// extracts, each sealed to the practice's key and signed with this secretary's key here.
+// Item ids are drawn here and signed, so a retried deposit is the same deposit.
+import {
+  fromBase64url,
+  ItemKind,
+  practiceFingerprint,
+  sealItem,
+  toBase64url,
+  Urgency,
+} from "../crypto/index.js";
+import { ApiError } from "../app/api.js";
+import { busy, showError, showStatus, t } from "../app/form.js";
+import { loadKeys } from "../app/keystore.js";
+import { guardFingerprint } from "../app/pinwarning.js";
+import { send, withRetry } from "../app/transfer.js";
+import { uploadExtract } from "./extract-upload.js";
+
+const section = document.getElementById("deposit");
+const practiceId = section.dataset.practiceId;
+const practiceKey = fromBase64url(section.dataset.publicKey);
+const uploadLimit = Number(section.dataset.uploadLimit);
+const URGENCY = { low: Urgency.LOW, normal: Urgency.NORMAL, urgent: Urgency.URGENT };
+const fingerprint = practiceFingerprint(practiceKey);
+let trusted = false;
+if (fingerprint === section.dataset.fingerprint) {
+  guardFingerprint(section.querySelector("[data-pin-warning]"), `practice:${practiceId}`, fingerprint)
+    .then(() => {
+      trusted = true;
+    });
+}
+
+// The call timer: start when the call starts, stop when it ends.
+const timer = { startedAt: null, seconds: null, interval: null };
+const display = section.querySelector("[data-timer-display]");
+const startButton = section.querySelector("[data-timer-start]");
+const stopButton = section.querySelector("[data-timer-stop]");
+function elapsed() {
+  return Math.round((Date.now() - timer.startedAt.getTime()) / 1000);
+}
+function showElapsed(seconds) {
+  display.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+startButton.addEventListener("click", () => {
+  timer.startedAt = new Date();
+  timer.seconds = null;
+  clearInterval(timer.interval);
+  timer.interval = setInterval(() => showElapsed(elapsed()), 1000);
+  startButton.disabled = true;
+  stopButton.disabled = false;
+});
+stopButton.addEventListener("click", () => {
+  timer.seconds = elapsed();
+  clearInterval(timer.interval);
+  showElapsed(timer.seconds);
+  stopButton.disabled = true;
+  startButton.disabled = false;
+});
+
+function seal(kind, urgency, itemId, body) {
+  const unlocked = loadKeys();
+  if (!unlocked) throw new Error("keys");
+  const envelope = sealItem(
+    { kind, urgency, itemId, clientId: practiceId, authorId: unlocked.accountId },
+    body,
+    practiceKey,
+    unlocked.keys.ed25519Seed,
+  );
+  return toBase64url(envelope);
+}
+
+function deposit(data) {
+  return withRetry(() => send("POST", "/items", { practice_id: practiceId, ...data }));
+}
+
+const builders = {
+  async call_note(form, itemId) {
+    const started = timer.startedAt ?? new Date();
+    const seconds = timer.seconds ?? (timer.startedAt ? elapsed() : 0);
+    const callStartedAt = started.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const f = form.elements;
+    const body = {
+      caller_name: f.caller_name.value,
+      caller_is: f.caller_is.value,
+      callback_number: f.callback_number.value,
+      reason: f.reason.value,
+      best_time: f.best_time.value,
+      notes: f.notes.value,
+      call_started_at: callStartedAt,
+      call_seconds: seconds,
+    };
+    const envelope = seal(ItemKind.CALL_NOTE, URGENCY[f.urgency.value], itemId, body);
+    return { item_id: itemId, envelope, call_started_at: callStartedAt, call_seconds: seconds };
+  },
+  async message(form, itemId) {
+    const f = form.elements;
+    const body = { subject: f.subject.value, text: f.text.value };
+    return { item_id: itemId, envelope: seal(ItemKind.MESSAGE, URGENCY[f.urgency.value], itemId, body) };
+  },
+  async extract(form, itemId) {
+    const file = form.elements.file.files[0];
+    if (file.size > uploadLimit) {
+      throw new ApiError(
+        t({ fr: "Ce fichier dépasse la taille acceptée.", en: "This file is larger than allowed." }),
+        413,
+      );
+    }
+    const progress = form.querySelector("[data-progress]");
+    const { uploadId, manifest } = await uploadExtract(file, {
+      practiceId,
+      itemId,
+      onProgress: (fraction) => {
+        progress.value = Math.round(fraction * 100);
+      },
+    });
+    const envelope = seal(ItemKind.EXTRACT, URGENCY[form.elements.urgency.value], itemId, manifest);
+    return { item_id: itemId, envelope, upload_id: uploadId };
+  },
+};
+
+for (const form of section.querySelectorAll("[data-deposit-form]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!trusted) {
+      showError(form, t({
+        fr: "Confirmez d'abord l'empreinte de clé du cabinet ci-dessus.",
+        en: "First confirm the practice's key fingerprint above.",
+      }));
+      return;
+    }
+    if (!loadKeys()) {
+      showError(form, t({
+        fr: "Vos clés ne sont pas ouvertes dans cet onglet : reconnectez-vous.",
+        en: "Your keys are not open in this tab: please sign in again.",
+      }));
+      return;
+    }
+    busy(form, true);
+    try {
+      showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
+      const itemId = crypto.randomUUID();
+      await deposit(await builders[form.dataset.depositForm](form, itemId));
+      form.reset();
+      timer.startedAt = null;
+      timer.seconds = null;
+      showStatus(form, t({ fr: "Déposé.", en: "Deposited." }));
+      form.dataset.deposited = itemId;
+    } catch (error) {
+      showError(form, error instanceof ApiError ? error.message : t({
+        fr: "Le dépôt a échoué ; rien n'a été perdu de ce qui était déjà déposé. Réessayez.",
+        en: "The deposit failed; nothing already deposited was lost. Please try again.",
+      }));
+    } finally {
+      busy(form, false);
+    }
+  });
+}

@@ -1,0 +1,70 @@
+// Extract upload: the file is encrypted here chunk by chunk (docs/format.md §6) and sent in
+// parts of 4 MiB to a resumable upload. After a dropped connection the browser asks the
+// server how many bytes it holds durably and resends from there. The server never sees
+// plaintext, and neither side holds the whole file in memory.
+import { CHUNK_SIZE, concatBytes, FileEncryptor } from "../crypto/index.js";
+import { ApiError } from "../app/api.js";
+import { send, sleep, withRetry } from "../app/transfer.js";
+
+export const PART_BYTES = 4 * 1024 * 1024;
+
+/** Bytes of the encrypted stream of a `size`-byte file: prefix, plus 17 per chunk. */
+export function streamSize(size) {
+  const chunks = Math.max(1, Math.ceil(size / CHUNK_SIZE));
+  return 25 + size + 17 * chunks;
+}
+
+async function sendPart(uploadId, offset, part) {
+  let sent = 0;
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    try {
+      const answer = await send(
+        "PUT",
+        `/uploads/${uploadId}/${offset + sent}`,
+        part.subarray(sent),
+        "application/octet-stream",
+      );
+      if (answer.received === offset + part.length) return;
+    } catch (error) {
+      if (error instanceof ApiError && error.status !== 409) throw error;
+      await sleep(Math.min(250 * 2 ** attempt, 8000));
+    }
+    const status = await withRetry(() => send("GET", `/uploads/${uploadId}`));
+    sent = status.received - offset;
+    if (sent >= part.length) return;
+    if (sent < 0) throw new Error("the upload went backwards");
+  }
+  throw new Error("the upload did not get through");
+}
+
+/** Encrypt and upload `file`; returns `{ uploadId, manifest }` for the extract's envelope. */
+export async function uploadExtract(file, { practiceId, itemId, onProgress = () => {} }) {
+  const total = streamSize(file.size);
+  const start = await withRetry(() =>
+    send("POST", "/uploads", { practice_id: practiceId, item_id: itemId, size: total }),
+  );
+  const uploadId = start.upload_id;
+  const encryptor = new FileEncryptor();
+  let pending = [];
+  let pendingBytes = 0;
+  let offset = 0;
+  const flush = async () => {
+    const part = concatBytes(...pending);
+    pending = [];
+    pendingBytes = 0;
+    await sendPart(uploadId, offset, part);
+    offset += part.length;
+    onProgress(offset / total);
+  };
+  for await (const piece of encryptor.encrypt(file)) {
+    pending.push(piece);
+    pendingBytes += piece.length;
+    if (pendingBytes >= PART_BYTES) await flush();
+  }
+  if (pendingBytes > 0) await flush();
+  const manifest = encryptor.manifest({
+    name: file.name,
+    mediaType: file.type || "application/octet-stream",
+  });
+  return { uploadId, manifest };
+}
