@@ -196,6 +196,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         account,
         admin,
         audit_actions,
+        audit_activity,
         auditing,
         enrolment,
         items,
@@ -216,6 +217,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         *items.routes(),
         *auditing.routes(),
         *audit_actions.routes(),
+        *audit_activity.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -69,6 +69,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "audit_export": frozenset({AUDITOR}),
     "audit_export_download": frozenset({AUDITOR}),
     "audit_cosign": frozenset({AUDITOR}),
+    "audit_activity": frozenset({AUDITOR}),
     # Admins.
     "admin_accounts": frozenset({ADMIN}),
     "admin_invite": frozenset({ADMIN}),

@@ -197,3 +197,16 @@ def test_export_needs_a_fresh_code_and_gives_a_bundle_that_verifies(
     actions = [json.loads(e)["action"] for e in bundle.entries]
     assert actions.count("audit.exported") == 2  # the refused attempt and this one
     assert console.client.get(link).status_code == 404  # once only
+
+
+def test_activity_page_draws_svg_and_lists_alerts(console: Console) -> None:
+    """Server-rendered SVG charts, no chart script, and mallory's burst as an alert with links."""
+    page = console.client.get("/audit/activity?days=7")
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 2 and 'data-chart="hours"' in page.text
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page.text)
+    assert all("chart" not in s for s in scripts)
+    burst = re.search(r'<li data-alert="login_burst">(.*?)</li>', page.text, re.S)
+    assert burst is not None and "mallory" in burst.group(1)
+    assert "/audit/entries/" in burst.group(1)
+    assert console.client.get("/audit/activity?days=0").status_code == 400
