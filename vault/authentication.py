@@ -54,26 +54,49 @@ def prelogin(env: Env, username: str) -> KdfParams:
     return KdfParams(salt=bytes(row[0]), ops=int(row[1]), mem=int(row[2]))
 
 
-def check_throttle(env: Env, username: str, ip: str | None) -> None:
+def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
+    """Check the limits and count this attempt as a failure, in one transaction.
+
+    Counting before the slow verification closes the race in which a burst of
+    concurrent guesses all pass the check before any failure is recorded. A
+    success gives the reservation back (``release``). Returns the reserved rows.
+    """
     now = env.now()
+    subjects = [throttle.account_subject(username), throttle.ip_subject(request.ip)]
 
-    def wait(conn: Connection) -> int:
-        return max(
-            throttle.wait_seconds(
-                conn, throttle.account_subject(username), throttle.ACCOUNT_LIMIT, now
-            ),
-            throttle.wait_seconds(conn, throttle.ip_subject(ip), throttle.IP_LIMIT, now),
+    def tx(conn: Connection) -> list[int] | int:
+        seconds = max(
+            throttle.wait_seconds(conn, subjects[0], throttle.ACCOUNT_LIMIT, now),
+            throttle.wait_seconds(conn, subjects[1], throttle.IP_LIMIT, now),
         )
+        if seconds:
+            env.record(
+                conn,
+                Action.LOGIN_FAILED,
+                request,
+                actor=Actor(name=username),
+                outcome=Outcome.DENIED,
+                detail={"reason": "throttled"},
+            )
+            return seconds
+        return throttle.record_failure(conn, subjects, now)
 
-    seconds = env.db.read(wait)
-    if seconds:
-        raise Throttled(seconds)
+    reserved = env.db.write(tx)
+    if isinstance(reserved, int):
+        raise Throttled(reserved)
+    return reserved
+
+
+def release(conn: Connection, username: str, reserved: list[int]) -> None:
+    """After a success: forget the account's failures and give back the reserved rows."""
+    throttle.forget(conn, throttle.account_subject(username))
+    throttle.discard(conn, reserved)
 
 
 def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code: str) -> SignedIn:
     """Verify auth key and second factor; open a session. Slow (Argon2): run off the event loop."""
     name = username.strip().lower()[:64]
-    check_throttle(env, name, request.ip)
+    reserved = reserve_attempt(env, request, name)
     row = env.db.read(
         lambda c: c.execute(
             "SELECT id, auth_hash, role, practice_id FROM account"
@@ -82,7 +105,6 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
         ).fetchone()
     )
     password_ok = verify_auth_key(row[1] if row else _dummy_hash(), auth_key) and row is not None
-    now = env.now()
 
     def tx(conn: Connection) -> SignedIn | None:
         second_ok, used_backup = False, False
@@ -91,9 +113,6 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
             if not second_ok and password_ok and backup_codes.looks_like_backup_code(code):
                 second_ok = used_backup = backup_codes.consume(env, conn, row[0], code)
         if not (password_ok and second_ok):
-            throttle.record_failure(
-                conn, [throttle.account_subject(name), throttle.ip_subject(request.ip)], now
-            )
             env.record(
                 conn,
                 Action.LOGIN_FAILED,
@@ -106,7 +125,7 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
         principal = Principal(account_id, name, Role(role), practice_id)
         if used_backup:
             conn.execute("UPDATE account SET must_reenroll_totp = 1 WHERE id = ?", (account_id,))
-        throttle.forget(conn, throttle.account_subject(name))
+        release(conn, name, reserved)
         token, csrf = sessions.create(env, conn, account_id, request.ip, request.user_agent)
         env.record(
             conn,

@@ -17,8 +17,8 @@ from crypto.password_hash import hash_auth_key, verify_auth_key
 from crypto.secret import Secret
 from crypto.signing import VerifyKey
 from crypto.user_keys import WRAPPED_BYTES
-from vault import backup_codes, sessions, throttle
-from vault.authentication import check_throttle, consume_fresh_totp
+from vault import backup_codes, sessions
+from vault.authentication import consume_fresh_totp, release, reserve_attempt
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput, LoginFailed, SecondFactorRequired
@@ -142,7 +142,7 @@ def recovery_finish(
 ) -> None:
     """Set a new password with proof of the recovery code (a signature) and a TOTP code."""
     name = username.strip().lower()
-    check_throttle(env, name, request.ip)
+    reserved = reserve_attempt(env, request, name)
     row = env.db.read(
         lambda c: c.execute(
             "SELECT id, ed25519_pk FROM account WHERE username = ? AND status = 'active'", (name,)
@@ -156,16 +156,13 @@ def recovery_finish(
         except CryptoError:
             signed = False
     new_hash = hash_auth_key(material.auth_key)
-    now = env.now()
 
     def tx(conn: Connection) -> bool:
         ok = row is not None and consume_fresh_totp(env, conn, row[0], code) and signed
         if not ok or row is None:
-            throttle.record_failure(
-                conn, [throttle.account_subject(name), throttle.ip_subject(request.ip)], now
-            )
             env.record(conn, Action.RECOVERY_USED, request, outcome=Outcome.DENIED)
             return False
+        release(conn, name, reserved)
         _store_password(conn, row[0], material, new_hash)
         sessions.revoke_all(env, conn, row[0])
         actor_row = conn.execute("SELECT role FROM account WHERE id = ?", (row[0],)).fetchone()

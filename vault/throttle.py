@@ -57,10 +57,20 @@ def wait_seconds(conn: Connection, subject: str, limit: Limit, now: datetime) ->
     return max(0, int(remaining + 0.999))
 
 
-def record_failure(conn: Connection, subjects: list[str], now: datetime) -> None:
-    conn.executemany(
-        "INSERT INTO login_failure (subject, at) VALUES (?, ?)", [(s, iso(now)) for s in subjects]
-    )
+def record_failure(conn: Connection, subjects: list[str], now: datetime) -> list[int]:
+    """Count a failure for each subject; return the rows' ids (see ``discard``)."""
+    rows = []
+    for subject in subjects:
+        cur = conn.execute(
+            "INSERT INTO login_failure (subject, at) VALUES (?, ?)", (subject, iso(now))
+        )
+        rows.append(int(cur.lastrowid))
+    return rows
+
+
+def discard(conn: Connection, rows: list[int]) -> None:
+    """Take back failures counted in advance for an attempt that succeeded."""
+    conn.executemany("DELETE FROM login_failure WHERE rowid = ?", [(r,) for r in rows])
 
 
 def forget(conn: Connection, subject: str) -> None:

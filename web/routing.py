@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
@@ -29,7 +30,8 @@ def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("G
         if not permissions.allowed(name, role):
             if principal is None:
                 if request.method == "GET" and request.headers.get("hx-request") != "true":
-                    return RedirectResponse("/login", status_code=303)
+                    target = "/login?next=" + quote(request.url.path, safe="/")
+                    return RedirectResponse(target, status_code=303)
                 raise AuthenticationRequired()
             env = env_of(request)
             await env.db.write_async(

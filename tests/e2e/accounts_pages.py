@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
@@ -119,7 +120,7 @@ def login_refused(tab: PageLog) -> str:
     page = tab.page
     error = page.locator("#login-form [data-error]")
     expect(error).not_to_be_empty(timeout=SLOW_MS)
-    assert page.url.endswith("/login")
+    assert urlsplit(page.url).path == "/login"
     assert session_cookie(tab) is None
     assert page.evaluate(f"sessionStorage.getItem({KEYS_ITEM!r})") is None
     assert_clean(tab, refusals_expected=True)

@@ -17,7 +17,6 @@ import unicodedata
 import urllib.parse
 from collections.abc import Iterable
 
-import pytest
 from playwright.sync_api import Browser
 
 from crypto.kdf import KdfParams, derive_kek, derive_master
@@ -30,7 +29,6 @@ from tests.e2e.accounts_pages import (
     sign_in,
 )
 from tests.e2e.accounts_server import AccountsVault, Received, accounts_vault_fixture  # noqa: F401 - fixture
-from tests.e2e.test_accounts_browser import ENROLMENT_BUG
 from vault.roles import Role
 
 # Not NFKC-stable (ligature "ﬁ", full-width digits, "Å" as A + ring): both forms are searched.
@@ -142,7 +140,6 @@ def test_sign_in_and_password_change_send_no_password_and_no_kek(
     assert _leaks(received, needles) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ENROLMENT_BUG)
 def test_enrolment_sends_no_password_and_no_kek(
     accounts_vault: AccountsVault, chromium: Browser
 ) -> None:
@@ -168,7 +165,6 @@ NATIVE_SUBMIT = (
 )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NATIVE_SUBMIT)
 def test_password_not_sent_when_the_sign_in_module_does_not_run(
     accounts_vault: AccountsVault, chromium: Browser
 ) -> None:

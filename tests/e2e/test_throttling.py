@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import pytest
-
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.kdf import KdfParams, derive_password_keys
 from tests.e2e.accounts_server import AccountsVault, EnrolledAccount, accounts_vault_fixture  # noqa: F401 - fixture
@@ -243,7 +241,6 @@ THROTTLE_RACE = (
 )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=THROTTLE_RACE)
 def test_a_burst_of_concurrent_guesses_gets_no_more_tries_than_the_limit(
     accounts_vault: AccountsVault,
 ) -> None:

@@ -35,3 +35,17 @@ export function lang() {
 export function t(sentences) {
   return sentences[lang()];
 }
+
+/**
+ * Attach `handler` as the submit listener of `form` and only then enable its submit button.
+ * Forms holding passwords have no action and a disabled button in the HTML, so nothing can
+ * ever be submitted natively (password in a request body or URL) when this module did not run.
+ */
+export function armForm(form, handler) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    return handler(event);
+  });
+  const { button } = formParts(form);
+  if (button) button.disabled = false;
+}

@@ -11,7 +11,7 @@ import {
   WrapPurpose,
 } from "../crypto/index.js";
 import { ApiError, getJson, postJson } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { forgetKeys } from "../app/keystore.js";
 import { passwordProblem } from "../app/passwords.js";
 
@@ -25,8 +25,7 @@ getJson("/account/keys").then(({ keys }) => {
   );
 });
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+armForm(form, async () => {
   const { username, accountId, role } = form.dataset;
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {

@@ -2,27 +2,24 @@
 // the practice key for its first member — and only public or wrapped values are sent.
 import {
   derivePasswordKeys,
-  formatRecoveryCode,
   generatePracticeKeys,
   generateUserKeys,
   GrantKind,
   newKdfParams,
   newRecoveryCode,
-  recoveryKey,
   sealGrant,
   toBase64url,
   wrapUserKeys,
   WrapPurpose,
 } from "../crypto/index.js";
 import { ApiError, postJson } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { passwordProblem } from "../app/passwords.js";
 
 const form = document.getElementById("enroll-form");
 const done = document.getElementById("enroll-done");
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+armForm(form, async () => {
   const { token, accountId, minLength, role, practiceId, practicePk } = form.dataset;
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
@@ -48,7 +45,7 @@ form.addEventListener("submit", async (event) => {
       ed25519_pk: toBase64url(keys.ed25519PublicKey),
       wrapped_kek: toBase64url(wrapUserKeys(keys, kek, WrapPurpose.PASSWORD, accountId)),
       wrapped_recovery: toBase64url(
-        wrapUserKeys(keys, recoveryKey(recovery), WrapPurpose.RECOVERY, accountId),
+        wrapUserKeys(keys, recovery.key, WrapPurpose.RECOVERY, accountId),
       ),
       code: form.elements.code.value,
     };
@@ -64,7 +61,7 @@ form.addEventListener("submit", async (event) => {
     const answer = await postJson(`/enroll/${encodeURIComponent(token)}`, body);
     form.hidden = true;
     done.hidden = false;
-    done.querySelector("[data-recovery-code]").textContent = formatRecoveryCode(recovery);
+    done.querySelector("[data-recovery-code]").textContent = recovery.code;
     const list = done.querySelector("[data-backup-codes]");
     for (const code of answer.backup_codes) {
       const item = document.createElement("li");

@@ -2,12 +2,11 @@
 // after the member has compared fingerprints; the server stores the sealed grant only.
 import { fromBase64url, GrantKind, sealGrant, toBase64url } from "../crypto/index.js";
 import { ApiError, postJson } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 
 for (const form of document.querySelectorAll("form[data-grant]")) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  armForm(form, async () => {
     const unlocked = loadKeys();
     if (!unlocked || !unlocked.practice) {
       showError(form, t({

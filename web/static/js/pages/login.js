@@ -2,13 +2,18 @@
 // then only auth_key and the code go to the server; the wrapped keys are opened here.
 import { derivePasswordKeys, toBase64url, WeakKdfParameters } from "../crypto/index.js";
 import { ApiError, postJson } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { forgetKeys, unlockAndStore } from "../app/keystore.js";
 
 const form = document.getElementById("login-form");
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+/** The page the guard sent us from (?next=/path), only if it is a path on this site. */
+function localNext() {
+  const next = new URLSearchParams(window.location.search).get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : null;
+}
+
+armForm(form, async () => {
   const username = form.elements.username.value.trim();
   const password = form.elements.password.value;
   const code = form.elements.code.value;
@@ -22,7 +27,7 @@ form.addEventListener("submit", async (event) => {
     const answer = await postJson("/login", { username, auth_key: toBase64url(authKey), code });
     unlockAndStore(answer.keys, kek);
     form.reset();
-    window.location.assign(answer.next);
+    window.location.assign(localNext() || answer.next);
   } catch (error) {
     if (error instanceof WeakKdfParameters) {
       showError(form, t({

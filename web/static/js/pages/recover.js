@@ -16,7 +16,7 @@ import {
 import { concatBytes } from "../crypto/encoding.js";
 import { signDetached } from "../crypto/primitives.js";
 import { ApiError, postJson } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { passwordProblem } from "../app/passwords.js";
 
 const form = document.getElementById("recover-form");
@@ -25,8 +25,7 @@ const FAILED = {
   en: "Recovery failed: check your username, recovery code and authenticator code.",
 };
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+armForm(form, async () => {
   const username = form.elements.username.value.trim();
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
