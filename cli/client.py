@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -76,6 +77,35 @@ class HttpTransport:
 
     def get_json(self, path: str) -> dict[str, Any]:
         return self._send(urllib.request.Request(self.base_url + path))  # noqa: S310
+
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the vault's own base URL
+            self.base_url + path,
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+            method="PUT",
+        )
+        return self._send(request)
+
+    def open_stream(self, path: str) -> Any:
+        """A binary response to read in pieces (``with`` it); refusals raise ``ClientError``."""
+        request = urllib.request.Request(self.base_url + path)  # noqa: S310
+        if self.csrf:
+            request.add_header("X-CSRF-Token", self.csrf)
+        try:
+            return self._opener.open(request, timeout=60)
+        except urllib.error.HTTPError as e:
+            raise ClientError(str(e.reason), e.code) from None
+
+    def load_csrf(self) -> None:
+        """After sign-in: the session's CSRF token, from a page's ``<meta name="csrf-token">``."""
+        request = urllib.request.Request(self.base_url + "/account")  # noqa: S310
+        with self._opener.open(request, timeout=60) as response:
+            page = response.read().decode("utf-8", "replace")
+        found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        if found is None:
+            raise ClientError("no session", 401)
+        self.csrf = found.group(1)
 
 
 @dataclass

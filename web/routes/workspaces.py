@@ -15,6 +15,7 @@ from vault import inbox as inbox_cases
 from vault import items, practices
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
+from web.responses import json_ok, wants_json
 from web.routing import route
 
 
@@ -40,7 +41,28 @@ async def inbox(request: Request) -> Response:
         }
 
     context = await run_in_threadpool(read)
+    if wants_json(request):  # the command line (permanence fetch)
+        page = context["page"]
+        return json_ok(
+            {
+                "practice_id": principal.practice_id,
+                "items": [_item_json(i) for i in page.items],
+                "next": page.next_cursor,
+            }
+        )
     return render(request, "inbox.html", context, partial="_partials/inbox_rows.html")
+
+
+def _item_json(item: inbox_cases.ItemSummary) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "urgency": item.urgency,
+        "status": item.status,
+        "deposited_at": item.deposited_at.isoformat(),
+        "size": item.size,
+        "author": item.author_name,
+    }
 
 
 async def workspace(request: Request) -> Response:
@@ -56,6 +78,8 @@ async def workspace(request: Request) -> Response:
         }
         for pid, name, pk in assigned
     ]
+    if wants_json(request):  # the command line (permanence deposit)
+        return json_ok({"practices": rows})
     return render(request, "workspace.html", {"practices": rows})
 
 
