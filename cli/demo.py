@@ -46,6 +46,10 @@ USERS = (
 
 
 def _enrol(env: Env, user: DemoUser) -> str:
+    return _enrol_with_body(env, user)[0]
+
+
+def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
     invitation = accounts.invite(
         env,
         DEMO,
@@ -64,13 +68,14 @@ def _enrol(env: Env, user: DemoUser) -> str:
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )
     enrollment.enroll(env, DEMO, invitation.token, EnrolmentMaterial.parse(body), body["code"])
-    return offer.account_id
+    return offer.account_id, body
 
 
 def seed_demo(settings: Settings) -> None:
     with open_env(settings) as env:
         env.db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('demo', '1')"))
-        ids = {user.username: _enrol(env, user) for user in USERS}
+        enrolled = {user.username: _enrol_with_body(env, user) for user in USERS}
+        ids = {name: account_id for name, (account_id, _) in enrolled.items()}
         practice_id = env.db.read(
             lambda c: c.execute("SELECT id FROM practice WHERE name = ?", (PRACTICE,)).fetchone()[0]
         )
@@ -85,6 +90,122 @@ def seed_demo(settings: Settings) -> None:
             practice_id,
             True,
         )
+        sophie = next(u for u in USERS if u.username == "sophie")
+        deposit_demo_items(env, DEMO, ids["sophie"], sophie.password, enrolled["sophie"][1])
+
+
+def deposit_demo_items(
+    env: Env, request: RequestInfo, secretary_id: str, password: str, body: dict[str, Any]
+) -> None:
+    """A few items deposited as the demo secretary, sealed and signed on this side."""
+    import io
+    import uuid as uuidlib
+    from datetime import timedelta
+
+    from crypto.encoding import b64url_decode
+    from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+    from crypto.kdf import KdfParams, derive_password_keys
+    from crypto.stream import FileManifest, encrypt_stream, new_file_key
+    from crypto.user_keys import WrapPurpose, unwrap_user_keys
+    from vault import items
+    from vault.env import Principal
+
+    kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
+    keys = unwrap_user_keys(
+        b64url_decode(body["wrapped_kek"]), kek, WrapPurpose.PASSWORD, uuidlib.UUID(secretary_id)
+    )
+    principal = Principal(secretary_id, "sophie", Role.SECRETARY)
+    practice_id, practice_pk = env.db.read(
+        lambda c: c.execute(
+            "SELECT id, public_key FROM practice WHERE name = ?", (PRACTICE,)
+        ).fetchone()
+    )
+    now = env.now()
+
+    def put(kind: ItemKind, urgency: Urgency, data: bytes, **extra: Any) -> None:
+        item_id = str(uuidlib.uuid4())
+        header = ItemHeader(
+            kind,
+            urgency,
+            uuidlib.UUID(item_id),
+            uuidlib.UUID(practice_id),
+            uuidlib.UUID(secretary_id),
+        )
+        envelope = seal_item(header, data, bytes(practice_pk), keys.signing_key)
+        upload_id = None
+        if "stream" in extra:
+            stream = extra.pop("stream")
+            up = items.start_upload(env, request, principal, practice_id, item_id, len(stream))
+            items.append(env, request, principal, up.id, 0, [stream], len(stream))
+            upload_id = up.id
+        items.deposit(
+            env,
+            request,
+            principal,
+            items.Deposit(item_id, practice_id, envelope, upload_id, **extra),
+        )
+
+    calls = [
+        (
+            "Mme Jeanne Roux",
+            "self",
+            "06 12 34 56 78",
+            "Douleurs abdominales depuis hier soir",
+            Urgency.URGENT,
+            "dès que possible",
+            185,
+        ),
+        (
+            "M. Paul Girard (fils d'un patient)",
+            "third_party",
+            "07 98 76 54 32",
+            "Demande de renouvellement d'ordonnance pour son père",
+            Urgency.NORMAL,
+            "après 17 h",
+            120,
+        ),
+        (
+            "Laboratoire Bio+",
+            "third_party",
+            "01 23 45 67 89",
+            "Résultats d'analyses disponibles",
+            Urgency.LOW,
+            "indifférent",
+            60,
+        ),
+    ]
+    for n, (name, who, number, reason, urgency, best, seconds) in enumerate(calls):
+        started = now - timedelta(hours=3 - n)
+        note = {
+            "caller_name": name,
+            "caller_is": who,
+            "callback_number": number,
+            "reason": reason,
+            "best_time": best,
+            "notes": "",
+            "call_started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "call_seconds": seconds,
+        }
+        put(
+            ItemKind.CALL_NOTE,
+            urgency,
+            encode_body(note),
+            call_started_at=started,
+            call_seconds=seconds,
+        )
+    put(
+        ItemKind.MESSAGE,
+        Urgency.NORMAL,
+        encode_body(
+            {"subject": "Fournitures", "text": "La livraison de gants est prévue jeudi matin."}
+        ),
+    )
+    csv = "patient;rendez-vous;motif\nRoux Jeanne;2026-12-01 09:00;contrôle\n".encode()
+    key = new_file_key()
+    out = io.BytesIO()
+    info = encrypt_stream(io.BytesIO(csv), out, key)
+    manifest = FileManifest("rendez-vous.csv", "text/csv", info.size, key, info.stream_hash)
+    put(ItemKind.EXTRACT, Urgency.NORMAL, manifest.to_body(), stream=out.getvalue())
 
 
 def print_demo_logins(settings: Settings) -> None:
