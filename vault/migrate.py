@@ -31,8 +31,8 @@ def _migrations() -> list[Migration]:
         Migration(1, "foundation", _sql("0001_foundation.sql")),
         Migration(2, "audit log", AUDIT_SCHEMA_SQL),
         Migration(3, "accounts", _sql("0003_accounts.sql")),
-        Migration(5, "audit index", _sql("0005_audit_index.sql")),
         Migration(4, "items", _sql("0004_items.sql")),
+        Migration(5, "audit index", _sql("0005_audit_index.sql")),
     ]
 
 

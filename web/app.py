@@ -201,6 +201,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         enrolment,
         items,
         practice,
+        reports,
         signin,
         workspaces,
     )
@@ -218,6 +219,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         *auditing.routes(),
         *audit_actions.routes(),
         *audit_activity.routes(),
+        *reports.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

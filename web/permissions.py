@@ -70,6 +70,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "audit_export_download": frozenset({AUDITOR}),
     "audit_cosign": frozenset({AUDITOR}),
     "audit_activity": frozenset({AUDITOR}),
+    # Activity reports: a practice its own, admins every practice (docs/reports.md).
+    "activity_report": frozenset({MEMBER, ADMIN}),
+    "activity_report_csv": frozenset({MEMBER, ADMIN}),
     # Admins.
     "admin_accounts": frozenset({ADMIN}),
     "admin_invite": frozenset({ADMIN}),

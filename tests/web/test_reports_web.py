@@ -1,0 +1,76 @@
+"""The activity report pages: a member sees their practice's figures, an admin any; CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from cli.client import sign_in
+from tests.people import Person, TestClientTransport, enrol
+from tests.vault.test_reports import NOV, OCT, _seed
+from vault.database import Database
+from vault.datadir import database_key, initialise
+from vault.env import Env
+from vault.roles import Role
+from vault.settings import Settings
+from vault.store import read_key_file
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, dict[str, TestClient]]]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("reports") / "data", default_language="en")
+    initialise(settings)
+    db = Database(settings.layout.database, database_key(settings))
+    env = Env(
+        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
+    )
+    _seed(env)
+    people: list[Person] = [
+        enrol(env, Role.ADMIN, "root"),
+        enrol(env, Role.MEMBER, "dr.c", practice="Cabinet A"),
+        enrol(env, Role.AUDITOR, "auditor"),
+    ]
+    app = create_app(settings, db, env=env)
+    clients: dict[str, TestClient] = {}
+    with TestClient(app, raise_server_exceptions=False) as anonymous:
+        clients["anonymous"] = anonymous
+        for person in people:
+            client = TestClient(app, raise_server_exceptions=False)
+            transport = TestClientTransport(client)
+            sign_in(transport, person.username, person.password, person.code())
+            client.headers["x-csrf-token"] = transport.csrf
+            clients[str(person.role)] = client
+        yield env, clients
+    db.close()
+
+
+PERIOD = f"from={OCT:%Y-%m}&to={NOV:%Y-%m}"
+
+
+def test_member_sees_own_practice_figures(world: tuple[Env, dict[str, TestClient]]) -> None:
+    _, clients = world
+    page = clients["member"].get(f"/reports?{PERIOD}")
+    assert page.status_code == 200
+    assert "Cabinet A" in page.text and "Cabinet B" not in page.text
+    assert '<td class="num">12.0</td>' in page.text  # October's call minutes
+
+
+def test_admin_sees_every_practice_and_downloads_csv(
+    world: tuple[Env, dict[str, TestClient]],
+) -> None:
+    _, clients = world
+    page = clients["admin"].get(f"/reports?{PERIOD}")
+    assert "Cabinet A" in page.text and "Cabinet B" in page.text
+    csv = clients["admin"].get(f"/reports.csv?{PERIOD}")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+    assert "practice,Cabinet A,2026-10,,5,12.0,3.0,1,6,25.0,120.0,2,3" in csv.text.splitlines()
+
+
+def test_auditor_gets_no_report(world: tuple[Env, dict[str, TestClient]]) -> None:
+    _, clients = world
+    assert clients["auditor"].get(f"/reports?{PERIOD}").status_code == 403
+    assert clients["member"].get("/reports?from=2026-13").status_code == 400
