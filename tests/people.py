@@ -41,9 +41,19 @@ class Person:
     practice_id: str | None = None
     _last_step: int = 0
 
+    clock: Any = None  # a test clock with ``advance(seconds=...)``, moved on to the next step
+
     def code(self, now: datetime | None = None) -> str:
-        """A code for a step never used before (the server refuses replays)."""
-        step = max(totp.step_at(now), self._last_step + 1)
+        """A code for a step never used before (the server refuses replays).
+
+        With a test clock, the clock moves to that step so the code stays in the ±1 window.
+        """
+        if self.clock is not None:
+            now = self.clock()
+        current = totp.step_at(now)
+        step = max(current, self._last_step + 1)
+        if self.clock is not None and step > current:
+            self.clock.advance(seconds=totp.STEP_SECONDS * (step - current))
         self._last_step = step
         return totp.code_at_step(self.totp_secret, step)
 
@@ -90,6 +100,7 @@ def enrol(
         enrolment=Enrolment(recovery.format(), result.backup_codes),
         practice_id=offer.practice_id,
         _last_step=step,
+        clock=env.now if hasattr(env.now, "advance") else None,
     )
 
 

@@ -78,8 +78,6 @@ def invite(
     practice_name: str | None = None,
 ) -> Invitation:
     """Create an invited account and its single-use link (``by=None``: the command line)."""
-    username = check_username(username)
-    display_name = check_display_name(display_name)
     by_member = by is not None and by.role == Role.MEMBER
     if by is not None and by.role not in (Role.ADMIN, Role.MEMBER):
         raise Forbidden()
@@ -89,6 +87,8 @@ def invite(
         raise InvalidInput("A client member is invited into a practice: name it.")
     if role != Role.MEMBER and practice_name:
         raise InvalidInput("Only client members belong to a practice.")
+    username = check_username(username)
+    display_name = check_display_name(display_name)
     token = b64url_encode(env.randbytes(TOKEN_BYTES))
     account_id = new_uuid(env.randbytes)
     now = env.now()

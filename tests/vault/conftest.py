@@ -1,0 +1,43 @@
+"""An Env over a real vault with a clock the test moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from vault.database import Database
+from vault.env import Env
+from vault.settings import Settings
+from vault.store import read_key_file
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def env(initialised: Settings, database: Database, clock: Clock) -> Env:
+    return Env(
+        db=database,
+        settings=initialised,
+        server_secret=read_key_file(initialised.layout.server_secret_file),
+        now=clock,
+    )
+
+
+def with_settings(env: Env, **changes: object) -> Env:
+    return replace(env, settings=replace(env.settings, **changes))  # type: ignore[arg-type]

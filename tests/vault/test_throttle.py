@@ -1,0 +1,57 @@
+"""The throttle's schedule: free tries, doubling delay, cap over 24 hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.vault.conftest import Clock
+from vault import throttle
+from vault.env import Env
+
+SUBJECT = throttle.account_subject("Someone")
+
+
+def _fail(env: Env, clock: Clock, n: int) -> None:
+    env.db.write(lambda c: [throttle.record_failure(c, [SUBJECT], clock.now) for _ in range(n)])
+
+
+def _wait(env: Env, clock: Clock) -> int:
+    return env.db.read(
+        lambda c: throttle.wait_seconds(c, SUBJECT, throttle.ACCOUNT_LIMIT, clock.now)
+    )
+
+
+def test_two_failures_cost_nothing_then_the_delay_doubles(env: Env, clock: Clock) -> None:
+    """From the 3rd failure: wait 1 s, then 2, 4, 8… (counted from the last failure)."""
+    _fail(env, clock, 2)
+    assert _wait(env, clock) == 0
+    waits = []
+    for _ in range(4):
+        _fail(env, clock, 1)
+        waits.append(_wait(env, clock))
+    assert waits == [1, 2, 4, 8]
+    clock.advance(seconds=8)
+    assert _wait(env, clock) == 0
+
+
+def test_the_cap_holds_for_24_hours_from_the_oldest_failure(env: Env, clock: Clock) -> None:
+    """25 failures lock the subject until the oldest of them is a day old."""
+    _fail(env, clock, 25)
+    clock.advance(hours=23)
+    assert _wait(env, clock) > 3000
+    clock.advance(hours=1, seconds=1)
+    assert _wait(env, clock) == 0
+
+
+def test_subjects_are_independent_and_names_case_insensitive(env: Env, clock: Clock) -> None:
+    """Failures of one name never slow another; 'Someone' and 'someone' are one subject."""
+    _fail(env, clock, 10)
+    other = env.db.read(
+        lambda c: throttle.wait_seconds(
+            c, throttle.account_subject("other"), throttle.ACCOUNT_LIMIT, clock.now
+        )
+    )
+    assert other == 0
+    assert throttle.account_subject("someone ") == SUBJECT
+    env.db.write(lambda c: throttle.prune(c, clock.now + timedelta(days=2)))
+    assert _wait(env, clock) == 0
