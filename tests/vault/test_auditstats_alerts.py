@@ -16,7 +16,7 @@ HOURS = BusinessHours.parse("Mon-Fri 08:00-19:00", "Europe/Paris")
 def _append(db: Database, action: Action, at: datetime, **fields: object) -> int:
     from audit.log import AuditLog
 
-    entry = AuditEntry.new(action, now=at, **fields)  # type: ignore[arg-type]
+    entry = AuditEntry.new(action, now=at, **fields)
     return db.write(lambda c: AuditLog().append(c, entry))
 
 
