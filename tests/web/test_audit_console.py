@@ -210,3 +210,11 @@ def test_activity_page_draws_svg_and_lists_alerts(console: Console) -> None:
     assert burst is not None and "mallory" in burst.group(1)
     assert "/audit/entries/" in burst.group(1)
     assert console.client.get("/audit/activity?days=0").status_code == 400
+
+
+def test_console_reads_in_french_and_english_alike(console: Console) -> None:
+    """Action names are words in the reader's language, switched per request."""
+    french = console.client.get("/audit?action=login.failed", headers={"accept-language": "fr"})
+    english = console.client.get("/audit?action=login.failed", headers={"accept-language": "en"})
+    assert "Échec de connexion" in french.text and "Failed sign-in" not in french.text
+    assert "Failed sign-in" in english.text
