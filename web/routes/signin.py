@@ -62,9 +62,7 @@ async def login(request: Request) -> Response:
     )
     target = "/account/totp" if signed_in.must_reenroll_totp else LANDING[signed_in.principal.role]
     # The CSRF token is also in every page's <meta>; API clients (permanence fetch) read it here.
-    response = json_ok(
-        {"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token}
-    )
+    response = json_ok({"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token})
     set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)
     return response
 
