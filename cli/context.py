@@ -11,7 +11,7 @@ from vault.database import Database
 from vault.datadir import check, database_key
 from vault.env import Env
 from vault.settings import DataLayout, Settings
-from vault.store import Connection, read_key_file
+from vault.store import Connection, connect, read_key_file
 from vault.writer import Writer
 
 
@@ -45,7 +45,12 @@ def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[
     @contextmanager
     def opener(args: object) -> Iterator[AuditCommandContext]:
         settings = settings_of(args)
-        with open_env(settings) as env, env.db.reading() as conn:
-            yield AuditCommandContext(conn=conn, writer=env.db.writer, layout=settings.layout)
+        with open_env(settings) as env:
+            # A connection of its own: the audit commands open their own read transactions.
+            conn = connect(settings.layout.database, database_key(settings))
+            try:
+                yield AuditCommandContext(conn=conn, writer=env.db.writer, layout=settings.layout)
+            finally:
+                conn.close()
 
     return opener

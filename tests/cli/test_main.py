@@ -152,3 +152,32 @@ def test_serve_answers_and_warns_beyond_loopback(tmp_path: Path, host: str, warn
         _, stderr = proc.communicate(timeout=20)
     assert ("terminate TLS" in stderr) is warns
     assert "Traceback" not in stderr
+
+
+def test_audit_commands_on_a_real_vault(tmp_path: Path) -> None:
+    """init, then audit checkpoint, verify, export, and offline verify of the bundle."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    for args in (["audit", "checkpoint"], ["audit", "verify"]):
+        result = run("--data-dir", str(data), *args)
+        assert result.returncode == 0, result.stderr
+    bundle = tmp_path / "bundle.json"
+    exported = run("--data-dir", str(data), "audit", "export", "--out", str(bundle))
+    assert exported.returncode == 0, exported.stderr
+    key = run("--data-dir", str(data), "audit", "public-key").stdout.strip()
+    offline = run("audit", "verify", "--bundle", str(bundle), "--verifier-key", key)
+    assert offline.returncode == 0, offline.stderr
+    assert "verifies" in offline.stdout
+
+
+def test_users_invite_prints_a_link(tmp_path: Path) -> None:
+    """users invite prints a single-use link; a duplicate name is one clear sentence."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    args = ["--data-dir", str(data), "users", "invite", "--role", "secretary"]
+    first = run(*args, "--username", "sophie", "--name", "Sophie M")
+    assert first.returncode == 0 and "/enroll/" in first.stdout
+    again = run(*args, "--username", "sophie", "--name", "Sophie M")
+    assert_one_clear_sentence(again)
+    listed = run("--data-dir", str(data), "users", "list")
+    assert "sophie" in listed.stdout and "invited" in listed.stdout
