@@ -1,7 +1,8 @@
 """French (default) and English, chosen per request.
 
 Message ids are English; ``locales/fr/LC_MESSAGES/*.po`` hold the French
-(one file per area of the app, merged). Catalogs are read with Babel at start-up (no compile step), and the
+(one file per area of the app, merged). Catalogs are read with Babel at
+start-up (no compile step), and the
 language of the current request lives in a context variable that the
 template's ``_()`` reads.
 """

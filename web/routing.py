@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from urllib.parse import quote
 from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
