@@ -10,7 +10,7 @@ import {
   Urgency,
 } from "../crypto/index.js";
 import { ApiError } from "../app/api.js";
-import { busy, showError, showStatus, t } from "../app/form.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { send, withRetry } from "../app/transfer.js";
@@ -118,9 +118,10 @@ const builders = {
   },
 };
 
+// Submit buttons are disabled in the HTML and enabled only here: a form whose module did not
+// run can never be submitted natively (its fields would end up in clear in a URL).
 for (const form of section.querySelectorAll("[data-deposit-form]")) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  armForm(form, async () => {
     if (!trusted) {
       showError(form, t({
         fr: "Confirmez d'abord l'empreinte de clé du cabinet ci-dessus.",

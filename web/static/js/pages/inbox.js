@@ -3,7 +3,7 @@
 // the words are hidden. The server never sees the search.
 import { fromBase64url, openItem } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
-import { t } from "../app/form.js";
+import { armForm, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 
 const form = document.getElementById("search-form");
@@ -26,8 +26,7 @@ async function textOf(row, unlocked) {
   return texts.get(id);
 }
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
+armForm(form, async () => {
   const query = form.elements.q.value.trim().toLowerCase();
   const rows = [...document.querySelectorAll("[data-item-row]")];
   if (!query) {
