@@ -7,6 +7,7 @@ the secret the enrolment page would show, with ``crypto.totp``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,9 @@ class Person:
         step = max(current, self._last_step + 1)
         if self.clock is not None and step > current:
             self.clock.advance(seconds=totp.STEP_SECONDS * (step - current))
+        elif self.clock is None and step > current + 1:
+            # Real time: wait until the step is inside the server's ±1 window.
+            time.sleep(step * totp.STEP_SECONDS - totp.STEP_SECONDS - time.time() + 0.05)
         self._last_step = step
         return totp.code_at_step(self.totp_secret, step)
 
@@ -79,8 +83,9 @@ def enrol(
         practice_name=practice,
     )
     offer = enrollment.offer(env, invitation.token)
-    # The code of the previous step is accepted (±1) and leaves later steps free for sign-in.
-    step = totp.step_at(env.now()) - 1
+    # The current step: still inside the ±1 window if a step boundary passes before the
+    # server checks it; sign-in codes then use the steps after it.
+    step = totp.step_at(env.now())
     body, recovery = enrolment_body(
         offer.account_id,
         password,
