@@ -179,10 +179,12 @@ def main() -> None:
         print("| page | rows | p50 | p95 | max |")
         print("|---|---|---|---|---|")
         for name, f, before in cases:
-            rows = len(db.read(lambda c, f=f, b=before: entry_page(c, f, before=b)).rows)
-            p50, p95, top = _times(
-                lambda f=f, b=before: db.read(lambda c: entry_page(c, f, before=b)), args.runs
-            )
+
+            def page(f: EntryFilter = f, b: int | None = before) -> int:
+                return len(db.read(lambda c: entry_page(c, f, before=b)).rows)
+
+            rows = page()
+            p50, p95, top = _times(page, args.runs)
             print(f"| {name} | {rows} | {p50:.2f} | {p95:.2f} | {top:.2f} |")
         _http(settings, db, practice, args.runs)
         with_index, without = trigger_cost(db)
