@@ -23,6 +23,7 @@ from starlette.routing import Route
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from vault import inbox, items, notifications
+from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
 from web.context import env_of, request_info, require_principal
@@ -234,7 +235,12 @@ async def practice_access(request: Request) -> Response:
     rows, more = await run_in_threadpool(
         inbox.access_log, env_of(request), require_principal(request), before
     )
-    return render(request, "access.html", {"rows": rows, "more": more})
+    zone = BusinessHours.of(env_of(request).settings)
+    return render(
+        request,
+        "access.html",
+        {"rows": rows, "more": more, "local": zone.local, "zone": str(zone.zone)},
+    )
 
 
 def routes() -> list[Route]:
