@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
