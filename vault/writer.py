@@ -31,6 +31,9 @@ Transaction = Callable[[Connection], T]
 class _Job:
     fn: Callable[[Connection], Any]
     future: Future[Any] = field(default_factory=Future)
+    # For asyncio callers: their loop and future, resolved in one callback per group.
+    loop: asyncio.AbstractEventLoop | None = None
+    afuture: asyncio.Future[Any] | None = None
 
 
 @dataclass(slots=True)
@@ -66,7 +69,14 @@ class Writer:
         return self.submit(fn).result()
 
     async def run_async(self, fn: Callable[[Connection], T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
+        """Like ``run`` for a coroutine: the event loop is woken once per group, not per caller."""
+        if self._closed:
+            raise WriteFailed("the writer is closed")
+        loop = asyncio.get_running_loop()
+        job = _Job(fn, loop=loop, afuture=loop.create_future())
+        self._queue.put(job)
+        result: T = await job.afuture  # type: ignore[misc]
+        return result
 
     @property
     def alive(self) -> bool:
@@ -122,21 +132,45 @@ class Writer:
                 conn.execute("COMMIT")
         except VaultError as e:
             self._rollback_quietly()
-            for job in group:
-                if not job.future.done():
-                    job.future.set_exception(WriteFailed(f"the commit failed: {e}"))
+            failure = WriteFailed(f"the commit failed: {e}")
             self.stats.failed += len(group)
+            self._answer([(job, False, failure) for job in group])
             return
         self.stats.commits += 1
+        self.stats.transactions += len(outcomes)
+        self.stats.failed += sum(1 for _, ok, _ in outcomes if not ok)
+        self._answer(outcomes)
+
+    @staticmethod
+    def _answer(outcomes: list[tuple[_Job, bool, Any]]) -> None:
+        """Hand each caller its result; one wake-up per event loop for asyncio callers."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, bool, Any]]] = {}
         for job, ok, value in outcomes:
-            self.stats.transactions += 1
-            if ok:
+            if job.loop is not None:
+                by_loop.setdefault(job.loop, []).append((job, ok, value))
+            elif ok:
                 job.future.set_result(value)
             else:
-                self.stats.failed += 1
                 job.future.set_exception(value)
+        for loop, batch in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_resolve, batch)
+            except RuntimeError:  # the caller's loop has closed: nobody is waiting
+                continue
 
     def _rollback_quietly(self) -> None:
         # No transaction left to roll back is fine: the commit may have failed after ending it.
         with contextlib.suppress(Exception):
             self._conn.execute("ROLLBACK")
+
+
+def _resolve(batch: list[tuple[_Job, bool, Any]]) -> None:
+    """In the caller's event loop: set every future of the batch (skipping cancelled ones)."""
+    for job, ok, value in batch:
+        future = job.afuture
+        if future is None or future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -96,3 +97,29 @@ def test_closed_writer_refuses_new_work(database: Database) -> None:
     database.writer.close()
     with pytest.raises(WriteFailed, match="closed"):
         database.write(lambda c: None)
+
+
+def test_many_coroutines_each_get_their_own_result_or_error(database: Database) -> None:
+    """64 coroutines at once: each gets its own value, the failing one its own exception."""
+    import asyncio
+
+    _make_table(database)
+
+    def tx_for(n: int) -> Callable[[Connection], int]:
+        def tx(conn: Connection) -> int:
+            conn.execute("INSERT INTO t (n, v) VALUES (?, ?)", (n, "x"))
+            if n == 13:
+                raise KeyError("thirteen")
+            return n * 2
+
+        return tx
+
+    async def main() -> list[object]:
+        return await asyncio.gather(
+            *(database.write_async(tx_for(n)) for n in range(64)), return_exceptions=True
+        )
+
+    results = asyncio.run(main())
+    assert [r for i, r in enumerate(results) if i != 13] == [n * 2 for n in range(64) if n != 13]
+    assert isinstance(results[13], KeyError)
+    assert database.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 63
