@@ -298,6 +298,34 @@ def _check_envelope(deposit: Deposit, principal: Principal, author_key: bytes) -
 
 def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> Receipt:
     """Check and store one item; for an extract, its finished upload becomes the item's blob."""
+    checked = check_deposit(env, request, principal, d)
+    if isinstance(checked, Receipt):
+        return checked
+    kind, urgency = checked
+    if d.upload_id is None:
+        return env.db.write(note_transaction(env, request, principal, d, kind, urgency))
+    return _publish(env, request, principal, d, kind, urgency)
+
+
+def note_transaction(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
+) -> Callable[[Connection], Receipt]:
+    """The writer transaction that stores a checked deposit without a file.
+
+    The web layer hands it to ``write_async`` itself, so a request waiting for its
+    commit costs a coroutine, not a thread (group commit at its best).
+    """
+    return lambda conn: _insert(env, conn, request, principal, d, kind, urgency)
+
+
+def check_deposit(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit
+) -> tuple[int, int] | Receipt:
+    """Everything checked before writing: assignment, author key, duplicates, envelope.
+
+    Returns (kind, urgency), or the receipt of an identical deposit already stored
+    (a retry after a dropped connection is a success, not an error).
+    """
     if not is_uuid(d.item_id):
         raise InvalidInput()
 
@@ -321,9 +349,13 @@ def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) ->
         if stored == d.envelope:
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)
-    kind, urgency = _check_envelope(d, principal, author_key)
-    if d.upload_id is None:
-        return env.db.write(lambda conn: _insert(env, conn, request, principal, d, kind, urgency))
+    return _check_envelope(d, principal, author_key)
+
+
+def _publish(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
+) -> Receipt:
+    assert d.upload_id is not None  # noqa: S101 - only called for extracts
     with _publish_lock:  # no two deposits of one item id publish over each other
         upload = upload_status(env, request, principal, d.upload_id)
         if upload.item_id != d.item_id:

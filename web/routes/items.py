@@ -102,9 +102,19 @@ def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
 
 async def item_deposit(request: Request) -> Response:
     deposit = _deposit_of(await _json(request, MAX_DEPOSIT_BODY))
-    receipt = await run_in_threadpool(
-        items.deposit, env_of(request), request_info(request), require_principal(request), deposit
-    )
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    receipt: items.Receipt
+    if deposit.upload_id is None:
+        checked = await run_in_threadpool(items.check_deposit, env, info, principal, deposit)
+        if isinstance(checked, items.Receipt):
+            receipt = checked
+        else:
+            kind, urgency = checked
+            receipt = await env.db.write_async(
+                items.note_transaction(env, info, principal, deposit, kind, urgency)
+            )
+    else:
+        receipt = await run_in_threadpool(items.deposit, env, info, principal, deposit)
     response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
     response.status_code = 201 if receipt.created else 200
     return response
