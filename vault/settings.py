@@ -42,7 +42,6 @@ class Settings:
     checkpoint_every_entries: int = 1000
     checkpoint_every_seconds: int = 300
     audit_origin: str = "permanence.local/audit"
-    audit_retention_days: int = 365
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB
