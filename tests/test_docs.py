@@ -1,0 +1,38 @@
+"""The documentation names what the code has: every setting, every command."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from cli.main import build_parser
+from vault.settings import Settings, SmtpSettings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_every_setting_is_documented() -> None:
+    """docs/operations.md lists each setting of the frozen settings object."""
+    text = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    fields = {f.name for f in dataclasses.fields(Settings)} - {"smtp"}
+    smtp = {f"smtp.{f.name}" for f in dataclasses.fields(SmtpSettings)}
+    documented = set(re.findall(r"^\| `([a-z_.]+)`", text, flags=re.MULTILINE))
+    documented |= {
+        name
+        for row in re.findall(r"^\| (`[^|]+)\|", text, flags=re.MULTILINE)
+        for name in re.findall(r"`([a-z_.]+)`", row)
+    }
+    assert fields | smtp <= documented, sorted((fields | smtp) - documented)
+
+
+def test_every_command_appears_in_the_help_and_the_docs() -> None:
+    """Each top-level command is named in the README or the docs."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands is not None
+    docs = (REPO / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("*.md")
+    )
+    missing = [c for c in commands if f"permanence {c}" not in docs and f"{c}`" not in docs]
+    assert missing == []
