@@ -18,7 +18,7 @@ from typing import TextIO
 from audit.bundle import write_bundle
 from audit.entry import Action, Outcome
 from audit.issuer import CheckpointIssuer
-from vault.authentication import consume_fresh_totp
+from vault.authentication import confirm_second_factor, second_factor
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound, SecondFactorRequired
 from vault.store import Connection
@@ -51,8 +51,10 @@ class Exports:
     ) -> PendingExport:
         """Check ``code``, record the export and sign a checkpoint; raise if the code is wrong."""
 
+        reserved = second_factor(env, request, principal)
+
         def tx(conn: Connection) -> int | None:
-            if not consume_fresh_totp(env, conn, principal.account_id, code):
+            if not confirm_second_factor(env, conn, principal, code, reserved):
                 return None
             env.record(conn, Action.AUDIT_EXPORTED, request, actor=principal.actor)
             return issuer.issue(conn, now=env.now()).checkpoint.size

@@ -162,8 +162,27 @@ def _consume_totp(conn: Connection, account_id: str, code: str, env: Env) -> boo
 
 
 def consume_fresh_totp(env: Env, conn: Connection, account_id: str, code: str) -> bool:
-    """For sensitive actions: a current code, never used before."""
+    """A current code, never used before (callers count the attempt: ``second_factor``)."""
     return _consume_totp(conn, account_id, code, env)
+
+
+def second_factor(env: Env, request: RequestInfo, principal: Principal) -> list[int]:
+    """Count a sensitive action's code check as an attempt, before it runs.
+
+    The same per-account and per-IP limits as signing in apply, so a stolen
+    session cannot try every code; ``confirm_second_factor`` gives it back on success.
+    """
+    return reserve_attempt(env, request, principal.username)
+
+
+def confirm_second_factor(
+    env: Env, conn: Connection, principal: Principal, code: str, reserved: list[int]
+) -> bool:
+    """Inside the action's transaction: consume ``code``; on success release the attempt."""
+    if not _consume_totp(conn, principal.account_id, code, env):
+        return False
+    release(conn, principal.username, reserved)
+    return True
 
 
 def key_bundle(conn: Connection, account_id: str) -> dict[str, object]:

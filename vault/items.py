@@ -180,9 +180,11 @@ def start_upload(
     blobs = blob_store(env)
     upload_id = new_uuid(env.randbytes)
 
-    def existing(conn: Connection) -> Upload | None:
-        if conn.execute("SELECT 1 FROM item WHERE id = ?", (item_id,)).fetchone():
-            raise Conflict(DUPLICATE)
+    def existing(conn: Connection) -> Upload | bool | None:
+        owner = conn.execute("SELECT author_id FROM item WHERE id = ?", (item_id,)).fetchone()
+        if owner is not None:
+            # Someone else's item id is not confirmed to exist (404, like any foreign id).
+            return bool(owner[0] == principal.account_id)
         row = conn.execute(
             "SELECT id, total, received FROM upload WHERE author_id = ? AND item_id = ?",
             (principal.account_id, item_id),
@@ -192,6 +194,10 @@ def start_upload(
         return Upload(str(row[0]), item_id, int(row[1]), int(row[2]))
 
     found = env.db.read(existing)
+    if found is False:
+        raise deny(env, request, principal, practice=practice_id, item=item_id)
+    if found is True:
+        raise Conflict(DUPLICATE)
     if found is not None:
         return found
     blobs.create_upload(upload_id)  # before the row: a failed insert leaves an orphan file only
@@ -343,7 +349,8 @@ def check_deposit(
         return assigned, None if key is None or key[0] is None else bytes(key[0]), same
 
     assigned, author_key, stored = env.db.read(look)
-    if not assigned or author_key is None:
+    if not assigned or author_key is None or stored == b"":
+        # stored == b"": another author's item id, not confirmed to exist (404 as any foreign id)
         raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
     if stored is not None:
         if stored == d.envelope:

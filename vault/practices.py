@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from audit.entry import Action
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from vault import accounts
-from vault.authentication import consume_fresh_totp
+from vault.authentication import confirm_second_factor, second_factor
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, Forbidden, NotFound, SecondFactorRequired
@@ -85,8 +85,10 @@ def grant(
     if principal.role != Role.MEMBER or principal.practice_id is None or not is_uuid(account_id):
         raise NotFound()
 
+    reserved = second_factor(env, request, principal)
+
     def tx(conn: Connection) -> None:
-        if not consume_fresh_totp(env, conn, principal.account_id, code):
+        if not confirm_second_factor(env, conn, principal, code, reserved):
             raise SecondFactorRequired()
         mine = conn.execute(
             "SELECT 1 FROM practice_grant WHERE practice_id = ? AND account_id = ?",

@@ -30,6 +30,7 @@ from vault.business_hours import BusinessHours
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Forbidden, InvalidInput, NotFound
+from vault.ids import is_uuid
 from vault.roles import Role
 from vault.store import Connection
 
@@ -92,11 +93,17 @@ class ActivityReport:
 
 
 def parse_month(text: str) -> date:
+    """``YYYY-MM`` of a month between 2000 and 2099 (dates outside make no report)."""
     try:
         year, month = text.split("-")
-        return date(int(year), int(month), 1)
+        if not (year.isascii() and month.isascii() and len(year) == 4):
+            raise ValueError(text)
+        parsed = date(int(year), int(month), 1)
     except ValueError:
         raise InvalidInput() from None
+    if not 2000 <= parsed.year <= 2099:
+        raise InvalidInput()
+    return parsed
 
 
 def _next_month(d: date) -> date:
@@ -191,6 +198,8 @@ def view(
     """The report a principal may see: a member their practice's, an admin any (or all)."""
     if last < first or (last.year - first.year) * 12 + last.month - first.month > 35:
         raise InvalidInput()
+    if practice_id is not None and not is_uuid(practice_id):
+        raise NotFound()
     if principal.role == Role.MEMBER:
         if practice_id not in (None, principal.practice_id) or principal.practice_id is None:
             raise NotFound()

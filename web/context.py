@@ -45,11 +45,24 @@ def request_info(request: Request) -> RequestInfo:
     )
 
 
+async def read_body(request: Request, limit: int, too_large: str | None = None) -> bytes:
+    """The request body, refused (400) as soon as it passes ``limit`` bytes, never read whole."""
+    declared = request.headers.get("content-length")
+    length = ascii_int(declared, 19)
+    if declared is not None and (length is None or length > limit):
+        raise InvalidInput(too_large)
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInput(too_large)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def json_body(request: Request) -> Mapping[str, Any]:
     """A JSON object of at most 64 KiB, or a clear 400."""
-    body = await request.body()
-    if len(body) > MAX_JSON_BYTES:
-        raise InvalidInput()
+    body = await read_body(request, MAX_JSON_BYTES)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -57,6 +70,15 @@ async def json_body(request: Request) -> Mapping[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput()
     return data
+
+
+def ascii_int(text: str | None, max_digits: int) -> int | None:
+    """A non-negative integer written in ASCII digits (``str.isdigit`` accepts '²'), else None."""
+    if text is None or not text or len(text) > max_digits:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def text_field(data: Mapping[str, Any], name: str, max_length: int = 200) -> str:

@@ -79,8 +79,8 @@ def enrol(tab: PageLog, vault: AccountsVault, link: str, password: str) -> Brows
     page = tab.page
     page.goto(link)
     secret = secret_from_text(page.locator("[data-totp-secret]").inner_text())
-    page.fill("#enroll-form [name=password]", password)
-    page.fill("#enroll-form [name=password2]", password)
+    page.fill("#enroll-form #password", password)
+    page.fill("#enroll-form #password2", password)
     page.fill("#enroll-form [name=code]", vault.fresh_code(secret))
     assert_clean(tab)
     page.click("#enroll-form button[type=submit]")
@@ -102,7 +102,7 @@ def submit_login(tab: PageLog, base_url: str, username: str, password: str, code
         page.goto(base_url + "/login")
     expect(page.locator("#login-form")).to_be_visible()
     page.fill("#login-form [name=username]", username)
-    page.fill("#login-form [name=password]", password)
+    page.fill("#login-form #password", password)
     page.fill("#login-form [name=code]", code)
     page.click("#login-form button[type=submit]")
 

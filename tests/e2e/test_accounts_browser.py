@@ -148,9 +148,9 @@ def test_invited_member_signs_in_out_and_changes_password(
         assert_clean(tab)
         assert _live_sessions(vault, str(account_id)) == 1
         old_hash = vault.account_row("dr.martin", "auth_hash")[0]
-        page.fill("#password-form [name=current]", PASSWORD)
-        page.fill("#password-form [name=password]", NEW_PASSWORD)
-        page.fill("#password-form [name=password2]", NEW_PASSWORD)
+        page.fill("#password-form #current", PASSWORD)
+        page.fill("#password-form #password", NEW_PASSWORD)
+        page.fill("#password-form #password2", NEW_PASSWORD)
         page.fill("#password-form [name=code]", vault.fresh_code(secret))
         page.click("#password-form button[type=submit]")
         page.wait_for_url("**/login", timeout=SLOW_MS)

@@ -148,7 +148,7 @@ def _context(chromium: Browser) -> BrowserContext:  # noqa: F811 - the fixture's
 def _sign_in(page: Page, site: Site, username: str) -> None:
     page.goto(site.base_url + "/login")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", site.passwords[username])
+    page.fill("#password", site.passwords[username])
     page.fill("input[name=code]", site.next_code(username))
     page.click("#login-form button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)

@@ -373,3 +373,20 @@ def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: Wor
     assert items.upload_status(world.env, REQ, p, up.id).received == 70_000
     items.append(world.env, REQ, p, up.id, 70_000, [stream[70_000:]], len(stream) - 70_000)
     assert blobs.upload_path(up.id).read_bytes() == stream
+
+
+def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> None:
+    """Reusing an item id of another practice's secretary: 404 (audited), not 409."""
+    iid, envelope = seal(world.stranger, world.other)
+    items.deposit(
+        world.env,
+        REQ,
+        world.stranger.principal,
+        items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
+    )
+    _, mine = seal(world.secretary, world.practice, item_id=iid)
+    with pytest.raises(NotFound):
+        deposit_as_secretary(world, mine, iid)
+    with pytest.raises(NotFound):
+        items.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 42)
+    assert audit_actions(world.env)[-2:] == ["access.denied", "access.denied"]

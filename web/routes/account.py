@@ -98,7 +98,9 @@ async def totp_start(request: Request) -> Response:
     if not (session and session.must_reenroll_totp):
         form = await request.form()
         code = str(form.get("code", ""))[:20]
-        await run_in_threadpool(credentials.check_second_factor, env, principal, code)
+        await run_in_threadpool(
+            credentials.check_second_factor, env, request_info(request), principal, code
+        )
     secret: Secret = await run_in_threadpool(credentials.totp_offer, env, principal)
     uri = totp.provisioning_uri(secret, principal.username)
     return render(

@@ -27,7 +27,7 @@ def _context(request: Request) -> dict[str, object]:
     env = env_of(request)
     hours = BusinessHours.of(env.settings)
     text = request.query_params.get("days", "30")
-    if not text.isdigit() or not 1 <= int(text) <= 366:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 366:
         raise InvalidInput()
     days = int(text)
     now = env.now()

@@ -87,12 +87,12 @@ def parse_before(params: Mapping[str, str]) -> int | None:
     text = str(params.get("before", ""))
     if not text:
         return None
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidInput()
     return int(text)
 
 
 def parse_index(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidInput()
     return int(text)

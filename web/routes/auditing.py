@@ -92,7 +92,7 @@ async def audit_console(request: Request) -> Response:
 def _entry_context(request: Request) -> dict[str, object]:
     env = env_of(request)
     text = request.path_params["index"]
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound()
     index = int(text)
     proof = env.db.read(lambda conn: auditview.entry_with_proof(conn, index, verifier_of(request)))
@@ -114,7 +114,7 @@ async def audit_entry(request: Request) -> Response:
 def _proof_file(request: Request) -> tuple[int, str]:
     env = env_of(request)
     text = request.path_params["index"]
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound()
     index = int(text)
     checkpointing = checkpointing_of(request)

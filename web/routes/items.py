@@ -26,7 +26,7 @@ from vault import inbox, items, notifications
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
-from web.context import env_of, request_info, require_principal
+from web.context import ascii_int, env_of, read_body, request_info, require_principal
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -37,17 +37,7 @@ log = logging.getLogger("permanence.web")
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused (400) as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise InvalidInput(items.TOO_LARGE)
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InvalidInput(items.TOO_LARGE)
-        parts.append(chunk)
-    return b"".join(parts)
+    return await read_body(request, limit, items.TOO_LARGE)
 
 
 async def _json(request: Request, limit: int) -> Mapping[str, Any]:
@@ -150,7 +140,7 @@ async def upload_status(request: Request) -> Response:
 
 async def upload_part(request: Request) -> Response:
     offset_text = request.path_params["offset"]
-    if not offset_text.isdigit() or len(offset_text) > 15:
+    if not (offset_text.isascii() and offset_text.isdigit()) or len(offset_text) > 15:
         raise InvalidInput()
     data = await _body(request, MAX_PART_BYTES)
     upload = await run_in_threadpool(
@@ -241,7 +231,7 @@ async def item_status(request: Request) -> Response:
 
 async def practice_access(request: Request) -> Response:
     before_text = request.query_params.get("before", "")
-    before = int(before_text) if before_text.isdigit() and len(before_text) < 15 else None
+    before = ascii_int(before_text, 14)
     rows, more = await run_in_threadpool(
         inbox.access_log, env_of(request), require_principal(request), before
     )
