@@ -39,14 +39,33 @@ def _convert(name: str, raw: Any, kind: type) -> Any:
             return int(raw)
         if kind is Secret:
             return Secret(str(raw).encode())
+        if isinstance(raw, dict | list):
+            raise TypeError(name)
         return str(raw)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ConfigError(f"setting {name} has an invalid value") from None
 
 
 def _types(cls: type) -> dict[str, type]:
     hints = {"int": int, "bool": bool, "str": str, "Secret": Secret}
     return {f.name: hints.get(str(f.type), str) for f in dataclasses.fields(cls)}
+
+
+def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings and the [smtp] table of a TOML file, refused whole when malformed."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"the configuration file {path} is not valid TOML: {e}") from None
+    if "db_key" in document or "data_dir" in document:
+        raise ConfigError(
+            f"{path}: data_dir and db_key are not read from the configuration file;"
+            " use --data-dir / PERMANENCE_DATA_DIR and the key file or PERMANENCE_DB_KEY"
+        )
+    section = document.pop("smtp", {}) or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [smtp] must be a table")
+    return document, section
 
 
 def load_settings(
@@ -63,12 +82,9 @@ def load_settings(
     config_path = environ.get(PREFIX + "CONFIG")
     path = Path(config_path) if config_path else root / "permanence.toml"
     if path.exists():
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"the configuration file {path} is not valid TOML: {e}") from None
-        smtp.update(document.pop("smtp", {}) or {})
-        values.update(document)
+        file_values, file_smtp = _read_file(path)
+        values.update(file_values)
+        smtp.update(file_smtp)
     elif config_path:
         raise ConfigError(f"the configuration file {path} does not exist")
 

@@ -31,6 +31,7 @@ from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Forbidden, InvalidInput, NotFound
 from vault.ids import is_uuid
+from vault.items import deny
 from vault.roles import Role
 from vault.store import Connection
 
@@ -202,7 +203,7 @@ def view(
         raise NotFound()
     if principal.role == Role.MEMBER:
         if practice_id not in (None, principal.practice_id) or principal.practice_id is None:
-            raise NotFound()
+            raise deny(env, request, principal, practice=str(practice_id))
         practice_id = principal.practice_id
     elif principal.role != Role.ADMIN:
         raise Forbidden()

@@ -181,3 +181,23 @@ def test_users_invite_prints_a_link(tmp_path: Path) -> None:
     assert_one_clear_sentence(again)
     listed = run("--data-dir", str(data), "users", "list")
     assert "sophie" in listed.stdout and "invited" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "port = [1, 2]\n",
+        "port = 'eighty'\n",
+        "colour = 'blue'\n",
+        "db_key = 'ab'\n",
+        "smtp = 3\n",
+        "this is not toml\n",
+    ],
+)
+def test_bad_configuration_files_are_one_sentence(tmp_path: Path, toml: str) -> None:
+    """Wrong types, unknown or forbidden settings, or broken TOML: one sentence, exit 1."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    (data / "permanence.toml").write_text(toml)
+    result = run("--data-dir", str(data), "serve")
+    assert_one_clear_sentence(result)

@@ -131,3 +131,26 @@ def test_new_backup_codes_replace_the_old_ones(env: Env) -> None:
     with pytest.raises(LoginFailed):
         authentication.login(env, ARRANGE, "sec", key, sec.enrolment.backup_codes[0])
     assert authentication.login(env, ARRANGE, "sec", key, codes[0]).must_reenroll_totp
+
+
+def test_fake_recovery_wraps_look_random_like_real_ones(env: Env) -> None:
+    """A fake wrap repeats no 8-byte block (a real one never does), so names stay hidden."""
+    from crypto.user_keys import WRAPPED_BYTES
+
+    for name in ("ghost", "phantom", "x" * 60):
+        fake = credentials.recovery_start(env, name).wrapped_recovery
+        assert len(fake) == WRAPPED_BYTES
+        blocks = [fake[i : i + 8] for i in range(2, len(fake) - 8)]
+        assert len(set(blocks)) == len(blocks)
+
+
+def test_wrong_codes_for_sensitive_actions_are_throttled(env: Env) -> None:
+    """A stolen session cannot try every code: the 4th quick wrong code is throttled."""
+    from vault.errors import Throttled
+
+    sec = enrol(env, Role.SECRETARY, "sec")
+    for _ in range(3):
+        with pytest.raises(SecondFactorRequired):
+            credentials.new_backup_codes(env, ARRANGE, _principal(sec), "000000")
+    with pytest.raises(Throttled):  # refused before any code is looked at
+        credentials.new_backup_codes(env, ARRANGE, _principal(sec), "111111")

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from audit.entry import Action
 from crypto import totp
 from crypto.secret import Secret
 from vault import authentication, credentials, sessions
@@ -59,6 +60,13 @@ async def session_revoke(request: Request) -> Response:
         h = sessions.find_by_handle(conn, principal.account_id, handle)
         if h is not None:
             sessions.revoke(env, conn, h)
+            env.record(
+                conn,
+                Action.SESSION_REVOKED,
+                request_info(request),
+                actor=principal.actor,
+                targets={"account": principal.account_id},
+            )
 
     await env.db.write_async(tx)
     context = await run_in_threadpool(_sessions_context, request)
