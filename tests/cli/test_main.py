@@ -201,3 +201,21 @@ def test_bad_configuration_files_are_one_sentence(tmp_path: Path, toml: str) -> 
     (data / "permanence.toml").write_text(toml)
     result = run("--data-dir", str(data), "serve")
     assert_one_clear_sentence(result)
+
+
+def test_backup_and_restore_commands(tmp_path: Path) -> None:
+    """backup copies a vault; restore brings it up in a data directory holding its keys."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    made = run("--data-dir", str(data), "backup", "--out", str(tmp_path / "b"))
+    assert made.returncode == 0, made.stderr
+    assert "Keys are not in it" in made.stdout
+    target = tmp_path / "restored"
+    target.mkdir(mode=0o700)
+    shutil.copytree(data / "keys", target / "keys")
+    restored = run("--data-dir", str(target), "restore", "--from", str(tmp_path / "b"))
+    assert restored.returncode == 0, restored.stderr
+    listed = run("--data-dir", str(target), "users", "list")
+    assert "admin" in listed.stdout
+    again = run("--data-dir", str(target), "restore", "--from", str(tmp_path / "b"))
+    assert_one_clear_sentence(again)
