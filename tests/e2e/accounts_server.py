@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import base64
 import re
-import socket
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,15 +30,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cli.client import HttpTransport, enrolment_body
 from crypto import totp
 from crypto.secret import Secret
-from tests.e2e.conftest import ARRANGE, start_server
+from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from vault import accounts
 from vault.clock import utc_now
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.env import Env
 from vault.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
 from web.app import create_app
 
 
@@ -208,24 +204,13 @@ def _one(pattern: re.Pattern[str], text: str) -> str:
 @pytest.fixture(name="accounts_vault")
 def accounts_vault_fixture(tmp_path: Path) -> Iterator[AccountsVault]:
     """The ``accounts_vault`` fixture: import ``accounts_vault_fixture`` into a test module."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    settings = replace(Settings(data_dir=tmp_path / "data"), port=port, base_url=base_url)
-    initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
     clock = ManualClock()
-    env = Env(
-        db=db,
-        settings=settings,
-        server_secret=read_key_file(settings.layout.server_secret_file),
-        now=clock,
-    )
+    sock, settings, env = new_vault(tmp_path, now=clock)
+    db = env.db
     recorder = Recorder(create_app(settings, db, env=env))
     server, thread = start_server(recorder, sock)
     try:
-        yield AccountsVault(base_url, settings, env, clock, recorder)
+        yield AccountsVault(settings.base_url, settings, env, clock, recorder)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,10 @@ def start_server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, thre
     return server, thread
 
 
-@pytest.fixture
-def live_vault(tmp_path: Path) -> Iterator[LiveVault]:
+def new_vault(
+    tmp_path: Path, now: Callable[[], datetime] | None = None
+) -> tuple[socket.socket, Settings, Env]:
+    """A bound loopback socket and a fresh initialised vault whose base URL is that socket's."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -77,6 +80,14 @@ def live_vault(tmp_path: Path) -> Iterator[LiveVault]:
     env = Env(
         db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
     )
+    return sock, settings, env if now is None else replace(env, now=now)
+
+
+@pytest.fixture
+def live_vault(tmp_path: Path) -> Iterator[LiveVault]:
+    sock, settings, env = new_vault(tmp_path)
+    db = env.db
+    base_url = settings.base_url
     server, thread = start_server(create_app(settings, db, env=env), sock)
     try:
         yield LiveVault(base_url, settings, env)

@@ -12,9 +12,8 @@ request body the server received.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,15 +24,12 @@ from cli.client import enrolment_body
 from crypto import totp
 from crypto.secret import Secret
 from tests.browser.conftest import _CSP_LISTENER, chromium  # noqa: F401 - fixture
-from tests.e2e.conftest import ARRANGE, start_server
+from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from vault import accounts, enrollment, practices
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.env import Env, Principal
 from vault.keymaterial import EnrolmentMaterial
 from vault.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
 from web.app import create_app
 
 CANARY = "CANARY-Zq81xW"
@@ -112,16 +108,9 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    settings = replace(Settings(data_dir=tmp_path / "data"), port=port, base_url=base_url)
-    initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    sock, settings, env = new_vault(tmp_path)
+    db = env.db
+    base_url = settings.base_url
     logs = _Logs()
     root = logging.getLogger()
     old_level = root.level
