@@ -27,6 +27,7 @@ from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 from web.session import clear_session_cookie
+from web.slow import run_slow
 
 
 def _sessions_context(request: Request) -> dict[str, object]:
@@ -79,7 +80,7 @@ async def password_change(request: Request) -> Response:
     current = data.get("current")
     if not isinstance(current, dict):
         current = {}
-    await run_in_threadpool(
+    await run_slow(
         credentials.change_password,
         env,
         request_info(request),

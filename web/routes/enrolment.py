@@ -15,6 +15,7 @@ from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
+from web.slow import run_slow
 
 
 async def enroll_page(request: Request) -> Response:
@@ -34,7 +35,7 @@ async def enroll_page(request: Request) -> Response:
 
 async def enroll(request: Request) -> Response:
     data = await json_body(request)
-    result = await run_in_threadpool(
+    result = await run_slow(
         enrollment.enroll,
         env_of(request),
         request_info(request),

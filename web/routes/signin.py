@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -20,6 +19,7 @@ from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 from web.session import clear_session_cookie, set_session_cookie
+from web.slow import run_slow
 
 LANDING = {
     Role.MEMBER: "/inbox",
@@ -52,7 +52,7 @@ async def prelogin(request: Request) -> Response:
 async def login(request: Request) -> Response:
     data = await json_body(request)
     env = env_of(request)
-    signed_in = await run_in_threadpool(
+    signed_in = await run_slow(
         authentication.login,
         env,
         request_info(request),
@@ -103,7 +103,7 @@ async def recover_finish(request: Request) -> Response:
         signature = b64url_decode(text_field(data, "signature", 200))
     except CryptoError:
         raise InvalidInput() from None
-    await run_in_threadpool(
+    await run_slow(
         credentials.recovery_finish,
         env_of(request),
         request_info(request),
