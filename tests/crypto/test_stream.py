@@ -267,3 +267,18 @@ def test_partial_data_after_full_final_chunk_in_same_feed_fails() -> None:
     stream, stream_hash = _encrypt(bytes(CHUNK_BYTES))
     with pytest.raises(DecryptionFailed):
         StreamDecryptor(KEY, stream_hash).update(stream + b"\0")
+
+
+def test_multi_mebibyte_streams_hash_every_batch() -> None:
+    """Past the 1 MiB hand-off batch, the stream hash is still BLAKE2b-256 of every byte."""
+    import hashlib
+    import os
+
+    plaintext = os.urandom(3 * 1024 * 1024 + 12345)
+    out = io.BytesIO()
+    info = encrypt_stream(io.BytesIO(plaintext), out, KEY)
+    stream = out.getvalue()
+    assert info.stream_hash == hashlib.blake2b(stream, digest_size=32).digest()
+    plain = io.BytesIO()
+    assert decrypt_stream(io.BytesIO(stream), plain, KEY, info.stream_hash) == len(plaintext)
+    assert plain.getvalue() == plaintext
