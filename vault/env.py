@@ -34,6 +34,9 @@ class Principal:
     username: str
     role: Role
     practice_id: str | None = None
+    # The account's registered Ed25519 public key, when the session lookup had it at hand
+    # (lets a deposit's signature be checked without another read).
+    signing_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def actor(self) -> Actor:

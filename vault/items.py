@@ -309,19 +309,28 @@ def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) ->
         return checked
     kind, urgency = checked
     if d.upload_id is None:
-        return env.db.write(note_transaction(env, request, principal, d, kind, urgency))
+        receipt = env.db.write(note_transaction(env, request, principal, d, kind, urgency))
+        if receipt is None:
+            raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+        return receipt
     return _publish(env, request, principal, d, kind, urgency)
 
 
 def note_transaction(
     env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
-) -> Callable[[Connection], Receipt]:
+) -> Callable[[Connection], Receipt | None]:
     """The writer transaction that stores a checked deposit without a file.
 
     The web layer hands it to ``write_async`` itself, so a request waiting for its
     commit costs a coroutine, not a thread (group commit at its best).
     """
-    return lambda conn: _insert(env, conn, request, principal, d, kind, urgency)
+
+    def tx(conn: Connection) -> Receipt | None:
+        if not _assigned(conn, principal, d.practice_id):
+            return None  # the caller raises ``deny`` (audited 404) outside the transaction
+        return _insert(env, conn, request, principal, d, kind, urgency)
+
+    return tx
 
 
 def check_deposit(
@@ -334,6 +343,18 @@ def check_deposit(
     """
     if not is_uuid(d.item_id):
         raise InvalidInput()
+    if principal.signing_key is not None and d.upload_id is None:
+        # Fast path (the web server): the session gave the key; assignment and duplicate
+        # checks happen inside the writer's transaction (``note_transaction``).
+        try:
+            return _check_envelope(d, principal, principal.signing_key)
+        except InvalidInput:
+            # Ids of a practice one does not serve are a 404 whatever the envelope holds.
+            if not env.db.read(lambda c: _assigned(c, principal, d.practice_id)):
+                raise deny(
+                    env, request, principal, practice=d.practice_id, item=d.item_id
+                ) from None
+            raise
 
     def look(conn: Connection) -> tuple[bool, bytes | None, bytes | None]:
         assigned = _assigned(conn, principal, d.practice_id)
@@ -377,9 +398,12 @@ def _publish(
         ):
             raise Conflict(DUPLICATE)
         blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
-        return env.db.write(
+        receipt = env.db.write(
             lambda conn: _insert(env, conn, request, principal, d, kind, urgency, upload)
         )
+    if receipt is None:
+        raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+    return receipt
 
 
 def _insert(
@@ -391,9 +415,13 @@ def _insert(
     kind: int,
     urgency: int,
     upload: Upload | None = None,
-) -> Receipt:
-    stored = conn.execute("SELECT envelope FROM item WHERE id = ?", (d.item_id,)).fetchone()
-    if stored is not None:  # a concurrent twin committed first
+) -> Receipt | None:
+    stored = conn.execute(
+        "SELECT envelope, author_id FROM item WHERE id = ?", (d.item_id,)
+    ).fetchone()
+    if stored is not None:  # a retry, a concurrent twin, or someone else's id
+        if stored[1] != principal.account_id:
+            return None  # another author's id: not confirmed to exist (audited 404)
         if bytes(stored[0]) == d.envelope:
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)

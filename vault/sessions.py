@@ -70,14 +70,14 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     row = env.db.read(
         lambda c: c.execute(
             "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.id, a.username,"
-            " a.role, a.practice_id, a.status, a.must_reenroll_totp"
+            " a.role, a.practice_id, a.status, a.must_reenroll_totp, a.ed25519_pk"
             " FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = ?",
             (h,),
         ).fetchone()
     )
     if row is None:
         return None
-    csrf, created, seen, revoked, account_id, username, role, practice, status, reenroll = row
+    csrf, created, seen, revoked, account_id, username, role, practice, status, reenroll, pk = row
     now = env.now()
     created_at, seen_at = parse_iso(created), parse_iso(seen)
     expired = now - seen_at > timedelta(
@@ -92,7 +92,9 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
             )
         )
         seen_at = now
-    principal = Principal(account_id, username, Role(role), practice)
+    principal = Principal(
+        account_id, username, Role(role), practice, None if pk is None else bytes(pk)
+    )
     return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenroll))
 
 

@@ -100,9 +100,19 @@ async def item_deposit(request: Request) -> Response:
             receipt = checked
         else:
             kind, urgency = checked
-            receipt = await env.db.write_async(
+            stored = await env.db.write_async(
                 items.note_transaction(env, info, principal, deposit, kind, urgency)
             )
+            if stored is None:
+                raise await run_in_threadpool(
+                    items.deny,
+                    env,
+                    info,
+                    principal,
+                    practice=deposit.practice_id,
+                    item=deposit.item_id,
+                )
+            receipt = stored
     else:
         receipt = await run_in_threadpool(items.deposit, env, info, principal, deposit)
     response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
