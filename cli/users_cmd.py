@@ -30,6 +30,21 @@ def register(
     listing = sub.add_parser("list", help="list accounts (no content, no keys)")
     listing.set_defaults(run=lambda args: _list(settings_of(args)))
 
+    assignments = commands.add_parser(
+        "assignments", help="list, add or end secretaries' assignments to practices"
+    )
+    what = assignments.add_subparsers(dest="assignments_command", metavar="ACTION", required=True)
+    what.add_parser("list", help="practices and their secretaries").set_defaults(
+        run=lambda args: _assignments(settings_of(args))
+    )
+    for name, assigned in (("add", True), ("remove", False)):
+        change = what.add_parser(name, help=f"{name} a secretary's assignment")
+        change.add_argument("--secretary", required=True, help="the secretary's username")
+        change.add_argument("--practice", required=True, help="the practice's name")
+        change.set_defaults(
+            run=lambda args, assigned=assigned: _assign(settings_of(args), args, assigned)
+        )
+
 
 def invite_link(
     settings: Settings, role: Role, username: str, name: str, practice: str | None = None
@@ -63,4 +78,41 @@ def _list(settings: Settings) -> int:
         for a in accounts.list_all(env):
             practice = f"  [{a.practice_name}]" if a.practice_name else ""
             print(f"{a.username:<24} {a.role:<10} {a.status:<9} {a.display_name}{practice}")
+    return 0
+
+
+def _assignments(settings: Settings) -> int:
+    from cli.context import open_env
+    from vault import practices
+
+    with open_env(settings) as env:
+        for p in practices.list_practices(env):
+            served = ", ".join(p.secretaries) or "-"
+            print(f"{p.name:<32} {p.fingerprint or '(no key yet)':<20} {served}")
+    return 0
+
+
+def _assign(settings: Settings, args: argparse.Namespace, assigned: bool) -> int:
+    from cli.context import open_env
+    from vault import practices
+    from vault.errors import NotFound
+
+    with open_env(settings) as env:
+        found = env.db.read(
+            lambda c: (
+                c.execute(
+                    "SELECT id FROM account WHERE username = ? AND role = 'secretary'",
+                    (args.secretary.strip().lower(),),
+                ).fetchone(),
+                c.execute("SELECT id FROM practice WHERE name = ?", (args.practice,)).fetchone(),
+            )
+        )
+        if found[0] is None or found[1] is None:
+            raise NotFound(
+                f"no secretary {args.secretary!r} or no practice {args.practice!r};"
+                " see 'permanence users list' and 'permanence assignments list'"
+            )
+        practices.set_assignment(env, CLI_REQUEST, None, found[0][0], found[1][0], assigned)
+    verb = "now serves" if assigned else "no longer serves"
+    print(f"{args.secretary} {verb} {args.practice}.")
     return 0

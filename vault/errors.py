@@ -97,6 +97,15 @@ class SecondFactorRequired(Refused):
     message = "Please confirm with a current code from your authenticator app."
 
 
+class FileUnavailable(Refused):
+    """A stored file the database refers to cannot be read (storage trouble, not the user's)."""
+
+    status = 503
+    message = (
+        "This file cannot be read right now. Please try again later or tell the administrator."
+    )
+
+
 class AuthenticationRequired(Refused):
     status = 401
     message = "Please sign in."

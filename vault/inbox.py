@@ -11,6 +11,7 @@ Every id that is not the principal's to reach is a plain ``NotFound``
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from audit.entry import Action
 from crypto.fingerprint import user_fingerprint
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, InvalidInput
+from vault.errors import Conflict, FileUnavailable, InvalidInput
 from vault.ids import is_uuid
 from vault.items import blob_store, deny, record_access
 from vault.roles import Role
@@ -32,6 +33,8 @@ URGENCY_NAMES = {v: k for k, v in URGENCIES.items()}
 PAGE_SIZE = 50
 BAD_STATUS = "This status change is not possible."
 _FORWARD = {("new", "read"), ("new", "handled"), ("read", "handled")}
+
+log = logging.getLogger("permanence.vault")
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +324,11 @@ def open_download(
     size = env.db.write(tx)
     if size is None:
         raise deny(env, request, principal, item=item_id)
-    return blob_store(env).path(item_id), size
+    path = blob_store(env).path(item_id)
+    if not path.is_file():
+        log.error("blob of an item is missing from the blob directory")
+        raise FileUnavailable()
+    return path, size
 
 
 def set_status(

@@ -120,13 +120,13 @@ def grant(
 def set_assignment(
     env: Env,
     request: RequestInfo,
-    by: Principal,
+    by: Principal | None,
     secretary_id: str,
     practice_id: str,
     assigned: bool,
 ) -> None:
-    """Assign a secretary to a practice, or end the assignment (admins only)."""
-    if by.role != Role.ADMIN:
+    """Assign a secretary to a practice, or end the assignment (admins; None: the console)."""
+    if by is not None and by.role != Role.ADMIN:
         raise Forbidden()
     if not (is_uuid(secretary_id) and is_uuid(practice_id)):
         raise NotFound()
@@ -141,7 +141,7 @@ def set_assignment(
             cur = conn.execute(
                 "INSERT OR IGNORE INTO assignment (secretary_id, practice_id, created_by,"
                 " created_at) VALUES (?, ?, ?, ?)",
-                (secretary_id, practice_id, by.account_id, iso(env.now())),
+                (secretary_id, practice_id, by.account_id if by else None, iso(env.now())),
             )
         else:
             cur = conn.execute(
@@ -154,7 +154,7 @@ def set_assignment(
             conn,
             Action.ASSIGNMENT_ADDED if assigned else Action.ASSIGNMENT_REMOVED,
             request,
-            actor=by.actor,
+            actor=by.actor if by else None,
             targets={"account": secretary_id, "practice": practice_id},
         )
 

@@ -219,3 +219,23 @@ def test_backup_and_restore_commands(tmp_path: Path) -> None:
     assert "admin" in listed.stdout
     again = run("--data-dir", str(target), "restore", "--from", str(tmp_path / "b"))
     assert_one_clear_sentence(again)
+
+
+def test_assignments_from_the_console(tmp_path: Path) -> None:
+    """assignments add/list/remove work on names; an unknown name is one sentence."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    invite = ["--data-dir", str(data), "users", "invite"]
+    assert (
+        run(*invite, "--role", "secretary", "--username", "sophie", "--name", "S").returncode == 0
+    )
+    assert (
+        run(*invite, "--role", "member", "--username", "doc", "--name", "D", "--practice", "Cab A")
+    ).returncode == 0
+    base = ["--data-dir", str(data), "assignments"]
+    added = run(*base, "add", "--secretary", "sophie", "--practice", "Cab A")
+    assert added.returncode == 0, added.stderr
+    assert "sophie" in run(*base, "list").stdout
+    assert run(*base, "remove", "--secretary", "sophie", "--practice", "Cab A").returncode == 0
+    assert "sophie" not in run(*base, "list").stdout
+    assert_one_clear_sentence(run(*base, "add", "--secretary", "nobody", "--practice", "Cab A"))

@@ -390,3 +390,20 @@ def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> N
     with pytest.raises(NotFound):
         items.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 42)
     assert audit_actions(world.env)[-2:] == ["access.denied", "access.denied"]
+
+
+def test_a_missing_blob_is_a_clear_503_not_a_crash(world: World) -> None:
+    """If storage lost an extract's file, the download is refused clearly (after auditing)."""
+    from vault.errors import FileUnavailable
+
+    data = b"name;phone\nDupont;0600000000\n" * 100
+    stream, manifest = encrypted_file(data)
+    iid = str(uuid.uuid4())
+    upload_id = upload_stream(world, iid, stream)
+    _, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body(), item_id=iid
+    )
+    deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    items.blob_store(world.env).path(iid).unlink()
+    with pytest.raises(FileUnavailable):
+        inbox.open_download(world.env, REQ, world.member.principal, iid)
