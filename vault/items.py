@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,7 +53,8 @@ FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
 BAD_CALL_TIME = "The call's start time or duration is not valid."
 
 _publish_lock = threading.Lock()
-_upload_locks: dict[str, threading.Lock] = {}
+# One lock per upload in progress; forgotten as soon as no request holds it.
+_upload_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
 _upload_locks_guard = threading.Lock()
 
 
@@ -159,7 +161,10 @@ def _assigned(conn: Connection, principal: Principal, practice_id: str) -> bool:
 
 def _upload_lock(upload_id: str) -> threading.Lock:
     with _upload_locks_guard:
-        return _upload_locks.setdefault(upload_id, threading.Lock())
+        lock = _upload_locks.get(upload_id)
+        if lock is None:
+            lock = _upload_locks[upload_id] = threading.Lock()
+        return lock
 
 
 # -- uploads -------------------------------------------------------------------
