@@ -30,12 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cli.client import HttpTransport, enrolment_body
 from crypto import totp
 from crypto.secret import Secret
-from tests.e2e.conftest import ARRANGE, new_vault, start_server
-from vault import accounts
+from tests.e2e.conftest import LiveVault, new_vault, start_server
 from vault.clock import utc_now
-from vault.env import Env
-from vault.roles import Role
-from vault.settings import Settings
 from web.app import create_app
 
 
@@ -132,25 +128,11 @@ def secret_from_text(text: str) -> Secret:
 
 
 @dataclass
-class AccountsVault:
-    base_url: str
-    settings: Settings
-    env: Env
+class AccountsVault(LiveVault):
+    """A live vault whose clock the test moves, recording every request it receives."""
+
     clock: ManualClock
     recorder: Recorder
-
-    def invite(self, role: Role, username: str, name: str, practice: str | None = None) -> str:
-        """An invitation link, as ``permanence users invite`` would print it."""
-        invitation = accounts.invite(
-            self.env,
-            ARRANGE,
-            None,
-            username=username,
-            display_name=name,
-            role=role,
-            practice_name=practice,
-        )
-        return invitation.link(self.base_url)
 
     def fresh_code(self, secret: Secret) -> str:
         """A code of a step never used yet: the clock moves one TOTP step (30 s) ahead first."""
