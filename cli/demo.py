@@ -107,7 +107,7 @@ def deposit_demo_items(
     from crypto.kdf import KdfParams, derive_password_keys
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
-    from vault import items
+    from vault import items, uploads
     from vault.env import Principal
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
@@ -135,8 +135,8 @@ def deposit_demo_items(
         upload_id = None
         if "stream" in extra:
             stream = extra.pop("stream")
-            up = items.start_upload(env, request, principal, practice_id, item_id, len(stream))
-            items.append(env, request, principal, up.id, 0, [stream], len(stream))
+            up = uploads.start_upload(env, request, principal, practice_id, item_id, len(stream))
+            uploads.append(env, request, principal, up.id, 0, [stream], len(stream))
             upload_id = up.id
         items.deposit(
             env,

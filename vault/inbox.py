@@ -18,13 +18,14 @@ from pathlib import Path
 
 from audit.entry import Action
 from crypto.fingerprint import user_fingerprint
+from vault.access import deny, record_access
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, FileUnavailable, InvalidInput
 from vault.ids import is_uuid
-from vault.items import blob_store, deny, record_access
 from vault.roles import Role
 from vault.store import Connection
+from vault.uploads import blob_store
 
 STATUSES = ("new", "read", "handled")
 KINDS = ("call_note", "message", "extract")

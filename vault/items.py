@@ -13,24 +13,27 @@ from __future__ import annotations
 
 import threading
 import uuid
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from audit.entry import Action, Outcome
+from audit.entry import Action
 from crypto.envelope import MIN_ENVELOPE_BYTES, ItemKind, Urgency, check_envelope
 from crypto.errors import CryptoError, UnsupportedVersion
 from crypto.signing import VerifyKey
-from crypto.stream import CHUNK_BYTES, CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES
 from vault import notifications
-from vault.blobs import BlobStore
+from vault.access import assigned, deny, record_access
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, InvalidInput, NotFound
-from vault.ids import is_uuid, new_uuid
-from vault.roles import Role
+from vault.errors import Conflict, InvalidInput
+from vault.ids import is_uuid
 from vault.store import Connection
+from vault.uploads import (
+    DUPLICATE,
+    Upload,
+    blob_store,
+    upload_status,
+)
 
 MAX_ENVELOPE_BYTES = 256 * 1024
 MAX_CALL_SECONDS = 24 * 3600
@@ -41,21 +44,14 @@ KIND_NAMES = {
 }
 URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
 
-DUPLICATE = "This item id is already used by another item."
 BAD_ENVELOPE = "The envelope is not valid: its structure, size or signature is wrong."
 MISMATCH = "The envelope does not match this deposit: item, practice or author differ."
 BAD_VERSION = "This format version is not supported."
-TOO_LARGE = "The file is larger than this vault accepts."
-BAD_STREAM = "The uploaded file stream is not valid."
 INCOMPLETE = "The upload is not complete yet."
-OUT_OF_ORDER = "This part does not continue the upload: resume from the server's offset."
 FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
 BAD_CALL_TIME = "The call's start time or duration is not valid."
 
 _publish_lock = threading.Lock()
-# One lock per upload in progress; forgotten as soon as no request holds it.
-_upload_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
-_upload_locks_guard = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,203 +70,6 @@ class Deposit:
 class Receipt:
     item_id: str
     created: bool  # False: the very same deposit had already been stored
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    id: str
-    item_id: str
-    total: int
-    received: int
-
-
-def stream_limit(plain_limit: int) -> int:
-    """Largest file stream for a plaintext limit: prefix, plus 17 bytes per chunk."""
-    return PREFIX_BYTES + plain_limit + CHUNK_OVERHEAD * (plain_limit // CHUNK_BYTES + 1)
-
-
-def valid_stream_length(total: int) -> bool:
-    """Whether ``total`` bytes can be a docs/format.md §6 stream (full chunks, short last)."""
-    body = total - PREFIX_BYTES
-    last = body % CIPHER_CHUNK_BYTES
-    return body >= CHUNK_OVERHEAD and (last == 0 or last >= CHUNK_OVERHEAD)
-
-
-def blob_store(env: Env) -> BlobStore:
-    return BlobStore(env.settings.layout.blobs_dir)
-
-
-def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> NotFound:
-    """Audit an attempt on ids the principal may not reach; return the 404 to raise."""
-    env.db.write(
-        lambda conn: env.record(
-            conn,
-            Action.ACCESS_DENIED,
-            request,
-            actor=principal.actor,
-            outcome=Outcome.DENIED,
-            targets={k: v[:64] for k, v in targets.items()},
-        )
-    )
-    return NotFound()
-
-
-def record_access(
-    env: Env,
-    conn: Connection,
-    request: RequestInfo,
-    principal: Principal | None,
-    action: Action,
-    practice_id: str,
-    item_id: str,
-    detail: dict[str, str | int | bool | None] | None = None,
-) -> None:
-    """An audit entry, indexed for the practice's "what was accessed" page."""
-    index = env.record(
-        conn,
-        action,
-        request,
-        actor=principal.actor if principal else None,
-        targets={"practice": practice_id, "item": item_id},
-        detail=detail,
-    )
-    conn.execute(
-        "INSERT INTO practice_access (practice_id, at, action, account_id, item_id, audit_index)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            practice_id,
-            iso(env.now()),
-            str(action),
-            principal.account_id if principal else None,
-            item_id,
-            index,
-        ),
-    )
-
-
-def _assigned(conn: Connection, principal: Principal, practice_id: str) -> bool:
-    if principal.role != Role.SECRETARY or not is_uuid(practice_id):
-        return False
-    row = conn.execute(
-        "SELECT 1 FROM assignment s JOIN practice p ON p.id = s.practice_id"
-        " WHERE s.secretary_id = ? AND s.practice_id = ? AND p.public_key IS NOT NULL",
-        (principal.account_id, practice_id),
-    ).fetchone()
-    return row is not None
-
-
-def _upload_lock(upload_id: str) -> threading.Lock:
-    with _upload_locks_guard:
-        lock = _upload_locks.get(upload_id)
-        if lock is None:
-            lock = _upload_locks[upload_id] = threading.Lock()
-        return lock
-
-
-# -- uploads -------------------------------------------------------------------
-
-
-def start_upload(
-    env: Env, request: RequestInfo, principal: Principal, practice_id: str, item_id: str, total: int
-) -> Upload:
-    """Open (or resume) the upload of an extract's stream of ``total`` bytes."""
-    if not env.db.read(lambda c: _assigned(c, principal, practice_id)):
-        raise deny(env, request, principal, practice=practice_id)
-    if not is_uuid(item_id):
-        raise InvalidInput()
-    if total > stream_limit(env.settings.upload_limit_bytes):
-        raise InvalidInput(TOO_LARGE)
-    if not valid_stream_length(total):
-        raise InvalidInput(BAD_STREAM)
-    blobs = blob_store(env)
-    upload_id = new_uuid(env.randbytes)
-
-    def existing(conn: Connection) -> Upload | bool | None:
-        owner = conn.execute("SELECT author_id FROM item WHERE id = ?", (item_id,)).fetchone()
-        if owner is not None:
-            # Someone else's item id is not confirmed to exist (404, like any foreign id).
-            return bool(owner[0] == principal.account_id)
-        row = conn.execute(
-            "SELECT id, total, received FROM upload WHERE author_id = ? AND item_id = ?",
-            (principal.account_id, item_id),
-        ).fetchone()
-        if row is None or int(row[1]) != total:
-            return None
-        return Upload(str(row[0]), item_id, int(row[1]), int(row[2]))
-
-    found = env.db.read(existing)
-    if found is False:
-        raise deny(env, request, principal, practice=practice_id, item=item_id)
-    if found is True:
-        raise Conflict(DUPLICATE)
-    if found is not None:
-        return found
-    blobs.create_upload(upload_id)  # before the row: a failed insert leaves an orphan file only
-
-    def tx(conn: Connection) -> Upload:
-        old = conn.execute(
-            "SELECT id FROM upload WHERE author_id = ? AND item_id = ?",
-            (principal.account_id, item_id),
-        ).fetchone()
-        if old is not None:  # restarted with another file for the same item: start afresh
-            conn.execute("DELETE FROM upload WHERE id = ?", (old[0],))
-        conn.execute(
-            "INSERT INTO upload (id, item_id, practice_id, author_id, total, received, created_at)"
-            " VALUES (?, ?, ?, ?, ?, 0, ?)",
-            (upload_id, item_id, practice_id, principal.account_id, total, iso(env.now())),
-        )
-        return Upload(upload_id, item_id, total, 0)
-
-    return env.db.write(tx)
-
-
-def _own_upload(conn: Connection, principal: Principal, upload_id: str) -> Upload | None:
-    if principal.role != Role.SECRETARY or not is_uuid(upload_id):
-        return None
-    row = conn.execute(
-        "SELECT u.item_id, u.total, u.received FROM upload u JOIN assignment s"
-        " ON s.secretary_id = u.author_id AND s.practice_id = u.practice_id"
-        " WHERE u.id = ? AND u.author_id = ?",
-        (upload_id, principal.account_id),
-    ).fetchone()
-    return None if row is None else Upload(upload_id, str(row[0]), int(row[1]), int(row[2]))
-
-
-def upload_status(env: Env, request: RequestInfo, principal: Principal, upload_id: str) -> Upload:
-    """Where an upload stands: the browser resumes from ``received``."""
-    found = env.db.read(lambda c: _own_upload(c, principal, upload_id))
-    if found is None:
-        raise deny(env, request, principal, upload=upload_id)
-    return found
-
-
-def append(
-    env: Env,
-    request: RequestInfo,
-    principal: Principal,
-    upload_id: str,
-    offset: int,
-    parts: Iterable[bytes],
-    length: int,
-) -> Upload:
-    """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged."""
-    with _upload_lock(upload_id):
-        upload = upload_status(env, request, principal, upload_id)
-        if offset < 0 or offset > upload.received:
-            raise Conflict(OUT_OF_ORDER)
-        if offset + length > upload.total:
-            raise InvalidInput(TOO_LARGE)
-        if offset + length <= upload.received:
-            return upload  # a retried part the server already holds
-        received = blob_store(env).write_at(upload_id, offset, parts)
-        if received != offset + length:
-            raise InvalidInput(BAD_STREAM)
-        env.db.write(
-            lambda c: c.execute(
-                "UPDATE upload SET received = ? WHERE id = ?", (received, upload_id)
-            )
-        )
-        return Upload(upload_id, upload.item_id, upload.total, received)
 
 
 # -- the deposit -----------------------------------------------------------------
@@ -331,7 +130,7 @@ def note_transaction(
     """
 
     def tx(conn: Connection) -> Receipt | None:
-        if not _assigned(conn, principal, d.practice_id):
+        if not assigned(conn, principal, d.practice_id):
             return None  # the caller raises ``deny`` (audited 404) outside the transaction
         return _insert(env, conn, request, principal, d, kind, urgency)
 
@@ -355,14 +154,14 @@ def check_deposit(
             return _check_envelope(d, principal, principal.signing_key)
         except InvalidInput:
             # Ids of a practice one does not serve are a 404 whatever the envelope holds.
-            if not env.db.read(lambda c: _assigned(c, principal, d.practice_id)):
+            if not env.db.read(lambda c: assigned(c, principal, d.practice_id)):
                 raise deny(
                     env, request, principal, practice=d.practice_id, item=d.item_id
                 ) from None
             raise
 
     def look(conn: Connection) -> tuple[bool, bytes | None, bytes | None]:
-        assigned = _assigned(conn, principal, d.practice_id)
+        serves = assigned(conn, principal, d.practice_id)
         key = conn.execute(
             "SELECT ed25519_pk FROM account WHERE id = ?", (principal.account_id,)
         ).fetchone()
@@ -372,10 +171,10 @@ def check_deposit(
         same = None
         if stored is not None:
             same = bytes(stored[0]) if stored[1] == principal.account_id else b""
-        return assigned, None if key is None or key[0] is None else bytes(key[0]), same
+        return serves, None if key is None or key[0] is None else bytes(key[0]), same
 
-    assigned, author_key, stored = env.db.read(look)
-    if not assigned or author_key is None or stored == b"":
+    serves, author_key, stored = env.db.read(look)
+    if not serves or author_key is None or stored == b"":
         # stored == b"": another author's item id, not confirmed to exist (404 as any foreign id)
         raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
     if stored is not None:
@@ -502,7 +301,7 @@ def assigned_practice(
     """(name, public key) of a practice the secretary serves; 404 (audited) for any other."""
 
     def read(conn: Connection) -> tuple[str, bytes] | None:
-        if not _assigned(conn, principal, practice_id):
+        if not assigned(conn, principal, practice_id):
             return None
         name, key = conn.execute(
             "SELECT name, public_key FROM practice WHERE id = ?", (practice_id,)

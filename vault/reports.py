@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from audit.entry import Action
+from vault.access import deny
 from vault.business_hours import BusinessHours
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Forbidden, InvalidInput, NotFound
 from vault.ids import is_uuid
-from vault.items import deny
 from vault.roles import Role
 from vault.store import Connection
 

@@ -20,7 +20,7 @@ from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a 
     upload_stream,
     world_fixture,
 )
-from vault import inbox, items
+from vault import inbox, items, uploads
 from vault.errors import Conflict, InvalidInput, NotFound
 
 # -- accepted deposits ---------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_an_extract_goes_up_in_parts_and_comes_down_whole(world: World) -> None:
     deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
     path, size = inbox.open_download(world.env, REQ, world.member.principal, iid)
     assert size == len(stream) and path.read_bytes() == stream
-    assert not items.blob_store(world.env).upload_path(upload_id).exists()
+    assert not uploads.blob_store(world.env).upload_path(upload_id).exists()
     assert audit_actions(world.env)[-1] == "item.downloaded"
 
 
@@ -183,13 +183,13 @@ def test_a_part_already_received_is_accepted_again_and_a_gap_refused(world: Worl
     stream, _ = encrypted_file(b"x" * 200_000)
     iid = str(uuid.uuid4())
     p = world.secretary.principal
-    up = items.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
-    items.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
-    again = items.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    again = uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
     assert again.received == 1000
     with pytest.raises(Conflict, match="resume"):
-        items.append(world.env, REQ, p, up.id, 5000, [stream[5000:6000]], 1000)
-    resumed = items.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+        uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:6000]], 1000)
+    resumed = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
     assert (resumed.id, resumed.received) == (up.id, 1000)
 
 
@@ -199,22 +199,22 @@ def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
     )
     p = world.secretary.principal
-    up = items.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
-    items.append(world.env, REQ, p, up.id, 0, [stream[:500]], 500)
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:500]], 500)
     with pytest.raises(Conflict, match="not complete"):
         deposit_as_secretary(world, envelope, iid, upload_id=up.id)
-    assert not items.blob_store(world.env).path(iid).exists()
+    assert not uploads.blob_store(world.env).path(iid).exists()
 
 
 def test_oversized_and_malformed_streams_are_refused(world: World) -> None:
     p = world.secretary.principal
     small = replace(world.env, settings=replace(world.env.settings, upload_limit_bytes=65536))
-    too_big = items.stream_limit(65536) + 1
+    too_big = uploads.stream_limit(65536) + 1
     with pytest.raises(InvalidInput, match="larger"):
-        items.start_upload(small, REQ, p, world.practice.id, str(uuid.uuid4()), too_big)
+        uploads.start_upload(small, REQ, p, world.practice.id, str(uuid.uuid4()), too_big)
     bad_length = PREFIX_BYTES + CIPHER_CHUNK_BYTES + 5  # a last chunk shorter than its tag
     with pytest.raises(InvalidInput, match="stream"):
-        items.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), bad_length)
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), bad_length)
 
 
 def test_a_stream_of_an_unknown_version_is_refused(world: World) -> None:
@@ -229,14 +229,14 @@ def test_a_stream_of_an_unknown_version_is_refused(world: World) -> None:
 
 def test_uploads_belong_to_their_secretary(world: World) -> None:
     iid = str(uuid.uuid4())
-    up = items.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 60)
+    up = uploads.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 60)
     for who in (world.stranger, world.member):
         with pytest.raises(NotFound):
-            items.upload_status(world.env, REQ, who.principal, up.id)
+            uploads.upload_status(world.env, REQ, who.principal, up.id)
         with pytest.raises(NotFound):
-            items.append(world.env, REQ, who.principal, up.id, 0, [b"\x01"], 1)
+            uploads.append(world.env, REQ, who.principal, up.id, 0, [b"\x01"], 1)
     with pytest.raises(NotFound):
-        items.start_upload(world.env, REQ, world.stranger.principal, world.practice.id, iid, 60)
+        uploads.start_upload(world.env, REQ, world.stranger.principal, world.practice.id, iid, 60)
 
 
 def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
@@ -249,7 +249,7 @@ def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
     )
     deposit_as_secretary(world, envelope, iid, upload_id=upload_stream(world, iid, stream))
-    blobs = items.blob_store(world.env)
+    blobs = uploads.blob_store(world.env)
     orphan = blobs.path(str(uuid.uuid4()))
     orphan.parent.mkdir(exist_ok=True)
     orphan.write_bytes(b"\x01orphan")
@@ -365,13 +365,13 @@ def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: Wor
     stream, _ = encrypted_file(b"q" * 150_000)
     iid = str(uuid.uuid4())
     p = world.secretary.principal
-    up = items.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
-    items.append(world.env, REQ, p, up.id, 0, [stream[:70_000]], 70_000)
-    blobs = items.blob_store(world.env)
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:70_000]], 70_000)
+    blobs = uploads.blob_store(world.env)
     with open(blobs.upload_path(up.id), "ab") as f:  # a half-written part, never acknowledged
         f.write(b"garbage")
-    assert items.upload_status(world.env, REQ, p, up.id).received == 70_000
-    items.append(world.env, REQ, p, up.id, 70_000, [stream[70_000:]], len(stream) - 70_000)
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 70_000
+    uploads.append(world.env, REQ, p, up.id, 70_000, [stream[70_000:]], len(stream) - 70_000)
     assert blobs.upload_path(up.id).read_bytes() == stream
 
 
@@ -388,7 +388,7 @@ def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> N
     with pytest.raises(NotFound):
         deposit_as_secretary(world, mine, iid)
     with pytest.raises(NotFound):
-        items.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 42)
+        uploads.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 42)
     assert audit_actions(world.env)[-2:] == ["access.denied", "access.denied"]
 
 
@@ -404,6 +404,6 @@ def test_a_missing_blob_is_a_clear_503_not_a_crash(world: World) -> None:
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body(), item_id=iid
     )
     deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
-    items.blob_store(world.env).path(iid).unlink()
+    uploads.blob_store(world.env).path(iid).unlink()
     with pytest.raises(FileUnavailable):
         inbox.open_download(world.env, REQ, world.member.principal, iid)

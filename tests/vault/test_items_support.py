@@ -22,7 +22,7 @@ from crypto.grants import PracticeKeyPair
 from crypto.secret import Secret
 from crypto.stream import FileManifest, encrypt_stream, new_file_key
 from crypto.user_keys import UserKeyPair
-from vault import items, sessions
+from vault import items, sessions, uploads
 from vault.clock import iso
 from vault.database import Database
 from vault.env import Env, Principal, RequestInfo
@@ -215,8 +215,10 @@ def audit_actions(env: Env) -> list[str]:
 
 
 def upload_stream(w: World, item_id: str, stream: bytes, part: int = 100_000) -> str:
-    up = items.start_upload(w.env, REQ, w.secretary.principal, w.practice.id, item_id, len(stream))
+    up = uploads.start_upload(
+        w.env, REQ, w.secretary.principal, w.practice.id, item_id, len(stream)
+    )
     for offset in range(0, len(stream), part):
         piece = stream[offset : offset + part]
-        items.append(w.env, REQ, w.secretary.principal, up.id, offset, [piece], len(piece))
+        uploads.append(w.env, REQ, w.secretary.principal, up.id, offset, [piece], len(piece))
     return up.id

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
-from vault import inbox, items, notifications
+from vault import access, inbox, items, notifications, uploads
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
@@ -37,7 +37,7 @@ log = logging.getLogger("permanence.web")
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    return await read_body(request, limit, items.TOO_LARGE)
+    return await read_body(request, limit, uploads.TOO_LARGE)
 
 
 async def _json(request: Request, limit: int) -> Mapping[str, Any]:
@@ -105,7 +105,7 @@ async def item_deposit(request: Request) -> Response:
             )
             if stored is None:
                 raise await run_in_threadpool(
-                    items.deny,
+                    access.deny,
                     env,
                     info,
                     principal,
@@ -126,7 +126,7 @@ async def upload_start(request: Request) -> Response:
     if type(size) is not int or size < 0:
         raise InvalidInput()
     upload = await run_in_threadpool(
-        items.start_upload,
+        uploads.start_upload,
         env_of(request),
         request_info(request),
         require_principal(request),
@@ -139,7 +139,7 @@ async def upload_start(request: Request) -> Response:
 
 async def upload_status(request: Request) -> Response:
     upload = await run_in_threadpool(
-        items.upload_status,
+        uploads.upload_status,
         env_of(request),
         request_info(request),
         require_principal(request),
@@ -154,7 +154,7 @@ async def upload_part(request: Request) -> Response:
         raise InvalidInput()
     data = await _body(request, MAX_PART_BYTES)
     upload = await run_in_threadpool(
-        items.append,
+        uploads.append,
         env_of(request),
         request_info(request),
         require_principal(request),
