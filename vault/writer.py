@@ -83,11 +83,20 @@ class Writer:
         return self._thread.is_alive() and not self._closed
 
     def close(self) -> None:
-        """Finish what is queued, then stop the thread."""
+        """Finish what is queued, then stop the thread; a job that raced in after is refused."""
         if not self._closed:
             self._closed = True
             self._queue.put(None)
             self._thread.join()
+        late: list[tuple[_Job, bool, Any]] = []
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                late.append((job, False, WriteFailed("the writer is closed")))
+        self._answer(late)
 
     # -- the thread ----------------------------------------------------------
 

@@ -123,3 +123,16 @@ def test_many_coroutines_each_get_their_own_result_or_error(database: Database) 
     assert [r for i, r in enumerate(results) if i != 13] == [n * 2 for n in range(64) if n != 13]
     assert isinstance(results[13], KeyError)
     assert database.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 63
+
+
+def test_a_job_queued_after_the_stop_is_refused_not_left_waiting(database: Database) -> None:
+    """A submission that slips in behind the stop signal gets WriteFailed instead of hanging."""
+    writer = database.writer
+    writer.close()
+    from vault.writer import _Job
+
+    late = _Job(lambda c: None)
+    writer._queue.put(late)  # as a racing submit() would have done
+    writer.close()
+    with pytest.raises(WriteFailed, match="closed"):
+        late.future.result(timeout=5)
