@@ -1,4 +1,4 @@
-"""The browser's side of the protocol, in Python: enrolment, sign-in, password change.
+"""The browser's side of the protocol, in Python: enrolment and sign-in.
 
 Used by the command line (``permanence deposit``/``fetch`` for people who do
 not want to trust served JavaScript, demo data) and by the tests. It does
@@ -193,29 +193,3 @@ def unlock(bundle: dict[str, Any], kek: Secret) -> Unlocked:
             keys.x25519_secret,
         )
     return unlocked
-
-
-def password_change_body(
-    username: str,
-    current_password: str,
-    new_password: str,
-    code: str,
-    transport: Transport,
-) -> dict[str, Any]:
-    """What the account page sends to change the password (keys re-wrapped, not re-made)."""
-    kdf = KdfParams.from_json(transport.post_json("/login/prelogin", {"username": username})["kdf"])
-    current = derive_password_keys(current_password, kdf)
-    bundle = transport.get_json("/account/keys")["keys"]
-    unlocked = unlock(bundle, current.kek)
-    new_kdf = KdfParams.generate()
-    new = derive_password_keys(new_password, new_kdf)
-    wrapped = wrap_user_keys(
-        unlocked.keys, new.kek, WrapPurpose.PASSWORD, uuid.UUID(unlocked.account_id)
-    )
-    return {
-        "current": {"auth_key": b64url_encode(current.auth_key.value)},
-        "code": code,
-        "kdf": new_kdf.to_json(),
-        "auth_key": b64url_encode(new.auth_key.value),
-        "wrapped_kek": b64url_encode(wrapped),
-    }

@@ -17,7 +17,7 @@ from typing import Any
 
 from crypto.secret import Secret
 from vault.errors import ConfigError, DataDirError
-from vault.settings import Settings, SmtpSettings
+from vault.settings import DataLayout, Settings, SmtpSettings
 from vault.store import parse_key
 
 PREFIX = "PERMANENCE_"
@@ -80,7 +80,7 @@ def load_settings(
     smtp: dict[str, Any] = {}
 
     config_path = environ.get(PREFIX + "CONFIG")
-    path = Path(config_path) if config_path else root / "permanence.toml"
+    path = Path(config_path) if config_path else DataLayout(root).config_file
     if path.exists():
         file_values, file_smtp = _read_file(path)
         values.update(file_values)

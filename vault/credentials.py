@@ -207,15 +207,6 @@ def totp_offer(env: Env, principal: Principal) -> Secret:
     return env.db.write(tx)
 
 
-def pending_totp(env: Env, principal: Principal) -> Secret | None:
-    row = env.db.read(
-        lambda c: c.execute(
-            "SELECT pending_totp FROM account WHERE id = ?", (principal.account_id,)
-        ).fetchone()
-    )
-    return None if row[0] is None else Secret(bytes(row[0]))
-
-
 def totp_confirm(env: Env, request: RequestInfo, principal: Principal, code: str) -> None:
     """Switch to the pending authenticator once a code from it checks; revoke all sessions."""
     now = env.now()

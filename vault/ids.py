@@ -5,11 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from typing import NewType
-
-AccountId = NewType("AccountId", str)
-PracticeId = NewType("PracticeId", str)
-ItemId = NewType("ItemId", str)
 
 
 def new_uuid(randbytes: Callable[[int], bytes] = os.urandom) -> str:

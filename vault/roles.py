@@ -15,6 +15,3 @@ class Role(StrEnum):
 def min_password_length(role: Role) -> int:
     """Admins and auditors hold more power over the vault, so a longer password."""
     return 16 if role in (Role.ADMIN, Role.AUDITOR) else 12
-
-
-PASSPHRASE_MIN_WORDS = 7

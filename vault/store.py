@@ -22,7 +22,6 @@ from vault.errors import CorruptDatabase, DataDirError, StoreError, WriteFailed,
 KEY_BYTES = 32
 
 DriverError = sqlcipher3.Error
-IntegrityError = sqlcipher3.IntegrityError
 
 
 class Connection(Protocol):

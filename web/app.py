@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.log import AuditLog
 from vault.checkpoints import TICK_SECONDS, Checkpointing, load_signer
 from vault.database import Database
+from vault.datadir import database_key
 from vault.env import Env
 from vault.errors import Throttled, VaultError
 from vault.settings import Settings
@@ -169,7 +169,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = database is None
         db = database or Database(
-            settings.layout.database, _key(settings), max_group=settings.group_commit_max
+            settings.layout.database, database_key(settings), max_group=settings.group_commit_max
         )
         app.state.database = db
         app.state.env = the_env = env or Env(
@@ -240,9 +240,3 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
     if database is not None:
         app.state.database = database
     return app
-
-
-def _key(settings: Settings) -> Any:
-    from vault.datadir import database_key
-
-    return database_key(settings)
