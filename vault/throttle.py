@@ -58,9 +58,16 @@ def wait_seconds(conn: Connection, subject: str, limit: Limit, now: datetime) ->
 
 
 def record_failure(conn: Connection, subjects: list[str], now: datetime) -> list[int]:
-    """Count a failure for each subject; return the rows' ids (see ``discard``)."""
+    """Count a failure for each subject; return the rows' ids (see ``discard``).
+
+    The subjects' failures older than the window go at the same time, so the
+    table holds at most a day of failures per active subject.
+    """
     rows = []
     for subject in subjects:
+        conn.execute(
+            "DELETE FROM login_failure WHERE subject = ? AND at <= ?", (subject, iso(now - WINDOW))
+        )
         cur = conn.execute(
             "INSERT INTO login_failure (subject, at) VALUES (?, ?)", (subject, iso(now))
         )

@@ -55,3 +55,16 @@ def test_subjects_are_independent_and_names_case_insensitive(env: Env, clock: Cl
     assert throttle.account_subject("someone ") == SUBJECT
     env.db.write(lambda c: throttle.prune(c, clock.now + timedelta(days=2)))
     assert _wait(env, clock) == 0
+
+
+def test_old_failures_are_dropped_when_new_ones_are_counted(env: Env, clock: Clock) -> None:
+    """A subject's failures older than 24 hours leave the table as soon as it fails again."""
+    _fail(env, clock, 5)
+    clock.advance(hours=25)
+    _fail(env, clock, 1)
+    rows = env.db.read(
+        lambda c: c.execute(
+            "SELECT count(*) FROM login_failure WHERE subject = ?", (SUBJECT,)
+        ).fetchone()[0]
+    )
+    assert rows == 1
