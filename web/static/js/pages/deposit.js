@@ -21,14 +21,14 @@ const practiceId = section.dataset.practiceId;
 const practiceKey = fromBase64url(section.dataset.publicKey);
 const uploadLimit = Number(section.dataset.uploadLimit);
 const URGENCY = { low: Urgency.LOW, normal: Urgency.NORMAL, urgent: Urgency.URGENT };
+// The fingerprint shown is computed here from the very key every deposit is sealed to.
 const fingerprint = practiceFingerprint(practiceKey);
+section.querySelector("[data-fingerprint-shown]").textContent = fingerprint;
 let trusted = false;
-if (fingerprint === section.dataset.fingerprint) {
-  guardFingerprint(section.querySelector("[data-pin-warning]"), `practice:${practiceId}`, fingerprint)
-    .then(() => {
-      trusted = true;
-    });
-}
+guardFingerprint(section.querySelector("[data-pin-warning]"), `practice:${practiceId}`, fingerprint)
+  .then(() => {
+    trusted = true;
+  });
 
 // The call timer: start when the call starts, stop when it ends.
 const timer = { startedAt: null, seconds: null, interval: null };
