@@ -13,18 +13,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from cli.client import unlock
-from crypto.encoding import b64url_encode
+from crypto.encoding import b64url_decode, b64url_encode
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
-from crypto.grants import PracticeKeyPair
+from crypto.grants import GrantKind, PracticeKeyPair, open_grant
 from crypto.kdf import derive_password_keys
 from crypto.user_keys import UserKeyPair
 from tests.browser.conftest import PageLog, chromium  # noqa: F401 - fixture
@@ -82,15 +84,15 @@ def test_an_urgent_note_lowered_to_low_in_the_database_shows_urgent_and_a_warnin
     note = practice.deposit_note(sophie)
     page = member_tab.page
     _open_item(member_tab, practice, note)
-    expect(page.locator("[data-signed-heading]")).to_have_text("Call note · Urgent")
+    expect(page.locator("#item h1")).to_have_text("Call note · Urgent")
     expect(page.locator("[data-tamper-warning]")).to_be_hidden()
     assert page.get_attribute("#item", "data-tampered") is None
 
     practice.operator("UPDATE item SET urgency = 0, pinned = 0 WHERE id = ?", note)
     page.reload()
     page.wait_for_selector("#item[data-decrypted=true]")
-    expect(page.locator("[data-signed-heading]")).to_have_text("Call note · Urgent")
-    expect(page.locator("[data-signed-heading] strong.urgent")).to_have_text("Urgent")
+    expect(page.locator("#item h1")).to_have_text("Call note · Urgent")
+    expect(page.locator("#item h1 strong.urgent")).to_have_text("Urgent")
     expect(page.locator("[data-tamper-warning]")).to_be_visible()
     assert page.get_attribute("#item", "data-tampered") == "urgency"
     assert _warnings(member_tab) == [
@@ -131,7 +133,7 @@ def test_kind_and_call_time_changed_in_the_database_show_the_signed_ones_in_fren
     page.goto(f"{practice.vault.base_url}/language/fr?next=/items/{note}")
     page.wait_for_selector("#item[data-decrypted=true]")
     assert page.get_attribute("#item", "data-tampered") == "kind callStartedAt callSeconds"
-    expect(page.locator("[data-signed-heading]")).to_have_text("Note d'appel · Urgente")
+    expect(page.locator("#item h1")).to_have_text("Note d'appel · Urgente")
     # The call note's fields are shown (the signed kind), not a message's.
     expect(page.locator("[data-fields-for=call_note]")).to_be_visible()
     expect(page.locator("[data-fields-for=message]")).to_be_hidden()
@@ -192,7 +194,9 @@ def test_a_look_alike_author_is_named_with_the_account_and_flagged_when_never_se
     planted_note = practice.deposit_note(planted)
     page = member_tab.page
     _open_item(member_tab, practice, genuine_note)
-    expect(page.locator("[data-author-name]")).to_have_text("Sophie Secrétaire (sophie)")
+    expect(page.locator("[data-signature-state]")).to_have_text(
+        "Signature verified: written by Sophie Secrétaire (sophie)."
+    )
     expect(page.locator("[data-lookalike-warning]")).to_be_hidden()
 
     _open_item(member_tab, practice, planted_note)
@@ -228,14 +232,14 @@ def test_the_grant_seals_to_the_key_it_fingerprints_and_refuses_a_changed_one(
     page = member_tab.page
     form = page.locator(f"form[data-grant][data-account-id='{nurse.account_id}']")
     page.goto(practice.vault.base_url + "/practice/members")
-    expect(form.locator("[data-fingerprint-shown]")).to_have_text(genuine)
+    expect(form.locator("code")).to_have_text(genuine)
 
     # The operator swaps the colleague's receiving key for one of theirs.
     attacker = UserKeyPair.generate().public_keys.x25519
     practice.operator("UPDATE account SET x25519_pk = ? WHERE id = ?", attacker, nurse.account_id)
     page.reload()
     swapped = user_fingerprint(attacker, bytes(ed25519))
-    expect(form.locator("[data-fingerprint-shown]")).to_have_text(swapped)
+    expect(form.locator("code")).to_have_text(swapped)
     expect(form.locator("[data-pin-warning]")).to_be_visible()
     expect(form.locator("[data-pin-text]")).to_contain_text(f"Seen before: {genuine}")
     form.locator("[name=code]").fill(practice.member.code())
@@ -249,7 +253,7 @@ def test_the_grant_seals_to_the_key_it_fingerprints_and_refuses_a_changed_one(
     # The real key back: the pinned fingerprint matches, and the grant opens for the nurse.
     practice.operator("UPDATE account SET x25519_pk = ? WHERE id = ?", x25519, nurse.account_id)
     page.reload()
-    expect(form.locator("[data-fingerprint-shown]")).to_have_text(genuine)
+    expect(form.locator("code")).to_have_text(genuine)
     expect(form.locator("[data-pin-warning]")).to_be_hidden()
     form.locator("[name=code]").fill(practice.member.code())
     form.locator("button[type=submit]").click()
@@ -258,20 +262,41 @@ def test_the_grant_seals_to_the_key_it_fingerprints_and_refuses_a_changed_one(
     assert_clean(member_tab)
 
 
-def test_a_first_seen_colleague_shows_the_fingerprint_of_the_key_sealed_to(
+def test_a_server_that_changes_only_the_key_attribute_shows_that_keys_fingerprint(
     practice: Practice, member_tab: PageLog
 ) -> None:
-    """Nothing pinned yet: what is read aloud is the fingerprint of the key in the page."""
+    """Nothing pinned yet, and the server rewrites only the key in the page: what the member
+    reads aloud is the fingerprint of the key sealed to, so the colleague's check fails."""
     nurse = enrol(practice.vault.env, Role.MEMBER, "nurse", practice="Cabinet Martin")
-    (ed25519,) = practice.row("SELECT ed25519_pk FROM account WHERE id = ?", nurse.account_id)
-    attacker = UserKeyPair.generate().public_keys.x25519
-    practice.operator("UPDATE account SET x25519_pk = ? WHERE id = ?", attacker, nurse.account_id)
+    (x25519, ed25519) = practice.row(
+        "SELECT x25519_pk, ed25519_pk FROM account WHERE id = ?", nurse.account_id
+    )
+    attacker = UserKeyPair.generate()
     page = member_tab.page
+
+    def swap_key(route: Route) -> None:
+        html = route.fetch().text()
+        real = b64url_encode(bytes(x25519))
+        assert real in html
+        route.fulfill(body=html.replace(real, b64url_encode(attacker.public_keys.x25519)))
+
+    page.route("**/practice/members", swap_key)
     page.goto(practice.vault.base_url + "/practice/members")
     form = page.locator(f"form[data-grant][data-account-id='{nurse.account_id}']")
-    expect(form.locator("[data-fingerprint-shown]")).to_have_text(
-        user_fingerprint(attacker, bytes(ed25519))
+    shown = user_fingerprint(attacker.public_keys.x25519, bytes(ed25519))
+    expect(form.locator("code")).to_have_text(shown)
+    assert user_fingerprint(bytes(x25519), bytes(ed25519)) not in page.content()
+
+    # Had the member gone on, the grant is sealed to exactly that key.
+    form.locator("[name=code]").fill(practice.member.code())
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-status]")).to_have_text("Key shared.")
+    (posted,) = practice.vault.recorder.posts(f"/practice/grants/{nurse.account_id}")
+    grant = b64url_decode(json.loads(posted.body)["grant"])
+    opened = open_grant(
+        grant, GrantKind.PRACTICE_SECRET_KEY, uuid.UUID(practice.id), attacker.x25519_secret
     )
+    assert opened.value == _practice_secret(practice, practice.member)
     assert_clean(member_tab)
 
 
@@ -304,7 +329,7 @@ def test_the_inbox_shows_the_fingerprint_of_the_practice_key_the_tab_holds(
 ) -> None:
     (public_key,) = practice.row("SELECT public_key FROM practice WHERE id = ?", practice.id)
     page = member_tab.page
-    shown = page.locator("[data-practice-fingerprint]")
+    shown = page.locator("main code").first
     expect(shown).to_have_text(practice_fingerprint(bytes(public_key)))
 
     other = PracticeKeyPair.generate().public_key
