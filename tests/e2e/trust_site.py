@@ -65,7 +65,8 @@ class Practice:
         caller: str = "Jeanne Dupont",
     ) -> str:
         """A call note sealed and signed by ``secretary`` over HTTP; returns its id."""
-        at = (started or datetime(2026, 11, 27, 8, 15, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = started or datetime(2026, 11, 27, 8, 15, tzinfo=UTC)
+        at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         body = {
             "caller_name": caller,
             "caller_is": "self",
@@ -73,11 +74,10 @@ class Practice:
             "reason": "Renouvellement d'ordonnance",
             "best_time": "avant midi",
             "notes": "",
-            "call_started_at": at,
-            "call_seconds": seconds,
         }
         extra = {"call_started_at": at, "call_seconds": seconds}
-        return self._deposit(secretary, ItemKind.CALL_NOTE, urgency, body, extra)
+        call = (int(when.timestamp()), seconds)
+        return self._deposit(secretary, ItemKind.CALL_NOTE, urgency, body, extra, call)
 
     def deposit_message(self, secretary: Person, subject: str = "Commande") -> str:
         body = {"subject": subject, "text": "Livraison jeudi."}
@@ -90,6 +90,7 @@ class Practice:
         urgency: Urgency,
         body: dict[str, Any],
         extra: dict[str, Any],
+        call: tuple[int, int] = (0, 0),
     ) -> str:
         transport = HttpTransport(self.vault.base_url)
         unlocked = client_sign_in(
@@ -105,6 +106,8 @@ class Practice:
             item_id=uuid.UUID(item_id),
             client_id=uuid.UUID(self.id),
             author_id=uuid.UUID(unlocked.account_id),
+            call_started_at=call[0],
+            call_seconds=call[1],
         )
         envelope = seal_item(
             header,

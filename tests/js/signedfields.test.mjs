@@ -31,12 +31,11 @@ const PARIS = { timeZone: "Europe/Paris" };
 function sealedNote(urgency = Urgency.URGENT, kind = ItemKind.CALL_NOTE) {
   const practice = generatePracticeKeys();
   const author = generateUserKeys();
-  const body =
-    kind === ItemKind.CALL_NOTE
-      ? { caller_name: "Jeanne", call_started_at: STARTED, call_seconds: 245 }
-      : { subject: "s", text: "t" };
+  const isCall = kind === ItemKind.CALL_NOTE;
+  const body = isCall ? { caller_name: "Jeanne" } : { subject: "s", text: "t" };
+  const call = isCall ? { callStartedAt: STARTED_S, callSeconds: 245 } : {};
   const envelope = sealItem(
-    { kind, urgency, itemId: ITEM, clientId: PRACTICE, authorId: AUTHOR },
+    { kind, urgency, itemId: ITEM, clientId: PRACTICE, authorId: AUTHOR, ...call },
     body,
     practice.publicKey,
     author.ed25519Seed,
@@ -66,7 +65,7 @@ function page(overrides = {}) {
 
 test("an honest record matches every signed field (ids compared case-insensitively)", () => {
   const opened = sealedNote();
-  const signed = signedRecord(opened.header, opened.json);
+  const signed = signedRecord(opened.header);
   assert.deepEqual(signed, {
     kind: "call_note",
     urgency: "urgent",
@@ -81,7 +80,7 @@ test("an honest record matches every signed field (ids compared case-insensitive
 
 test("an urgent note lowered to low in the database: the signed urgency wins, one warning", () => {
   const opened = sealedNote();
-  const diffs = differences(signedRecord(opened.header, opened.json), claimedRecord(page({ urgency: "low" })));
+  const diffs = differences(signedRecord(opened.header), claimedRecord(page({ urgency: "low" })));
   assert.deepEqual(diffs, [{ field: "urgency", signed: "urgent", claimed: "low" }]);
   assert.equal(
     describe(diffs[0], { lang: "en", ...PARIS }),
@@ -98,7 +97,7 @@ test("kind, author, item and practice changed in the record are each reported; i
   const claimed = claimedRecord(
     page({ kind: "message", authorId: ITEM, itemId: AUTHOR, practiceId: ITEM }),
   );
-  const diffs = differences(signedRecord(opened.header, opened.json), claimed);
+  const diffs = differences(signedRecord(opened.header), claimed);
   assert.deepEqual(
     diffs.map((d) => d.field),
     ["kind", "authorId", "itemId", "practiceId"],
@@ -113,7 +112,7 @@ test("kind, author, item and practice changed in the record are each reported; i
 test("a moved call time or duration is reported in the practice's time zone and language", () => {
   const opened = sealedNote();
   const claimed = claimedRecord(page({ callStarted: String(STARTED_S + 3600), callSeconds: "30" }));
-  const diffs = differences(signedRecord(opened.header, opened.json), claimed);
+  const diffs = differences(signedRecord(opened.header), claimed);
   assert.deepEqual(
     diffs.map((d) => d.field),
     ["callStartedAt", "callSeconds"],
@@ -128,7 +127,7 @@ test("a moved call time or duration is reported in the practice's time zone and 
 
 test("a call time the server adds to a message, or removes from a note, is a difference", () => {
   const message = sealedNote(Urgency.NORMAL, ItemKind.MESSAGE);
-  const signed = signedRecord(message.header, message.json);
+  const signed = signedRecord(message.header);
   assert.equal(signed.callStartedAt, null);
   const claimed = claimedRecord(page({ kind: "message", urgency: "normal" }));
   assert.deepEqual(
@@ -138,17 +137,16 @@ test("a call time the server adds to a message, or removes from a note, is a dif
   assert.match(describe(differences(signed, claimed)[0], { lang: "en", ...PARIS }), /signed “none”/);
   const note = sealedNote();
   const removed = claimedRecord(page({ callStarted: "", callSeconds: "" }));
-  assert.equal(differences(signedRecord(note.header, note.json), removed).length, 2);
+  assert.equal(differences(signedRecord(note.header), removed).length, 2);
 });
 
-test("the header's call time, when the format signs it there, is the one compared", () => {
+test("the call time compared is the header's; other kinds sign none", () => {
   const opened = sealedNote();
-  const header = { ...opened.header, callStartedAt: STARTED_S + 60, callSeconds: 300 };
-  const signed = signedRecord(header, opened.json);
-  assert.equal(signed.callStartedAt, STARTED_S + 60);
-  assert.equal(signed.callSeconds, 300);
-  const notCall = { ...sealedNote(Urgency.LOW, ItemKind.EXTRACT).header, callStartedAt: 0, callSeconds: 0 };
-  assert.equal(signedRecord(notCall, {}).callStartedAt, null);
+  assert.equal(opened.header.callStartedAt, STARTED_S);
+  assert.equal(signedRecord(opened.header).callSeconds, 245);
+  const extract = sealedNote(Urgency.LOW, ItemKind.EXTRACT).header;
+  assert.equal(extract.callStartedAt, 0);
+  assert.deepEqual([signedRecord(extract).callStartedAt, signedRecord(extract).callSeconds], [null, null]);
 });
 
 test("times and durations as people read them", () => {

@@ -51,29 +51,18 @@ function seconds(value) {
   return Number.isInteger(value) ? value : null;
 }
 
-/** The values the author signed. The call time comes from the header when the format carries
- *  it (`callStartedAt`/`callSeconds`, 0 when not a call note), else from the body, which the
- *  signature covers too; neither is a call time for a message or an extract. */
-export function signedRecord(header, body) {
+/** The values the author signed, all from the verified header (docs/format.md §5): the call
+ *  time is a call note's only (the header carries 0 for the other kinds). */
+export function signedRecord(header) {
   const isCall = header.kind === ItemKind.CALL_NOTE;
-  let callStartedAt = null;
-  let callSeconds = null;
-  if (isCall && header.callStartedAt !== undefined) {
-    callStartedAt = seconds(header.callStartedAt);
-    callSeconds = seconds(header.callSeconds);
-  } else if (isCall && body && typeof body.call_started_at === "string") {
-    const parsed = Date.parse(body.call_started_at);
-    callStartedAt = Number.isNaN(parsed) ? null : Math.floor(parsed / 1000);
-    callSeconds = seconds(body.call_seconds);
-  }
   return {
     kind: KIND_NAME[header.kind],
     urgency: URGENCY_NAME[header.urgency],
     authorId: header.authorId.toLowerCase(),
     itemId: header.itemId.toLowerCase(),
     practiceId: header.clientId.toLowerCase(),
-    callStartedAt,
-    callSeconds,
+    callStartedAt: isCall ? seconds(header.callStartedAt) : null,
+    callSeconds: isCall ? seconds(header.callSeconds) : null,
   };
 }
 

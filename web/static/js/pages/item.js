@@ -122,7 +122,7 @@ async function show() {
     return null;
   }
   const claimed = claimedRecord({ ...section.dataset, authorId: author.id });
-  const moved = differences(signedRecord(header, null), claimed).filter((d) => ID_FIELDS.has(d.field));
+  const moved = differences(signedRecord(header), claimed).filter((d) => ID_FIELDS.has(d.field));
   if (moved.length > 0) {
     warnTampered(moved);
     fail({
@@ -144,7 +144,7 @@ async function show() {
     fail(unreadable);
     return null;
   }
-  const signed = signedRecord(opened.header, opened.json);
+  const signed = signedRecord(opened.header);
   const diffs = differences(signed, claimed);
   if (diffs.length > 0) warnTampered(diffs);
   showSigned(signed);
