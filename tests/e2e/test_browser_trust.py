@@ -222,7 +222,7 @@ def _practice_secret(practice: Practice, person: Person) -> bytes | None:
 
 
 def test_the_grant_seals_to_the_key_it_fingerprints_and_refuses_a_changed_one(
-    practice: Practice, member_tab: PageLog
+    practice: Practice, member_tab: PageLog, tmp_path: Path
 ) -> None:
     nurse = enrol(practice.vault.env, Role.MEMBER, "nurse", practice="Cabinet Martin")
     (x25519, ed25519) = practice.row(
@@ -249,6 +249,10 @@ def test_the_grant_seals_to_the_key_it_fingerprints_and_refuses_a_changed_one(
         " browser last saw it. Check the new fingerprint with them by phone before confirming."
     )
     assert practice.vault.recorder.posts(f"/practice/grants/{nurse.account_id}") == []
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(tmp_path / "grant-refused-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     # The real key back: the pinned fingerprint matches, and the grant opens for the nurse.
     practice.operator("UPDATE account SET x25519_pk = ? WHERE id = ?", x25519, nurse.account_id)
