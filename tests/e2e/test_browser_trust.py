@@ -210,6 +210,15 @@ def test_a_look_alike_author_is_named_with_the_account_and_flagged_when_never_se
     # The real author's items raise no warning, and the planted one's pin is kept from now on.
     _open_item(member_tab, practice, genuine_note)
     expect(page.locator("[data-lookalike-warning]")).to_be_hidden()
+
+    # A colleague waiting for the practice key under the same name is flagged too.
+    colleague = enrol(practice.vault.env, Role.MEMBER, "sophie.m", practice="Cabinet Martin")
+    practice.rename(colleague, "SOPHIE SECRÉTAIRE")
+    page.goto(practice.vault.base_url + "/practice/members")
+    form = page.locator(f"form[data-grant][data-account-id='{colleague.account_id}']")
+    expect(form.locator("[data-lookalike-warning]")).to_contain_text(
+        "already known here (sophie, s.secretaire)"
+    )
     assert_clean(member_tab)
 
 
