@@ -124,12 +124,15 @@ def deposit_demo_items(
 
     def put(kind: ItemKind, urgency: Urgency, data: bytes, **extra: Any) -> None:
         item_id = str(uuidlib.uuid4())
+        started = extra.get("call_started_at")
         header = ItemHeader(
             kind,
             urgency,
             uuidlib.UUID(item_id),
             uuidlib.UUID(practice_id),
             uuidlib.UUID(secretary_id),
+            call_started_at=0 if started is None else int(started.timestamp()),
+            call_seconds=extra.get("call_seconds") or 0,
         )
         envelope = seal_item(header, data, bytes(practice_pk), keys.signing_key)
         upload_id = None
@@ -175,7 +178,7 @@ def deposit_demo_items(
         ),
     ]
     for n, (name, who, number, reason, urgency, best, seconds) in enumerate(calls):
-        started = now - timedelta(hours=3 - n)
+        started = (now - timedelta(hours=3 - n)).replace(microsecond=0)
         note = {
             "caller_name": name,
             "caller_is": who,
@@ -183,8 +186,6 @@ def deposit_demo_items(
             "reason": reason,
             "best_time": best,
             "notes": "",
-            "call_started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "call_seconds": seconds,
         }
         put(
             ItemKind.CALL_NOTE,

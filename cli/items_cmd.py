@@ -16,6 +16,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from crypto.stream import (
 )
 
 PART_BYTES = 4 * 1024 * 1024
+CALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
 
 
@@ -130,6 +132,31 @@ def _practice(transport: HttpTransport, wanted: str | None) -> dict[str, Any]:
     return practice
 
 
+def _call_time(note: dict[str, Any]) -> tuple[int, int]:
+    """Take ``call_started_at`` (RFC 3339, e.g. 2026-11-27T09:41:05Z) and ``call_seconds``
+    out of a note file: (Unix seconds, duration). Absent: now and 0."""
+    started_text = note.pop("call_started_at", None)
+    seconds = note.pop("call_seconds", 0)
+    try:
+        started = (
+            datetime.now(UTC)
+            if started_text is None
+            else datetime.fromisoformat(str(started_text).replace("Z", "+00:00"))
+        )
+        stamp = int(started.timestamp())
+        if started.tzinfo is None or stamp < 0 or type(seconds) is not int:
+            raise ValueError
+        if not 0 <= seconds <= 86400:
+            raise ValueError
+        return stamp, seconds
+    except (ValueError, OverflowError):
+        raise ClientError(
+            "call_started_at must be an RFC 3339 time with its offset and call_seconds"
+            " a whole number of seconds up to 86400",
+            0,
+        ) from None
+
+
 def deposit(args: argparse.Namespace) -> int:
     transport, unlocked = _connect(args)
     practice = _practice(transport, args.practice)
@@ -145,9 +172,10 @@ def deposit(args: argparse.Namespace) -> int:
     elif args.note:
         kind = ItemKind.CALL_NOTE
         note = json.loads(Path(args.note).read_text(encoding="utf-8"))
+        call = _call_time(note)  # signed in the header, sent in clear too, not in the body
         body = encode_body(note)
-        data["call_started_at"] = note.get("call_started_at")
-        data["call_seconds"] = note.get("call_seconds")
+        data["call_started_at"] = datetime.fromtimestamp(call[0], UTC).strftime(CALL_TIME_FORMAT)
+        data["call_seconds"] = call[1]
     else:
         kind = ItemKind.MESSAGE
         body = encode_body({"subject": args.subject or "", "text": sys.stdin.read()})
@@ -157,6 +185,7 @@ def deposit(args: argparse.Namespace) -> int:
         item_id=uuid.UUID(item_id),
         client_id=uuid.UUID(practice["id"]),
         author_id=uuid.UUID(unlocked.account_id),
+        **({"call_started_at": call[0], "call_seconds": call[1]} if args.note else {}),
     )
     envelope = seal_item(
         header, body, b64url_decode(practice["public_key"]), unlocked.keys.signing_key

@@ -63,6 +63,7 @@ class StatusChange:
 class Author:
     id: str
     name: str
+    username: str
     x25519_pk: bytes
     ed25519_pk: bytes
 
@@ -223,7 +224,7 @@ def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -
         if row is None:
             return None
         author = conn.execute(
-            "SELECT a.id, a.display_name, a.x25519_pk, a.ed25519_pk FROM item i"
+            "SELECT a.id, a.display_name, a.username, a.x25519_pk, a.ed25519_pk FROM item i"
             " JOIN account a ON a.id = i.author_id WHERE i.id = ?",
             (item_id,),
         ).fetchone()
@@ -238,7 +239,9 @@ def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -
         return ItemDetail(
             _summary(row),
             str(principal.practice_id),
-            Author(str(author[0]), str(author[1]), bytes(author[2]), bytes(author[3])),
+            Author(
+                str(author[0]), str(author[1]), str(author[2]), bytes(author[3]), bytes(author[4])
+            ),
             history,
         )
 

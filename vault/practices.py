@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audit.entry import Action
-from crypto.fingerprint import practice_fingerprint, user_fingerprint
+from crypto.fingerprint import practice_fingerprint
 from vault import accounts
 from vault.authentication import confirm_second_factor, second_factor
 from vault.clock import iso
@@ -33,7 +33,7 @@ class GrantRequest:
     username: str
     display_name: str
     x25519_pk: bytes
-    fingerprint: str
+    ed25519_pk: bytes  # the member's browser computes the fingerprint it shows from both keys
 
 
 def list_practices(env: Env) -> list[Practice]:
@@ -72,10 +72,7 @@ def pending_grants(env: Env, principal: Principal) -> list[GrantRequest]:
             (principal.practice_id,),
         ).fetchall()
     )
-    return [
-        GrantRequest(aid, u, d, bytes(x), user_fingerprint(bytes(x), bytes(e)))
-        for aid, u, d, x, e in rows
-    ]
+    return [GrantRequest(aid, u, d, bytes(x), bytes(e)) for aid, u, d, x, e in rows]
 
 
 def grant(

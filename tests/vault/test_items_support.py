@@ -131,9 +131,11 @@ def call_note_body(canary: str = "") -> dict[str, object]:
         "reason": f"Renouvellement d'ordonnance {canary}",
         "best_time": f"après 17 h {canary}",
         "notes": f"Rappeler avant vendredi {canary}",
-        "call_started_at": "2026-11-28T08:55:00Z",
-        "call_seconds": 95,
     }
+
+
+CALL_STARTED_AT = datetime(2026, 11, 28, 8, 55, tzinfo=UTC)  # what ``seal`` signs by default
+CALL_SECONDS = 95
 
 
 def seal(
@@ -146,15 +148,21 @@ def seal(
     client_id: str | None = None,
     author_id: str | None = None,
     body: bytes | None = None,
+    call_started_at: datetime = CALL_STARTED_AT,
+    call_seconds: int = CALL_SECONDS,
 ) -> tuple[str, bytes]:
-    """(item id, envelope) sealed and signed by ``author`` for ``practice``."""
+    """(item id, envelope) sealed and signed by ``author`` for ``practice``; a call note
+    signs ``call_started_at`` and ``call_seconds`` in its header."""
     iid = item_id or str(uuid.uuid4())
+    is_call = kind == ItemKind.CALL_NOTE
     header = ItemHeader(
         kind=kind,
         urgency=urgency,
         item_id=uuid.UUID(iid),
         client_id=uuid.UUID(client_id or practice.id),
         author_id=uuid.UUID(author_id or author.id),
+        call_started_at=int(call_started_at.timestamp()) if is_call else 0,
+        call_seconds=call_seconds if is_call else 0,
     )
     data = body if body is not None else encode_body(call_note_body())
     return iid, seal_item(header, data, practice.keys.public_key, author.keys.signing_key)

@@ -73,7 +73,7 @@ def test_a_secretary_deposits_and_a_member_reads_over_http(clients: Clients) -> 
     w = clients.world
     sec = clients.as_(w.secretary)
     iid, body = _deposit_json(w, urgency=Urgency.URGENT)
-    body.update(call_started_at="2026-11-28T08:55:00Z", call_seconds=42)
+    body.update(call_started_at="2026-11-28T08:55:00Z", call_seconds=95)
     r = sec.post("/items", json=body)
     assert r.status_code == 201 and r.json() == {"item_id": iid, "created": True}
     assert sec.post("/items", json=body).status_code == 200  # the retry is a success

@@ -174,13 +174,15 @@ async def item_page(request: Request) -> Response:
         require_principal(request),
         request.path_params["item_id"],
     )
+    started = detail.item.call_started_at
     return render(
         request,
         "item.html",
         {
             "detail": detail,
-            "author_x25519": b64url_encode(detail.author.x25519_pk),
-            "author_ed25519": b64url_encode(detail.author.ed25519_pk),
+            # The server's record of the call time, for item.js to compare with the signed one.
+            "call_started": "" if started is None else str(int(started.timestamp())),
+            "timezone": env_of(request).settings.timezone,
         },
     )
 
@@ -202,6 +204,7 @@ async def item_envelope(request: Request) -> Response:
             "author": {
                 "id": detail.author.id,
                 "name": detail.author.name,
+                "username": detail.author.username,
                 "x25519_pk": b64url_encode(detail.author.x25519_pk),
                 "ed25519_pk": b64url_encode(detail.author.ed25519_pk),
             },

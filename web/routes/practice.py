@@ -23,7 +23,11 @@ def _members_context(request: Request) -> dict[str, object]:
     return {
         "members": accounts.list_practice(env, str(principal.practice_id)),
         "pending": [
-            {"request": g, "x25519_pk": b64url_encode(g.x25519_pk)}
+            {
+                "request": g,
+                "x25519_pk": b64url_encode(g.x25519_pk),
+                "ed25519_pk": b64url_encode(g.ed25519_pk),
+            }
             for g in practices.pending_grants(env, principal)
         ],
     }

@@ -34,7 +34,7 @@ async def inbox(request: Request) -> Response:
         page = inbox_cases.inbox(env, principal, filt, query.get("after") or None)
         return {
             "practice_name": row[0],
-            "practice_fingerprint": practice_fingerprint(bytes(row[1])) if row[1] else None,
+            "practice_public_key": b64url_encode(bytes(row[1])) if row[1] else "",
             "page": page,
             "filters": filt,
             "query": {k: v for k, v in query.items() if k != "after" and v},
@@ -97,7 +97,6 @@ async def deposit_page(request: Request) -> Response:
             "practice": {
                 "id": practice_id,
                 "name": name,
-                "fingerprint": practice_fingerprint(key),
                 "public_key": b64url_encode(key),
             },
             "upload_limit": env.settings.upload_limit_bytes,

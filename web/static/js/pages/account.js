@@ -12,17 +12,35 @@ import {
 } from "../crypto/index.js";
 import { ApiError, getJson, postJson } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
-import { forgetKeys } from "../app/keystore.js";
+import { forgetKeys, loadKeys } from "../app/keystore.js";
 import { passwordProblem } from "../app/passwords.js";
 
 const form = document.getElementById("password-form");
 const fingerprint = document.querySelector("[data-own-fingerprint]");
 
+// The fingerprint read aloud to colleagues is computed from the keys this tab holds, never
+// from what the server publishes; a published key that differs is flagged (a colleague's
+// grant would be sealed to it).
 getJson("/account/keys").then(({ keys }) => {
-  fingerprint.textContent = userFingerprint(
-    fromBase64url(keys.x25519_pk),
-    fromBase64url(keys.ed25519_pk),
-  );
+  const unlocked = loadKeys();
+  if (!unlocked) {
+    fingerprint.textContent = t({
+      fr: "(vos clés ne sont pas ouvertes dans cet onglet\u00a0: reconnectez-vous pour la voir)",
+      en: "(your keys are not open in this tab: sign in again to see it)",
+    });
+    return;
+  }
+  const mine = userFingerprint(unlocked.keys.x25519PublicKey, unlocked.keys.ed25519PublicKey);
+  fingerprint.textContent = mine;
+  const published = userFingerprint(fromBase64url(keys.x25519_pk), fromBase64url(keys.ed25519_pk));
+  if (published !== mine) {
+    const warning = document.querySelector("[data-own-key-warning]");
+    warning.textContent = t({
+      fr: `Attention\u00a0: le serveur publie pour vous une autre clé (empreinte ${published}). Ne laissez personne vous partager de clé et prévenez l'administrateur.`,
+      en: `Warning: the server publishes another key for you (fingerprint ${published}). Let no one share a key with you and tell the administrator.`,
+    });
+    warning.hidden = false;
+  }
 });
 
 armForm(form, async () => {

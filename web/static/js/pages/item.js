@@ -1,6 +1,9 @@
 // One item of the practice: the envelope is fetched (the server audits the reading first),
 // its author's signature verified with the author's registered key, whose fingerprint is
-// shown and pinned, then it is decrypted here and every field filled with textContent.
+// computed here from that very key, shown and pinned; then it is decrypted here and every
+// field filled with textContent. Kind, urgency, author and call time are shown from the
+// verified header, never from the server's record: each is compared with the record and any
+// difference is shown as a tamper warning (an id that differs refuses the item).
 // An extract's file is downloaded and decrypted chunk by chunk; the decrypted file is offered
 // only once the whole stream verified.
 import {
@@ -9,12 +12,24 @@ import {
   openItem,
   parseManifest,
   userFingerprint,
+  verifyEnvelope,
 } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
 import { previewCsv } from "../app/csv-preview.js";
-import { t } from "../app/form.js";
+import { lang, t } from "../app/form.js";
+import { accountSubject } from "../app/fingerprints.js";
 import { loadKeys } from "../app/keystore.js";
-import { guardFingerprint } from "../app/pinwarning.js";
+import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
+import {
+  claimedRecord,
+  describe,
+  differences,
+  formatCallTime,
+  ID_FIELDS,
+  kindLabel,
+  signedRecord,
+  urgencyLabel,
+} from "../app/signedfields.js";
 
 const section = document.getElementById("item");
 const itemId = section.dataset.itemId;
@@ -30,6 +45,52 @@ function fail(sentence) {
   signatureState.textContent = "";
 }
 
+function warnTampered(diffs) {
+  const box = section.querySelector("[data-tamper-warning]");
+  box.querySelector("[data-tamper-text]").textContent = t({
+    fr: "Attention\u00a0: le registre du serveur ne correspond pas à ce que l'auteur a signé. Cette page montre les valeurs signées\u00a0; signalez-le à l'administrateur.",
+    en: "Warning: the server's record does not match what the author signed. This page shows the signed values; report it to the administrator.",
+  });
+  const list = box.querySelector("[data-tamper-list]");
+  list.replaceChildren();
+  const options = { lang: lang(), timeZone: section.dataset.timezone || "UTC" };
+  for (const diff of diffs) {
+    const line = document.createElement("li");
+    line.dataset.tamperedField = diff.field;
+    line.textContent = describe(diff, options);
+    list.append(line);
+  }
+  box.hidden = false;
+  section.dataset.tampered = diffs.map((d) => d.field).join(" ");
+}
+
+function showSigned(signed) {
+  const heading = section.querySelector("[data-signed-heading]");
+  const urgency = document.createElement(signed.urgency === "urgent" ? "strong" : "span");
+  if (signed.urgency === "urgent") urgency.className = "urgent";
+  urgency.textContent = urgencyLabel(signed.urgency, lang());
+  heading.replaceChildren(`${kindLabel(signed.kind, lang())} · `, urgency);
+  document.title = `${heading.textContent} · Permanence`;
+  section.dataset.signedKind = signed.kind;
+  section.dataset.signedUrgency = signed.urgency;
+}
+
+function fillFields(signed, json) {
+  const group = section.querySelector(`[data-fields-for="${signed.kind}"]`);
+  group.hidden = false;
+  for (const field of group.querySelectorAll("[data-field]")) {
+    const name = field.dataset.field;
+    let value = json[name];
+    if (name === "call_started_at") {
+      value = signed.callStartedAt === null ? "" : formatCallTime(signed.callStartedAt, section.dataset.timezone || "UTC", lang());
+    } else if (name === "call_seconds") {
+      value = signed.callSeconds;
+    }
+    const caller = name === "caller_is" ? CALLER[value] : null;
+    field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
+  }
+}
+
 async function show() {
   const unlocked = loadKeys();
   if (!unlocked || !unlocked.practice) {
@@ -40,39 +101,69 @@ async function show() {
     return null;
   }
   const answer = await getJson(`/items/${itemId}/envelope`);
-  const authorX = fromBase64url(answer.author.x25519_pk);
-  const authorEd = fromBase64url(answer.author.ed25519_pk);
+  const author = answer.author;
+  const authorX = fromBase64url(author.x25519_pk);
+  const authorEd = fromBase64url(author.ed25519_pk);
+  // The fingerprint of the very keys the signature is checked with.
   const fingerprint = userFingerprint(authorX, authorEd);
+  const label = { name: String(author.name), username: String(author.username ?? "") };
   section.querySelector("[data-author-fingerprint]").textContent = fingerprint;
-  let opened;
+  section.querySelector("[data-author-name]").textContent = `${label.name} (${label.username})`;
+  const envelope = fromBase64url(answer.envelope);
+  const unreadable = {
+    fr: "Cet élément n'a pas pu être vérifié ni déchiffré : sa signature ou son contenu ne correspond pas.",
+    en: "This item could not be verified or decrypted: its signature or content does not match.",
+  };
+  let header;
   try {
-    opened = openItem(fromBase64url(answer.envelope), {
-      authorPublicKey: authorEd,
-      practiceSecretKey: unlocked.practice.secretKey,
-      itemId,
-      clientId: section.dataset.practiceId,
-      authorId: answer.author.id,
-    });
+    header = verifyEnvelope(envelope, authorEd);
   } catch {
+    fail(unreadable);
+    return null;
+  }
+  const claimed = claimedRecord({ ...section.dataset, authorId: author.id });
+  const moved = differences(signedRecord(header), claimed).filter((d) => ID_FIELDS.has(d.field));
+  if (moved.length > 0) {
+    warnTampered(moved);
     fail({
-      fr: "Cet élément n'a pas pu être vérifié ni déchiffré : sa signature ou son contenu ne correspond pas.",
-      en: "This item could not be verified or decrypted: its signature or content does not match.",
+      fr: "Cet élément n'est pas affiché\u00a0: sa signature le désigne comme un autre élément, d'un autre cabinet ou d'un autre auteur.",
+      en: "This item is not shown: its signature names another item, practice or author.",
     });
     return null;
   }
-  await guardFingerprint(section.querySelector("[data-pin-warning]"), `author:${answer.author.id}`, fingerprint);
+  let opened;
+  try {
+    opened = openItem(envelope, {
+      authorPublicKey: authorEd,
+      practiceSecretKey: unlocked.practice.secretKey,
+      itemId: header.itemId,
+      clientId: header.clientId,
+      authorId: header.authorId,
+    });
+  } catch {
+    fail(unreadable);
+    return null;
+  }
+  const signed = signedRecord(opened.header);
+  const diffs = differences(signed, claimed);
+  if (diffs.length > 0) warnTampered(diffs);
+  showSigned(signed);
+  const subject = accountSubject(author.id);
+  const lookAlike = lookAlikeWarning(subject, label);
+  if (lookAlike) {
+    const box = section.querySelector("[data-lookalike-warning]");
+    box.textContent = lookAlike;
+    box.hidden = false;
+  }
+  await guardFingerprint(section.querySelector("[data-pin-warning]"), subject, fingerprint, label);
   signatureState.textContent = t({
-    fr: `Signature vérifiée : écrit par ${answer.author.name}.`,
-    en: `Signature verified: written by ${answer.author.name}.`,
+    fr: `Signature vérifiée\u00a0: écrit par ${label.name} (${label.username}).`,
+    en: `Signature verified: written by ${label.name} (${label.username}).`,
   });
   signatureState.dataset.verified = "true";
-  for (const field of section.querySelectorAll("[data-field]")) {
-    const value = opened.json[field.dataset.field];
-    const caller = field.dataset.field === "caller_is" ? CALLER[value] : null;
-    field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
-  }
+  fillFields(signed, opened.json);
   section.dataset.decrypted = "true";
-  return opened;
+  return { opened, signed };
 }
 
 async function* counted(body, total, progress) {
@@ -128,8 +219,8 @@ function setUpDownload(manifest) {
 }
 
 show()
-  .then((opened) => {
-    if (opened && section.dataset.kind === "extract") setUpDownload(parseManifest(opened.json));
+  .then((shown) => {
+    if (shown && shown.signed.kind === "extract") setUpDownload(parseManifest(shown.opened.json));
   })
   .catch((error) => {
     errorBox.textContent = error.message || String(error);

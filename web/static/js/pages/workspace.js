@@ -7,11 +7,8 @@ import { t } from "../app/form.js";
 for (const row of document.querySelectorAll("[data-practice]")) {
   if (!row.dataset.publicKey) continue;
   const fingerprint = practiceFingerprint(fromBase64url(row.dataset.publicKey));
+  row.querySelector("[data-fingerprint-shown]").textContent = fingerprint;
   const warning = row.querySelector("[data-pin-warning]");
-  if (fingerprint !== row.dataset.fingerprint) {
-    warning.textContent = t({ fr: "Empreinte incohérente !", en: "Fingerprint mismatch!" });
-    continue;
-  }
   const { state } = checkPin(`practice:${row.dataset.practiceId}`, fingerprint);
   if (state === "changed") {
     warning.textContent = t({
