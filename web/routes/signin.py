@@ -33,9 +33,7 @@ async def home(request: Request) -> Response:
     principal = principal_of(request)
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    session = session_of(request)
-    if session is not None and session.must_reenroll_totp:
-        return RedirectResponse("/account/totp", status_code=303)
+    # A session restricted to one page (web.routing) is sent there before getting here.
     return RedirectResponse(LANDING[principal.role], status_code=303)
 
 
