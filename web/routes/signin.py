@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -91,16 +95,22 @@ async def recover_page(request: Request) -> Response:
 
 async def recover_start(request: Request) -> Response:
     data = await json_body(request)
-    start = credentials.recovery_start(env_of(request), text_field(data, "username", 64))
+    username = text_field(data, "username", 64)
+    start = await run_in_threadpool(credentials.recovery_start, env_of(request), username)
     return json_ok(start.to_json())
+
+
+def _binary(data: Mapping[str, Any], name: str, max_length: int) -> bytes:
+    try:
+        return b64url_decode(text_field(data, name, max_length))
+    except CryptoError:
+        raise InvalidInput() from None
 
 
 async def recover_finish(request: Request) -> Response:
     data = await json_body(request)
-    try:
-        signature = b64url_decode(text_field(data, "signature", 200))
-    except CryptoError:
-        raise InvalidInput() from None
+    signature = _binary(data, "signature", 200)
+    challenge = _binary(data, "challenge", 100)
     await run_slow(
         credentials.recovery_finish,
         env_of(request),
@@ -108,6 +118,7 @@ async def recover_finish(request: Request) -> Response:
         text_field(data, "username", 64),
         text_field(data, "code", 20),
         PasswordMaterial.parse(data),
+        challenge,
         signature,
     )
     return json_ok({"next": "/login"})
