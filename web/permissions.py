@@ -25,6 +25,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "login": EVERYONE,
     "enroll_page": EVERYONE,
     "enroll": EVERYONE,
+    "enroll_authenticator": EVERYONE,
     "recover_page": EVERYONE,
     "recover_start": EVERYONE,
     "recover_finish": EVERYONE,
