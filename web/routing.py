@@ -16,6 +16,7 @@ from vault.errors import (
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
     Forbidden,
+    Refused,
 )
 from web import permissions
 from web.context import env_of, principal_of, request_info, session_of
@@ -73,6 +74,7 @@ def _restriction(request: Request, name: str) -> Response | None:
     session = session_of(request)
     if session is None:
         return None
+    error: type[Refused]
     if session.must_reenroll_totp and name not in permissions.REENROLMENT:
         target, error = REENROLMENT_PAGE, AuthenticatorReenrolmentRequired
     elif session.awaiting_practice_key and name not in permissions.WAITING_FOR_KEY:

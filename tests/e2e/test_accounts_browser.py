@@ -9,6 +9,8 @@ Each page is checked for CSP violations and console errors.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -327,3 +329,54 @@ def test_second_member_gets_the_practice_key_from_the_first(
         )
         expect_keys_unlocked(second_tab, True)
         assert_clean(second_tab)
+
+
+def test_recovery_in_the_browser_cannot_be_replayed(
+    accounts_vault: AccountsVault, chromium: Browser
+) -> None:
+    """The recovery page resets a forgotten password, and what it sent works only once.
+
+    A member forgot their password: on /recover they type username, recovery code, a new
+    password and a code; the page signs the server's single-use challenge, and the new
+    password signs in with the same keys. The exact request the page sent to
+    /recover/finish (as an eavesdropper would have captured it), replayed later with a
+    fresh TOTP code, is refused and leaves the password as it is.
+    """
+    vault = accounts_vault
+    link = vault.invite(Role.MEMBER, "dr.oubli", "Dr Oubli", practice="Cabinet Test")
+    member = vault.enrol_over_http(link, "dr.oubli", PASSWORD)
+    with open_tab(chromium) as tab:
+        page = tab.page
+        page.goto(vault.base_url + "/recover")
+        page.fill("#recover-form [name=username]", "dr.oubli")
+        page.fill("#recover-form #recovery", member.recovery_code.lower())
+        page.fill("#recover-form #password", NEW_PASSWORD)
+        page.fill("#recover-form #password2", NEW_PASSWORD)
+        page.fill("#recover-form [name=code]", vault.fresh_code(member.totp_secret))
+        page.click("#recover-form button[type=submit]")
+        expect(page.locator("#recover-form [data-status]")).to_contain_text(
+            "Password changed", timeout=SLOW_MS
+        )
+        expect(page.locator("#recover-form [data-error]")).to_be_empty()
+        assert_clean(tab)
+        assert len(vault.recorder.posts("/recover/start")) == 1
+        (finish,) = vault.recorder.posts("/recover/finish")
+        captured = json.loads(finish.body)
+        assert set(captured) >= {"challenge", "signature", "auth_key", "wrapped_kek"}
+
+        sign_in(tab, vault.base_url, "dr.oubli", NEW_PASSWORD, vault.fresh_code(member.totp_secret))
+        expect_keys_unlocked(tab, True)
+        sign_out(tab)
+
+    after = vault.account_row("dr.oubli", "auth_hash")
+    replay = {**captured, "code": vault.fresh_code(member.totp_secret)}
+    request = urllib.request.Request(  # noqa: S310 - our own live server
+        vault.base_url + "/recover/finish",
+        data=json.dumps(replay).encode(),
+        headers={"content-type": "application/json", "accept": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)  # noqa: S310 - our own live server
+    assert refused.value.code == 401
+    assert vault.account_row("dr.oubli", "auth_hash") == after

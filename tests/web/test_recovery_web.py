@@ -26,7 +26,7 @@ from tests.vault.conftest import Clock
 from vault import authentication
 from vault.credentials import RECOVERY_CHALLENGE_SECONDS
 from vault.database import Database
-from vault.env import Env
+from vault.env import Env, RequestInfo
 from vault.errors import LoginFailed
 from vault.roles import Role
 from vault.settings import Settings
@@ -108,7 +108,7 @@ def _signs_in(site: Site, password: str) -> bool:
     return True
 
 
-_REQ = authentication.RequestInfo(request_id="test")
+_REQ = RequestInfo(request_id="test")
 
 
 def test_a_captured_recovery_request_cannot_be_replayed_with_a_fresh_code(site: Site) -> None:
