@@ -88,6 +88,7 @@ def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParam
             env, ARRANGE, None, username=name, display_name=f"Bench {n}", role=Role.SECRETARY
         ).token
         offer = enrollment.offer(env, token)
+        secret = totp.new_totp_secret()  # drawn by the enrolling side
         pair = UserKeyPair.generate()
         uid = offer.account_id
         body: dict[str, Any] = {
@@ -103,19 +104,20 @@ def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParam
                     pair, RecoveryCode.generate().key, WrapPurpose.RECOVERY, uuid.UUID(uid)
                 )
             ),
+            "totp_secret": b64url_encode(secret.value),
         }
         # Enrol with the previous step's code, so this step and the next are free to sign in.
         # (If a step boundary passes meanwhile, that code is too old: enrol with the current one.)
         material = EnrolmentMaterial.parse(body)
         step = totp.step_at() - 1
         try:
-            code = totp.code_at_step(offer.totp_secret, step)
+            code = totp.code_at_step(secret, step)
             enrollment.enroll(env, ARRANGE, token, material, code)
         except SecondFactorRequired:
             step = totp.step_at()
-            code = totp.code_at_step(offer.totp_secret, step)
+            code = totp.code_at_step(secret, step)
             enrollment.enroll(env, ARRANGE, token, material, code)
-        return Account(name, offer.totp_secret, step)
+        return Account(name, secret, step)
 
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -130,11 +130,16 @@ def enrolment_body(
     password: str,
     code: str,
     *,
+    totp_secret: Secret,
     practice_id: str | None = None,
     create_practice_key: bool = False,
     kdf: KdfParams | None = None,
 ) -> tuple[dict[str, Any], RecoveryCode]:
-    """The JSON the enrolment page sends, and the recovery code to show."""
+    """The JSON the enrolment page sends, and the recovery code to show.
+
+    ``totp_secret`` is the authenticator secret the enrolling side drew (the server never
+    shows one); ``code`` is a code of it.
+    """
     kdf = kdf or KdfParams.generate()
     pw = derive_password_keys(password, kdf)
     keys = UserKeyPair.generate()
@@ -150,6 +155,7 @@ def enrolment_body(
         "wrapped_recovery": b64url_encode(
             wrap_user_keys(keys, recovery.key, WrapPurpose.RECOVERY, uid)
         ),
+        "totp_secret": b64url_encode(totp_secret.value),
         "code": code,
     }
     if create_practice_key and practice_id:

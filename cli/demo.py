@@ -60,10 +60,12 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
         practice_name=user.practice,
     )
     offer = enrollment.offer(env, invitation.token)
+    secret = totp.new_totp_secret(env.randbytes)
     body, _recovery = enrolment_body(
         offer.account_id,
         user.password,
-        totp.code_at(offer.totp_secret, env.now()),
+        totp.code_at(secret, env.now()),
+        totp_secret=secret,
         practice_id=offer.practice_id,
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )

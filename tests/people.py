@@ -1,8 +1,8 @@
 """Arranging people for tests: enrol accounts as a browser would, sign them in.
 
 Enrolment uses ``cli.client`` (the browser's protocol with ``crypto/``) and
-the vault's own use cases; no step is faked. TOTP codes are computed from
-the secret the enrolment page would show, with ``crypto.totp``.
+the vault's own use cases; no step is faked. TOTP codes are computed, with
+``crypto.totp``, from the secret drawn here as the enrolling browser draws it.
 """
 
 from __future__ import annotations
@@ -83,13 +83,15 @@ def enrol(
         practice_name=practice,
     )
     offer = enrollment.offer(env, invitation.token)
+    secret = totp.new_totp_secret()  # drawn by the enrolling browser
     # The current step: still inside the ±1 window if a step boundary passes before the
     # server checks it; sign-in codes then use the steps after it.
     step = totp.step_at(env.now())
     body, recovery = enrolment_body(
         offer.account_id,
         password,
-        totp.code_at_step(offer.totp_secret, step),
+        totp.code_at_step(secret, step),
+        totp_secret=secret,
         practice_id=offer.practice_id,
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )
@@ -101,7 +103,7 @@ def enrol(
         username=username,
         role=role,
         password=password,
-        totp_secret=offer.totp_secret,
+        totp_secret=secret,
         enrolment=Enrolment(recovery.format(), result.backup_codes),
         practice_id=offer.practice_id,
         _last_step=step,

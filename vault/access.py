@@ -64,6 +64,27 @@ def record_access(
     )
 
 
+# SQL: the member (the second parameter) holds the key of the practice (the first).
+HOLDS_PRACTICE_KEY = (
+    "EXISTS (SELECT 1 FROM practice_grant g WHERE g.practice_id = ? AND g.account_id = ?)"
+)
+
+
+def holds_practice_key(conn: Connection, principal: Principal) -> bool:
+    """Whether a member was granted the practice key: until then nothing of the practice is theirs.
+
+    The first member creates the key (and its own grant) at enrolment; every later member
+    waits until a colleague seals the key to them, so an account an admin invites into a
+    practice is approved by the practice, not by the admin.
+    """
+    if principal.role != Role.MEMBER or principal.practice_id is None:
+        return False
+    row = conn.execute(
+        "SELECT " + HOLDS_PRACTICE_KEY, (principal.practice_id, principal.account_id)
+    ).fetchone()
+    return bool(row[0])
+
+
 def assigned(conn: Connection, principal: Principal, practice_id: str) -> bool:
     """Whether a secretary serves ``practice_id`` (whose key exists)."""
     if principal.role != Role.SECRETARY or not is_uuid(practice_id):

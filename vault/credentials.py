@@ -7,13 +7,16 @@ account, so a stolen session does not survive the change.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from audit.entry import Action, Outcome
+from audit.entry import Action, Actor, Outcome
 from crypto import totp
 from crypto.encoding import b64url_encode
 from crypto.errors import CryptoError
 from crypto.password_hash import hash_auth_key, verify_auth_key
+from crypto.recovery import CHALLENGE_BYTES, recovery_proof_message
 from crypto.secret import Secret
 from crypto.signing import VerifyKey
 from crypto.user_keys import WRAPPED_BYTES
@@ -32,20 +35,24 @@ from vault.ids import new_uuid
 from vault.keymaterial import PasswordMaterial
 from vault.store import Connection
 
-RECOVERY_LABEL = b"permanence/v1/recovery\0"
+# How long a recovery challenge stays usable: the browser asks for it when the form is
+# submitted, then only derives the new password's keys (about a second) before answering.
+RECOVERY_CHALLENGE_SECONDS = 300
 
 
-def recovery_message(account_id: str, material: PasswordMaterial) -> bytes:
+def recovery_message(account_id: str, challenge: bytes, material: PasswordMaterial) -> bytes:
     """What the browser signs with the user's Ed25519 key to prove it opened the recovery wrap."""
-    import uuid
-
-    return (
-        RECOVERY_LABEL
-        + uuid.UUID(account_id).bytes
-        + material.kdf.salt
-        + material.auth_key.value
-        + material.wrapped_kek
+    return recovery_proof_message(
+        uuid.UUID(account_id),
+        challenge,
+        material.kdf.salt,
+        material.auth_key.value,
+        material.wrapped_kek,
     )
+
+
+def _challenge_hash(challenge: bytes) -> bytes:
+    return hashlib.blake2b(challenge, digest_size=32, person=b"perm-recovery").digest()
 
 
 def _require_totp(
@@ -116,25 +123,46 @@ def _store_password(
 class RecoveryStart:
     account_id: str
     wrapped_recovery: bytes
+    challenge: bytes = field(repr=False)  # single-use, signed into the recovery message
 
     def to_json(self) -> dict[str, str]:
         return {
             "account_id": self.account_id,
             "wrapped_recovery": b64url_encode(self.wrapped_recovery),
+            "challenge": b64url_encode(self.challenge),
         }
 
 
 def recovery_start(env: Env, username: str) -> RecoveryStart:
-    """The recovery-wrapped keys; stable look-alike bytes for names that do not exist."""
+    """The recovery-wrapped keys and a fresh single-use challenge (stored hashed).
+
+    Names that do not exist get stable look-alike bytes and a challenge like any other
+    (stored too, bound to no account), so the answer does not tell who exists.
+    """
     name = username.strip().lower()
-    row = env.db.read(
-        lambda c: c.execute(
+    challenge = env.randbytes(CHALLENGE_BYTES)
+    now = env.now()
+
+    def tx(conn: Connection) -> tuple[str, bytes] | None:
+        row = conn.execute(
             "SELECT id, wrapped_recovery FROM account WHERE username = ? AND status = 'active'",
             (name,),
         ).fetchone()
-    )
-    if row is not None:
-        return RecoveryStart(str(row[0]), bytes(row[1]))
+        conn.execute("DELETE FROM recovery_challenge WHERE expires_at <= ?", (iso(now),))
+        conn.execute(
+            "INSERT INTO recovery_challenge (challenge_hash, account_id, expires_at)"
+            " VALUES (?, ?, ?)",
+            (
+                _challenge_hash(challenge),
+                None if row is None else row[0],
+                iso(now + timedelta(seconds=RECOVERY_CHALLENGE_SECONDS)),
+            ),
+        )
+        return None if row is None else (str(row[0]), bytes(row[1]))
+
+    found = env.db.write(tx)
+    if found is not None:
+        return RecoveryStart(found[0], found[1], challenge)
 
     def derived(label: bytes, size: int) -> bytes:
         return hashlib.blake2b(
@@ -144,7 +172,26 @@ def recovery_start(env: Env, username: str) -> RecoveryStart:
     # Random-looking throughout, like a real wrap (no repeated block), stable per name.
     body = derived(b"fake-recovery-1", 64) + derived(b"fake-recovery-2", WRAPPED_BYTES - 2 - 64)
     account_id = derived(b"fake-recovery-id", 16)
-    return RecoveryStart(new_uuid(lambda n: account_id[:n]), bytes([1, 2]) + body)
+    return RecoveryStart(new_uuid(lambda n: account_id[:n]), bytes([1, 2]) + body, challenge)
+
+
+def _consume_challenge(env: Env, challenge: bytes) -> str | None:
+    """Delete the challenge (used once, whatever follows); the account it was issued for."""
+    now = iso(env.now())
+
+    def tx(conn: Connection) -> str | None:
+        row = conn.execute(
+            "SELECT account_id, expires_at FROM recovery_challenge WHERE challenge_hash = ?",
+            (_challenge_hash(challenge),),
+        ).fetchone()
+        if row is None:
+            return None
+        conn.execute(
+            "DELETE FROM recovery_challenge WHERE challenge_hash = ?", (_challenge_hash(challenge),)
+        )
+        return None if row[0] is None or row[1] <= now else str(row[0])
+
+    return env.db.write(tx)
 
 
 def recovery_finish(
@@ -153,37 +200,41 @@ def recovery_finish(
     username: str,
     code: str,
     material: PasswordMaterial,
+    challenge: bytes,
     signature: bytes,
 ) -> None:
-    """Set a new password with proof of the recovery code (a signature) and a TOTP code."""
+    """Set a new password with proof of the recovery code (a signature over a single-use
+    challenge) and a TOTP code."""
     name = username.strip().lower()
     reserved = reserve_attempt(env, request, name)
+    issued_for = _consume_challenge(env, challenge) if len(challenge) == CHALLENGE_BYTES else None
     row = env.db.read(
         lambda c: c.execute(
             "SELECT id, ed25519_pk FROM account WHERE username = ? AND status = 'active'", (name,)
         ).fetchone()
     )
     signed = False
-    if row is not None:
+    if row is not None and issued_for == row[0]:
         try:
-            VerifyKey(bytes(row[1])).verify(recovery_message(row[0], material), signature)
+            VerifyKey(bytes(row[1])).verify(
+                recovery_message(row[0], challenge, material), signature
+            )
             signed = True
         except CryptoError:
             signed = False
     new_hash = hash_auth_key(material.auth_key)
 
     def tx(conn: Connection) -> bool:
-        ok = row is not None and consume_fresh_totp(env, conn, row[0], code) and signed
-        if not ok or row is None:
+        # A valid code is used up even when the rest fails: it can never be tried again.
+        fresh = row is not None and consume_fresh_totp(env, conn, row[0], code)
+        if not (fresh and signed) or row is None:
             env.record(conn, Action.RECOVERY_USED, request, outcome=Outcome.DENIED)
             return False
         release(conn, name, reserved)
         _store_password(conn, row[0], material, new_hash)
         sessions.revoke_all(env, conn, row[0])
-        actor_row = conn.execute("SELECT role FROM account WHERE id = ?", (row[0],)).fetchone()
-        from audit.entry import Actor
-
-        actor = Actor(account=row[0], name=name, role=actor_row[0])
+        (role,) = conn.execute("SELECT role FROM account WHERE id = ?", (row[0],)).fetchone()
+        actor = Actor(account=row[0], name=name, role=role)
         env.record(conn, Action.RECOVERY_USED, request, actor=actor, targets={"account": row[0]})
         env.record(conn, Action.PASSWORD_CHANGED, request, actor=actor, targets={"account": row[0]})
         return True

@@ -24,6 +24,8 @@ from vault.store import Connection
 
 @dataclass(frozen=True, slots=True)
 class EnrolmentOffer:
+    """What the enrolment page shows: nothing secret (the browser draws the TOTP secret)."""
+
     account_id: str
     username: str
     display_name: str
@@ -31,16 +33,7 @@ class EnrolmentOffer:
     practice_id: str | None
     practice_name: str | None
     practice_pk: bytes | None  # None: this member's browser creates the practice key
-    totp_secret: Secret
     min_password_length: int
-
-    @property
-    def totp_uri(self) -> str:
-        return totp.provisioning_uri(self.totp_secret, self.username)
-
-    @property
-    def totp_text(self) -> str:
-        return totp.secret_base32(self.totp_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +44,16 @@ class Enrolled:
 
 
 def offer(env: Env, token: str) -> EnrolmentOffer:
-    """What the enrolment page shows; creates the authenticator secret on first view."""
-    fresh = totp.new_totp_secret(env.randbytes)
+    """What the enrolment page shows; reading it changes nothing and reveals no secret.
 
-    def tx(conn: Connection) -> EnrolmentOffer:
+    A mail scanner or link preview that opens the link first learns the invitee's name
+    and role, never the second factor: the authenticator secret is drawn by the browser
+    that enrols (``enroll``).
+    """
+
+    def read(conn: Connection) -> EnrolmentOffer:
         account_id = accounts.pending_invitation(conn, token, env.now())
         account = accounts.get(conn, account_id)
-        row = conn.execute(
-            "SELECT pending_totp FROM account WHERE id = ?", (account_id,)
-        ).fetchone()
-        secret = row[0]
-        if secret is None:
-            secret = fresh.value
-            conn.execute("UPDATE account SET pending_totp = ? WHERE id = ?", (secret, account_id))
         practice_pk = None
         if account.practice_id:
             practice_pk = conn.execute(
@@ -77,27 +67,43 @@ def offer(env: Env, token: str) -> EnrolmentOffer:
             practice_id=account.practice_id,
             practice_name=account.practice_name,
             practice_pk=None if practice_pk is None else bytes(practice_pk),
-            totp_secret=Secret(bytes(secret)),
             min_password_length=min_password_length(account.role),
         )
 
-    return env.db.write(tx)
+    return env.db.read(read)
+
+
+def authenticator_uri(env: Env, token: str, secret: Secret) -> str:
+    """The ``otpauth://`` URI of a secret the enrolling browser drew (for its QR code).
+
+    Only for a pending invitation; nothing is stored: the secret counts once it comes
+    back with the enrolment and a code from the app (``enroll``).
+    """
+    _require_length(secret)
+    username = env.db.read(
+        lambda conn: accounts.get(conn, accounts.pending_invitation(conn, token, env.now()))
+    ).username
+    return totp.provisioning_uri(secret, username)
+
+
+def _require_length(secret: Secret) -> None:
+    if len(secret.value) != totp.SECRET_BYTES:
+        raise InvalidInput()
 
 
 def enroll(
     env: Env, request: RequestInfo, token: str, material: EnrolmentMaterial, code: str
 ) -> Enrolled:
-    """Store the account's keys and authenticator, consume the invitation, make backup codes."""
+    """Store the account's keys and the authenticator secret the browser drew (checked with a
+    code from the app), consume the invitation, make backup codes."""
     auth_hash = hash_auth_key(material.password.auth_key)  # slow on purpose: before the writer
     now = env.now()
 
     def tx(conn: Connection) -> Enrolled:
         account_id = accounts.pending_invitation(conn, token, now)
         account = accounts.get(conn, account_id)
-        (pending,) = conn.execute(
-            "SELECT pending_totp FROM account WHERE id = ?", (account_id,)
-        ).fetchone()
-        step = None if pending is None else totp.verify(Secret(bytes(pending)), code, now)
+        # The code proves the invitee's app holds the secret their own browser drew.
+        step = totp.verify(material.totp_secret, code, now)
         if step is None:
             raise SecondFactorRequired(
                 "The authenticator code is not right. Check the time on your phone and try again."
@@ -117,7 +123,7 @@ def enroll(
                 material.ed25519_pk,
                 material.password.wrapped_kek,
                 material.wrapped_recovery,
-                bytes(pending),
+                material.totp_secret.value,
                 step,
                 iso(now),
                 account_id,

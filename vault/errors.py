@@ -109,3 +109,19 @@ class FileUnavailable(Refused):
 class AuthenticationRequired(Refused):
     status = 401
     message = "Please sign in."
+
+
+class AuthenticatorReenrolmentRequired(Refused):
+    """A session opened with a backup code: nothing else until a new authenticator is set up."""
+
+    status = 403
+    message = "You signed in with a backup code: set up your authenticator app again first."
+
+
+class AwaitingPracticeKey(Refused):
+    """A member no colleague has granted the practice key yet (the grant is the approval)."""
+
+    status = 403
+    message = (
+        "A colleague must share the practice key with you before you can see the practice's items."
+    )

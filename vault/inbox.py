@@ -15,13 +15,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from audit.entry import Action
 from crypto.fingerprint import user_fingerprint
-from vault.access import deny, record_access
+from vault.access import HOLDS_PRACTICE_KEY, deny, holds_practice_key, record_access
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, FileUnavailable, InvalidInput
+from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
 from vault.ids import is_uuid
 from vault.roles import Role
 from vault.store import Connection
@@ -201,7 +202,13 @@ def inbox(
         + " ORDER BY i.pinned DESC, i.deposited_at DESC, i.id DESC LIMIT ?"
     )
     args.append(limit + 1)
-    rows = env.db.read(lambda c: c.execute(sql, args).fetchall())
+
+    def read(conn: Connection) -> list[tuple[object, ...]]:
+        if not holds_practice_key(conn, principal):
+            raise AwaitingPracticeKey()
+        return list(conn.execute(sql, args).fetchall())
+
+    rows = env.db.read(read)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page([_summary(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
@@ -211,7 +218,8 @@ def _member_item(conn: Connection, principal: Principal, item_id: str) -> tuple[
     if principal.role != Role.MEMBER or principal.practice_id is None or not is_uuid(item_id):
         return None
     row: tuple[object, ...] | None = conn.execute(
-        _SELECT + " WHERE i.id = ? AND i.practice_id = ?", (item_id, principal.practice_id)
+        _SELECT + " WHERE i.id = ? AND i.practice_id = ? AND " + HOLDS_PRACTICE_KEY,
+        (item_id, principal.practice_id, principal.practice_id, principal.account_id),
     ).fetchone()
     return row
 
@@ -382,15 +390,21 @@ def access_log(
     """Every recorded access to the practice's items, newest first (by audit index)."""
     if principal.role != Role.MEMBER or principal.practice_id is None:
         raise InvalidInput()
-    rows = env.db.read(
-        lambda c: c.execute(
-            "SELECT x.at, x.action, a.display_name, x.item_id, x.audit_index"
-            " FROM practice_access x LEFT JOIN account a ON a.id = x.account_id"
-            " WHERE x.practice_id = ? AND x.audit_index < ?"
-            " ORDER BY x.audit_index DESC LIMIT ?",
-            (principal.practice_id, before if before is not None else 2**62, limit + 1),
-        ).fetchall()
-    )
+
+    def read(conn: Connection) -> list[tuple[Any, ...]]:
+        if not holds_practice_key(conn, principal):
+            raise AwaitingPracticeKey()
+        return list(
+            conn.execute(
+                "SELECT x.at, x.action, a.display_name, x.item_id, x.audit_index"
+                " FROM practice_access x LEFT JOIN account a ON a.id = x.account_id"
+                " WHERE x.practice_id = ? AND x.audit_index < ?"
+                " ORDER BY x.audit_index DESC LIMIT ?",
+                (principal.practice_id, before if before is not None else 2**62, limit + 1),
+            ).fetchall()
+        )
+
+    rows = env.db.read(read)
     result = [
         AccessRow(parse_iso(str(at)), str(action), who, item, int(idx))
         for at, action, who, item, idx in rows[:limit]

@@ -14,6 +14,7 @@ from crypto.errors import CryptoError
 from crypto.grants import GRANT_BYTES
 from crypto.kdf import KdfParams
 from crypto.secret import Secret
+from crypto.totp import SECRET_BYTES as TOTP_SECRET_BYTES
 from crypto.user_keys import WRAPPED_BYTES, WrapPurpose
 from vault.errors import InvalidInput
 
@@ -84,6 +85,8 @@ class EnrolmentMaterial:
     wrapped_recovery: bytes
     practice_pk: bytes | None
     practice_grant: bytes | None
+    # Drawn by the enrolling browser, never shown by the server before the invitee acts.
+    totp_secret: Secret
 
     @classmethod
     def parse(cls, data: Mapping[str, object]) -> EnrolmentMaterial:
@@ -95,7 +98,13 @@ class EnrolmentMaterial:
             wrapped_recovery=_wrapped(data, "wrapped_recovery", WrapPurpose.RECOVERY),
             practice_pk=_bytes(data, "practice_pk", 32) if has_practice else None,
             practice_grant=grant(data, "practice_grant") if has_practice else None,
+            totp_secret=Secret(totp_secret(data)),
         )
+
+
+def totp_secret(data: Mapping[str, object]) -> bytes:
+    """The 20-byte authenticator secret the enrolling browser drew (``totp_secret``)."""
+    return _bytes(data, "totp_secret", TOTP_SECRET_BYTES)
 
 
 def grant(data: Mapping[str, object], name: str = "grant") -> bytes:

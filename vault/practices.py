@@ -60,6 +60,15 @@ def list_practices(env: Env) -> list[Practice]:
     return env.db.read(read)
 
 
+def practice_name(env: Env, practice_id: str) -> str:
+    row = env.db.read(
+        lambda c: c.execute("SELECT name FROM practice WHERE id = ?", (practice_id,)).fetchone()
+    )
+    if row is None:
+        raise NotFound()
+    return str(row[0])
+
+
 def pending_grants(env: Env, principal: Principal) -> list[GrantRequest]:
     if principal.role != Role.MEMBER or principal.practice_id is None:
         raise Forbidden()

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from audit.entry import Action
-from vault.access import deny
+from vault.access import deny, holds_practice_key
 from vault.business_hours import BusinessHours
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Forbidden, InvalidInput, NotFound
+from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.ids import is_uuid
 from vault.roles import Role
 from vault.store import Connection
@@ -204,6 +204,8 @@ def view(
     if principal.role == Role.MEMBER:
         if practice_id not in (None, principal.practice_id) or principal.practice_id is None:
             raise deny(env, request, principal, practice=str(practice_id))
+        if not env.db.read(lambda conn: holds_practice_key(conn, principal)):
+            raise AwaitingPracticeKey()
         practice_id = principal.practice_id
     elif principal.role != Role.ADMIN:
         raise Forbidden()

@@ -33,6 +33,8 @@ class SessionInfo:
     created_at: datetime
     last_seen_at: datetime
     must_reenroll_totp: bool
+    # A member nobody has granted the practice key yet: reaches nothing of the practice.
+    awaiting_practice_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +72,19 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     row = env.db.read(
         lambda c: c.execute(
             "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.id, a.username,"
-            " a.role, a.practice_id, a.status, a.must_reenroll_totp, a.ed25519_pk"
+            " a.role, a.practice_id, a.status, a.must_reenroll_totp, a.ed25519_pk,"
+            " a.role = 'member' AND NOT EXISTS (SELECT 1 FROM practice_grant g"
+            " WHERE g.practice_id = a.practice_id AND g.account_id = a.id)"
             " FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = ?",
             (h,),
         ).fetchone()
     )
     if row is None:
         return None
-    csrf, created, seen, revoked, account_id, username, role, practice, status, reenroll, pk = row
+    csrf, created, seen, revoked, account_id, username, role, practice, status, reenroll, pk = row[
+        :11
+    ]
+    awaiting = bool(row[11])
     now = env.now()
     created_at, seen_at = parse_iso(created), parse_iso(seen)
     expired = now - seen_at > timedelta(
@@ -95,7 +102,7 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     principal = Principal(
         account_id, username, Role(role), practice, None if pk is None else bytes(pk)
     )
-    return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenroll))
+    return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenroll), awaiting)
 
 
 def revoke(env: Env, conn: Connection, id_hash: bytes) -> None:

@@ -25,6 +25,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "login": EVERYONE,
     "enroll_page": EVERYONE,
     "enroll": EVERYONE,
+    "enroll_authenticator": EVERYONE,
     "recover_page": EVERYONE,
     "recover_start": EVERYONE,
     "recover_finish": EVERYONE,
@@ -43,6 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_members": frozenset({MEMBER}),
     "practice_invite": frozenset({MEMBER}),
     "practice_grant": frozenset({MEMBER}),
+    "practice_waiting": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
@@ -82,6 +84,20 @@ ALLOWED: dict[str, frozenset[str]] = {
     "admin_assign": frozenset({ADMIN}),
     "admin_unassign": frozenset({ADMIN}),
 }
+
+
+# What is open to everyone, except "/" (which sends a signed-in account to its own page).
+PUBLIC = frozenset(name for name, roles in ALLOWED.items() if ANONYMOUS in roles) - {"home"}
+
+# A session signed in with a backup code must set up its authenticator again before
+# anything else: it may only do that, sign out, or use what is open to everyone.
+REENROLMENT = PUBLIC | {"logout", "totp_page", "totp_start", "totp_confirm"}
+
+# A member who does not hold the practice key yet (nobody granted it: the grant is a
+# colleague's approval) reaches nothing of the practice, only their own account.
+WAITING_FOR_KEY = (
+    PUBLIC | {name for name, roles in ALLOWED.items() if roles == SIGNED_IN} | {"practice_waiting"}
+)
 
 
 def allowed(route_name: str, role: str | None) -> bool:

@@ -43,6 +43,7 @@ def render(
             "language": i18n.current_language(),
             "principal": session.principal if session else None,
             "csrf_token": session.csrf_token if session else "",
+            "awaiting_practice_key": bool(session and session.awaiting_practice_key),
         }
     )
     response = HTMLResponse(page, status_code=status_code)

@@ -11,9 +11,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from audit.entry import Action, Outcome
-from vault.errors import AuthenticationRequired, Forbidden
+from vault.errors import (
+    AuthenticationRequired,
+    AuthenticatorReenrolmentRequired,
+    AwaitingPracticeKey,
+    Forbidden,
+    Refused,
+)
 from web import permissions
-from web.context import env_of, principal_of, request_info
+from web.context import env_of, principal_of, request_info, session_of
+from web.responses import wants_json
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -45,6 +52,36 @@ def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("G
                 )
             )
             raise Forbidden()
+        restricted = _restriction(request, name)
+        if restricted is not None:
+            return restricted
         return await endpoint(request)
 
     return Route(path, guarded, name=name, methods=list(methods))
+
+
+# Where a restricted session is sent instead, and what it is told when it cannot be sent.
+REENROLMENT_PAGE = "/account/totp"
+WAITING_PAGE = "/practice/waiting"
+
+
+def _restriction(request: Request, name: str) -> Response | None:
+    """A session limited to a few routes (see web/permissions.py) goes nowhere else.
+
+    A page is redirected to the one place the session may go; anything else is
+    refused with a sentence saying why.
+    """
+    session = session_of(request)
+    if session is None:
+        return None
+    error: type[Refused]
+    if session.must_reenroll_totp and name not in permissions.REENROLMENT:
+        target, error = REENROLMENT_PAGE, AuthenticatorReenrolmentRequired
+    elif session.awaiting_practice_key and name not in permissions.WAITING_FOR_KEY:
+        target, error = WAITING_PAGE, AwaitingPracticeKey
+    else:
+        return None
+    page = request.method == "GET" and request.headers.get("hx-request") != "true"
+    if page and not wants_json(request):
+        return RedirectResponse(target, status_code=303)
+    raise error()

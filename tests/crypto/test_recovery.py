@@ -51,3 +51,21 @@ def test_refusals() -> None:
             RecoveryCode.parse(typed)
     with pytest.raises(MalformedInput):
         RecoveryCode(bytes(19))
+
+
+def test_recovery_proof_message_layout_and_lengths() -> None:
+    """The signed message is label || id || challenge || salt || auth_key || wrapped_kek,
+    and a field of the wrong length is refused rather than signed."""
+    import uuid
+
+    from crypto.recovery import PROOF_LABEL, recovery_proof_message
+
+    uid = uuid.UUID(int=7)
+    parts = (bytes([1]) * 32, bytes([2]) * 16, bytes([3]) * 32, bytes([4]) * 107)
+    message = recovery_proof_message(uid, *parts)
+    assert message == PROOF_LABEL + uid.bytes + b"".join(parts)
+    for i in range(4):
+        short = list(parts)
+        short[i] = short[i][:-1]
+        with pytest.raises(MalformedInput):
+            recovery_proof_message(uid, *short)

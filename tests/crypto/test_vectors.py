@@ -16,9 +16,9 @@ from crypto.errors import DecryptionFailed, UnsupportedVersion, WeakKdfParameter
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import GrantKind, open_grant
 from crypto.kdf import KdfParams, derive_auth_key, derive_kek, derive_master, fake_salt
-from crypto.recovery import RecoveryCode
+from crypto.recovery import RecoveryCode, recovery_proof_message
 from crypto.secret import Secret
-from crypto.signing import VerifyKey
+from crypto.signing import SigningKey, VerifyKey
 from crypto.stream import FileManifest, decrypt_stream
 from crypto.totp import code_at, step_at
 from crypto.user_keys import WrapPurpose, unwrap_user_keys
@@ -82,6 +82,23 @@ def test_recovery_vectors() -> None:
     for typed in VECTORS["recovery"]["refused"]:
         with pytest.raises(Exception, match="this recovery code is not valid"):
             RecoveryCode.parse(typed)
+
+
+def test_recovery_proof_vectors() -> None:
+    """The recovery message is byte-exact and its Ed25519 signature is the vector's."""
+    for case in VECTORS["recovery"]["proofs"]:
+        message = recovery_proof_message(
+            uuid.UUID(case["user_id"]),
+            unb64(case["challenge"]),
+            unb64(case["salt"]),
+            unb64(case["auth_key"]),
+            unb64(case["wrapped_kek"]),
+        )
+        assert message == unb64(case["message"])
+        key = SigningKey(unb64(case["ed25519_seed"]))
+        assert key.public_key.key == unb64(case["ed25519_public"])
+        assert key.sign(message) == unb64(case["signature"])
+        key.public_key.verify(message, unb64(case["signature"]))
 
 
 def test_grant_vectors() -> None:

@@ -78,6 +78,11 @@ def enrol(tab: PageLog, vault: AccountsVault, link: str, password: str) -> Brows
     """Open the invitation link, choose the password, type the app's code; read what is shown."""
     page = tab.page
     page.goto(link)
+    # Nothing secret is on the page until the invitee asks for the code to scan.
+    expect(page.locator("[data-totp-setup]")).to_be_hidden()
+    assert page.locator("[data-totp-secret]").inner_text() == ""
+    page.click("[data-totp-show]")
+    expect(page.locator("[data-totp-qr] svg")).to_be_visible()
     secret = secret_from_text(page.locator("[data-totp-secret]").inner_text())
     page.fill("#enroll-form #password", password)
     page.fill("#enroll-form #password2", password)

@@ -116,7 +116,6 @@ class EnrolledAccount:
     backup_codes: list[str] = field(default_factory=list)
 
 
-TOTP_SECRET = re.compile(r"data-totp-secret>([A-Z2-7=]+)<")
 ACCOUNT_ID = re.compile(r'data-account-id="([0-9a-f-]{36})"')
 PRACTICE_ID = re.compile(r'data-practice-id="([0-9a-f-]*)"')
 PRACTICE_PK = re.compile(r'data-practice-pk="([A-Za-z0-9_-]*)"')
@@ -149,7 +148,7 @@ class AccountsVault(LiveVault):
         """Enrol from an invitation link as the enrolment page would (Argon2 in Python)."""
         with urllib.request.urlopen(link) as response:  # noqa: S310 - our own live server
             page = response.read().decode()
-        secret = secret_from_text(_one(TOTP_SECRET, page))
+        secret = totp.new_totp_secret()  # drawn on the enrolling side, as enroll.js does
         account_id = _one(ACCOUNT_ID, page)
         practice_id = _one(PRACTICE_ID, page) or None
         create_practice_key = practice_id is not None and not _one(PRACTICE_PK, page)
@@ -157,6 +156,7 @@ class AccountsVault(LiveVault):
             account_id,
             password,
             self.fresh_code(secret),
+            totp_secret=secret,
             practice_id=practice_id,
             create_practice_key=create_practice_key,
         )

@@ -9,12 +9,15 @@ Each page is checked for CSP violations and console errors.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Request, Route, expect
 
+from crypto.encoding import b64url_encode
 from tests.e2e.accounts_pages import (
     SLOW_MS,
     assert_clean,
@@ -60,8 +63,10 @@ def test_invitee_enrols_in_the_browser_and_signs_in(
 ) -> None:
     """Enrolment from an invitation link works in the browser, and its output is usable.
 
-    The invitee of "Cabinet Test" (its first member) chooses a password and types the code
-    of the authenticator secret shown on the page; the page then shows a well-formed
+    The invitee of "Cabinet Test" (its first member) chooses a password, asks for the code
+    to scan and types the app's code; the authenticator secret is the one this browser drew
+    and sent (the server drew only its QR code and stores that secret as the account's, not
+    one of its own). The page then shows a well-formed
     recovery code and 8 distinct backup codes, the account is active and the practice
     key pair was born in the browser (the server holds its public key). Signing in with
     password + TOTP lands on /inbox with the practice key unlocked in the tab.
@@ -71,6 +76,15 @@ def test_invitee_enrols_in_the_browser_and_signs_in(
     with open_tab(chromium) as tab:
         page = tab.page
         enrolled = enrol(tab, vault, link, PASSWORD)
+        token = link.rsplit("/", 1)[1]
+        (sent,) = vault.recorder.posts(f"/enroll/{token}")
+        (drawn,) = vault.recorder.posts(f"/enroll/{token}/authenticator")
+        for request in (sent, drawn):
+            assert json.loads(request.body)["totp_secret"] == b64url_encode(
+                enrolled.totp_secret.value
+            )
+        (stored,) = vault.account_row("dr.martin", "totp_secret")
+        assert stored == enrolled.totp_secret.value
         assert is_recovery_code(enrolled.recovery_code), enrolled.recovery_code
         assert len(enrolled.backup_codes) == 8
         assert len(set(enrolled.backup_codes)) == 8
@@ -243,9 +257,11 @@ def test_second_member_gets_the_practice_key_from_the_first(
     """A colleague invited by a member can read the practice's items once the key is shared.
 
     The first member invites a colleague on /practice/members; the colleague enrols from
-    that link (over HTTP, see ENROLMENT_BUG) and signs in, but the practice key is not
-    open (no grant yet). The first member shares it (sealed in their browser, fresh
-    TOTP); the colleague signs in again and now has the practice key unlocked in their tab.
+    that link (over HTTP, see ENROLMENT_BUG) and signs in, but lands on the one page that
+    says they wait for a colleague (in English and French, usable at 360 px): the inbox
+    and the access log send them back there (no grant yet). The first member shares the
+    key (sealed in their browser, fresh TOTP); the colleague signs in again and now lands
+    on the inbox with the practice key unlocked in their tab.
     """
     vault = accounts_vault
     first = vault.enrol_over_http(
@@ -267,14 +283,27 @@ def test_second_member_gets_the_practice_key_from_the_first(
         second = vault.enrol_over_http(link, "dr.blanc", NEW_PASSWORD)  # see ENROLMENT_BUG
         second_id, second_practice = vault.account_row("dr.blanc", "id, practice_id")
         assert second_practice == vault.account_row("dr.roux", "practice_id")[0]
-        sign_in(
+        waiting = second_tab.page
+        waiting.set_viewport_size({"width": 360, "height": 740})
+        submit_login(
             second_tab,
             vault.base_url,
             "dr.blanc",
             NEW_PASSWORD,
             vault.fresh_code(second.totp_secret),
         )
-        expect_keys_unlocked(second_tab, False)
+        waiting.wait_for_url("**/practice/waiting", timeout=SLOW_MS)
+        expect(waiting.locator("#waiting h1")).to_have_text("Waiting for a colleague")
+        expect(waiting.locator("#waiting")).to_contain_text("Cabinet Test")
+        assert waiting.evaluate("document.documentElement.scrollWidth") <= 360
+        for path in ("/inbox", "/practice/access", "/practice/members", "/reports"):
+            waiting.goto(vault.base_url + path)
+            assert urlsplit(waiting.url).path == "/practice/waiting", path
+        waiting.click("a[hreflang=fr]")
+        expect(waiting.locator("#waiting h1")).to_have_text("En attente d'un confrère")
+        assert waiting.evaluate("document.documentElement.scrollWidth") <= 360
+        assert_clean(second_tab)
+        waiting.wait_for_load_state("load")  # htmx (deferred) drives the sign-out button
         sign_out(second_tab)
 
         page.goto(vault.base_url + "/practice/members")
@@ -300,3 +329,54 @@ def test_second_member_gets_the_practice_key_from_the_first(
         )
         expect_keys_unlocked(second_tab, True)
         assert_clean(second_tab)
+
+
+def test_recovery_in_the_browser_cannot_be_replayed(
+    accounts_vault: AccountsVault, chromium: Browser
+) -> None:
+    """The recovery page resets a forgotten password, and what it sent works only once.
+
+    A member forgot their password: on /recover they type username, recovery code, a new
+    password and a code; the page signs the server's single-use challenge, and the new
+    password signs in with the same keys. The exact request the page sent to
+    /recover/finish (as an eavesdropper would have captured it), replayed later with a
+    fresh TOTP code, is refused and leaves the password as it is.
+    """
+    vault = accounts_vault
+    link = vault.invite(Role.MEMBER, "dr.oubli", "Dr Oubli", practice="Cabinet Test")
+    member = vault.enrol_over_http(link, "dr.oubli", PASSWORD)
+    with open_tab(chromium) as tab:
+        page = tab.page
+        page.goto(vault.base_url + "/recover")
+        page.fill("#recover-form [name=username]", "dr.oubli")
+        page.fill("#recover-form #recovery", member.recovery_code.lower())
+        page.fill("#recover-form #password", NEW_PASSWORD)
+        page.fill("#recover-form #password2", NEW_PASSWORD)
+        page.fill("#recover-form [name=code]", vault.fresh_code(member.totp_secret))
+        page.click("#recover-form button[type=submit]")
+        expect(page.locator("#recover-form [data-status]")).to_contain_text(
+            "Password changed", timeout=SLOW_MS
+        )
+        expect(page.locator("#recover-form [data-error]")).to_be_empty()
+        assert_clean(tab)
+        assert len(vault.recorder.posts("/recover/start")) == 1
+        (finish,) = vault.recorder.posts("/recover/finish")
+        captured = json.loads(finish.body)
+        assert set(captured) >= {"challenge", "signature", "auth_key", "wrapped_kek"}
+
+        sign_in(tab, vault.base_url, "dr.oubli", NEW_PASSWORD, vault.fresh_code(member.totp_secret))
+        expect_keys_unlocked(tab, True)
+        sign_out(tab)
+
+    after = vault.account_row("dr.oubli", "auth_hash")
+    replay = {**captured, "code": vault.fresh_code(member.totp_secret)}
+    request = urllib.request.Request(  # noqa: S310 - our own live server
+        vault.base_url + "/recover/finish",
+        data=json.dumps(replay).encode(),
+        headers={"content-type": "application/json", "accept": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)  # noqa: S310 - our own live server
+    assert refused.value.code == 401
+    assert vault.account_row("dr.oubli", "auth_hash") == after

@@ -83,10 +83,12 @@ class Site:
         )
         offer = enrollment.offer(self.env, invitation.token)
         password = f"correct horse battery {username}"
+        secret = totp.new_totp_secret()
         body, _ = enrolment_body(
             offer.account_id,
             password,
-            totp.code_at(offer.totp_secret, self.env.now()),
+            totp.code_at(secret, self.env.now()),
+            totp_secret=secret,
             practice_id=offer.practice_id,
             create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
         )

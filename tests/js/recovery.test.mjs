@@ -9,6 +9,8 @@ import {
   newRecoveryCode,
   parseRecoveryCode,
   recoveryKey,
+  recoveryProofMessage,
+  signDetached,
   toBase64url,
 } from "../../web/static/js/crypto/index.js";
 
@@ -46,4 +48,26 @@ test("a new code round-trips and its key is the key of its raw bytes", () => {
   assert.deepEqual(parseRecoveryCode(fresh.code), fresh.raw);
   assert.deepEqual(fresh.key, recoveryKey(fresh.raw));
   assert.notEqual(fresh.code, newRecoveryCode().code);
+});
+
+test("vector recovery proofs: the signed message and its signature match Python byte for byte", () => {
+  assert.ok(V.proofs.length > 0);
+  for (const v of V.proofs) {
+    const message = recoveryProofMessage(
+      v.user_id,
+      b(v.challenge),
+      b(v.salt),
+      b(v.auth_key),
+      b(v.wrapped_kek),
+    );
+    assert.equal(toBase64url(message), v.message);
+    assert.equal(toBase64url(signDetached(message, b(v.ed25519_seed))), v.signature);
+  }
+});
+
+test("a recovery proof without a 32-byte challenge is refused", () => {
+  const v = V.proofs[0];
+  assert.throws(() =>
+    recoveryProofMessage(v.user_id, b(v.challenge).slice(1), b(v.salt), b(v.auth_key), b(v.wrapped_kek)),
+  );
 });

@@ -112,8 +112,12 @@ def test_invitation_link_is_single_use(env: Env) -> None:
         env, ARRANGE, None, username="sec", display_name="S", role=Role.SECRETARY
     )
     offer = enrollment.offer(env, invitation.token)
+    secret = totp.new_totp_secret()
     body, _ = enrolment_body(
-        offer.account_id, PASSWORDS[Role.SECRETARY], totp.code_at(offer.totp_secret, env.now())
+        offer.account_id,
+        PASSWORDS[Role.SECRETARY],
+        totp.code_at(secret, env.now()),
+        totp_secret=secret,
     )
     enrollment.enroll(env, ARRANGE, invitation.token, EnrolmentMaterial.parse(body), body["code"])
     with pytest.raises(InvitationInvalid):

@@ -91,9 +91,19 @@ def test_recovery_code_resets_the_password_without_losing_keys(env: Env) -> None
     )
     forged = user.signing_key.sign(b"not the recovery message")
     with pytest.raises(LoginFailed):
-        credentials.recovery_finish(env, ARRANGE, "doctor", doctor.code(), material, forged)
-    signature = user.signing_key.sign(credentials.recovery_message(start.account_id, material))
-    credentials.recovery_finish(env, ARRANGE, "doctor", doctor.code(), material, signature)
+        credentials.recovery_finish(
+            env, ARRANGE, "doctor", doctor.code(), material, start.challenge, forged
+        )
+    start = credentials.recovery_start(env, "doctor")  # the failure used the challenge up
+    message = credentials.recovery_message(start.account_id, start.challenge, material)
+    signature = user.signing_key.sign(message)
+    credentials.recovery_finish(
+        env, ARRANGE, "doctor", doctor.code(), material, start.challenge, signature
+    )
+    with pytest.raises(LoginFailed):  # the same request again, with a fresh code
+        credentials.recovery_finish(
+            env, ARRANGE, "doctor", doctor.code(), material, start.challenge, signature
+        )
     signed = _sign_in(env, doctor, "recovered password!")
     assert unlock(signed.keys, new.kek).practice_secret is not None
 
@@ -104,7 +114,10 @@ def test_recovery_start_does_not_reveal_who_exists(env: Env) -> None:
     real, fake = credentials.recovery_start(env, "sec"), credentials.recovery_start(env, "ghost")
     assert len(real.wrapped_recovery) == len(fake.wrapped_recovery)
     assert real.wrapped_recovery[:2] == fake.wrapped_recovery[:2]
-    assert fake == credentials.recovery_start(env, "Ghost")
+    assert len(real.challenge) == len(fake.challenge) == 32
+    again = credentials.recovery_start(env, "Ghost")
+    assert (again.account_id, again.wrapped_recovery) == (fake.account_id, fake.wrapped_recovery)
+    assert again.challenge != fake.challenge
 
 
 def test_totp_reset_switches_secret_and_revokes_sessions(env: Env) -> None:

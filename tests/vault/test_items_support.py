@@ -18,7 +18,7 @@ import pytest
 
 from audit.log import AuditLog
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
-from crypto.grants import PracticeKeyPair
+from crypto.grants import GrantKind, PracticeKeyPair, seal_grant
 from crypto.secret import Secret
 from crypto.stream import FileManifest, encrypt_stream, new_file_key
 from crypto.user_keys import UserKeyPair
@@ -77,8 +77,15 @@ def add_practice(env: Env, name: str) -> PracticeKeys:
 
 
 def add_account(
-    env: Env, role: Role, username: str, practice: PracticeKeys | None = None
+    env: Env,
+    role: Role,
+    username: str,
+    practice: PracticeKeys | None = None,
+    *,
+    granted: bool = True,
 ) -> Person:
+    """An active account; a member of ``practice`` holds its key unless ``granted=False``
+    (a member no colleague has approved yet)."""
     keys = UserKeyPair.generate()
     aid = new_uuid()
     pid = practice.id if practice else None
@@ -101,6 +108,18 @@ def add_account(
                 iso(env.now()),
             ),
         )
+        if practice is not None and granted:
+            sealed = seal_grant(
+                GrantKind.PRACTICE_SECRET_KEY,
+                uuid.UUID(practice.id),
+                practice.keys.secret_key,
+                public.x25519,
+            )
+            conn.execute(
+                "INSERT INTO practice_grant (practice_id, account_id, sealed, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (practice.id, aid, sealed, iso(env.now())),
+            )
 
     env.db.write(tx)
     person = Person(Principal(aid, username, role, pid), keys)

@@ -21,7 +21,7 @@ from vault.business_hours import BusinessHours
 from vault.clock import iso
 from vault.database import Database
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Forbidden, InvalidInput, NotFound
+from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.reports import compute, to_csv, view
 from vault.roles import Role
 from vault.settings import Settings
@@ -73,6 +73,12 @@ def _seed(env: Env) -> dict[str, str]:
     ]
 
     def tx(conn: Connection) -> None:
+        for member, practice in (("dr.a", a), ("dr.b", b)):  # each holds its practice key
+            conn.execute(
+                "INSERT INTO practice_grant (practice_id, account_id, sealed, created_at)"
+                " VALUES (?, ?, x'00', '2026-10-01T00:00:00+00:00')",
+                (practice, ids[member]),
+            )
         for practice, author, kind, urgency, deposited, started, seconds, read, done in items:
             item_id, at = str(uuid.uuid4()), _t(deposited)
             conn.execute(
@@ -142,6 +148,23 @@ def test_members_see_their_own_practice_only_and_views_are_recorded(env: Env) ->
     }
     last = env.db.read(lambda c: env.log.entry(c, env.log.size(c) - 1)).entry
     assert last.action == "report.viewed" and last.actor.name == "root"
+
+
+def test_a_member_nobody_granted_the_key_sees_no_report(env: Env) -> None:
+    """A member an admin added to Cabinet A, not yet granted its key: no report of it."""
+    ids = _seed(env)
+    planted = accounts.invite(
+        env,
+        R,
+        None,
+        username="planted",
+        display_name="P",
+        role=Role.MEMBER,
+        practice_name="Cabinet A",
+    )
+    member = Principal(planted.account_id, "planted", Role.MEMBER, ids["Cabinet A"])
+    with pytest.raises(AwaitingPracticeKey):
+        view(env, R, member, OCT, NOV)
 
 
 def test_csv_has_both_tables_and_neutralises_formulas(env: Env) -> None:

@@ -39,11 +39,12 @@ from crypto.kdf import (
     fake_salt,
     normalize_password,
 )
-from crypto.recovery import RecoveryCode
+from crypto.recovery import RecoveryCode, recovery_proof_message
 from crypto.secret import Secret
+from crypto.signing import SigningKey
 from crypto.stream import FileManifest, StreamEncryptor
 from crypto.totp import code_at, secret_base32, step_at
-from crypto.user_keys import UserKeyPair, WrapPurpose, wrap_user_keys
+from crypto.user_keys import WRAPPED_BYTES, UserKeyPair, WrapPurpose, wrap_user_keys
 
 VECTOR_FILE = Path(__file__).with_name("format-v1.json")
 CALL_STARTED_AT = 1795772465  # 2026-11-27T09:41:05Z
@@ -213,7 +214,32 @@ def _recovery() -> Json:
         good.replace(good[0], "U", 1),  # U is not in the alphabet
         ("1" if good[0] != "1" else "2") + good[1:],  # a typo in r: checksum mismatch
     ]
-    return {"valid": valid, "refused": refused}
+    return {"valid": valid, "refused": refused, "proofs": _recovery_proofs()}
+
+
+def _recovery_proofs() -> list[Json]:
+    """Signed recovery messages (§8): the challenge makes each one single-use."""
+    rng = DeterministicRandom("recovery-proof")
+    out: list[Json] = []
+    for _ in range(2):
+        user_id = uuid.UUID(bytes=rng(16), version=4)
+        signing = SigningKey(rng(32))
+        challenge, salt, auth_key, wrapped_kek = rng(32), rng(16), rng(32), rng(WRAPPED_BYTES)
+        message = recovery_proof_message(user_id, challenge, salt, auth_key, wrapped_kek)
+        out.append(
+            {
+                "user_id": str(user_id),
+                "ed25519_seed": b64(signing.seed),
+                "ed25519_public": b64(signing.public_key.key),
+                "challenge": b64(challenge),
+                "salt": b64(salt),
+                "auth_key": b64(auth_key),
+                "wrapped_kek": b64(wrapped_kek),
+                "message": b64(message),
+                "signature": b64(signing.sign(message)),
+            }
+        )
+    return out
 
 
 def _practice(label: str) -> tuple[uuid.UUID, PracticeKeyPair]:

@@ -6,6 +6,11 @@ sign in (303 to /login, or 401), or when a signed-in caller gets 403 **and**
 an ``access.denied`` entry naming the route lands in the audit log. Anything
 else means the guard let the request through (the endpoint may still refuse
 it for its own reasons: a missing id is a 404, a bad body a 400).
+
+Two more columns walk sessions the guard restricts further: a member an admin
+invited into a practice that has members, whom nobody granted the practice key
+(sent to /practice/waiting, or refused with that sentence), and an account signed
+in with a backup code (sent to /account/totp, or refused with that sentence).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from markupsafe import escape
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
@@ -23,13 +29,24 @@ from cli.client import sign_in
 from tests.people import Person, TestClientTransport, enrol
 from vault.database import Database
 from vault.env import Env
+from vault.errors import AuthenticatorReenrolmentRequired, AwaitingPracticeKey
 from vault.roles import Role
 from vault.settings import Settings
 from vault.store import read_key_file
-from web import permissions
+from web import i18n, permissions
 from web.app import create_app
 from web.routing import route
 
+WAITING = "member waiting for the practice key"
+BACKUP = "member signed in with a backup code"
+RESTRICTED = {
+    WAITING: ("/practice/waiting", permissions.WAITING_FOR_KEY, AwaitingPracticeKey.message),
+    BACKUP: (
+        "/account/totp",
+        permissions.REENROLMENT,
+        AuthenticatorReenrolmentRequired.message,
+    ),
+}
 PARAM_VALUES = {"token": "not-a-real-token", "handle": "0011223344556677", "code": "en"}
 
 
@@ -57,6 +74,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         Role.SECRETARY: enrol(env, Role.SECRETARY, "secretary"),
         Role.AUDITOR: enrol(env, Role.AUDITOR, "auditor"),
     }
+    # Invited by an admin into Cabinet A, which has a member: nobody granted it the key.
+    planted = enrol(env, Role.MEMBER, "planted", practice="Cabinet A")
+    # The first member of Cabinet B, signed in with one of its backup codes.
+    backup = enrol(env, Role.MEMBER, "dr.backup", practice="Cabinet B")
     app = create_app(settings, db, env=env)
     clients: dict[str, TestClient] = {}
     with TestClient(app, raise_server_exceptions=False) as anonymous:
@@ -67,6 +88,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             sign_in(transport, person.username, person.password, person.code())
             client.headers["x-csrf-token"] = transport.csrf
             clients[str(role)] = client
+        for who, person, code in (
+            (WAITING, planted, planted.code()),
+            (BACKUP, backup, backup.enrolment.backup_codes[0]),
+        ):
+            client = TestClient(app, raise_server_exceptions=False)
+            transport = TestClientTransport(client)
+            sign_in(transport, person.username, person.password, code)
+            client.headers["x-csrf-token"] = transport.csrf
+            clients[who] = client
         routes = [r for r in app.routes if isinstance(r, Route)]
         mounts = [r for r in app.routes if isinstance(r, Mount)]
         yield World(routes, mounts, env, clients)
@@ -98,6 +128,17 @@ def _walk(world: World, r: Route, who: str) -> bool:
     response = world.clients[who].request(
         method, _path(r), follow_redirects=False, headers={"accept": "text/html"}
     )
+    if who in RESTRICTED:
+        page, _, sentence = RESTRICTED[who]
+        sent_away = response.status_code == 303 and response.headers.get("location") == page
+        told = response.status_code == 403 and any(
+            str(escape(i18n.translate(sentence, language))) in response.text
+            for language in i18n.LANGUAGES
+        )
+        role_denied = (
+            response.status_code == 403 and _denials(world.env).count(r.name) == before + 1
+        )
+        return not (sent_away or told or role_denied)
     if who == permissions.ANONYMOUS:
         location = response.headers.get("location", "")
         sent_to_login = response.status_code == 303 and location.startswith("/login?next=")
@@ -133,8 +174,13 @@ def test_each_role_reaches_exactly_its_declared_routes(world: World) -> None:
     mismatches = []
     # Signing out ends the walker's session: walk it last.
     for r in sorted(world.app_routes, key=lambda r: r.name == "logout"):
-        for who in [permissions.ANONYMOUS, *(str(role) for role in Role)]:
-            expected = who in permissions.ALLOWED[r.name]
+        for who in [permissions.ANONYMOUS, *(str(role) for role in Role), *RESTRICTED]:
+            if who in RESTRICTED:
+                expected = permissions.MEMBER in permissions.ALLOWED[r.name] and (
+                    r.name in RESTRICTED[who][1]
+                )
+            else:
+                expected = who in permissions.ALLOWED[r.name]
             if _walk(world, r, who) != expected:
                 mismatches.append(
                     f"{r.name} as {who}: expected {'allowed' if expected else 'refused'}"

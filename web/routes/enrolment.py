@@ -7,8 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crypto import totp
 from crypto.encoding import b64url_encode
-from vault import enrollment
+from crypto.secret import Secret
+from vault import enrollment, keymaterial
 from vault.keymaterial import EnrolmentMaterial
 from web.context import env_of, json_body, request_info, text_field
 from web.qr import qr_svg
@@ -19,6 +21,7 @@ from web.slow import run_slow
 
 
 async def enroll_page(request: Request) -> Response:
+    """The enrolment page: names and public values only (a GET reveals no secret)."""
     token = request.path_params["token"]
     offer = await run_in_threadpool(enrollment.offer, env_of(request), token)
     return render(
@@ -27,10 +30,19 @@ async def enroll_page(request: Request) -> Response:
         {
             "offer": offer,
             "token": token,
-            "qr": qr_svg(offer.totp_uri),
             "practice_pk": b64url_encode(offer.practice_pk) if offer.practice_pk else "",
         },
     )
+
+
+async def enroll_authenticator(request: Request) -> Response:
+    """The QR code of the TOTP secret the enrolling browser drew; stores nothing."""
+    data = await json_body(request)
+    secret = Secret(keymaterial.totp_secret(data))
+    uri = await run_in_threadpool(
+        enrollment.authenticator_uri, env_of(request), request.path_params["token"], secret
+    )
+    return json_ok({"svg": str(qr_svg(uri)), "text": totp.secret_base32(secret)})
 
 
 async def enroll(request: Request) -> Response:
@@ -50,4 +62,10 @@ def routes() -> list[Route]:
     return [
         route("/enroll/{token}", enroll_page, "enroll_page"),
         route("/enroll/{token}", enroll, "enroll", ["POST"]),
+        route(
+            "/enroll/{token}/authenticator",
+            enroll_authenticator,
+            "enroll_authenticator",
+            ["POST"],
+        ),
     ]

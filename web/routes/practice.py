@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crypto.encoding import b64url_encode
 from vault import accounts, practices
 from vault.keymaterial import grant as parse_grant
 from vault.roles import Role
-from web.context import env_of, json_body, request_info, require_principal, text_field
+from web.context import (
+    env_of,
+    json_body,
+    request_info,
+    require_principal,
+    session_of,
+    text_field,
+)
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -72,8 +79,20 @@ async def practice_grant(request: Request) -> Response:
     return json_ok({"granted": True})
 
 
+async def practice_waiting(request: Request) -> Response:
+    """The one page of a member nobody has granted the practice key yet."""
+    env = env_of(request)
+    principal = require_principal(request)
+    session = session_of(request)
+    if session is not None and not session.awaiting_practice_key:
+        return RedirectResponse("/inbox", status_code=303)
+    name = await run_in_threadpool(practices.practice_name, env, str(principal.practice_id))
+    return render(request, "practice_waiting.html", {"practice_name": name})
+
+
 def routes() -> list[Route]:
     return [
+        route("/practice/waiting", practice_waiting, "practice_waiting"),
         route("/practice/members", practice_members, "practice_members"),
         route("/practice/invitations", practice_invite, "practice_invite", ["POST"]),
         route("/practice/grants/{account_id}", practice_grant, "practice_grant", ["POST"]),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -33,9 +37,7 @@ async def home(request: Request) -> Response:
     principal = principal_of(request)
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    session = session_of(request)
-    if session is not None and session.must_reenroll_totp:
-        return RedirectResponse("/account/totp", status_code=303)
+    # A session restricted to one page (web.routing) is sent there before getting here.
     return RedirectResponse(LANDING[principal.role], status_code=303)
 
 
@@ -93,16 +95,22 @@ async def recover_page(request: Request) -> Response:
 
 async def recover_start(request: Request) -> Response:
     data = await json_body(request)
-    start = credentials.recovery_start(env_of(request), text_field(data, "username", 64))
+    username = text_field(data, "username", 64)
+    start = await run_in_threadpool(credentials.recovery_start, env_of(request), username)
     return json_ok(start.to_json())
+
+
+def _binary(data: Mapping[str, Any], name: str, max_length: int) -> bytes:
+    try:
+        return b64url_decode(text_field(data, name, max_length))
+    except CryptoError:
+        raise InvalidInput() from None
 
 
 async def recover_finish(request: Request) -> Response:
     data = await json_body(request)
-    try:
-        signature = b64url_decode(text_field(data, "signature", 200))
-    except CryptoError:
-        raise InvalidInput() from None
+    signature = _binary(data, "signature", 200)
+    challenge = _binary(data, "challenge", 100)
     await run_slow(
         credentials.recovery_finish,
         env_of(request),
@@ -110,6 +118,7 @@ async def recover_finish(request: Request) -> Response:
         text_field(data, "username", 64),
         text_field(data, "code", 20),
         PasswordMaterial.parse(data),
+        challenge,
         signature,
     )
     return json_ok({"next": "/login"})

@@ -45,7 +45,13 @@ export {
   wrapUserKeys,
   WrapPurpose,
 } from "./userkeys.js";
-export { formatRecoveryCode, newRecoveryCode, parseRecoveryCode, recoveryKey } from "./recovery.js";
+export {
+  formatRecoveryCode,
+  newRecoveryCode,
+  parseRecoveryCode,
+  recoveryKey,
+  recoveryProofMessage,
+} from "./recovery.js";
 export { practiceFingerprint, userFingerprint } from "./fingerprint.js";
 export {
   generatePracticeKeys,

@@ -7,11 +7,14 @@ import {
   crockfordEncode,
   requireBytes,
   utf8Encode,
+  uuidToBytes,
 } from "./encoding.js";
 import { InvalidRecoveryCode } from "./errors.js";
 import { equalBytes, generichash, rng } from "./primitives.js";
 
 export const RECOVERY_BYTES = 20;
+export const CHALLENGE_BYTES = 32;
+const PROOF_LABEL = utf8Encode("permanence/v1/recovery\0");
 const CHECKSUM_BYTES = 3;
 const KEY_LABEL = utf8Encode("permanence/v1/recovery-key");
 const CHECKSUM_LABEL = utf8Encode("permanence/v1/recovery-checksum\0");
@@ -55,4 +58,20 @@ export function parseRecoveryCode(text) {
 export function newRecoveryCode({ randomBytes } = {}) {
   const raw = rng(randomBytes)(RECOVERY_BYTES);
   return { raw, code: formatRecoveryCode(raw), key: recoveryKey(raw) };
+}
+
+/**
+ * What a password reset signs with the user's Ed25519 key (docs/format.md §8):
+ * "permanence/v1/recovery\0" || id16(user_id) || challenge (32, single-use, from
+ * /recover/start) || new salt (16) || new auth_key (32) || new wrapped_kek (107).
+ */
+export function recoveryProofMessage(userId, challenge, salt, authKey, wrappedKek) {
+  return concatBytes(
+    PROOF_LABEL,
+    uuidToBytes(userId),
+    requireBytes("recovery challenge", challenge, CHALLENGE_BYTES),
+    requireBytes("salt", salt, 16),
+    requireBytes("auth key", authKey, 32),
+    requireBytes("wrapped keys", wrappedKek, 107),
+  );
 }

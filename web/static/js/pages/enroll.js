@@ -1,5 +1,6 @@
 // Enrolment: everything secret is made here — password keys, key pairs, recovery code,
-// the practice key for its first member — and only public or wrapped values are sent.
+// the authenticator secret, the practice key for its first member — and only public or
+// wrapped values are sent, with the authenticator secret the server must check codes against.
 import {
   derivePasswordKeys,
   generatePracticeKeys,
@@ -18,6 +19,37 @@ import { passwordProblem } from "../app/passwords.js";
 
 const form = document.getElementById("enroll-form");
 const done = document.getElementById("enroll-done");
+const showTotp = form.querySelector("[data-totp-show]");
+const TOTP_SECRET_BYTES = 20;
+let totpSecret = null; // drawn here when the invitee asks for the code to scan
+
+// The QR code of a secret this browser drew: the server only draws the picture (it stores
+// nothing), so whoever opened the invitation link first never saw the second factor.
+showTotp.addEventListener("click", async () => {
+  showTotp.disabled = true;
+  try {
+    const secret = crypto.getRandomValues(new Uint8Array(TOTP_SECRET_BYTES));
+    const answer = await postJson(
+      `/enroll/${encodeURIComponent(form.dataset.token)}/authenticator`,
+      { totp_secret: toBase64url(secret) },
+    );
+    // Parsed as an inert document (no script runs), then moved into the page.
+    const picture = new DOMParser().parseFromString(answer.svg, "text/html").querySelector("svg");
+    form.querySelector("[data-totp-qr]").replaceChildren(picture);
+    form.querySelector("[data-totp-secret]").textContent = answer.text;
+    form.querySelector("[data-totp-setup]").hidden = false;
+    totpSecret = secret;
+    showTotp.hidden = true;
+    form.elements.code.focus();
+  } catch (error) {
+    showTotp.disabled = false;
+    showError(form, error instanceof ApiError ? error.message : t({
+      fr: "Le code à scanner n'a pas pu être affiché. Réessayez.",
+      en: "The code to scan could not be shown. Please try again.",
+    }));
+  }
+});
+showTotp.disabled = false;
 
 armForm(form, async () => {
   const { token, accountId, minLength, role, practiceId, practicePk } = form.dataset;
@@ -29,6 +61,13 @@ armForm(form, async () => {
   const problem = passwordProblem(password, Number(minLength));
   if (problem) {
     showError(form, t(problem));
+    return;
+  }
+  if (!totpSecret) {
+    showError(form, t({
+      fr: "Affichez d'abord le code à scanner et ajoutez-le à votre application (étape 2).",
+      en: "First show the code to scan and add it to your app (step 2).",
+    }));
     return;
   }
   busy(form, true);
@@ -47,6 +86,7 @@ armForm(form, async () => {
       wrapped_recovery: toBase64url(
         wrapUserKeys(keys, recovery.key, WrapPurpose.RECOVERY, accountId),
       ),
+      totp_secret: toBase64url(totpSecret),
       code: form.elements.code.value,
     };
     if (role === "member" && practiceId && !practicePk) {

@@ -6,15 +6,13 @@ import {
   newKdfParams,
   parseRecoveryCode,
   recoveryKey,
+  recoveryProofMessage,
+  signDetached,
   toBase64url,
   unwrapUserKeys,
-  utf8Encode,
-  uuidToBytes,
   wrapUserKeys,
   WrapPurpose,
 } from "../crypto/index.js";
-import { concatBytes } from "../crypto/encoding.js";
-import { signDetached } from "../crypto/primitives.js";
 import { ApiError, postJson } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { passwordProblem } from "../app/passwords.js";
@@ -57,9 +55,11 @@ armForm(form, async () => {
     const kdf = newKdfParams();
     const { authKey, kek } = await derivePasswordKeys(password, kdf);
     const wrapped = wrapUserKeys(keys, kek, WrapPurpose.PASSWORD, start.account_id);
-    const message = concatBytes(
-      utf8Encode("permanence/v1/recovery\0"),
-      uuidToBytes(start.account_id),
+    // The server's single-use challenge is signed in: a captured request cannot be replayed.
+    const challenge = fromBase64url(start.challenge);
+    const message = recoveryProofMessage(
+      start.account_id,
+      challenge,
       fromBase64url(kdf.salt),
       authKey,
       wrapped,
@@ -70,6 +70,7 @@ armForm(form, async () => {
       kdf,
       auth_key: toBase64url(authKey),
       wrapped_kek: toBase64url(wrapped),
+      challenge: toBase64url(challenge),
       signature: toBase64url(signDetached(message, keys.ed25519Seed)),
     });
     form.reset();
