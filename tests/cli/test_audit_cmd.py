@@ -6,6 +6,7 @@ import argparse
 import base64
 import json
 import os
+import pwd
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +20,7 @@ from audit.keys import generate_signer_key, parse_signer
 from audit.log import AuditLog
 from audit.proof import verify_proof_file
 from cli.audit_cmd import register
-from cli.operator import os_user
 from tests.audit.helpers import ORIGIN, attacker, entry, fill, open_db, resign
-from vault.checkpoints import checkpoint_issuer
 from vault.settings import DataLayout, Settings
 from vault.store import Connection
 from vault.writer import Writer
@@ -31,24 +30,27 @@ from vault.writer import Writer
 class _Context:
     conn: Connection
     writer: Writer
-    issuer: CheckpointIssuer
+    layout: DataLayout
+
+    @property
+    def issuer(self) -> CheckpointIssuer:
+        """Built as ``cli/context.py`` builds it for the real command."""
+        from vault.checkpoints import checkpoint_issuer
+
+        return checkpoint_issuer(Settings(data_dir=self.layout.root, audit_origin=ORIGIN))
 
 
 @dataclass
 class _Vault:
     root: Path
 
-    def issuer(self) -> CheckpointIssuer:
-        return checkpoint_issuer(Settings(data_dir=self.root, audit_origin=ORIGIN))
-
     @contextmanager
     def open(self, args: argparse.Namespace) -> Iterator[_Context]:
         layout = DataLayout(self.root)
-        issuer = self.issuer()
         conn = open_db(layout.database)
         writer = Writer(conn)
         try:
-            yield _Context(conn, writer, issuer)
+            yield _Context(conn, writer, layout)
         finally:
             writer.close()
             conn.close()
@@ -352,7 +354,7 @@ def test_export_stops_at_the_checkpoint_it_signed(
     @contextmanager
     def busy(args: argparse.Namespace) -> Iterator[Any]:
         with real(args) as ctx:
-            yield _Context(ctx.conn, _BusyWriter(ctx.writer), ctx.issuer)  # type: ignore[arg-type]
+            yield _Context(ctx.conn, _BusyWriter(ctx.writer), ctx.layout)  # type: ignore[arg-type]
 
     bundle = tmp_path / "bundle.json"
     parser = argparse.ArgumentParser(prog="permanence")
@@ -362,7 +364,7 @@ def test_export_stops_at_the_checkpoint_it_signed(
     obj = json.loads(bundle.read_text())
     assert obj["size"] == len(obj["entries"]) == 251
     assert json.loads(obj["entries"][-1])["action"] == "audit.exported"
-    public = str(vault.issuer().signer.verifier)
+    public = str(parse_signer(DataLayout(vault.root).audit_key_file.read_text()).verifier)
     capsys.readouterr()
     assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
 
@@ -379,7 +381,7 @@ def test_audit_commands_record_the_command_line_actor(vault: _Vault, tmp_path: P
     log = AuditLog()
     actors = [log.entry(conn, i).entry.actor for i in range(250, log.size(conn))]
     conn.close()
-    user = os_user()
+    user = pwd.getpwuid(os.geteuid()).pw_name
     assert [a.name for a in actors] == [
         f"{user} via permanence audit {command}" for command in ("checkpoint", "export", "cosign")
     ]
