@@ -248,3 +248,17 @@ def test_an_exported_bundle_ends_at_the_checkpoint_signed_for_it(
     assert len(bundle.entries) == size
     assert json.loads(bundle.entries[-1])["action"] == "audit.exported"
     verify_bundle(bundle, load_signer(console.env.settings).verifier)
+
+
+def test_the_app_refuses_to_start_with_a_changed_audit_origin(tmp_path: Path) -> None:
+    """The server builds its issuer where the commands do: a setting that disagrees with the
+    signing key stops start-up instead of signing checkpoints under another origin."""
+    import dataclasses
+
+    from vault.errors import DataDirError
+
+    settings = Settings(data_dir=tmp_path / "data")
+    initialise(settings)
+    moved = dataclasses.replace(settings, audit_origin="vault.example.com/audit")
+    with pytest.raises(DataDirError, match="audit_origin"), TestClient(create_app(moved)):
+        pass
