@@ -222,10 +222,15 @@ def verify_bundle(
             progress(i + 1, size)
     latest_size = _check_checkpoints(stored, opened, roots, size)
     if latest_size < size:
+        which = (
+            f"entry {latest_size} is"
+            if size - latest_size == 1
+            else f"entries {latest_size}..{size - 1} are"
+        )
         raise LogInconsistent(
             latest_size,
-            f"entries {latest_size}..{size - 1} are not covered by any signed checkpoint"
-            " (they may have been added after signing); the bundle is refused",
+            f"{which} not covered by any signed checkpoint (anyone could have added"
+            " them after signing); the bundle is refused",
         )
     if since is not None:
         check_since(since, size, lambda s: roots[s], origin)

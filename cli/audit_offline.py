@@ -54,8 +54,11 @@ def verify_offline(args: argparse.Namespace) -> int:
     """``verify --bundle`` or ``verify --proof``: with the pinned key only."""
     required = [read_verifier(k) for k in args.require_cosigner or ()]
     if args.proof is not None:
-        if args.insecure_trust_bundle_key:
-            raise NoPinnedKey("--insecure-trust-bundle-key applies to a bundle, not a proof file")
+        if args.insecure_trust_bundle_key or args.since_checkpoint is not None:
+            raise NoPinnedKey(
+                "--insecure-trust-bundle-key and --since-checkpoint apply to a bundle,"
+                " not to a proof file"
+            )
         return _verify_proof(args.proof, _pinned(args.verifier_key), required)
     bundle = Bundle.parse(read(args.bundle))
     pinned = _pinned(args.verifier_key, bundle if args.insecure_trust_bundle_key else None)
@@ -73,9 +76,12 @@ def verify_offline(args: argparse.Namespace) -> int:
 
 
 def _pinned(given: str | None, bundle: Bundle | None = None) -> NoteVerifier:
-    if given:
-        return read_verifier(given)
     path = pinned_key_file()
+    if given:
+        key = read_verifier(given)
+        if path.exists() and read(path).strip() != str(key):
+            say(f"warning: --verifier-key is not the key pinned in {path}; using --verifier-key")
+        return key
     if path.exists():
         return read_verifier(str(path))
     if bundle is not None:

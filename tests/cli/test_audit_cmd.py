@@ -278,6 +278,9 @@ def test_pin_key_once_then_verify_without_the_option(
     _refused(capsys, "--replace")
     assert _run(vault, "pin-key", other, "--replace") == 0
     assert _run(vault, "verify", "--bundle", str(bundle)) == 1
+    capsys.readouterr()
+    assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
+    assert "is not the key pinned in" in capsys.readouterr().err
 
 
 def test_verify_can_require_a_cosigner(
