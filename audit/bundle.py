@@ -6,8 +6,11 @@
                       "cosigners": ["<verifier key>", ...]}, ...],
      "entries": ["<leaf 0, the canonical JSON text>", ...]}
 
-The entries are the exact leaf bytes (UTF-8 JSON text). The verifier key in a
-bundle is informational: an auditor verifies with the key they pinned.
+The entries are the exact leaf bytes (UTF-8 JSON text). A bundle ends exactly
+at a signed checkpoint: the export signs one and writes the entries it covers,
+no more, and a verifier refuses a bundle with no checkpoint or with entries no
+checkpoint covers. The verifier key in a bundle is informational: an auditor
+verifies with the key they pinned, whose name is the log's origin.
 """
 
 from __future__ import annotations
@@ -27,7 +30,14 @@ from audit.issuer import cosigners, stored_checkpoints
 from audit.keys import NoteVerifier, parse_verifier
 from audit.log import AuditLog
 from audit.merkle import CompactRange
-from audit.verify import Progress, VerifyReport, check_leaves, check_since, compare_hashes
+from audit.verify import (
+    Progress,
+    VerifyReport,
+    check_leaves,
+    check_since,
+    compare_hashes,
+    cosigned_sizes,
+)
 
 FORMAT = "permanence-audit-bundle/v1"
 
@@ -49,23 +59,55 @@ class Bundle:
 
     @classmethod
     def parse(cls, text: str) -> Bundle:
+        """Parse a bundle, refusing any field of the wrong JSON type."""
         try:
             obj = json.loads(text)
-            if obj.get("format") != FORMAT:
-                raise BadBundle(f"not an audit bundle (format {FORMAT} expected)")
-            cps = tuple(
-                BundleCheckpoint(int(c["seq"]), str(c["note"]), tuple(map(str, c["cosigners"])))
-                for c in obj["checkpoints"]
-            )
-            entries = tuple(str(e).encode("utf-8") for e in obj["entries"])
-            bundle = cls(
-                str(obj["origin"]), str(obj["verifier_key"]), str(obj["exported_at"]), cps, entries
-            )
-            if int(obj["size"]) != len(entries):
-                raise BadBundle("the bundle's size does not match its entries")
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except ValueError as e:
             raise BadBundle(f"malformed audit bundle: {e}") from None
-        return bundle
+        if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+            raise BadBundle(f"not an audit bundle (format {FORMAT} expected)")
+        cps = tuple(
+            BundleCheckpoint(
+                _int(c, "seq"), _str(c, "note"), tuple(_strings(c, "cosigners", "a cosigner"))
+            )
+            for c in _list(obj, "checkpoints", dict, "a checkpoint")
+        )
+        entries = tuple(e.encode("utf-8") for e in _strings(obj, "entries", "an entry"))
+        if _int(obj, "size") != len(entries):
+            raise BadBundle("the bundle's size does not match its entries")
+        return cls(
+            _str(obj, "origin"), _str(obj, "verifier_key"), _str(obj, "exported_at"), cps, entries
+        )
+
+
+def _field(obj: dict[str, Any], name: str, kind: type, what: str) -> Any:
+    value = obj.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise BadBundle(f"malformed audit bundle: {name!r} must be {what}")
+    return value
+
+
+def _int(obj: dict[str, Any], name: str) -> int:
+    value: int = _field(obj, name, int, "an integer")
+    if value < 0:
+        raise BadBundle(f"malformed audit bundle: {name!r} must not be negative")
+    return value
+
+
+def _str(obj: dict[str, Any], name: str) -> str:
+    value: str = _field(obj, name, str, "a string")
+    return value
+
+
+def _list(obj: dict[str, Any], name: str, kind: type, what: str) -> list[Any]:
+    values: list[Any] = _field(obj, name, list, "a list")
+    if not all(isinstance(v, kind) for v in values):
+        raise BadBundle(f"malformed audit bundle: {what} in {name!r} has the wrong type")
+    return values
+
+
+def _strings(obj: dict[str, Any], name: str, what: str) -> list[str]:
+    return _list(obj, name, str, what)
 
 
 def write_bundle(
@@ -74,19 +116,32 @@ def write_bundle(
     verifier: NoteVerifier,
     *,
     origin: str,
+    upto: int | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Stream the whole log to ``out`` as a bundle; return the number of entries."""
+    """Stream the log up to checkpoint number ``upto`` (default: the latest) to ``out``.
+
+    The bundle holds that checkpoint and every earlier one, and exactly the
+    entries it covers; entries appended since are left for the next export.
+    Returns the number of entries. Raises ``BadCheckpoint`` before any checkpoint.
+    """
     log = AuditLog()
-    size = log.size(conn)
+    stored = stored_checkpoints(conn, verifier)
+    if upto is not None:
+        stored = [sc for sc in stored if sc.seq <= upto]
+    if not stored or (upto is not None and stored[-1].seq != upto):
+        raise BadCheckpoint(
+            "there is no signed checkpoint to export up to; run 'permanence audit checkpoint'"
+        )
+    size = stored[-1].checkpoint.size
     checkpoints = [
         {
             "seq": sc.seq,
             "note": sc.cosigned_note,
             "cosigners": [str(k) for k in cosigners(conn, sc.seq)],
         }
-        for sc in stored_checkpoints(conn, verifier)
+        for sc in stored
     ]
     head: dict[str, Any] = {
         "format": FORMAT,
@@ -98,6 +153,8 @@ def write_bundle(
     }
     out.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "entries": [')
     for i, leaf in enumerate(log.leaves(conn)):
+        if i >= size:
+            break
         try:
             text = leaf.decode("utf-8")
         except UnicodeDecodeError:
@@ -120,20 +177,39 @@ def verify_bundle(
     *,
     since: Checkpoint | None = None,
     since_leaf_hashes: Sequence[bytes] | None = None,
-    extra_cosigners: Sequence[NoteVerifier] = (),
+    required_cosigners: Sequence[NoteVerifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify a bundle offline with the pinned ``verifier``; name the first bad index.
 
-    Every checkpoint must be signed by ``verifier`` and by each ``extra_cosigners``
-    key (an auditor's own key), and every cosignature listed must verify.
+    The log's origin is the pinned key's name: the bundle and each of its
+    checkpoints must name it. Checkpoints are numbered from 0 without gaps,
+    each is signed by ``verifier`` and by every cosigner it lists, and the
+    latest covers exactly the bundle's entries. Each of ``required_cosigners``
+    (an auditor's own key, a witness) must have signed at least one checkpoint;
+    the report says up to which size.
     """
+    origin = verifier.name
+    if bundle.origin != origin:
+        raise BadBundle(
+            f"the bundle is for log {bundle.origin!r}, but the key you pinned is for {origin!r}"
+        )
+    if not bundle.checkpoints:
+        raise BadBundle(
+            "the bundle holds no signed checkpoint, so the log's key vouches for none of it"
+        )
     hashes = leaf_hashes(bundle)
     size = len(hashes)
     if since_leaf_hashes is not None:
         compare_hashes(since_leaf_hashes, size, hashes.__getitem__)
     stored = sorted(bundle.checkpoints, key=lambda c: c.seq)
-    opened = [_open(c, verifier, extra_cosigners, bundle.origin) for c in stored]
+    for number, c in enumerate(stored):
+        if c.seq != number:
+            raise BadCheckpoint(
+                f"checkpoint {number} is missing from the bundle (checkpoints are numbered"
+                " from 0 without gaps)"
+            )
+    opened = [_open(c, verifier, origin) for c in stored]
     roots: dict[int, bytes] = {}
     wanted = {cp.size for cp in opened} | ({since.size} if since else set())
     tree = CompactRange()
@@ -144,26 +220,36 @@ def verify_bundle(
             roots[tree.size] = tree.root()
         if progress is not None and (i + 1) % 65536 == 0:
             progress(i + 1, size)
-    previous_size = _check_checkpoints(stored, opened, roots, size)
+    latest_size = _check_checkpoints(stored, opened, roots, size)
+    if latest_size < size:
+        which = (
+            f"entry {latest_size} is"
+            if size - latest_size == 1
+            else f"entries {latest_size}..{size - 1} are"
+        )
+        raise LogInconsistent(
+            latest_size,
+            f"{which} not covered by any signed checkpoint (anyone could have added"
+            " them after signing); the bundle is refused",
+        )
     if since is not None:
-        check_since(since, size, lambda s: roots[s], bundle.origin)
-    latest = opened[-1] if opened else None
+        check_since(since, size, lambda s: roots[s], origin)
+    signed = [(c.seq, cp, c.note) for c, cp in zip(stored, opened, strict=True)]
+    cosigned = cosigned_sizes(signed, required_cosigners)
     if progress is not None:
         progress(size, size)
     return VerifyReport(
-        size, len(opened), sum(len(c.cosigners) for c in stored), latest, size - previous_size
+        size, len(opened), sum(len(c.cosigners) for c in stored), opened[-1], 0, cosigned
     )
 
 
-def _open(
-    c: BundleCheckpoint, verifier: NoteVerifier, required: Sequence[NoteVerifier], origin: str
-) -> Checkpoint:
+def _open(c: BundleCheckpoint, verifier: NoteVerifier, origin: str) -> Checkpoint:
     try:
         keys = [parse_verifier(k) for k in c.cosigners]
-        opened = notes.open_note(c.note, [verifier, *keys, *required])
+        opened = notes.open_note(c.note, [verifier, *keys])
     except (BadNote, BadKey) as e:
         raise BadCheckpoint(f"checkpoint {c.seq} does not verify: {e}") from None
-    for key in (verifier, *keys, *required):
+    for key in (verifier, *keys):
         if not opened.signed_by(key):
             raise BadCheckpoint(f"checkpoint {c.seq} is not signed by {key.name}")
     cp = Checkpoint.parse(opened.text)
@@ -180,9 +266,7 @@ def _check_checkpoints(
 ) -> int:
     """Check each checkpoint's root against the entries; return the latest size."""
     previous_size = 0
-    for number, (c, cp) in enumerate(zip(stored, opened, strict=True)):
-        if c.seq != number:
-            raise BadCheckpoint(f"checkpoint {number} is missing from the bundle")
+    for c, cp in zip(stored, opened, strict=True):
         if cp.size < previous_size:
             raise BadCheckpoint(f"checkpoint {c.seq} is smaller than its predecessor")
         if cp.size > size:

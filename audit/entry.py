@@ -32,9 +32,11 @@ MAX_LEAF_BYTES = 64 * 1024 - 1  # an encoded entry is strictly under 64 KiB
 _MAX_TEXT = 256  # ids, names, request ids, IPs
 _MAX_DETAIL = 8192  # one detail value (a reason code, a user agent); the whole entry is capped
 _MAX_FIELDS = 32
+MAX_INTEGER = 2**53 - 1  # exact in every JSON reader (JavaScript's Number.MAX_SAFE_INTEGER)
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 Scalar = str | int | bool | None
 
@@ -198,6 +200,10 @@ def decode(leaf: bytes) -> LoggedEntry:
 
 
 def _check_fields(entry: AuditEntry) -> None:
+    texts = [entry.request, entry.ip, *entry.actor._fields().values(), *entry.targets.values()]
+    texts += [v for v in entry.detail.values() if isinstance(v, str)]
+    if any(isinstance(t, str) and _SURROGATE_RE.search(t) for t in texts):
+        raise InvalidEntry("an entry's text must be valid Unicode (no lone surrogates)")
     if not isinstance(entry.action, str) or not _ACTION_RE.match(entry.action):
         raise InvalidEntry(f"malformed action name {entry.action!r}")
     if entry.outcome not in tuple(Outcome):
@@ -222,4 +228,6 @@ def _check_fields(entry: AuditEntry) -> None:
 
 
 def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | bool | int)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -MAX_INTEGER <= value <= MAX_INTEGER
+    return value is None or isinstance(value, str | bool)

@@ -15,6 +15,7 @@ from audit import merkle
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.connection import Connection
+from audit.entry import MAX_LEAF_BYTES
 from audit.errors import BadCheckpoint, BadNote, LogInconsistent, ProofFailed
 from audit.issuer import stored_checkpoints
 from audit.keys import NoteVerifier, parse_verifier
@@ -33,11 +34,16 @@ class VerifyReport:
     cosignatures: int
     latest: Checkpoint | None
     uncovered: int  # entries after the latest checkpoint, not yet signed
+    # For each cosigner required: (its name, the size of the latest checkpoint it signed).
+    cosigned: tuple[tuple[str, int], ...] = ()
 
 
 def check_leaves(start: int, leaves: Sequence[bytes]) -> list[bytes]:
     """Leaf hashes of ``leaves`` (indexes from ``start``), checking each names its own index."""
     for offset, leaf in enumerate(leaves):
+        if len(leaf) > MAX_LEAF_BYTES:
+            i = start + offset
+            raise LogInconsistent(i, f"entry {i} is larger than an entry can be (64 KiB)")
         if not leaf.startswith(b'{"index":%d,' % (start + offset)):
             i = start + offset
             raise LogInconsistent(i, f"entry {i} is not the entry written at index {i}")
@@ -52,18 +58,20 @@ def verify_database(
     origin: str | None = None,
     since: Checkpoint | None = None,
     since_leaf_hashes: Sequence[bytes] | None = None,
+    required_cosigners: Sequence[NoteVerifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the whole log in ``conn``; raise ``LogInconsistent`` naming the first bad index.
 
     ``since`` is a checkpoint the auditor saved earlier (already verified with
     the pinned key); ``since_leaf_hashes``, from an earlier bundle, lets a
-    rewrite of history be pinned to its first changed entry.
+    rewrite of history be pinned to its first changed entry. Each of
+    ``required_cosigners`` must have cosigned at least one checkpoint.
     """
     log = AuditLog()
     size = log.size(conn)
     _verify_tree(conn, size, progress)
-    report = _verify_checkpoints(conn, log, size, verifier, origin)
+    report = _verify_checkpoints(conn, log, size, verifier, origin, required_cosigners)
     if since is not None:
         if since_leaf_hashes is not None:
             compare_hashes(since_leaf_hashes, size, lambda i: log.subtree_hash(conn, 0, i))
@@ -167,8 +175,42 @@ def _compare(computed: list[bytes], stored: list[bytes], level: int, first: int,
     raise LogInconsistent(index, f"the stored hash over {span} is missing or wrong")
 
 
+def cosigned_sizes(
+    signed: Sequence[tuple[int, Checkpoint, str]], required: Sequence[NoteVerifier]
+) -> tuple[tuple[str, int], ...]:
+    """For each ``required`` cosigner, the size of the latest checkpoint it signed.
+
+    ``signed`` holds (number, checkpoint, note with its cosignatures), each
+    already verified with the log's key. Raises ``BadCheckpoint`` when a
+    required cosigner signed none of them, or a signature claiming its key is wrong.
+    """
+    found: list[tuple[str, int]] = []
+    for key in required:
+        best: int | None = None
+        for seq, cp, note in signed:
+            _, sigs = notes.split(note)
+            if not any(s.name == key.name and s.hash == key.hash for s in sigs):
+                continue
+            try:
+                notes.open_note(note, [key])
+            except BadNote:
+                raise BadCheckpoint(
+                    f"the cosignature by {key.name} on checkpoint {seq} is invalid"
+                ) from None
+            best = cp.size if best is None else max(best, cp.size)
+        if best is None:
+            raise BadCheckpoint(f"no checkpoint is cosigned by the required key {key.name}")
+        found.append((key.name, best))
+    return tuple(found)
+
+
 def _verify_checkpoints(
-    conn: Connection, log: AuditLog, size: int, verifier: NoteVerifier, origin: str | None
+    conn: Connection,
+    log: AuditLog,
+    size: int,
+    verifier: NoteVerifier,
+    origin: str | None,
+    required: Sequence[NoteVerifier],
 ) -> VerifyReport:
     try:
         stored = stored_checkpoints(conn, verifier)
@@ -209,7 +251,9 @@ def _verify_checkpoints(
         previous = cp
     latest = previous
     uncovered = size - (latest.size if latest else 0)
-    return VerifyReport(size, len(stored), cosigned, latest, uncovered)
+    signed = [(sc.seq, sc.checkpoint, sc.cosigned_note) for sc in stored]
+    by_cosigners = cosigned_sizes(signed, required)
+    return VerifyReport(size, len(stored), cosigned, latest, uncovered, by_cosigners)
 
 
 def _verify_cosignatures(conn: Connection, seq: int, cp: Checkpoint) -> int:

@@ -5,16 +5,15 @@ Thin: parsing arguments, reading and writing files, printing. The logic lives in
 The lead's command line calls ``register(subparsers, open_context)``, where
 ``open_context(args)`` returns a context manager yielding an ``AuditContext``:
 an open database connection for reads (not used by anyone else meanwhile),
-the ``Writer`` of that database, and the data directory's ``layout`` (whose
-``audit_key_file`` holds the log's signer key). Offline commands
-(``verify --bundle``, ``keygen``) never call it.
+the ``Writer`` of that database, and the log's ``CheckpointIssuer`` (built by
+``vault.checkpoints.checkpoint_issuer``, exactly as the server builds it).
+Offline commands (``verify --bundle``, ``verify --proof``, ``pin-key``,
+``keygen``, ``cosign-note``) never call it; they live in ``cli/audit_offline.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -22,25 +21,21 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from audit import note as notes
-from audit.bundle import Bundle, leaf_hashes, verify_bundle, write_bundle
-from audit.checkpoint import Checkpoint, StoredCheckpoint
+from audit.bundle import write_bundle
+from audit.checkpoint import StoredCheckpoint
 from audit.connection import Connection
-from audit.entry import Action, Actor, AuditEntry
-from audit.errors import AuditError, BadCheckpoint, BadNote
+from audit.entry import Action, AuditEntry
+from audit.errors import AuditError, BadCheckpoint
 from audit.issuer import CheckpointIssuer, add_cosignature, latest_checkpoint
-from audit.keys import NoteSigner, NoteVerifier, generate_signer_key, parse_signer, parse_verifier
+from audit.keys import NoteVerifier, parse_signer
 from audit.log import AuditLog
 from audit.proof import ProofFile
-from audit.verify import VerifyReport, verify_database
+from audit.verify import verify_database
+from cli import audit_offline as offline
+from cli.operator import REQUEST_ID, command_line_actor
 
 T = TypeVar("T")
 EXIT_FAILED = 1
-CLI_ACTOR = Actor(account=None, name="command-line", role="operator")
-
-
-class Layout(Protocol):
-    @property
-    def audit_key_file(self) -> Path: ...
 
 
 class WriterLike(Protocol):
@@ -55,7 +50,7 @@ class AuditContext(Protocol):
     @property
     def writer(self) -> WriterLike: ...
     @property
-    def layout(self) -> Layout: ...
+    def issuer(self) -> CheckpointIssuer: ...
 
 
 OpenContext = Callable[[argparse.Namespace], AbstractContextManager[AuditContext]]
@@ -75,24 +70,16 @@ def register(subparsers: argparse._SubParsersAction[Any], open_context: OpenCont
         return p
 
     add("checkpoint", "sign a checkpoint of the log now", lambda a: _checkpoint(a, open_context))
-    verify = add(
-        "verify",
-        "verify the log (or an exported bundle, offline)",
-        lambda a: _verify(a, open_context),
-    )
-    verify.add_argument("--bundle", type=Path, help="verify this exported bundle, offline")
-    verify.add_argument(
-        "--since-checkpoint",
-        type=Path,
-        metavar="FILE",
-        help="a checkpoint note or an earlier bundle you kept: prove the log only grew since",
-    )
-    verify.add_argument(
-        "--verifier-key", metavar="KEY_OR_FILE", help="the log's public key you pinned"
+    _verify_options(
+        add(
+            "verify",
+            "verify the log, or offline an exported bundle or a proof file",
+            lambda a: _verify(a, open_context),
+        )
     )
     export = add(
         "export",
-        "export the log as a bundle for offline verification",
+        "sign a checkpoint and export the log up to it, for offline verification",
         lambda a: _export(a, open_context),
     )
     export.add_argument("--out", type=Path, required=True, help="bundle file to write")
@@ -108,19 +95,58 @@ def register(subparsers: argparse._SubParsersAction[Any], open_context: OpenCont
     cosign_note = add(
         "cosign-note",
         "offline: add your signature to a checkpoint note (to paste into the console)",
-        _cosign_note,
+        offline.cosign_note,
     )
     cosign_note.add_argument("--key", type=Path, required=True, help="your own signer key file")
     cosign_note.add_argument(
         "--note", type=Path, required=True, help="the checkpoint note, from the console"
     )
-    keygen = add("keygen", "create a signer key file for an auditor or witness", _keygen)
+    keygen = add("keygen", "create a signer key file for an auditor or witness", offline.keygen)
     keygen.add_argument("--name", required=True, help="key name, e.g. auditor.example.com")
     keygen.add_argument("--out", type=Path, required=True, help="key file to create (mode 0600)")
     add(
         "public-key",
         "print the log's public verifier key, to pin",
         lambda a: _public_key(a, open_context),
+    )
+    pin = add(
+        "pin-key",
+        f"offline: pin the log's public key for verify (saved in {offline.pinned_key_file()})",
+        offline.pin_key,
+    )
+    pin.add_argument(
+        "key", metavar="KEY_OR_FILE", help="the key from 'permanence audit public-key'"
+    )
+    pin.add_argument("--replace", action="store_true", help="replace a different pinned key")
+
+
+def _verify_options(verify: argparse.ArgumentParser) -> None:
+    what = verify.add_mutually_exclusive_group()
+    what.add_argument("--bundle", type=Path, help="verify this exported bundle, offline")
+    what.add_argument(
+        "--proof", type=Path, metavar="FILE", help="verify this tlog-proof file, offline"
+    )
+    verify.add_argument(
+        "--since-checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="a checkpoint note or an earlier bundle you kept: prove the log only grew since",
+    )
+    verify.add_argument(
+        "--verifier-key",
+        metavar="KEY_OR_FILE",
+        help="the log's public key you pinned (default: the key saved by 'audit pin-key')",
+    )
+    verify.add_argument(
+        "--require-cosigner",
+        action="append",
+        metavar="KEY_OR_FILE",
+        help="a cosigner's public key that must have signed a checkpoint (repeatable)",
+    )
+    verify.add_argument(
+        "--insecure-trust-bundle-key",
+        action="store_true",
+        help="DANGEROUS: verify a bundle with the key it carries; a forged bundle then passes",
     )
 
 
@@ -137,64 +163,67 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 def _checkpoint(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        signer = _server_signer(ctx)
-        sc = ctx.writer.run(lambda c: _record_and_sign(c, signer, Action.AUDIT_CHECKPOINT))
-    print(f"Signed checkpoint {sc.seq}: {sc.checkpoint.size} entries, root {_root(sc.checkpoint)}")
+        issuer = ctx.issuer
+        sc = ctx.writer.run(lambda c: _record_and_sign(c, issuer, Action.AUDIT_CHECKPOINT, args))
+    cp = sc.checkpoint
+    print(f"Signed checkpoint {sc.seq}: {cp.size} entries, root {offline.root_text(cp)}")
     return 0
 
 
 def _verify(args: argparse.Namespace, open_context: OpenContext) -> int:
-    pinned = _read_verifier(args.verifier_key) if args.verifier_key else None
-    if args.bundle is not None:
-        bundle = Bundle.parse(_read(args.bundle))
-        if pinned is None:
-            pinned = parse_verifier(bundle.verifier_key)
-            _say("warning: no --verifier-key given; trusting the key inside the bundle")
-        since, hashes = _since(args.since_checkpoint, pinned)
-        report = verify_bundle(
-            bundle, pinned, since=since, since_leaf_hashes=hashes, progress=_progress("verifying")
-        )
-    else:
-        with open_context(args) as ctx:
-            verifier = pinned or _server_signer(ctx).verifier
-            since, hashes = _since(args.since_checkpoint, verifier)
-            with _snapshot(ctx.conn):
-                report = verify_database(
-                    ctx.conn,
-                    verifier,
-                    since=since,
-                    since_leaf_hashes=hashes,
-                    progress=_progress("verifying"),
-                )
-    _print_report(report, since)
+    if args.bundle is not None or args.proof is not None:
+        return offline.verify_offline(args)
+    if args.insecure_trust_bundle_key:
+        raise offline.NoPinnedKey("--insecure-trust-bundle-key applies to --bundle only")
+    required = [offline.read_verifier(k) for k in args.require_cosigner or ()]
+    pinned = offline.read_verifier(args.verifier_key) if args.verifier_key else None
+    with open_context(args) as ctx:
+        verifier = pinned or ctx.issuer.signer.verifier
+        since, hashes = offline.since_checkpoint(args.since_checkpoint, verifier)
+        with _snapshot(ctx.conn):
+            report = verify_database(
+                ctx.conn,
+                verifier,
+                origin=verifier.name,
+                since=since,
+                since_leaf_hashes=hashes,
+                required_cosigners=required,
+                progress=offline.progress("verifying"),
+            )
+    offline.print_report(report, since)
     return 0
 
 
 def _export(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        signer = _server_signer(ctx)
-        ctx.writer.run(lambda c: _record_and_sign(c, signer, Action.AUDIT_EXPORTED))
-        with _private_file(args.out) as out, _snapshot(ctx.conn):
+        issuer = ctx.issuer
+        sc = ctx.writer.run(lambda c: _record_and_sign(c, issuer, Action.AUDIT_EXPORTED, args))
+        with offline.private_file(args.out) as out, _snapshot(ctx.conn):
             size = write_bundle(
-                ctx.conn, out, signer.verifier, origin=signer.name, progress=_progress("exporting")
+                ctx.conn,
+                out,
+                issuer.signer.verifier,
+                origin=issuer.origin,
+                upto=sc.seq,
+                progress=offline.progress("exporting"),
             )
-    print(f"Exported {size} entries and their signed checkpoints to {args.out}")
+    print(f"Exported {size} entries up to signed checkpoint {sc.seq} to {args.out}")
     return 0
 
 
 def _prove(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        signer = _server_signer(ctx)
+        issuer = ctx.issuer
         log = AuditLog()
         with _snapshot(ctx.conn):
-            sc = latest_checkpoint(ctx.conn, signer.verifier)
+            sc = latest_checkpoint(ctx.conn, issuer.signer.verifier)
         if sc is None or sc.checkpoint.size <= args.index:
-            sc = ctx.writer.run(lambda c: CheckpointIssuer(signer, signer.name).issue(c))
+            sc = ctx.writer.run(issuer.issue)
         with _snapshot(ctx.conn):
             proof = log.inclusion_proof(ctx.conn, args.index, sc.checkpoint.size)
             leaf = log.leaf(ctx.conn, args.index)
         text = ProofFile(args.index, proof.hashes, sc.cosigned_note, leaf).text()
-        with _private_file(args.out) as out:
+        with offline.private_file(args.out) as out:
             out.write(text)
     print(
         f"Wrote the proof of entry {args.index} in checkpoint {sc.seq}"
@@ -204,18 +233,22 @@ def _prove(args: argparse.Namespace, open_context: OpenContext) -> int:
 
 
 def _cosign(args: argparse.Namespace, open_context: OpenContext) -> int:
-    cosigner = parse_signer(_read(args.key))
+    cosigner = parse_signer(offline.read(args.key))
     with open_context(args) as ctx:
-        server = _server_signer(ctx).verifier
+        server = ctx.issuer.signer.verifier
         with _snapshot(ctx.conn):
-            report = verify_database(ctx.conn, server, progress=_progress("verifying"))
+            report = verify_database(
+                ctx.conn, server, origin=server.name, progress=offline.progress("verifying")
+            )
             sc = latest_checkpoint(ctx.conn, server)
         if sc is None:
             raise BadCheckpoint(
                 "there is no checkpoint to cosign yet; run 'permanence audit checkpoint'"
             )
         cosigned = notes.add_signatures(sc.note, [notes.signature(sc.checkpoint.body(), cosigner)])
-        ctx.writer.run(lambda c: _store_cosignature(c, sc.seq, cosigned, cosigner.verifier, server))
+        ctx.writer.run(
+            lambda c: _store_cosignature(c, sc.seq, cosigned, cosigner.verifier, server, args)
+        )
     print(
         f"Verified {report.size} entries and cosigned checkpoint {sc.seq}"
         f" ({sc.checkpoint.size} entries) as {cosigner.name}"
@@ -223,144 +256,47 @@ def _cosign(args: argparse.Namespace, open_context: OpenContext) -> int:
     return 0
 
 
-def _cosign_note(args: argparse.Namespace) -> int:
-    """Print the note with your signature added; the console checks it before storing it."""
-    cosigner = parse_signer(_read(args.key))
-    note = _read(args.note).replace("\r\n", "\n")
-    text, _ = notes.split(note)
-    Checkpoint.parse(text)  # refuse to sign anything but a checkpoint
-    print(notes.add_signatures(note, [notes.signature(text, cosigner)]), end="")
-    _say(f"Cosigned as {cosigner.name}; your public key: {cosigner.verifier}")
-    return 0
-
-
-def _keygen(args: argparse.Namespace) -> int:
-    text = generate_signer_key(args.name)
-    with _private_file(args.out, exclusive=True) as out:
-        out.write(text + "\n")
-    print(f"Created {args.out}. Your public key, to give the vault operator and other auditors:")
-    print(parse_signer(text).verifier)
-    return 0
-
-
 def _public_key(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        print(_server_signer(ctx).verifier)
+        print(ctx.issuer.signer.verifier)
     return 0
 
 
 # -- helpers -------------------------------------------------------------------
 
 
-def _record_and_sign(conn: Connection, signer: NoteSigner, action: Action) -> StoredCheckpoint:
-    AuditLog().append(conn, AuditEntry.new(action, actor=CLI_ACTOR))
-    return CheckpointIssuer(signer, signer.name).issue(conn)
+def _entry(action: Action, args: argparse.Namespace, **fields: Any) -> AuditEntry:
+    """An entry by the command-line actor of ``permanence audit <command>``."""
+    actor = command_line_actor(f"audit {args.audit_command}")
+    return AuditEntry.new(action, actor=actor, request=REQUEST_ID, **fields)
+
+
+def _record_and_sign(
+    conn: Connection, issuer: CheckpointIssuer, action: Action, args: argparse.Namespace
+) -> StoredCheckpoint:
+    AuditLog().append(conn, _entry(action, args))
+    return issuer.issue(conn)
 
 
 def _store_cosignature(
-    conn: Connection, seq: int, cosigned: str, cosigner: NoteVerifier, server: NoteVerifier
+    conn: Connection,
+    seq: int,
+    cosigned: str,
+    cosigner: NoteVerifier,
+    server: NoteVerifier,
+    args: argparse.Namespace,
 ) -> StoredCheckpoint:
     stored = add_cosignature(conn, seq, cosigned, cosigner, server)
     AuditLog().append(
         conn,
-        AuditEntry.new(
+        _entry(
             Action.AUDIT_COSIGNED,
-            actor=CLI_ACTOR,
+            args,
             targets={"checkpoint": str(seq)},
             detail={"cosigner": cosigner.name},
         ),
     )
     return stored
-
-
-def _server_signer(ctx: AuditContext) -> NoteSigner:
-    path = ctx.layout.audit_key_file
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        raise _FileProblem(f"the audit signing key {path} is missing") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise _FileProblem(f"the audit signing key {path} is readable by others; chmod 600 it")
-    return parse_signer(_read(path))
-
-
-def _read_verifier(value: str) -> NoteVerifier:
-    path = Path(value)
-    return parse_verifier(_read(path) if "+" not in value and path.exists() else value)
-
-
-def _since(
-    path: Path | None, verifier: NoteVerifier
-) -> tuple[Checkpoint | None, list[bytes] | None]:
-    """A saved checkpoint note, or an earlier bundle (its latest checkpoint and leaf hashes)."""
-    if path is None:
-        return None, None
-    text = _read(path)
-    if text.lstrip().startswith("{"):
-        earlier = Bundle.parse(text)
-        if not earlier.checkpoints:
-            raise BadCheckpoint(f"{path} holds no checkpoint")
-        text = earlier.checkpoints[-1].note
-        hashes: list[bytes] | None = leaf_hashes(earlier)
-    else:
-        hashes = None
-    try:
-        opened = notes.open_note(text, [verifier])
-    except BadNote as e:
-        raise BadCheckpoint(f"the saved checkpoint {path} does not verify: {e}") from None
-    since = Checkpoint.parse(opened.text)
-    return since, hashes[: since.size] if hashes is not None else None
-
-
-def _print_report(report: VerifyReport, since: Checkpoint | None) -> None:
-    latest = report.latest
-    print(
-        f"The audit log verifies: {report.size} entries, {report.checkpoints} signed checkpoints,"
-        f" {report.cosignatures} cosignatures."
-    )
-    if latest is not None:
-        print(f"Latest checkpoint: {latest.size} entries, root {_root(latest)}")
-    if since is not None:
-        print(f"It extends the checkpoint you saved ({since.size} entries): nothing was rewritten.")
-    if report.uncovered:
-        print(
-            f"Note: the last {report.uncovered} entries are not yet covered by a signed checkpoint."
-        )
-
-
-def _root(cp: Checkpoint) -> str:
-    return cp.body().split("\n")[2]
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise _FileProblem(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-
-
-class _FileProblem(AuditError):
-    """A file the command needs cannot be read or written."""
-
-
-@contextmanager
-def _private_file(path: Path, *, exclusive: bool = False) -> Iterator[Any]:
-    """Write ``path`` readable by its owner only, atomically (temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    if exclusive and path.exists():
-        raise _FileProblem(f"{path} already exists; not overwriting it")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        raise _FileProblem(f"cannot write {path}: {e.strerror or e}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 @contextmanager
@@ -371,24 +307,3 @@ def _snapshot(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("ROLLBACK")
-
-
-def _progress(what: str) -> Callable[[int, int], None]:
-    tty = sys.stderr.isatty()
-    last = [-1]
-
-    def report(done: int, total: int) -> None:
-        percent = 100 * done // total if total else 100
-        if tty:
-            print(f"\r{what}: {done:,}/{total:,} entries ({percent}%)", end="", file=sys.stderr)
-            if done >= total:
-                print(file=sys.stderr)
-        elif percent // 10 != last[0]:
-            last[0] = percent // 10
-            print(f"{what}: {done:,}/{total:,} entries ({percent}%)", file=sys.stderr)
-
-    return report
-
-
-def _say(message: str) -> None:
-    print(f"permanence: {message}", file=sys.stderr)

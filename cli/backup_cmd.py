@@ -7,11 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.operator import command_line
 from vault import backup
-from vault.env import RequestInfo
 from vault.settings import Settings
-
-CLI = RequestInfo(request_id="cli", user_agent="permanence command line")
 
 
 def register(
@@ -34,7 +32,7 @@ def _backup(settings: Settings, out: Path) -> int:
     from cli.context import open_env
 
     with open_env(settings) as env:
-        result = backup.create(env, CLI, out)
+        result = backup.create(env, command_line("backup"), out)
     print(
         f"Backed up to {result.folder}: database {result.database_bytes:,} bytes (encrypted),"
         f" {result.blobs} file(s). Keys are not in it: keep {settings.layout.keys_dir}"
@@ -48,6 +46,6 @@ def _restore(settings: Settings, source: Path) -> int:
 
     result = backup.restore(settings, source)
     with open_env(settings) as env:
-        backup.record_restore(env, CLI, source)
+        backup.record_restore(env, command_line("restore"), source)
     print(f"Restored {result.blobs} file(s) and the database into {settings.layout.root}.")
     return 0

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from audit.issuer import CheckpointIssuer
 from audit.log import AuditLog
+from vault.checkpoints import checkpoint_issuer
 from vault.database import Database
 from vault.datadir import check, database_key
 from vault.env import Env
@@ -39,17 +41,21 @@ class AuditCommandContext:
     conn: Connection
     writer: Writer
     layout: DataLayout
+    issuer: CheckpointIssuer  # built by vault.checkpoints, as the server builds it
 
 
 def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[[object], object]:
     @contextmanager
     def opener(args: object) -> Iterator[AuditCommandContext]:
         settings = settings_of(args)
+        issuer = checkpoint_issuer(settings)  # refuses a wrong audit_origin before anything
         with open_env(settings) as env:
             # A connection of its own: the audit commands open their own read transactions.
             conn = connect(settings.layout.database, database_key(settings))
             try:
-                yield AuditCommandContext(conn=conn, writer=env.db.writer, layout=settings.layout)
+                yield AuditCommandContext(
+                    conn=conn, writer=env.db.writer, layout=settings.layout, issuer=issuer
+                )
             finally:
                 conn.close()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from cli.client import enrolment_body
 from cli.context import open_env
+from cli.operator import command_line
 from crypto import totp
 from crypto.secret import Secret
 from vault import accounts, enrollment, practices
@@ -24,7 +25,7 @@ from vault.keymaterial import EnrolmentMaterial
 from vault.roles import Role
 from vault.settings import Settings
 
-DEMO = RequestInfo(request_id="demo", user_agent="permanence demo")
+DEMO = command_line("demo")
 PRACTICE = "Cabinet du Dr Martin"
 
 

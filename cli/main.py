@@ -66,19 +66,21 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    from cli.operator import command_line
     from cli.users_cmd import invite_link
     from vault.datadir import initialise
     from vault.roles import Role
 
     settings = _settings(args)
-    result = initialise(settings)
+    request = command_line("init")
+    result = initialise(settings, request)
     print(f"Created a new vault in {result.layout.root}")
     if result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
     else:
         print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")
     print(f"  audit signing key: {result.layout.audit_key_file} (mode 0600)")
-    link = invite_link(settings, Role.ADMIN, args.admin_username, args.admin_name)
+    link = invite_link(settings, Role.ADMIN, args.admin_username, args.admin_name, request=request)
     print(f"First administrator ({args.admin_username}): open this single-use link to enrol,")
     print(f"valid 7 days:\n  {link}")
     return 0
@@ -101,11 +103,13 @@ def _warn_if_exposed(host: str) -> None:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
+    from vault.checkpoints import checkpoint_issuer
     from vault.database import Database
     from vault.datadir import check, database_key
     from web.app import create_app
 
     check(settings)
+    checkpoint_issuer(settings)  # a wrong audit_origin or signing key: one sentence, no start
     # Opened here, before uvicorn starts, so a wrong key or a damaged file is one
     # clear sentence rather than a traceback from the server's start-up.
     database = Database(
@@ -134,11 +138,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cli.demo import print_demo_logins, seed_demo
+    from cli.operator import command_line
     from vault.datadir import initialise
 
     settings = _settings(args, host=args.host, port=args.port)
     if not settings.layout.database.exists():
-        initialise(settings)
+        initialise(settings, command_line("demo"))
         print(f"Created a demo vault in {settings.layout.root}")
         seed_demo(settings)
     else:

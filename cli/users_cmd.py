@@ -6,12 +6,11 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from cli.operator import command_line
 from vault import accounts
 from vault.env import RequestInfo
 from vault.roles import Role
 from vault.settings import Settings
-
-CLI_REQUEST = RequestInfo(request_id="cli", ip=None, user_agent="permanence command line")
 
 
 def register(
@@ -47,14 +46,20 @@ def register(
 
 
 def invite_link(
-    settings: Settings, role: Role, username: str, name: str, practice: str | None = None
+    settings: Settings,
+    role: Role,
+    username: str,
+    name: str,
+    practice: str | None = None,
+    *,
+    request: RequestInfo | None = None,
 ) -> str:
     from cli.context import open_env
 
     with open_env(settings) as env:
         invitation = accounts.invite(
             env,
-            CLI_REQUEST,
+            request or command_line("users invite"),
             None,
             username=username,
             display_name=name,
@@ -112,7 +117,8 @@ def _assign(settings: Settings, args: argparse.Namespace, assigned: bool) -> int
                 f"no secretary {args.secretary!r} or no practice {args.practice!r};"
                 " see 'permanence users list' and 'permanence assignments list'"
             )
-        practices.set_assignment(env, CLI_REQUEST, None, found[0][0], found[1][0], assigned)
+        request = command_line("assignments add" if assigned else "assignments remove")
+        practices.set_assignment(env, request, None, found[0][0], found[1][0], assigned)
     verb = "now serves" if assigned else "no longer serves"
     print(f"{args.secretary} {verb} {args.practice}.")
     return 0

@@ -4,7 +4,8 @@ Two steps, because a download cannot carry the CSRF header: ``prepare``
 checks a fresh TOTP code, records ``audit.exported`` and signs a checkpoint
 covering it (in one transaction), and hands back a one-time handle, valid
 five minutes for the same account; ``take`` redeems it, and ``write`` streams
-the bundle (``audit.bundle``) of a read snapshot.
+the bundle (``audit.bundle``) of a read snapshot, up to exactly the checkpoint
+signed for the export (entries appended since wait for the next export).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from audit.bundle import write_bundle
+from audit.checkpoint import StoredCheckpoint
 from audit.entry import Action, Outcome
 from audit.issuer import CheckpointIssuer
 from vault.authentication import confirm_second_factor, second_factor
@@ -32,6 +34,7 @@ class PendingExport:
     account_id: str
     created_at: datetime
     size: int  # entries covered by the checkpoint signed for this export
+    seq: int = 0  # that checkpoint's number: the bundle ends there
 
 
 class Exports:
@@ -53,14 +56,14 @@ class Exports:
 
         reserved = second_factor(env, request, principal)
 
-        def tx(conn: Connection) -> int | None:
+        def tx(conn: Connection) -> StoredCheckpoint | None:
             if not confirm_second_factor(env, conn, principal, code, reserved):
                 return None
             env.record(conn, Action.AUDIT_EXPORTED, request, actor=principal.actor)
-            return issuer.issue(conn, now=env.now()).checkpoint.size
+            return issuer.issue(conn, now=env.now())
 
-        size = env.db.write(tx)
-        if size is None:
+        signed = env.db.write(tx)
+        if signed is None:
             env.db.write(
                 lambda conn: env.record(
                     conn,
@@ -72,7 +75,13 @@ class Exports:
                 )
             )
             raise SecondFactorRequired()
-        pending = PendingExport(secrets.token_hex(16), principal.account_id, env.now(), size)
+        pending = PendingExport(
+            secrets.token_hex(16),
+            principal.account_id,
+            env.now(),
+            signed.checkpoint.size,
+            signed.seq,
+        )
         with self._lock:
             now = env.now()
             for h, p in list(self._pending.items()):
@@ -95,9 +104,17 @@ class Exports:
         return pending
 
 
-def write(env: Env, out: TextIO, issuer: CheckpointIssuer) -> int:
-    """Write the bundle of the whole log (one read snapshot) to ``out``; return its size."""
+def write(
+    env: Env, out: TextIO, issuer: CheckpointIssuer, pending: PendingExport | None = None
+) -> int:
+    """Write the bundle up to ``pending``'s checkpoint (default: the latest) to ``out``.
+
+    One read snapshot; returns the number of entries written.
+    """
     verifier = issuer.signer.verifier
+    upto = None if pending is None else pending.seq
     return env.db.read(
-        lambda conn: write_bundle(conn, out, verifier, origin=issuer.origin, now=env.now())
+        lambda conn: write_bundle(
+            conn, out, verifier, origin=issuer.origin, upto=upto, now=env.now()
+        )
     )

@@ -107,22 +107,23 @@ def _where(conn: Connection, f: EntryFilter) -> tuple[list[str], list[Any]] | No
             where.append("at < ?")
             params.append(format_time(f.end))
     if f.account:
-        where.append("account = ?" if _is_uuid(f.account) else "name = ?")
-        params.append(f.account if _is_uuid(f.account) else f.account.strip().lower())
+        account = canonical_uuid(f.account)
+        where.append("name = ?" if account is None else "account = ?")
+        params.append(f.account.strip().lower() if account is None else account)
     for column in ("role", "practice", "action", "outcome"):
         value = getattr(f, column)
         if value:
             where.append(f"{column} = ?")
-            params.append(value)
+            params.append((canonical_uuid(value) or value) if column == "practice" else value)
     return where, params
 
 
-def _is_uuid(text: str) -> bool:
+def canonical_uuid(text: str) -> str | None:
+    """The stored (lowercase, hyphenated) form of a UUID typed in any case; None if not one."""
     try:
-        uuid.UUID(text)
+        return str(uuid.UUID(text.strip()))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _rows(conn: Connection, indexes: list[int]) -> tuple[EntryRow, ...]:

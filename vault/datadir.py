@@ -6,8 +6,12 @@ import os
 import stat
 from dataclasses import dataclass
 
-from audit.keys import generate_signer_key
+from audit.entry import Action, Actor, AuditEntry
+from audit.keys import generate_signer_key, parse_signer
+from audit.log import AuditLog
 from crypto.secret import Secret
+from vault.clock import Clock, utc_now
+from vault.env import RequestInfo
 from vault.errors import DataDirError
 from vault.migrate import migrate
 from vault.settings import DataLayout, Settings
@@ -37,11 +41,15 @@ def check_private(path: os.PathLike[str] | str) -> None:
         )
 
 
-def initialise(settings: Settings) -> InitResult:
-    """Create the data directory, its keys and an empty, migrated database.
+def initialise(
+    settings: Settings, request: RequestInfo | None = None, *, now: Clock = utc_now
+) -> InitResult:
+    """Create the data directory, its keys and a migrated database whose log starts.
 
-    Refuses to touch a directory that already holds a vault, so an existing
-    vault can never be overwritten by a second ``init``.
+    The log's entry 0 is ``vault.initialised``, by ``request``'s actor (the
+    command line), naming the log's origin and public verifier key. Refuses to
+    touch a directory that already holds a vault, so an existing vault can
+    never be overwritten by a second ``init``.
     """
     layout = settings.layout
     if layout.database.exists() or layout.db_key_file.exists():
@@ -55,12 +63,26 @@ def initialise(settings: Settings) -> InitResult:
         key = new_key()
         write_key_file(layout.db_key_file, key)
     write_key_file(layout.server_secret_file, new_key())
-    write_text_file_private(
-        layout.audit_key_file, generate_signer_key(settings.audit_origin) + "\n"
+    signer_key = generate_signer_key(settings.audit_origin)
+    write_text_file_private(layout.audit_key_file, signer_key + "\n")
+    request = request or RequestInfo()
+    initialised = AuditEntry.new(
+        Action.VAULT_INITIALISED,
+        now=now(),
+        actor=request.actor or Actor(),
+        request=request.request_id,
+        ip=request.ip,
+        detail={
+            "origin": settings.audit_origin,
+            "verifier_key": str(parse_signer(signer_key).verifier),
+        },
     )
     conn = connect(layout.database, key, create=True)
     try:
         migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        AuditLog().append(conn, initialised)
+        conn.execute("COMMIT")
     finally:
         conn.close()
     return InitResult(layout=layout, key_in_file=settings.db_key is None)

@@ -24,6 +24,8 @@ class RequestInfo:
     request_id: str | None = None
     ip: str | None = None
     user_agent: str | None = None
+    # Who acts when no account does (the command line names itself); None on the web.
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,14 @@ class Env:
         targets: Mapping[str, str] | None = None,
         detail: Mapping[str, Scalar] | None = None,
     ) -> int:
-        """Append an audit entry inside the caller's transaction (fail closed)."""
+        """Append an audit entry inside the caller's transaction (fail closed).
+
+        The actor is ``actor``, else the request's own (the command line), else nobody.
+        """
         entry = AuditEntry.new(
             action,
             now=at or self.now(),
-            actor=actor or Actor(),
+            actor=actor or request.actor or Actor(),
             outcome=str(outcome),
             targets=dict(targets or {}),
             request=request.request_id,

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.log import AuditLog
-from vault.checkpoints import TICK_SECONDS, Checkpointing, load_signer
+from vault.checkpoints import TICK_SECONDS, Checkpointing
 from vault.database import Database
 from vault.datadir import database_key
 from vault.env import Env
@@ -178,9 +178,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
             server_secret=read_key_file(settings.layout.server_secret_file),
             log=AuditLog(),
         )
-        app.state.checkpointing = checkpointing = Checkpointing.for_settings(
-            settings, load_signer(settings)
-        )
+        app.state.checkpointing = checkpointing = Checkpointing.for_settings(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
         try:
             async with items.background_running(the_env):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from audit.entry import Action, Actor, AuditEntry
 from audit.keys import NoteSigner
@@ -103,3 +104,21 @@ def rewrite_entry(conn: Connection, index: int, leaf: bytes) -> None:
     """Replace the entry at ``index`` and recompute every hash (triggers already dropped)."""
     conn.execute("UPDATE audit_entries SET leaf = ? WHERE idx = ?", (leaf, index))
     rebuild_hashes(conn)
+
+
+def resign(bundle: dict[str, Any], forger: NoteSigner, origin: str = ORIGIN) -> None:
+    """A forger's bundle: every checkpoint recomputed over the (rewritten) entries of the
+    bundle's JSON object and signed by ``forger``, whose key the bundle then carries."""
+    from audit import merkle
+    from audit import note as notes
+    from audit.checkpoint import Checkpoint
+
+    hashes = [merkle.leaf_hash(e.encode()) for e in bundle["entries"]]
+    for c in bundle["checkpoints"]:
+        size = Checkpoint.parse(notes.split(c["note"])[0]).size
+        tree = merkle.CompactRange()
+        for h in hashes[:size]:
+            tree.append(h)
+        c["note"] = notes.sign(Checkpoint(origin, size, tree.root()).body(), forger)
+        c["cosigners"] = []
+    bundle["verifier_key"] = str(forger.verifier)

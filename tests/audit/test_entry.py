@@ -87,3 +87,34 @@ def test_every_action_name_is_well_formed_and_unique() -> None:
     assert len(names) == len(set(names))
     for name in names:
         AuditEntry(at=AT, action=name)
+
+
+def test_control_characters_are_escaped_as_docs_audit_md_says() -> None:
+    """U+0000..U+001F become \\b \\t \\n \\f \\r or \\u00xx (lowercase hex); quote and
+    backslash take a backslash; U+007F and non-ASCII stay raw UTF-8."""
+    leaf = encode(_entry(detail={"ua": '\x00\x08\t\n\x0c\r\x1f\x7f"\\é\u2028'}), 0)
+    assert b'"detail":{"ua":"\\u0000\\b\\t\\n\\f\\r\\u001f\x7f\\"\\\\\xc3\xa9\xe2\x80\xa8"}' in leaf
+    assert decode(leaf).entry.detail["ua"] == '\x00\x08\t\n\x0c\r\x1f\x7f"\\é\u2028'
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"actor": Actor(name="x\ud800")},
+        {"detail": {"typed": "\udc00"}},
+        {"targets": {"item": "\ud83d"}},
+    ],
+)
+def test_lone_surrogates_are_an_invalid_entry(fields: dict[str, object]) -> None:
+    """Text that is not valid Unicode has no UTF-8 encoding: refused as InvalidEntry when
+    the entry is made (it used to escape as a UnicodeEncodeError when it was appended)."""
+    with pytest.raises(InvalidEntry, match="surrogate"):
+        _entry(**fields)
+
+
+def test_integers_stay_within_what_every_json_reader_holds_exactly() -> None:
+    """Detail integers are bounded by 2**53 - 1 either way."""
+    assert decode(encode(_entry(detail={"n": 2**53 - 1, "m": -(2**53 - 1)}), 0))
+    for n in (2**53, -(2**53)):
+        with pytest.raises(InvalidEntry):
+            _entry(detail={"n": n})

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
-from collections.abc import Iterator
+import pwd
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from audit.issuer import CheckpointIssuer
 from audit.keys import generate_signer_key, parse_signer
 from audit.log import AuditLog
 from audit.proof import verify_proof_file
 from cli.audit_cmd import register
-from tests.audit.helpers import ORIGIN, attacker, fill, open_db
-from vault.settings import DataLayout
+from tests.audit.helpers import ORIGIN, attacker, entry, fill, open_db, resign
+from vault.settings import DataLayout, Settings
 from vault.store import Connection
 from vault.writer import Writer
 
@@ -26,6 +31,13 @@ class _Context:
     conn: Connection
     writer: Writer
     layout: DataLayout
+
+    @property
+    def issuer(self) -> CheckpointIssuer:
+        """Built as ``cli/context.py`` builds it for the real command."""
+        from vault.checkpoints import checkpoint_issuer
+
+        return checkpoint_issuer(Settings(data_dir=self.layout.root, audit_origin=ORIGIN))
 
 
 @dataclass
@@ -42,6 +54,14 @@ class _Vault:
         finally:
             writer.close()
             conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A configuration directory of the test's own: no key pinned unless a test pins one."""
+    home = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
 
 
 @pytest.fixture
@@ -83,6 +103,7 @@ def test_checkpoint_export_and_offline_bundle_verification(
     assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
     out = capsys.readouterr()
     assert "The audit log verifies: 252 entries, 2 signed checkpoints" in out.out
+    assert "not yet covered" not in out.out
     assert "verifying" in out.err  # progress on stderr
 
 
@@ -143,3 +164,228 @@ def test_missing_files_are_one_sentence(vault: _Vault, capsys: pytest.CaptureFix
     assert _run(vault, "verify", "--bundle", "/nonexistent/bundle.json") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read /nonexistent/bundle.json" in err
+
+
+# -- bundles an auditor can rely on (issue 10) --------------------------------------------
+
+
+def _exported(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[Path, str]:
+    """An exported bundle and the log's public key, as the auditor received them."""
+    capsys.readouterr()
+    assert _run(vault, "public-key") == 0
+    public = capsys.readouterr().out.strip()
+    bundle = tmp_path / "bundle.json"
+    assert _run(vault, "export", "--out", str(bundle)) == 0
+    capsys.readouterr()
+    return bundle, public
+
+
+def _edit(path: Path, fn: Callable[[dict[str, Any]], None]) -> Path:
+    obj = json.loads(path.read_text())
+    fn(obj)
+    edited = path.with_name("edited-" + path.name)
+    edited.write_text(json.dumps(obj))
+    return edited
+
+
+def _refused(capsys: pytest.CaptureFixture[str], *words: str) -> str:
+    """The one sentence a refusal printed (exit status checked by the caller)."""
+    out = capsys.readouterr()
+    lines = [line for line in out.err.splitlines() if line.startswith("permanence: ")]
+    assert len(lines) == 1, out.err
+    assert "Traceback" not in out.err and "verifies" not in out.out
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def _rewrite_100(o: dict[str, Any]) -> None:
+    o["entries"][100] = o["entries"][100].replace("192.0.2.10", "192.0.2.99")
+
+
+def test_verify_refuses_a_bundle_whose_checkpoints_were_removed(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every checkpoint removed and entry 100 rewritten: exit 1, one sentence (this used
+    to exit 0 with "252 entries, 0 signed checkpoints")."""
+    bundle, public = _exported(vault, tmp_path, capsys)
+
+    def strip(o: dict[str, Any]) -> None:
+        _rewrite_100(o)
+        o["checkpoints"] = []
+
+    edited = _edit(bundle, strip)
+    assert _run(vault, "verify", "--bundle", str(edited), "--verifier-key", public) == 1
+    _refused(capsys, "no signed checkpoint")
+
+
+def test_verify_refuses_an_entry_appended_after_the_last_checkpoint(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A made-up entry after the last checkpoint: exit 1 naming its index (it used to be a
+    note under "The audit log verifies")."""
+    bundle, public = _exported(vault, tmp_path, capsys)
+
+    def append(o: dict[str, Any]) -> None:
+        o["entries"].append(o["entries"][-1].replace('"index":250,', '"index":251,'))
+        o["size"] += 1
+
+    edited = _edit(bundle, append)
+    assert _run(vault, "verify", "--bundle", str(edited), "--verifier-key", public) == 1
+    _refused(capsys, "251", "not covered by any signed checkpoint")
+
+
+def test_verify_needs_a_pinned_key_and_names_the_insecure_option(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --verifier-key or a pinned key, verification refuses; a forger's re-signed
+    bundle then passes only with --insecure-trust-bundle-key, which warns loudly."""
+    bundle, public = _exported(vault, tmp_path, capsys)
+    assert _run(vault, "verify", "--bundle", str(bundle)) == 1
+    _refused(capsys, "no verifier key is pinned", "--verifier-key", "pin-key")
+    forger = parse_signer(generate_signer_key(ORIGIN))  # same name, another key
+
+    def forge(o: dict[str, Any]) -> None:
+        _rewrite_100(o)
+        resign(o, forger)
+
+    forged = _edit(bundle, forge)
+    assert _run(vault, "verify", "--bundle", str(forged)) == 1
+    capsys.readouterr()
+    assert _run(vault, "verify", "--bundle", str(forged), "--verifier-key", public) == 1
+    _refused(capsys, "checkpoint 0")
+    assert _run(vault, "verify", "--bundle", str(forged), "--insecure-trust-bundle-key") == 0
+    out = capsys.readouterr()
+    assert "WARNING" in out.err and "forger" in out.err
+    assert "The audit log verifies" in out.out
+
+
+def test_pin_key_once_then_verify_without_the_option(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pin-key saves the key in the configuration directory; verify uses it; another key is
+    pinned only with --replace, after which the real bundle no longer verifies."""
+    bundle, public = _exported(vault, tmp_path, capsys)
+    assert _run(vault, "pin-key", public) == 0
+    saved = tmp_path / "config" / "permanence" / "audit-verifier.pub"
+    assert saved.read_text().strip() == public
+    assert _run(vault, "verify", "--bundle", str(bundle)) == 0
+    assert "The audit log verifies: 251 entries" in capsys.readouterr().out
+    other = str(parse_signer(generate_signer_key(ORIGIN)).verifier)
+    assert _run(vault, "pin-key", other) == 1
+    _refused(capsys, "--replace")
+    assert _run(vault, "pin-key", other, "--replace") == 0
+    assert _run(vault, "verify", "--bundle", str(bundle)) == 1
+    capsys.readouterr()
+    assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
+    assert "is not the key pinned in" in capsys.readouterr().err
+
+
+def test_verify_can_require_a_cosigner(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--require-cosigner (repeatable) demands a checkpoint cosigned by that key, offline and
+    on the live log; a key that cosigned nothing is refused."""
+    key = tmp_path / "auditor.key"
+    assert _run(vault, "keygen", "--name", "auditor.example", "--out", str(key)) == 0
+    auditor = capsys.readouterr().out.strip().splitlines()[-1]
+    assert _run(vault, "checkpoint") == 0
+    assert _run(vault, "cosign", "--key", str(key)) == 0
+    bundle, public = _exported(vault, tmp_path, capsys)
+    pinned = ("--verifier-key", public)
+    assert (
+        _run(vault, "verify", "--bundle", str(bundle), *pinned, "--require-cosigner", auditor) == 0
+    )
+    assert "Cosigned by auditor.example: the first 251 entries" in capsys.readouterr().out
+    assert _run(vault, "verify", "--require-cosigner", auditor) == 0
+    assert "Cosigned by auditor.example" in capsys.readouterr().out
+    stranger = str(parse_signer(generate_signer_key("witness.example")).verifier)
+    twice = ("--require-cosigner", auditor, "--require-cosigner", stranger)
+    assert _run(vault, "verify", "--bundle", str(bundle), *pinned, *twice) == 1
+    _refused(capsys, "witness.example")
+    assert _run(vault, "verify", *twice) == 1
+    _refused(capsys, "witness.example")
+
+
+def test_verify_checks_a_proof_file_with_the_pinned_key(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--proof FILE checks an inclusion proof offline; a changed entry or another key fails."""
+    proof = tmp_path / "entry42.tlog-proof"
+    assert _run(vault, "prove", "--index", "42", "--out", str(proof)) == 0
+    capsys.readouterr()
+    assert _run(vault, "public-key") == 0
+    public = capsys.readouterr().out.strip()
+    assert _run(vault, "verify", "--proof", str(proof), "--verifier-key", public) == 0
+    out = capsys.readouterr().out
+    assert "The proof verifies: entry 42 " in out and '{"index":42,' in out
+    lines = proof.read_text().split("\n")
+    leaf = base64.b64decode(lines[1].removeprefix("extra "))
+    lines[1] = "extra " + base64.b64encode(leaf.replace(b"192.0.2.10", b"192.0.2.99")).decode()
+    changed = tmp_path / "changed.tlog-proof"
+    changed.write_text("\n".join(lines))
+    assert _run(vault, "verify", "--proof", str(changed), "--verifier-key", public) == 1
+    _refused(capsys)
+    other = str(parse_signer(generate_signer_key(ORIGIN)).verifier)
+    assert _run(vault, "verify", "--proof", str(proof), "--verifier-key", other) == 1
+    _refused(capsys)
+    assert _run(vault, "verify", "--proof", str(proof)) == 1
+    _refused(capsys, "no verifier key is pinned")
+
+
+class _BusyWriter:
+    """The server keeps appending: after each job of the command, one more entry lands."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+
+    def run(self, fn: Callable[[Connection], Any]) -> Any:
+        result = self.writer.run(fn)
+        self.writer.run(lambda c: AuditLog().append(c, entry(10_000)))
+        return result
+
+
+def test_export_stops_at_the_checkpoint_it_signed(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry appended between the export's checkpoint and its read is left out: the bundle
+    holds exactly the 251 entries its last checkpoint covers, and verifies."""
+    real = vault.open
+
+    @contextmanager
+    def busy(args: argparse.Namespace) -> Iterator[Any]:
+        with real(args) as ctx:
+            yield _Context(ctx.conn, _BusyWriter(ctx.writer), ctx.layout)  # type: ignore[arg-type]
+
+    bundle = tmp_path / "bundle.json"
+    parser = argparse.ArgumentParser(prog="permanence")
+    register(parser.add_subparsers(dest="command"), busy)
+    args = parser.parse_args(["audit", "export", "--out", str(bundle)])
+    assert args.run(args) == 0
+    obj = json.loads(bundle.read_text())
+    assert obj["size"] == len(obj["entries"]) == 251
+    assert json.loads(obj["entries"][-1])["action"] == "audit.exported"
+    public = str(parse_signer(DataLayout(vault.root).audit_key_file.read_text()).verifier)
+    capsys.readouterr()
+    assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
+
+
+def test_audit_commands_record_the_command_line_actor(vault: _Vault, tmp_path: Path) -> None:
+    """checkpoint, export and cosign record one actor: no account, role operator, a name
+    naming the OS user and the command (it used to be a bare "command-line")."""
+    key = tmp_path / "auditor.key"
+    assert _run(vault, "keygen", "--name", "auditor.example", "--out", str(key)) == 0
+    assert _run(vault, "checkpoint") == 0
+    assert _run(vault, "export", "--out", str(tmp_path / "b.json")) == 0
+    assert _run(vault, "cosign", "--key", str(key)) == 0
+    conn = open_db(DataLayout(vault.root).database)
+    log = AuditLog()
+    actors = [log.entry(conn, i).entry.actor for i in range(250, log.size(conn))]
+    conn.close()
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    assert [a.name for a in actors] == [
+        f"{user} via permanence audit {command}" for command in ("checkpoint", "export", "cosign")
+    ]
+    assert {(a.account, a.role) for a in actors} == {(None, "operator")}

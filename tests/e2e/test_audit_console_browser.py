@@ -48,7 +48,7 @@ def _arrange(vault: LiveVault) -> None:
                 AuditEntry.new(Action.LOGIN_FAILED, actor=Actor(name=name), outcome=Outcome.DENIED),
             )
         )
-    Checkpointing.for_settings(vault.settings, load_signer(vault.settings)).issue_now(env)
+    Checkpointing.for_settings(vault.settings).issue_now(env)
 
 
 def _alter(vault: LiveVault, index: int) -> None:

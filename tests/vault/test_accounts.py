@@ -17,10 +17,11 @@ from vault.roles import Role
 
 
 def _actions(env: Env) -> list[str]:
+    """The actions recorded after entry 0 (``vault.initialised``, written by init)."""
     return env.db.read(
         lambda c: [
             decode(bytes(r[0])).entry.action
-            for r in c.execute("SELECT leaf FROM audit_entries ORDER BY idx")
+            for r in c.execute("SELECT leaf FROM audit_entries WHERE idx > 0 ORDER BY idx")
         ]
     )
 

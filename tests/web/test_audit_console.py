@@ -218,3 +218,47 @@ def test_console_reads_in_french_and_english_alike(console: Console) -> None:
     english = console.client.get("/audit?action=login.failed", headers={"accept-language": "en"})
     assert "Échec de connexion" in french.text and "Failed sign-in" not in french.text
     assert "Failed sign-in" in english.text
+
+
+def test_upper_case_ids_in_filters_match_the_stored_lowercase_ids(console: Console) -> None:
+    """An account or practice id pasted in upper case (as some tools show UUIDs) finds the
+    same entries as the stored lowercase form; before, it matched nothing."""
+    member, practice = console.member.account_id, console.member.practice_id
+    assert practice is not None
+    for name, value in (("account", member), ("practice", practice)):
+        lower = _indexes(console.client.get(f"/audit?{name}={value}", headers=HX).text)
+        upper = _indexes(console.client.get(f"/audit?{name}={value.upper()}", headers=HX).text)
+        assert lower and upper == lower, name
+
+
+HX = {"hx-request": "true"}
+
+
+def test_an_exported_bundle_ends_at_the_checkpoint_signed_for_it(
+    console: Console, tmp_path: Path
+) -> None:
+    """Entries appended between the export's checkpoint and the download (here a console
+    view) are not in the bundle: it holds exactly what its latest checkpoint covers."""
+    ready = console.client.post("/audit/export", data={"code": console.auditor.code()})
+    link = re.search(r'href="(/audit/export/[0-9a-f]+)"', ready.text).group(1)  # type: ignore[union-attr]
+    assert console.client.get("/audit").status_code == 200  # records audit.viewed
+    bundle = Bundle.parse(console.client.get(link).text)
+    latest = max(bundle.checkpoints, key=lambda c: c.seq)
+    size = int(notes.split(latest.note)[0].split("\n")[1])
+    assert len(bundle.entries) == size
+    assert json.loads(bundle.entries[-1])["action"] == "audit.exported"
+    verify_bundle(bundle, load_signer(console.env.settings).verifier)
+
+
+def test_the_app_refuses_to_start_with_a_changed_audit_origin(tmp_path: Path) -> None:
+    """The server builds its issuer where the commands do: a setting that disagrees with the
+    signing key stops start-up instead of signing checkpoints under another origin."""
+    import dataclasses
+
+    from vault.errors import DataDirError
+
+    settings = Settings(data_dir=tmp_path / "data")
+    initialise(settings)
+    moved = dataclasses.replace(settings, audit_origin="vault.example.com/audit")
+    with pytest.raises(DataDirError, match="audit_origin"), TestClient(create_app(moved)):
+        pass

@@ -16,7 +16,7 @@ from audit.errors import AuditError
 from audit.issuer import add_cosignature
 from audit.keys import parse_verifier
 from vault import auditexport, auditview
-from vault.auditexport import Exports
+from vault.auditexport import Exports, PendingExport
 from vault.errors import InvalidInput
 from vault.store import Connection
 from vault.verification import Verifications
@@ -73,10 +73,10 @@ async def audit_export(request: Request) -> Response:
     return render(request, "_partials/audit_export_ready.html", {"pending": pending})
 
 
-def _write_bundle(request: Request) -> tuple[IO[Any], int]:
+def _write_bundle(request: Request, pending: PendingExport) -> tuple[IO[Any], int]:
     out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by the stream
     try:
-        size = auditexport.write(env_of(request), out, checkpointing_of(request).issuer)
+        size = auditexport.write(env_of(request), out, checkpointing_of(request).issuer, pending)
         out.seek(0)
     except BaseException:
         out.close()
@@ -97,7 +97,7 @@ async def audit_export_download(request: Request) -> Response:
     pending = _state(request, "exports", Exports).take(
         env, request.path_params["handle"], require_principal(request)
     )
-    out, size = await run_in_threadpool(_write_bundle, request)
+    out, size = await run_in_threadpool(_write_bundle, request, pending)
     name = f"permanence-audit-{pending.created_at:%Y%m%d-%H%M%S}-{size}.json"
     return StreamingResponse(
         iterate_in_threadpool(_chunks(out)),

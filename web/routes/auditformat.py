@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from vault.auditview import EntryFilter, EntryRow
+from vault.auditview import EntryFilter, EntryRow, canonical_uuid
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 
@@ -65,6 +65,8 @@ def parse_filter(
 ) -> tuple[EntryFilter, dict[str, str]]:
     """The filter a query string asks for (dates are local days, both included), and its values."""
     values = {name: str(params.get(name, "")).strip()[:100] for name in FILTER_FIELDS}
+    for name in ("account", "practice"):  # ids as stored: lowercase, whatever was typed
+        values[name] = canonical_uuid(values[name]) or values[name]
     start_day, end_day = _day(values["start"]), _day(values["end"])
     if values["role"] and values["role"] not in ROLES:
         raise InvalidInput()
