@@ -59,7 +59,7 @@ def _every_fingerprint(world: World, *people: Person) -> set[str]:
 
 PAGES = {
     "inbox": ("member", "/inbox"),
-    "members": ("member", "/practice/members"),  # the member waits for the key: a grant form
+    "members": ("member", "/practice/members"),  # a colleague waits for the key: a grant form
     "item": ("member", "/items/{item}"),
     "account": ("member", "/account"),
     "workspace": ("secretary", "/workspace"),
@@ -74,12 +74,13 @@ def test_no_page_shows_a_fingerprint_the_server_computed(
 ) -> None:
     w = world
     admin = add_account(w.env, Role.ADMIN, "root")
+    colleague = add_account(w.env, Role.MEMBER, "dr.petit", w.practice, granted=False)
     iid, envelope = seal(w.secretary, w.practice)
     deposit_as_secretary(w, envelope, iid)
     who, path = PAGES[page]
     person = {"member": w.member, "secretary": w.secretary, "admin": admin}[who]
     html = _page(app_client, w, person, path.format(item=iid, practice=w.practice.id))
-    fingerprints = _every_fingerprint(w, w.member, w.secretary, admin)
+    fingerprints = _every_fingerprint(w, w.member, w.secretary, admin, colleague)
     assert [f for f in fingerprints if f in html] == []
     assert [m.group(0) for m in FINGERPRINT.finditer(html)] == []
 
@@ -88,7 +89,8 @@ def test_the_pages_carry_the_keys_their_modules_compute_from(
     world: World, app_client: TestClient
 ) -> None:
     w = world
-    public = w.member.keys.public_keys
+    colleague = add_account(w.env, Role.MEMBER, "dr.petit", w.practice, granted=False)
+    public = colleague.keys.public_keys
     members = _page(app_client, w, w.member, "/practice/members")
     assert f'data-x25519-pk="{b64url_encode(public.x25519)}"' in members
     assert f'data-ed25519-pk="{b64url_encode(public.ed25519)}"' in members
