@@ -174,6 +174,14 @@ def test_refused_vectors() -> None:
                 Secret(unb64(stream_case["file_key"])),
                 unb64(stream_case["stream_hash"]),
             )
+    for case in refused["encodings"]:
+        with pytest.raises(ERRORS[case["error"]]):
+            decrypt_stream(
+                io.BytesIO(unb64(case["stream"])),
+                io.BytesIO(),
+                Secret(unb64(case["file_key"])),
+                unb64(case["stream_hash"]),
+            )
 
 
 def test_fingerprint_and_totp_vectors() -> None:

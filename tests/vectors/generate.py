@@ -395,6 +395,7 @@ def _refused() -> Json:
     return {
         "envelope_of_item": 1,
         "envelopes": envelope_cases,
+        "encodings": [_second_encoding()],
         "stream_of": 2,
         "streams": [
             {
@@ -406,6 +407,26 @@ def _refused() -> Json:
             }
             for name, ranges, flip, append, error in stream_cases
         ],
+    }
+
+
+def _second_encoding() -> Json:
+    """streams[1]'s 65,536-byte file as a MESSAGE chunk then an empty FINAL chunk: a valid
+    secretstream, but not the file's one encoding (§6), so readers refuse it."""
+    vector, _ = _stream("stream/65536", 65536)
+    file_key, header = _unb64(vector["file_key"]), _unb64(vector["header"])
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, file_key)
+    push = sodium.crypto_secretstream_xchacha20poly1305_push
+    stream = b"\x01" + header
+    stream += push(state, _unb64(vector["plaintext"]), None, 0x00)  # TAG_MESSAGE
+    stream += push(state, b"", None, 0x03)  # TAG_FINAL
+    return {
+        "name": "65536-byte file with an empty FINAL chunk after a full MESSAGE chunk",
+        "file_key": vector["file_key"],
+        "stream": b64(stream),
+        "stream_hash": b64(hashlib.blake2b(stream, digest_size=32).digest()),
+        "error": "DecryptionFailed",
     }
 
 

@@ -160,6 +160,22 @@ def test_call_time_refusals_read_in_both_languages(clients: Clients) -> None:
         assert r.status_code == 400 and sentence in r.json()["error"]
 
 
+def test_an_upload_size_no_writer_produces_is_refused(clients: Clients) -> None:
+    """One encoding per file: 25 + 65,553 + 17 bytes (a full chunk, then an empty FINAL)
+    is refused in both languages; the one-chunk form of a 65,536-byte file is accepted."""
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    start = {"practice_id": w.practice.id, "item_id": str(uuid.uuid4())}
+    for language, sentence in (("en", "not valid"), ("fr", "n'est pas valide")):
+        r = sec.post(
+            "/uploads",
+            json={**start, "size": 25 + 65553 + 17},
+            headers={"accept-language": language},
+        )
+        assert r.status_code == 400 and sentence in r.json()["error"], r.text
+    assert sec.post("/uploads", json={**start, "size": 25 + 65553}).status_code == 200
+
+
 def test_refusals_read_in_french(clients: Clients) -> None:
     w = clients.world
     iid, body = _deposit_json(w)
