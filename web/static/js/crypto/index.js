@@ -7,6 +7,7 @@ export { signDetached, verifyDetached } from "./primitives.js";
 export {
   CryptoError,
   DecryptionFailed,
+  ExcessiveKdfParameters,
   InvalidRecoveryCode,
   MalformedInput,
   UnsupportedVersion,
