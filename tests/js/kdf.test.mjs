@@ -52,6 +52,13 @@ test("parameters below the floor, or of another algorithm, are refused", async (
   }
 });
 
+test("the vectors' parameters above the ceiling are refused with their own error", async () => {
+  for (const params of V.excessive_params) {
+    assert.throws(() => checkKdfParams(params), ExcessiveKdfParameters);
+    await assert.rejects(derivePasswordKeys("pw", params), ExcessiveKdfParameters);
+  }
+});
+
 test("parameters above the ceiling are refused before deriving (no frozen tab)", async () => {
   const salt = V.argon2id[0].salt;
   for (const [ops, mem] of [[11, 2 ** 26], [3, 2 ** 30 + 1], [3, 2 ** 42]]) {
