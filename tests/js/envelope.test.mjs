@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   DecryptionFailed,
+  decodeBody,
   decodeHeader,
   encodeBody,
   encodeHeader,
@@ -223,6 +224,13 @@ test("unknown kind or urgency values are refused when reading a header", () => {
     const bad = Uint8Array.from(header);
     bad[index] = value;
     assert.throws(() => decodeHeader(bad), DecryptionFailed);
+  }
+});
+
+test("non-canonical bodies are read (spacing, order, escapes, last repeated key); NaN is not", () => {
+  assert.deepEqual(decodeBody(utf8Encode(' { "b" : 1 , "a" : "\\u00e9" , "b" : 2 } ')), { a: "é", b: 2 });
+  for (const bad of ['{"a":NaN}', '{"a":-Infinity}', "[1]", '"x"', "{"]) {
+    assert.throws(() => decodeBody(utf8Encode(bad)), DecryptionFailed, bad);
   }
 });
 
