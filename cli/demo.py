@@ -111,6 +111,7 @@ def deposit_demo_items(
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
     from vault import items, uploads
+    from vault.calltime import vault_created_at
     from vault.env import Principal
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
@@ -181,7 +182,9 @@ def deposit_demo_items(
         ),
     ]
     for n, (name, who, number, reason, urgency, best, seconds) in enumerate(calls):
-        started = (now - timedelta(hours=3 - n)).replace(microsecond=0)
+        # Calls that just ended; none may start before the vault existed (a second ago).
+        ago = timedelta(seconds=seconds + 60 * (3 - n))
+        started = max(now - ago, vault_created_at(env)).replace(microsecond=0)
         note = {
             "caller_name": name,
             "caller_is": who,

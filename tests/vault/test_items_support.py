@@ -228,7 +228,18 @@ def world_fixture(initialised: Settings, database: Database) -> World:
     stranger = add_account(env, Role.SECRETARY, "sam")
     assign(env, secretary, practice)
     assign(env, stranger, other)
+    created_at(env, clock.at - timedelta(days=30))
     return World(env, clock, practice, other, member, outsider, secretary, stranger)
+
+
+def created_at(env: Env, at: datetime) -> None:
+    """Date the vault's creation (its first migration) ``at``: the test clock is fixed in
+    the past, and a call cannot start before the vault existed."""
+    env.db.write(
+        lambda c: c.execute(
+            "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (iso(at),)
+        )
+    )
 
 
 def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> items.Receipt:

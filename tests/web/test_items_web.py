@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -114,6 +117,17 @@ def test_an_extract_uploads_in_parts_and_downloads_byte_identical(clients: Clien
         (lambda b: b.update(item_id=str(uuid.uuid4())), 400, "does not match"),
         (lambda b: b.update(call_seconds="long"), 400, "call"),
         (lambda b: b.update(call_started_at="yesterday"), 400, "call"),
+        # Found by fuzzing: a start before year 1 once converted to UTC was a 500.
+        (lambda b: b.update(call_started_at="0001-01-01T00:00+05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at="0001-01-01T00:00:00+05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at="9999-12-31T23:59:59-05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at=1764320100), 400, "call"),
+        (lambda b: b.update(call_started_at="2026-11-28"), 400, "call"),
+        (lambda b: b.update(call_started_at="2026-11-28T08:55:00"), 400, "call"),  # no offset
+        (lambda b: b.update(call_started_at="2026-11-28T08:56:00Z"), 400, "differs"),
+        (lambda b: b.update(call_seconds=94), 400, "differs"),
+        # Found by fuzzing: a validly signed envelope with practice_id "garbage" was a 500.
+        (lambda b: b.update(practice_id="garbage"), 400, "invalid"),
         (lambda b: b.pop("envelope"), 400, "invalid"),
     ],
 )
@@ -125,6 +139,43 @@ def test_malformed_deposits_get_a_clear_400(
     mutate(body)  # type: ignore[operator]
     r = clients.as_(w.secretary).post("/items", json=body, headers={"accept-language": "en"})
     assert r.status_code == status and sentence in r.json()["error"]
+
+
+def test_the_clear_call_time_is_compared_as_an_instant(clients: Clients) -> None:
+    """The same instant with another offset (08:55Z = 09:55+01:00) is the signed one."""
+    w = clients.world
+    _, body = _deposit_json(w)
+    body.update(call_started_at="2026-11-28t09:55:00+01:00", call_seconds=95)
+    assert clients.as_(w.secretary).post("/items", json=body).status_code == 201
+
+
+def test_call_time_refusals_read_in_both_languages(clients: Clients) -> None:
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    _, body = _deposit_json(w)
+    body.update(call_seconds=94)
+    r = sec.post("/items", json=body, headers={"accept-language": "fr"})
+    assert r.status_code == 400 and "diffère de celle qui est signée" in r.json()["error"]
+    _, late = _deposit_json(w, call_started_at=w.clock.at + timedelta(minutes=6))
+    for language, sentence in (("en", "not plausible"), ("fr", "n'est pas plausible")):
+        r = sec.post("/items", json=late, headers={"accept-language": language})
+        assert r.status_code == 400 and sentence in r.json()["error"]
+
+
+def test_an_upload_size_no_writer_produces_is_refused(clients: Clients) -> None:
+    """One encoding per file: 25 + 65,553 + 17 bytes (a full chunk, then an empty FINAL)
+    is refused in both languages; the one-chunk form of a 65,536-byte file is accepted."""
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    start = {"practice_id": w.practice.id, "item_id": str(uuid.uuid4())}
+    for language, sentence in (("en", "not valid"), ("fr", "n'est pas valide")):
+        r = sec.post(
+            "/uploads",
+            json={**start, "size": 25 + 65553 + 17},
+            headers={"accept-language": language},
+        )
+        assert r.status_code == 400 and sentence in r.json()["error"], r.text
+    assert sec.post("/uploads", json={**start, "size": 25 + 65553}).status_code == 200
 
 
 def test_refusals_read_in_french(clients: Clients) -> None:
@@ -202,3 +253,48 @@ def test_every_item_route_with_an_id_is_a_404_for_outsiders(clients: Clients) ->
         )
         _, other_body = _deposit_json(w)
         assert client.post("/items", json=other_body).status_code == 404
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_TIMES = st.one_of(
+    _JSON_VALUES,
+    st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+    st.sampled_from(
+        ["0001-01-01T00:00+05:00", "9999-12-31T23:59:59-05:00", "2026-11-28T08:55:00Z"]
+    ),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "item_id": _JSON_VALUES,
+            "practice_id": st.one_of(_JSON_VALUES, st.just("garbage")),
+            "upload_id": _JSON_VALUES,
+            "call_started_at": _TIMES,
+            "call_seconds": st.one_of(_JSON_VALUES, st.integers(-(2**70), 2**70)),
+        },
+    ),
+    st.sampled_from([ItemKind.CALL_NOTE, ItemKind.MESSAGE, ItemKind.EXTRACT]),
+)
+def test_no_deposit_is_a_server_error(
+    clients: Clients, changes: dict[str, object], kind: ItemKind
+) -> None:
+    """Fuzzed deposits around a validly signed envelope: always a clear 4xx or a success."""
+    w = clients.world
+    _, body = _deposit_json(w, kind=kind)
+    body.update(changes)
+    r = clients.as_(w.secretary).post("/items", json=body)
+    assert r.status_code < 500, (body, r.text)
+    if r.status_code >= 400:
+        assert r.json()["error"]
