@@ -19,22 +19,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cli.client import ClientError, HttpTransport, Unlocked, sign_in
+from cli.client import ClientError, HttpTransport, Unlocked, sign_in, vault_origin
+from cli.download import BadItem, download
+from cli.known_keys import KeyRole, KnownKeys, Pin, PinState, config_dir
+from cli.signed_fields import show_signed
+from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, open_item, seal_item
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, WeakKdfParameters
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
+from crypto.grants import PracticeKeyPair
 from crypto.signing import VerifyKey
 from crypto.stream import (
     CHUNK_BYTES,
     FileManifest,
-    StreamDecryptor,
     StreamEncryptor,
     new_file_key,
 )
 
 PART_BYTES = 4 * 1024 * 1024
 URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
+EXIT_TAMPERED = 3  # the item verified, but the server's metadata differs from its signed header
 
 
 def _progress(label: str, total: int) -> Callable[[int], None]:
@@ -57,13 +62,64 @@ def _progress(label: str, total: int) -> Callable[[int], None]:
 
 def _connect(args: argparse.Namespace) -> tuple[HttpTransport, Unlocked]:
     transport = HttpTransport(args.url)
-    password = os.environ.get("PERMANENCE_PASSWORD") or getpass.getpass(
-        f"Password for {args.username}: "
-    )
-    code = args.code or input("Authenticator code: ").strip()
-    unlocked = sign_in(transport, args.username, password, code)
+    try:
+        password = os.environ.get("PERMANENCE_PASSWORD") or getpass.getpass(
+            f"Password for {args.username}: "
+        )
+        code = args.code or input("Authenticator code: ").strip()
+    except EOFError:
+        raise ClientError(
+            "no password or authenticator code could be read: set PERMANENCE_PASSWORD"
+            " and give the code with --code",
+            0,
+        ) from None
+    try:
+        unlocked = sign_in(transport, args.username, password, code)
+    except WeakKdfParameters:
+        raise ClientError(
+            "the server asks for password-hashing parameters outside the accepted range;"
+            " refusing to derive your keys with them",
+            0,
+        ) from None
+    except CryptoError:
+        raise ClientError(
+            "the keys the server sent for your account do not open with your password", 0
+        ) from None
+    except (KeyError, TypeError, ValueError):
+        raise transport.not_a_vault() from None
     transport.load_csrf()
     return transport, unlocked
+
+
+def _known_keys(args: argparse.Namespace) -> KnownKeys:
+    """The pinned keys of this vault; the configuration directory is read here, at the edge."""
+    directory = Path(args.config_dir) if args.config_dir else config_dir(os.environ, Path.home())
+    return KnownKeys(directory, vault_origin(args.url), args.accept_key or ())
+
+
+def _say_pin(pin: Pin, who: str, known: KnownKeys) -> None:
+    """Tell the user which key is used: the fingerprint computed here, and whether it is new."""
+    if pin.state == PinState.FIRST_USE:
+        note = (
+            f"first use, now pinned in {known.path}; compare it with the fingerprint"
+            " its owner reads to you"
+        )
+    elif pin.state == PinState.ACCEPTED:
+        note = "a new key you accepted with --accept-key, now pinned"
+    else:
+        note = "pinned"
+    print(f"{who}: key fingerprint {pin.fingerprint} ({note})", file=sys.stderr)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _canonical_id(value: object, transport: HttpTransport) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise transport.not_a_vault() from None
 
 
 def _stream_size(size: int) -> int:
@@ -117,25 +173,46 @@ def _upload(
     return upload_id, FileManifest(path.name, media, info.size, key, info.stream_hash)
 
 
-def _practice(transport: HttpTransport, wanted: str | None) -> dict[str, Any]:
+def _practice(transport: HttpTransport, wanted: str | None, known: KnownKeys) -> dict[str, Any]:
     practices = transport.get_json("/workspace")["practices"]
     chosen = [p for p in practices if wanted in (None, p["id"], p["name"]) and p["public_key"]]
     if len(chosen) != 1:
         names = ", ".join(f"{p['name']} ({p['id']})" for p in practices) or "none"
         raise ClientError(f"choose one practice with --practice; yours: {names}", 400)
     practice: dict[str, Any] = chosen[0]
+    practice["id"] = _canonical_id(practice["id"], transport)
+    # The fingerprint shown and pinned is computed here from the key the deposit seals to.
     computed = practice_fingerprint(b64url_decode(practice["public_key"]))
-    if computed != practice["fingerprint"]:
-        raise ClientError("the server sent a practice key that does not match its fingerprint", 0)
+    who = f"practice {printable(practice['name'])}"
+    pin = known.check(KeyRole.PRACTICE, practice["id"], computed, f"key of {who}")
+    known.remember(pin)
+    _say_pin(pin, _upper_first(who), known)
     return practice
 
 
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Refuse a missing or malformed input before signing in (which uses up a TOTP code)."""
+    path = args.file or args.note
+    if path:
+        try:
+            with Path(path).open("rb"):
+                pass
+        except OSError as e:
+            raise ClientError(f"cannot read {printable(path)}: {e.strerror or e}", 0) from None
+    if args.note:
+        try:
+            note = json.loads(Path(args.note).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = None
+        if not isinstance(note, dict):
+            raise ClientError(f"{printable(args.note)} does not hold a JSON object", 0)
+
+
 def deposit(args: argparse.Namespace) -> int:
+    _check_inputs(args)
+    known = _known_keys(args)
     transport, unlocked = _connect(args)
-    practice = _practice(transport, args.practice)
-    print(
-        f"Practice {practice['name']}, key fingerprint {practice['fingerprint']}", file=sys.stderr
-    )
+    practice = _practice(transport, args.practice, known)
     item_id = str(uuid.uuid4())
     data: dict[str, Any] = {"item_id": item_id, "practice_id": practice["id"]}
     if args.file:
@@ -167,64 +244,101 @@ def deposit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(transport: HttpTransport, unlocked: Unlocked, item_id: str) -> tuple[dict[str, Any], Any]:
-    answer = transport.get_json(f"/items/{item_id}/envelope")
-    author = answer["author"]
+def _practice_key(unlocked: Unlocked, known: KnownKeys) -> tuple[Pin, str]:
+    """The practice key this member decrypts with: checked against the published key, pinned."""
     if unlocked.practice_secret is None or unlocked.practice_id is None:
         raise ClientError("this account does not hold the practice key yet", 0)
-    opened = open_item(
-        b64url_decode(answer["envelope"]),
-        author_verify_key=VerifyKey(b64url_decode(author["ed25519_pk"])),
-        practice_secret_key=unlocked.practice_secret,
-        item_id=uuid.UUID(item_id),
-        client_id=uuid.UUID(unlocked.practice_id),
-        author_id=uuid.UUID(author["id"]),
+    public_key = PracticeKeyPair(unlocked.practice_secret).public_key
+    practice = unlocked.bundle.get("practice") or {}
+    if practice.get("public_key") != b64url_encode(public_key):
+        raise ClientError("the practice key granted to you is not the practice's published key", 0)
+    who = f"practice {printable(practice.get('name', ''))}"
+    pin = known.check(
+        KeyRole.PRACTICE, unlocked.practice_id, practice_fingerprint(public_key), f"key of {who}"
     )
-    author["fingerprint"] = user_fingerprint(
-        b64url_decode(author["x25519_pk"]), b64url_decode(author["ed25519_pk"])
-    )
-    return author, opened
+    return pin, _upper_first(who)
 
 
-def _download(transport: HttpTransport, item_id: str, manifest: FileManifest, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / Path(manifest.name).name
-    partial = target.with_name(target.name + ".partial")
-    decryptor = StreamDecryptor(manifest.file_key, manifest.stream_hash)
-    with transport.open_stream(f"/items/{item_id}/file") as response, partial.open("wb") as f:
-        total = int(response.headers.get("content-length") or 0)
-        show, done = _progress("download", total), 0
-        while piece := response.read(1024 * 1024):
-            f.write(decryptor.update(piece))
-            done += len(piece)
-            show(done)
-        f.write(decryptor.finish())  # only now is the whole file verified
-    os.replace(partial, target)
-    return target
+def _open(
+    transport: HttpTransport, unlocked: Unlocked, item_id: str, known: KnownKeys
+) -> tuple[dict[str, Any], Any, list[tuple[Pin, str]]]:
+    practice_pin, practice_who = _practice_key(unlocked, known)
+    answer = transport.get_json(f"/items/{item_id}/envelope")
+    author = answer["author"]
+    author["id"] = _canonical_id(author["id"], transport)
+    # The fingerprint shown and pinned is computed here from the keys the signature is checked with.
+    x25519_pk, ed25519_pk = b64url_decode(author["x25519_pk"]), b64url_decode(author["ed25519_pk"])
+    author["fingerprint"] = user_fingerprint(x25519_pk, ed25519_pk)
+    who = f"author {printable(author['name'])} ({author['id']})"
+    author_pin = known.check(KeyRole.AUTHOR, author["id"], author["fingerprint"], f"keys of {who}")
+    try:
+        opened = open_item(
+            b64url_decode(answer["envelope"]),
+            author_verify_key=VerifyKey(ed25519_pk),
+            practice_secret_key=unlocked.practice_secret,  # type: ignore[arg-type]
+            item_id=uuid.UUID(item_id),
+            client_id=uuid.UUID(unlocked.practice_id),
+            author_id=uuid.UUID(author["id"]),
+        )
+    except CryptoError:
+        raise BadItem from None
+    pins = [(practice_pin, practice_who), (author_pin, _upper_first(who))]
+    for pin, _ in pins:
+        known.remember(pin)  # only keys that have just verified an item are pinned
+    return answer, opened, pins
+
+
+def _item_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise ClientError(f"{printable(text)!r} is not an item id", 0) from None
 
 
 def fetch(args: argparse.Namespace) -> int:
+    item_id = _item_id(args.item) if args.item else None
+    known = _known_keys(args)
     transport, unlocked = _connect(args)
-    if not args.item:
+    if item_id is None:
+        print("the server's metadata, not verified (fetch an item to verify it):", file=sys.stderr)
         for item in transport.get_json("/inbox")["items"]:
             print(
-                f"{item['id']}  {item['deposited_at'][:16]}  {item['kind']:<9}"
-                f" {item['urgency']:<7} {item['status']:<8} {item['author']}"
+                printable(
+                    f"{item['id']}  {item['deposited_at'][:16]}  {item['kind']:<9}"
+                    f" {item['urgency']:<7} {item['status']:<8} {item['author']}"
+                )
             )
         return 0
+    answer, opened, pins = _open(transport, unlocked, item_id, known)
+    for pin, who in pins:
+        _say_pin(pin, who, known)
+    author = answer["author"]
+    warnings = show_signed(
+        opened.header,
+        answer,
+        f"by {printable(author['name'])} (account {opened.header.author_id}),"
+        f" key fingerprint {author['fingerprint']} (signature verified)",
+    )
     try:
-        author, opened = _open(transport, unlocked, args.item)
+        body = opened.json()
+        if opened.header.kind == ItemKind.EXTRACT:
+            manifest = FileManifest.from_json(body)
     except CryptoError:
-        raise ClientError("this item failed verification or decryption", 0) from None
-    print(f"by {author['name']}, key fingerprint {author['fingerprint']} (signature verified)")
-    body = opened.json()
+        raise BadItem from None
     if opened.header.kind == ItemKind.EXTRACT:
-        manifest = FileManifest.from_json(body)
-        saved = _download(transport, args.item, manifest, Path(args.out))
-        print(f"saved {saved} ({manifest.size} bytes, verified)")
+        saved = download(
+            transport, item_id, manifest, Path(args.out), lambda total: _progress("download", total)
+        )
+        print(f"saved {printable(saved)} ({manifest.size} bytes, verified)")
     else:
-        print(json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True))
-    return 0
+        print(
+            printable(
+                json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True), keep_newlines=True
+            )
+        )
+    for warning in warnings:
+        print(f"permanence: warning: {warning}", file=sys.stderr)
+    return EXIT_TAMPERED if warnings else 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -233,6 +347,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--username", required=True)
     parser.add_argument("--code", help="authenticator code (asked for when absent)")
+    parser.add_argument(
+        "--accept-key",
+        action="append",
+        metavar="FINGERPRINT",
+        help="accept a changed key with this fingerprint (after checking it with its owner)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        help="where pinned keys are kept (default: $XDG_CONFIG_HOME/permanence"
+        " or ~/.config/permanence)",
+    )
 
 
 def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> None:
@@ -258,6 +383,15 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
 def _guard(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return command(args)
+    except CryptoError:  # a key or answer from the server that is not what it must be
+        error: ClientError = ClientError(
+            f"what the server at {args.url} sent failed verification", 0
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):  # a server answer of another shape
+        error = ClientError(
+            f"the server at {args.url} did not answer as a Permanence vault does", 0
+        )
     except ClientError as e:
-        print(f"permanence: {e}", file=sys.stderr)
-        return 1
+        error = e
+    print(f"permanence: {printable(error)}", file=sys.stderr)
+    return 1
