@@ -43,7 +43,7 @@ class TamperProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _forward(self) -> None:
@@ -69,7 +69,9 @@ class TamperProxy:
                 self.send_response(reply.status)
                 for k, v in reply.headers:
                     self.send_header(k, v)
-                announced = len(reply.body) if reply.content_length is None else reply.content_length
+                announced = (
+                    len(reply.body) if reply.content_length is None else reply.content_length
+                )
                 self.send_header("Content-Length", str(announced))
                 self.send_header("Connection", "close")
                 self.end_headers()
