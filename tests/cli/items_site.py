@@ -8,7 +8,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,7 +74,13 @@ class Vault:
         captured = self.capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
-    def spawn(self, username: str, *args: str, url: str, **kw: object) -> subprocess.Popen[str]:
+    def spawn(
+        self,
+        username: str,
+        *args: str,
+        url: str,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> subprocess.Popen[str]:
         """The same command in a process of its own (for signals and resource limits)."""
         command, *rest = args
         env = {
@@ -92,7 +98,7 @@ class Vault:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            **kw,  # type: ignore[arg-type]
+            preexec_fn=preexec_fn,  # noqa: PLW1509 - only sets a resource limit
         )
 
     def sql(self, statement: str, params: Sequence[object] = ()) -> None:
