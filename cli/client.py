@@ -35,6 +35,10 @@ class ClientError(Exception):
         self.status = status
 
 
+class Unreachable(ClientError):
+    """No answer: the connection failed or broke off (worth retrying, unlike a refusal)."""
+
+
 class Transport(Protocol):
     csrf: str
 
@@ -75,13 +79,13 @@ class HttpTransport:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
-    def unreachable(self, e: BaseException) -> ClientError:
+    def unreachable(self, e: BaseException) -> Unreachable:
         """The sentence for a connection that failed or broke off."""
         reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or e
         if isinstance(reason, BaseException):
             reason = getattr(reason, "strerror", None) or reason
         text = str(reason) or type(e).__name__
-        return ClientError(f"cannot reach the vault at {self.base_url}: {text}", 0)
+        return Unreachable(f"cannot reach the vault at {self.base_url}: {text}", 0)
 
     def _refusal(self, e: urllib.error.HTTPError) -> ClientError:
         try:

@@ -122,6 +122,12 @@ def _decrypt_into(
                 except (OSError, http.client.HTTPException) as e:
                     raise transport.unreachable(e) from None
                 if not piece:
+                    if getattr(response, "length", None):  # fewer bytes than announced
+                        raise ClientError(
+                            f"the connection to the vault at {transport.base_url} broke off"
+                            " before the end of the file; nothing was saved",
+                            0,
+                        )
                     break
                 keep(decryptor.update(piece))
                 done += len(piece)

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cli.client import ClientError, HttpTransport, Unlocked, sign_in, vault_origin
+from cli.client import ClientError, HttpTransport, Unlocked, Unreachable, sign_in, vault_origin
 from cli.download import BadItem, download
-from cli.known_keys import KeyRole, KnownKeys, Pin, PinState, config_dir
+from cli.known_keys import KeyRole, KnownKeys, Pin, config_dir
 from cli.signed_fields import show_signed
 from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
@@ -97,20 +97,6 @@ def _known_keys(args: argparse.Namespace) -> KnownKeys:
     return KnownKeys(directory, vault_origin(args.url), args.accept_key or ())
 
 
-def _say_pin(pin: Pin, who: str, known: KnownKeys) -> None:
-    """Tell the user which key is used: the fingerprint computed here, and whether it is new."""
-    if pin.state == PinState.FIRST_USE:
-        note = (
-            f"first use, now pinned in {known.path}; compare it with the fingerprint"
-            " its owner reads to you"
-        )
-    elif pin.state == PinState.ACCEPTED:
-        note = "a new key you accepted with --accept-key, now pinned"
-    else:
-        note = "pinned"
-    print(f"{who}: key fingerprint {pin.fingerprint} ({note})", file=sys.stderr)
-
-
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -147,17 +133,19 @@ def _upload(
         part = pending.getvalue()
         pending = io.BytesIO()
         sent = 0
-        for _ in range(10):
+        for attempt in range(10):
             try:
                 answer = transport.put_bytes(f"/uploads/{upload_id}/{offset + sent}", part[sent:])
                 if int(answer["received"]) == offset + len(part):
                     break
-            except (ClientError, OSError) as e:
-                if isinstance(e, ClientError) and e.status != 409:
+            except ClientError as e:  # a dropped connection or a gap: ask where to resume
+                if (not isinstance(e, Unreachable) and e.status != 409) or attempt == 9:
                     raise
             sent = int(transport.get_json(f"/uploads/{upload_id}")["received"]) - offset
             if sent >= len(part):
                 break
+        else:
+            raise ClientError("the vault did not take the file after 10 attempts", 0)
         offset += len(part)
         show(offset)
 
@@ -186,7 +174,7 @@ def _practice(transport: HttpTransport, wanted: str | None, known: KnownKeys) ->
     who = f"practice {printable(practice['name'])}"
     pin = known.check(KeyRole.PRACTICE, practice["id"], computed, f"key of {who}")
     known.remember(pin)
-    _say_pin(pin, _upper_first(who), known)
+    known.say(pin, _upper_first(who))
     return practice
 
 
@@ -310,8 +298,13 @@ def fetch(args: argparse.Namespace) -> int:
             )
         return 0
     answer, opened, pins = _open(transport, unlocked, item_id, known)
+    try:
+        body = opened.json()
+        manifest = FileManifest.from_json(body) if opened.header.kind == ItemKind.EXTRACT else None
+    except CryptoError:
+        raise BadItem from None
     for pin, who in pins:
-        _say_pin(pin, who, known)
+        known.say(pin, who)
     author = answer["author"]
     warnings = show_signed(
         opened.header,
@@ -319,13 +312,7 @@ def fetch(args: argparse.Namespace) -> int:
         f"by {printable(author['name'])} (account {opened.header.author_id}),"
         f" key fingerprint {author['fingerprint']} (signature verified)",
     )
-    try:
-        body = opened.json()
-        if opened.header.kind == ItemKind.EXTRACT:
-            manifest = FileManifest.from_json(body)
-    except CryptoError:
-        raise BadItem from None
-    if opened.header.kind == ItemKind.EXTRACT:
+    if manifest is not None:
         saved = download(
             transport, item_id, manifest, Path(args.out), lambda total: _progress("download", total)
         )

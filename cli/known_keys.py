@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -129,6 +130,20 @@ class KnownKeys:
             f" confirmed the new fingerprint with its owner, run again with"
             f" --accept-key '{fingerprint}'"
         )
+
+    def say(self, pin: Pin, who: str) -> None:
+        """Tell the user (stderr) which key is used: the fingerprint computed here, and whether
+        it is new."""
+        if pin.state == PinState.FIRST_USE:
+            note = (
+                f"first use, now pinned in {self.path}; compare it with the fingerprint"
+                " its owner reads to you"
+            )
+        elif pin.state == PinState.ACCEPTED:
+            note = "a new key you accepted with --accept-key, now pinned"
+        else:
+            note = "pinned"
+        print(f"{who}: key fingerprint {pin.fingerprint} ({note})", file=sys.stderr)
 
     def remember(self, pin: Pin) -> None:
         """Write a first-use or accepted pin (an atomic append to a file of mode 0600)."""

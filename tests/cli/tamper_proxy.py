@@ -29,6 +29,7 @@ class Reply:
     body: bytes
     content_length: int | None = None  # announce this instead of len(body)
     stall_after: int | None = None  # send this many body bytes, then hang until released
+    drop: bool = False  # hang up without answering (the server did get the request)
     released: threading.Event = field(default_factory=threading.Event)
 
 
@@ -66,6 +67,9 @@ class TamperProxy:
                     conn.close()
                 reply = proxy.alter(reply)
                 proxy.replies.append(reply)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 for k, v in reply.headers:
                     self.send_header(k, v)

@@ -45,6 +45,31 @@ def test_deposit_then_fetch_a_file_and_a_message(vault: Vault, tmp_path: Path) -
     )
 
 
+def test_an_upload_resumes_after_a_dropped_connection(vault: Vault, tmp_path: Path) -> None:  # noqa: F811
+    """The first part reaches the server but its answer is lost: the command asks where
+    the upload stands and goes on from there (a broken connection is not a refusal)."""
+    v = vault
+    data = b"row;" * 2_000_000  # 8 MB: two parts
+    source = tmp_path / "big.csv"
+    source.write_bytes(data)
+    dropped: list[str] = []
+
+    def drop_first_part(reply: Reply) -> Reply:
+        if reply.method == "PUT" and not dropped:
+            dropped.append(reply.path)
+            reply.drop = True
+        return reply
+
+    with tamper_proxy(v.url) as proxy:
+        proxy.alter = drop_first_part
+        run = v.run(SECRETARY, "deposit", "--file", str(source), url=proxy.base_url)
+    assert run.code == 0, run.err
+    assert dropped
+    out = tmp_path / "out"
+    assert v.run(MEMBER, "fetch", "--item", run.out.strip(), "--out", str(out)).code == 0
+    assert (out / "big.csv").read_bytes() == data
+
+
 def test_a_refusal_is_one_sentence(
     vault: Vault,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
