@@ -134,6 +134,8 @@ def _vault(data_dir: Path) -> tuple[Settings, dict[str, Any]]:
 
 def _envelopes(arr: dict[str, Any], n: int) -> list[dict[str, Any]]:
     body = encode_body(call_note_body())
+    started = int(time.time())  # the vault was created just before: calls start after it
+    clear_started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
     out = []
     for _ in range(n):
         iid = uuid.uuid4()
@@ -143,12 +145,20 @@ def _envelopes(arr: dict[str, Any], n: int) -> list[dict[str, Any]]:
             iid,
             uuid.UUID(arr["practice"].id),
             uuid.UUID(arr["secretary"].id),
+            call_started_at=started,
+            call_seconds=95,
         )
         env = seal_item(
             header, body, arr["practice"].keys.public_key, arr["secretary"].keys.signing_key
         )
         out.append(
-            {"item_id": str(iid), "practice_id": arr["practice"].id, "envelope": b64url_encode(env)}
+            {
+                "item_id": str(iid),
+                "practice_id": arr["practice"].id,
+                "envelope": b64url_encode(env),
+                "call_started_at": clear_started,
+                "call_seconds": 95,
+            }
         )
     return out
 

@@ -108,6 +108,7 @@ def deposit_demo_items(
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
     from vault import items, uploads
+    from vault.calltime import vault_created_at
     from vault.env import Principal
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
@@ -124,12 +125,15 @@ def deposit_demo_items(
 
     def put(kind: ItemKind, urgency: Urgency, data: bytes, **extra: Any) -> None:
         item_id = str(uuidlib.uuid4())
+        started = extra.get("call_started_at")
         header = ItemHeader(
             kind,
             urgency,
             uuidlib.UUID(item_id),
             uuidlib.UUID(practice_id),
             uuidlib.UUID(secretary_id),
+            call_started_at=0 if started is None else int(started.timestamp()),
+            call_seconds=extra.get("call_seconds") or 0,
         )
         envelope = seal_item(header, data, bytes(practice_pk), keys.signing_key)
         upload_id = None
@@ -175,7 +179,9 @@ def deposit_demo_items(
         ),
     ]
     for n, (name, who, number, reason, urgency, best, seconds) in enumerate(calls):
-        started = now - timedelta(hours=3 - n)
+        # Calls that just ended; none may start before the vault existed (a second ago).
+        ago = timedelta(seconds=seconds + 60 * (3 - n))
+        started = max(now - ago, vault_created_at(env)).replace(microsecond=0)
         note = {
             "caller_name": name,
             "caller_is": who,
@@ -183,8 +189,6 @@ def deposit_demo_items(
             "reason": reason,
             "best_time": best,
             "notes": "",
-            "call_started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "call_seconds": seconds,
         }
         put(
             ItemKind.CALL_NOTE,

@@ -16,6 +16,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from crypto.stream import (
 )
 
 PART_BYTES = 4 * 1024 * 1024
+CALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
 EXIT_TAMPERED = 3  # the item verified, but the server's metadata differs from its signed header
 
@@ -178,6 +180,31 @@ def _practice(transport: HttpTransport, wanted: str | None, known: KnownKeys) ->
     return practice
 
 
+def _call_time(note: dict[str, Any]) -> tuple[int, int]:
+    """Take ``call_started_at`` (RFC 3339, e.g. 2026-11-27T09:41:05Z) and ``call_seconds``
+    out of a note file: (Unix seconds, duration). Absent: now and 0."""
+    started_text = note.pop("call_started_at", None)
+    seconds = note.pop("call_seconds", 0)
+    try:
+        started = (
+            datetime.now(UTC)
+            if started_text is None
+            else datetime.fromisoformat(str(started_text).replace("Z", "+00:00"))
+        )
+        stamp = int(started.timestamp())
+        if started.tzinfo is None or stamp < 0 or type(seconds) is not int:
+            raise ValueError
+        if not 0 <= seconds <= 86400:
+            raise ValueError
+        return stamp, seconds
+    except (ValueError, OverflowError):
+        raise ClientError(
+            "call_started_at must be an RFC 3339 time with its offset and call_seconds"
+            " a whole number of seconds up to 86400",
+            0,
+        ) from None
+
+
 def _check_inputs(args: argparse.Namespace) -> None:
     """Refuse a missing or malformed input before signing in (which uses up a TOTP code)."""
     path = args.file or args.note
@@ -194,6 +221,7 @@ def _check_inputs(args: argparse.Namespace) -> None:
             note = None
         if not isinstance(note, dict):
             raise ClientError(f"{printable(args.note)} does not hold a JSON object", 0)
+        _call_time(dict(note))  # refuses a malformed call time
 
 
 def deposit(args: argparse.Namespace) -> int:
@@ -210,9 +238,10 @@ def deposit(args: argparse.Namespace) -> int:
     elif args.note:
         kind = ItemKind.CALL_NOTE
         note = json.loads(Path(args.note).read_text(encoding="utf-8"))
+        call = _call_time(note)  # signed in the header, sent in clear too, not in the body
         body = encode_body(note)
-        data["call_started_at"] = note.get("call_started_at")
-        data["call_seconds"] = note.get("call_seconds")
+        data["call_started_at"] = datetime.fromtimestamp(call[0], UTC).strftime(CALL_TIME_FORMAT)
+        data["call_seconds"] = call[1]
     else:
         kind = ItemKind.MESSAGE
         body = encode_body({"subject": args.subject or "", "text": sys.stdin.read()})
@@ -222,6 +251,7 @@ def deposit(args: argparse.Namespace) -> int:
         item_id=uuid.UUID(item_id),
         client_id=uuid.UUID(practice["id"]),
         author_id=uuid.UUID(unlocked.account_id),
+        **({"call_started_at": call[0], "call_seconds": call[1]} if args.note else {}),
     )
     envelope = seal_item(
         header, body, b64url_decode(practice["public_key"]), unlocked.keys.signing_key

@@ -1,6 +1,6 @@
 """Item envelopes: call notes, messages and extracts (docs/format.md §5).
 
-``envelope = header (51) || sealed_key (80) || signature (64) || nonce (24) || ciphertext``.
+``envelope = header (63) || sealed_key (80) || signature (64) || nonce (24) || ciphertext``.
 The depositor encrypts the body under a fresh content key bound to the header,
 seals the key to the practice, and signs header, sealed key and ciphertext
 hash. The server checks structure and signature without any secret
@@ -18,16 +18,18 @@ from enum import IntEnum
 from typing import Any
 
 from crypto import _primitives
-from crypto.errors import DecryptionFailed, UnsupportedVersion
+from crypto.errors import DecryptionFailed, MalformedInput, UnsupportedVersion
 from crypto.secret import Secret
 from crypto.signing import BadSignature, SigningKey, VerifyKey
 
-HEADER_BYTES = 51
+HEADER_BYTES = 63
+MAX_CALL_SECONDS = 24 * 3600
+MAX_CALL_STARTED_AT = 2**53 - 1  # what a JavaScript number holds exactly
 SEALED_KEY_BYTES = 32 + _primitives.SEAL_OVERHEAD  # 80
 SIGNATURE_BYTES = 64
 MIN_ENVELOPE_BYTES = (
     HEADER_BYTES + SEALED_KEY_BYTES + SIGNATURE_BYTES + _primitives.NONCE_BYTES + 16
-)  # 235
+)  # 247
 SIGNATURE_LABEL = b"permanence/v1/item\0"
 
 _SEALED_KEY = slice(HEADER_BYTES, HEADER_BYTES + SEALED_KEY_BYTES)
@@ -50,42 +52,61 @@ class Urgency(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class ItemHeader:
-    """The signed, plaintext part of an envelope: what the server may see of an item."""
+    """The signed, plaintext part of an envelope: what the server may see of an item.
+
+    ``call_started_at`` (Unix seconds, UTC) and ``call_seconds`` are a call note's call
+    time; both are 0 for any other kind.
+    """
 
     kind: ItemKind
     urgency: Urgency
     item_id: uuid.UUID
     client_id: uuid.UUID
     author_id: uuid.UUID
+    call_started_at: int = 0
+    call_seconds: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind == ItemKind.CALL_NOTE:
+            started, seconds = self.call_started_at, self.call_seconds
+            if not (0 <= started <= MAX_CALL_STARTED_AT and 0 <= seconds <= MAX_CALL_SECONDS):
+                raise MalformedInput("a call starts at 0..2^53-1 and lasts 0..86400 seconds")
+        elif self.call_started_at or self.call_seconds:
+            raise MalformedInput("only a call note has a call time")
 
     def to_bytes(self) -> bytes:
-        """``0x01 || kind || urgency || id16(item) || id16(client) || id16(author)``."""
+        """``0x01 || kind || urgency || id16(item) || id16(client) || id16(author)
+        || call_started_at (u64) || call_seconds (u32)``."""
         return (
             bytes([_primitives.VERSION, self.kind, self.urgency])
             + self.item_id.bytes
             + self.client_id.bytes
             + self.author_id.bytes
+            + self.call_started_at.to_bytes(8, "big")
+            + self.call_seconds.to_bytes(4, "big")
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ItemHeader:
-        """Parse 51 header bytes; an unknown version is ``UnsupportedVersion``, else any
-        anomaly is ``DecryptionFailed``."""
+        """Parse 63 header bytes; an unknown version is ``UnsupportedVersion``, else any
+        anomaly is ``DecryptionFailed`` (call time fields on another kind than a call note,
+        a call longer than 24 hours or starting after 2^53 - 1 included)."""
         if data[:1] != bytes([_primitives.VERSION]):
             raise UnsupportedVersion(data[0]) if data else DecryptionFailed
         if len(data) != HEADER_BYTES:
             raise DecryptionFailed
         try:
-            kind, urgency = ItemKind(data[1]), Urgency(data[2])
-        except ValueError:
+            return cls(
+                kind=ItemKind(data[1]),
+                urgency=Urgency(data[2]),
+                item_id=uuid.UUID(bytes=data[3:19]),
+                client_id=uuid.UUID(bytes=data[19:35]),
+                author_id=uuid.UUID(bytes=data[35:51]),
+                call_started_at=int.from_bytes(data[51:59], "big"),
+                call_seconds=int.from_bytes(data[59:63], "big"),
+            )
+        except ValueError:  # an unknown kind or urgency, or a call time MalformedInput refused
             raise DecryptionFailed from None
-        return cls(
-            kind=kind,
-            urgency=urgency,
-            item_id=uuid.UUID(bytes=data[3:19]),
-            client_id=uuid.UUID(bytes=data[19:35]),
-            author_id=uuid.UUID(bytes=data[35:51]),
-        )
 
 
 @dataclass(frozen=True, slots=True)

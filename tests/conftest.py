@@ -10,6 +10,7 @@ import pytest
 from vault.database import Database
 from vault.datadir import database_key, initialise
 from vault.settings import Settings
+from vault.store import connect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -21,10 +22,23 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
 
+# When test vaults say they were created (their first migration): before the fixed clocks
+# tests use, so that a call note's call time, which cannot start before the vault existed,
+# may be any time of 2026.
+TEST_VAULTS_CREATED = "2026-01-01T00:00:00.000Z"
+
+
 @pytest.fixture
 def initialised(settings: Settings) -> Settings:
-    """A freshly initialised vault on disk (real SQLCipher)."""
+    """A freshly initialised vault on disk (real SQLCipher), dated TEST_VAULTS_CREATED."""
     initialise(settings)
+    conn = connect(settings.layout.database, database_key(settings))
+    try:
+        conn.execute(  # autocommit
+            "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (TEST_VAULTS_CREATED,)
+        )
+    finally:
+        conn.close()
     return settings
 
 

@@ -18,11 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from audit.entry import Action
-from crypto.envelope import MIN_ENVELOPE_BYTES, ItemKind, Urgency, check_envelope
+from crypto.envelope import (
+    MIN_ENVELOPE_BYTES,
+    ItemKind,
+    Urgency,
+    check_envelope,
+    read_unverified_header,
+)
 from crypto.errors import CryptoError, UnsupportedVersion
 from crypto.signing import VerifyKey
 from vault import notifications
 from vault.access import assigned, deny, record_access
+from vault.calltime import check_call_time, stored_call_time
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, InvalidInput
@@ -36,7 +43,6 @@ from vault.uploads import (
 )
 
 MAX_ENVELOPE_BYTES = 256 * 1024
-MAX_CALL_SECONDS = 24 * 3600
 KIND_NAMES = {
     ItemKind.CALL_NOTE: "call_note",
     ItemKind.MESSAGE: "message",
@@ -49,7 +55,6 @@ MISMATCH = "The envelope does not match this deposit: item, practice or author d
 BAD_VERSION = "This format version is not supported."
 INCOMPLETE = "The upload is not complete yet."
 FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
-BAD_CALL_TIME = "The call's start time or duration is not valid."
 
 _publish_lock = threading.Lock()
 
@@ -75,7 +80,9 @@ class Receipt:
 # -- the deposit -----------------------------------------------------------------
 
 
-def _check_envelope(deposit: Deposit, principal: Principal, author_key: bytes) -> tuple[int, int]:
+def _check_envelope(
+    env: Env, deposit: Deposit, principal: Principal, author_key: bytes
+) -> tuple[int, int]:
     """(kind, urgency) of a valid envelope for this deposit, else a clear refusal."""
     envelope = deposit.envelope
     if len(envelope) > MAX_ENVELOPE_BYTES or len(envelope) < MIN_ENVELOPE_BYTES:
@@ -97,12 +104,7 @@ def _check_envelope(deposit: Deposit, principal: Principal, author_key: bytes) -
         raise InvalidInput(MISMATCH)
     if (header.kind == ItemKind.EXTRACT) != (deposit.upload_id is not None):
         raise InvalidInput(FILE_RULE)
-    is_call = header.kind == ItemKind.CALL_NOTE
-    if (deposit.call_started_at is not None or deposit.call_seconds is not None) and not is_call:
-        raise InvalidInput(BAD_CALL_TIME)
-    seconds = deposit.call_seconds
-    if seconds is not None and not 0 <= seconds <= MAX_CALL_SECONDS:
-        raise InvalidInput(BAD_CALL_TIME)
+    check_call_time(env, header, deposit.call_started_at, deposit.call_seconds)
     return int(header.kind), int(header.urgency)
 
 
@@ -145,13 +147,13 @@ def check_deposit(
     Returns (kind, urgency), or the receipt of an identical deposit already stored
     (a retry after a dropped connection is a success, not an error).
     """
-    if not is_uuid(d.item_id):
+    if not is_uuid(d.item_id) or not is_uuid(d.practice_id):
         raise InvalidInput()
     if principal.signing_key is not None and d.upload_id is None:
         # Fast path (the web server): the session gave the key; assignment and duplicate
         # checks happen inside the writer's transaction (``note_transaction``).
         try:
-            return _check_envelope(d, principal, principal.signing_key)
+            return _check_envelope(env, d, principal, principal.signing_key)
         except InvalidInput:
             # Ids of a practice one does not serve are a 404 whatever the envelope holds.
             if not env.db.read(lambda c: assigned(c, principal, d.practice_id)):
@@ -181,7 +183,7 @@ def check_deposit(
         if stored == d.envelope:
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)
-    return _check_envelope(d, principal, author_key)
+    return _check_envelope(env, d, principal, author_key)
 
 
 def _publish(
@@ -230,6 +232,8 @@ def _insert(
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)
     now = iso(env.now())
+    # The signed call time (check_deposit verified this envelope and compared the clear one).
+    call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
     blob_size = None if upload is None else upload.total
     size = len(d.envelope) + (blob_size or 0)
     kind_name = KIND_NAMES[ItemKind(kind)]
@@ -248,8 +252,8 @@ def _insert(
             d.envelope,
             size,
             blob_size,
-            None if d.call_started_at is None else iso(d.call_started_at),
-            d.call_seconds,
+            None if call_started_at is None else iso(call_started_at),
+            call_seconds,
         ),
     )
     conn.execute(

@@ -128,6 +128,10 @@ def test_js_envelopes_and_files_open_in_python(js_made: dict[str, Any]) -> None:
             item["kind"],
             item["urgency"],
         )
+        assert (opened.header.call_started_at, opened.header.call_seconds) == (
+            item["call_started_at"],
+            item["call_seconds"],
+        )
         assert opened.json() == item["body"]
         if item["kind"] == 3:
             manifest = FileManifest.from_body(opened.body)

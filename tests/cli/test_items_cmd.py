@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from cli.main import main
 from tests.cli.items_site import MEMBER, SECRETARY, Vault, files_in, one_sentence, vault  # noqa: F401
 from tests.cli.tamper_proxy import Reply, tamper_proxy
+from vault.clock import iso
 
 
 def test_deposit_then_fetch_a_file_and_a_message(vault: Vault, tmp_path: Path) -> None:  # noqa: F811
@@ -101,6 +103,48 @@ def test_fetch_shows_the_signed_fields_and_warns_when_the_server_row_differs(vau
     assert len(warnings) == 2
     assert "urgency 'low'" in warnings[1] and "signed 'urgent'" in warnings[1]
     assert "kind 'call_note'" in warnings[0] and "signed 'message'" in warnings[0]
+
+
+def test_fetch_shows_the_signed_call_time_and_warns_when_the_server_row_differs(
+    vault: Vault,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A call note's start and duration are shown from the signed header; an operator who
+    rewrites them in the database (to change a secretary's recorded work) is a warning."""
+    v = vault
+    started = v.clock.at + timedelta(seconds=60)
+    note = tmp_path / "note.json"
+    note.write_text(
+        json.dumps(
+            {
+                "caller_name": "Mme Durand",
+                "caller_is": "self",
+                "callback_number": "0102030405",
+                "reason": "rendez-vous",
+                "best_time": "matin",
+                "notes": "",
+                "call_started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "call_seconds": 125,
+            }
+        )
+    )
+    run = v.run(SECRETARY, "deposit", "--note", str(note))
+    assert run.code == 0, run.err
+    item = run.out.strip()
+    signed = f"call at {started:%Y-%m-%dT%H:%M:%SZ}, lasting 2 min 5 s (signed)"
+    clean = v.run(MEMBER, "fetch", "--item", item)
+    assert clean.code == 0 and signed in clean.out and "warning" not in clean.err
+
+    v.sql(
+        "UPDATE item SET call_started_at = ?, call_seconds = 5 WHERE id = ?",
+        (iso(started - timedelta(hours=2)), item),
+    )
+    tampered = v.run(MEMBER, "fetch", "--item", item)
+    assert tampered.code == 3 and signed in tampered.out
+    warnings = [line for line in tampered.err.splitlines() if "warning" in line]
+    assert len(warnings) == 2
+    assert "call_started_at" in warnings[0] and f"{started:%Y-%m-%dT%H:%M:%SZ}" in warnings[0]
+    assert "call_seconds '5'" in warnings[1] and "signed '125'" in warnings[1]
 
 
 def test_names_from_the_server_cannot_drive_the_terminal(vault: Vault) -> None:  # noqa: F811

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from crypto import _primitives
 from crypto.envelope import (
     HEADER_BYTES,
+    MAX_CALL_SECONDS,
+    MAX_CALL_STARTED_AT,
     MIN_ENVELOPE_BYTES,
     SIGNATURE_LABEL,
     ItemHeader,
@@ -24,7 +26,7 @@ from crypto.envelope import (
     read_unverified_header,
     seal_item,
 )
-from crypto.errors import DecryptionFailed, UnsupportedVersion
+from crypto.errors import DecryptionFailed, MalformedInput, UnsupportedVersion
 from crypto.grants import PracticeKeyPair
 from crypto.user_keys import UserKeyPair
 from tests.vectors.generate import DeterministicRandom
@@ -37,10 +39,12 @@ FIELDS = {
     "item_id": 3,
     "client_id": 19,
     "author_id": 35,
-    "sealed_key": 60,
-    "signature": 150,
-    "nonce": 200,
-    "ciphertext": 220,
+    "call_started_at": 51,
+    "call_seconds": 59,
+    "sealed_key": 72,
+    "signature": 160,
+    "nonce": 212,
+    "ciphertext": 232,
     "tag": -1,
 }
 
@@ -64,11 +68,20 @@ def _open(envelope: bytes, practice: PracticeKeyPair, author: UserKeyPair, ids: 
 
 HEADERS = st.builds(
     ItemHeader,
-    st.sampled_from(ItemKind),
+    st.sampled_from([ItemKind.MESSAGE, ItemKind.EXTRACT]),
     st.sampled_from(Urgency),
     st.uuids(),
     st.uuids(),
     st.uuids(),
+) | st.builds(
+    ItemHeader,
+    st.just(ItemKind.CALL_NOTE),
+    st.sampled_from(Urgency),
+    st.uuids(),
+    st.uuids(),
+    st.uuids(),
+    st.integers(0, MAX_CALL_STARTED_AT),
+    st.integers(0, MAX_CALL_SECONDS),
 )
 
 
@@ -79,7 +92,7 @@ def test_round_trip(header: ItemHeader, body: bytes) -> None:
     practice = PracticeKeyPair.generate()
     author = UserKeyPair.generate()
     envelope = seal_item(header, body, practice.public_key, author.signing_key)
-    assert len(envelope) == MIN_ENVELOPE_BYTES + len(body) == 235 + len(body)
+    assert len(envelope) == MIN_ENVELOPE_BYTES + len(body) == 247 + len(body)
     assert check_envelope(envelope, author.public_keys.verify_key) == header
     assert ItemHeader.from_bytes(header.to_bytes()) == header
     opened = _open(envelope, practice, author, (header.item_id, header.client_id, header.author_id))
@@ -98,17 +111,57 @@ def test_layout(practice: PracticeKeyPair, author: UserKeyPair, ids: Ids) -> Non
     assert (
         envelope[:HEADER_BYTES]
         == header.to_bytes()
-        == b"\x01\x02\x02" + b"".join(i.bytes for i in ids)
+        == b"\x01\x02\x02" + b"".join(i.bytes for i in ids) + bytes(12)
     )
-    sealed_key = envelope[51:131]
+    sealed_key = envelope[63:143]
     assert _primitives.box_seal_open(sealed_key, practice.secret_key.value) == content_key
-    assert envelope[195:219] == nonce
-    ciphertext = envelope[219:]
-    assert _primitives.aead_open(content_key, nonce, ciphertext, envelope[:51]) == b"{}"
+    assert envelope[207:231] == nonce
+    ciphertext = envelope[231:]
+    assert _primitives.aead_open(content_key, nonce, ciphertext, envelope[:63]) == b"{}"
     ct_hash = _primitives.generichash(32, nonce + ciphertext)
     author.public_keys.verify_key.verify(
-        SIGNATURE_LABEL + envelope[:51] + sealed_key + ct_hash, envelope[131:195]
+        SIGNATURE_LABEL + envelope[:63] + sealed_key + ct_hash, envelope[143:207]
     )
+
+
+def test_call_time_layout(ids: Ids) -> None:
+    """A call note's header ends with the call start (u64 BE) and duration (u32 BE)."""
+    header = ItemHeader(ItemKind.CALL_NOTE, Urgency.LOW, *ids, 1_795_772_465, 154)
+    raw = header.to_bytes()
+    assert len(raw) == HEADER_BYTES == 63
+    assert raw[51:] == bytes.fromhex("000000006b0950310000009a")
+    assert ItemHeader.from_bytes(raw) == header
+
+
+@pytest.mark.parametrize(
+    ("kind", "started", "seconds"),
+    [
+        (ItemKind.MESSAGE, 1, 0),
+        (ItemKind.EXTRACT, 0, 1),
+        (ItemKind.CALL_NOTE, 0, MAX_CALL_SECONDS + 1),
+        (ItemKind.CALL_NOTE, MAX_CALL_STARTED_AT + 1, 0),
+        (ItemKind.CALL_NOTE, 2**64 - 1, 0),
+    ],
+)
+def test_implausible_call_time_is_refused(
+    ids: Ids, kind: ItemKind, started: int, seconds: int
+) -> None:
+    """A call time on another kind than a call note, a call over 24 h or starting after
+    2^53 - 1 is refused by writers (MalformedInput) and readers (DecryptionFailed)."""
+    with pytest.raises(MalformedInput):
+        ItemHeader(kind, Urgency.NORMAL, *ids, started, seconds)
+    raw = bytes([1, kind, 1]) + b"".join(i.bytes for i in ids)
+    raw += started.to_bytes(8, "big") + seconds.to_bytes(4, "big")
+    with pytest.raises(DecryptionFailed):
+        ItemHeader.from_bytes(raw)
+
+
+def test_longest_call_is_accepted(ids: Ids) -> None:
+    """A call of exactly 24 h starting at 2^53 - 1 is the limit, still accepted."""
+    header = ItemHeader(
+        ItemKind.CALL_NOTE, Urgency.NORMAL, *ids, MAX_CALL_STARTED_AT, MAX_CALL_SECONDS
+    )
+    assert ItemHeader.from_bytes(header.to_bytes()) == header
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -169,7 +222,7 @@ def test_resigned_envelope_with_swapped_ciphertext_fails(
     a = seal_item(_header(ids), b"a", practice.public_key, author.signing_key)
     other_ids = (uuid.UUID(int=7), ids[1], ids[2])
     b = seal_item(_header(other_ids), b"b", practice.public_key, author.signing_key)
-    header, sealed_key, nonce, ciphertext = a[:51], b[51:131], b[195:219], b[219:]
+    header, sealed_key, nonce, ciphertext = a[:63], b[63:143], b[207:231], b[231:]
     ct_hash = _primitives.generichash(32, nonce + ciphertext)
     signature = author.signing_key.sign(SIGNATURE_LABEL + header + sealed_key + ct_hash)
     forged = header + sealed_key + signature + nonce + ciphertext
@@ -181,12 +234,12 @@ def test_resigned_envelope_with_swapped_ciphertext_fails(
 @pytest.mark.parametrize(("kind", "urgency"), [(0, 1), (4, 1), (2, 3), (2, 0xFF)])
 def test_unknown_kind_or_urgency_fails(ids: Ids, kind: int, urgency: int) -> None:
     """A header with an unknown kind or urgency is refused."""
-    header = bytes([1, kind, urgency]) + b"".join(i.bytes for i in ids)
+    header = bytes([1, kind, urgency]) + b"".join(i.bytes for i in ids) + bytes(12)
     with pytest.raises(DecryptionFailed):
         ItemHeader.from_bytes(header)
 
 
-@pytest.mark.parametrize("length", [0, 1, 50, 234])
+@pytest.mark.parametrize("length", [0, 1, 50, 62, 246])
 def test_short_envelopes_fail(
     practice: PracticeKeyPair, author: UserKeyPair, ids: Ids, length: int
 ) -> None:

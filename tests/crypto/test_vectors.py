@@ -113,6 +113,10 @@ def test_item_vectors() -> None:
         envelope = unb64(case["envelope"])
         header = check_envelope(envelope, VerifyKey(unb64(case["author_ed25519_public"])))
         assert (header.kind, header.urgency) == (case["kind"], case["urgency"])
+        assert (header.call_started_at, header.call_seconds) == (
+            case["call_started_at"],
+            case["call_seconds"],
+        )
         assert _open_item(case, envelope).body.decode("utf-8") == case["body"]
         sealed = unb64(case["sealed_key"])
         secret = unb64(case["practice_x25519_secret"])

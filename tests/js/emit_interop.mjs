@@ -60,22 +60,22 @@ const bodies = [
       reason: "Résultats d'analyse « urgents »",
       best_time: "avant 12 h",
       notes: "Ligne 1\nLigne 2 ✓",
-      call_started_at: "2026-11-27T10:00:00Z",
-      call_seconds: 61,
     },
+    { callStartedAt: 1795773600, callSeconds: 61 }, // 2026-11-27T10:00:00Z
   ],
   [ItemKind.MESSAGE, Urgency.LOW, { text: "Le cabinet est fermé lundi.", subject: "Fermeture" }],
   ...files.map((f) => [ItemKind.EXTRACT, Urgency.NORMAL, f.manifest]),
 ];
-const items = bodies.map(([kind, urgency, body]) => {
+const items = bodies.map(([kind, urgency, body, call = {}]) => {
   const itemId = crypto.randomUUID();
   const envelope = sealItem(
-    { kind, urgency, itemId, clientId: ids.client, authorId: ids.author },
+    { kind, urgency, itemId, clientId: ids.client, authorId: ids.author, ...call },
     body,
     practice.publicKey,
     author.ed25519Seed,
   );
-  return { kind, urgency, item_id: itemId, body, envelope: b64(envelope) };
+  const callTime = { call_started_at: call.callStartedAt ?? 0, call_seconds: call.callSeconds ?? 0 };
+  return { kind, urgency, item_id: itemId, body, envelope: b64(envelope), ...callTime };
 });
 
 const out = {

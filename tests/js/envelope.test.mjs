@@ -10,7 +10,10 @@ import {
   fromBase64url as b,
   generatePracticeKeys,
   generateUserKeys,
+  HEADER_BYTES,
   ItemKind,
+  MalformedInput,
+  MAX_CALL_SECONDS,
   openItem,
   readUnverifiedHeader,
   sealItem,
@@ -46,6 +49,8 @@ test("Python's envelopes verify and open to the vector's body", () => {
         itemId: v.item_id,
         clientId: v.client_id,
         authorId: v.author_id,
+        callStartedAt: v.call_started_at,
+        callSeconds: v.call_seconds,
       },
     );
     const opened = openItem(envelope, openArgs(v));
@@ -67,14 +72,16 @@ test("header encoding and every envelope field match the vector", () => {
       itemId: v.item_id,
       clientId: v.client_id,
       authorId: v.author_id,
+      callStartedAt: v.call_started_at,
+      callSeconds: v.call_seconds,
     });
     assert.equal(toBase64url(header), v.header);
     assert.deepEqual(decodeHeader(header), readUnverifiedHeader(b(v.envelope)));
     const envelope = b(v.envelope);
-    assert.equal(toBase64url(envelope.subarray(51, 131)), v.sealed_key);
-    assert.equal(toBase64url(envelope.subarray(131, 195)), v.signature);
-    assert.equal(toBase64url(envelope.subarray(195, 219)), v.nonce);
-    assert.equal(toBase64url(envelope.subarray(219)), v.ciphertext);
+    assert.equal(toBase64url(envelope.subarray(63, 143)), v.sealed_key);
+    assert.equal(toBase64url(envelope.subarray(143, 207)), v.signature);
+    assert.equal(toBase64url(envelope.subarray(207, 231)), v.nonce);
+    assert.equal(toBase64url(envelope.subarray(231)), v.ciphertext);
   }
 });
 
@@ -92,6 +99,8 @@ test("with the generator's randomness, sealing reproduces Python's envelopes byt
         itemId: v.item_id,
         clientId: v.client_id,
         authorId: v.author_id,
+        callStartedAt: v.call_started_at,
+        callSeconds: v.call_seconds,
       },
       utf8Encode(v.body),
       b(v.practice_x25519_public),
@@ -149,7 +158,7 @@ test("a signature over a re-sealed key or swapped ciphertext no longer verifies"
   // The server cannot swap parts between two envelopes of the same practice and author.
   const [a, bb] = [b(V[0].envelope), b(V[1].envelope)];
   const swapped = Uint8Array.from(a);
-  swapped.set(bb.subarray(51, 131), 51);
+  swapped.set(bb.subarray(63, 143), 63);
   assert.throws(() => verifyEnvelope(swapped, b(V[0].author_ed25519_public)), DecryptionFailed);
 });
 
@@ -191,5 +200,64 @@ test("unknown kind or urgency values are refused when reading a header", () => {
     const bad = Uint8Array.from(header);
     bad[index] = value;
     assert.throws(() => decodeHeader(bad), DecryptionFailed);
+  }
+});
+
+test("a call note's call time is signed at the end of the header (u64 and u32, big-endian)", () => {
+  const ids = {
+    itemId: "11111111-2222-4333-8444-555555555555",
+    clientId: "21111111-2222-4333-8444-555555555555",
+    authorId: "31111111-2222-4333-8444-555555555555",
+  };
+  const fields = { kind: ItemKind.CALL_NOTE, urgency: Urgency.LOW, ...ids };
+  const header = encodeHeader({ ...fields, callStartedAt: 1795772465, callSeconds: 154 });
+  assert.equal(header.length, HEADER_BYTES);
+  assert.equal(Buffer.from(header.subarray(51)).toString("hex"), "000000006b0950310000009a");
+  assert.deepEqual(
+    { ...decodeHeader(header) },
+    { ...fields, callStartedAt: 1795772465, callSeconds: 154 },
+  );
+  // The limits themselves are accepted.
+  const longest = { ...fields, callStartedAt: Number.MAX_SAFE_INTEGER, callSeconds: MAX_CALL_SECONDS };
+  assert.deepEqual({ ...decodeHeader(encodeHeader(longest)) }, longest);
+  // Defaults: no call time.
+  const message = { ...fields, kind: ItemKind.MESSAGE };
+  assert.deepEqual(encodeHeader(message).subarray(51), new Uint8Array(12));
+});
+
+test("a call time on another kind, a call over 24 h or past 2^53 - 1 is refused both ways", () => {
+  const ids = {
+    itemId: "11111111-2222-4333-8444-555555555555",
+    clientId: "21111111-2222-4333-8444-555555555555",
+    authorId: "31111111-2222-4333-8444-555555555555",
+  };
+  const cases = [
+    [ItemKind.MESSAGE, 1n, 0],
+    [ItemKind.EXTRACT, 0n, 1],
+    [ItemKind.CALL_NOTE, 0n, MAX_CALL_SECONDS + 1],
+    [ItemKind.CALL_NOTE, BigInt(Number.MAX_SAFE_INTEGER) + 1n, 0],
+    [ItemKind.CALL_NOTE, 2n ** 64n - 1n, 0],
+  ];
+  for (const [kind, started, seconds] of cases) {
+    const name = `${kind} ${started} ${seconds}`;
+    const fields = { kind, urgency: Urgency.NORMAL, ...ids };
+    if (started <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      assert.throws(
+        () => encodeHeader({ ...fields, callStartedAt: Number(started), callSeconds: seconds }),
+        MalformedInput,
+        name,
+      );
+    }
+    const raw = encodeHeader({ ...fields, kind: ItemKind.MESSAGE });
+    raw[1] = kind;
+    const view = new DataView(raw.buffer, 51, 12);
+    view.setBigUint64(0, started);
+    view.setUint32(8, seconds);
+    assert.throws(() => decodeHeader(raw), DecryptionFailed, name);
+  }
+  const fields = { kind: ItemKind.CALL_NOTE, urgency: Urgency.NORMAL, ...ids };
+  for (const bad of [-1, 1.5, "60", null]) {
+    assert.throws(() => encodeHeader({ ...fields, callSeconds: bad }), MalformedInput, String(bad));
+    assert.throws(() => encodeHeader({ ...fields, callStartedAt: bad }), MalformedInput, String(bad));
   }
 });

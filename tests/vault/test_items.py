@@ -154,6 +154,87 @@ def test_call_time_only_for_call_notes_and_bounded(world: World) -> None:
         deposit_as_secretary(world, envelope, iid, call_seconds=-1)
 
 
+def test_the_signed_call_time_is_stored_even_without_clear_values(world: World) -> None:
+    """Given a call note whose depositor sent no clear call time, the row holds the one
+    signed in the header (never a missing or different one)."""
+    started = datetime(2026, 11, 28, 8, 40, tzinfo=UTC)
+    iid, envelope = seal(world.secretary, world.practice, call_started_at=started, call_seconds=600)
+    deposit_as_secretary(world, envelope, iid)
+    (summary,) = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items
+    assert (summary.call_started_at, summary.call_seconds) == (started, 600)
+
+
+@pytest.mark.parametrize(
+    ("clear", "sentence"),
+    [
+        ({"call_started_at": datetime(2026, 11, 28, 8, 56, tzinfo=UTC)}, "differs"),
+        ({"call_seconds": 96}, "differs"),
+        ({"call_started_at": datetime(2026, 11, 28, 8, 55, 0, 1000, tzinfo=UTC)}, "differs"),
+        ({"call_seconds": 24 * 3600 + 1}, "differs"),
+        ({"call_seconds": -1}, "differs"),
+    ],
+)
+def test_clear_call_time_differing_from_the_signed_one_is_refused(
+    world: World, clear: dict[str, object], sentence: str
+) -> None:
+    """Given a note signed as started at 08:55 for 95 s, a deposit claiming another start
+    or duration in clear is refused: the server cannot be told one thing, sign another."""
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match=sentence):
+        deposit_as_secretary(world, envelope, iid, **clear)
+    assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds"),
+    [
+        (datetime(2026, 11, 28, 9, 5, 1, tzinfo=UTC), 0),  # starts over 5 min from now (09:00)
+        (datetime(2026, 11, 28, 8, 59, tzinfo=UTC), 361),  # ends over 5 min from now
+        (datetime(2026, 10, 29, 8, 59, 59, tzinfo=UTC), 60),  # before the vault existed
+        (datetime(1970, 1, 1, tzinfo=UTC), 0),  # a zero start, as a careless writer leaves
+    ],
+)
+def test_an_implausible_signed_call_time_is_refused(
+    world: World, started: datetime, seconds: int
+) -> None:
+    """Even signed and sent consistently in clear, a call that starts before the vault was
+    created (30 days before the clock here) or ends more than 5 minutes in the future is
+    refused."""
+    iid, envelope = seal(
+        world.secretary, world.practice, call_started_at=started, call_seconds=seconds
+    )
+    with pytest.raises(InvalidInput, match="plausible"):
+        deposit_as_secretary(world, envelope, iid, call_started_at=started, call_seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds"),
+    [
+        (datetime(2026, 11, 28, 9, 5, tzinfo=UTC), 0),  # 5 min ahead: clock drift allowed
+        (datetime(2026, 11, 28, 8, 0, tzinfo=UTC), 3900),  # ends at 09:05
+        (datetime(2026, 10, 29, 9, 0, tzinfo=UTC), 24 * 3600),  # the vault's first second
+    ],
+)
+def test_the_limits_of_a_plausible_call_are_accepted(
+    world: World, started: datetime, seconds: int
+) -> None:
+    iid, envelope = seal(
+        world.secretary, world.practice, call_started_at=started, call_seconds=seconds
+    )
+    assert deposit_as_secretary(world, envelope, iid).created
+
+
+def test_a_garbage_practice_id_with_a_valid_envelope_is_a_clear_refusal(world: World) -> None:
+    """A validly signed envelope deposited with practice_id "garbage" is refused as bad
+    input (it used to crash parsing the id), and nothing is stored."""
+    iid, envelope = seal(world.secretary, world.practice)
+    fast = replace(world.secretary.principal, signing_key=world.secretary.keys.public_keys.ed25519)
+    for principal in (world.secretary.principal, fast):  # read-first and session-key paths
+        d = items.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
+        with pytest.raises(InvalidInput):
+            items.deposit(world.env, REQ, principal, d)
+
+
 def test_an_extract_needs_its_upload_and_a_note_has_none(world: World) -> None:
     iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.EXTRACT)
     with pytest.raises(InvalidInput, match="extract"):

@@ -131,9 +131,11 @@ def call_note_body(canary: str = "") -> dict[str, object]:
         "reason": f"Renouvellement d'ordonnance {canary}",
         "best_time": f"après 17 h {canary}",
         "notes": f"Rappeler avant vendredi {canary}",
-        "call_started_at": "2026-11-28T08:55:00Z",
-        "call_seconds": 95,
     }
+
+
+CALL_STARTED_AT = datetime(2026, 11, 28, 8, 55, tzinfo=UTC)  # what ``seal`` signs by default
+CALL_SECONDS = 95
 
 
 def seal(
@@ -146,15 +148,21 @@ def seal(
     client_id: str | None = None,
     author_id: str | None = None,
     body: bytes | None = None,
+    call_started_at: datetime = CALL_STARTED_AT,
+    call_seconds: int = CALL_SECONDS,
 ) -> tuple[str, bytes]:
-    """(item id, envelope) sealed and signed by ``author`` for ``practice``."""
+    """(item id, envelope) sealed and signed by ``author`` for ``practice``; a call note
+    signs ``call_started_at`` and ``call_seconds`` in its header."""
     iid = item_id or str(uuid.uuid4())
+    is_call = kind == ItemKind.CALL_NOTE
     header = ItemHeader(
         kind=kind,
         urgency=urgency,
         item_id=uuid.UUID(iid),
         client_id=uuid.UUID(client_id or practice.id),
         author_id=uuid.UUID(author_id or author.id),
+        call_started_at=int(call_started_at.timestamp()) if is_call else 0,
+        call_seconds=call_seconds if is_call else 0,
     )
     data = body if body is not None else encode_body(call_note_body())
     return iid, seal_item(header, data, practice.keys.public_key, author.keys.signing_key)
@@ -201,7 +209,18 @@ def world_fixture(initialised: Settings, database: Database) -> World:
     stranger = add_account(env, Role.SECRETARY, "sam")
     assign(env, secretary, practice)
     assign(env, stranger, other)
+    created_at(env, clock.at - timedelta(days=30))
     return World(env, clock, practice, other, member, outsider, secretary, stranger)
+
+
+def created_at(env: Env, at: datetime) -> None:
+    """Date the vault's creation (its first migration) ``at``: the test clock is fixed in
+    the past, and a call cannot start before the vault existed."""
+    env.db.write(
+        lambda c: c.execute(
+            "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (iso(at),)
+        )
+    )
 
 
 def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> items.Receipt:

@@ -46,6 +46,7 @@ from crypto.totp import code_at, secret_base32, step_at
 from crypto.user_keys import UserKeyPair, WrapPurpose, wrap_user_keys
 
 VECTOR_FILE = Path(__file__).with_name("format-v1.json")
+CALL_STARTED_AT = 1795772465  # 2026-11-27T09:41:05Z
 Json = dict[str, Any]
 
 
@@ -290,8 +291,6 @@ def _items() -> list[Json]:
                 "reason": "Renouvellement d'ordonnance",
                 "best_time": "après 17 h",
                 "notes": "Ligne 1\nLigne 2 \u00ab guillemets \u00bb",
-                "call_started_at": "2026-11-27T09:41:05Z",
-                "call_seconds": 154,
             }
         ),
         ItemKind.MESSAGE: encode_body({"subject": "Rappel", "text": "Le cabinet rappelle."}),
@@ -300,20 +299,23 @@ def _items() -> list[Json]:
     out = []
     for kind, body in bodies.items():
         rng = DeterministicRandom(f"item/{kind.name.lower()}")
+        is_call = kind == ItemKind.CALL_NOTE
         header = ItemHeader(
             kind=kind,
             urgency=Urgency(int(kind) % 3),
             item_id=uuid.UUID(bytes=rng(16), version=4),
             client_id=client_id,
             author_id=author_id,
+            call_started_at=CALL_STARTED_AT if is_call else 0,  # 2026-11-27T09:41:05Z
+            call_seconds=154 if is_call else 0,
         )
         content_key, nonce = rng(32), rng(24)
         with deterministic_sealing(rng):
             envelope = seal_item(
                 header, body, practice.public_key, author.signing_key, _sequence(content_key, nonce)
             )
-        sealed_key, signature = envelope[51:131], envelope[131:195]
-        ciphertext = envelope[219:]
+        sealed_key, signature = envelope[63:143], envelope[143:207]
+        ciphertext = envelope[231:]
         out.append(
             {
                 "kind": int(kind),
@@ -321,12 +323,14 @@ def _items() -> list[Json]:
                 "item_id": str(header.item_id),
                 "client_id": str(client_id),
                 "author_id": str(author_id),
+                "call_started_at": header.call_started_at,
+                "call_seconds": header.call_seconds,
                 "author_ed25519_seed": b64(author.ed25519_seed.value),
                 "author_ed25519_public": b64(author.public_keys.ed25519),
                 "practice_x25519_secret": b64(practice.secret_key.value),
                 "practice_x25519_public": b64(practice.public_key),
                 "body": body.decode("utf-8"),
-                "header": b64(envelope[:51]),
+                "header": b64(envelope[:63]),
                 "content_key": b64(content_key),
                 "nonce": b64(nonce),
                 "sealed_key": b64(sealed_key),
@@ -355,10 +359,12 @@ def _refused() -> Json:
         "item_id": 3,
         "client_id": 19,
         "author_id": 35,
-        "sealed_key": 51 + 40,
-        "signature": 131 + 10,
-        "nonce": 195 + 5,
-        "ciphertext": 219 + 1,
+        "call_started_at": 51,
+        "call_seconds": 62,
+        "sealed_key": 63 + 40,
+        "signature": 143 + 10,
+        "nonce": 207 + 5,
+        "ciphertext": 231 + 1,
         "tag": len(envelope) - 1,
     }
     envelope_cases = [
@@ -370,7 +376,7 @@ def _refused() -> Json:
         for name, index in fields.items()
     ]
     envelope_cases.append(
-        {"name": "truncated", "envelope": b64(envelope[:234]), "error": "DecryptionFailed"}
+        {"name": "truncated", "envelope": b64(envelope[:246]), "error": "DecryptionFailed"}
     )
     stream_vector, _ = _stream("stream/150000", 150000)
     end = len(_unb64(stream_vector["stream"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from starlette.routing import Route
@@ -73,7 +74,7 @@ def test_a_secretary_deposits_and_a_member_reads_over_http(clients: Clients) -> 
     w = clients.world
     sec = clients.as_(w.secretary)
     iid, body = _deposit_json(w, urgency=Urgency.URGENT)
-    body.update(call_started_at="2026-11-28T08:55:00Z", call_seconds=42)
+    body.update(call_started_at="2026-11-28T08:55:00Z", call_seconds=95)
     r = sec.post("/items", json=body)
     assert r.status_code == 201 and r.json() == {"item_id": iid, "created": True}
     assert sec.post("/items", json=body).status_code == 200  # the retry is a success
@@ -114,6 +115,17 @@ def test_an_extract_uploads_in_parts_and_downloads_byte_identical(clients: Clien
         (lambda b: b.update(item_id=str(uuid.uuid4())), 400, "does not match"),
         (lambda b: b.update(call_seconds="long"), 400, "call"),
         (lambda b: b.update(call_started_at="yesterday"), 400, "call"),
+        # Found by fuzzing: a start before year 1 once converted to UTC was a 500.
+        (lambda b: b.update(call_started_at="0001-01-01T00:00+05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at="0001-01-01T00:00:00+05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at="9999-12-31T23:59:59-05:00"), 400, "call"),
+        (lambda b: b.update(call_started_at=1764320100), 400, "call"),
+        (lambda b: b.update(call_started_at="2026-11-28"), 400, "call"),
+        (lambda b: b.update(call_started_at="2026-11-28T08:55:00"), 400, "call"),  # no offset
+        (lambda b: b.update(call_started_at="2026-11-28T08:56:00Z"), 400, "differs"),
+        (lambda b: b.update(call_seconds=94), 400, "differs"),
+        # Found by fuzzing: a validly signed envelope with practice_id "garbage" was a 500.
+        (lambda b: b.update(practice_id="garbage"), 400, "invalid"),
         (lambda b: b.pop("envelope"), 400, "invalid"),
     ],
 )
@@ -125,6 +137,27 @@ def test_malformed_deposits_get_a_clear_400(
     mutate(body)  # type: ignore[operator]
     r = clients.as_(w.secretary).post("/items", json=body, headers={"accept-language": "en"})
     assert r.status_code == status and sentence in r.json()["error"]
+
+
+def test_the_clear_call_time_is_compared_as_an_instant(clients: Clients) -> None:
+    """The same instant with another offset (08:55Z = 09:55+01:00) is the signed one."""
+    w = clients.world
+    _, body = _deposit_json(w)
+    body.update(call_started_at="2026-11-28t09:55:00+01:00", call_seconds=95)
+    assert clients.as_(w.secretary).post("/items", json=body).status_code == 201
+
+
+def test_call_time_refusals_read_in_both_languages(clients: Clients) -> None:
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    _, body = _deposit_json(w)
+    body.update(call_seconds=94)
+    r = sec.post("/items", json=body, headers={"accept-language": "fr"})
+    assert r.status_code == 400 and "diffère de celle qui est signée" in r.json()["error"]
+    _, late = _deposit_json(w, call_started_at=w.clock.at + timedelta(minutes=6))
+    for language, sentence in (("en", "not plausible"), ("fr", "n'est pas plausible")):
+        r = sec.post("/items", json=late, headers={"accept-language": language})
+        assert r.status_code == 400 and sentence in r.json()["error"]
 
 
 def test_refusals_read_in_french(clients: Clients) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from starlette.routing import Route
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
-from vault import access, inbox, items, notifications, uploads
+from vault import access, calltime, inbox, items, notifications, uploads
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
@@ -33,6 +34,9 @@ from web.routing import route
 
 MAX_DEPOSIT_BODY = 2 * items.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
 MAX_PART_BYTES = 8 * 1024 * 1024
+_RFC3339 = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
+)
 log = logging.getLogger("permanence.web")
 
 
@@ -67,27 +71,29 @@ def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
         envelope = b64url_decode(envelope_text)
     except CryptoError:
         raise InvalidInput(items.BAD_ENVELOPE) from None
-    started_text = data.get("call_started_at")
-    started = None
-    if started_text is not None:
-        try:
-            started = datetime.fromisoformat(str(started_text).replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(items.BAD_CALL_TIME) from None
-        if started.tzinfo is None:
-            raise InvalidInput(items.BAD_CALL_TIME)
-        started = started.astimezone(UTC)
     seconds = data.get("call_seconds")
     if seconds is not None and type(seconds) is not int:
-        raise InvalidInput(items.BAD_CALL_TIME)
+        raise InvalidInput(calltime.BAD_CALL_TIME)
     return items.Deposit(
         item_id=str(_text(data, "item_id")),
         practice_id=str(_text(data, "practice_id")),
         envelope=envelope,
         upload_id=_text(data, "upload_id", optional=True),
-        call_started_at=started,
+        call_started_at=_call_started_at(data.get("call_started_at")),
         call_seconds=seconds,
     )
+
+
+def _call_started_at(value: object) -> datetime | None:
+    """An RFC 3339 date-time with ``Z`` or an offset (docs/format.md §9), as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise InvalidInput(calltime.BAD_CALL_TIME)
+    try:
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise InvalidInput(calltime.BAD_CALL_TIME) from None
 
 
 async def item_deposit(request: Request) -> Response:

@@ -1,6 +1,7 @@
 // Item envelopes: call notes, messages and extracts (docs/format.md §5).
 //
-// header     = 0x01 || kind || urgency || id16(item) || id16(client) || id16(author)   -- 51 bytes
+// header     = 0x01 || kind || urgency || id16(item) || id16(client) || id16(author)
+//              || call_started_at (u64, Unix seconds UTC) || call_seconds (u32)        -- 63 bytes
 // envelope   = header || sealed_key (80) || signature (64) || nonce (24) || ciphertext (>= 16)
 // signature  = SIGN(author, "permanence/v1/item\0" || header || sealed_key || H(32, nonce || ciphertext))
 import {
@@ -28,7 +29,8 @@ import {
   verifyDetached,
 } from "./primitives.js";
 
-export const HEADER_BYTES = 51;
+export const HEADER_BYTES = 63;
+export const MAX_CALL_SECONDS = 24 * 3600;
 export const SEALED_KEY_BYTES = 32 + SEAL_OVERHEAD; // 80
 export const MIN_ENVELOPE_BYTES =
   HEADER_BYTES + SEALED_KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + 16;
@@ -42,31 +44,75 @@ const SEALED_KEY_END = HEADER_BYTES + SEALED_KEY_BYTES;
 const SIGNATURE_END = SEALED_KEY_END + SIGNATURE_BYTES;
 const NONCE_END = SIGNATURE_END + NONCE_BYTES;
 
-/** The 51 header bytes of `{ kind, urgency, itemId, clientId, authorId }` (ids as UUID text). */
-export function encodeHeader({ kind, urgency, itemId, clientId, authorId }) {
+function checkCallTime(kind, callStartedAt, callSeconds) {
+  if (kind === ItemKind.CALL_NOTE) {
+    return (
+      Number.isSafeInteger(callStartedAt) &&
+      callStartedAt >= 0 &&
+      Number.isSafeInteger(callSeconds) &&
+      callSeconds >= 0 &&
+      callSeconds <= MAX_CALL_SECONDS
+    );
+  }
+  return callStartedAt === 0 && callSeconds === 0;
+}
+
+/**
+ * The 63 header bytes of `{ kind, urgency, itemId, clientId, authorId, callStartedAt,
+ * callSeconds }` (ids as UUID text; the call time, Unix seconds and a duration, only for a
+ * call note, 0 otherwise and by default).
+ */
+export function encodeHeader({
+  kind,
+  urgency,
+  itemId,
+  clientId,
+  authorId,
+  callStartedAt = 0,
+  callSeconds = 0,
+}) {
   if (!KINDS.has(kind) || !URGENCIES.has(urgency)) {
     throw new MalformedInput("kind is an ItemKind and urgency an Urgency");
   }
+  if (!checkCallTime(kind, callStartedAt, callSeconds)) {
+    throw new MalformedInput("a call note's call lasts 0..86400 s; other kinds have no call time");
+  }
+  const call = new Uint8Array(12);
+  const view = new DataView(call.buffer);
+  view.setBigUint64(0, BigInt(callStartedAt));
+  view.setUint32(8, callSeconds);
   return concatBytes(
     Uint8Array.of(VERSION, kind, urgency),
     uuidToBytes(itemId),
     uuidToBytes(clientId),
     uuidToBytes(authorId),
+    call,
   );
 }
 
-/** Parse 51 header bytes: UnsupportedVersion for an unknown version, else any anomaly is DecryptionFailed. */
+/**
+ * Parse 63 header bytes: UnsupportedVersion for an unknown version, else any anomaly (call
+ * time on another kind than a call note, a call over 24 hours) is DecryptionFailed.
+ */
 export function decodeHeader(bytes) {
   checkVersion(bytes);
   if (bytes.length !== HEADER_BYTES || !KINDS.has(bytes[1]) || !URGENCIES.has(bytes[2])) {
     throw new DecryptionFailed();
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + 51, 12);
+  const started = view.getBigUint64(0);
+  const callSeconds = view.getUint32(8);
+  if (started > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecryptionFailed();
+  const callStartedAt = Number(started);
+  if (!checkCallTime(bytes[1], callStartedAt, callSeconds)) throw new DecryptionFailed();
   return Object.freeze({
     kind: bytes[1],
     urgency: bytes[2],
     itemId: bytesToUuid(bytes.subarray(3, 19)),
     clientId: bytesToUuid(bytes.subarray(19, 35)),
     authorId: bytesToUuid(bytes.subarray(35, 51)),
+    callStartedAt,
+    callSeconds,
   });
 }
 
@@ -112,17 +158,11 @@ function signedMessage(header, sealedKey, nonce, ciphertext) {
 
 /**
  * Encrypt `body` (a JSON object, or already-encoded bytes) for the practice and sign it with
- * the author's Ed25519 seed. Returns the envelope bytes. `randomBytes` (vectors only) draws,
+ * the author's Ed25519 seed; `headerFields` as `encodeHeader` takes them. Returns the envelope bytes. `randomBytes` (vectors only) draws,
  * in order, the content key (32), the nonce (24) and the sealed box's ephemeral key (32).
  */
-export function sealItem(
-  { kind, urgency, itemId, clientId, authorId },
-  body,
-  practicePublicKey,
-  authorSeed,
-  { randomBytes } = {},
-) {
-  const header = encodeHeader({ kind, urgency, itemId, clientId, authorId });
+export function sealItem(headerFields, body, practicePublicKey, authorSeed, { randomBytes } = {}) {
+  const header = encodeHeader(headerFields);
   const plain = body instanceof Uint8Array ? body : encodeBody(body);
   requireBytes("practice public key", practicePublicKey, 32);
   requireBytes("author Ed25519 seed", authorSeed, 32);

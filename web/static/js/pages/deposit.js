@@ -57,11 +57,11 @@ stopButton.addEventListener("click", () => {
   startButton.disabled = false;
 });
 
-function seal(kind, urgency, itemId, body) {
+function seal(kind, urgency, itemId, body, call = {}) {
   const unlocked = loadKeys();
   if (!unlocked) throw new Error("keys");
   const envelope = sealItem(
-    { kind, urgency, itemId, clientId: practiceId, authorId: unlocked.accountId },
+    { kind, urgency, itemId, clientId: practiceId, authorId: unlocked.accountId, ...call },
     body,
     practiceKey,
     unlocked.keys.ed25519Seed,
@@ -75,9 +75,11 @@ function deposit(data) {
 
 const builders = {
   async call_note(form, itemId) {
+    // The call time is signed in the header (Unix seconds) and sent in clear for the server,
+    // which refuses a deposit where the two differ.
     const started = timer.startedAt ?? new Date();
-    const seconds = timer.seconds ?? (timer.startedAt ? elapsed() : 0);
-    const callStartedAt = started.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const callSeconds = timer.seconds ?? (timer.startedAt ? elapsed() : 0);
+    const callStartedAt = Math.floor(started.getTime() / 1000);
     const f = form.elements;
     const body = {
       caller_name: f.caller_name.value,
@@ -86,11 +88,15 @@ const builders = {
       reason: f.reason.value,
       best_time: f.best_time.value,
       notes: f.notes.value,
-      call_started_at: callStartedAt,
-      call_seconds: seconds,
     };
-    const envelope = seal(ItemKind.CALL_NOTE, URGENCY[f.urgency.value], itemId, body);
-    return { item_id: itemId, envelope, call_started_at: callStartedAt, call_seconds: seconds };
+    const urgency = URGENCY[f.urgency.value];
+    const envelope = seal(ItemKind.CALL_NOTE, urgency, itemId, body, { callStartedAt, callSeconds });
+    return {
+      item_id: itemId,
+      envelope,
+      call_started_at: new Date(callStartedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      call_seconds: callSeconds,
+    };
   },
   async message(form, itemId) {
     const f = form.elements;

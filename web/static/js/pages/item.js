@@ -66,8 +66,14 @@ async function show() {
     en: `Signature verified: written by ${answer.author.name}.`,
   });
   signatureState.dataset.verified = "true";
+  // The call time is signed in the header (signed-format; browser-trust shows it fully).
+  const { callStartedAt, callSeconds } = opened.header;
+  const signedCall = {
+    call_started_at: callStartedAt ? new Date(callStartedAt * 1000).toISOString() : undefined,
+    call_seconds: opened.header.kind === 1 ? callSeconds : undefined,
+  };
   for (const field of section.querySelectorAll("[data-field]")) {
-    const value = opened.json[field.dataset.field];
+    const value = { ...opened.json, ...signedCall }[field.dataset.field];
     const caller = field.dataset.field === "caller_is" ? CALLER[value] : null;
     field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
   }
