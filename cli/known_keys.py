@@ -9,7 +9,8 @@ with ``--accept-key``. One line per key, fields separated by one space::
 
     https://vault.example practice 0b6c…-uuid 7KQ2 M9XD 0TRE 4BWA
 
-(origin, ``practice`` or ``author``, account id, fingerprint). The file is only
+(origin, ``practice`` or ``author``, account id, fingerprint; for an author, a tab
+and the display name the server gave, to notice a look-alike). The file is only
 appended to; the last line for an origin, kind and id wins, so an accepted
 change keeps the old key's line as history. Delete lines to forget keys.
 """
@@ -27,6 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cli.client import ClientError
+from cli.terminal import printable
 
 FILE_NAME = "known_keys"
 _FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}( [0-9A-HJKMNP-TV-Z]{4}){3}$")
@@ -69,6 +71,7 @@ class Pin:
     account_id: str
     fingerprint: str
     state: PinState
+    name: str = ""  # the display name the server gave when the key was pinned (authors)
 
 
 class KnownKeys:
@@ -80,7 +83,7 @@ class KnownKeys:
         self.accepted = {normalise_fingerprint(a) for a in accepted}
         self._pins = self._read()
 
-    def _read(self) -> dict[tuple[str, str], str]:
+    def _read(self) -> dict[tuple[str, str], tuple[str, str]]:
         try:
             with self.path.open("r", encoding="utf-8") as f:
                 mode = os.fstat(f.fileno()).st_mode
@@ -95,11 +98,12 @@ class KnownKeys:
         except (OSError, UnicodeDecodeError) as e:
             reason = getattr(e, "strerror", None) or "not UTF-8 text"
             raise KeyTrustError(f"cannot read the pinned keys in {self.path}: {reason}") from None
-        pins: dict[tuple[str, str], str] = {}
+        pins: dict[tuple[str, str], tuple[str, str]] = {}
         for number, line in enumerate(lines, 1):
             if not line.strip() or line.startswith("#"):
                 continue
-            fields = line.split(" ", 3)
+            key_part, _, name = line.partition("\t")
+            fields = key_part.split(" ", 3)
             if (
                 len(fields) != 4
                 or fields[1] not in set(KeyRole)
@@ -110,23 +114,27 @@ class KnownKeys:
                     f"line {number} of {self.path} is not a pinned key; correct or delete it"
                 )
             if fields[0] == self.origin:
-                pins[(fields[1], fields[2])] = fields[3]
+                pins[(fields[1], fields[2])] = (fields[3], name)
         return pins
 
-    def check(self, role: KeyRole, account_id: str, fingerprint: str, label: str) -> Pin:
+    def check(
+        self, role: KeyRole, account_id: str, fingerprint: str, label: str, name: str = ""
+    ) -> Pin:
         """Compare ``fingerprint`` (computed here) with the pin; refuse an unaccepted change.
 
-        Nothing is written: call ``remember`` once the key has proved itself.
+        ``label`` names the key in the refusal ("key of practice X"). Nothing is
+        written: call ``remember`` once the key has proved itself.
         """
-        old = self._pins.get((role.value, account_id))
+        name = printable(name)
+        old, _ = self._pins.get((role.value, account_id), (None, ""))
         if old is None:
-            return Pin(role, account_id, fingerprint, PinState.FIRST_USE)
+            return Pin(role, account_id, fingerprint, PinState.FIRST_USE, name)
         if old == fingerprint:
-            return Pin(role, account_id, fingerprint, PinState.PINNED)
+            return Pin(role, account_id, fingerprint, PinState.PINNED, name)
         if fingerprint in self.accepted:
-            return Pin(role, account_id, fingerprint, PinState.ACCEPTED)
+            return Pin(role, account_id, fingerprint, PinState.ACCEPTED, name)
         raise KeyTrustError(
-            f"the {label} key changed from {old} (pinned) to {fingerprint}: if you have"
+            f"the {label} changed from {old} (pinned) to {fingerprint}: if you have"
             f" confirmed the new fingerprint with its owner, run again with"
             f" --accept-key '{fingerprint}'"
         )
@@ -145,11 +153,22 @@ class KnownKeys:
             note = "pinned"
         print(f"{who}: key fingerprint {pin.fingerprint} ({note})", file=sys.stderr)
 
+    def look_alikes(self, pin: Pin) -> list[str]:
+        """Other pinned accounts of the same role whose display name is this new pin's."""
+        if pin.state != PinState.FIRST_USE or not pin.name:
+            return []
+        return sorted(
+            account
+            for (role, account), (_, name) in self._pins.items()
+            if role == pin.role.value and account != pin.account_id and name == pin.name
+        )
+
     def remember(self, pin: Pin) -> None:
         """Write a first-use or accepted pin (an atomic append to a file of mode 0600)."""
         if pin.state == PinState.PINNED:
             return
-        line = f"{self.origin} {pin.role.value} {pin.account_id} {pin.fingerprint}\n"
+        line = f"{self.origin} {pin.role.value} {pin.account_id} {pin.fingerprint}"
+        line += f"\t{pin.name}\n" if pin.name else "\n"
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -163,7 +182,7 @@ class KnownKeys:
             raise KeyTrustError(
                 f"cannot pin the key in {self.path}: {e.strerror or e}; nothing was done"
             ) from None
-        self._pins[(pin.role.value, pin.account_id)] = pin.fingerprint
+        self._pins[(pin.role.value, pin.account_id)] = (pin.fingerprint, pin.name)
 
 
 def _is_uuid(text: str) -> bool:

@@ -7,6 +7,7 @@ sentence naming both fingerprints, and accepts it only with ``--accept-key NEW``
 
 from __future__ import annotations
 
+import json
 import stat
 import uuid
 from pathlib import Path
@@ -19,11 +20,21 @@ from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import PracticeKeyPair
 from crypto.user_keys import UserKeyPair
 from tests.cli.items_site import MEMBER, SECRETARY, Vault, one_sentence, vault  # noqa: F401
+from tests.cli.tamper_proxy import Reply, tamper_proxy
+from tests.e2e.conftest import ARRANGE
+from vault import practices
+from vault.env import Principal
+from vault.roles import Role
 
 pytestmark = pytest.mark.usefixtures("vault")
 
 
 def _pins(v: Vault) -> list[str]:
+    """The pinned keys' lines, without the display names."""
+    return [line.split("\t")[0] for line in _lines(v)]
+
+
+def _lines(v: Vault) -> list[str]:
     return (v.config / "permanence" / "known_keys").read_text().splitlines()
 
 
@@ -149,6 +160,47 @@ def test_fetch_refuses_a_practice_key_that_differs_from_the_one_granted(vault: V
     refused = v.run(MEMBER, "fetch", "--item", item)
     assert refused.code == 1
     assert "not the practice's published key" in one_sentence(refused.err)
+
+
+def test_a_new_author_with_a_pinned_authors_display_name_is_a_warning(vault: Vault) -> None:  # noqa: F811
+    """An admin makes a second secretary with the same display name as the one the
+    practice knows: her first note is flagged as a look-alike of the pinned author, and the
+    account name, when the server gives it, is shown beside the display name."""
+    v = vault
+    v.sql("UPDATE account SET display_name = 'Sophie Secrétaire' WHERE id = ?", (v.secretary_id,))
+    first = v.deposit_message()
+    assert v.run(MEMBER, "fetch", "--item", first).code == 0
+    assert _lines(v)[-1].endswith("\tSophie Secrétaire")
+
+    other = v.site.enrol(Role.SECRETARY, "sophie.bis")
+    v.sql("UPDATE account SET display_name = 'Sophie Secrétaire' WHERE id = ?", (other,))
+    admin = v.site.env.db.read(
+        lambda c: c.execute("SELECT id FROM account WHERE username = 'root'").fetchone()[0]
+    )
+    practices.set_assignment(
+        v.site.env, ARRANGE, Principal(admin, "root", Role.ADMIN), other, v.practice_id, True
+    )
+    run = v.run("sophie.bis", "deposit", "--subject", "Rappel", stdin="x")
+    assert run.code == 0, run.err
+    planted = run.out.strip()
+
+    def with_username(reply: Reply) -> Reply:
+        if reply.path.endswith("/envelope"):
+            answer = json.loads(reply.body)
+            answer["author"].setdefault("username", "sophie.bis")
+            reply.body = json.dumps(answer).encode()
+        return reply
+
+    with tamper_proxy(v.url) as proxy:
+        proxy.alter = with_username
+        shown = v.run(MEMBER, "fetch", "--item", planted, url=proxy.base_url)
+    assert shown.code == 0, shown.err
+    assert f"by Sophie Secrétaire [sophie.bis] (account {other})" in shown.out
+    # Another origin (the proxy) has no pins yet: fetch the real server too.
+    again = v.run(MEMBER, "fetch", "--item", planted)
+    warning = [line for line in again.err.splitlines() if "display name" in line]
+    assert len(warning) == 1 and v.secretary_id in warning[0] and other in warning[0]
+    assert v.run(MEMBER, "fetch", "--item", planted).err.count("display name") == 0
 
 
 def test_the_pin_file_is_refused_when_others_can_write_it(vault: Vault) -> None:  # noqa: F811
