@@ -83,7 +83,12 @@ def download(
     try:
         with _sigterm_as_exit(), os.fdopen(fd, "wb") as f:
             _decrypt_into(transport, item_id, manifest, f, temp, progress)
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except OSError as e:
+            raise ClientError(
+                f"cannot write {printable(target)}: {e.strerror or e}; nothing was saved", 0
+            ) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

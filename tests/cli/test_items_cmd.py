@@ -306,3 +306,8 @@ def test_an_unwritable_destination_is_one_sentence(vault: Vault, tmp_path: Path)
     blocker.write_text("")
     run = v.run(MEMBER, "fetch", "--item", item, "--out", str(blocker / "out"))
     assert run.code == 1 and "cannot write to" in one_sentence(run.err)
+    taken = tmp_path / "taken"
+    (taken / "a.csv").mkdir(parents=True)  # the destination's name is a folder
+    run = v.run(MEMBER, "fetch", "--item", item, "--out", str(taken))
+    assert run.code == 1 and "cannot write" in one_sentence(run.err)
+    assert files_in(taken) == ["a.csv"] and files_in(taken / "a.csv") == []
