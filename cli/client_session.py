@@ -68,7 +68,12 @@ def connect(args: argparse.Namespace) -> tuple[HttpTransport, Unlocked]:
 
 def known_keys_of(args: argparse.Namespace) -> KnownKeys:
     """The pinned keys of this vault; the configuration directory is read here, at the edge."""
-    directory = Path(args.config_dir) if args.config_dir else config_dir(os.environ, Path.home())
+    try:
+        directory = Path(args.config_dir) if args.config_dir else config_dir(os.environ)
+    except RuntimeError:  # no HOME and no password-database entry
+        raise ClientError(
+            "no home folder to keep pinned keys in: set XDG_CONFIG_HOME or give --config-dir", 0
+        ) from None
     return KnownKeys(directory, vault_origin(args.url), args.accept_key or ())
 
 

@@ -22,7 +22,7 @@ import re
 import stat
 import sys
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -52,10 +52,11 @@ class PinState(StrEnum):
     ACCEPTED = "accepted"  # a changed key the user named with --accept-key
 
 
-def config_dir(environ: Mapping[str, str], home: Path) -> Path:
-    """``$XDG_CONFIG_HOME/permanence``, else ``~/.config/permanence`` (read by the caller, once)."""
+def config_dir(environ: Mapping[str, str], home: Callable[[], Path] = Path.home) -> Path:
+    """``$XDG_CONFIG_HOME/permanence``, else ``~/.config/permanence`` (read by the caller, once;
+    a relative ``XDG_CONFIG_HOME`` is ignored, as the XDG specification says)."""
     base = environ.get("XDG_CONFIG_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else home / ".config"
+    root = Path(base) if base and Path(base).is_absolute() else home() / ".config"
     return root / "permanence"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.known_keys import KeyRole, KeyTrustError, KnownKeys, PinState
+from cli.known_keys import KeyRole, KeyTrustError, KnownKeys, PinState, config_dir
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import PracticeKeyPair
@@ -229,3 +229,22 @@ def test_pins_are_per_vault_origin(tmp_path: Path) -> None:
     (directory / "known_keys").write_text("garbage line\n")
     with pytest.raises(KeyTrustError, match="line 1 of"):
         KnownKeys(directory, "https://a.example")
+
+
+def test_the_configuration_directory(tmp_path: Path) -> None:
+    """``$XDG_CONFIG_HOME/permanence`` when absolute, else ``~/.config/permanence``."""
+    home = tmp_path / "home"
+    assert config_dir({"XDG_CONFIG_HOME": "/etc/xdg"}, lambda: home) == Path("/etc/xdg/permanence")
+    assert config_dir({"XDG_CONFIG_HOME": "relative"}, lambda: home) == (
+        home / ".config" / "permanence"
+    )
+    assert config_dir({}, lambda: home) == home / ".config" / "permanence"
+
+
+def test_config_dir_option_points_elsewhere(vault: Vault, tmp_path: Path) -> None:  # noqa: F811
+    v = vault
+    elsewhere = tmp_path / "elsewhere"
+    run = v.run(SECRETARY, "deposit", "--subject", "x", "--config-dir", str(elsewhere), stdin="x")
+    assert run.code == 0 and str(elsewhere / "known_keys") in run.err
+    assert (elsewhere / "known_keys").exists()
+    assert not (v.config / "permanence" / "known_keys").exists()
