@@ -48,12 +48,11 @@ class Transport(Protocol):
 
 def vault_origin(url: str) -> str:
     """``scheme://host[:port]`` of a vault's URL, lower-case, default port dropped."""
-    parts = urllib.parse.urlsplit(url.strip())
-    scheme = parts.scheme.lower()
     try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
+        parts = urllib.parse.urlsplit(url.strip())
+        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:  # e.g. an unclosed "[" or a port out of range
+        scheme, host, port = "", None, None
     if scheme not in ("http", "https") or not host:
         raise ClientError(
             f"{url!r} is not a vault address; give one like https://vault.example with --url", 0

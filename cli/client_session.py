@@ -110,10 +110,10 @@ def common_options(parser: argparse.ArgumentParser) -> None:
 def guard(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return command(args)
+    except UnicodeDecodeError:  # what the user gave; server answers are checked in the transport
+        error: ClientError = ClientError("the text given on standard input is not UTF-8", 0)
     except CryptoError:  # a key or answer from the server that is not what it must be
-        error: ClientError = ClientError(
-            f"what the server at {args.url} sent failed verification", 0
-        )
+        error = ClientError(f"what the server at {args.url} sent failed verification", 0)
     except (KeyError, TypeError, ValueError, AttributeError):  # a server answer of another shape
         error = ClientError(
             f"the server at {args.url} did not answer as a Permanence vault does", 0

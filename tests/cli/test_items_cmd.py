@@ -8,9 +8,11 @@ and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import socket
+import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -175,6 +177,8 @@ def _closed_port() -> int:
         (f"http://127.0.0.1:{_closed_port()}", "cannot reach the vault at"),
         ("vault.example", "is not a vault address"),
         ("ftp://vault.example", "is not a vault address"),
+        ("http://[::1", "is not a vault address"),
+        ("http://127.0.0.1:99999", "is not a vault address"),
     ],
 )
 def test_no_server_or_a_wrong_url_is_one_sentence(
@@ -255,9 +259,6 @@ def test_a_missing_code_without_a_terminal_is_one_sentence(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """In a cron job (stdin closed, no --code) the prompt meets end of file."""
-    import io
-    import sys
-
     monkeypatch.setenv("PERMANENCE_PASSWORD", vault.site.passwords[MEMBER])
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert main(["fetch", "--url", vault.url, "--username", MEMBER]) == 1
@@ -295,6 +296,16 @@ def test_deposit_checks_its_input_before_signing_in(vault: Vault, tmp_path: Path
     bad = v.run(SECRETARY, "deposit", "--note", str(note))
     assert bad.code == 1 and "does not hold a JSON object" in one_sentence(bad.err)
     assert len(v.site.recorder.bodies) == requests_before  # nothing was sent
+
+
+def test_a_message_that_is_not_utf8_is_one_sentence(vault: Vault) -> None:  # noqa: F811
+    v = vault
+    v.monkeypatch.setenv("PERMANENCE_PASSWORD", v.site.passwords[SECRETARY])
+    v.monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9"), "utf-8"))
+    v.capsys.readouterr()
+    argv = ["deposit", "--url", v.url, "--username", SECRETARY, "--code", v.code(SECRETARY)]
+    assert main([*argv, "--subject", "x"]) == 1
+    assert "not UTF-8" in one_sentence(v.capsys.readouterr().err)
 
 
 def test_an_unwritable_destination_is_one_sentence(vault: Vault, tmp_path: Path) -> None:  # noqa: F811
