@@ -13,14 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cli.terminal import printable
-from crypto.envelope import ItemHeader, ItemKind, Urgency
-
-KIND_NAMES = {
-    ItemKind.CALL_NOTE: "call_note",
-    ItemKind.MESSAGE: "message",
-    ItemKind.EXTRACT: "extract",
-}  # the server's names (vault/items.py)
-URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
+from crypto.envelope import ItemHeader, ItemKind
+from vault.items import KIND_NAMES, URGENCY_NAMES  # the names the server's metadata uses
 
 
 def _utc(stamp: int) -> str:
