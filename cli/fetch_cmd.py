@@ -20,35 +20,38 @@ from cli.known_keys import KeyRole, KnownKeys, Pin
 from cli.signed_fields import show_signed
 from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
-from crypto.envelope import ItemKind, open_item
+from crypto.envelope import ItemKind, OpenedItem, open_item
 from crypto.errors import CryptoError
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import PracticeKeyPair
+from crypto.secret import Secret
 from crypto.signing import VerifyKey
 from crypto.stream import FileManifest
 
 EXIT_TAMPERED = 3  # the item verified, but the server's metadata differs from its signed header
 
 
-def _practice_key(unlocked: Unlocked, known: KnownKeys) -> tuple[Pin, str]:
-    """The practice key this member decrypts with: checked against the published key, pinned."""
-    if unlocked.practice_secret is None or unlocked.practice_id is None:
+def _practice_key(unlocked: Unlocked, known: KnownKeys) -> tuple[Secret, str, Pin, str]:
+    """The practice key this member decrypts with, checked against the published key and the
+    pin: (secret key, practice id, pin, who)."""
+    secret, practice_id = unlocked.practice_secret, unlocked.practice_id
+    if secret is None or practice_id is None:
         raise ClientError("this account does not hold the practice key yet", 0)
-    public_key = PracticeKeyPair(unlocked.practice_secret).public_key
+    public_key = PracticeKeyPair(secret).public_key
     practice = unlocked.bundle.get("practice") or {}
     if practice.get("public_key") != b64url_encode(public_key):
         raise ClientError("the practice key granted to you is not the practice's published key", 0)
     who = f"practice {printable(practice.get('name', ''))}"
     pin = known.check(
-        KeyRole.PRACTICE, unlocked.practice_id, practice_fingerprint(public_key), f"key of {who}"
+        KeyRole.PRACTICE, practice_id, practice_fingerprint(public_key), f"key of {who}"
     )
-    return pin, upper_first(who)
+    return secret, practice_id, pin, upper_first(who)
 
 
 def _open(
     transport: HttpTransport, unlocked: Unlocked, item_id: str, known: KnownKeys
-) -> tuple[dict[str, Any], Any, list[tuple[Pin, str]]]:
-    practice_pin, practice_who = _practice_key(unlocked, known)
+) -> tuple[dict[str, Any], OpenedItem, list[tuple[Pin, str]]]:
+    secret, practice_id, practice_pin, practice_who = _practice_key(unlocked, known)
     answer = transport.get_json(f"/items/{item_id}/envelope")
     author = answer["author"]
     author["id"] = canonical_id(author["id"], transport)
@@ -63,9 +66,9 @@ def _open(
         opened = open_item(
             b64url_decode(answer["envelope"]),
             author_verify_key=VerifyKey(ed25519_pk),
-            practice_secret_key=unlocked.practice_secret,  # type: ignore[arg-type]
+            practice_secret_key=secret,
             item_id=uuid.UUID(item_id),
-            client_id=uuid.UUID(unlocked.practice_id),
+            client_id=uuid.UUID(practice_id),
             author_id=uuid.UUID(author["id"]),
         )
     except CryptoError:
