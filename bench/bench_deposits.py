@@ -49,6 +49,7 @@ from vault.env import Env
 from vault.roles import Role
 from vault.settings import Settings
 from vault.store import Connection, connect, new_key, read_key_file
+from vault.uploads import stream_length
 
 GIB = 1024**3
 
@@ -328,7 +329,7 @@ def bench_memory(tmp: Path, sizes: list[int]) -> None:
             "x-csrf-token": arr["csrf"],
             "accept": "application/json",
         }
-        total = 25 + size + 17 * (size // 65536 + 1)
+        total = stream_length(size)
         piece = os.urandom(4 * 1024 * 1024)
         iid = str(uuid.uuid4())
         with httpx.Client(base_url=url, headers=headers, timeout=120) as client:

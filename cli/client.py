@@ -26,6 +26,11 @@ from crypto.recovery import RecoveryCode
 from crypto.secret import Secret
 from crypto.user_keys import UserKeyPair, WrapPurpose, unwrap_user_keys, wrap_user_keys
 
+KEYS_MISMATCH = (
+    "the server sent keys that do not match the public keys it publishes for you:"
+    " nothing was unlocked"
+)
+
 
 class ClientError(Exception):
     """The server refused; ``message`` is its sentence, ``status`` its HTTP status."""
@@ -251,6 +256,9 @@ def unlock(bundle: dict[str, Any], kek: Secret) -> Unlocked:
     keys = unwrap_user_keys(
         b64url_decode(bundle["wrapped_kek"]), kek, WrapPurpose.PASSWORD, uuid.UUID(account_id)
     )
+    published = (b64url_decode(bundle["x25519_pk"]), b64url_decode(bundle["ed25519_pk"]))
+    if (keys.public_keys.x25519, keys.public_keys.ed25519) != published:
+        raise ClientError(KEYS_MISMATCH, 0)  # docs/format.md §9: unwrapped keys are checked
     unlocked = Unlocked(account_id=account_id, keys=keys, bundle=bundle)
     practice = bundle.get("practice")
     if practice and practice.get("grant"):
@@ -261,4 +269,7 @@ def unlock(bundle: dict[str, Any], kek: Secret) -> Unlocked:
             uuid.UUID(practice["id"]),
             keys.x25519_secret,
         )
+        pair = PracticeKeyPair(unlocked.practice_secret)
+        if pair.public_key != b64url_decode(practice.get("public_key") or ""):
+            raise ClientError(KEYS_MISMATCH, 0)  # and so is a granted practice key
     return unlocked

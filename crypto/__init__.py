@@ -22,6 +22,7 @@ from crypto.envelope import (
 from crypto.errors import (
     CryptoError,
     DecryptionFailed,
+    ExcessiveKdfParameters,
     InvalidPasswordHash,
     InvalidRecoveryCode,
     MalformedInput,
@@ -65,6 +66,7 @@ __all__ = [
     "BadSignature",
     "CryptoError",
     "DecryptionFailed",
+    "ExcessiveKdfParameters",
     "FileManifest",
     "GrantKind",
     "HashProfile",

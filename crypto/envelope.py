@@ -128,10 +128,18 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity, -Infinity: not JSON (JavaScript refuses them too)
+
+
 def decode_body(body: bytes) -> dict[str, Any]:
-    """Parse a body; anything but a UTF-8 JSON object is ``DecryptionFailed``."""
+    """Parse a body; anything but a UTF-8 JSON object is ``DecryptionFailed``.
+
+    Non-canonical JSON (spacing, key order, escapes) is accepted, as JavaScript's
+    ``JSON.parse`` accepts it; a repeated key keeps its last value in both.
+    """
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors.
         raise DecryptionFailed from None
     if not isinstance(value, dict):

@@ -31,6 +31,10 @@ class WeakKdfParameters(CryptoError):
     """Key-derivation parameters below the floor (or of an unknown algorithm): refused."""
 
 
+class ExcessiveKdfParameters(CryptoError):
+    """Key-derivation parameters above the ceiling (a demand that would freeze a browser)."""
+
+
 class InvalidRecoveryCode(CryptoError):
     """A typed recovery code has a wrong length, character or checksum."""
 

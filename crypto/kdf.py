@@ -4,7 +4,8 @@ The browser derives ``master`` with Argon2id from the password, then two keys
 with keyed BLAKE2b-256 and fixed labels: ``auth_key`` (sent to the server at
 login) and ``kek`` (wraps the user's secret keys, never leaves the browser).
 Parameters below the floor are refused before anything is derived, so a
-server cannot downgrade them.
+server cannot downgrade them (``WeakKdfParameters``); parameters above the
+ceiling too, so it cannot freeze a browser tab (``ExcessiveKdfParameters``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import nacl.bindings as sodium
 
 from crypto import _primitives
 from crypto.encoding import b64url_decode, b64url_encode
-from crypto.errors import MalformedInput, WeakKdfParameters
+from crypto.errors import ExcessiveKdfParameters, MalformedInput, WeakKdfParameters
 from crypto.secret import Secret
 
 ALG_ARGON2ID13 = "argon2id13"
@@ -54,7 +55,7 @@ class KdfParams:
             )
         if self.ops > MAX_OPS or self.mem > MAX_MEM:
             # A hostile server must not be able to freeze a browser tab either.
-            raise WeakKdfParameters(
+            raise ExcessiveKdfParameters(
                 f"key-derivation parameters above the ceiling (ops <= {MAX_OPS}, mem <= {MAX_MEM})"
             )
         _primitives.require_length("KDF salt", self.salt, SALT_BYTES)

@@ -1,11 +1,11 @@
 """File streams: extract contents encrypted with secretstream (docs/format.md §6).
 
 ``stream = 0x01 || header (24) || chunk_1 || ... || chunk_n``: 64 KiB
-plaintext pieces pushed with tag MESSAGE, the last one with tag FINAL, so
-truncation is detectable; ``stream_hash = H(32, stream)``. Both directions
-work in constant memory: ``StreamEncryptor`` / ``StreamDecryptor`` take data
-in pieces of any size, ``encrypt_stream`` / ``decrypt_stream`` copy between
-file-like objects.
+plaintext pieces pushed with tag MESSAGE, the last one (1..64 KiB, empty only
+for an empty file) with tag FINAL, so truncation is detectable;
+``stream_hash = H(32, stream)``. Both directions work in constant memory:
+``StreamEncryptor`` / ``StreamDecryptor`` take data in pieces of any size,
+``encrypt_stream`` / ``decrypt_stream`` copy between file-like objects.
 
 A ``StreamDecryptor`` releases plaintext before it has seen the end of the
 stream: write it somewhere temporary and publish it only after ``finish()``
@@ -163,7 +163,8 @@ class StreamEncryptor:
         return result
 
     def finish(self) -> bytes:
-        """Push the last piece (0..65536 bytes) with tag FINAL and return the last ciphertext."""
+        """Push the last piece (1..65536 bytes, 0 only for an empty file) with tag FINAL and
+        return the last ciphertext."""
         result = self.update(b"")
         final = self._push(bytes(self._pending), TAG_FINAL)
         self._pending.clear()
@@ -184,7 +185,9 @@ class StreamDecryptor:
 
     ``update`` returns plaintext of verified chunks as they complete;
     ``finish`` raises ``DecryptionFailed`` unless the stream ended with its
-    FINAL chunk, nothing followed it and ``stream_hash`` matches.
+    FINAL chunk, nothing followed it and ``stream_hash`` matches. An empty FINAL
+    chunk is refused unless it is the only chunk (an empty file): a file has one
+    encoding, its last piece is 1..65536 bytes.
     """
 
     def __init__(self, file_key: Secret, stream_hash: bytes, *, _hash: _Hash | None = None) -> None:
@@ -197,6 +200,7 @@ class StreamDecryptor:
         self._final_seen = False
         self._failed = False
         self._size = 0
+        self._chunks = 0
 
     def _fail(self) -> DecryptionFailed:
         self._failed = True
@@ -210,9 +214,12 @@ class StreamDecryptor:
         except nacl.exceptions.CryptoError:
             raise self._fail() from None
         if tag == TAG_FINAL:
+            if not plain and self._chunks:  # one encoding per file: no empty trailing FINAL
+                raise self._fail()
             self._final_seen = True
         elif tag != TAG_MESSAGE:
             raise self._fail()
+        self._chunks += 1
         self._size += len(plain)
         return plain
 

@@ -10,15 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crypto.encoding import b64url_decode
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, ExcessiveKdfParameters, WeakKdfParameters
 from crypto.grants import GRANT_BYTES
 from crypto.kdf import KdfParams
 from crypto.secret import Secret
 from crypto.user_keys import WRAPPED_BYTES, WrapPurpose
 from vault.errors import InvalidInput
-
-MAX_OPS = 10
-MAX_MEM = 1024 * 1024 * 1024  # 1 GiB: more would not run in a browser tab
 
 
 def _bytes(data: Mapping[str, object], name: str, size: int) -> bytes:
@@ -45,14 +42,18 @@ def kdf_params(data: object) -> KdfParams:
     if not isinstance(data, Mapping):
         raise InvalidInput()
     try:
-        params = KdfParams.from_json(data)
-    except CryptoError:
+        return KdfParams.from_json(data)
+    except WeakKdfParameters:
         raise InvalidInput(
             "The password settings are below the required strength (Argon2id, 64 MiB, 3 passes)."
         ) from None
-    if params.ops > MAX_OPS or params.mem > MAX_MEM:
-        raise InvalidInput()
-    return params
+    except ExcessiveKdfParameters:
+        raise InvalidInput(
+            "The password settings are above what a browser can be asked for"
+            " (at most 10 passes and 1 GiB)."
+        ) from None
+    except CryptoError:  # a missing field, a wrong type, a salt of the wrong length
+        raise InvalidInput() from None
 
 
 def auth_key(data: Mapping[str, object]) -> Secret:

@@ -40,16 +40,24 @@ class Upload:
     received: int
 
 
+def stream_length(size: int) -> int:
+    """The length of the stream of a ``size``-byte file: prefix, plus 17 bytes per chunk."""
+    return PREFIX_BYTES + size + CHUNK_OVERHEAD * max(1, -(-size // CHUNK_BYTES))
+
+
 def stream_limit(plain_limit: int) -> int:
-    """Largest file stream for a plaintext limit: prefix, plus 17 bytes per chunk."""
-    return PREFIX_BYTES + plain_limit + CHUNK_OVERHEAD * (plain_limit // CHUNK_BYTES + 1)
+    """Largest file stream for a plaintext limit (lengths grow with sizes)."""
+    return stream_length(plain_limit)
 
 
 def valid_stream_length(total: int) -> bool:
-    """Whether ``total`` bytes can be a docs/format.md §6 stream (full chunks, short last)."""
+    """Whether a writer makes streams of ``total`` bytes (docs/format.md §6): full chunks,
+    then a last one of 1..65536 plaintext bytes; a lone empty chunk only for an empty file."""
     body = total - PREFIX_BYTES
+    if body == CHUNK_OVERHEAD:  # an empty file
+        return True
     last = body % CIPHER_CHUNK_BYTES
-    return body >= CHUNK_OVERHEAD and (last == 0 or last >= CHUNK_OVERHEAD)
+    return body > CHUNK_OVERHEAD and (last == 0 or last > CHUNK_OVERHEAD)
 
 
 def blob_store(env: Env) -> BlobStore:

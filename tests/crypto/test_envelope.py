@@ -260,9 +260,16 @@ def test_body_encoding_is_canonical() -> None:
     """Keys sorted, no whitespace, UTF-8 not escaped; decoding refuses non-objects."""
     assert encode_body({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
     assert decode_body(b'{"a": [1]}') == {"a": [1]}
-    for bad in (b"[1]", b"\xff", b"{", b'"x"'):
+    for bad in (b"[1]", b"\xff", b"{", b'"x"', b'{"a":NaN}', b'{"a":-Infinity}'):
         with pytest.raises(DecryptionFailed):
             decode_body(bad)
+
+
+def test_non_canonical_bodies_are_read_as_javascript_reads_them() -> None:
+    """Readers accept any JSON object (as JSON.parse does): spacing, key order, escapes;
+    a repeated key keeps its last value. Only NaN and Infinity, which JSON.parse refuses,
+    are refused here too."""
+    assert decode_body(b' { "b" : 1 , "a" : "\\u00e9" , "b" : 2 } ') == {"a": "é", "b": 2}
 
 
 def test_opened_item_json(practice: PracticeKeyPair, author: UserKeyPair, ids: Ids) -> None:

@@ -6,6 +6,7 @@ import crypto
 from crypto.errors import (
     CryptoError,
     DecryptionFailed,
+    ExcessiveKdfParameters,
     InvalidPasswordHash,
     InvalidRecoveryCode,
     MalformedInput,
@@ -26,6 +27,7 @@ def test_every_error_is_a_crypto_error_leaf() -> None:
     """All leaves derive from CryptoError; DecryptionFailed always says the same thing."""
     for leaf in (
         DecryptionFailed,
+        ExcessiveKdfParameters,
         InvalidPasswordHash,
         InvalidRecoveryCode,
         MalformedInput,

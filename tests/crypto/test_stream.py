@@ -282,3 +282,41 @@ def test_multi_mebibyte_streams_hash_every_batch() -> None:
     plain = io.BytesIO()
     assert decrypt_stream(io.BytesIO(stream), plain, KEY, info.stream_hash) == len(plaintext)
     assert plain.getvalue() == plaintext
+
+
+def _two_encodings_of(plaintext: bytes) -> tuple[bytes, bytes]:
+    """``plaintext`` (a whole number of chunks) as the writer encodes it, and as the same
+    full chunks followed by an empty FINAL chunk (what no writer produces)."""
+    header = DeterministicRandom("one encoding")(24)
+    pieces = [plaintext[i : i + CHUNK_BYTES] for i in range(0, len(plaintext), CHUNK_BYTES)]
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, KEY.value)
+    push = sodium.crypto_secretstream_xchacha20poly1305_push
+    message = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+    final = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+    trailing = b"\x01" + header + b"".join(push(state, p, None, message) for p in pieces)
+    trailing += push(state, b"", None, final)
+    encryptor = StreamEncryptor(KEY, lambda _n: header)
+    written = encryptor.update(plaintext) + encryptor.finish()
+    return written, trailing
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_an_empty_final_chunk_after_other_chunks_is_refused(chunks: int) -> None:
+    """One encoding per file: a 65,536-byte file is one FINAL chunk; the same bytes as a
+    MESSAGE chunk then an empty FINAL chunk (a valid secretstream) are refused, fed at
+    once or chunk by chunk. An empty file's lone empty FINAL chunk still opens."""
+    plaintext = DeterministicRandom("full chunks")(chunks * CHUNK_BYTES)
+    written, trailing = _two_encodings_of(plaintext)
+    assert len(written) == PREFIX + chunks * CIPHER_CHUNK_BYTES
+    assert len(trailing) == len(written) + 17
+    assert _decrypt(written, _hash_of(written)) == plaintext
+    with pytest.raises(DecryptionFailed):
+        _decrypt(trailing, _hash_of(trailing))
+    decryptor = StreamDecryptor(KEY, _hash_of(trailing))
+    assert len(decryptor.update(trailing[:-17])) == len(plaintext)  # full chunks pass...
+    assert decryptor.update(trailing[-17:]) == b""
+    with pytest.raises(DecryptionFailed):  # ...but the stream never completes
+        decryptor.finish()
+    empty, _ = _encrypt(b"")
+    assert len(empty) == PREFIX + 17 and _decrypt(empty, _hash_of(empty)) == b""

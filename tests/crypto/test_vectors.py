@@ -7,12 +7,18 @@ import json
 import uuid
 from typing import Any
 
+import nacl.bindings as sodium
 import pytest
 
 from crypto import _primitives
 from crypto.encoding import b64url_decode as unb64
 from crypto.envelope import OpenedItem, check_envelope, open_item
-from crypto.errors import DecryptionFailed, UnsupportedVersion, WeakKdfParameters
+from crypto.errors import (
+    DecryptionFailed,
+    ExcessiveKdfParameters,
+    UnsupportedVersion,
+    WeakKdfParameters,
+)
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import GrantKind, open_grant
 from crypto.kdf import KdfParams, derive_auth_key, derive_kek, derive_master, fake_salt
@@ -45,6 +51,9 @@ def test_kdf_vectors() -> None:
         master = Secret(unb64(case["master"]))
         assert derive_auth_key(master).value == unb64(case["auth_key"])
         assert derive_kek(master).value == unb64(case["kek"])
+    for case in VECTORS["kdf"]["excessive_params"]:
+        with pytest.raises(ExcessiveKdfParameters):
+            KdfParams.from_json(case)
     for case in VECTORS["kdf"]["refused_params"]:
         with pytest.raises(WeakKdfParameters):
             KdfParams.from_json(case)
@@ -94,6 +103,25 @@ def test_grant_vectors() -> None:
             Secret(unb64(case["recipient_x25519_secret"])),
         )
         assert key.value == unb64(case["key"])
+
+
+def _sealed_box(message: bytes, public_key: bytes, esk: bytes) -> bytes:
+    """crypto_box_seal written out with a given ephemeral secret key (libsodium's layout)."""
+    epk = sodium.crypto_scalarmult_base(esk)
+    nonce = _primitives.generichash(24, epk + public_key)
+    return epk + sodium.crypto_box_easy(message, nonce, public_key, esk)
+
+
+def test_sealed_boxes_are_byte_checkable_with_their_ephemeral_keys() -> None:
+    """With the listed ephemeral secret key, every sealed box (grants, items' sealed keys)
+    is reproduced byte for byte, and also opens with crypto_box_seal_open."""
+    for case in VECTORS["grants"]:
+        pk, esk = unb64(case["recipient_x25519_public"]), unb64(case["ephemeral_secret"])
+        sealed = _sealed_box(unb64(case["grant_plain"]), pk, esk)
+        assert unb64(case["grant"]) == b"\x01" + sealed
+    for case in VECTORS["items"]:
+        pk, esk = unb64(case["practice_x25519_public"]), unb64(case["ephemeral_secret"])
+        assert _sealed_box(unb64(case["content_key"]), pk, esk) == unb64(case["sealed_key"])
 
 
 def _open_item(case: dict[str, Any], envelope: bytes) -> OpenedItem:
@@ -173,6 +201,14 @@ def test_refused_vectors() -> None:
                 io.BytesIO(),
                 Secret(unb64(stream_case["file_key"])),
                 unb64(stream_case["stream_hash"]),
+            )
+    for case in refused["encodings"]:
+        with pytest.raises(ERRORS[case["error"]]):
+            decrypt_stream(
+                io.BytesIO(unb64(case["stream"])),
+                io.BytesIO(),
+                Secret(unb64(case["file_key"])),
+                unb64(case["stream_hash"]),
             )
 
 

@@ -1,9 +1,10 @@
 // Item envelopes (docs/format.md §5) against the vectors, and every refusal.
-import { deterministicRandom, flip, loadVectors } from "./helpers.mjs";
+import { deterministicRandom, fixedRandom, flip, loadVectors } from "./helpers.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   DecryptionFailed,
+  decodeBody,
   decodeHeader,
   encodeBody,
   encodeHeader,
@@ -111,6 +112,29 @@ test("with the generator's randomness, sealing reproduces Python's envelopes byt
   }
 });
 
+test("with the vector's content key, nonce and ephemeral secret key, sealing is exact", () => {
+  // What an independent implementation can do without the generator's SHAKE-256 streams.
+  for (const v of V) {
+    const envelope = sealItem(
+      {
+        kind: v.kind,
+        urgency: v.urgency,
+        itemId: v.item_id,
+        clientId: v.client_id,
+        authorId: v.author_id,
+        callStartedAt: v.call_started_at,
+        callSeconds: v.call_seconds,
+      },
+      utf8Encode(v.body),
+      b(v.practice_x25519_public),
+      b(v.author_ed25519_seed),
+      { randomBytes: fixedRandom(b(v.content_key), b(v.nonce), b(v.ephemeral_secret)) },
+    );
+    assert.equal(toBase64url(envelope.subarray(63, 143)), v.sealed_key);
+    assert.equal(toBase64url(envelope), v.envelope);
+  }
+});
+
 test("the vectors' tampered envelopes are refused with the expected error", () => {
   const v = V[ALL.refused.envelope_of_item];
   for (const c of ALL.refused.envelopes) {
@@ -200,6 +224,13 @@ test("unknown kind or urgency values are refused when reading a header", () => {
     const bad = Uint8Array.from(header);
     bad[index] = value;
     assert.throws(() => decodeHeader(bad), DecryptionFailed);
+  }
+});
+
+test("non-canonical bodies are read (spacing, order, escapes, last repeated key); NaN is not", () => {
+  assert.deepEqual(decodeBody(utf8Encode(' { "b" : 1 , "a" : "\\u00e9" , "b" : 2 } ')), { a: "é", b: 2 });
+  for (const bad of ['{"a":NaN}', '{"a":-Infinity}', "[1]", '"x"', "{"]) {
+    assert.throws(() => decodeBody(utf8Encode(bad)), DecryptionFailed, bad);
   }
 });
 

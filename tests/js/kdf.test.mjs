@@ -13,6 +13,7 @@ import {
   normalizePassword,
   toBase64url,
   WeakKdfParameters,
+  ExcessiveKdfParameters,
 } from "../../web/static/js/crypto/index.js";
 
 const V = loadVectors().kdf;
@@ -51,11 +52,23 @@ test("parameters below the floor, or of another algorithm, are refused", async (
   }
 });
 
+test("the vectors' parameters above the ceiling are refused with their own error", async () => {
+  for (const params of V.excessive_params) {
+    assert.throws(() => checkKdfParams(params), ExcessiveKdfParameters);
+    await assert.rejects(derivePasswordKeys("pw", params), ExcessiveKdfParameters);
+  }
+});
+
 test("parameters above the ceiling are refused before deriving (no frozen tab)", async () => {
   const salt = V.argon2id[0].salt;
   for (const [ops, mem] of [[11, 2 ** 26], [3, 2 ** 30 + 1], [3, 2 ** 42]]) {
-    assert.throws(() => checkKdfParams({ alg: "argon2id13", ops, mem, salt }), WeakKdfParameters);
-    await assert.rejects(deriveMaster("pw", { alg: "argon2id13", ops, mem, salt }), WeakKdfParameters);
+    // Its own error and message, not "below the floor".
+    assert.throws(
+      () => checkKdfParams({ alg: "argon2id13", ops, mem, salt }),
+      (error) => error instanceof ExcessiveKdfParameters && /above the ceiling/.test(error.message),
+    );
+    assert.throws(() => checkKdfParams({ alg: "argon2id13", ops, mem, salt }), (e) => !(e instanceof WeakKdfParameters));
+    await assert.rejects(deriveMaster("pw", { alg: "argon2id13", ops, mem, salt }), ExcessiveKdfParameters);
   }
 });
 

@@ -14,6 +14,7 @@ import {
   toBase64url,
   UnsupportedVersion,
 } from "../../web/static/js/crypto/index.js";
+import { sodium } from "../../web/static/js/crypto/sodium.js";
 
 const ALL = loadVectors();
 const V = ALL.streams;
@@ -63,6 +64,43 @@ test("the vectors' broken streams fail: truncated, reordered, duplicated, traili
       c.name,
     );
   }
+});
+
+test("one encoding per file: an empty FINAL chunk after other chunks is refused", async () => {
+  // The vectors' 65,536-byte file as MESSAGE chunk + empty FINAL chunk (a valid secretstream).
+  for (const c of ALL.refused.encodings) {
+    await assert.rejects(
+      collect(decryptFile(b(c.stream), { fileKey: c.file_key, streamHash: c.stream_hash })),
+      DecryptionFailed,
+      c.name,
+    );
+  }
+  // Made here too, for two full chunks, fed in small pieces; the writer's own form opens.
+  const plain = filler(2 * 65536, 7);
+  const { blob, fileKey, streamHash } = await encryptFileToBlob(plain);
+  const written = new Uint8Array(await blob.arrayBuffer());
+  assert.equal(written.length, 25 + 2 * CIPHER_CHUNK_SIZE);
+  assert.deepEqual(await collect(decryptFile(written, { fileKey, streamHash })), plain);
+  const key = sodium.crypto_secretstream_xchacha20poly1305_keygen();
+  const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+  const push = (piece, tag) => sodium.crypto_secretstream_xchacha20poly1305_push(state, piece, null, tag);
+  const trailing = Buffer.concat([
+    Uint8Array.of(1),
+    header,
+    push(plain.subarray(0, 65536), 0),
+    push(plain.subarray(65536), 0),
+    push(new Uint8Array(0), 3),
+  ]);
+  const hash = sodium.crypto_generichash(32, trailing, null);
+  const pieces = [];
+  for (let i = 0; i < trailing.length; i += 1000) pieces.push(trailing.subarray(i, i + 1000));
+  await assert.rejects(collect(decryptFile(pieces, { fileKey: key, streamHash: hash })), DecryptionFailed);
+  // An empty file is still one empty FINAL chunk.
+  const empty = await encryptFileToBlob(new Uint8Array(0));
+  const emptyStream = new Uint8Array(await empty.blob.arrayBuffer());
+  assert.equal(emptyStream.length, 25 + 17);
+  const opened = await collect(decryptFile(emptyStream, empty));
+  assert.equal(opened.length, 0);
 });
 
 test("a stream missing its FINAL chunk yields the verified chunks but never completes", async () => {

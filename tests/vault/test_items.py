@@ -287,6 +287,23 @@ def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:
     assert not uploads.blob_store(world.env).path(iid).exists()
 
 
+def test_the_size_check_accepts_exactly_the_lengths_writers_produce(world: World) -> None:
+    """One encoding per file: every stream length up to three chunks and a bit is accepted
+    if and only if some file size encodes to it; 65,536 bytes + an empty FINAL chunk
+    (25 + 65,553 + 17) is refused, the one-chunk form (25 + 65,553) accepted."""
+    writer = {uploads.stream_length(n) for n in range(3 * 65536 + 1000)}
+    top = uploads.stream_length(3 * 65536 + 999)
+    accepted = {t for t in range(top + 1) if uploads.valid_stream_length(t)}
+    assert accepted == writer
+    p = world.secretary.principal
+    for total in (PREFIX_BYTES + 17, PREFIX_BYTES + CIPHER_CHUNK_BYTES):
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), total)
+    two = PREFIX_BYTES + CIPHER_CHUNK_BYTES + 17
+    with pytest.raises(InvalidInput, match="stream"):
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), two)
+    assert uploads.stream_limit(65536) == PREFIX_BYTES + CIPHER_CHUNK_BYTES
+
+
 def test_oversized_and_malformed_streams_are_refused(world: World) -> None:
     p = world.secretary.principal
     small = replace(world.env, settings=replace(world.env.settings, upload_limit_bytes=65536))

@@ -63,23 +63,30 @@ class DeterministicRandom:
         return hashlib.shake_256(seed).digest(size)
 
 
+def sealed_box(message: bytes, public_key: bytes, esk: bytes) -> bytes:
+    """libsodium's ``crypto_box_seal`` with a given ephemeral secret key ``esk``:
+    ``epk || crypto_box_easy(m, nonce = H(24, epk || pk), pk, esk)``."""
+    epk = sodium.crypto_scalarmult_base(esk)
+    nonce = hashlib.blake2b(epk + public_key, digest_size=24).digest()
+    return epk + sodium.crypto_box_easy(message, nonce, public_key, esk)
+
+
 @contextlib.contextmanager
-def deterministic_sealing(randbytes: Callable[[int], bytes]) -> Iterator[None]:
+def deterministic_sealing(randbytes: Callable[[int], bytes]) -> Iterator[list[bytes]]:
     """Replace ``crypto_box_seal``'s internal random ephemeral key by one from ``randbytes``.
 
-    Same construction as libsodium's ``crypto_box_seal`` (``epk || box(m,
-    nonce = H(24, epk || pk), pk, esk)``), so the result opens with
-    ``crypto_box_seal_open``; it only makes the vector file reproducible.
+    Same construction as libsodium's ``crypto_box_seal`` (``sealed_box``), so the
+    result opens with ``crypto_box_seal_open``; it makes the vector file reproducible.
+    Yields the list of ephemeral secret keys drawn, in order, for the vectors.
     """
+    drawn: list[bytes] = []
 
     def seal(message: bytes, public_key: bytes) -> bytes:
-        esk = randbytes(32)
-        epk = sodium.crypto_scalarmult_base(esk)
-        nonce = hashlib.blake2b(epk + public_key, digest_size=24).digest()
-        return epk + sodium.crypto_box_easy(message, nonce, public_key, esk)
+        drawn.append(randbytes(32))
+        return sealed_box(message, public_key, drawn[-1])
 
     with mock.patch.object(_primitives, "box_seal", seal):
-        yield
+        yield drawn
 
 
 def _fixed(value: bytes) -> Callable[[int], bytes]:
@@ -137,6 +144,10 @@ def _kdf() -> Json:
             {"alg": "argon2id13", "ops": 2, "mem": 67108864, "salt": b64(params.salt)},
             {"alg": "argon2id13", "ops": 3, "mem": 67108863, "salt": b64(params.salt)},
             {"alg": "argon2i13", "ops": 3, "mem": 67108864, "salt": b64(params.salt)},
+        ],
+        "excessive_params": [
+            {"alg": "argon2id13", "ops": 11, "mem": 67108864, "salt": b64(params.salt)},
+            {"alg": "argon2id13", "ops": 3, "mem": 1073741825, "salt": b64(params.salt)},
         ],
         "fake_salt": [
             {
@@ -228,7 +239,7 @@ def _grants() -> list[Json]:
     rng = DeterministicRandom("grants")
     team_key = Secret(rng(32))
     out = []
-    with deterministic_sealing(rng):
+    with deterministic_sealing(rng) as ephemeral:
         for kind, key, recipient in (
             (GrantKind.PRACTICE_SECRET_KEY, practice.secret_key, member),
             (GrantKind.TEAM_KEY, team_key, secretary),
@@ -242,6 +253,7 @@ def _grants() -> list[Json]:
                     "recipient_x25519_secret": b64(recipient.x25519_secret.value),
                     "recipient_x25519_public": b64(recipient.public_keys.x25519),
                     "grant_plain": b64(bytes([1, kind]) + client_id.bytes + key.value),
+                    "ephemeral_secret": b64(ephemeral[-1]),
                     "grant": b64(grant),
                 }
             )
@@ -310,7 +322,7 @@ def _items() -> list[Json]:
             call_seconds=154 if is_call else 0,
         )
         content_key, nonce = rng(32), rng(24)
-        with deterministic_sealing(rng):
+        with deterministic_sealing(rng) as ephemeral:
             envelope = seal_item(
                 header, body, practice.public_key, author.signing_key, _sequence(content_key, nonce)
             )
@@ -333,6 +345,7 @@ def _items() -> list[Json]:
                 "header": b64(envelope[:63]),
                 "content_key": b64(content_key),
                 "nonce": b64(nonce),
+                "ephemeral_secret": b64(ephemeral[0]),
                 "sealed_key": b64(sealed_key),
                 "ciphertext": b64(ciphertext),
                 "ct_hash": b64(hashlib.blake2b(nonce + ciphertext, digest_size=32).digest()),
@@ -395,6 +408,7 @@ def _refused() -> Json:
     return {
         "envelope_of_item": 1,
         "envelopes": envelope_cases,
+        "encodings": [_second_encoding()],
         "stream_of": 2,
         "streams": [
             {
@@ -406,6 +420,26 @@ def _refused() -> Json:
             }
             for name, ranges, flip, append, error in stream_cases
         ],
+    }
+
+
+def _second_encoding() -> Json:
+    """streams[1]'s 65,536-byte file as a MESSAGE chunk then an empty FINAL chunk: a valid
+    secretstream, but not the file's one encoding (§6), so readers refuse it."""
+    vector, _ = _stream("stream/65536", 65536)
+    file_key, header = _unb64(vector["file_key"]), _unb64(vector["header"])
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, file_key)
+    push = sodium.crypto_secretstream_xchacha20poly1305_push
+    stream = b"\x01" + header
+    stream += push(state, _unb64(vector["plaintext"]), None, 0x00)  # TAG_MESSAGE
+    stream += push(state, b"", None, 0x03)  # TAG_FINAL
+    return {
+        "name": "65536-byte file with an empty FINAL chunk after a full MESSAGE chunk",
+        "file_key": vector["file_key"],
+        "stream": b64(stream),
+        "stream_hash": b64(hashlib.blake2b(stream, digest_size=32).digest()),
+        "error": "DecryptionFailed",
     }
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -160,6 +162,22 @@ def test_call_time_refusals_read_in_both_languages(clients: Clients) -> None:
         assert r.status_code == 400 and sentence in r.json()["error"]
 
 
+def test_an_upload_size_no_writer_produces_is_refused(clients: Clients) -> None:
+    """One encoding per file: 25 + 65,553 + 17 bytes (a full chunk, then an empty FINAL)
+    is refused in both languages; the one-chunk form of a 65,536-byte file is accepted."""
+    w = clients.world
+    sec = clients.as_(w.secretary)
+    start = {"practice_id": w.practice.id, "item_id": str(uuid.uuid4())}
+    for language, sentence in (("en", "not valid"), ("fr", "n'est pas valide")):
+        r = sec.post(
+            "/uploads",
+            json={**start, "size": 25 + 65553 + 17},
+            headers={"accept-language": language},
+        )
+        assert r.status_code == 400 and sentence in r.json()["error"], r.text
+    assert sec.post("/uploads", json={**start, "size": 25 + 65553}).status_code == 200
+
+
 def test_refusals_read_in_french(clients: Clients) -> None:
     w = clients.world
     iid, body = _deposit_json(w)
@@ -235,3 +253,48 @@ def test_every_item_route_with_an_id_is_a_404_for_outsiders(clients: Clients) ->
         )
         _, other_body = _deposit_json(w)
         assert client.post("/items", json=other_body).status_code == 404
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_TIMES = st.one_of(
+    _JSON_VALUES,
+    st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+    st.sampled_from(
+        ["0001-01-01T00:00+05:00", "9999-12-31T23:59:59-05:00", "2026-11-28T08:55:00Z"]
+    ),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "item_id": _JSON_VALUES,
+            "practice_id": st.one_of(_JSON_VALUES, st.just("garbage")),
+            "upload_id": _JSON_VALUES,
+            "call_started_at": _TIMES,
+            "call_seconds": st.one_of(_JSON_VALUES, st.integers(-(2**70), 2**70)),
+        },
+    ),
+    st.sampled_from([ItemKind.CALL_NOTE, ItemKind.MESSAGE, ItemKind.EXTRACT]),
+)
+def test_no_deposit_is_a_server_error(
+    clients: Clients, changes: dict[str, object], kind: ItemKind
+) -> None:
+    """Fuzzed deposits around a validly signed envelope: always a clear 4xx or a success."""
+    w = clients.world
+    _, body = _deposit_json(w, kind=kind)
+    body.update(changes)
+    r = clients.as_(w.secretary).post("/items", json=body)
+    assert r.status_code < 500, (body, r.text)
+    if r.status_code >= 400:
+        assert r.json()["error"]

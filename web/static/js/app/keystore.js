@@ -1,8 +1,11 @@
 // The unlocked keys of this tab, in sessionStorage (DESIGN §7): gone when the tab closes.
 import {
+  DecryptionFailed,
+  equalBytes,
   fromBase64url,
   GrantKind,
   openGrant,
+  practiceKeysFromSecret,
   toBase64url,
   unwrapUserKeys,
   userKeysFromSecrets,
@@ -11,7 +14,12 @@ import {
 
 const KEY = "permanence.keys";
 
-/** Unlock from the server's key bundle with the password's kek; store and return the keys. */
+/**
+ * Unlock from the server's key bundle with the password's kek; store and return the keys.
+ * The unwrapped keys must be those the server publishes for this account, and a granted
+ * practice secret key that of the practice's published public key (docs/format.md §9):
+ * otherwise DecryptionFailed, and nothing is stored.
+ */
 export function unlockAndStore(bundle, kek) {
   const keys = unwrapUserKeys(
     fromBase64url(bundle.wrapped_kek),
@@ -19,6 +27,12 @@ export function unlockAndStore(bundle, kek) {
     WrapPurpose.PASSWORD,
     bundle.account_id,
   );
+  if (
+    !equalBytes(keys.x25519PublicKey, fromBase64url(bundle.x25519_pk)) ||
+    !equalBytes(keys.ed25519PublicKey, fromBase64url(bundle.ed25519_pk))
+  ) {
+    throw new DecryptionFailed();
+  }
   const stored = {
     accountId: bundle.account_id,
     x25519: toBase64url(keys.x25519SecretKey),
@@ -32,6 +46,10 @@ export function unlockAndStore(bundle, kek) {
       practice.id,
       keys.x25519SecretKey,
     );
+    const published = fromBase64url(practice.public_key ?? "");
+    if (!equalBytes(practiceKeysFromSecret(secret).publicKey, published)) {
+      throw new DecryptionFailed();
+    }
     stored.practice = { id: practice.id, secretKey: toBase64url(secret) };
   }
   sessionStorage.setItem(KEY, JSON.stringify(stored));

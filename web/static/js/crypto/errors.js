@@ -29,6 +29,9 @@ export class UnsupportedVersion extends CryptoError {
 /** Key-derivation parameters below the floor (or of an unknown algorithm): refused. */
 export class WeakKdfParameters extends CryptoError {}
 
+/** Key-derivation parameters above the ceiling (a demand that would freeze the tab): refused. */
+export class ExcessiveKdfParameters extends CryptoError {}
+
 /** A typed recovery code has a wrong length, character or checksum. */
 export class InvalidRecoveryCode extends CryptoError {
   constructor() {

@@ -3,10 +3,11 @@
 // Importing it waits for libsodium (top-level await), so every function is usable at once.
 export { ready } from "./sodium.js";
 // Raw Ed25519 over a seed, for signed requests that are not format v1 structures.
-export { signDetached, verifyDetached } from "./primitives.js";
+export { equalBytes, signDetached, verifyDetached } from "./primitives.js";
 export {
   CryptoError,
   DecryptionFailed,
+  ExcessiveKdfParameters,
   InvalidRecoveryCode,
   MalformedInput,
   UnsupportedVersion,

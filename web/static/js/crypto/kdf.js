@@ -4,7 +4,7 @@
 // the floor (ops >= 3, mem >= 64 MiB, alg "argon2id13", 16-byte salt) BEFORE anything is
 // derived: a server cannot downgrade them.
 import { fromBase64url, requireBytes, toBase64url, utf8Encode } from "./encoding.js";
-import { MalformedInput, WeakKdfParameters } from "./errors.js";
+import { ExcessiveKdfParameters, MalformedInput, WeakKdfParameters } from "./errors.js";
 import { generichash, rng } from "./primitives.js";
 import { sodium } from "./sodium.js";
 
@@ -19,7 +19,8 @@ const KEK_LABEL = utf8Encode("permanence/v1/key-encryption-key");
 
 /**
  * Parse and check KDF parameters: `{ alg, ops, mem, salt }` with `salt` as base64url text
- * (the JSON the server sends) or 16 bytes. Throws WeakKdfParameters below the floor.
+ * (the JSON the server sends) or 16 bytes. Throws WeakKdfParameters below the floor (or for
+ * another algorithm), ExcessiveKdfParameters above the ceiling.
  */
 export function checkKdfParams(params) {
   const { alg, ops, mem } = params ?? {};
@@ -36,7 +37,7 @@ export function checkKdfParams(params) {
   }
   if (ops > MAX_OPS || mem > MAX_MEM) {
     // A hostile server must not be able to freeze the tab with an absurd demand either.
-    throw new WeakKdfParameters(
+    throw new ExcessiveKdfParameters(
       `key-derivation parameters above the ceiling (ops <= ${MAX_OPS}, mem <= ${MAX_MEM})`,
     );
   }

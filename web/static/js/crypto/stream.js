@@ -1,7 +1,8 @@
 // File streams, the contents of extracts (docs/format.md §6).
 //
 // stream      = 0x01 || STREAM header (24) || chunk_1 || … || chunk_n
-// chunk_i     = secretstream push of 64 KiB of plaintext, tag MESSAGE; the last (0..64 KiB) tag FINAL
+// chunk_i     = secretstream push of 64 KiB of plaintext, tag MESSAGE; the last (1..64 KiB, empty
+//               only for an empty file: readers refuse an empty FINAL after other chunks) tag FINAL
 // stream_hash = H(32, stream)
 //
 // Both directions work piece by piece from a Blob/File, a ReadableStream, an (async) iterable
@@ -179,6 +180,7 @@ export async function* decryptFile(source, { fileKey, streamHash }) {
   const hash = sodium.crypto_generichash_init(null, 32);
   let state = null;
   let hashed = false;
+  let chunks = 0;
   try {
     const start = await reader.read(1 + STREAM_HEADER_BYTES);
     if (start.length > 0 && start[0] !== VERSION) throw new UnsupportedVersion(start[0]);
@@ -197,6 +199,8 @@ export async function* decryptFile(source, { fileKey, streamHash }) {
       if (!pulled) throw new DecryptionFailed();
       if (pulled.tag === TAG_FINAL) {
         if ((await reader.read(1)).length !== 0) throw new DecryptionFailed(); // data after FINAL
+        // One encoding per file: an empty FINAL chunk only as the only chunk (an empty file).
+        if (pulled.message.length === 0 && chunks > 0) throw new DecryptionFailed();
         hashed = true;
         if (!equalBytes(sodium.crypto_generichash_final(hash, 32), expectedHash)) {
           throw new DecryptionFailed();
@@ -207,6 +211,7 @@ export async function* decryptFile(source, { fileKey, streamHash }) {
       if (pulled.tag !== TAG_MESSAGE || chunk.length !== CIPHER_CHUNK_SIZE) {
         throw new DecryptionFailed();
       }
+      chunks += 1;
       yield pulled.message;
     }
   } finally {

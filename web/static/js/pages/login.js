@@ -1,6 +1,11 @@
 // Sign-in: pre-login for salt and parameters (refused below the floor), Argon2id here,
 // then only auth_key and the code go to the server; the wrapped keys are opened here.
-import { derivePasswordKeys, toBase64url, WeakKdfParameters } from "../crypto/index.js";
+import {
+  derivePasswordKeys,
+  ExcessiveKdfParameters,
+  toBase64url,
+  WeakKdfParameters,
+} from "../crypto/index.js";
 import { ApiError, postJson } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { forgetKeys, unlockAndStore } from "../app/keystore.js";
@@ -29,7 +34,12 @@ armForm(form, async () => {
     form.reset();
     window.location.assign(localNext() || answer.next);
   } catch (error) {
-    if (error instanceof WeakKdfParameters) {
+    if (error instanceof ExcessiveKdfParameters) {
+      showError(form, t({
+        fr: "Le serveur a demandé des paramètres de mot de passe trop coûteux pour cet appareil : connexion refusée par ce navigateur.",
+        en: "The server asked for password settings too costly for this device: this browser refuses to sign in.",
+      }));
+    } else if (error instanceof WeakKdfParameters) {
       showError(form, t({
         fr: "Le serveur a demandé des paramètres de mot de passe affaiblis : connexion refusée par ce navigateur.",
         en: "The server asked for weakened password settings: this browser refuses to sign in.",
