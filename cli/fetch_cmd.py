@@ -19,7 +19,7 @@ from cli.download import BadItem, download
 from cli.known_keys import KeyRole, KnownKeys, Pin
 from cli.signed_fields import show_signed
 from cli.terminal import printable
-from crypto.encoding import b64url_decode, b64url_encode
+from crypto.encoding import b64url_decode
 from crypto.envelope import ItemKind, OpenedItem, open_item
 from crypto.errors import CryptoError
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
@@ -32,15 +32,13 @@ EXIT_TAMPERED = 3  # the item verified, but the server's metadata differs from i
 
 
 def _practice_key(unlocked: Unlocked, known: KnownKeys) -> tuple[Secret, str, Pin, str]:
-    """The practice key this member decrypts with, checked against the published key and the
-    pin: (secret key, practice id, pin, who)."""
+    """The practice key this member decrypts with, checked against the pin:
+    (secret key, practice id, pin, who)."""
     secret, practice_id = unlocked.practice_secret, unlocked.practice_id
     if secret is None or practice_id is None:
         raise ClientError("this account does not hold the practice key yet", 0)
-    public_key = PracticeKeyPair(secret).public_key
+    public_key = PracticeKeyPair(secret).public_key  # cli.client.unlock checked it is published
     practice = unlocked.bundle.get("practice") or {}
-    if practice.get("public_key") != b64url_encode(public_key):
-        raise ClientError("the practice key granted to you is not the practice's published key", 0)
     who = f"practice {printable(practice.get('name', ''))}"
     pin = known.check(
         KeyRole.PRACTICE, practice_id, practice_fingerprint(public_key), f"key of {who}"

@@ -159,7 +159,7 @@ def test_fetch_refuses_a_practice_key_that_differs_from_the_one_granted(vault: V
     )
     refused = v.run(MEMBER, "fetch", "--item", item)
     assert refused.code == 1
-    assert "not the practice's published key" in one_sentence(refused.err)
+    assert "do not match the public keys it publishes" in one_sentence(refused.err)
 
 
 def test_a_new_author_with_a_pinned_authors_display_name_is_a_warning(vault: Vault) -> None:  # noqa: F811
