@@ -8,10 +8,12 @@ transport is a small interface so it runs over real HTTP or a test client.
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -38,6 +40,10 @@ class ClientError(Exception):
         self.status = status
 
 
+class Unreachable(ClientError):
+    """No answer: the connection failed or broke off (worth retrying, unlike a refusal)."""
+
+
 class Transport(Protocol):
     csrf: str
 
@@ -45,30 +51,87 @@ class Transport(Protocol):
     def get_json(self, path: str) -> dict[str, Any]: ...
 
 
+def vault_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a vault's URL, lower-case, default port dropped."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:  # e.g. an unclosed "[" or a port out of range
+        scheme, host, port = "", None, None
+    if scheme not in ("http", "https") or not host:
+        raise ClientError(
+            f"{url!r} is not a vault address; give one like https://vault.example with --url", 0
+        )
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
 class HttpTransport:
-    """Real HTTP with a cookie jar and the session's CSRF token (stdlib only)."""
+    """Real HTTP with a cookie jar and the session's CSRF token (stdlib only).
+
+    Every failure is a ``ClientError`` with one sentence: the server's own
+    refusal, or what went wrong on the way (no connection, not a vault).
+    """
 
     def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
+        vault_origin(base_url)  # refuse what is not an http(s) address, in one sentence
+        self.base_url = base_url.strip().rstrip("/")
         self.csrf = ""
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
+    def unreachable(self, e: BaseException) -> Unreachable:
+        """The sentence for a connection that failed or broke off."""
+        reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or e
+        if isinstance(reason, BaseException):
+            reason = getattr(reason, "strerror", None) or reason
+        text = str(reason) or type(e).__name__
+        return Unreachable(f"cannot reach the vault at {self.base_url}: {text}", 0)
+
+    def _refusal(self, e: urllib.error.HTTPError) -> ClientError:
+        try:
+            message = json.loads(e.read()).get("error")
+        except (ValueError, AttributeError, OSError, http.client.HTTPException):
+            message = None
+        if not isinstance(message, str) or not message:
+            message = (
+                f"the server at {self.base_url} answered HTTP {e.code} {e.reason},"
+                " not as a Permanence vault does"
+            )
+        return ClientError(message, e.code)
+
+    def not_a_vault(self) -> ClientError:
+        return ClientError(
+            f"the server at {self.base_url} did not answer as a Permanence vault does", 0
+        )
+
+    def _open(self, request: urllib.request.Request) -> Any:
+        try:
+            return self._opener.open(request, timeout=60)
+        except urllib.error.HTTPError as e:
+            raise self._refusal(e) from None
+        except (OSError, http.client.HTTPException) as e:  # URLError is an OSError
+            raise self.unreachable(e) from None
+
     def _send(self, request: urllib.request.Request) -> dict[str, Any]:
         request.add_header("Accept", "application/json")
         if self.csrf:
             request.add_header("X-CSRF-Token", self.csrf)
+        response = self._open(request)
         try:
-            with self._opener.open(request, timeout=60) as response:
+            with response:
                 body = response.read()
-        except urllib.error.HTTPError as e:
-            try:
-                message = json.loads(e.read()).get("error", e.reason)
-            except ValueError:
-                message = str(e.reason)
-            raise ClientError(str(message), e.code) from None
-        data: dict[str, Any] = json.loads(body)
+        except (OSError, http.client.HTTPException) as e:
+            raise self.unreachable(e) from None
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise self.not_a_vault() from None
+        if not isinstance(data, dict):
+            raise self.not_a_vault()
         return data
 
     def post_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -93,23 +156,29 @@ class HttpTransport:
         return self._send(request)
 
     def open_stream(self, path: str) -> Any:
-        """A binary response to read in pieces (``with`` it); refusals raise ``ClientError``."""
+        """A binary response to read in pieces (``with`` it); refusals raise ``ClientError``.
+
+        Reading it may still raise ``OSError`` or ``http.client.HTTPException``
+        (turn them into a sentence with ``unreachable``).
+        """
         request = urllib.request.Request(self.base_url + path)  # noqa: S310
+        request.add_header("Accept", "application/json")  # a refusal comes as JSON
         if self.csrf:
             request.add_header("X-CSRF-Token", self.csrf)
-        try:
-            return self._opener.open(request, timeout=60)
-        except urllib.error.HTTPError as e:
-            raise ClientError(str(e.reason), e.code) from None
+        return self._open(request)
 
     def load_csrf(self) -> None:
         """After sign-in: the session's CSRF token, from a page's ``<meta name="csrf-token">``."""
         request = urllib.request.Request(self.base_url + "/account")  # noqa: S310
-        with self._opener.open(request, timeout=60) as response:
-            page = response.read().decode("utf-8", "replace")
+        response = self._open(request)
+        try:
+            with response:
+                page = response.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as e:
+            raise self.unreachable(e) from None
         found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
         if found is None:
-            raise ClientError("no session", 401)
+            raise self.not_a_vault()
         self.csrf = found.group(1)
 
 

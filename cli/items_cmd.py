@@ -1,5 +1,8 @@
 """``permanence deposit`` and ``permanence fetch``: items over HTTP, encrypted here.
 
+This module deposits; ``cli/fetch_cmd.py`` fetches; ``cli/client_session.py`` holds what
+both share (sign-in, pinned keys, options, errors).
+
 For scripts (a nightly extract) and for people who prefer not to trust the
 JavaScript a server serves: the same sign-in as the browser (password turned
 into keys on this machine, TOTP code), the same envelopes and file streams,
@@ -9,27 +12,33 @@ made and opened with ``crypto/``. Nothing in clear leaves this machine.
 from __future__ import annotations
 
 import argparse
-import getpass
 import io
 import json
-import os
 import sys
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli.client import ClientError, HttpTransport, Unlocked, sign_in
+from cli.client import ClientError, HttpTransport, Unreachable
+from cli.client_session import (
+    canonical_id,
+    common_options,
+    connect,
+    guard,
+    known_keys_of,
+    progress,
+    upper_first,
+)
+from cli.fetch_cmd import fetch
+from cli.known_keys import KeyRole, KnownKeys
+from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
-from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, open_item, seal_item
-from crypto.errors import CryptoError
-from crypto.fingerprint import practice_fingerprint, user_fingerprint
-from crypto.signing import VerifyKey
+from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from crypto.fingerprint import practice_fingerprint
 from crypto.stream import (
     CHUNK_BYTES,
     FileManifest,
-    StreamDecryptor,
     StreamEncryptor,
     new_file_key,
 )
@@ -37,35 +46,6 @@ from crypto.stream import (
 PART_BYTES = 4 * 1024 * 1024
 CALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
-
-
-def _progress(label: str, total: int) -> Callable[[int], None]:
-    """A one-line progress bar on stderr for long transfers."""
-
-    def show(done: int) -> None:
-        if total <= 0 or not sys.stderr.isatty():
-            return
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(
-            f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done * 100 // total}%"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
-def _connect(args: argparse.Namespace) -> tuple[HttpTransport, Unlocked]:
-    transport = HttpTransport(args.url)
-    password = os.environ.get("PERMANENCE_PASSWORD") or getpass.getpass(
-        f"Password for {args.username}: "
-    )
-    code = args.code or input("Authenticator code: ").strip()
-    unlocked = sign_in(transport, args.username, password, code)
-    transport.load_csrf()
-    return transport, unlocked
 
 
 def _stream_size(size: int) -> int:
@@ -84,7 +64,7 @@ def _upload(
     upload_id = str(upload["upload_id"])
     key = new_file_key()
     encryptor = StreamEncryptor(key)
-    show = _progress("upload", total)
+    show = progress("upload", total)
     offset = 0
     pending = io.BytesIO()
 
@@ -93,17 +73,19 @@ def _upload(
         part = pending.getvalue()
         pending = io.BytesIO()
         sent = 0
-        for _ in range(10):
+        for attempt in range(10):
             try:
                 answer = transport.put_bytes(f"/uploads/{upload_id}/{offset + sent}", part[sent:])
                 if int(answer["received"]) == offset + len(part):
                     break
-            except (ClientError, OSError) as e:
-                if isinstance(e, ClientError) and e.status != 409:
+            except ClientError as e:  # a dropped connection or a gap: ask where to resume
+                if (not isinstance(e, Unreachable) and e.status != 409) or attempt == 9:
                     raise
             sent = int(transport.get_json(f"/uploads/{upload_id}")["received"]) - offset
             if sent >= len(part):
                 break
+        else:
+            raise ClientError("the vault did not take the file after 10 attempts", 0)
         offset += len(part)
         show(offset)
 
@@ -119,16 +101,20 @@ def _upload(
     return upload_id, FileManifest(path.name, media, info.size, key, info.stream_hash)
 
 
-def _practice(transport: HttpTransport, wanted: str | None) -> dict[str, Any]:
+def _practice(transport: HttpTransport, wanted: str | None, known: KnownKeys) -> dict[str, Any]:
     practices = transport.get_json("/workspace")["practices"]
     chosen = [p for p in practices if wanted in (None, p["id"], p["name"]) and p["public_key"]]
     if len(chosen) != 1:
         names = ", ".join(f"{p['name']} ({p['id']})" for p in practices) or "none"
         raise ClientError(f"choose one practice with --practice; yours: {names}", 400)
     practice: dict[str, Any] = chosen[0]
+    practice["id"] = canonical_id(practice["id"], transport)
+    # The fingerprint shown and pinned is computed here from the key the deposit seals to.
     computed = practice_fingerprint(b64url_decode(practice["public_key"]))
-    if computed != practice["fingerprint"]:
-        raise ClientError("the server sent a practice key that does not match its fingerprint", 0)
+    who = f"practice {printable(practice['name'])}"
+    pin = known.check(KeyRole.PRACTICE, practice["id"], computed, f"key of {who}")
+    known.remember(pin)
+    known.say(pin, upper_first(who))
     return practice
 
 
@@ -157,12 +143,30 @@ def _call_time(note: dict[str, Any]) -> tuple[int, int]:
         ) from None
 
 
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Refuse a missing or malformed input before signing in (which uses up a TOTP code)."""
+    path = args.file or args.note
+    if path:
+        try:
+            with Path(path).open("rb"):
+                pass
+        except OSError as e:
+            raise ClientError(f"cannot read {printable(path)}: {e.strerror or e}", 0) from None
+    if args.note:
+        try:
+            note = json.loads(Path(args.note).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = None
+        if not isinstance(note, dict):
+            raise ClientError(f"{printable(args.note)} does not hold a JSON object", 0)
+        _call_time(dict(note))  # refuses a malformed call time
+
+
 def deposit(args: argparse.Namespace) -> int:
-    transport, unlocked = _connect(args)
-    practice = _practice(transport, args.practice)
-    print(
-        f"Practice {practice['name']}, key fingerprint {practice['fingerprint']}", file=sys.stderr
-    )
+    _check_inputs(args)
+    known = known_keys_of(args)
+    transport, unlocked = connect(args)
+    practice = _practice(transport, args.practice, known)
     item_id = str(uuid.uuid4())
     data: dict[str, Any] = {"item_id": item_id, "practice_id": practice["id"]}
     if args.file:
@@ -196,97 +200,21 @@ def deposit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(transport: HttpTransport, unlocked: Unlocked, item_id: str) -> tuple[dict[str, Any], Any]:
-    answer = transport.get_json(f"/items/{item_id}/envelope")
-    author = answer["author"]
-    if unlocked.practice_secret is None or unlocked.practice_id is None:
-        raise ClientError("this account does not hold the practice key yet", 0)
-    opened = open_item(
-        b64url_decode(answer["envelope"]),
-        author_verify_key=VerifyKey(b64url_decode(author["ed25519_pk"])),
-        practice_secret_key=unlocked.practice_secret,
-        item_id=uuid.UUID(item_id),
-        client_id=uuid.UUID(unlocked.practice_id),
-        author_id=uuid.UUID(author["id"]),
-    )
-    author["fingerprint"] = user_fingerprint(
-        b64url_decode(author["x25519_pk"]), b64url_decode(author["ed25519_pk"])
-    )
-    return author, opened
-
-
-def _download(transport: HttpTransport, item_id: str, manifest: FileManifest, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / Path(manifest.name).name
-    partial = target.with_name(target.name + ".partial")
-    decryptor = StreamDecryptor(manifest.file_key, manifest.stream_hash)
-    with transport.open_stream(f"/items/{item_id}/file") as response, partial.open("wb") as f:
-        total = int(response.headers.get("content-length") or 0)
-        show, done = _progress("download", total), 0
-        while piece := response.read(1024 * 1024):
-            f.write(decryptor.update(piece))
-            done += len(piece)
-            show(done)
-        f.write(decryptor.finish())  # only now is the whole file verified
-    os.replace(partial, target)
-    return target
-
-
-def fetch(args: argparse.Namespace) -> int:
-    transport, unlocked = _connect(args)
-    if not args.item:
-        for item in transport.get_json("/inbox")["items"]:
-            print(
-                f"{item['id']}  {item['deposited_at'][:16]}  {item['kind']:<9}"
-                f" {item['urgency']:<7} {item['status']:<8} {item['author']}"
-            )
-        return 0
-    try:
-        author, opened = _open(transport, unlocked, args.item)
-    except CryptoError:
-        raise ClientError("this item failed verification or decryption", 0) from None
-    print(f"by {author['name']}, key fingerprint {author['fingerprint']} (signature verified)")
-    body = opened.json()
-    if opened.header.kind == ItemKind.EXTRACT:
-        manifest = FileManifest.from_json(body)
-        saved = _download(transport, args.item, manifest, Path(args.out))
-        print(f"saved {saved} ({manifest.size} bytes, verified)")
-    else:
-        print(json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True))
-    return 0
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--url", required=True, help="the vault's address, e.g. https://vault.example"
-    )
-    parser.add_argument("--username", required=True)
-    parser.add_argument("--code", help="authenticator code (asked for when absent)")
-
-
 def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> None:
     dep = commands.add_parser(
         "deposit", help="deposit a call note, a message (stdin) or a file, encrypted here"
     )
-    _common(dep)
+    common_options(dep)
     dep.add_argument("--practice", help="practice id or name (needed when you serve several)")
     dep.add_argument("--urgency", choices=list(URGENCIES), default="normal")
     what = dep.add_mutually_exclusive_group(required=True)
     what.add_argument("--file", help="a file to deposit as an extract")
     what.add_argument("--note", help="a JSON file with the call note's fields")
     what.add_argument("--subject", help="a message's subject; its text is read from stdin")
-    dep.set_defaults(run=lambda args: _guard(deposit, args))
+    dep.set_defaults(run=lambda args: guard(deposit, args))
 
     fet = commands.add_parser("fetch", help="list the practice's items, or fetch and decrypt one")
-    _common(fet)
+    common_options(fet)
     fet.add_argument("--item", help="the item id to fetch (list the inbox when absent)")
     fet.add_argument("--out", default=".", help="folder for a downloaded extract")
-    fet.set_defaults(run=lambda args: _guard(fetch, args))
-
-
-def _guard(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    try:
-        return command(args)
-    except ClientError as e:
-        print(f"permanence: {e}", file=sys.stderr)
-        return 1
+    fet.set_defaults(run=lambda args: guard(fetch, args))

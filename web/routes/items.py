@@ -207,6 +207,15 @@ async def item_envelope(request: Request) -> Response:
             "practice_id": detail.practice_id,
             "envelope": b64url_encode(envelope),
             "status": detail.item.status,
+            # The server's metadata, which `permanence fetch` compares with the signed header.
+            "kind": detail.item.kind,
+            "urgency": detail.item.urgency,
+            "call_started_at": (
+                None
+                if detail.item.call_started_at is None
+                else detail.item.call_started_at.isoformat()
+            ),
+            "call_seconds": detail.item.call_seconds,
             "author": {
                 "id": detail.author.id,
                 "name": detail.author.name,

@@ -1,0 +1,147 @@
+"""``permanence fetch``: list the inbox, or fetch, verify and decrypt one item here.
+
+What it shows of an item comes from the header it has just verified; keys are pinned
+(cli/known_keys.py); an extract is written only once verified (cli/download.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from cli.client import ClientError, HttpTransport, Unlocked
+from cli.client_session import canonical_id, connect, known_keys_of, progress, upper_first
+from cli.download import BadItem, download
+from cli.known_keys import KeyRole, KnownKeys, Pin
+from cli.signed_fields import show_signed
+from cli.terminal import printable
+from crypto.encoding import b64url_decode
+from crypto.envelope import ItemKind, OpenedItem, open_item
+from crypto.errors import CryptoError
+from crypto.fingerprint import practice_fingerprint, user_fingerprint
+from crypto.grants import PracticeKeyPair
+from crypto.secret import Secret
+from crypto.signing import VerifyKey
+from crypto.stream import FileManifest
+
+EXIT_TAMPERED = 3  # the item verified, but the server's metadata differs from its signed header
+
+
+def _practice_key(unlocked: Unlocked, known: KnownKeys) -> tuple[Secret, str, Pin, str]:
+    """The practice key this member decrypts with, checked against the pin:
+    (secret key, practice id, pin, who)."""
+    secret, practice_id = unlocked.practice_secret, unlocked.practice_id
+    if secret is None or practice_id is None:
+        raise ClientError("this account does not hold the practice key yet", 0)
+    public_key = PracticeKeyPair(secret).public_key  # cli.client.unlock checked it is published
+    practice = unlocked.bundle.get("practice") or {}
+    who = f"practice {printable(practice.get('name', ''))}"
+    pin = known.check(
+        KeyRole.PRACTICE, practice_id, practice_fingerprint(public_key), f"key of {who}"
+    )
+    return secret, practice_id, pin, upper_first(who)
+
+
+def _open(
+    transport: HttpTransport, unlocked: Unlocked, item_id: str, known: KnownKeys
+) -> tuple[dict[str, Any], OpenedItem, list[tuple[Pin, str]]]:
+    secret, practice_id, practice_pin, practice_who = _practice_key(unlocked, known)
+    answer = transport.get_json(f"/items/{item_id}/envelope")
+    author = answer["author"]
+    author["id"] = canonical_id(author["id"], transport)
+    # The fingerprint shown and pinned is computed here from the keys the signature is checked with.
+    x25519_pk, ed25519_pk = b64url_decode(author["x25519_pk"]), b64url_decode(author["ed25519_pk"])
+    author["fingerprint"] = user_fingerprint(x25519_pk, ed25519_pk)
+    who = f"author {_author_name(author)} ({author['id']})"
+    author_pin = known.check(
+        KeyRole.AUTHOR, author["id"], author["fingerprint"], f"keys of {who}", str(author["name"])
+    )
+    try:
+        opened = open_item(
+            b64url_decode(answer["envelope"]),
+            author_verify_key=VerifyKey(ed25519_pk),
+            practice_secret_key=secret,
+            item_id=uuid.UUID(item_id),
+            client_id=uuid.UUID(practice_id),
+            author_id=uuid.UUID(author["id"]),
+        )
+    except CryptoError:
+        raise BadItem from None
+    pins = [(practice_pin, practice_who), (author_pin, upper_first(who))]
+    for pin, _ in pins:
+        known.remember(pin)  # only keys that have just verified an item are pinned
+    return answer, opened, pins
+
+
+def _author_name(author: dict[str, Any]) -> str:
+    """Display name (not unique) and, when the server gives it, account name (unique)."""
+    username = author.get("username")
+    account = f" [{printable(username)}]" if isinstance(username, str) and username else ""
+    return f"{printable(author['name'])}{account}"
+
+
+def _look_alike_warnings(known: KnownKeys, pins: list[tuple[Pin, str]]) -> list[str]:
+    return [
+        f"{who} is new here but has the display name of another author you have pinned"
+        f" ({', '.join(others)}); check the account name before trusting it"
+        for pin, who in pins
+        if (others := known.look_alikes(pin))
+    ]
+
+
+def _item_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise ClientError(f"{printable(text)!r} is not an item id", 0) from None
+
+
+def fetch(args: argparse.Namespace) -> int:
+    item_id = _item_id(args.item) if args.item else None
+    known = known_keys_of(args)
+    transport, unlocked = connect(args)
+    if item_id is None:
+        print("the server's metadata, not verified (fetch an item to verify it):", file=sys.stderr)
+        for item in transport.get_json("/inbox")["items"]:
+            print(
+                printable(
+                    f"{item['id']}  {item['deposited_at'][:16]}  {item['kind']:<9}"
+                    f" {item['urgency']:<7} {item['status']:<8} {item['author']}"
+                )
+            )
+        return 0
+    answer, opened, pins = _open(transport, unlocked, item_id, known)
+    try:
+        body = opened.json()
+        manifest = FileManifest.from_json(body) if opened.header.kind == ItemKind.EXTRACT else None
+    except CryptoError:
+        raise BadItem from None
+    for pin, who in pins:
+        known.say(pin, who)
+    author = answer["author"]
+    warnings = show_signed(
+        opened.header,
+        answer,
+        f"by {_author_name(author)} (account {opened.header.author_id}),"
+        f" key fingerprint {author['fingerprint']} (signature verified)",
+    )
+    for warning in _look_alike_warnings(known, pins):
+        print(f"permanence: warning: {warning}", file=sys.stderr)
+    if manifest is not None:
+        saved = download(
+            transport, item_id, manifest, Path(args.out), lambda total: progress("download", total)
+        )
+        print(f"saved {printable(saved)} ({manifest.size} bytes, verified)")
+    else:
+        print(
+            printable(
+                json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True), keep_newlines=True
+            )
+        )
+    for warning in warnings:
+        print(f"permanence: warning: {warning}", file=sys.stderr)
+    return EXIT_TAMPERED if warnings else 0
