@@ -33,6 +33,7 @@ def _migrations() -> list[Migration]:
         Migration(3, "accounts", _sql("0003_accounts.sql")),
         Migration(4, "items", _sql("0004_items.sql")),
         Migration(5, "audit index", _sql("0005_audit_index.sql")),
+        Migration(6, "refusal counts", _sql("0006_refusal_counts.sql")),
     ]
 
 

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.log import AuditLog
+from vault import refusals
 from vault.checkpoints import TICK_SECONDS, Checkpointing, load_signer
 from vault.database import Database
 from vault.datadir import database_key
@@ -102,6 +103,16 @@ async def _checkpoint_ticker(env: Env, checkpointing: Checkpointing) -> None:
             log.error("audit checkpoint failed: %s", type(exc).__name__)
 
 
+async def _refusal_sweeper(env: Env) -> None:
+    """Append the refusal counts whose window has closed (vault/refusals.py), from start-up on."""
+    while True:
+        try:
+            await run_in_threadpool(refusals.flush_closed, env)
+        except Exception as exc:  # keep serving: the counts stay in the table for the next round
+            log.error("refusal counts not appended: %s", type(exc).__name__)
+        await asyncio.sleep(refusals.SWEEP_SECONDS)
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: a language switch must not become an open redirect."""
     if not target:
@@ -182,13 +193,15 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
             settings, load_signer(settings)
         )
         ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
+        sweeper = asyncio.create_task(_refusal_sweeper(the_env))
         try:
             async with items.background_running(the_env):
                 yield
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            for task in (ticker, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if own:
                 db.close()
 
