@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 from audit.entry import AuditEntry, decode
 from cli.client import sign_in
 from tests.people import TestClientTransport, enrol
-from tests.vault.conftest import Clock, clock  # noqa: F401 - fixture
+from tests.vault.conftest import Clock
 from vault import refusals, throttle
 from vault.database import Database
 from vault.env import Env
@@ -49,6 +50,11 @@ class Practice:
 
     def size(self) -> int:
         return self.env.db.read(self.env.log.size)
+
+
+@pytest.fixture(name="clock")
+def clock_fixture() -> Clock:
+    return Clock(datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture
