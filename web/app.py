@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +28,7 @@ from vault.errors import Throttled, VaultError
 from vault.settings import Settings
 from vault.store import read_key_file
 from web import errors, i18n
+from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
 from web.routing import route
@@ -115,12 +115,7 @@ async def _refusal_sweeper(env: Env) -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: a language switch must not become an open redirect."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+    return local_path(target) or "/"
 
 
 def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and task
