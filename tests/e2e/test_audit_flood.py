@@ -69,7 +69,7 @@ def test_a_flood_of_failed_sign_ins_adds_a_few_entries_and_one_count(
         ("login.failed", "denied", ATTACKER, "ip")
     }
     assert len(entries) == evaluated + len(counted) <= 2 * evaluated + 1
-    print(  # noqa: T201 - the measure, for the report
+    print(  # the measure, shown with -s
         f"\n{len(statuses)} attempts in {FLOOD_SECONDS} s ({refused} refused):"
         f" {len(entries)} audit entries ({len(entries) / FLOOD_SECONDS:.1f}/s)"
     )
