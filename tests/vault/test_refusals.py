@@ -215,3 +215,24 @@ def test_an_open_count_survives_a_restart_and_is_appended_later(
     finally:
         reopened.close()
     del initialised
+
+
+def test_the_failed_sign_ins_chart_counts_every_refusal(env: Env, clock: Clock) -> None:
+    """The activity page's failed sign-ins per day add up the counts, not the entries.
+
+    A flood of 300 refusals is one entry; the day's figure says 300 (plus the one
+    evaluated failure before it), as the old one-entry-per-refusal log did.
+    """
+    from vault import auditstats
+    from vault.business_hours import BusinessHours
+
+    _attempt(env, "ghost")
+    _lock_address(env)
+    for n in range(300):
+        _attempt(env, f"flood{n}")
+    clock.advance(seconds=refusals.WINDOW.total_seconds())
+    refusals.flush_closed(env)
+    hours = BusinessHours.of(env.settings)
+    window = auditstats.Window.ending(hours.local(clock.now).date(), 2)  # midnight may pass
+    stats = env.db.read(lambda c: auditstats.activity(c, window, hours))
+    assert sum(stats.failed_logins.values()) == 301
