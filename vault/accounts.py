@@ -38,11 +38,6 @@ from vault.store import Connection
 INVITATION_DAYS = 7
 TOKEN_BYTES = 32
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-_@+")
-USERNAME_TAKEN = "This username is already taken."
-COLLEAGUE_EXISTS = "This person already has an account in your practice."
-USERNAME_UNAVAILABLE = (
-    "This username cannot be used: choose another one, for example with your practice's name."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +113,7 @@ def invite(
             if refused is not None:
                 return refused  # committed with its audit entry, then raised
         elif conn.execute("SELECT 1 FROM account WHERE username = ?", (username,)).fetchone():
-            raise Conflict(USERNAME_TAKEN)
+            raise Conflict("This username is already taken.")
         practice_id: str | None = None
         if role == Role.MEMBER:
             if by is not None and by_member:
@@ -184,7 +179,7 @@ def _member_refusal(
     if row is None:
         return None
     if row[1] is not None and row[1] == by.practice_id:
-        return Conflict(COLLEAGUE_EXISTS)
+        return Conflict("This person already has an account in your practice.")
     throttle.record_failure(conn, [subject], now)
     env.record(
         conn,
@@ -195,7 +190,9 @@ def _member_refusal(
         targets={"account": str(row[0]), "practice": str(by.practice_id)},
         detail={"reason": "username_unavailable"},
     )
-    return Conflict(USERNAME_UNAVAILABLE)
+    return Conflict(
+        "This username cannot be used: choose another one, for example with your practice's name."
+    )
 
 
 def _practice_for_invite(
