@@ -169,7 +169,7 @@ def _member_refusal(
     subject = throttle.invite_subject(by.account_id)
     wait = throttle.wait_seconds(conn, subject, throttle.INVITE_LIMIT, now)
     if wait:
-        refusal = refusals.Refusal(Action.ACCOUNT_INVITED, lambda: by.actor)
+        refusal = refusals.Refusal(Action.ACCOUNT_INVITED, by.account_id, lambda: by.actor)
         refusals.count(env, conn, request, subject, refusal)
         return Throttled(wait)
     refusals.flush(env, conn, [subject])  # the member's next entry comes: counts go first

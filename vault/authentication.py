@@ -78,9 +78,9 @@ def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
     Counting before the slow verification closes the race in which a burst of
     concurrent guesses all pass the check before any failure is recorded. A
     success gives the reservation back (``release``). Returns the reserved rows.
-    A refusal while throttled is counted (``vault.refusals``), under the address
-    when the address waits — a client cycling through names stays one count —
-    else under the name.
+    A refusal while throttled is counted (``vault.refusals``) under the source
+    address, whichever limit refused it, so one source is one count however
+    many names it tries.
     """
     now = env.now()
     account = throttle.account_subject(env.server_secret, username)
@@ -91,12 +91,11 @@ def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
         by_account = throttle.wait_seconds(conn, account, throttle.ACCOUNT_LIMIT, now)
         if by_address or by_account:
             refusal = refusals.Refusal(
-                Action.LOGIN_FAILED,
-                Actor if by_address else lambda: typed_name_actor(env, conn, username),
+                Action.LOGIN_FAILED, account, lambda: typed_name_actor(env, conn, username)
             )
-            refusals.count(env, conn, request, address if by_address else account, refusal)
+            refusals.count(env, conn, request, address, refusal)
             return max(by_address, by_account)
-        refusals.flush(env, conn, [address, account])
+        refusals.flush(env, conn, [address])
         return throttle.record_failure(conn, [account, address], now)
 
     reserved = env.db.write(tx)

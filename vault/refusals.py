@@ -1,12 +1,11 @@
-"""Refusals of a throttled subject are counted, not appended one by one.
+"""Refusals of a throttled client are counted, not appended one by one.
 
-Without this, a client hammering a throttled address or account name added
-one audit entry per request (one anonymous client: 180 to 260 entries a
-second). Instead, each refusal adds one to the subject's open count — a row
-of ``refusal_count`` written in the refusal's own transaction, so a count
-survives a crash — and the count becomes **one** audit entry, with outcome
-``denied`` and ``detail`` ``{"reason", "subject", "count", "first_at",
-"last_at"}``:
+Without this, a client hammering while throttled added one audit entry per
+request (one anonymous client: 180 to 260 entries a second). Instead, each
+refusal adds one to its subject's open count — a row of ``refusal_count``
+written in the refusal's own transaction, so a count survives a crash — and
+the count becomes **one** audit entry, with outcome ``denied`` and ``detail``
+``{"reason", "subject", "count", "first_at", "last_at"}``:
 
 - when the window (``WINDOW`` from its first refusal) has closed: at the
   subject's next refusal, or when the server's sweeper finds it
@@ -15,8 +14,11 @@ survives a crash — and the count becomes **one** audit entry, with outcome
 - before the subject's next audited attempt (``flush``), so that the log
   keeps the order of what happened.
 
-A flood therefore costs the log at most one entry per subject and window,
-and the log still says how many refusals there were and when. A count is
+The subject of a sign-in refusal is always the source address, whichever
+limit (the address's or the name's) refused it: a source then costs the log
+at most one such entry per window, however many names it tries. The entry's
+actor is who the refusals named (an account, or a name's pseudonym) while
+they all named the same one, and empty once they named several. A count is
 never dropped: a row leaves the table only in the transaction that appends
 its entry.
 """
@@ -39,10 +41,15 @@ _FLUSH_BATCH = 500  # counts appended per sweeping transaction, so each stays sh
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """What a counted refusal is recorded as: its action, who tried, and why it was refused."""
+    """What a counted refusal is recorded as: its action, who it named, and why it was refused.
+
+    ``actor_key`` tells two refusals' actors apart without looking them up (a throttle
+    subject); ``actor`` is asked only when a window opens.
+    """
 
     action: Action
-    actor: Callable[[], Actor]  # asked only when a window opens
+    actor_key: str
+    actor: Callable[[], Actor]
     reason: str = "throttled"
 
 
@@ -58,11 +65,13 @@ def count(env: Env, conn: Connection, request: RequestInfo, subject: str, refusa
     if row is None:
         actor = refusal.actor()
         conn.execute(
-            "INSERT INTO refusal_count (subject, action, actor_account, actor_name, actor_role,"
-            " reason, ip, first_at, last_at, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            "INSERT INTO refusal_count (subject, action, actor_key, actor_account, actor_name,"
+            " actor_role, reason, ip, first_at, last_at, count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
                 subject,
                 str(refusal.action),
+                refusal.actor_key,
                 actor.account,
                 actor.name,
                 actor.role,
@@ -73,9 +82,15 @@ def count(env: Env, conn: Connection, request: RequestInfo, subject: str, refusa
             ),
         )
     else:
+        # Every CASE reads the row as it was: a different actor empties all of them at once.
         conn.execute(
-            "UPDATE refusal_count SET count = count + 1, last_at = ?, ip = ? WHERE subject = ?",
-            (iso(now), request.ip, subject),
+            "UPDATE refusal_count SET count = count + 1, last_at = :at, ip = :ip,"
+            " actor_account = CASE WHEN actor_key = :key THEN actor_account END,"
+            " actor_name = CASE WHEN actor_key = :key THEN actor_name END,"
+            " actor_role = CASE WHEN actor_key = :key THEN actor_role END,"
+            " actor_key = CASE WHEN actor_key = :key THEN actor_key END"
+            " WHERE subject = :subject",
+            {"at": iso(now), "ip": request.ip, "key": refusal.actor_key, "subject": subject},
         )
 
 

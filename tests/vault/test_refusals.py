@@ -165,26 +165,73 @@ def test_a_long_flood_is_one_entry_a_window_and_every_refusal_is_counted(
     assert sum(int(str(e.detail["count"])) for e in counted) == attempts
 
 
-def test_a_count_is_appended_before_the_subjects_next_attempt(env: Env, clock: Clock) -> None:
-    """Throttled refusals of one name, then its next evaluated attempt: count first, in order.
+def test_a_count_is_appended_before_the_sources_next_attempt(env: Env, clock: Clock) -> None:
+    """Refusals of one name from one address, then its next evaluated attempt: count first.
 
-    Each attempt comes from its own address, so only the name waits (its count is kept
-    under the account subject, with the pseudonym as actor).
+    Only the name waits (3 failures; the address has far fewer than its limit), yet the
+    refusals are counted under the address, naming the pseudonym while they all named it.
     """
-    for n in range(throttle.ACCOUNT_LIMIT.delay_from):
-        _attempt(env, "ghost", RequestInfo(ip=f"198.51.100.{n}"))
+    for _ in range(throttle.ACCOUNT_LIMIT.delay_from):
+        _attempt(env, "ghost")
     before = _size(env)
-    for n in range(5):
-        assert _attempt(env, "ghost", RequestInfo(ip=f"192.0.2.{n}")) is Throttled
+    for _ in range(5):
+        assert _attempt(env, "ghost") is Throttled
     assert _size(env) == before
     clock.advance(seconds=1)
-    assert _attempt(env, "ghost", RequestInfo(ip="192.0.2.99")) is LoginFailed
+    assert _attempt(env, "ghost") is LoginFailed
     counted, failed = _entries(env, before)
     pseudonym = "unknown:" + name_pseudonym(env.server_secret, "ghost")
-    assert counted.detail["count"] == 5 and counted.detail["subject"] == "account"
+    assert counted.detail["count"] == 5 and counted.detail["subject"] == "ip"
     assert counted.actor.name == failed.actor.name == pseudonym
-    assert counted.ip == "192.0.2.4"  # the latest refusal's address
+    assert counted.ip == failed.ip == ATTACKER.ip
     assert "count" not in failed.detail
+
+
+def _lock_name(env: Env, name: str) -> None:
+    """The name's daily cap of failures: refused for a day, from any address."""
+    subject = throttle.account_subject(env.server_secret, name)
+    env.db.write(
+        lambda c: [
+            throttle.record_failure(c, [subject], env.now())
+            for _ in range(throttle.ACCOUNT_LIMIT.max_failures)
+        ]
+    )
+
+
+def test_one_source_trying_many_locked_names_is_still_one_count(env: Env, clock: Clock) -> None:
+    """50 locked names, each tried 4 times from one address that is not itself throttled.
+
+    Each refusal comes from a name's limit, never the address's; still the source is one
+    subject: one entry for the 200 refusals, its actor empty (several names were tried).
+    """
+    names = [f"victim{n}" for n in range(50)]
+    for name in names:
+        _lock_name(env, name)
+    before = _size(env)
+    for name in names * 4:
+        assert _attempt(env, name) is Throttled
+    clock.advance(seconds=refusals.WINDOW.total_seconds())
+    assert refusals.flush_closed(env) == 1
+    (entry,) = _entries(env, before)
+    assert entry.detail["count"] == 200 and entry.actor == type(entry.actor)()
+
+
+def test_a_locked_account_hammered_from_many_addresses_names_it_per_source(
+    env: Env, clock: Clock
+) -> None:
+    """A locked account tried from three addresses: one count per source, naming the account."""
+    sec = enrol(env, Role.SECRETARY, "sec")
+    _lock_name(env, "sec")
+    before = _size(env)
+    for n in range(30):
+        _attempt(env, "sec", RequestInfo(ip=f"198.51.100.{n % 3}"))
+    clock.advance(seconds=refusals.WINDOW.total_seconds())
+    assert refusals.flush_closed(env) == 3
+    entries = _entries(env, before)
+    assert sorted(str(e.ip) for e in entries) == [f"198.51.100.{n}" for n in range(3)]
+    assert {(e.actor.account, e.actor.name, e.detail["count"]) for e in entries} == {
+        (sec.account_id, "sec", 10)
+    }
 
 
 def test_an_open_count_survives_a_restart_and_is_appended_later(

@@ -1,9 +1,10 @@
 -- Refusals while throttled are counted, not appended one by one (vault/refusals.py).
--- One open count per throttle subject; it becomes one audit entry when its window
--- closes or when the subject's next audited attempt comes.
+-- One open count per subject (a source address, a member's invitations); it becomes
+-- one audit entry when its window closes or when the subject's next audited attempt comes.
 CREATE TABLE refusal_count (
-    subject       TEXT PRIMARY KEY,      -- a throttle subject (vault/throttle.py)
+    subject       TEXT PRIMARY KEY,      -- 'ip:<address>' or 'invite:<account id>'
     action        TEXT NOT NULL,         -- the audit action the count is recorded as
+    actor_key     TEXT,                  -- who the refusals named; NULL once they named several
     actor_account TEXT,
     actor_name    TEXT,                  -- an account's name or a pseudonym, never typed text
     actor_role    TEXT,
