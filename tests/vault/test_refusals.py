@@ -234,9 +234,7 @@ def test_a_locked_account_hammered_from_many_addresses_names_it_per_source(
     }
 
 
-def test_an_open_count_survives_a_restart_and_is_appended_later(
-    env: Env, clock: Clock, initialised: object
-) -> None:
+def test_an_open_count_survives_a_restart_and_is_appended_later(env: Env, clock: Clock) -> None:
     """The count lives in the database, written with each refusal: a new process appends it.
 
     Refusals are counted, the database is closed as if the server stopped, and a fresh
@@ -261,7 +259,6 @@ def test_an_open_count_survives_a_restart_and_is_appended_later(
         assert entry.detail["count"] == 7
     finally:
         reopened.close()
-    del initialised
 
 
 def test_the_failed_sign_ins_chart_counts_every_refusal(env: Env, clock: Clock) -> None:
