@@ -42,6 +42,7 @@ from crypto.kdf import (
     fake_salt,
 )
 from crypto.password_hash import HashProfile, hash_auth_key, needs_rehash, verify_auth_key
+from crypto.pseudonym import name_pseudonym
 from crypto.recovery import RecoveryCode
 from crypto.secret import Secret
 from crypto.signing import BadSignature, SigningKey, VerifyKey
@@ -106,6 +107,7 @@ __all__ = [
     "fake_kdf_params",
     "fake_salt",
     "hash_auth_key",
+    "name_pseudonym",
     "needs_rehash",
     "new_file_key",
     "new_team_key",

@@ -3,6 +3,12 @@
 An admin invites by role (a client member into a practice); a practice member
 may invite a colleague into their own practice. The invitation link carries a
 random token whose hash only is stored; it is single-use and expires.
+
+Usernames are unique across the vault, so a member's invitation of a name
+taken elsewhere must be refused; the refusal does not say that an account
+exists (only a colleague of the member's own practice is named as such), is
+audited, and is throttled per member (``throttle.INVITE_LIMIT``), so the form
+cannot be used to list the vault's accounts.
 """
 
 from __future__ import annotations
@@ -11,12 +17,20 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from audit.entry import Action
+from audit.entry import Action, Outcome
 from crypto.encoding import b64url_encode
-from vault import sessions
+from vault import refusals, sessions, throttle
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, Forbidden, InvalidInput, InvitationInvalid, NotFound
+from vault.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvitationInvalid,
+    NotFound,
+    Refused,
+    Throttled,
+)
 from vault.ids import is_uuid, new_uuid
 from vault.roles import Role
 from vault.store import Connection
@@ -93,8 +107,12 @@ def invite(
     account_id = new_uuid(env.randbytes)
     now = env.now()
 
-    def tx(conn: Connection) -> Invitation:
-        if conn.execute("SELECT 1 FROM account WHERE username = ?", (username,)).fetchone():
+    def tx(conn: Connection) -> Invitation | Refused:
+        if by is not None and by_member:
+            refused = _member_refusal(env, conn, request, by, username)
+            if refused is not None:
+                return refused  # committed with its audit entry, then raised
+        elif conn.execute("SELECT 1 FROM account WHERE username = ?", (username,)).fetchone():
             raise Conflict("This username is already taken.")
         practice_id: str | None = None
         if role == Role.MEMBER:
@@ -131,7 +149,50 @@ def invite(
         )
         return Invitation(account_id, token)
 
-    return env.db.write(tx)
+    result = env.db.write(tx)
+    if isinstance(result, Refused):
+        raise result
+    return result
+
+
+def _member_refusal(
+    env: Env, conn: Connection, request: RequestInfo, by: Principal, username: str
+) -> Refused | None:
+    """Why a member may not invite ``username`` now, or None: throttled, or the name taken.
+
+    A name taken in another practice (or by a secretary, an admin...) gets the same
+    answer as any unusable name, counts as a refusal for the member's throttle, and is
+    audited with the account it hit; a colleague of the member's own practice is named
+    as such (the members page lists them anyway) and costs nothing.
+    """
+    now = env.now()
+    subject = throttle.invite_subject(by.account_id)
+    wait = throttle.wait_seconds(conn, subject, throttle.INVITE_LIMIT, now)
+    if wait:
+        refusal = refusals.Refusal(Action.ACCOUNT_INVITED, by.account_id, lambda: by.actor)
+        refusals.count(env, conn, request, subject, refusal)
+        return Throttled(wait)
+    refusals.flush(env, conn, [subject])  # the member's next entry comes: counts go first
+    row = conn.execute(
+        "SELECT id, practice_id FROM account WHERE username = ?", (username,)
+    ).fetchone()
+    if row is None:
+        return None
+    if row[1] is not None and row[1] == by.practice_id:
+        return Conflict("This person already has an account in your practice.")
+    throttle.record_failure(conn, [subject], now)
+    env.record(
+        conn,
+        Action.ACCOUNT_INVITED,
+        request,
+        actor=by.actor,
+        outcome=Outcome.DENIED,
+        targets={"account": str(row[0]), "practice": str(by.practice_id)},
+        detail={"reason": "username_unavailable"},
+    )
+    return Conflict(
+        "This username cannot be used: choose another one, for example with your practice's name."
+    )
 
 
 def _practice_for_invite(

@@ -1,7 +1,9 @@
 """Counts over the audit index for the console's pictures: per day, per practice, per hour.
 
 Days and hours are local to the deployment's ``timezone``. Only ids, times
-and action names are read (``audit_index``), never an entry's content.
+and action names are read (``audit_index``), and the ``detail.count`` of
+failed sign-ins counted while throttled (``vault.refusals``), never an
+entry's content.
 """
 
 from __future__ import annotations
@@ -75,10 +77,13 @@ def activity(
         if not hours.contains(when) and len(off) < off_hours_listed:
             off.append((int(idx), local.strftime("%Y-%m-%d %H:%M"), str(name or ""), practice))
     failed: Counter[date] = Counter()
-    for (at,) in conn.execute(
-        "SELECT at FROM audit_index WHERE action = 'login.failed'"
-        " AND idx BETWEEN ? AND ? AND at >= ? AND at < ?",
+    for at, counted in conn.execute(
+        "SELECT i.at, CAST(e.leaf AS TEXT) ->> '$.detail.count' FROM audit_index i"
+        " JOIN audit_entries e ON e.idx = i.idx WHERE i.action = 'login.failed'"
+        " AND i.idx BETWEEN ? AND ? AND i.at >= ? AND i.at < ?",
         (lo, hi, start, end),
     ).fetchall():
-        failed[hours.local(parse_time(str(at))).date()] += 1
+        # An entry counted while throttled stands for ``detail.count`` refusals.
+        refused = counted if isinstance(counted, int) and counted > 0 else 1
+        failed[hours.local(parse_time(str(at))).date()] += refused
     return ActivityStats(window, accesses, failed, by_hour, tuple(off))

@@ -16,8 +16,9 @@ from crypto import totp
 from crypto.encoding import b64url_encode
 from crypto.kdf import KdfParams, fake_kdf_params
 from crypto.password_hash import hash_auth_key, verify_auth_key
+from crypto.pseudonym import name_pseudonym
 from crypto.secret import Secret
-from vault import backup_codes, sessions, throttle
+from vault import backup_codes, refusals, sessions, throttle
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import LoginFailed, Throttled
 from vault.roles import Role
@@ -54,32 +55,48 @@ def prelogin(env: Env, username: str) -> KdfParams:
     return KdfParams(salt=bytes(row[0]), ops=int(row[1]), mem=int(row[2]))
 
 
+UNKNOWN_NAME = "unknown:"  # what stands for a typed name that is no account: + its pseudonym
+
+
+def typed_name_actor(env: Env, conn: Connection, name: str) -> Actor:
+    """Who a typed (normalised) username stands for in the audit log.
+
+    An account's name is recorded with its id; a name that is no account — a
+    typo, a guess, a password typed into the wrong field — never as typed, but
+    as ``unknown:`` and its pseudonym (keyed hash, ``crypto.pseudonym``), the
+    same for every attempt with that name.
+    """
+    row = conn.execute("SELECT id FROM account WHERE username = ?", (name,)).fetchone()
+    if row is not None:
+        return Actor(account=str(row[0]), name=name)
+    return Actor(name=UNKNOWN_NAME + name_pseudonym(env.server_secret, name))
+
+
 def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
     """Check the limits and count this attempt as a failure, in one transaction.
 
     Counting before the slow verification closes the race in which a burst of
     concurrent guesses all pass the check before any failure is recorded. A
     success gives the reservation back (``release``). Returns the reserved rows.
+    A refusal while throttled is counted (``vault.refusals``) under the source
+    address, whichever limit refused it, so one source is one count however
+    many names it tries.
     """
     now = env.now()
-    subjects = [throttle.account_subject(username), throttle.ip_subject(request.ip)]
+    account = throttle.account_subject(env.server_secret, username)
+    address = throttle.ip_subject(request.ip)
 
     def tx(conn: Connection) -> list[int] | int:
-        seconds = max(
-            throttle.wait_seconds(conn, subjects[0], throttle.ACCOUNT_LIMIT, now),
-            throttle.wait_seconds(conn, subjects[1], throttle.IP_LIMIT, now),
-        )
-        if seconds:
-            env.record(
-                conn,
-                Action.LOGIN_FAILED,
-                request,
-                actor=Actor(name=username),
-                outcome=Outcome.DENIED,
-                detail={"reason": "throttled"},
+        by_address = throttle.wait_seconds(conn, address, throttle.IP_LIMIT, now)
+        by_account = throttle.wait_seconds(conn, account, throttle.ACCOUNT_LIMIT, now)
+        if by_address or by_account:
+            refusal = refusals.Refusal(
+                Action.LOGIN_FAILED, account, lambda: typed_name_actor(env, conn, username)
             )
-            return seconds
-        return throttle.record_failure(conn, subjects, now)
+            refusals.count(env, conn, request, address, refusal)
+            return max(by_address, by_account)
+        refusals.flush(env, conn, [address])
+        return throttle.record_failure(conn, [account, address], now)
 
     reserved = env.db.write(tx)
     if isinstance(reserved, int):
@@ -87,9 +104,9 @@ def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
     return reserved
 
 
-def release(conn: Connection, username: str, reserved: list[int]) -> None:
+def release(env: Env, conn: Connection, username: str, reserved: list[int]) -> None:
     """After a success: forget the account's failures and give back the reserved rows."""
-    throttle.forget(conn, throttle.account_subject(username))
+    throttle.forget(conn, throttle.account_subject(env.server_secret, username))
     throttle.discard(conn, reserved)
 
 
@@ -117,7 +134,7 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
                 conn,
                 Action.LOGIN_FAILED,
                 request,
-                actor=Actor(account=row[0] if row else None, name=name),
+                actor=typed_name_actor(env, conn, name),
                 outcome=Outcome.DENIED,
             )
             return None
@@ -125,7 +142,7 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
         principal = Principal(account_id, name, Role(role), practice_id)
         if used_backup:
             conn.execute("UPDATE account SET must_reenroll_totp = 1 WHERE id = ?", (account_id,))
-        release(conn, name, reserved)
+        release(env, conn, name, reserved)
         token, csrf = sessions.create(env, conn, account_id, request.ip, request.user_agent)
         env.record(
             conn,
@@ -181,7 +198,7 @@ def confirm_second_factor(
     """Inside the action's transaction: consume ``code``; on success release the attempt."""
     if not _consume_totp(conn, principal.account_id, code, env):
         return False
-    release(conn, principal.username, reserved)
+    release(env, conn, principal.username, reserved)
     return True
 
 

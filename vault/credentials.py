@@ -230,7 +230,7 @@ def recovery_finish(
         if not (fresh and signed) or row is None:
             env.record(conn, Action.RECOVERY_USED, request, outcome=Outcome.DENIED)
             return False
-        release(conn, name, reserved)
+        release(env, conn, name, reserved)
         _store_password(conn, row[0], material, new_hash)
         sessions.revoke_all(env, conn, row[0])
         (role,) = conn.execute("SELECT role FROM account WHERE id = ?", (row[0],)).fetchone()

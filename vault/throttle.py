@@ -1,8 +1,11 @@
 """Slowing, then refusing, password guessing: per account and per IP, never global.
 
 Failures are rows in ``login_failure`` (so limits survive a restart), keyed by
-subject: ``account:<lowercase username>`` — unknown usernames included, so the
-throttle says nothing about who exists — and ``ip:<address>``. From the
+subject: ``account:<pseudonym>`` — the keyed hash of the lowercase username
+(``crypto.pseudonym``), the same for unknown usernames, so the throttle says
+nothing about who exists and the table never holds a typed name — and
+``ip:<address>``. Refusals while a subject waits are counted apart
+(``vault.refusals``). From the
 ``delay_from``-th failure in 24 hours, each further attempt must wait a delay
 that doubles with every failure (capped); at ``max_failures`` the subject is
 refused until its oldest failure is 24 hours old. One account under attack
@@ -14,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from crypto.pseudonym import name_pseudonym
+from crypto.secret import Secret
 from vault.clock import iso, parse_iso
 from vault.store import Connection
 
@@ -29,10 +34,18 @@ class Limit:
 
 ACCOUNT_LIMIT = Limit(delay_from=3, max_failures=25)
 IP_LIMIT = Limit(delay_from=10, max_failures=200)
+# A member's invitations refused because the username is taken: a few typos a day, not a scan.
+INVITE_LIMIT = Limit(delay_from=3, max_failures=10)
 
 
-def account_subject(username: str) -> str:
-    return "account:" + username.strip().lower()
+def account_subject(server_secret: Secret, username: str) -> str:
+    """``account:`` and the pseudonym of the normalised name: never the typed text."""
+    return "account:" + name_pseudonym(server_secret, username.strip().lower())
+
+
+def invite_subject(account_id: str) -> str:
+    """A member's refused invitations (``vault.accounts.invite``)."""
+    return "invite:" + account_id
 
 
 def ip_subject(ip: str | None) -> str:

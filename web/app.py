@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.log import AuditLog
+from vault import refusals
 from vault.checkpoints import TICK_SECONDS, Checkpointing
 from vault.database import Database
 from vault.datadir import database_key
@@ -28,6 +28,7 @@ from vault.errors import Throttled, VaultError
 from vault.settings import Settings
 from vault.store import read_key_file
 from web import errors, i18n
+from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
 from web.routing import route
@@ -102,14 +103,19 @@ async def _checkpoint_ticker(env: Env, checkpointing: Checkpointing) -> None:
             log.error("audit checkpoint failed: %s", type(exc).__name__)
 
 
+async def _refusal_sweeper(env: Env) -> None:
+    """Append the refusal counts whose window has closed (vault/refusals.py), from start-up on."""
+    while True:
+        try:
+            await run_in_threadpool(refusals.flush_closed, env)
+        except Exception as exc:  # keep serving: the counts stay in the table for the next round
+            log.error("refusal counts not appended: %s", type(exc).__name__)
+        await asyncio.sleep(refusals.SWEEP_SECONDS)
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: a language switch must not become an open redirect."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+    return local_path(target) or "/"
 
 
 def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and task
@@ -180,13 +186,15 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         )
         app.state.checkpointing = checkpointing = Checkpointing.for_settings(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
+        sweeper = asyncio.create_task(_refusal_sweeper(the_env))
         try:
             async with items.background_running(the_env):
                 yield
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            for task in (ticker, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if own:
                 db.close()
 

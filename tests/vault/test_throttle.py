@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from crypto.secret import Secret
 from tests.vault.conftest import Clock
 from vault import throttle
 from vault.env import Env
 
-SUBJECT = throttle.account_subject("Someone")
+SECRET = Secret(bytes(range(32)))
+SUBJECT = throttle.account_subject(SECRET, "Someone")
 
 
 def _fail(env: Env, clock: Clock, n: int) -> None:
@@ -48,11 +50,11 @@ def test_subjects_are_independent_and_names_case_insensitive(env: Env, clock: Cl
     _fail(env, clock, 10)
     other = env.db.read(
         lambda c: throttle.wait_seconds(
-            c, throttle.account_subject("other"), throttle.ACCOUNT_LIMIT, clock.now
+            c, throttle.account_subject(SECRET, "other"), throttle.ACCOUNT_LIMIT, clock.now
         )
     )
     assert other == 0
-    assert throttle.account_subject("someone ") == SUBJECT
+    assert throttle.account_subject(SECRET, "someone ") == SUBJECT
     env.db.write(lambda c: throttle.prune(c, clock.now + timedelta(days=2)))
     assert _wait(env, clock) == 0
 
@@ -68,3 +70,19 @@ def test_old_failures_are_dropped_when_new_ones_are_counted(env: Env, clock: Clo
         ).fetchone()[0]
     )
     assert rows == 1
+
+
+def test_an_account_subject_holds_a_keyed_hash_never_the_typed_name(env: Env) -> None:
+    """The table is keyed by ``account:<pseudonym>``: no typed name, nor a password typed as one.
+
+    The pseudonym depends on the vault's secret, so it cannot be checked against a guess
+    without it; two vaults give the same name different subjects.
+    """
+    typed = "Lune-verte-42!x"
+    subject = throttle.account_subject(SECRET, typed)
+    assert subject.startswith("account:")
+    assert typed.lower() not in subject and "lune" not in subject
+    assert subject != throttle.account_subject(Secret(bytes(32)), typed)
+    env.db.write(lambda c: throttle.record_failure(c, [subject], env.now()))
+    stored = env.db.read(lambda c: c.execute("SELECT subject FROM login_failure").fetchall())
+    assert [row[0] for row in stored] == [subject]

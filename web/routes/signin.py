@@ -19,6 +19,7 @@ from vault.keymaterial import PasswordMaterial, auth_key
 from vault.roles import Role
 from vault.store import Connection
 from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
+from web.local_path import local_path
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -62,7 +63,9 @@ async def login(request: Request) -> Response:
         auth_key(data),
         text_field(data, "code", 20),
     )
-    target = "/account/totp" if signed_in.must_reenroll_totp else LANDING[signed_in.principal.role]
+    # The page the sign-in guard came from (``next``), only if it is a path on this site.
+    wanted = local_path(data.get("next")) or LANDING[signed_in.principal.role]
+    target = "/account/totp" if signed_in.must_reenroll_totp else wanted
     # The CSRF token is also in every page's <meta>; API clients (permanence fetch) read it here.
     response = json_ok({"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token})
     set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)

@@ -9,14 +9,12 @@ import {
 import { ApiError, postJson } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { forgetKeys, unlockAndStore } from "../app/keystore.js";
+import { localPath } from "../app/local-path.js";
 
 const form = document.getElementById("login-form");
-
-/** The page the guard sent us from (?next=/path), only if it is a path on this site. */
-function localNext() {
-  const next = new URLSearchParams(window.location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : null;
-}
+// The page the guard sent us from (?next=/path), only if it is a path on this site; the
+// server checks it again by the same rule and answers where to go.
+const next = localPath(new URLSearchParams(window.location.search).get("next"));
 
 armForm(form, async () => {
   const username = form.elements.username.value.trim();
@@ -29,10 +27,12 @@ armForm(form, async () => {
     const { kdf } = await postJson("/login/prelogin", { username });
     const { authKey, kek } = await derivePasswordKeys(password, kdf);
     showStatus(form, t({ fr: "Connexion…", en: "Signing in…" }));
-    const answer = await postJson("/login", { username, auth_key: toBase64url(authKey), code });
+    const body = { username, auth_key: toBase64url(authKey), code };
+    if (next) body.next = next;
+    const answer = await postJson("/login", body);
     unlockAndStore(answer.keys, kek);
     form.reset();
-    window.location.assign(localNext() || answer.next);
+    window.location.assign(localPath(answer.next) ?? "/");
   } catch (error) {
     if (error instanceof ExcessiveKdfParameters) {
       showError(form, t({
