@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
@@ -26,7 +25,15 @@ from vault import access, inbox, items, notifications, uploads
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
-from web.context import ascii_int, env_of, read_body, request_info, require_principal
+from web.context import (
+    ascii_int,
+    env_of,
+    form_body,
+    json_body,
+    read_body,
+    request_info,
+    require_principal,
+)
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -36,18 +43,8 @@ MAX_PART_BYTES = 8 * 1024 * 1024
 log = logging.getLogger("permanence.web")
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    return await read_body(request, limit, uploads.TOO_LARGE)
-
-
 async def _json(request: Request, limit: int) -> Mapping[str, Any]:
-    try:
-        data = json.loads(await _body(request, limit))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput() from None
-    if not isinstance(data, dict):
-        raise InvalidInput()
-    return data
+    return await json_body(request, limit, uploads.TOO_LARGE)
 
 
 def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
@@ -152,7 +149,7 @@ async def upload_part(request: Request) -> Response:
     offset_text = request.path_params["offset"]
     if not (offset_text.isascii() and offset_text.isdigit()) or len(offset_text) > 15:
         raise InvalidInput()
-    data = await _body(request, MAX_PART_BYTES)
+    data = await read_body(request, MAX_PART_BYTES, uploads.TOO_LARGE)
     upload = await run_in_threadpool(
         uploads.append,
         env_of(request),
@@ -227,7 +224,7 @@ async def item_status(request: Request) -> Response:
     if "application/json" in request.headers.get("content-type", ""):
         status = (await _json(request, 1024)).get("status")
     else:
-        status = (await request.form()).get("status")
+        status = (await form_body(request)).get("status")
     env, principal = env_of(request), require_principal(request)
     item_id = request.path_params["item_id"]
     await run_in_threadpool(

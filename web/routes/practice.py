@@ -11,7 +11,7 @@ from crypto.encoding import b64url_encode
 from vault import accounts, practices
 from vault.keymaterial import grant as parse_grant
 from vault.roles import Role
-from web.context import env_of, json_body, request_info, require_principal, text_field
+from web.context import env_of, form_body, json_body, request_info, require_principal, text_field
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -36,7 +36,7 @@ async def practice_members(request: Request) -> Response:
 
 async def practice_invite(request: Request) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     invitation = await run_in_threadpool(
         lambda: accounts.invite(
             env,
