@@ -43,10 +43,6 @@ MAX_PART_BYTES = 8 * 1024 * 1024
 log = logging.getLogger("permanence.web")
 
 
-async def _json(request: Request, limit: int) -> Mapping[str, Any]:
-    return await json_body(request, limit, uploads.TOO_LARGE)
-
-
 def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
     value = data.get(name)
     if value is None and optional:
@@ -88,7 +84,7 @@ def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
 
 
 async def item_deposit(request: Request) -> Response:
-    deposit = _deposit_of(await _json(request, MAX_DEPOSIT_BODY))
+    deposit = _deposit_of(await json_body(request, MAX_DEPOSIT_BODY))
     env, info, principal = env_of(request), request_info(request), require_principal(request)
     receipt: items.Receipt
     if deposit.upload_id is None:
@@ -118,7 +114,7 @@ async def item_deposit(request: Request) -> Response:
 
 
 async def upload_start(request: Request) -> Response:
-    data = await _json(request, 4096)
+    data = await json_body(request, 4096)
     size = data.get("size")
     if type(size) is not int or size < 0:
         raise InvalidInput()
@@ -222,7 +218,7 @@ async def item_file(request: Request) -> Response:
 
 async def item_status(request: Request) -> Response:
     if "application/json" in request.headers.get("content-type", ""):
-        status = (await _json(request, 1024)).get("status")
+        status = (await json_body(request, 1024)).get("status")
     else:
         status = (await form_body(request)).get("status")
     env, principal = env_of(request), require_principal(request)
