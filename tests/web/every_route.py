@@ -2,9 +2,10 @@
 
 ``route_world`` builds an initialised vault (real SQLCipher) whose database refuses
 to be read or written synchronously from a thread running an event loop
-(``LoopGuardedDatabase``), one account per role written with real keys
-(``tests.vault.test_items_support``, no Argon2 at each enrolment), a practice with
-an assigned secretary and one real deposit, and the app with its lifespan running.
+(``LoopGuardedDatabase``), one account per role enrolled as a browser enrols
+(``tests.people.enrol``: password, keys, authenticator), a practice with an assigned
+secretary, one real deposit signed by the secretary's own key (unlocked by a real
+sign-in), and the app with its lifespan running.
 ``request`` sends one request as any role, each time with a fresh session, so that
 a request that signs out, revokes a session or changes a password cannot spoil the
 next one.
@@ -25,16 +26,12 @@ import httpx2 as httpx
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from cli.client import sign_in
 from crypto.encoding import b64url_encode
-from tests.vault.test_items_support import (
-    Person,
-    PracticeKeys,
-    add_account,
-    add_practice,
-    assign,
-    seal,
-    session_for,
-)
+from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from tests.people import ARRANGE, Person, TestClientTransport, enrol
+from tests.vault.test_items_support import call_note_body
+from vault import accounts, practices, sessions
 from vault.checkpoints import load_signer
 from vault.database import Database
 from vault.datadir import database_key, initialise
@@ -92,16 +89,25 @@ class RouteWorld:
     client: TestClient
     routes: list[Route]
     people: dict[str, Person]
-    practice: PracticeKeys
+    practice_id: str
     item_id: str
     spare_account: str  # an account any fuzzed admin action may disable
     params: dict[str, list[str]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # Hypothesis prints the arguments of a failing example
+        return "RouteWorld(...)"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
 
     def headers_for(self, who: str) -> dict[str, str]:
         """A fresh session's cookie and CSRF header for ``who`` (none for anonymous)."""
         if who == permissions.ANONYMOUS:
             return {}
-        token, csrf = session_for(self.env, self.people[who])
+        account = self.people[who].account_id
+        token, csrf = self.env.db.write(
+            lambda conn: sessions.create(self.env, conn, account, "127.0.0.1", "fuzz")
+        )
         return {"cookie": f"{COOKIE}={token}", "x-csrf-token": csrf}
 
     def request(
@@ -147,44 +153,36 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
     env = Env(
         db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
     )
-    practice = add_practice(env, "Cabinet Martin")
     people = {
-        str(Role.MEMBER): add_account(env, Role.MEMBER, "doctor", practice),
-        str(Role.SECRETARY): add_account(env, Role.SECRETARY, "secretary"),
-        str(Role.AUDITOR): add_account(env, Role.AUDITOR, "auditor"),
-        str(Role.ADMIN): add_account(env, Role.ADMIN, "root"),
+        str(Role.MEMBER): enrol(env, Role.MEMBER, "doctor", practice="Cabinet Martin"),
+        str(Role.SECRETARY): enrol(env, Role.SECRETARY, "secretary"),
+        str(Role.AUDITOR): enrol(env, Role.AUDITOR, "auditor"),
+        str(Role.ADMIN): enrol(env, Role.ADMIN, "root"),
     }
-    spare = add_account(env, Role.SECRETARY, "spare")
-    assign(env, people[str(Role.SECRETARY)], practice)
+    secretary, member = people[str(Role.SECRETARY)], people[str(Role.MEMBER)]
+    practice_id = str(member.practice_id)
+    practices.set_assignment(env, ARRANGE, None, secretary.account_id, practice_id, True)
+    spare = accounts.invite(
+        env, ARRANGE, None, username="spare", display_name="Spare", role=Role.SECRETARY
+    )
     app = create_app(settings, db, env=env)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
-            item_id, envelope = seal(people[str(Role.SECRETARY)], practice)
             world = RouteWorld(
                 env,
                 db,
                 client,
                 [r for r in app.routes if isinstance(r, Route)],
                 people,
-                practice,
-                item_id,
-                spare.id,
+                practice_id,
+                str(uuid.uuid4()),
+                spare.account_id,
             )
-            deposited = world.request(
-                str(Role.SECRETARY),
-                "POST",
-                "/items",
-                json={
-                    "item_id": item_id,
-                    "practice_id": practice.id,
-                    "envelope": b64url_encode(envelope),
-                },
-            )
-            assert deposited.status_code == 201, deposited.text
+            _deposit(world, secretary)
             world.params = {
-                "item_id": [item_id, str(uuid.uuid4())],
-                "practice_id": [practice.id, str(uuid.uuid4())],
-                "account_id": [spare.id, str(uuid.uuid4())],
+                "item_id": [world.item_id, str(uuid.uuid4())],
+                "practice_id": [practice_id, str(uuid.uuid4())],
+                "account_id": [spare.account_id, str(uuid.uuid4())],
                 "upload_id": [str(uuid.uuid4())],
                 "offset": ["0", "65536"],
                 "index": ["0", "1", "999999"],
@@ -195,3 +193,38 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
             yield world
     finally:
         db.close()
+
+
+def _deposit(world: RouteWorld, secretary: Person) -> None:
+    """Sign in as the secretary (unlocking her keys), seal a call note, deposit it."""
+    transport = TestClientTransport(world.client)
+    unlocked = sign_in(transport, secretary.username, secretary.password, secretary.code())
+    world.client.cookies.clear()
+    practice_pk = world.env.db.read(
+        lambda c: bytes(
+            c.execute(
+                "SELECT public_key FROM practice WHERE id = ?", (world.practice_id,)
+            ).fetchone()[0]
+        )
+    )
+    header = ItemHeader(
+        kind=ItemKind.CALL_NOTE,
+        urgency=Urgency.NORMAL,
+        item_id=uuid.UUID(world.item_id),
+        client_id=uuid.UUID(world.practice_id),
+        author_id=uuid.UUID(secretary.account_id),
+    )
+    envelope = seal_item(
+        header, encode_body(call_note_body()), practice_pk, unlocked.keys.signing_key
+    )
+    deposited = world.request(
+        str(Role.SECRETARY),
+        "POST",
+        "/items",
+        json={
+            "item_id": world.item_id,
+            "practice_id": world.practice_id,
+            "envelope": b64url_encode(envelope),
+        },
+    )
+    assert deposited.status_code == 201, deposited.text

@@ -364,6 +364,10 @@ def test_a_non_ascii_csrf_token_is_refused_not_a_500(world: RouteWorld, token: b
     r = world.client.post(
         "/admin/invitations",
         data={"username": "csrf", "display_name": "C", "role": "secretary"},
-        headers={"cookie": headers["cookie"], "x-csrf-token": token, **EN},  # type: ignore[dict-item]
+        headers={
+            b"cookie": headers["cookie"].encode(),
+            b"x-csrf-token": token,
+            b"accept-language": b"en",
+        },
     )
     assert r.status_code == 403 and "did not come from a Permanence page" in r.text
