@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from crypto.secret import Secret
@@ -20,7 +21,8 @@ from vault.business_hours import BusinessHours
 from vault.errors import ConfigError
 
 MIB = 1024 * 1024
-LANGUAGES = ("fr", "en")
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 # Names under which a browser on this machine reaches the server; the host of
 # ``base_url`` is always accepted as well.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -67,7 +69,7 @@ class Settings:
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
     behind_tls: bool = False
-    default_language: str = "fr"
+    default_language: Language = "fr"
     session_idle_seconds: int = 15 * 60
     session_absolute_seconds: int = 12 * 3600
     checkpoint_every_entries: int = 1000
