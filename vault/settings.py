@@ -198,6 +198,11 @@ def _strip_port(netloc: str) -> str:
 
 def _host(text: str) -> str:
     host = text.strip().lower()
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"  # as it is written in a Host header
+    except ValueError:
+        pass
     if not _HOST_NAME.match(host):
         raise ConfigError(
             f"setting allowed_hosts: {text!r} is not a host name (no scheme, port or path)"

@@ -70,15 +70,23 @@ class SecurityHeaders:
 
 
 def host_name(host_header: str | None) -> str | None:
-    """The lower-case name of a ``Host`` header, without its port (``[::1]`` keeps brackets)."""
+    """The lower-case name of a ``Host`` header, without its port (``[::1]`` keeps brackets);
+    None when the header is missing or not ``name[:port]``."""
     if not host_header:
         return None
     host = host_header.strip().lower()
     if host.startswith("["):
         name, bracket, rest = host.partition("]")
-        return name + bracket if bracket and (not rest or rest[1:].isdigit()) else None
-    name, _, port = host.partition(":")
-    return name if not port or port.isdigit() else None
+        name += bracket
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:] if rest else None
+    else:
+        name, colon, port_text = host.partition(":")
+        port = port_text if colon else None
+    if port is not None and not (port.isascii() and port.isdigit()):
+        return None
+    return name
 
 
 class AllowedHosts:

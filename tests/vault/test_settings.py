@@ -58,11 +58,11 @@ def test_values_are_normalised_once(tmp_path: Path) -> None:
     s = Settings(
         data_dir=tmp_path,
         trusted_proxies=("127.0.0.1", "10.1.2.3/8", "::1"),
-        allowed_hosts=("Vault.Example.FR",),
+        allowed_hosts=("Vault.Example.FR", "::1"),
         base_url="https://intranet.example:8443/",
     )
     assert s.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8", "::1/128")
-    assert s.accepted_hosts == {"vault.example.fr", "intranet.example"}
+    assert s.accepted_hosts == {"vault.example.fr", "[::1]", "intranet.example"}
     assert BusinessHours.of(s) is s.hours
     assert replace(s, timezone="UTC").hours.zone.key == "UTC"  # derived again from the new value
 

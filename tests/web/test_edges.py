@@ -85,9 +85,14 @@ def test_the_host_of_base_url_and_allowed_hosts_are_served(
             ("intranet.example", 200),
             ("localhost", 400),  # an explicit list replaces the loopback default
             ("vault.example.fr.evil.example", 400),
+            ("vault.example.fr:²", 400),
+            ("vault.example.fr:443:1", 400),
             ("", 400),
         ]:
-            assert client.get("/login", headers={"host": host}).status_code == status, host
+            assert (
+                client.get("/login", headers={b"host": host.encode("latin-1")}).status_code
+                == status
+            ), host
 
 
 # --- Origin scheme and the __Host- cookie ----------------------------------------------
