@@ -94,11 +94,9 @@ def _check_values(value: object) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
-async def json_body(
-    request: Request, limit: int = MAX_JSON_BYTES, too_large: str | None = None
-) -> Mapping[str, Any]:
+async def json_body(request: Request, limit: int = MAX_JSON_BYTES) -> Mapping[str, Any]:
     """A JSON object of at most ``limit`` bytes (64 KiB), or a clear 400 or 413."""
-    body = await read_body(request, limit, too_large)
+    body = await read_body(request, limit)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -30,7 +30,7 @@ from cli.client import sign_in
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from tests.people import ARRANGE, Person, TestClientTransport, enrol
-from tests.vault.test_items_support import call_note_body
+from tests.vault.test_items_support import call_note_body, encrypted_file
 from vault import accounts, practices, sessions
 from vault.checkpoints import load_signer
 from vault.database import Database
@@ -90,7 +90,8 @@ class RouteWorld:
     routes: list[Route]
     people: dict[str, Person]
     practice_id: str
-    item_id: str
+    item_id: str  # a call note
+    extract_id: str  # an extract, with its file
     spare_account: str  # an account any fuzzed admin action may disable
     params: dict[str, list[str]] = field(default_factory=dict)
 
@@ -176,11 +177,12 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
                 people,
                 practice_id,
                 str(uuid.uuid4()),
+                str(uuid.uuid4()),
                 spare.account_id,
             )
             _deposit(world, secretary)
             world.params = {
-                "item_id": [world.item_id, str(uuid.uuid4())],
+                "item_id": [world.extract_id, world.item_id, str(uuid.uuid4())],
                 "practice_id": [practice_id, str(uuid.uuid4())],
                 "account_id": [spare.account_id, str(uuid.uuid4())],
                 "upload_id": [str(uuid.uuid4())],
@@ -196,7 +198,8 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
 
 
 def _deposit(world: RouteWorld, secretary: Person) -> None:
-    """Sign in as the secretary (unlocking her keys), seal a call note, deposit it."""
+    """Sign in as the secretary (unlocking her keys), seal a call note and an extract with its
+    uploaded file, deposit both."""
     transport = TestClientTransport(world.client)
     unlocked = sign_in(transport, secretary.username, secretary.password, secretary.code())
     world.client.cookies.clear()
@@ -207,24 +210,41 @@ def _deposit(world: RouteWorld, secretary: Person) -> None:
             ).fetchone()[0]
         )
     )
-    header = ItemHeader(
-        kind=ItemKind.CALL_NOTE,
-        urgency=Urgency.NORMAL,
-        item_id=uuid.UUID(world.item_id),
-        client_id=uuid.UUID(world.practice_id),
-        author_id=uuid.UUID(secretary.account_id),
+
+    def sealed(item_id: str, kind: ItemKind, body: bytes) -> str:
+        header = ItemHeader(
+            kind=kind,
+            urgency=Urgency.NORMAL,
+            item_id=uuid.UUID(item_id),
+            client_id=uuid.UUID(world.practice_id),
+            author_id=uuid.UUID(secretary.account_id),
+        )
+        return b64url_encode(seal_item(header, body, practice_pk, unlocked.keys.signing_key))
+
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = world.request(str(Role.SECRETARY), "POST", path, json=body)
+        assert answer.status_code in (200, 201), answer.text
+        data: dict[str, Any] = answer.json()
+        return data
+
+    note = sealed(world.item_id, ItemKind.CALL_NOTE, encode_body(call_note_body()))
+    post("/items", {"item_id": world.item_id, "practice_id": world.practice_id, "envelope": note})
+    stream, manifest = encrypted_file(b"name;phone\n" * 2000)
+    upload = post(
+        "/uploads",
+        {"practice_id": world.practice_id, "item_id": world.extract_id, "size": len(stream)},
     )
-    envelope = seal_item(
-        header, encode_body(call_note_body()), practice_pk, unlocked.keys.signing_key
+    put = world.request(
+        str(Role.SECRETARY), "PUT", f"/uploads/{upload['upload_id']}/0", content=stream
     )
-    deposited = world.request(
-        str(Role.SECRETARY),
-        "POST",
+    assert put.status_code == 200, put.text
+    extract = sealed(world.extract_id, ItemKind.EXTRACT, manifest.to_body())
+    post(
         "/items",
-        json={
-            "item_id": world.item_id,
+        {
+            "item_id": world.extract_id,
             "practice_id": world.practice_id,
-            "envelope": b64url_encode(envelope),
+            "envelope": extract,
+            "upload_id": upload["upload_id"],
         },
     )
-    assert deposited.status_code == 201, deposited.text

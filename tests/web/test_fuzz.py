@@ -159,6 +159,9 @@ CONTENT_TYPES = [
     "multipart/form-data; boundary=fuzz",
     "multipart/form-data",
     "multipart/form-data; boundary=",
+    "multipart/form-data; boundary=fuzz; charset=utf-16",
+    "multipart/form-data; boundary=fuzz; charset=x-unknown",
+    "application/x-www-form-urlencoded; charset=utf-16",
     "text/plain",
     "application/octet-stream",
     "",
@@ -211,7 +214,19 @@ json_values = st.recursive(
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(text, kids, max_size=4),
     max_leaves=10,
 )
+RANGES = [
+    "bytes=0-",
+    "bytes=-1",
+    "bytes=5-1",
+    "bytes=0-0,2-2,4-4",
+    "bytes=99999999999-",
+    "bytes=a-b",
+    "bytes=-0",
+    "items=0-1",
+    "bytes=0-1,",
+]
 header_text = st.one_of(
+    st.sampled_from(RANGES),
     st.sampled_from([n for n in NASTY if n.isprintable() and n.isascii()]),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=60),
 )
@@ -242,6 +257,15 @@ def _route(data: st.DataObject, world: RouteWorld, *, writes: bool | None = None
         if writes is None or any(m in ("POST", "PUT") for m in methods_of(r)) == writes
     ]
     return data.draw(st.sampled_from(routes), label="route")
+
+
+def _path(data: st.DataObject, world: RouteWorld, r: Route) -> str:
+    """The route's path with one of the world's real values (or a random id) per parameter."""
+    values = {
+        name: data.draw(st.sampled_from(world.params[name]), label=name)
+        for name in r.param_convertors
+    }
+    return world.path(r, values)
 
 
 def _who(data: st.DataObject, r: Route) -> str:
@@ -283,7 +307,7 @@ def test_malformed_json_bodies(world: RouteWorld, data: st.DataObject) -> None:
         world,
         who,
         _method(data, r),
-        world.path(r),
+        _path(data, world, r),
         content=raw,
         headers={"content-type": "application/json", "accept": "application/json"},
     )
@@ -318,7 +342,7 @@ def test_forms_and_content_types(world: RouteWorld, data: st.DataObject) -> None
         world,
         who,
         _method(data, r),
-        world.path(r),
+        _path(data, world, r),
         content=raw,
         headers={"content-type": content_type},
     )
@@ -370,7 +394,7 @@ def test_query_strings(world: RouteWorld, data: st.DataObject) -> None:
     query = urlencode(pairs, encoding="utf-8", errors="surrogatepass")
     if data.draw(st.booleans(), label="raw-bytes"):
         query += "&" + "".join(f"%{b:02x}" for b in data.draw(st.binary(max_size=8)))
-    _send(world, who, "GET", world.path(r) + "?" + query)
+    _send(world, who, "GET", _path(data, world, r) + "?" + query)
 
 
 @FUZZ
@@ -392,7 +416,7 @@ def test_headers(world: RouteWorld, data: st.DataObject) -> None:
     if "content-length" in headers and headers["content-length"] != str(len(body)):
         body = b"" if headers["content-length"] == "0" else body
         headers.pop("content-length")  # the client frames the body; the app sees its own
-    path = world.path(r)
+    path = _path(data, world, r)
     if data.draw(st.integers(0, 5), label="static") == 0:
         path = "/static/css/app.css"
     _send(world, who, _method(data, r), path, content=body, headers=headers)
