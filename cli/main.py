@@ -118,6 +118,16 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _warn_if_proxied_without_trust(settings: Settings) -> None:
+    if settings.behind_tls and not settings.trusted_proxies:
+        print(
+            "permanence: warning: behind_tls is set but trusted_proxies is empty, so every"
+            " client has the proxy's address (one sign-in throttle for all, one IP in the"
+            " audit log); set PERMANENCE_TRUSTED_PROXIES to the proxy's address",
+            file=sys.stderr,
+        )
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -133,6 +143,7 @@ def _serve(settings: Settings) -> int:
     )
     try:
         _warn_if_exposed(settings.host)
+        _warn_if_proxied_without_trust(settings)
         app = create_app(settings, database)
         print(f"Permanence is listening on http://{settings.host}:{settings.port}/", flush=True)
         uvicorn.run(app, **uvicorn_options(settings))

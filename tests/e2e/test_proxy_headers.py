@@ -133,3 +133,37 @@ def test_a_trusted_proxy_forwards_the_client_address(vault_dir: Path) -> None:
     ips, subjects = _seen_ips(vault_dir)
     assert ips == [FORGED, "127.0.0.2"]
     assert subjects == {f"ip:{FORGED}", "ip:127.0.0.2"}
+
+
+@pytest.mark.parametrize(
+    ("env", "warns"),
+    [
+        ({"PERMANENCE_BEHIND_TLS": "true"}, True),
+        ({"PERMANENCE_BEHIND_TLS": "true", "PERMANENCE_TRUSTED_PROXIES": "127.0.0.1"}, False),
+        ({}, False),
+    ],
+)
+def test_serve_warns_behind_tls_without_a_trusted_proxy(
+    vault_dir: Path, env: dict[str, str], warns: bool
+) -> None:
+    """Behind a TLS proxy nobody trusts, every client would share the proxy's address."""
+    port = _free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")}
+    proc = subprocess.Popen(
+        [PERMANENCE, "--data-dir", str(vault_dir), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**clean, **env},
+    )
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    assert ("trusted_proxies is empty" in stderr) is warns, stderr
