@@ -35,7 +35,7 @@ from tests.web.every_route import ROLES, RouteWorld, methods_of, route_world
 from web import permissions
 
 REPO = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = int(os.environ.get("PERMANENCE_FUZZ_EXAMPLES", "400"))
+MAX_EXAMPLES = int(os.environ.get("PERMANENCE_FUZZ_EXAMPLES", "600"))
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
