@@ -24,19 +24,35 @@ PREFIX = "PERMANENCE_"
 _SKIP = {"data_dir", "db_key", "smtp"}
 
 
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(text)
+
+
+def _words(name: str, raw: Any) -> tuple[str, ...]:
+    """A TOML list of strings, or a comma-separated environment variable."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise TypeError(name)
+    return tuple(i.strip() for i in items if i.strip())
+
+
 def _convert(name: str, raw: Any, kind: type) -> Any:
     try:
         if kind is bool:
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(text)
+            return _boolean(raw)
         if kind is int:
+            if isinstance(raw, bool):
+                raise TypeError(name)
             return int(raw)
+        if kind is tuple:
+            return _words(name, raw)
         if kind is Secret:
             return Secret(str(raw).encode())
         if isinstance(raw, dict | list):
@@ -47,8 +63,8 @@ def _convert(name: str, raw: Any, kind: type) -> Any:
 
 
 def _types(cls: type) -> dict[str, type]:
-    hints = {"int": int, "bool": bool, "str": str, "Secret": Secret}
-    return {f.name: hints.get(str(f.type), str) for f in dataclasses.fields(cls)}
+    hints = {"int": int, "bool": bool, "str": str, "Secret": Secret, "tuple[str, ...]": tuple}
+    return {f.name: hints.get(str(f.type), str) for f in dataclasses.fields(cls) if f.init}
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:

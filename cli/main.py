@@ -7,6 +7,7 @@ import ipaddress
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from vault.errors import VaultError
 from vault.settings import Settings
@@ -100,6 +101,35 @@ def _warn_if_exposed(host: str) -> None:
         )
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn: every option that matters is explicit, none from its defaults.
+
+    Proxy headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are believed only from
+    ``trusted_proxies``; uvicorn's own default would believe them from 127.0.0.1, so a
+    client of a same-host proxy that passes the header through could pick its own IP.
+    """
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "access_log": False,  # request lines may carry ids of people's items
+        "log_level": "warning",
+        "server_header": False,
+        "date_header": True,
+    }
+
+
+def _warn_if_proxied_without_trust(settings: Settings) -> None:
+    if settings.behind_tls and not settings.trusted_proxies:
+        print(
+            "permanence: warning: behind_tls is set but trusted_proxies is empty, so every"
+            " client has the proxy's address (one sign-in throttle for all, one IP in the"
+            " audit log); set PERMANENCE_TRUSTED_PROXIES to the proxy's address",
+            file=sys.stderr,
+        )
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -117,16 +147,10 @@ def _serve(settings: Settings) -> int:
     )
     try:
         _warn_if_exposed(settings.host)
+        _warn_if_proxied_without_trust(settings)
         app = create_app(settings, database)
         print(f"Permanence is listening on http://{settings.host}:{settings.port}/", flush=True)
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            access_log=False,  # request lines may carry ids of people's items
-            log_level="warning",
-            server_header=False,
-        )
+        uvicorn.run(app, **uvicorn_options(settings))
     finally:
         database.close()
     return 0

@@ -1,11 +1,19 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package.
+
+Starlette's ``TestClient`` speaks to ``http://testserver`` unless told otherwise; the
+app refuses a ``Host`` it does not own (``allowed_hosts``), so every test client here
+speaks to ``http://localhost``, as a browser on the server's own machine would.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from vault.database import Database
 from vault.datadir import database_key, initialise
@@ -14,6 +22,20 @@ from vault.store import connect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+TEST_BASE_URL = "http://localhost"
+
+
+def _speak_to_localhost(init: Any) -> Any:
+    @functools.wraps(init)
+    def wrapped(self: TestClient, app: Any, *args: Any, **kwargs: Any) -> None:
+        if not args:
+            kwargs.setdefault("base_url", TEST_BASE_URL)
+        init(self, app, *args, **kwargs)
+
+    return wrapped
+
+
+TestClient.__init__ = _speak_to_localhost(TestClient.__init__)  # type: ignore[method-assign]
 
 
 @pytest.fixture

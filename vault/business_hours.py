@@ -8,10 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vault.errors import ConfigError
-from vault.settings import Settings
+
+if TYPE_CHECKING:  # settings parse business hours when they are built: no import cycle
+    from vault.settings import Settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPEC = re.compile(r"^\s*([A-Za-z,\-]+)\s+(\d\d):(\d\d)-(\d\d):(\d\d)\s*$")
@@ -29,7 +32,7 @@ class BusinessHours:
         match = _SPEC.match(spec)
         try:
             zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(f"setting timezone: unknown time zone {timezone!r}") from None
         if match is None:
             raise ConfigError("setting business_hours must look like 'Mon-Fri 08:00-19:00'")
@@ -48,7 +51,8 @@ class BusinessHours:
 
     @classmethod
     def of(cls, settings: Settings) -> BusinessHours:
-        return cls.parse(settings.business_hours, settings.timezone)
+        """The deployment's business hours, parsed once when its settings were built."""
+        return settings.hours
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(self.zone)

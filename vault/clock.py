@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from vault.errors import InvalidInput
 
 Clock = Callable[[], datetime]
+
+# Days a search may name: a day further out, shifted by a time zone or by the one day an
+# inclusive end adds, would leave what ``datetime`` holds (years 1 to 9999).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+BAD_DAY = "A date must be written YYYY-MM-DD, between 1970-01-01 and 9998-12-31."
 
 
 def utc_now() -> datetime:
@@ -19,3 +26,14 @@ def iso(at: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def parse_day(text: str) -> date:
+    """A calendar day written ``YYYY-MM-DD`` within ``FIRST_DAY``..``LAST_DAY``, else a 400."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(BAD_DAY) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(BAD_DAY)
+    return day

@@ -54,6 +54,13 @@ class InvalidInput(Refused):
     message = "Some of the information sent is missing or invalid."
 
 
+class TooLarge(Refused):
+    """A request body over the route's bound, refused before more of it is read."""
+
+    status = 413
+    message = "What you sent is larger than this vault accepts."
+
+
 class NotFound(Refused):
     """Also what someone gets for another practice's ids: no hint that they exist."""
 

@@ -20,7 +20,7 @@ from typing import Any
 from audit.entry import Action
 from crypto.fingerprint import user_fingerprint
 from vault.access import HOLDS_PRACTICE_KEY, deny, holds_practice_key, record_access
-from vault.clock import iso, parse_iso
+from vault.clock import iso, parse_day, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
 from vault.ids import is_uuid
@@ -101,10 +101,7 @@ class InboxFilter:
 
         def day(name: str) -> date | None:
             value = query.get(name) or None
-            try:
-                return None if value is None else date.fromisoformat(value)
-            except ValueError:
-                raise InvalidInput() from None
+            return None if value is None else parse_day(value)
 
         return cls(
             status=pick("status", STATUSES),

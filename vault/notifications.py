@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from audit.entry import Action, Actor, Outcome
 from vault.clock import iso, parse_iso
 from vault.env import Env, RequestInfo
-from vault.settings import SmtpSettings
+from vault.settings import SmtpSettings, SmtpTls
 from vault.store import Connection
 
 RETRY_FIRST_SECONDS = 30
@@ -80,14 +80,14 @@ def smtp_sender(settings: SmtpSettings, timeout: float = 20) -> Send:
 
     def send(to: str, mail: EmailMessage) -> None:
         client: smtplib.SMTP
-        if settings.tls == "tls":
+        if settings.tls is SmtpTls.TLS:
             client = smtplib.SMTP_SSL(
                 settings.host, settings.port, timeout=timeout, context=ssl.create_default_context()
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
         with client:
-            if settings.tls == "starttls":
+            if settings.tls is SmtpTls.STARTTLS:
                 client.starttls(context=ssl.create_default_context())
             if settings.username:
                 client.login(settings.username, settings.password.value.decode())

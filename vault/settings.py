@@ -1,17 +1,41 @@
 """The frozen settings object, built once at the edge (``cli``) and passed down.
 
 Nothing in ``vault``, ``audit`` or ``crypto`` reads the environment; this
-module only describes the values and their defaults.
+module describes the values and their defaults, and checks every value when
+the object is built: a bad setting stops start-up with one sentence instead
+of failing on the first page that uses it.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 from crypto.secret import Secret
+from vault.business_hours import BusinessHours
+from vault.errors import ConfigError
 
 MIB = 1024 * 1024
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+# Names under which a browser on this machine reaches the server; the host of
+# ``base_url`` is always accepted as well.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_HOST_NAME = re.compile(rf"^(\[[0-9a-f:.]+\]|{_LABEL}(\.{_LABEL})*)$")
+
+
+class SmtpTls(StrEnum):
+    """How the mail relay is reached: anything else is refused when the settings load."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +44,19 @@ class SmtpSettings:
 
     host: str = "localhost"
     port: int = 25
-    tls: str = "none"  # "none", "starttls" or "tls"
+    tls: SmtpTls = SmtpTls.NONE
     username: str = ""
     password: Secret = field(default_factory=lambda: Secret(b""))
     sender: str = "permanence@localhost"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tls", _choice("smtp.tls", self.tls, SmtpTls))
+        _port("smtp.port", self.port)
+        if self.username and self.tls is SmtpTls.NONE and not _is_loopback(self.host):
+            raise ConfigError(
+                "setting smtp.username is set but smtp.tls is none, so the relay password"
+                " would cross the network in clear: set smtp.tls to starttls or tls"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +69,7 @@ class Settings:
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
     behind_tls: bool = False
-    default_language: str = "fr"
+    default_language: Language = "fr"
     session_idle_seconds: int = 15 * 60
     session_absolute_seconds: int = 12 * 3600
     checkpoint_every_entries: int = 1000
@@ -46,11 +79,51 @@ class Settings:
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB
     group_commit_max: int = 256
+    # Addresses or networks of reverse proxies whose X-Forwarded-For / -Proto are believed;
+    # empty: the headers are ignored and the client is the connecting address.
+    trusted_proxies: tuple[str, ...] = ()
+    # Host names the server answers to, besides the host of ``base_url`` (DNS rebinding).
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # Parsed from ``business_hours`` and ``timezone`` once, when the settings are built.
+    hours: BusinessHours = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hours", BusinessHours.parse(self.business_hours, self.timezone))
+        if self.default_language not in LANGUAGES:
+            raise ConfigError("setting default_language must be fr or en")
+        _port("port", self.port)
+        for name in (
+            "session_idle_seconds",
+            "session_absolute_seconds",
+            "checkpoint_every_entries",
+            "checkpoint_every_seconds",
+            "group_commit_max",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"setting {name} must be a positive whole number")
+        if self.upload_limit_bytes < 0:
+            raise ConfigError("setting upload_limit_bytes must not be negative")
+        try:
+            url = urlsplit(self.base_url)
+            valid = url.scheme in ("http", "https") and bool(url.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError("setting base_url must be an http:// or https:// address")
+        proxies = tuple(_network(p) for p in self.trusted_proxies)
+        object.__setattr__(self, "trusted_proxies", proxies)
+        object.__setattr__(self, "allowed_hosts", tuple(_host(h) for h in self.allowed_hosts))
 
     @property
     def layout(self) -> DataLayout:
         return DataLayout(self.data_dir)
+
+    @property
+    def accepted_hosts(self) -> frozenset[str]:
+        """Every ``Host`` the server answers to (lower case, without port)."""
+        own = urlsplit(self.base_url).netloc.lower().rpartition("@")[2]
+        return frozenset({_strip_port(own), *self.allowed_hosts})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +159,52 @@ class DataLayout:
     @property
     def config_file(self) -> Path:
         return self.root / "permanence.toml"
+
+
+def _choice(name: str, value: object, kind: type[SmtpTls]) -> SmtpTls:
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise ConfigError(f"setting {name} must be one of {allowed}") from None
+
+
+def _port(name: str, value: int) -> None:
+    if not 0 <= value <= 65535:
+        raise ConfigError(f"setting {name} must be a port number from 0 to 65535")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def _network(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise ConfigError(
+            f"setting trusted_proxies: {text!r} is not an IP address or network"
+        ) from None
+
+
+def _strip_port(netloc: str) -> str:
+    if netloc.startswith("["):
+        return netloc.partition("]")[0] + "]"
+    return netloc.partition(":")[0]
+
+
+def _host(text: str) -> str:
+    host = text.strip().lower()
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"  # as it is written in a Host header
+    except ValueError:
+        pass
+    if not _HOST_NAME.match(host):
+        raise ConfigError(
+            f"setting allowed_hosts: {text!r} is not a host name (no scheme, port or path)"
+        )
+    return host

@@ -32,7 +32,7 @@ from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
 from web.routing import route
-from web.security import SecurityHeaders
+from web.security import AllowedHosts, SecurityHeaders
 from web.session import SessionMiddleware
 
 log = logging.getLogger("permanence.web")
@@ -141,7 +141,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
     async def health(request: Request) -> Response:
         db: Database = request.app.state.database
         try:
-            db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+            await run_in_threadpool(db.read, lambda conn: conn.execute("SELECT 1").fetchone())
         except VaultError:
             return JSONResponse({"status": "unavailable", "database": "unavailable"}, 503)
         writer_ok = db.writer.alive
@@ -234,6 +234,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
             Middleware(SecurityHeaders, behind_tls=settings.behind_tls),
             Middleware(LanguageMiddleware, default=settings.default_language),
             Middleware(CatchAll),
+            Middleware(AllowedHosts, hosts=settings.accepted_hosts),
             Middleware(SessionMiddleware),
         ],
         exception_handlers={

@@ -38,6 +38,11 @@ CSRF = Refusal(
     "This request did not come from a Permanence page. Reload the page and try again.",
 )
 UNAUTHENTICATED = Refusal(401, "Please sign in", "Please sign in.")
+UNKNOWN_HOST = Refusal(
+    400,
+    "Unknown address",
+    "This vault does not answer to this address: use the address your administrator gave you.",
+)
 
 _BY_STATUS = {
     r.status: r

@@ -1,9 +1,19 @@
-"""Security headers on every response (DESIGN §2, §7)."""
+"""Security headers on every response (DESIGN §2, §7), and the ``Host`` check.
+
+A page reached under a name the vault does not own is refused: against DNS
+rebinding, a foreign site's name resolving to this server must not let that
+site's scripts talk to the vault as if they were same-origin.
+"""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web import errors
+from web.rendering import render_refusal
+from web.responses import json_error, wants_json
 
 # No inline script or style anywhere; WebAssembly (libsodium.js) is allowed to compile.
 CSP = "; ".join(
@@ -57,3 +67,44 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def host_name(host_header: str | None) -> str | None:
+    """The lower-case name of a ``Host`` header, without its port (``[::1]`` keeps brackets);
+    None when the header is missing or not ``name[:port]``."""
+    if not host_header:
+        return None
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        name, bracket, rest = host.partition("]")
+        name += bracket
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:] if rest else None
+    else:
+        name, colon, port_text = host.partition(":")
+        port = port_text if colon else None
+    if port is not None and not (port.isascii() and port.isdigit()):
+        return None
+    return name
+
+
+class AllowedHosts:
+    """ASGI middleware refusing (400) any request whose ``Host`` is not one of ``hosts``."""
+
+    def __init__(self, app: ASGIApp, *, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or host_name(Headers(scope=scope).get("host")) in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        refusal = errors.UNKNOWN_HOST
+        response = (
+            json_error(refusal.message, refusal.status)
+            if wants_json(request)
+            else render_refusal(request, refusal)
+        )
+        await response(scope, receive, send)

@@ -1,10 +1,12 @@
 """Sessions and CSRF on every request.
 
-The session id lives in an HttpOnly, SameSite=Strict cookie (Secure behind
-TLS). Every unsafe request must come from our own origin (``Origin`` /
-``Sec-Fetch-Site``), and a signed-in one must also carry the session's CSRF
-token in ``X-CSRF-Token`` — htmx sends it from ``hx-headers`` on ``<body>``,
-the browser modules from the page's ``<meta name="csrf-token">``.
+The session id lives in an HttpOnly, SameSite=Strict cookie; behind TLS it is
+Secure and named with the ``__Host-`` prefix, so that no sibling domain and no
+plain-HTTP page can set or shadow it. Every unsafe request must come from our
+own origin (``Origin``: same scheme and host; ``Sec-Fetch-Site``), and a
+signed-in one must also carry the session's CSRF token in ``X-CSRF-Token`` —
+htmx sends it from ``hx-headers`` on ``<body>``, the browser modules from the
+page's ``<meta name="csrf-token">``.
 """
 
 from __future__ import annotations
@@ -24,27 +26,48 @@ from web import errors
 from web.rendering import render_refusal
 
 COOKIE = "permanence_session"
+TLS_COOKIE = "__Host-" + COOKIE  # Secure, Path=/ and no Domain, as the prefix requires
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def cookie_name(*, secure: bool) -> str:
+    return TLS_COOKIE if secure else COOKIE
+
+
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    response.set_cookie(
+        cookie_name(secure=secure), token, httponly=True, samesite="strict", secure=secure, path="/"
+    )
 
 
 def clear_session_cookie(response: Response, *, secure: bool) -> None:
-    response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure, path="/")
+    response.delete_cookie(
+        cookie_name(secure=secure), httponly=True, samesite="strict", secure=secure, path="/"
+    )
 
 
-def _same_origin(request: Request) -> bool:
-    """Browsers send Origin or Sec-Fetch-Site on every cross-site POST; refuse foreign ones."""
+def _same_origin(request: Request, scheme: str) -> bool:
+    """Browsers send Origin or Sec-Fetch-Site on every cross-site POST; refuse foreign ones.
+
+    The Origin must name this very host and the scheme the browser speaks to us
+    (``https`` behind TLS): a page of ``http://vault.example`` is another origin.
+    """
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    parts = urlsplit(origin)
-    return parts.netloc == request.headers.get("host", "")
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme == scheme and parts.netloc == request.headers.get("host", "")
+
+
+def _token_matches(sent: str, expected: str) -> bool:
+    """Constant-time; a header is Latin-1 text and may hold anything, the token is ASCII."""
+    return hmac.compare_digest(sent.encode("latin-1", "replace"), expected.encode("ascii"))
 
 
 class SessionMiddleware:
@@ -58,16 +81,17 @@ class SessionMiddleware:
         request = Request(scope, receive)
         request.state.request_id = secrets.token_hex(8)
         env: Env | None = getattr(scope["app"].state, "env", None)
+        secure = scope["app"].state.settings.behind_tls
         session = None
-        token = request.cookies.get(COOKIE)
+        token = request.cookies.get(cookie_name(secure=secure))
         if token and env is not None:
             session = await run_in_threadpool(sessions.lookup, env, token)
         request.state.session = session
         if request.method not in SAFE_METHODS:
-            refused = not _same_origin(request)
+            refused = not _same_origin(request, "https" if secure else "http")
             if session is not None:
                 sent = request.headers.get("x-csrf-token", "")
-                refused = refused or not hmac.compare_digest(sent, session.csrf_token)
+                refused = refused or not _token_matches(sent, session.csrf_token)
             if refused:
                 response = render_refusal(request, errors.CSRF)
                 await response(scope, receive, send)

@@ -192,7 +192,7 @@ def test_an_oversized_body_or_part_is_refused(clients: Clients) -> None:
     w = clients.world
     sec = clients.as_(w.secretary)
     r = sec.post("/items", content=b"{" + b" " * (item_routes.MAX_DEPOSIT_BODY + 1) + b"}")
-    assert r.status_code == 400
+    assert r.status_code == 413
     r = sec.post(
         "/uploads",
         json={"practice_id": w.practice.id, "item_id": str(uuid.uuid4()), "size": 10**12},

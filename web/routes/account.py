@@ -16,6 +16,7 @@ from vault.keymaterial import PasswordMaterial, auth_key
 from vault.store import Connection
 from web.context import (
     env_of,
+    form_body,
     json_body,
     request_info,
     require_principal,
@@ -105,7 +106,7 @@ async def totp_start(request: Request) -> Response:
     principal = require_principal(request)
     session = session_of(request)
     if not (session and session.must_reenroll_totp):
-        form = await request.form()
+        form = await form_body(request)
         code = str(form.get("code", ""))[:20]
         await run_in_threadpool(
             credentials.check_second_factor, env, request_info(request), principal, code
@@ -121,7 +122,7 @@ async def totp_start(request: Request) -> Response:
 
 async def totp_confirm(request: Request) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     await run_in_threadpool(
         credentials.totp_confirm,
         env,
@@ -136,7 +137,7 @@ async def totp_confirm(request: Request) -> Response:
 
 async def backup_codes(request: Request) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     code = str(form.get("code", ""))[:20]
     if not code:
         raise SecondFactorRequired()

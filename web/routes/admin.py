@@ -10,7 +10,7 @@ from starlette.routing import Route
 from vault import accounts, practices
 from vault.errors import InvalidInput
 from vault.roles import Role
-from web.context import env_of, request_info, require_principal
+from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
 from web.routing import route
 
@@ -26,7 +26,7 @@ async def admin_accounts(request: Request) -> Response:
 
 async def admin_invite(request: Request) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     try:
         role = Role(str(form.get("role", "")))
     except ValueError:
@@ -88,7 +88,7 @@ async def admin_practices(request: Request) -> Response:
 
 async def _assignment(request: Request, assigned: bool) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     await run_in_threadpool(
         practices.set_assignment,
         env,

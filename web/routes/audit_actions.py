@@ -20,7 +20,7 @@ from vault.auditexport import Exports, PendingExport
 from vault.errors import InvalidInput
 from vault.store import Connection
 from vault.verification import Verifications
-from web.context import env_of, request_info, require_principal
+from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
 from web.routes.auditing import checkpointing_of, verifier_of
 from web.routing import route
@@ -60,7 +60,7 @@ async def audit_verify_status(request: Request) -> Response:
 
 
 async def audit_export(request: Request) -> Response:
-    form = await request.form()
+    form = await form_body(request)
     code = str(form.get("code", "")).strip()[:20]
     pending = await run_in_threadpool(
         _state(request, "exports", Exports).prepare,
@@ -141,7 +141,7 @@ def _cosign(request: Request, key_text: str, note: str) -> dict[str, object]:
 
 
 async def audit_cosign(request: Request) -> Response:
-    form = await request.form()
+    form = await form_body(request)
     key_text = str(form.get("verifier_key", ""))[:1024]
     note = str(form.get("note", "")).replace("\r\n", "\n")[:MAX_NOTE]
     if note and not note.endswith("\n"):

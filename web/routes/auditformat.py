@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from vault.auditview import EntryFilter, EntryRow, canonical_uuid
 from vault.business_hours import BusinessHours
+from vault.clock import parse_day
 from vault.errors import InvalidInput
 
 FILTER_FIELDS = ("start", "end", "account", "role", "practice", "action", "outcome")
@@ -52,12 +53,7 @@ def row_view(row: EntryRow, hours: BusinessHours) -> RowView:
 
 
 def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput() from None
+    return parse_day(text) if text else None
 
 
 def parse_filter(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -27,7 +26,15 @@ from vault import access, calltime, inbox, items, notifications, uploads
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
-from web.context import ascii_int, env_of, read_body, request_info, require_principal
+from web.context import (
+    ascii_int,
+    env_of,
+    form_body,
+    json_body,
+    read_body,
+    request_info,
+    require_principal,
+)
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -38,20 +45,6 @@ _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
 )
 log = logging.getLogger("permanence.web")
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    return await read_body(request, limit, uploads.TOO_LARGE)
-
-
-async def _json(request: Request, limit: int) -> Mapping[str, Any]:
-    try:
-        data = json.loads(await _body(request, limit))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput() from None
-    if not isinstance(data, dict):
-        raise InvalidInput()
-    return data
 
 
 def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
@@ -97,7 +90,7 @@ def _call_started_at(value: object) -> datetime | None:
 
 
 async def item_deposit(request: Request) -> Response:
-    deposit = _deposit_of(await _json(request, MAX_DEPOSIT_BODY))
+    deposit = _deposit_of(await json_body(request, MAX_DEPOSIT_BODY))
     env, info, principal = env_of(request), request_info(request), require_principal(request)
     receipt: items.Receipt
     if deposit.upload_id is None:
@@ -127,7 +120,7 @@ async def item_deposit(request: Request) -> Response:
 
 
 async def upload_start(request: Request) -> Response:
-    data = await _json(request, 4096)
+    data = await json_body(request, 4096)
     size = data.get("size")
     if type(size) is not int or size < 0:
         raise InvalidInput()
@@ -158,7 +151,7 @@ async def upload_part(request: Request) -> Response:
     offset_text = request.path_params["offset"]
     if not (offset_text.isascii() and offset_text.isdigit()) or len(offset_text) > 15:
         raise InvalidInput()
-    data = await _body(request, MAX_PART_BYTES)
+    data = await read_body(request, MAX_PART_BYTES, uploads.TOO_LARGE)
     upload = await run_in_threadpool(
         uploads.append,
         env_of(request),
@@ -243,9 +236,9 @@ async def item_file(request: Request) -> Response:
 
 async def item_status(request: Request) -> Response:
     if "application/json" in request.headers.get("content-type", ""):
-        status = (await _json(request, 1024)).get("status")
+        status = (await json_body(request, 1024)).get("status")
     else:
-        status = (await request.form()).get("status")
+        status = (await form_body(request)).get("status")
     env, principal = env_of(request), require_principal(request)
     item_id = request.path_params["item_id"]
     await run_in_threadpool(

@@ -13,6 +13,7 @@ from vault.keymaterial import grant as parse_grant
 from vault.roles import Role
 from web.context import (
     env_of,
+    form_body,
     json_body,
     request_info,
     require_principal,
@@ -47,7 +48,7 @@ async def practice_members(request: Request) -> Response:
 
 async def practice_invite(request: Request) -> Response:
     env = env_of(request)
-    form = await request.form()
+    form = await form_body(request)
     invitation = await run_in_threadpool(
         lambda: accounts.invite(
             env,

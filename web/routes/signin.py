@@ -48,7 +48,9 @@ async def login_page(request: Request) -> Response:
 
 async def prelogin(request: Request) -> Response:
     data = await json_body(request)
-    params = authentication.prelogin(env_of(request), text_field(data, "username", 64))
+    params = await run_in_threadpool(
+        authentication.prelogin, env_of(request), text_field(data, "username", 64)
+    )
     return json_ok({"kdf": params.to_json()})
 
 
@@ -98,8 +100,9 @@ async def recover_page(request: Request) -> Response:
 
 async def recover_start(request: Request) -> Response:
     data = await json_body(request)
-    username = text_field(data, "username", 64)
-    start = await run_in_threadpool(credentials.recovery_start, env_of(request), username)
+    start = await run_in_threadpool(
+        credentials.recovery_start, env_of(request), text_field(data, "username", 64)
+    )
     return json_ok(start.to_json())
 
 
