@@ -14,6 +14,7 @@ next one.
 from __future__ import annotations
 
 import asyncio
+import math
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -212,12 +213,16 @@ def _deposit(world: RouteWorld, secretary: Person) -> None:
     )
 
     def sealed(item_id: str, kind: ItemKind, body: bytes) -> str:
+        is_call = kind == ItemKind.CALL_NOTE
         header = ItemHeader(
             kind=kind,
             urgency=Urgency.NORMAL,
             item_id=uuid.UUID(item_id),
             client_id=uuid.UUID(world.practice_id),
             author_id=uuid.UUID(secretary.account_id),
+            # the vault was made just now: a call starting at the next whole second is plausible
+            call_started_at=math.ceil(world.env.now().timestamp()) if is_call else 0,
+            call_seconds=30 if is_call else 0,
         )
         return b64url_encode(seal_item(header, body, practice_pk, unlocked.keys.signing_key))
 

@@ -271,6 +271,7 @@ JSON_ROUTES = [
     ("anonymous", "/recover/start"),
     ("anonymous", "/recover/finish"),
     ("anonymous", "/enroll/not-a-real-token"),
+    ("anonymous", "/enroll/not-a-real-token/authenticator"),
     ("member", "/account/password"),
     ("member", "/practice/grants/{account}"),
     ("member", "/items/{item}/status"),

@@ -429,8 +429,17 @@ JSON_FIELDS = {
     "prelogin": ["username"],
     "login": ["username", "auth_key", "code"],
     "recover_start": ["username"],
-    "recover_finish": ["username", "code", "signature", "kdf", "auth_key", "wrapped_kek"],
-    "enroll": ["kdf", "auth_key", "x25519_pk", "wrapped_kek", "practice_pk", "code"],
+    "recover_finish": [
+        "username",
+        "code",
+        "signature",
+        "challenge",
+        "kdf",
+        "auth_key",
+        "wrapped_kek",
+    ],
+    "enroll": ["kdf", "auth_key", "x25519_pk", "wrapped_kek", "practice_pk", "code", "totp_secret"],
+    "enroll_authenticator": ["totp_secret"],
     "password_change": ["current", "code", "kdf", "auth_key", "wrapped_kek"],
     "practice_grant": ["grant", "code"],
     "item_deposit": [
@@ -456,12 +465,6 @@ QUERY_FIELDS = {
     "activity_report_csv": ["from", "to", "practice"],
     "language": ["next"],
 }
-# 500s in other branches' areas, kept visible until their fix is merged: strict xfail, so
-# the merge that fixes one makes this list fail until the entry is removed.
-FIXED_ELSEWHERE = {
-    ("item_deposit", "call_started_at", "0001-01-01T00:00+05:00"): "signed-format",
-    ("item_deposit", "call_started_at", "9999-12-31T23:59:59-14:00"): "signed-format",
-}
 
 
 def _route_named(world: RouteWorld, name: str, method: str) -> Route:
@@ -472,11 +475,7 @@ def _sweep_cases(fields: dict[str, list[str]]) -> list[Any]:
     cases = []
     for name, keys in fields.items():
         for key in keys:
-            owner = next(
-                (o for (n, k, _), o in FIXED_ELSEWHERE.items() if (n, k) == (name, key)), None
-            )
-            marks = [pytest.mark.xfail(reason=f"fixed on {owner}", strict=True)] if owner else []
-            cases.append(pytest.param(name, key, id=f"{name}.{key}", marks=marks))
+            cases.append(pytest.param(name, key, id=f"{name}.{key}"))
     return cases
 
 
