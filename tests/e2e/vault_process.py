@@ -204,8 +204,9 @@ def extract_parts(
 
 def upload_and_deposit(
     client: httpx.Client, arranged: Arranged, data: bytes, part: int = 64 * 1024
-) -> httpx.Response:
-    """Upload ``data`` encrypted, in parts, then deposit it: the deposit's response."""
+) -> tuple[str, httpx.Response]:
+    """Upload ``data`` encrypted, in parts, then deposit it: (item id, the deposit's response).
+    A refused upload step raises ``httpx.HTTPStatusError``."""
     item_id, stream, deposit = extract_parts(arranged, data)
     started = client.post(
         "/uploads",
@@ -217,7 +218,7 @@ def upload_and_deposit(
         client.put(
             f"/uploads/{upload_id}/{offset}", content=stream[offset : offset + part]
         ).raise_for_status()
-    return client.post("/items", json={**deposit, "upload_id": upload_id})
+    return item_id, client.post("/items", json={**deposit, "upload_id": upload_id})
 
 
 def read_item(client: httpx.Client, arranged: Arranged, item_id: str) -> Any:
