@@ -121,7 +121,8 @@ class Traffic:
 
 def _blob_files(root: Path) -> tuple[set[str], set[str]]:
     """(item ids of published blobs, names of upload files) under the blob directory."""
-    published, uploading = set(), set()
+    published: set[str] = set()
+    uploading: set[str] = set()
     for folder in root.iterdir() if root.exists() else []:
         for file in folder.iterdir():
             (uploading if folder.name == "tmp" else published).add(file.name)

@@ -254,7 +254,8 @@ def _serve(argv: list[str]) -> int:
     if len(argv) > 2:
         from anyio._backends import _asyncio
 
-        _asyncio.WorkerThread.MAX_IDLE_TIME = float(argv[2])  # type: ignore[misc]
+        # anyio declares an int; it only compares it with elapsed seconds.
+        _asyncio.WorkerThread.MAX_IDLE_TIME = float(argv[2])  # type: ignore[assignment]
     from cli.main import main
 
     return main(["--data-dir", data_dir, "serve", "--port", port])
