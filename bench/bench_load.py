@@ -236,6 +236,40 @@ async def _run(
     return baseline, stats, elapsed
 
 
+def _busy_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from ``/proc/stat``."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _process_ticks(pid: int) -> int:
+    """User plus system CPU ticks of one process (all its threads)."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(after_name[11]) + int(after_name[12])
+
+
+@dataclass
+class CpuShare:
+    """Who used the machine's CPU while the load ran, in cores."""
+
+    server: float
+    clients: float
+    others: float
+
+
+def _measure_cpu(server_pid: int, run: Any) -> tuple[Any, CpuShare]:
+    busy0, total0 = _busy_ticks()
+    server0, clients0 = _process_ticks(server_pid), _process_ticks(os.getpid())
+    outcome = run()
+    busy1, total1 = _busy_ticks()
+    server1, clients1 = _process_ticks(server_pid), _process_ticks(os.getpid())
+    cores = os.cpu_count() or 1
+    per_core = (total1 - total0) / cores  # ticks of one core over the run
+    server, clients = (server1 - server0) / per_core, (clients1 - clients0) / per_core
+    return outcome, CpuShare(server, clients, (busy1 - busy0) / per_core - server - clients)
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -253,7 +287,12 @@ def _seed_items(server: VaultServer, work: Workload) -> None:
 
 
 def _report(
-    args: argparse.Namespace, baseline: Stats, stats: Stats, elapsed: float, enrolled: int
+    args: argparse.Namespace,
+    baseline: Stats,
+    stats: Stats,
+    elapsed: float,
+    enrolled: int,
+    cpu: CpuShare,
 ) -> None:
     print(f"## Mixed load: {args.clients} clients (bench/bench_load.py)\n")
     print(
@@ -266,7 +305,11 @@ def _report(
     fives = sum(n for s in stats.statuses.values() for code, n in s.items() if code >= 500)
     print(f"- requests answered: {total:,} ({total / elapsed:,.0f}/s); **5xx: {fives}**")
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(stats.errors.items())) or "none"
-    print(f"- transport errors and waits: {errors}\n")
+    print(f"- transport errors and waits: {errors}")
+    print(
+        f"- CPU used during the run, in cores (of {os.cpu_count()}): server {cpu.server:.2f},"
+        f" load generator {cpu.clients:.2f}, other processes {cpu.others:.2f}\n"
+    )
     print("| request | n | p50 ms | p99 ms | statuses |\n|---|---:|---:|---:|---|")
     rows = {**baseline.latencies, **stats.latencies}
     codes = {**baseline.statuses, **stats.statuses}
@@ -297,19 +340,22 @@ def main() -> None:
         server.start()
         try:
             _seed_items(server, work)
-            baseline, stats, elapsed = asyncio.run(
-                _run(
-                    server.base_url,
-                    work,
-                    Tickets(pool),
-                    b64url_encode(keys.auth_key.value),
-                    args.clients,
-                    args.seconds,
-                )
+            (baseline, stats, elapsed), cpu = _measure_cpu(
+                server.pid,
+                lambda: asyncio.run(
+                    _run(
+                        server.base_url,
+                        work,
+                        Tickets(pool),
+                        b64url_encode(keys.auth_key.value),
+                        args.clients,
+                        args.seconds,
+                    )
+                ),
             )
         finally:
             server.stop()
-    _report(args, baseline, stats, elapsed, len(pool))
+    _report(args, baseline, stats, elapsed, len(pool), cpu)
     print(json.dumps({"left": {"messages": len(messages), "extracts": len(extracts)}}))
 
 
