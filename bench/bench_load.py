@@ -165,7 +165,7 @@ async def _mixed(
             else:
                 await _extract(client, work, stats)
         except httpx.TransportError as e:
-            stats.errors[type(e).__name__] += 1
+            stats.errors[f"{kind}: {type(e).__name__}"] += 1
 
 
 async def _signing_in(
@@ -191,7 +191,7 @@ async def _signing_in(
                 body = {"username": account.username, "auth_key": auth_key, "code": code}
                 stats.record("POST /login", t0, await client.post("/login", json=body))
             except httpx.TransportError as e:
-                stats.errors[type(e).__name__] += 1
+                stats.errors[f"sign-in: {type(e).__name__}"] += 1
 
 
 async def _health(client: httpx.AsyncClient, stats: Stats, stop: float, label: str) -> None:
