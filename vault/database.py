@@ -72,7 +72,7 @@ class Database:
                     yield conn
                 finally:
                     conn.execute("ROLLBACK")
-            reusable = True
+                    reusable = True  # whatever the block raised, the connection is clean
         finally:
             self._give_back(conn, reusable=reusable)
 

@@ -156,16 +156,27 @@ def test_a_read_waiting_for_a_connection_is_refused_when_the_database_closes(
 
 
 def test_a_failed_read_gives_its_connection_back_clean(database: Database) -> None:
-    """A read that raises rolls back and its connection serves the next read (no transaction
-    left open on it)."""
+    """A read that raises rolls back, and the same connection serves the next read with a
+    fresh snapshot (it is neither closed and reopened nor left in its old transaction)."""
+
+    used: list[int] = []
 
     def fail(conn: Connection) -> None:
+        used.append(id(conn))
         conn.execute("SELECT 1").fetchone()
         raise ValueError("deliberate")
 
+    def after(conn: Connection) -> int:
+        used.append(id(conn))
+        return int(
+            conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone()[0]
+        )
+
     with pytest.raises(ValueError, match="deliberate"):
         database.read(fail)
-    assert database.read(lambda c: c.execute("SELECT 1").fetchone()[0]) == 1
+    database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))  # a commit in between
+    assert database.read(after) == 1  # a fresh snapshot, not one left open by the failure
+    assert used[0] == used[1]
     assert database.read_connections == 1
 
 
