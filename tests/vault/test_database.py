@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
+import vault.database as database_module
 from tests.descriptors import database_connections, open_descriptors
+from vault import store
 from vault.database import Database
 from vault.errors import StoreError
 from vault.settings import Settings
@@ -155,19 +158,25 @@ def test_a_read_waiting_for_a_connection_is_refused_when_the_database_closes(
     assert len(outcome) == 1 and "closed" in str(outcome[0])
 
 
-def test_a_failed_read_gives_its_connection_back_clean(database: Database) -> None:
-    """A read that raises rolls back, and the same connection serves the next read with a
-    fresh snapshot (it is neither closed and reopened nor left in its old transaction)."""
+def test_a_failed_read_gives_its_connection_back_clean(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that raises rolls back, and its connection serves the next read with a fresh
+    snapshot (it is neither closed and reopened nor left in its old transaction)."""
+    opened: list[Connection] = []
 
-    used: list[int] = []
+    def counting_connect(*args: Any, **kwargs: Any) -> Connection:
+        conn = store.connect(*args, **kwargs)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(database_module, "connect", counting_connect)
 
     def fail(conn: Connection) -> None:
-        used.append(id(conn))
         conn.execute("SELECT 1").fetchone()
         raise ValueError("deliberate")
 
-    def after(conn: Connection) -> int:
-        used.append(id(conn))
+    def tables(conn: Connection) -> int:
         return int(
             conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone()[0]
         )
@@ -175,8 +184,8 @@ def test_a_failed_read_gives_its_connection_back_clean(database: Database) -> No
     with pytest.raises(ValueError, match="deliberate"):
         database.read(fail)
     database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))  # a commit in between
-    assert database.read(after) == 1  # a fresh snapshot, not one left open by the failure
-    assert used[0] == used[1]
+    assert database.read(tables) == 1  # a fresh snapshot, not one left open by the failure
+    assert len(opened) == 1
     assert database.read_connections == 1
 
 
