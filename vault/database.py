@@ -1,11 +1,10 @@
-"""The opened vault database: one writer for every write, a connection per reading thread."""
+"""The opened vault database: one writer for every write, a bounded pool of read connections."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,24 +16,43 @@ from vault.writer import Writer
 
 T = TypeVar("T")
 
+# Enough for the web server's thread pool (40 threads) to read at once in practice,
+# few enough that open files stay bounded (two descriptors per connection).
+MAX_READERS = 32
+
 
 class Database:
     """SQLCipher database with its group-commit writer.
 
-    Writes go through ``write``/``write_async`` (one durable commit per group);
-    reads use a connection of the calling thread, so they never wait for the writer.
+    Writes go through ``write``/``write_async`` (one durable commit per group).
+    Reads borrow a connection from a pool of at most ``max_readers``, opened on
+    demand and kept for the next read, so they never wait for the writer and the
+    number of open connections does not follow the number of threads that ever
+    read (the web server's thread pool retires idle threads and starts new ones).
     """
 
-    def __init__(self, path: Path, key: Secret, *, max_group: int = 256) -> None:
+    def __init__(
+        self, path: Path, key: Secret, *, max_group: int = 256, max_readers: int = MAX_READERS
+    ) -> None:
+        if max_readers < 1:
+            raise ValueError("max_readers must be at least 1")
         self.path = path
         self._key = key
         conn = connect(path, key)
         migrate(conn)
+        self._write_conn = conn
         self.writer = Writer(conn, max_group=max_group)
-        self._local = threading.local()
-        self._readers: list[_Reader] = []
-        self._lock = threading.Lock()
+        self._max_readers = max_readers
+        self._idle: list[Connection] = []  # last in, first out: the warmest connection first
+        self._open = 0  # idle plus lent
+        self._changed = threading.Condition()
         self._closed = False
+
+    @property
+    def read_connections(self) -> int:
+        """How many read connections are open (idle in the pool or lent to a read)."""
+        with self._changed:
+            return self._open
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         return self.writer.run(fn)
@@ -44,44 +62,70 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A read connection for this thread, in a read transaction (one snapshot)."""
-        reader: _Reader | None = getattr(self._local, "reader", None)
-        if reader is None:
-            reader = _Reader(connect(self.path, self._key))
-            with self._lock:
-                if self._closed:
-                    reader.conn.close()
-                    raise StoreError("the database is closed")
-                self._readers.append(reader)
-            self._local.reader = reader
-        # Held for the whole read, so ``close`` never closes a connection in use (a
-        # background task's read may outlive the request that started it).
-        with reader.lock:
-            if self._closed:
-                raise StoreError("the database is closed")
+        """A pooled read connection, in a read transaction (one snapshot), for this block."""
+        conn = self._borrow()
+        reusable = False
+        try:
             with translated_errors():
-                reader.conn.execute("BEGIN")
+                conn.execute("BEGIN")
                 try:
-                    yield reader.conn
+                    yield conn
                 finally:
-                    reader.conn.execute("ROLLBACK")
+                    conn.execute("ROLLBACK")
+                    reusable = True  # whatever the block raised, the connection is clean
+        finally:
+            self._give_back(conn, reusable=reusable)
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         with self.reading() as conn:
             return fn(conn)
 
+    def _borrow(self) -> Connection:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise StoreError("the database is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._open < self._max_readers:
+                    self._open += 1
+                    break
+                self._changed.wait()  # every connection is lent: wait for one to come back
+        try:
+            return connect(self.path, self._key)
+        except BaseException:
+            with self._changed:
+                self._open -= 1
+                self._changed.notify_all()
+            raise
+
+    def _give_back(self, conn: Connection, *, reusable: bool) -> None:
+        with self._changed:
+            if reusable and not self._closed:
+                self._idle.append(conn)
+                self._changed.notify()
+                return
+        # A connection whose transaction did not end cleanly, or one that comes back
+        # after ``close``, is closed rather than lent again.
+        conn.close()
+        with self._changed:
+            self._open -= 1
+            self._changed.notify_all()
+
     def close(self) -> None:
-        """Stop the writer, then close each reader once its current read has finished."""
-        with self._lock:
+        """Stop the writer, close every read connection once its current read has finished
+        (closing one under a read crashed the process), then the writer's connection.
+        Later reads and writes get ``StoreError``; closing twice is harmless."""
+        with self._changed:
             self._closed = True
-            readers, self._readers = self._readers, []
+            self._changed.notify_all()  # readers waiting for a connection give up
         self.writer.close()
-        for reader in readers:
-            with reader.lock:
-                reader.conn.close()
-
-
-@dataclass(slots=True)
-class _Reader:
-    conn: Connection
-    lock: threading.Lock = field(default_factory=threading.Lock)
+        with self._changed:
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+        for conn in idle:
+            conn.close()
+        with self._changed:
+            while self._open > 0:
+                self._changed.wait()
+        self._write_conn.close()

@@ -7,6 +7,12 @@ inside its own SAVEPOINT of one ``BEGIN IMMEDIATE`` transaction, commits once
 A function that raises is rolled back to its savepoint and fails alone; the
 others in its group still commit. If the commit itself fails, every caller of
 the group gets ``WriteFailed`` and nothing of the group is kept.
+
+Nothing leaves a caller waiting for ever: queueing and closing take one lock,
+so a job is either queued ahead of the stop signal (and runs) or refused; a
+function that raises outside ``Exception`` (``SystemExit``, ``KeyboardInterrupt``)
+fails alone with ``WriteFailed``; and should the thread itself die, everything
+queued and everything submitted afterwards gets ``WriteFailed`` at once.
 """
 
 from __future__ import annotations
@@ -52,17 +58,25 @@ class Writer:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.stats = WriterStats()
         self._thread = threading.Thread(target=self._run, name="permanence-writer", daemon=True)
+        # Held while checking ``_closed`` and queueing, and while closing: no job can slip
+        # in behind the stop signal.
+        self._lock = threading.Lock()
         self._closed = False
+        self._refusal = "the writer is closed"
         self._thread.start()
 
     # -- callers -------------------------------------------------------------
 
     def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
-        if self._closed:
-            raise WriteFailed("the writer is closed")
         job = _Job(fn)
-        self._queue.put(job)
+        self._enqueue(job)
         return job.future
+
+    def _enqueue(self, job: _Job) -> None:
+        with self._lock:
+            if self._closed:
+                raise WriteFailed(self._refusal)
+            self._queue.put(job)
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in the next group and return its result once durable."""
@@ -70,11 +84,9 @@ class Writer:
 
     async def run_async(self, fn: Callable[[Connection], T]) -> T:
         """Like ``run`` for a coroutine: the event loop is woken once per group, not per caller."""
-        if self._closed:
-            raise WriteFailed("the writer is closed")
         loop = asyncio.get_running_loop()
         job = _Job(fn, loop=loop, afuture=loop.create_future())
-        self._queue.put(job)
+        self._enqueue(job)
         result: T = await job.afuture  # type: ignore[misc]
         return result
 
@@ -83,11 +95,16 @@ class Writer:
         return self._thread.is_alive() and not self._closed
 
     def close(self) -> None:
-        """Finish what is queued, then stop the thread; a job that raced in after is refused."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-            self._thread.join()
+        """Finish what is queued, then stop the thread; later submissions are refused."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(None)
+        self._thread.join()
+        self._refuse_queued()
+
+    def _refuse_queued(self) -> None:
+        """Answer every job still queued with the refusal (once nothing will run them)."""
         late: list[tuple[_Job, bool, Any]] = []
         while True:
             try:
@@ -95,17 +112,42 @@ class Writer:
             except queue.Empty:
                 break
             if job is not None:
-                late.append((job, False, WriteFailed("the writer is closed")))
+                late.append((job, False, WriteFailed(self._refusal)))
         self._answer(late)
 
     # -- the thread ----------------------------------------------------------
 
     def _run(self) -> None:
+        group: list[_Job] = []
+        try:
+            self._serve(group)
+        except BaseException as e:  # a bug or an interrupt: stop, and say so to every caller
+            self._stop_after(e, group)
+
+    def _stop_after(self, error: BaseException, group: list[_Job]) -> None:
+        with self._lock:
+            self._closed = True
+            self._refusal = (
+                f"the writer stopped after an unexpected {type(error).__name__};"
+                " no write is possible until the server restarts"
+            )
+        self._rollback_quietly()
+        # Futures already answered are skipped (``_resolve`` skips them for asyncio callers).
+        unanswered = [j for j in group if j.loop is not None or not j.future.done()]
+        self._answer([(j, False, WriteFailed(self._refusal)) for j in unanswered])
+        self._refuse_queued()
+
+    def _serve(self, group: list[_Job]) -> None:
+        """Take groups from the queue and commit them until the stop signal.
+
+        ``group`` is filled in place, so that ``_run`` knows whom to answer if this dies.
+        """
         while True:
+            group.clear()
             first = self._queue.get()
             if first is None:
                 return
-            group = [first]
+            group.append(first)
             stop = False
             while len(group) < self._max_group:
                 try:
@@ -131,10 +173,10 @@ class Writer:
                     try:
                         with translated_errors():
                             value = job.fn(conn)
-                    except Exception as e:  # the caller gets it back as it was raised
+                    except BaseException as e:  # an Exception goes back as it was raised
                         conn.execute("ROLLBACK TO job")
                         conn.execute("RELEASE job")
-                        outcomes.append((job, False, e))
+                        outcomes.append((job, False, _as_failure(e)))
                     else:
                         conn.execute("RELEASE job")
                         outcomes.append((job, True, value))
@@ -171,6 +213,18 @@ class Writer:
         # No transaction left to roll back is fine: the commit may have failed after ending it.
         with contextlib.suppress(Exception):
             self._conn.execute("ROLLBACK")
+
+
+def _as_failure(error: BaseException) -> Exception:
+    """What the caller of a failed function gets: its exception, or for one outside
+    ``Exception`` (which would stop the caller's thread or event loop) a ``WriteFailed``."""
+    if isinstance(error, Exception):
+        return error
+    failure = WriteFailed(
+        f"the transaction was interrupted by {type(error).__name__}; nothing of it was written"
+    )
+    failure.__cause__ = error
+    return failure
 
 
 def _resolve(batch: list[tuple[_Job, bool, Any]]) -> None:
