@@ -112,7 +112,8 @@ class HttpTransport:
         try:
             return self._opener.open(request, timeout=60)
         except urllib.error.HTTPError as e:
-            raise self._refusal(e) from None
+            with e:  # its response holds the socket: an unclosed one warns at a random time later
+                raise self._refusal(e) from None
         except (OSError, http.client.HTTPException) as e:  # URLError is an OSError
             raise self.unreachable(e) from None
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from crypto.user_keys import UserKeyPair
 from tests.browser.conftest import PageLog, chromium  # noqa: F401 - fixture
 from tests.e2e.accounts_pages import assert_clean, open_tab
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401
-from tests.e2e.trust_site import Practice, new_practice, sign_in_member
+from tests.e2e.trust_site import Practice, just_started, new_practice, sign_in_member
 from tests.people import Person, enrol
 from vault import authentication
 from vault.clock import iso
@@ -121,7 +121,7 @@ def test_kind_and_call_time_changed_in_the_database_show_the_signed_ones_in_fren
     practice: Practice, member_tab: PageLog
 ) -> None:
     sophie = practice.secretary("sophie", "Sophie Secrétaire")
-    started = datetime(2026, 11, 27, 8, 15, tzinfo=UTC)
+    started = just_started()
     note = practice.deposit_note(sophie, started=started, seconds=245)
     later = started + timedelta(hours=2)
     practice.operator(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cli.client import HttpTransport
@@ -26,6 +26,12 @@ from vault import practices
 from vault.roles import Role
 
 PRACTICE = "Cabinet Martin"
+
+
+def just_started() -> datetime:
+    """A call start the server finds plausible: after the vault was made (moments ago) and
+    ending, with the few minutes these notes last, before its clock plus five minutes."""
+    return (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
 
 
 @dataclass
@@ -65,7 +71,7 @@ class Practice:
         caller: str = "Jeanne Dupont",
     ) -> str:
         """A call note sealed and signed by ``secretary`` over HTTP; returns its id."""
-        when = started or datetime(2026, 11, 27, 8, 15, tzinfo=UTC)
+        when = started or just_started()
         at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         body = {
             "caller_name": caller,
