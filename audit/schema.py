@@ -1,6 +1,6 @@
 """The audit log's tables and guard triggers, as one migration's SQL.
 
-``vault.migrate`` applies ``SCHEMA_SQL`` as a numbered migration: statements
+``vault.storage.migrate`` applies ``SCHEMA_SQL`` as a numbered migration: statements
 end with ``;`` and every trigger ends with ``END;`` at the end of a line.
 
 The triggers only catch bugs (an attacker with the database key can drop
@@ -91,7 +91,7 @@ END;
 
 
 def statements(sql: str = SCHEMA_SQL) -> list[str]:
-    """``sql`` split into statements, trigger bodies kept whole (same rule as vault.migrate)."""
+    """``sql`` split into statements, trigger bodies kept whole (as vault.storage.migrate does)."""
     out: list[str] = []
     buf: list[str] = []
     for line in sql.splitlines():

@@ -23,9 +23,9 @@ from audit.log import AuditLog
 from audit.schema import SCHEMA_SQL
 from crypto.secret import Secret
 from crypto.signing import SigningKey
-from vault.migrate import Migration, all_migrations, migrate
-from vault.store import Connection, connect
-from vault.writer import Writer
+from vault.storage.migrate import Migration, all_migrations, migrate
+from vault.storage.store import Connection, connect
+from vault.storage.writer import Writer
 
 KEY = Secret(bytes(range(32)))
 T0 = datetime(2026, 11, 27, tzinfo=UTC)

@@ -41,15 +41,15 @@ from tests.vault.test_items_support import (
     call_note_body,
     session_for,
 )
-from vault import inbox
 from vault.clock import iso
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.env import Env
-from vault.roles import Role
+from vault.identity.roles import Role
+from vault.items import inbox
+from vault.items.uploads import stream_length
 from vault.settings import Settings
-from vault.store import Connection, connect, new_key, read_key_file
-from vault.uploads import stream_length
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import Connection, connect, new_key, read_key_file
 
 GIB = 1024**3
 

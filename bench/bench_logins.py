@@ -48,14 +48,14 @@ from crypto.kdf import KdfParams, PasswordKeys, derive_password_keys
 from crypto.recovery import RecoveryCode
 from crypto.secret import Secret
 from crypto.user_keys import UserKeyPair, WrapPurpose, wrap_user_keys
-from vault import accounts, enrollment
-from vault.database import Database
-from vault.datadir import database_key
 from vault.env import Env, RequestInfo
 from vault.errors import SecondFactorRequired
-from vault.keymaterial import EnrolmentMaterial
-from vault.roles import Role
-from vault.store import read_key_file
+from vault.identity import accounts, enrollment
+from vault.identity.keymaterial import EnrolmentMaterial
+from vault.identity.roles import Role
+from vault.storage.database import Database
+from vault.storage.datadir import database_key
+from vault.storage.store import read_key_file
 
 PASSWORD = "bench password for sign-ins"  # noqa: S105 - a throw-away vault
 ARRANGE = RequestInfo(request_id="bench-arrange")

@@ -2,7 +2,7 @@
 
 Baseline, measured in the same run on the same disk: one row per durable commit
 on a plain SQLCipher connection (WAL, synchronous=FULL). Then the same rows
-through ``vault.writer.Writer`` from 1, 16 and 64 concurrent writers, each
+through ``vault.storage.writer.Writer`` from 1, 16 and 64 concurrent writers, each
 waiting for its commit before sending the next row: as threads, and as asyncio
 coroutines (how the web server's requests call it).
 
@@ -20,8 +20,8 @@ import threading
 import time
 from pathlib import Path
 
-from vault.database import Database
-from vault.store import Connection, connect, new_key
+from vault.storage.database import Database
+from vault.storage.store import Connection, connect, new_key
 
 ROW_BYTES = 512
 SCHEMA = "CREATE TABLE deposit (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"

@@ -6,7 +6,7 @@ The lead's command line calls ``register(subparsers, open_context)``, where
 ``open_context(args)`` returns a context manager yielding an ``AuditContext``:
 an open database connection for reads (not used by anyone else meanwhile),
 the ``Writer`` of that database, and the log's ``CheckpointIssuer`` (built by
-``vault.checkpoints.checkpoint_issuer``, exactly as the server builds it).
+``vault.auditing.checkpoints.checkpoint_issuer``, exactly as the server builds it).
 Offline commands (``verify --bundle``, ``verify --proof``, ``pin-key``,
 ``keygen``, ``cosign-note``) never call it; they live in ``cli/audit_offline.py``.
 """

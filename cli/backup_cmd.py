@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from cli.operator import command_line
-from vault import backup
 from vault.settings import Settings
+from vault.storage import backup
 
 
 def register(

@@ -18,7 +18,7 @@ from typing import Any
 from crypto.secret import Secret
 from vault.errors import ConfigError, DataDirError
 from vault.settings import DataLayout, Settings, SmtpSettings
-from vault.store import parse_key
+from vault.storage.store import parse_key
 
 PREFIX = "PERMANENCE_"
 _SKIP = {"data_dir", "db_key", "smtp"}

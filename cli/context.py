@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from audit.issuer import CheckpointIssuer
 from audit.log import AuditLog
-from vault.checkpoints import checkpoint_issuer
-from vault.database import Database
-from vault.datadir import check, database_key
+from vault.auditing.checkpoints import checkpoint_issuer
 from vault.env import Env
 from vault.settings import DataLayout, Settings
-from vault.store import Connection, connect, read_key_file
-from vault.writer import Writer
+from vault.storage.database import Database
+from vault.storage.datadir import check, database_key
+from vault.storage.store import Connection, connect, read_key_file
+from vault.storage.writer import Writer
 
 
 @contextmanager
@@ -41,7 +41,7 @@ class AuditCommandContext:
     conn: Connection
     writer: Writer
     layout: DataLayout
-    issuer: CheckpointIssuer  # built by vault.checkpoints, as the server builds it
+    issuer: CheckpointIssuer  # built by vault.auditing.checkpoints, as the server builds it
 
 
 def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[[object], object]:

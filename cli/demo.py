@@ -18,11 +18,11 @@ from cli.context import open_env
 from cli.operator import command_line
 from crypto import totp
 from crypto.secret import Secret
-from vault import accounts, enrollment, practices
 from vault.env import Env, RequestInfo
 from vault.errors import Forbidden
-from vault.keymaterial import EnrolmentMaterial
-from vault.roles import Role
+from vault.identity import accounts, enrollment, practices
+from vault.identity.keymaterial import EnrolmentMaterial
+from vault.identity.roles import Role
 from vault.settings import Settings
 
 DEMO = command_line("demo")
@@ -110,9 +110,10 @@ def deposit_demo_items(
     from crypto.kdf import KdfParams, derive_password_keys
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
-    from vault import items, uploads
-    from vault.calltime import vault_created_at
     from vault.env import Principal
+    from vault.items import deposits as items
+    from vault.items import uploads
+    from vault.items.calltime import vault_created_at
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
     keys = unwrap_user_keys(

@@ -69,8 +69,8 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
 def _cmd_init(args: argparse.Namespace) -> int:
     from cli.operator import command_line
     from cli.users_cmd import invite_link
-    from vault.datadir import initialise
-    from vault.roles import Role
+    from vault.identity.roles import Role
+    from vault.storage.datadir import initialise
 
     settings = _settings(args)
     request = command_line("init")
@@ -133,9 +133,9 @@ def _warn_if_proxied_without_trust(settings: Settings) -> None:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from vault.checkpoints import checkpoint_issuer
-    from vault.database import Database
-    from vault.datadir import check, database_key
+    from vault.auditing.checkpoints import checkpoint_issuer
+    from vault.storage.database import Database
+    from vault.storage.datadir import check, database_key
     from web.app import create_app
 
     check(settings)
@@ -163,7 +163,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cli.demo import print_demo_logins, seed_demo
     from cli.operator import command_line
-    from vault.datadir import initialise
+    from vault.storage.datadir import initialise
 
     settings = _settings(args, host=args.host, port=args.port)
     if not settings.layout.database.exists():

@@ -14,7 +14,7 @@ from typing import Any
 
 from cli.terminal import printable
 from crypto.envelope import ItemHeader, ItemKind
-from vault.items import KIND_NAMES, URGENCY_NAMES  # the names the server's metadata uses
+from vault.items.deposits import KIND_NAMES, URGENCY_NAMES  # the names the server's metadata uses
 
 
 def _utc(stamp: int) -> str:

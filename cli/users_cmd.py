@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cli.operator import command_line
-from vault import accounts
 from vault.env import RequestInfo
-from vault.roles import Role
+from vault.identity import accounts
+from vault.identity.roles import Role
 from vault.settings import Settings
 
 
@@ -88,7 +88,7 @@ def _list(settings: Settings) -> int:
 
 def _assignments(settings: Settings) -> int:
     from cli.context import open_env
-    from vault import practices
+    from vault.identity import practices
 
     with open_env(settings) as env:
         for p in practices.list_practices(env):
@@ -99,8 +99,8 @@ def _assignments(settings: Settings) -> int:
 
 def _assign(settings: Settings, args: argparse.Namespace, assigned: bool) -> int:
     from cli.context import open_env
-    from vault import practices
     from vault.errors import NotFound
+    from vault.identity import practices
 
     with open_env(settings) as env:
         found = env.db.read(

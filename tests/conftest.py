@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.settings import Settings
-from vault.store import connect
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import connect
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

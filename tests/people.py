@@ -17,10 +17,10 @@ from starlette.testclient import TestClient
 from cli.client import Enrolment, enrolment_body
 from crypto import totp
 from crypto.secret import Secret
-from vault import accounts, enrollment
 from vault.env import Env, RequestInfo
-from vault.keymaterial import EnrolmentMaterial
-from vault.roles import Role
+from vault.identity import accounts, enrollment
+from vault.identity.keymaterial import EnrolmentMaterial
+from vault.identity.roles import Role
 
 ARRANGE = RequestInfo(request_id="test-arrange")
 PASSWORDS = {

@@ -32,7 +32,7 @@ def _violations(root: Path = REPO) -> list[str]:
                 owner = THIRD_PARTY_OWNERS.get(name)
                 if owner and owner != package:
                     found.append(f"{path.relative_to(root)} imports {name} (only {owner}/ may)")
-                if name == "sqlcipher3" and path != root / "vault" / "store.py":
+                if name == "sqlcipher3" and path != root / "vault" / "storage" / "store.py":
                     found.append(f"{path.relative_to(root)} imports sqlcipher3")
     return found
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from vault.database import Database
 from vault.errors import (
     ConfigError,
     CorruptDatabase,
@@ -13,6 +12,7 @@ from vault.errors import (
     WrongKey,
 )
 from vault.settings import DataLayout, Settings, SmtpSettings
+from vault.storage.database import Database
 
 __all__ = [
     "ConfigError",

@@ -11,10 +11,10 @@ from audit.entry import Action, Actor, AuditEntry, Outcome, Scalar
 from audit.log import AuditLog
 from crypto.secret import Secret
 from vault.clock import Clock, utc_now
-from vault.database import Database
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import Connection
+from vault.storage.database import Database
+from vault.storage.store import Connection
 
 
 @dataclass(frozen=True, slots=True)

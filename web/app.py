@@ -19,14 +19,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.log import AuditLog
-from vault import refusals
-from vault.checkpoints import TICK_SECONDS, Checkpointing
-from vault.database import Database
-from vault.datadir import database_key
+from vault.auditing.checkpoints import TICK_SECONDS, Checkpointing
 from vault.env import Env
 from vault.errors import Throttled, VaultError
+from vault.identity import refusals
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.datadir import database_key
+from vault.storage.store import read_key_file
 from web import errors, i18n
 from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
@@ -104,7 +104,7 @@ async def _checkpoint_ticker(env: Env, checkpointing: Checkpointing) -> None:
 
 
 async def _refusal_sweeper(env: Env) -> None:
-    """Append the refusal counts whose window has closed (vault/refusals.py), from start-up on."""
+    """Append the refusal counts whose window has closed (vault/identity/refusals.py)."""
     while True:
         try:
             await run_in_threadpool(refusals.flush_closed, env)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput, TooLarge
-from vault.sessions import SessionInfo
+from vault.identity.sessions import SessionInfo
 
 # Every body a route reads goes through ``read_body``, bounded: by default 64 KiB,
 # larger only where a route says so (deposits, upload parts). Routes never call

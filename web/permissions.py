@@ -8,7 +8,7 @@ declared here cannot be registered (``web.routing.route`` refuses it), and
 
 from __future__ import annotations
 
-from vault.roles import Role
+from vault.identity.roles import Role
 
 ANONYMOUS = "anonymous"
 MEMBER, SECRETARY, AUDITOR, ADMIN = (str(r) for r in Role)

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vault import sessions
 from vault.env import Env
+from vault.identity import sessions
 from web import errors
 from web.rendering import render_refusal
 

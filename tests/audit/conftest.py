@@ -15,8 +15,8 @@ from audit.checkpoint import StoredCheckpoint
 from audit.issuer import CheckpointIssuer
 from audit.keys import NoteSigner
 from tests.audit.helpers import BIG_LOG_SIZE, ORIGIN, T0, fill, make_signer, open_db
-from vault.store import Connection
-from vault.writer import Writer
+from vault.storage.store import Connection
+from vault.storage.writer import Writer
 
 
 @pytest.fixture

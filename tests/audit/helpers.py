@@ -12,9 +12,9 @@ from audit.keys import NoteSigner
 from audit.log import AuditLog
 from audit.schema import SCHEMA_SQL
 from crypto.secret import Secret
-from vault.migrate import Migration, all_migrations, migrate
-from vault.store import Connection, connect
-from vault.writer import Writer
+from vault.storage.migrate import Migration, all_migrations, migrate
+from vault.storage.store import Connection, connect
+from vault.storage.writer import Writer
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 VECTORS = SHARED / "vectors"

@@ -15,7 +15,7 @@ from audit.errors import BadBundle, BadCheckpoint, LogInconsistent
 from audit.issuer import add_cosignature, checkpoint_at, latest_checkpoint
 from audit.log import AuditLog
 from tests.audit.helpers import BIG_LOG_SIZE, KEY, ORIGIN, T0, entry, make_signer, resign
-from vault.store import connect
+from vault.storage.store import connect
 
 SERVER = make_signer()
 AUDITOR = make_signer("auditor.example", seed=9)

@@ -20,7 +20,7 @@ from audit.issuer import (
 from audit.keys import NoteSigner
 from audit.log import AuditLog
 from tests.audit.helpers import ORIGIN, T0, attacker, entry, make_signer, open_db, rewrite_entry
-from vault.store import Connection
+from vault.storage.store import Connection
 
 
 def _append(conn: Connection, lo: int, hi: int) -> None:

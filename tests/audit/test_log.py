@@ -13,8 +13,8 @@ from audit.entry import Action, AuditEntry, decode
 from audit.errors import AppendRefused, EntryTooLarge
 from audit.log import AuditLog
 from tests.audit.helpers import T0, entry, fill, open_db
-from vault.store import Connection
-from vault.writer import Writer
+from vault.storage.store import Connection
+from vault.storage.writer import Writer
 
 
 def test_appends_are_dense_and_the_stored_tree_matches_a_recomputed_one(db: Connection) -> None:

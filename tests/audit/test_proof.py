@@ -12,7 +12,7 @@ from audit.issuer import latest_checkpoint
 from audit.log import AuditLog
 from audit.proof import HEADER, ProofFile, verify_proof_file
 from tests.audit.helpers import KEY, ORIGIN, make_signer
-from vault.store import connect
+from vault.storage.store import connect
 
 SERVER = make_signer()
 

@@ -1,4 +1,4 @@
-"""The guard triggers on the audit tables, on real SQLCipher, applied through vault.migrate."""
+"""The guard triggers on the audit tables, on real SQLCipher, applied by vault.storage.migrate."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from audit.log import AuditLog
 from audit.schema import SCHEMA_SQL, statements
 from tests.audit.helpers import entry
-from vault.migrate import _statements
-from vault.store import Connection, DriverError
+from vault.storage.migrate import _statements
+from vault.storage.store import Connection, DriverError
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def filled(db: Connection) -> Connection:
 
 
 def test_the_vault_migration_splitter_keeps_every_trigger_whole() -> None:
-    """vault.migrate splits SCHEMA_SQL into the same statements as we do, triggers whole."""
+    """vault.storage.migrate splits SCHEMA_SQL into the same statements as we do, triggers whole."""
     assert _statements(SCHEMA_SQL) == statements()
     triggers = [s for s in statements() if s.startswith("CREATE TRIGGER")]
     assert len(triggers) == 12

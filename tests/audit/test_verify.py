@@ -30,7 +30,7 @@ from tests.audit.helpers import (
     rebuild_hashes,
     rewrite_entry,
 )
-from vault.store import connect
+from vault.storage.store import connect
 
 VERIFIER = make_signer().verifier
 

@@ -18,9 +18,9 @@ import pytest
 from cli.main import main
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.test_deposit_e2e import PRACTICE, Site, _Logs, _Recorder
-from vault import accounts, practices
 from vault.env import Principal
-from vault.roles import Role
+from vault.identity import accounts, practices
+from vault.identity.roles import Role
 from web.app import create_app
 
 MEMBER = "dr.cli@example.org"

@@ -22,8 +22,8 @@ from audit.proof import verify_proof_file
 from cli.audit_cmd import register
 from tests.audit.helpers import ORIGIN, attacker, entry, fill, open_db, resign
 from vault.settings import DataLayout, Settings
-from vault.store import Connection
-from vault.writer import Writer
+from vault.storage.store import Connection
+from vault.storage.writer import Writer
 
 
 @dataclass
@@ -35,7 +35,7 @@ class _Context:
     @property
     def issuer(self) -> CheckpointIssuer:
         """Built as ``cli/context.py`` builds it for the real command."""
-        from vault.checkpoints import checkpoint_issuer
+        from vault.auditing.checkpoints import checkpoint_issuer
 
         return checkpoint_issuer(Settings(data_dir=self.layout.root, audit_origin=ORIGIN))
 

@@ -22,9 +22,9 @@ from crypto.user_keys import UserKeyPair
 from tests.cli.items_site import MEMBER, SECRETARY, Vault, one_sentence, vault  # noqa: F401
 from tests.cli.tamper_proxy import Reply, tamper_proxy
 from tests.e2e.conftest import ARRANGE
-from vault import practices
 from vault.env import Principal
-from vault.roles import Role
+from vault.identity import practices
+from vault.identity.roles import Role
 
 pytestmark = pytest.mark.usefixtures("vault")
 

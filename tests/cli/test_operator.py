@@ -18,7 +18,7 @@ from audit.entry import Action, Actor, AuditEntry
 from audit.log import AuditLog
 from tests.cli.test_main import PERMANENCE, assert_one_clear_sentence, run
 from vault.settings import DataLayout
-from vault.store import connect, read_key_file
+from vault.storage.store import connect, read_key_file
 
 
 def command_line_actor(command: str) -> Actor:
@@ -104,8 +104,8 @@ def test_every_console_command_records_one_actor(tmp_path: Path) -> None:
 def test_the_demo_records_the_command_line_actor(tmp_path: Path) -> None:
     """The demo's own entries (vault.initialised, invitations) name the demo command."""
     from cli.demo import DEMO, seed_demo
-    from vault.datadir import initialise
     from vault.settings import Settings
+    from vault.storage.datadir import initialise
 
     settings = Settings(data_dir=tmp_path / "demo")
     initialise(settings, DEMO)

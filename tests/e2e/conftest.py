@@ -21,13 +21,13 @@ import pytest
 import uvicorn
 
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures reused here
-from vault import accounts
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.env import Env, RequestInfo
-from vault.roles import Role
+from vault.identity import accounts
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 ARRANGE = RequestInfo(request_id="test-arrange")

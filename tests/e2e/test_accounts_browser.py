@@ -33,7 +33,7 @@ from tests.e2e.accounts_pages import (
     submit_login,
 )
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
-from vault.roles import Role
+from vault.identity.roles import Role
 
 ADMIN_PASSWORD = "admin passphrase for tests"  # admins need 16 characters
 PASSWORD = "Lune-verte-42!x"

@@ -20,8 +20,8 @@ from audit.entry import Action, Actor, AuditEntry, Outcome
 from tests.e2e.accounts_pages import assert_clean, open_tab, submit_login
 from tests.e2e.conftest import LiveVault
 from tests.people import enrol
-from vault.checkpoints import Checkpointing, load_signer
-from vault.roles import Role
+from vault.auditing.checkpoints import Checkpointing, load_signer
+from vault.identity.roles import Role
 
 SLOW_MS = 60_000
 

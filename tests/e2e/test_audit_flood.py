@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from audit.entry import AuditEntry, decode
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
 from tests.e2e.test_throttling import guess
-from vault import refusals
+from vault.identity import refusals
 
 REFUSALS = 400  # the flood goes on until this many 429s (or FLOOD_LIMIT_SECONDS)
 FLOOD_LIMIT_SECONDS = 30.0

@@ -34,9 +34,9 @@ from tests.e2e.accounts_pages import assert_clean, open_tab
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401
 from tests.e2e.trust_site import Practice, just_started, new_practice, sign_in_member
 from tests.people import Person, enrol
-from vault import authentication
 from vault.clock import iso
-from vault.roles import Role
+from vault.identity import authentication
+from vault.identity.roles import Role
 
 MONTHS_FR = [
     "janvier",

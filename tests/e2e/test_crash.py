@@ -33,13 +33,13 @@ from tests.e2e.vault_process import (
     read_item,
     upload_and_deposit,
 )
-from vault import items
-from vault.checkpoints import load_signer
+from vault.auditing.checkpoints import load_signer
 from vault.clock import utc_now
-from vault.database import Database
-from vault.datadir import database_key
 from vault.env import Env
-from vault.store import connect, integrity_check, read_key_file
+from vault.items import deposits as items
+from vault.storage.database import Database
+from vault.storage.datadir import database_key
+from vault.storage.store import connect, integrity_check, read_key_file
 
 SEED = 20261201
 KILLS = 4

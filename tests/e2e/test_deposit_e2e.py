@@ -25,10 +25,10 @@ from crypto import totp
 from crypto.secret import Secret
 from tests.browser.conftest import _CSP_LISTENER, chromium  # noqa: F401 - fixture
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
-from vault import accounts, enrollment, practices
 from vault.env import Env, Principal
-from vault.keymaterial import EnrolmentMaterial
-from vault.roles import Role
+from vault.identity import accounts, enrollment, practices
+from vault.identity.keymaterial import EnrolmentMaterial
+from vault.identity.roles import Role
 from vault.settings import Settings
 from web.app import create_app
 

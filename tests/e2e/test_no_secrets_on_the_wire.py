@@ -29,7 +29,7 @@ from tests.e2e.accounts_pages import (
     sign_in,
 )
 from tests.e2e.accounts_server import AccountsVault, Received, accounts_vault_fixture  # noqa: F401 - fixture
-from vault.roles import Role
+from vault.identity.roles import Role
 
 # Not NFKC-stable (ligature "ﬁ", full-width digits, "Å" as A + ring): both forms are searched.
 PASSWORD = "\ufb01chier \uff23abinet \uff14\uff12 A\u030a"

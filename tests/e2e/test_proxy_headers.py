@@ -23,9 +23,9 @@ import pytest
 
 from audit.entry import decode
 from tests.cli.test_main import PERMANENCE, run
-from vault.database import Database
-from vault.datadir import database_key
 from vault.settings import Settings
+from vault.storage.database import Database
+from vault.storage.datadir import database_key
 
 FORGED = "203.0.113.7"
 WRONG_KEY = "A" * 43  # a well-formed auth key that is nobody's

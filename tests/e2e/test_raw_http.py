@@ -15,8 +15,8 @@ import pytest
 
 from tests.e2e.conftest import LiveVault
 from tests.people import enrol
-from vault import sessions
-from vault.roles import Role
+from vault.identity import sessions
+from vault.identity.roles import Role
 
 PRELOGIN = b"POST /login/prelogin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 

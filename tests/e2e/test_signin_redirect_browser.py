@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Route
 
 from tests.e2e.accounts_pages import SLOW_MS, assert_clean, open_tab
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
-from vault.roles import Role
+from vault.identity.roles import Role
 
 PASSWORD = "Lune-verte-42!x"
 OFF_SITE_QUERIES = [

@@ -22,7 +22,7 @@ import pytest
 
 from tests.descriptors import database_connections, open_descriptors
 from tests.e2e.vault_process import Arranged, VaultServer, arrange, message_deposit, read_item
-from vault.database import MAX_READERS
+from vault.storage.database import MAX_READERS
 
 IDLE_EXPIRY = 0.3
 QUIET = 1.0

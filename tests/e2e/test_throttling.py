@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.kdf import KdfParams, derive_password_keys
 from tests.e2e.accounts_server import AccountsVault, EnrolledAccount, accounts_vault_fixture  # noqa: F401 - fixture
-from vault.roles import Role
+from vault.identity.roles import Role
 
 PASSWORD = "Lune-verte-42!x"
-ACCOUNT_DELAY_FROM, ACCOUNT_CAP = 3, 25  # vault/throttle.py ACCOUNT_LIMIT
-IP_DELAY_FROM, IP_CAP = 10, 200  # vault/throttle.py IP_LIMIT
+ACCOUNT_DELAY_FROM, ACCOUNT_CAP = 3, 25  # vault/identity/throttle.py ACCOUNT_LIMIT
+IP_DELAY_FROM, IP_CAP = 10, 200  # vault/identity/throttle.py IP_LIMIT
 DAY = 24 * 3600
 
 
@@ -232,7 +232,7 @@ def test_prelogin_does_not_tell_who_exists(accounts_vault: AccountsVault) -> Non
 
 
 THROTTLE_RACE = (
-    "BUG: vault/authentication.py login() checks the throttle in one read (check_throttle,"
+    "BUG: vault/identity/authentication.py login() checks the throttle in one read (check_throttle,"
     " line ~63), runs the slow Argon2 verify, and records the failure in a later write (line"
     " ~90): concurrent attempts all pass the check before any failure is recorded, so a"
     " burst gets far more guesses than the limit. Fix: in one writer transaction before the"

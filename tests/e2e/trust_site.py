@@ -22,8 +22,8 @@ from tests.e2e.accounts_pages import sign_in
 from tests.e2e.accounts_server import AccountsVault
 from tests.e2e.conftest import ARRANGE
 from tests.people import Person, enrol
-from vault import practices
-from vault.roles import Role
+from vault.identity import practices
+from vault.identity.roles import Role
 
 PRACTICE = "Cabinet Martin"
 

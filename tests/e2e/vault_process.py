@@ -41,12 +41,12 @@ from tests.vault.test_items_support import (
     assign,
     session_for,
 )
-from vault.database import Database
-from vault.datadir import database_key, initialise
 from vault.env import Env
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import read_key_file
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_COOKIE = "permanence_session"

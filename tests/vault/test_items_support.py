@@ -22,14 +22,16 @@ from crypto.grants import GrantKind, PracticeKeyPair, seal_grant
 from crypto.secret import Secret
 from crypto.stream import FileManifest, encrypt_stream, new_file_key
 from crypto.user_keys import UserKeyPair
-from vault import items, sessions, uploads
 from vault.clock import iso
-from vault.database import Database
 from vault.env import Env, Principal, RequestInfo
+from vault.identity import sessions
+from vault.identity.roles import Role
 from vault.ids import new_uuid
-from vault.roles import Role
+from vault.items import deposits as items
+from vault.items import uploads
 from vault.settings import Settings
-from vault.store import Connection, read_key_file
+from vault.storage.database import Database
+from vault.storage.store import Connection, read_key_file
 
 REQ = RequestInfo(request_id="test", ip="127.0.0.1")
 

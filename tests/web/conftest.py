@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from vault.database import Database
 from vault.settings import Settings
+from vault.storage.database import Database
 from web.app import create_app
 
 

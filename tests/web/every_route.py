@@ -32,14 +32,14 @@ from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from tests.people import ARRANGE, Person, TestClientTransport, enrol
 from tests.vault.test_items_support import call_note_body, encrypted_file
-from vault import accounts, practices, sessions
-from vault.checkpoints import load_signer
-from vault.database import Database
-from vault.datadir import database_key, initialise
+from vault.auditing.checkpoints import load_signer
 from vault.env import Env
-from vault.roles import Role
+from vault.identity import accounts, practices, sessions
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import Connection, read_key_file
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import Connection, read_key_file
 from web import permissions
 from web.app import create_app
 from web.session import COOKIE

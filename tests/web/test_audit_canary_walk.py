@@ -32,12 +32,13 @@ from tests.vault.test_items_support import (
     seal,
 )
 from tests.vault.test_items_support import World as ItemsWorld
-from vault import inbox, sessions
-from vault.database import Database
 from vault.env import Env
-from vault.roles import Role
+from vault.identity import sessions
+from vault.identity.roles import Role
+from vault.items import inbox
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web import permissions
 from web.app import create_app
 from web.session import COOKIE

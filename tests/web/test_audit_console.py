@@ -18,13 +18,13 @@ from audit.entry import Action, Actor, AuditEntry, Outcome
 from audit.keys import generate_signer_key, parse_signer
 from cli.client import sign_in
 from tests.people import Person, TestClientTransport, enrol
-from vault.checkpoints import load_signer
-from vault.database import Database
-from vault.datadir import database_key, initialise
+from vault.auditing.checkpoints import load_signer
 from vault.env import Env
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.datadir import database_key, initialise
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 

@@ -21,11 +21,11 @@ from tests.people import Person, enrol
 from tests.vault.test_items_support import Person as ItemsPerson
 from tests.vault.test_items_support import session_for
 from tests.web.every_route import RouteWorld, route_world
-from vault.database import Database
 from vault.env import Env, Principal
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 from web.session import COOKIE, TLS_COOKIE
 

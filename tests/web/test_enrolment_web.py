@@ -20,12 +20,12 @@ from cli.client import enrolment_body
 from crypto import totp
 from crypto.encoding import b64url_encode
 from tests.people import ARRANGE
-from vault import accounts
-from vault.database import Database
 from vault.env import Env
-from vault.roles import Role
+from vault.identity import accounts
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 BASE32_RUN = re.compile(r"[A-Z2-7]{32}")

@@ -25,7 +25,7 @@ from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a 
     session_for,
     world_fixture,
 )
-from vault.roles import Role
+from vault.identity.roles import Role
 from web.app import create_app
 from web.session import COOKIE
 

@@ -424,7 +424,7 @@ def test_headers(world: RouteWorld, data: st.DataObject) -> None:
 
 # --- Sweeps: every field a route reads, every query a page reads, set to each odd text ------
 
-# What each JSON route reads (web/routes and vault/keymaterial.py).
+# What each JSON route reads (web/routes and vault/identity/keymaterial.py).
 JSON_FIELDS = {
     "prelogin": ["username"],
     "login": ["username", "auth_key", "code"],

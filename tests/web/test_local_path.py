@@ -20,11 +20,11 @@ from crypto.encoding import b64url_encode
 from crypto.kdf import KdfParams, derive_password_keys
 from tests.people import Person, enrol
 from tests.vault.conftest import Clock
-from vault.database import Database
 from vault.env import Env
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 from web.local_path import MAX_LENGTH, local_path
 

@@ -19,12 +19,12 @@ from audit.entry import AuditEntry, decode
 from cli.client import sign_in
 from tests.people import TestClientTransport, enrol
 from tests.vault.conftest import Clock
-from vault import refusals, throttle
-from vault.database import Database
 from vault.env import Env
-from vault.roles import Role
+from vault.identity import refusals, throttle
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 

@@ -27,12 +27,12 @@ from starlette.testclient import TestClient
 from audit.entry import decode
 from cli.client import sign_in
 from tests.people import Person, TestClientTransport, enrol
-from vault.database import Database
 from vault.env import Env
 from vault.errors import AuthenticatorReenrolmentRequired, AwaitingPracticeKey
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web import i18n, permissions
 from web.app import create_app
 from web.routing import route
@@ -60,7 +60,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from vault.datadir import database_key, initialise
+    from vault.storage.datadir import database_key, initialise
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("perm") / "data")
     initialise(settings)

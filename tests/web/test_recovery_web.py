@@ -23,14 +23,14 @@ from crypto.recovery import RecoveryCode, recovery_proof_message
 from crypto.user_keys import WrapPurpose, unwrap_user_keys, wrap_user_keys
 from tests.people import Person, enrol
 from tests.vault.conftest import Clock
-from vault import authentication
-from vault.credentials import RECOVERY_CHALLENGE_SECONDS
-from vault.database import Database
 from vault.env import Env, RequestInfo
 from vault.errors import LoginFailed
-from vault.roles import Role
+from vault.identity import authentication
+from vault.identity.credentials import RECOVERY_CHALLENGE_SECONDS
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 NEW_PASSWORD = "recovered password 1"

@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from vault.database import Database
 from vault.settings import Settings
+from vault.storage.database import Database
 from web.app import create_app
 
 

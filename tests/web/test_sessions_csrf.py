@@ -9,11 +9,11 @@ from starlette.testclient import TestClient
 
 from cli.client import sign_in
 from tests.people import Person, TestClientTransport, enrol
-from vault.database import Database
 from vault.env import Env
-from vault.roles import Role
+from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.store import read_key_file
+from vault.storage.database import Database
+from vault.storage.store import read_key_file
 from web.app import create_app
 
 

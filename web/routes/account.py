@@ -10,10 +10,10 @@ from starlette.routing import Route
 from audit.entry import Action
 from crypto import totp
 from crypto.secret import Secret
-from vault import authentication, credentials, sessions
 from vault.errors import SecondFactorRequired
-from vault.keymaterial import PasswordMaterial, auth_key
-from vault.store import Connection
+from vault.identity import authentication, credentials, sessions
+from vault.identity.keymaterial import PasswordMaterial, auth_key
+from vault.storage.store import Connection
 from web.context import (
     env_of,
     form_body,

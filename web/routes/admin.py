@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vault import accounts, practices
 from vault.errors import InvalidInput
-from vault.roles import Role
+from vault.identity import accounts, practices
+from vault.identity.roles import Role
 from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
 from web.routing import route

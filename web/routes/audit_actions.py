@@ -15,11 +15,11 @@ from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
 from audit.keys import parse_verifier
-from vault import auditexport, auditview
-from vault.auditexport import Exports, PendingExport
+from vault.auditing import auditexport, auditview
+from vault.auditing.auditexport import Exports, PendingExport
+from vault.auditing.verification import Verifications
 from vault.errors import InvalidInput
-from vault.store import Connection
-from vault.verification import Verifications
+from vault.storage.store import Connection
 from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
 from web.routes.auditing import checkpointing_of, verifier_of

@@ -9,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vault import alerts, auditstats, practices
-from vault.auditstats import Window
+from vault.auditing import alerts, auditstats
+from vault.auditing.auditstats import Window
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
-from vault.store import Connection
+from vault.identity import practices
+from vault.storage.store import Connection
 from web import i18n
 from web.context import env_of
 from web.rendering import render

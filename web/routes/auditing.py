@@ -19,11 +19,12 @@ from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.log import AuditLog
 from audit.proof import ProofFile
-from vault import auditview, practices
+from vault.auditing import auditview
+from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
-from vault.checkpoints import Checkpointing
 from vault.errors import NotFound
-from vault.store import Connection
+from vault.identity import practices
+from vault.storage.store import Connection
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.routes.auditformat import OUTCOMES, ROLES, parse_before, parse_filter, row_view

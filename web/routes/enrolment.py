@@ -10,8 +10,8 @@ from starlette.routing import Route
 from crypto import totp
 from crypto.encoding import b64url_encode
 from crypto.secret import Secret
-from vault import enrollment, keymaterial
-from vault.keymaterial import EnrolmentMaterial
+from vault.identity import enrollment, keymaterial
+from vault.identity.keymaterial import EnrolmentMaterial
 from web.context import env_of, json_body, request_info, text_field
 from web.qr import qr_svg
 from web.rendering import render

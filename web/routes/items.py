@@ -22,10 +22,11 @@ from starlette.routing import Route
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
-from vault import access, calltime, inbox, items, notifications, uploads
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
+from vault.items import access, calltime, inbox, notifications, uploads
+from vault.items import deposits as items
 from web.context import (
     ascii_int,
     env_of,

@@ -8,9 +8,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crypto.encoding import b64url_encode
-from vault import accounts, practices
-from vault.keymaterial import grant as parse_grant
-from vault.roles import Role
+from vault.identity import accounts, practices
+from vault.identity.keymaterial import grant as parse_grant
+from vault.identity.roles import Role
 from web.context import (
     env_of,
     form_body,

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vault import practices, reports
 from vault.business_hours import BusinessHours
-from vault.roles import Role
+from vault.identity import practices
+from vault.identity.roles import Role
+from vault.items import reports
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.routing import route

@@ -13,11 +13,11 @@ from starlette.routing import Route
 from audit.entry import Action
 from crypto.encoding import b64url_decode
 from crypto.errors import CryptoError
-from vault import authentication, credentials, sessions
 from vault.errors import InvalidInput
-from vault.keymaterial import PasswordMaterial, auth_key
-from vault.roles import Role
-from vault.store import Connection
+from vault.identity import authentication, credentials, sessions
+from vault.identity.keymaterial import PasswordMaterial, auth_key
+from vault.identity.roles import Role
+from vault.storage.store import Connection
 from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
 from web.local_path import local_path
 from web.rendering import render

@@ -11,8 +11,9 @@ from starlette.routing import Route
 
 from crypto.encoding import b64url_encode
 from crypto.fingerprint import practice_fingerprint
-from vault import inbox as inbox_cases
-from vault import items, practices
+from vault.identity import practices
+from vault.items import deposits as items
+from vault.items import inbox as inbox_cases
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.responses import json_ok, wants_json

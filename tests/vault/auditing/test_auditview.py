@@ -1,0 +1,36 @@
+"""The auditor's filters (vault/auditing/auditview.py): ids match in any case."""
+
+from __future__ import annotations
+
+import uuid
+
+from audit.entry import Action, Actor
+from vault.auditing.auditview import EntryFilter, entry_page
+from vault.env import Env, RequestInfo
+
+
+def test_upper_case_account_and_practice_ids_match_the_stored_ones(env: Env) -> None:
+    """UUIDs are stored lowercase; one typed or pasted in upper case (or with braces) finds
+    the same entries, where it used to find none."""
+    account, practice = str(uuid.uuid4()), str(uuid.uuid4())
+    for _ in range(3):
+        env.db.write(
+            lambda c: env.record(
+                c,
+                Action.ITEM_READ,
+                RequestInfo(),
+                actor=Actor(account, "dr.a", "member"),
+                targets={"practice": practice},
+            )
+        )
+
+    def found(f: EntryFilter) -> list[int]:
+        return [r.index for r in env.db.read(lambda c: entry_page(c, f)).rows]
+
+    expected = found(EntryFilter(account=account))
+    assert len(expected) == 3
+    assert found(EntryFilter(practice=practice)) == expected
+    for typed in (account.upper(), "{" + account.upper() + "}", account.replace("-", "")):
+        assert found(EntryFilter(account=typed)) == expected, typed
+    assert found(EntryFilter(practice=practice.upper())) == expected
+    assert found(EntryFilter(account="DR.A")) == expected  # names already ignored case

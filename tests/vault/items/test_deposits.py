@@ -1,0 +1,508 @@
+"""Deposits: every refusal of the server-side checks, idempotency, audit, blobs, statuses."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from crypto.envelope import ItemKind, Urgency, encode_body, open_item
+from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+    REQ,
+    World,
+    audit_actions,
+    deposit_as_secretary,
+    encrypted_file,
+    seal,
+    upload_stream,
+    world_fixture,
+)
+from vault.errors import Conflict, InvalidInput, NotFound
+from vault.items import deposits as items
+from vault.items import inbox, uploads
+
+# -- accepted deposits ---------------------------------------------------------------
+
+
+def test_a_call_note_is_stored_audited_and_opens_for_the_practice(world: World) -> None:
+    """Given a signed note, the row holds the envelope and clear metadata; the member's
+    key opens it; item.deposited is in the audit log."""
+    iid, env_bytes = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
+    started = datetime(2026, 11, 28, 8, 55, tzinfo=UTC)
+    receipt = deposit_as_secretary(world, env_bytes, iid, call_started_at=started, call_seconds=95)
+    assert receipt == items.Receipt(iid, created=True)
+    page = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None)
+    (summary,) = page.items
+    assert (summary.kind, summary.urgency, summary.status) == ("call_note", "urgent", "new")
+    assert summary.call_seconds == 95 and summary.call_started_at == started
+    stored = inbox.read_envelope(world.env, REQ, world.member.principal, iid)
+    opened = open_item(
+        stored,
+        author_verify_key=world.secretary.keys.public_keys.verify_key,
+        practice_secret_key=world.practice.keys.secret_key,
+        item_id=uuid.UUID(iid),
+        client_id=uuid.UUID(world.practice.id),
+        author_id=uuid.UUID(world.secretary.id),
+    )
+    assert opened.json()["caller_is"] == "third_party"
+    assert "item.deposited" in audit_actions(world.env)
+
+
+def test_the_same_deposit_twice_is_one_success(world: World) -> None:
+    """A retry after a dropped connection (same id, same bytes) is answered as success."""
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    assert deposit_as_secretary(world, envelope, iid) == items.Receipt(iid, created=False)
+    assert audit_actions(world.env).count("item.deposited") == 1
+
+
+# -- refusals --------------------------------------------------------------------------
+
+
+def test_another_envelope_under_a_used_id_is_a_conflict(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    _, other = seal(world.secretary, world.practice, item_id=iid)
+    with pytest.raises(Conflict, match="already used"):
+        deposit_as_secretary(world, other, iid)
+
+
+def test_an_unknown_version_is_refused(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match="format version"):
+        deposit_as_secretary(world, b"\x02" + envelope[1:], iid)
+
+
+def test_an_oversized_envelope_is_refused(world: World) -> None:
+    big = encode_body({"subject": "x", "text": "a" * (items.MAX_ENVELOPE_BYTES + 1)})
+    iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.MESSAGE, body=big)
+    with pytest.raises(InvalidInput, match="structure, size or signature"):
+        deposit_as_secretary(world, envelope, iid)
+
+
+@pytest.mark.parametrize("cut", [0, 10, 51, 234])
+def test_a_truncated_envelope_is_refused(world: World, cut: int) -> None:
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput):
+        deposit_as_secretary(world, envelope[:cut], iid)
+
+
+@pytest.mark.parametrize("where", [3, 60, 140, 200, -1])
+def test_a_flipped_byte_breaks_the_signature(world: World, where: int) -> None:
+    """Header, sealed key, signature, nonce or ciphertext altered: refused."""
+    iid, envelope = seal(world.secretary, world.practice)
+    bad = bytearray(envelope)
+    bad[where] ^= 1
+    with pytest.raises(InvalidInput):
+        deposit_as_secretary(world, bytes(bad), iid)
+
+
+def test_an_envelope_signed_by_another_secretary_is_refused(world: World) -> None:
+    """Signed with the stranger's key while naming the depositor: the signature fails."""
+    iid, envelope = seal(world.stranger, world.practice, author_id=world.secretary.id)
+    with pytest.raises(InvalidInput, match="signature"):
+        deposit_as_secretary(world, envelope, iid)
+
+
+def test_an_envelope_naming_another_author_is_refused(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice, author_id=world.stranger.id)
+    with pytest.raises(InvalidInput, match="does not match"):
+        deposit_as_secretary(world, envelope, iid)
+
+
+def test_an_envelope_for_another_item_id_is_refused(world: World) -> None:
+    _, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match="does not match"):
+        deposit_as_secretary(world, envelope, str(uuid.uuid4()))
+
+
+def test_an_envelope_for_another_practice_is_refused(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice, client_id=world.other.id)
+    with pytest.raises(InvalidInput, match="does not match"):
+        deposit_as_secretary(world, envelope, iid)
+
+
+def test_an_unassigned_practice_is_not_found_and_audited(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.other)
+    d = items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope)
+    with pytest.raises(NotFound):
+        items.deposit(world.env, REQ, world.secretary.principal, d)
+    assert audit_actions(world.env)[-1] == "access.denied"
+
+
+def test_a_member_cannotdeposit_as_secretary(world: World) -> None:
+    iid, envelope = seal(world.member, world.practice)
+    d = items.Deposit(item_id=iid, practice_id=world.practice.id, envelope=envelope)
+    with pytest.raises(NotFound):
+        items.deposit(world.env, REQ, world.member.principal, d)
+
+
+def test_a_malformed_item_id_is_refused(world: World) -> None:
+    _, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput):
+        deposit_as_secretary(world, envelope, "not-a-uuid")
+
+
+def test_call_time_only_for_call_notes_and_bounded(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.MESSAGE)
+    with pytest.raises(InvalidInput, match="call"):
+        deposit_as_secretary(world, envelope, iid, call_seconds=10)
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match="call"):
+        deposit_as_secretary(world, envelope, iid, call_seconds=-1)
+
+
+def test_the_signed_call_time_is_stored_even_without_clear_values(world: World) -> None:
+    """Given a call note whose depositor sent no clear call time, the row holds the one
+    signed in the header (never a missing or different one)."""
+    started = datetime(2026, 11, 28, 8, 40, tzinfo=UTC)
+    iid, envelope = seal(world.secretary, world.practice, call_started_at=started, call_seconds=600)
+    deposit_as_secretary(world, envelope, iid)
+    (summary,) = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items
+    assert (summary.call_started_at, summary.call_seconds) == (started, 600)
+
+
+@pytest.mark.parametrize(
+    ("clear", "sentence"),
+    [
+        ({"call_started_at": datetime(2026, 11, 28, 8, 56, tzinfo=UTC)}, "differs"),
+        ({"call_seconds": 96}, "differs"),
+        ({"call_started_at": datetime(2026, 11, 28, 8, 55, 0, 1000, tzinfo=UTC)}, "differs"),
+        ({"call_seconds": 24 * 3600 + 1}, "differs"),
+        ({"call_seconds": -1}, "differs"),
+    ],
+)
+def test_clear_call_time_differing_from_the_signed_one_is_refused(
+    world: World, clear: dict[str, object], sentence: str
+) -> None:
+    """Given a note signed as started at 08:55 for 95 s, a deposit claiming another start
+    or duration in clear is refused: the server cannot be told one thing, sign another."""
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match=sentence):
+        deposit_as_secretary(world, envelope, iid, **clear)
+    assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds"),
+    [
+        (datetime(2026, 11, 28, 9, 5, 1, tzinfo=UTC), 0),  # starts over 5 min from now (09:00)
+        (datetime(2026, 11, 28, 8, 59, tzinfo=UTC), 361),  # ends over 5 min from now
+        (datetime(2026, 10, 29, 8, 59, 59, tzinfo=UTC), 60),  # before the vault existed
+        (datetime(1970, 1, 1, tzinfo=UTC), 0),  # a zero start, as a careless writer leaves
+    ],
+)
+def test_an_implausible_signed_call_time_is_refused(
+    world: World, started: datetime, seconds: int
+) -> None:
+    """Even signed and sent consistently in clear, a call that starts before the vault was
+    created (30 days before the clock here) or ends more than 5 minutes in the future is
+    refused."""
+    iid, envelope = seal(
+        world.secretary, world.practice, call_started_at=started, call_seconds=seconds
+    )
+    with pytest.raises(InvalidInput, match="plausible"):
+        deposit_as_secretary(world, envelope, iid, call_started_at=started, call_seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds"),
+    [
+        (datetime(2026, 11, 28, 9, 5, tzinfo=UTC), 0),  # 5 min ahead: clock drift allowed
+        (datetime(2026, 11, 28, 8, 0, tzinfo=UTC), 3900),  # ends at 09:05
+        (datetime(2026, 10, 29, 9, 0, tzinfo=UTC), 24 * 3600),  # the vault's first second
+    ],
+)
+def test_the_limits_of_a_plausible_call_are_accepted(
+    world: World, started: datetime, seconds: int
+) -> None:
+    iid, envelope = seal(
+        world.secretary, world.practice, call_started_at=started, call_seconds=seconds
+    )
+    assert deposit_as_secretary(world, envelope, iid).created
+
+
+def test_a_garbage_practice_id_with_a_valid_envelope_is_a_clear_refusal(world: World) -> None:
+    """A validly signed envelope deposited with practice_id "garbage" is refused as bad
+    input (it used to crash parsing the id), and nothing is stored."""
+    iid, envelope = seal(world.secretary, world.practice)
+    fast = replace(world.secretary.principal, signing_key=world.secretary.keys.public_keys.ed25519)
+    for principal in (world.secretary.principal, fast):  # read-first and session-key paths
+        d = items.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
+        with pytest.raises(InvalidInput):
+            items.deposit(world.env, REQ, principal, d)
+
+
+def test_an_extract_needs_its_upload_and_a_note_has_none(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.EXTRACT)
+    with pytest.raises(InvalidInput, match="extract"):
+        deposit_as_secretary(world, envelope, iid)
+    iid, envelope = seal(world.secretary, world.practice)
+    with pytest.raises(InvalidInput, match="extract"):
+        deposit_as_secretary(world, envelope, iid, upload_id=str(uuid.uuid4()))
+
+
+# -- extracts: uploads and blobs ------------------------------------------------------------
+
+
+def test_an_extract_goes_up_in_parts_and_comes_down_whole(world: World) -> None:
+    stream, manifest = encrypted_file(b"name;amount\n" * 30_000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    upload_id = upload_stream(world, iid, stream)
+    deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    path, size = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert size == len(stream) and path.read_bytes() == stream
+    assert not uploads.blob_store(world.env).upload_path(upload_id).exists()
+    assert audit_actions(world.env)[-1] == "item.downloaded"
+
+
+def test_a_part_already_received_is_accepted_again_and_a_gap_refused(world: World) -> None:
+    stream, _ = encrypted_file(b"x" * 200_000)
+    iid = str(uuid.uuid4())
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    again = uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    assert again.received == 1000
+    with pytest.raises(Conflict, match="resume"):
+        uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:6000]], 1000)
+    resumed = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    assert (resumed.id, resumed.received) == (up.id, 1000)
+
+
+def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:
+    stream, manifest = encrypted_file(b"y" * 100_000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:500]], 500)
+    with pytest.raises(Conflict, match="not complete"):
+        deposit_as_secretary(world, envelope, iid, upload_id=up.id)
+    assert not uploads.blob_store(world.env).path(iid).exists()
+
+
+def test_the_size_check_accepts_exactly_the_lengths_writers_produce(world: World) -> None:
+    """One encoding per file: every stream length up to three chunks and a bit is accepted
+    if and only if some file size encodes to it; 65,536 bytes + an empty FINAL chunk
+    (25 + 65,553 + 17) is refused, the one-chunk form (25 + 65,553) accepted."""
+    writer = {uploads.stream_length(n) for n in range(3 * 65536 + 1000)}
+    top = uploads.stream_length(3 * 65536 + 999)
+    accepted = {t for t in range(top + 1) if uploads.valid_stream_length(t)}
+    assert accepted == writer
+    p = world.secretary.principal
+    for total in (PREFIX_BYTES + 17, PREFIX_BYTES + CIPHER_CHUNK_BYTES):
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), total)
+    two = PREFIX_BYTES + CIPHER_CHUNK_BYTES + 17
+    with pytest.raises(InvalidInput, match="stream"):
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), two)
+    assert uploads.stream_limit(65536) == PREFIX_BYTES + CIPHER_CHUNK_BYTES
+
+
+def test_oversized_and_malformed_streams_are_refused(world: World) -> None:
+    p = world.secretary.principal
+    small = replace(world.env, settings=replace(world.env.settings, upload_limit_bytes=65536))
+    too_big = uploads.stream_limit(65536) + 1
+    with pytest.raises(InvalidInput, match="larger"):
+        uploads.start_upload(small, REQ, p, world.practice.id, str(uuid.uuid4()), too_big)
+    bad_length = PREFIX_BYTES + CIPHER_CHUNK_BYTES + 5  # a last chunk shorter than its tag
+    with pytest.raises(InvalidInput, match="stream"):
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), bad_length)
+
+
+def test_a_stream_of_an_unknown_version_is_refused(world: World) -> None:
+    stream, manifest = encrypted_file(b"z" * 10)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    upload_id = upload_stream(world, iid, b"\x07" + stream[1:])
+    with pytest.raises(InvalidInput, match="format version"):
+        deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+
+
+def test_uploads_belong_to_their_secretary(world: World) -> None:
+    iid = str(uuid.uuid4())
+    up = uploads.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 60)
+    for who in (world.stranger, world.member):
+        with pytest.raises(NotFound):
+            uploads.upload_status(world.env, REQ, who.principal, up.id)
+        with pytest.raises(NotFound):
+            uploads.append(world.env, REQ, who.principal, up.id, 0, [b"\x01"], 1)
+    with pytest.raises(NotFound):
+        uploads.start_upload(world.env, REQ, world.stranger.principal, world.practice.id, iid, 60)
+
+
+def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
+    """A blob without an item row (crash between rename and commit) goes; items stay."""
+    import os
+    import time
+
+    stream, manifest = encrypted_file(b"kept")
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    deposit_as_secretary(world, envelope, iid, upload_id=upload_stream(world, iid, stream))
+    blobs = uploads.blob_store(world.env)
+    orphan = blobs.path(str(uuid.uuid4()))
+    orphan.parent.mkdir(exist_ok=True)
+    orphan.write_bytes(b"\x01orphan")
+    fresh = blobs.path(str(uuid.uuid4()))
+    fresh.parent.mkdir(exist_ok=True)
+    fresh.write_bytes(b"\x01fresh")
+    old = time.time() - 7200
+    for path in (orphan, blobs.path(iid)):
+        os.utime(path, (old, old))
+    assert items.collect_orphans(world.env) == 1
+    assert not orphan.exists() and fresh.exists() and blobs.path(iid).exists()
+
+
+# -- statuses and visibility -------------------------------------------------------------------
+
+
+def test_statuses_move_forward_with_who_and_when(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
+    deposit_as_secretary(world, envelope, iid)
+    inbox.read_envelope(world.env, REQ, world.member.principal, iid)
+    world.clock.advance(60)
+    inbox.set_status(world.env, REQ, world.member.principal, iid, "handled")
+    with pytest.raises(Conflict):
+        inbox.set_status(world.env, REQ, world.member.principal, iid, "read")
+    detail = inbox.detail(world.env, REQ, world.member.principal, iid)
+    assert [(h.status, h.by) for h in detail.history] == [
+        ("new", "Sophie"),
+        ("read", "Dr.Martin@Example.Org"),
+        ("handled", "Dr.Martin@Example.Org"),
+    ]
+    mine = inbox.my_deposits(world.env, world.secretary.principal, None)
+    assert [i.status for i in mine.items] == ["handled"]
+
+
+def test_the_inbox_puts_unhandled_urgent_first_then_newest_with_keyset_pages(
+    world: World,
+) -> None:
+    ids = []
+    for n in range(7):
+        urgency = Urgency.URGENT if n in (1, 4) else Urgency.NORMAL
+        iid, envelope = seal(world.secretary, world.practice, urgency=urgency)
+        deposit_as_secretary(world, envelope, iid)
+        ids.append(iid)
+        world.clock.advance(1)
+    inbox.set_status(world.env, REQ, world.member.principal, ids[1], "handled")
+    expected = [ids[4], ids[6], ids[5], ids[3], ids[2], ids[1], ids[0]]
+    seen, cursor = [], None
+    while True:
+        page = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), cursor, 3)
+        seen += [i.id for i in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    urgent = inbox.inbox(
+        world.env, world.member.principal, inbox.InboxFilter(urgency="urgent"), None
+    )
+    assert [i.id for i in urgent.items] == [ids[4], ids[1]]
+
+
+def test_another_practice_sees_nothing_and_gets_not_found(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    o = world.outsider.principal
+    assert inbox.inbox(world.env, o, inbox.InboxFilter(), None).items == []
+    for call in (
+        lambda: inbox.read_envelope(world.env, REQ, o, iid),
+        lambda: inbox.open_download(world.env, REQ, o, iid),
+        lambda: inbox.set_status(world.env, REQ, o, iid, "handled"),
+        lambda: inbox.detail(world.env, REQ, o, iid),
+    ):
+        with pytest.raises(NotFound):
+            call()
+    assert audit_actions(world.env)[-4:] == ["access.denied"] * 4
+
+
+def test_the_access_log_lists_every_access_to_the_practice(world: World) -> None:
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    inbox.read_envelope(world.env, REQ, world.member.principal, iid)
+    rows, _ = inbox.access_log(world.env, world.member.principal)
+    assert [r.action for r in rows] == ["item.status_changed", "item.read", "item.deposited"]
+    assert inbox.access_log(world.env, world.outsider.principal)[0] == []
+
+
+def test_a_deposit_interrupted_after_the_rename_leaves_nothing_then_retries_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit fails after the blob moved into place: no item exists (the blob is an
+    orphan); the browser's retry of the same deposit then stores the complete item."""
+    stream, manifest = encrypted_file(b"a;b\n" * 50_000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    upload_id = upload_stream(world, iid, stream)
+    real_insert = items._insert
+
+    def crash(*args: object, **kw: object) -> items.Receipt:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(items, "_insert", crash)
+    with pytest.raises(OSError, match="power cut"):
+        deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
+    monkeypatch.setattr(items, "_insert", real_insert)
+    assert deposit_as_secretary(world, envelope, iid, upload_id=upload_id).created
+    path, _ = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert path.read_bytes() == stream
+
+
+def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: World) -> None:
+    """Bytes written after the last acknowledged offset are cut when the part is resent."""
+    stream, _ = encrypted_file(b"q" * 150_000)
+    iid = str(uuid.uuid4())
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:70_000]], 70_000)
+    blobs = uploads.blob_store(world.env)
+    with open(blobs.upload_path(up.id), "ab") as f:  # a half-written part, never acknowledged
+        f.write(b"garbage")
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 70_000
+    uploads.append(world.env, REQ, p, up.id, 70_000, [stream[70_000:]], len(stream) - 70_000)
+    assert blobs.upload_path(up.id).read_bytes() == stream
+
+
+def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> None:
+    """Reusing an item id of another practice's secretary: 404 (audited), not 409."""
+    iid, envelope = seal(world.stranger, world.other)
+    items.deposit(
+        world.env,
+        REQ,
+        world.stranger.principal,
+        items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
+    )
+    _, mine = seal(world.secretary, world.practice, item_id=iid)
+    with pytest.raises(NotFound):
+        deposit_as_secretary(world, mine, iid)
+    with pytest.raises(NotFound):
+        uploads.start_upload(world.env, REQ, world.secretary.principal, world.practice.id, iid, 42)
+    assert audit_actions(world.env)[-2:] == ["access.denied", "access.denied"]
+
+
+def test_a_missing_blob_is_a_clear_503_not_a_crash(world: World) -> None:
+    """If storage lost an extract's file, the download is refused clearly (after auditing)."""
+    from vault.errors import FileUnavailable
+
+    data = b"name;phone\nDupont;0600000000\n" * 100
+    stream, manifest = encrypted_file(data)
+    iid = str(uuid.uuid4())
+    upload_id = upload_stream(world, iid, stream)
+    _, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body(), item_id=iid
+    )
+    deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    uploads.blob_store(world.env).path(iid).unlink()
+    with pytest.raises(FileUnavailable):
+        inbox.open_download(world.env, REQ, world.member.principal, iid)

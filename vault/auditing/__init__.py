@@ -1,0 +1,1 @@
+"""Auditing: the auditor's console, statistics, export, alerts, verification, checkpoints."""

@@ -1,0 +1,259 @@
+"""The auditor's view of the log: filtered pages, one entry with its proof, checkpoint status.
+
+Filters run on ``audit_index`` (migration 5), a table derived from the leaves
+by a trigger in the same transaction as every append. It is only a finding
+aid: what is shown is always decoded from the leaf itself, and verification
+never reads the index. Pages are keyset-paginated by index, newest first, so
+the cost of a page does not grow with the log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from audit import merkle
+from audit import note as notes
+from audit.checkpoint import Checkpoint
+from audit.entry import AuditEntry, decode, format_time
+from audit.errors import AuditError
+from audit.keys import NoteVerifier, parse_verifier
+from audit.log import AuditLog
+from vault.storage.store import Connection
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """What an auditor narrows the log to; every field is optional."""
+
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+    account: str | None = None  # an account id, or a username (also unknown ones)
+    role: str | None = None
+    practice: str | None = None  # a practice id
+    action: str | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """One entry as shown: ``entry`` is None when its leaf no longer decodes (tampering)."""
+
+    index: int
+    entry: AuditEntry | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPage:
+    rows: tuple[EntryRow, ...]
+    next_before: int | None  # pass as ``before`` for the next, older page
+
+
+@dataclass(frozen=True, slots=True)
+class EntryProof:
+    """An entry with its inclusion proof in a checkpoint (signed, or the current tree)."""
+
+    row: EntryRow
+    leaf: bytes
+    leaf_hash: bytes
+    size: int
+    root: bytes
+    hashes: tuple[bytes, ...]
+    checkpoint_seq: int | None  # None: not yet covered by a signed checkpoint
+    proof_ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureStatus:
+    name: str
+    key: str  # the verifier key, as auditors pin it
+    by_log: bool
+    valid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointStatus:
+    seq: int
+    checkpoint: Checkpoint | None  # None when the stored note does not parse
+    note: str
+    issued_at: str
+    signatures: tuple[SignatureStatus, ...]
+    log_size: int
+
+
+def _where(conn: Connection, f: EntryFilter) -> tuple[list[str], list[Any]] | None:
+    """SQL conditions for ``f``; None when the time range holds no entry at all."""
+    where: list[str] = []
+    params: list[Any] = []
+    if f.start is not None or f.end is not None:
+        first_day = f.start.date().isoformat() if f.start else "0000-00-00"
+        last_day = (f.end - timedelta(milliseconds=1)).date().isoformat() if f.end else "9999"
+        lo, hi = conn.execute(
+            "SELECT min(first_idx), max(last_idx) FROM audit_index_day WHERE day BETWEEN ? AND ?",
+            (first_day, last_day),
+        ).fetchone()
+        if lo is None:
+            return None
+        where.append("idx BETWEEN ? AND ?")
+        params += [int(lo), int(hi)]
+        if f.start is not None:
+            where.append("at >= ?")
+            params.append(format_time(f.start))
+        if f.end is not None:
+            where.append("at < ?")
+            params.append(format_time(f.end))
+    if f.account:
+        account = canonical_uuid(f.account)
+        where.append("name = ?" if account is None else "account = ?")
+        params.append(f.account.strip().lower() if account is None else account)
+    for column in ("role", "practice", "action", "outcome"):
+        value = getattr(f, column)
+        if value:
+            where.append(f"{column} = ?")
+            params.append((canonical_uuid(value) or value) if column == "practice" else value)
+    return where, params
+
+
+def canonical_uuid(text: str) -> str | None:
+    """The stored (lowercase, hyphenated) form of a UUID typed in any case; None if not one."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        return None
+
+
+def _rows(conn: Connection, indexes: list[int]) -> tuple[EntryRow, ...]:
+    if not indexes:
+        return ()
+    marks = ",".join("?" * len(indexes))
+    leaves = dict(
+        conn.execute(f"SELECT idx, leaf FROM audit_entries WHERE idx IN ({marks})", indexes)  # noqa: S608 - only '?' marks
+    )
+    return tuple(EntryRow(i, _decode(leaves.get(i))) for i in indexes)
+
+
+def _decode(leaf: bytes | None) -> AuditEntry | None:
+    if leaf is None:
+        return None
+    try:
+        return decode(bytes(leaf)).entry
+    except AuditError:
+        return None
+
+
+def entry_page(
+    conn: Connection, f: EntryFilter, *, before: int | None = None, limit: int = PAGE_SIZE
+) -> EntryPage:
+    """The newest ``limit`` entries matching ``f`` with an index below ``before``."""
+    found = _where(conn, f)
+    if found is None:
+        return EntryPage((), None)
+    where, params = found
+    if before is not None:
+        where.append("idx < ?")
+        params.append(before)
+    sql = "SELECT idx FROM audit_index"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY idx DESC LIMIT ?"
+    indexes = [int(r[0]) for r in conn.execute(sql, [*params, limit + 1]).fetchall()]
+    more = len(indexes) > limit
+    indexes = indexes[:limit]
+    return EntryPage(_rows(conn, indexes), indexes[-1] if more else None)
+
+
+def entry_with_proof(conn: Connection, index: int, verifier: NoteVerifier) -> EntryProof | None:
+    """Entry ``index`` and its inclusion proof; None if there is no such entry."""
+    log = AuditLog()
+    row = conn.execute("SELECT leaf FROM audit_entries WHERE idx = ?", (index,)).fetchone()
+    if row is None:
+        return None
+    leaf = bytes(row[0])
+    signed = conn.execute(
+        "SELECT seq, note FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    checkpoint: Checkpoint | None = None
+    if signed is not None:
+        try:
+            checkpoint = Checkpoint.parse(notes.open_note(str(signed[1]), [verifier]).text)
+        except AuditError:
+            checkpoint = None
+    seq: int | None = int(signed[0]) if checkpoint and checkpoint.size > index else None
+    if checkpoint is not None and seq is not None:
+        size, root = checkpoint.size, checkpoint.root
+    else:
+        size = log.size(conn)
+        root = log.root(conn, size)
+    hashes = log.inclusion_proof(conn, index, size).hashes
+    leaf_hash = merkle.leaf_hash(leaf)
+    try:
+        merkle.verify_inclusion(leaf_hash, index, size, hashes, root)
+        ok = True
+    except AuditError:
+        ok = False
+    return EntryProof(EntryRow(index, _decode(leaf)), leaf, leaf_hash, size, root, hashes, seq, ok)
+
+
+def checkpoint_status(conn: Connection, verifier: NoteVerifier) -> CheckpointStatus | None:
+    """The latest checkpoint, each of its signatures checked; None before the first one."""
+    row = conn.execute(
+        "SELECT seq, note, issued_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    seq, note, issued_at = int(row[0]), str(row[1]), str(row[2])
+    text = _text(note)
+    try:
+        checkpoint: Checkpoint | None = Checkpoint.parse(text)
+    except AuditError:
+        checkpoint = None
+    signatures = [SignatureStatus(verifier.name, str(verifier), True, _opens(note, verifier))]
+    for key, line in conn.execute(
+        "SELECT verifier, line FROM audit_cosignatures WHERE seq = ? ORDER BY verifier", (seq,)
+    ).fetchall():
+        try:
+            cosigner = parse_verifier(str(key))
+        except AuditError:
+            signatures.append(SignatureStatus(str(key), str(key), False, False))
+            continue
+        valid = _opens(text + "\n" + str(line), cosigner)
+        signatures.append(SignatureStatus(cosigner.name, str(cosigner), False, valid))
+    return CheckpointStatus(
+        seq, checkpoint, note, issued_at, tuple(signatures), AuditLog().size(conn)
+    )
+
+
+def _text(note: str) -> str:
+    try:
+        return notes.split(note)[0]
+    except AuditError:
+        return note
+
+
+def _opens(note: str, verifier: NoteVerifier) -> bool:
+    try:
+        return notes.open_note(note, [verifier]).signed_by(verifier)
+    except AuditError:
+        return False
+
+
+def known_actions(conn: Connection) -> list[str]:
+    """Every action name present in the log, for the filter's list.
+
+    One index seek per distinct name (``min(action) > previous``) instead of a
+    scan of the whole index: a few dozen seeks at any size.
+    """
+    found: list[str] = []
+    last = ""
+    while True:
+        row = conn.execute(
+            "SELECT min(action) FROM audit_index WHERE action > ?", (last,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return found
+        last = str(row[0])
+        found.append(last)

@@ -1,0 +1,1 @@
+"""Identity: accounts, enrolment, sign-in, credentials, sessions, throttling, practices."""

@@ -1,0 +1,1 @@
+"""Items: deposits, uploads, the inbox, access to content, notifications, reports."""

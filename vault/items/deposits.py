@@ -1,0 +1,318 @@
+"""Depositing items: resumable uploads of extract streams, then the signed envelope.
+
+The server sees ciphertext and the metadata of DESIGN §4 only. It checks what
+it can without any secret — the envelope's structure, version, size and
+author's signature (``crypto.check_envelope``), that the signed ids name this
+item, an assigned practice and the signed-in secretary — and refuses anything
+else with one clear sentence. A deposit is idempotent by item id: the same
+envelope sent again (a retry after a dropped connection) is answered as a
+success; a different one under a used id is a conflict.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from audit.entry import Action
+from crypto.envelope import (
+    MIN_ENVELOPE_BYTES,
+    ItemKind,
+    Urgency,
+    check_envelope,
+    read_unverified_header,
+)
+from crypto.errors import CryptoError, UnsupportedVersion
+from crypto.signing import VerifyKey
+from vault.clock import iso
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import Conflict, InvalidInput
+from vault.ids import is_uuid
+from vault.items import notifications
+from vault.items.access import assigned, deny, record_access
+from vault.items.calltime import check_call_time, stored_call_time
+from vault.items.uploads import (
+    DUPLICATE,
+    Upload,
+    blob_store,
+    upload_status,
+)
+from vault.storage.store import Connection
+
+MAX_ENVELOPE_BYTES = 256 * 1024
+KIND_NAMES = {
+    ItemKind.CALL_NOTE: "call_note",
+    ItemKind.MESSAGE: "message",
+    ItemKind.EXTRACT: "extract",
+}
+URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
+
+BAD_ENVELOPE = "The envelope is not valid: its structure, size or signature is wrong."
+MISMATCH = "The envelope does not match this deposit: item, practice or author differ."
+BAD_VERSION = "This format version is not supported."
+INCOMPLETE = "The upload is not complete yet."
+FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
+
+_publish_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """What a secretary's browser sends once the envelope is sealed and signed."""
+
+    item_id: str
+    practice_id: str
+    envelope: bytes
+    upload_id: str | None = None
+    call_started_at: datetime | None = None
+    call_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    item_id: str
+    created: bool  # False: the very same deposit had already been stored
+
+
+# -- the deposit -----------------------------------------------------------------
+
+
+def _check_envelope(
+    env: Env, deposit: Deposit, principal: Principal, author_key: bytes
+) -> tuple[int, int]:
+    """(kind, urgency) of a valid envelope for this deposit, else a clear refusal."""
+    envelope = deposit.envelope
+    if len(envelope) > MAX_ENVELOPE_BYTES or len(envelope) < MIN_ENVELOPE_BYTES:
+        if envelope[:1] not in (b"", b"\x01"):
+            raise InvalidInput(BAD_VERSION)
+        raise InvalidInput(BAD_ENVELOPE)
+    try:
+        header = check_envelope(envelope, VerifyKey(author_key))
+    except UnsupportedVersion:
+        raise InvalidInput(BAD_VERSION) from None
+    except CryptoError:
+        raise InvalidInput(BAD_ENVELOPE) from None
+    expected = (
+        uuid.UUID(deposit.item_id),
+        uuid.UUID(deposit.practice_id),
+        uuid.UUID(principal.account_id),
+    )
+    if (header.item_id, header.client_id, header.author_id) != expected:
+        raise InvalidInput(MISMATCH)
+    if (header.kind == ItemKind.EXTRACT) != (deposit.upload_id is not None):
+        raise InvalidInput(FILE_RULE)
+    check_call_time(env, header, deposit.call_started_at, deposit.call_seconds)
+    return int(header.kind), int(header.urgency)
+
+
+def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> Receipt:
+    """Check and store one item; for an extract, its finished upload becomes the item's blob."""
+    checked = check_deposit(env, request, principal, d)
+    if isinstance(checked, Receipt):
+        return checked
+    kind, urgency = checked
+    if d.upload_id is None:
+        receipt = env.db.write(note_transaction(env, request, principal, d, kind, urgency))
+        if receipt is None:
+            raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+        return receipt
+    return _publish(env, request, principal, d, kind, urgency)
+
+
+def note_transaction(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
+) -> Callable[[Connection], Receipt | None]:
+    """The writer transaction that stores a checked deposit without a file.
+
+    The web layer hands it to ``write_async`` itself, so a request waiting for its
+    commit costs a coroutine, not a thread (group commit at its best).
+    """
+
+    def tx(conn: Connection) -> Receipt | None:
+        if not assigned(conn, principal, d.practice_id):
+            return None  # the caller raises ``deny`` (audited 404) outside the transaction
+        return _insert(env, conn, request, principal, d, kind, urgency)
+
+    return tx
+
+
+def check_deposit(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit
+) -> tuple[int, int] | Receipt:
+    """Everything checked before writing: assignment, author key, duplicates, envelope.
+
+    Returns (kind, urgency), or the receipt of an identical deposit already stored
+    (a retry after a dropped connection is a success, not an error).
+    """
+    if not is_uuid(d.item_id) or not is_uuid(d.practice_id):
+        raise InvalidInput()
+    if principal.signing_key is not None and d.upload_id is None:
+        # Fast path (the web server): the session gave the key; assignment and duplicate
+        # checks happen inside the writer's transaction (``note_transaction``).
+        try:
+            return _check_envelope(env, d, principal, principal.signing_key)
+        except InvalidInput:
+            # Ids of a practice one does not serve are a 404 whatever the envelope holds.
+            if not env.db.read(lambda c: assigned(c, principal, d.practice_id)):
+                raise deny(
+                    env, request, principal, practice=d.practice_id, item=d.item_id
+                ) from None
+            raise
+
+    def look(conn: Connection) -> tuple[bool, bytes | None, bytes | None]:
+        serves = assigned(conn, principal, d.practice_id)
+        key = conn.execute(
+            "SELECT ed25519_pk FROM account WHERE id = ?", (principal.account_id,)
+        ).fetchone()
+        stored = conn.execute(
+            "SELECT envelope, author_id FROM item WHERE id = ?", (d.item_id,)
+        ).fetchone()
+        same = None
+        if stored is not None:
+            same = bytes(stored[0]) if stored[1] == principal.account_id else b""
+        return serves, None if key is None or key[0] is None else bytes(key[0]), same
+
+    serves, author_key, stored = env.db.read(look)
+    if not serves or author_key is None or stored == b"":
+        # stored == b"": another author's item id, not confirmed to exist (404 as any foreign id)
+        raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+    if stored is not None:
+        if stored == d.envelope:
+            return Receipt(d.item_id, created=False)
+        raise Conflict(DUPLICATE)
+    return _check_envelope(env, d, principal, author_key)
+
+
+def _publish(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
+) -> Receipt:
+    assert d.upload_id is not None  # noqa: S101 - only called for extracts
+    with _publish_lock:  # no two deposits of one item id publish over each other
+        upload = upload_status(env, request, principal, d.upload_id)
+        if upload.item_id != d.item_id:
+            raise InvalidInput(MISMATCH)
+        if upload.received != upload.total:
+            raise Conflict(INCOMPLETE)
+        blobs = blob_store(env)
+        if blobs.read_head(d.upload_id, d.item_id, 1) != b"\x01":
+            raise InvalidInput(BAD_VERSION)
+        if blobs.path(d.item_id).exists() and env.db.read(
+            lambda c: c.execute("SELECT 1 FROM item WHERE id = ?", (d.item_id,)).fetchone()
+        ):
+            raise Conflict(DUPLICATE)
+        blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        receipt = env.db.write(
+            lambda conn: _insert(env, conn, request, principal, d, kind, urgency, upload)
+        )
+    if receipt is None:
+        raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
+    return receipt
+
+
+def _insert(
+    env: Env,
+    conn: Connection,
+    request: RequestInfo,
+    principal: Principal,
+    d: Deposit,
+    kind: int,
+    urgency: int,
+    upload: Upload | None = None,
+) -> Receipt | None:
+    stored = conn.execute(
+        "SELECT envelope, author_id FROM item WHERE id = ?", (d.item_id,)
+    ).fetchone()
+    if stored is not None:  # a retry, a concurrent twin, or someone else's id
+        if stored[1] != principal.account_id:
+            return None  # another author's id: not confirmed to exist (audited 404)
+        if bytes(stored[0]) == d.envelope:
+            return Receipt(d.item_id, created=False)
+        raise Conflict(DUPLICATE)
+    now = iso(env.now())
+    # The signed call time (check_deposit verified this envelope and compared the clear one).
+    call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
+    blob_size = None if upload is None else upload.total
+    size = len(d.envelope) + (blob_size or 0)
+    kind_name = KIND_NAMES[ItemKind(kind)]
+    conn.execute(
+        "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
+        " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+        (
+            d.item_id,
+            d.practice_id,
+            principal.account_id,
+            kind_name,
+            urgency,
+            int(urgency == Urgency.URGENT),
+            now,
+            d.envelope,
+            size,
+            blob_size,
+            None if call_started_at is None else iso(call_started_at),
+            call_seconds,
+        ),
+    )
+    conn.execute(
+        "INSERT INTO item_status (item_id, status, account_id, at) VALUES (?, 'new', ?, ?)",
+        (d.item_id, principal.account_id, now),
+    )
+    if upload is not None:
+        conn.execute("DELETE FROM upload WHERE id = ?", (upload.id,))
+    record_access(
+        env,
+        conn,
+        request,
+        principal,
+        Action.ITEM_DEPOSITED,
+        d.practice_id,
+        d.item_id,
+        {"kind": kind_name, "urgency": URGENCY_NAMES[Urgency(urgency)], "size": size},
+    )
+    if urgency == Urgency.URGENT:
+        notifications.enqueue(env, conn, d.item_id, d.practice_id)
+    return Receipt(d.item_id, created=True)
+
+
+def collect_orphans(env: Env) -> int:
+    """Remove blob files without an item and upload files without an upload, over an hour old;
+    forget uploads abandoned for a day. Returns how many files went."""
+
+    def known(table: str) -> Callable[[list[str]], set[str]]:
+        def check(ids: list[str]) -> set[str]:
+            marks = ",".join("?" * len(ids))
+            return env.db.read(
+                lambda c: {
+                    str(r[0])
+                    for r in c.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608 - fixed table names, placeholders
+                }
+            )
+
+        return check
+
+    cutoff = iso(env.now() - timedelta(days=1))
+    env.db.write(lambda c: c.execute("DELETE FROM upload WHERE created_at < ?", (cutoff,)))
+    removed = blob_store(env).collect_orphans(known("item"), known("upload"))
+    return len(removed)
+
+
+def assigned_practice(
+    env: Env, request: RequestInfo, principal: Principal, practice_id: str
+) -> tuple[str, bytes]:
+    """(name, public key) of a practice the secretary serves; 404 (audited) for any other."""
+
+    def read(conn: Connection) -> tuple[str, bytes] | None:
+        if not assigned(conn, principal, practice_id):
+            return None
+        name, key = conn.execute(
+            "SELECT name, public_key FROM practice WHERE id = ?", (practice_id,)
+        ).fetchone()
+        return str(name), bytes(key)
+
+    found = env.db.read(read)
+    if found is None:
+        raise deny(env, request, principal, practice=practice_id)
+    return found

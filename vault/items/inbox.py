@@ -1,0 +1,409 @@
+"""A practice's items as its members see them, and a secretary's own deposits.
+
+Listing shows metadata only. Reading an envelope and downloading a file are
+audited (and the entry committed) before anything is served; reading moves
+an item from ``new`` to ``read``. Statuses only move forward:
+new → read → handled, each change recorded with who and when.
+
+Every id that is not the principal's to reach is a plain ``NotFound``
+(audited as ``access.denied``): nobody learns whether it exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from audit.entry import Action
+from crypto.fingerprint import user_fingerprint
+from vault.clock import iso, parse_day, parse_iso
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
+from vault.identity.roles import Role
+from vault.ids import is_uuid
+from vault.items.access import HOLDS_PRACTICE_KEY, deny, holds_practice_key, record_access
+from vault.items.uploads import blob_store
+from vault.storage.store import Connection
+
+STATUSES = ("new", "read", "handled")
+KINDS = ("call_note", "message", "extract")
+URGENCIES = {"low": 0, "normal": 1, "urgent": 2}
+URGENCY_NAMES = {v: k for k, v in URGENCIES.items()}
+PAGE_SIZE = 50
+BAD_STATUS = "This status change is not possible."
+_FORWARD = {("new", "read"), ("new", "handled"), ("read", "handled")}
+
+log = logging.getLogger("permanence.vault")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSummary:
+    id: str
+    kind: str
+    urgency: str
+    status: str
+    deposited_at: datetime
+    size: int
+    author_name: str
+    practice_name: str
+    call_started_at: datetime | None
+    call_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    status: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    name: str
+    username: str
+    x25519_pk: bytes
+    ed25519_pk: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return user_fingerprint(self.x25519_pk, self.ed25519_pk)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDetail:
+    item: ItemSummary
+    practice_id: str
+    author: Author
+    history: tuple[StatusChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    status: str | None = None
+    urgency: str | None = None
+    kind: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def parse(cls, query: dict[str, str]) -> InboxFilter:
+        """From query parameters; an unknown value is a 400, an empty one means "any"."""
+
+        def pick(name: str, allowed: tuple[str, ...]) -> str | None:
+            value = query.get(name) or None
+            if value is not None and value not in allowed:
+                raise InvalidInput()
+            return value
+
+        def day(name: str) -> date | None:
+            value = query.get(name) or None
+            return None if value is None else parse_day(value)
+
+        return cls(
+            status=pick("status", STATUSES),
+            urgency=pick("urgency", tuple(URGENCIES)),
+            kind=pick("kind", KINDS),
+            since=day("since"),
+            until=day("until"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[ItemSummary]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRow:
+    at: datetime
+    action: str
+    who: str | None
+    item_id: str | None
+    audit_index: int
+
+
+_SELECT = (
+    "SELECT i.id, i.kind, i.urgency, i.status, i.deposited_at, i.size, a.display_name, p.name,"
+    " i.call_started_at, i.call_seconds, i.pinned FROM item i"
+    " JOIN account a ON a.id = i.author_id JOIN practice p ON p.id = i.practice_id"
+)
+
+
+def _summary(row: tuple[object, ...]) -> ItemSummary:
+    iid, kind, urgency, status, at, size, author, practice, started, seconds = row[:10]
+    return ItemSummary(
+        id=str(iid),
+        kind=str(kind),
+        urgency=URGENCY_NAMES[int(str(urgency))],
+        status=str(status),
+        deposited_at=parse_iso(str(at)),
+        size=int(str(size)),
+        author_name=str(author),
+        practice_name=str(practice),
+        call_started_at=None if started is None else parse_iso(str(started)),
+        call_seconds=None if seconds is None else int(str(seconds)),
+    )
+
+
+def _cursor(row: tuple[object, ...]) -> str:
+    return f"{row[10]}.{row[4]}.{row[0]}"
+
+
+def _parse_cursor(text: str) -> tuple[int, str, str]:
+    pinned, _, rest = text.partition(".")
+    at, _, item_id = rest.rpartition(".")
+    try:
+        parse_iso(at)
+    except ValueError:
+        raise InvalidInput() from None
+    if pinned not in ("0", "1") or not is_uuid(item_id):
+        raise InvalidInput()
+    return int(pinned), at, item_id
+
+
+def inbox(
+    env: Env, principal: Principal, filt: InboxFilter, after: str | None, limit: int = PAGE_SIZE
+) -> Page:
+    """One page of the practice's items: urgent unhandled first, then newest first (keyset)."""
+    if principal.role != Role.MEMBER or principal.practice_id is None:
+        raise InvalidInput()
+    where = ["i.practice_id = ?"]
+    args: list[object] = [principal.practice_id]
+    if filt.status:
+        where.append("i.status = ?")
+        args.append(filt.status)
+    if filt.urgency:
+        where.append("i.urgency = ?")
+        args.append(URGENCIES[filt.urgency])
+    if filt.kind:
+        where.append("i.kind = ?")
+        args.append(filt.kind)
+    if filt.since:
+        where.append("i.deposited_at >= ?")
+        args.append(filt.since.isoformat())
+    if filt.until:
+        where.append("i.deposited_at < ?")
+        args.append((filt.until + timedelta(days=1)).isoformat())
+    if after:
+        where.append("(i.pinned, i.deposited_at, i.id) < (?, ?, ?)")
+        args.extend(_parse_cursor(after))
+    sql = (
+        _SELECT
+        + " WHERE "
+        + " AND ".join(where)
+        + " ORDER BY i.pinned DESC, i.deposited_at DESC, i.id DESC LIMIT ?"
+    )
+    args.append(limit + 1)
+
+    def read(conn: Connection) -> list[tuple[object, ...]]:
+        if not holds_practice_key(conn, principal):
+            raise AwaitingPracticeKey()
+        return list(conn.execute(sql, args).fetchall())
+
+    rows = env.db.read(read)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([_summary(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
+
+
+def _member_item(conn: Connection, principal: Principal, item_id: str) -> tuple[object, ...] | None:
+    if principal.role != Role.MEMBER or principal.practice_id is None or not is_uuid(item_id):
+        return None
+    row: tuple[object, ...] | None = conn.execute(
+        _SELECT + " WHERE i.id = ? AND i.practice_id = ? AND " + HOLDS_PRACTICE_KEY,
+        (item_id, principal.practice_id, principal.practice_id, principal.account_id),
+    ).fetchone()
+    return row
+
+
+def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -> ItemDetail:
+    """Metadata, author keys and status history of one of the practice's items (no content)."""
+
+    def read(conn: Connection) -> ItemDetail | None:
+        row = _member_item(conn, principal, item_id)
+        if row is None:
+            return None
+        author = conn.execute(
+            "SELECT a.id, a.display_name, a.username, a.x25519_pk, a.ed25519_pk FROM item i"
+            " JOIN account a ON a.id = i.author_id WHERE i.id = ?",
+            (item_id,),
+        ).fetchone()
+        history = tuple(
+            StatusChange(str(s), str(by), parse_iso(str(at)))
+            for s, by, at in conn.execute(
+                "SELECT h.status, a.display_name, h.at FROM item_status h"
+                " JOIN account a ON a.id = h.account_id WHERE h.item_id = ? ORDER BY h.rowid",
+                (item_id,),
+            )
+        )
+        return ItemDetail(
+            _summary(row),
+            str(principal.practice_id),
+            Author(
+                str(author[0]), str(author[1]), str(author[2]), bytes(author[3]), bytes(author[4])
+            ),
+            history,
+        )
+
+    found = env.db.read(read)
+    if found is None:
+        raise deny(env, request, principal, item=item_id)
+    return found
+
+
+def _change_status(
+    env: Env, conn: Connection, request: RequestInfo, principal: Principal, item_id: str, to: str
+) -> None:
+    now = iso(env.now())
+    practice = str(principal.practice_id)
+    conn.execute(
+        "UPDATE item SET status = ?, pinned = CASE WHEN ? = 'handled' THEN 0 ELSE pinned END"
+        " WHERE id = ?",
+        (to, to, item_id),
+    )
+    conn.execute(
+        "INSERT INTO item_status (item_id, status, account_id, at) VALUES (?, ?, ?, ?)",
+        (item_id, to, principal.account_id, now),
+    )
+    record_access(
+        env, conn, request, principal, Action.ITEM_STATUS_CHANGED, practice, item_id, {"status": to}
+    )
+
+
+def read_envelope(
+    env: Env, request: RequestInfo, principal: Principal, item_id: str, *, search: bool = False
+) -> bytes:
+    """The envelope, after its ``item.read`` entry committed; a new item becomes read
+    (not when the browser only decrypts to search)."""
+
+    def tx(conn: Connection) -> bytes | None:
+        if _member_item(conn, principal, item_id) is None:
+            return None
+        envelope, status = conn.execute(
+            "SELECT envelope, status FROM item WHERE id = ?", (item_id,)
+        ).fetchone()
+        record_access(
+            env,
+            conn,
+            request,
+            principal,
+            Action.ITEM_READ,
+            str(principal.practice_id),
+            item_id,
+            {"purpose": "search" if search else "read"},
+        )
+        if status == "new" and not search:
+            _change_status(env, conn, request, principal, item_id, "read")
+        return bytes(envelope)
+
+    found = env.db.write(tx)
+    if found is None:
+        raise deny(env, request, principal, item=item_id)
+    return found
+
+
+def open_download(
+    env: Env, request: RequestInfo, principal: Principal, item_id: str
+) -> tuple[Path, int]:
+    """The extract's stream file and size, after its ``item.downloaded`` entry committed."""
+
+    def tx(conn: Connection) -> int | None:
+        if _member_item(conn, principal, item_id) is None:
+            return None
+        (size,) = conn.execute("SELECT blob_size FROM item WHERE id = ?", (item_id,)).fetchone()
+        if size is None:
+            return None
+        record_access(
+            env,
+            conn,
+            request,
+            principal,
+            Action.ITEM_DOWNLOADED,
+            str(principal.practice_id),
+            item_id,
+            {"size": int(size)},
+        )
+        return int(size)
+
+    size = env.db.write(tx)
+    if size is None:
+        raise deny(env, request, principal, item=item_id)
+    path = blob_store(env).path(item_id)
+    if not path.is_file():
+        log.error("blob of an item is missing from the blob directory")
+        raise FileUnavailable()
+    return path, size
+
+
+def set_status(
+    env: Env, request: RequestInfo, principal: Principal, item_id: str, status: str
+) -> None:
+    """Move an item forward (new → read → handled); anything else is a 409."""
+    if status not in STATUSES:
+        raise InvalidInput()
+
+    def tx(conn: Connection) -> bool:
+        if _member_item(conn, principal, item_id) is None:
+            return False
+        (current,) = conn.execute("SELECT status FROM item WHERE id = ?", (item_id,)).fetchone()
+        if (current, status) not in _FORWARD:
+            raise Conflict(BAD_STATUS)
+        _change_status(env, conn, request, principal, item_id, status)
+        return True
+
+    if not env.db.write(tx):
+        raise deny(env, request, principal, item=item_id)
+
+
+def my_deposits(env: Env, principal: Principal, after: str | None, limit: int = PAGE_SIZE) -> Page:
+    """A secretary's own deposits with their status, newest first; never their content."""
+    if principal.role != Role.SECRETARY:
+        raise InvalidInput()
+    where, args = ["i.author_id = ?"], [principal.account_id]
+    if after:
+        _, at, item_id = _parse_cursor(after)
+        where.append("(i.deposited_at, i.id) < (?, ?)")
+        args.extend([at, item_id])
+    sql = (
+        _SELECT
+        + " WHERE "
+        + " AND ".join(where)
+        + " ORDER BY i.deposited_at DESC, i.id DESC LIMIT ?"
+    )
+    rows = env.db.read(lambda c: c.execute(sql, [*args, limit + 1]).fetchall())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([_summary(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
+
+
+def access_log(
+    env: Env, principal: Principal, before: int | None = None, limit: int = 100
+) -> tuple[list[AccessRow], int | None]:
+    """Every recorded access to the practice's items, newest first (by audit index)."""
+    if principal.role != Role.MEMBER or principal.practice_id is None:
+        raise InvalidInput()
+
+    def read(conn: Connection) -> list[tuple[Any, ...]]:
+        if not holds_practice_key(conn, principal):
+            raise AwaitingPracticeKey()
+        return list(
+            conn.execute(
+                "SELECT x.at, x.action, a.display_name, x.item_id, x.audit_index"
+                " FROM practice_access x LEFT JOIN account a ON a.id = x.account_id"
+                " WHERE x.practice_id = ? AND x.audit_index < ?"
+                " ORDER BY x.audit_index DESC LIMIT ?",
+                (principal.practice_id, before if before is not None else 2**62, limit + 1),
+            ).fetchall()
+        )
+
+    rows = env.db.read(read)
+    result = [
+        AccessRow(parse_iso(str(at)), str(action), who, item, int(idx))
+        for at, action, who, item, idx in rows[:limit]
+    ]
+    return result, (result[-1].audit_index if len(rows) > limit else None)

@@ -1,0 +1,175 @@
+"""Resumable uploads of extract streams, before their envelope is deposited.
+
+An upload grows in the blob directory's ``tmp`` part by part; each part is
+idempotent by offset, so a browser whose connection dropped asks where the
+upload stands (``upload_status``) and resumes from there.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crypto.stream import CHUNK_BYTES, CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from vault.clock import iso
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import Conflict, InvalidInput
+from vault.identity.roles import Role
+from vault.ids import is_uuid, new_uuid
+from vault.items.access import assigned, deny
+from vault.storage.blobs import BlobStore
+from vault.storage.store import Connection
+
+DUPLICATE = "This item id is already used by another item."
+TOO_LARGE = "The file is larger than this vault accepts."
+BAD_STREAM = "The uploaded file stream is not valid."
+OUT_OF_ORDER = "This part does not continue the upload: resume from the server's offset."
+
+# One lock per upload in progress; forgotten as soon as no request holds it.
+_upload_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+_upload_locks_guard = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    id: str
+    item_id: str
+    total: int
+    received: int
+
+
+def stream_length(size: int) -> int:
+    """The length of the stream of a ``size``-byte file: prefix, plus 17 bytes per chunk."""
+    return PREFIX_BYTES + size + CHUNK_OVERHEAD * max(1, -(-size // CHUNK_BYTES))
+
+
+def stream_limit(plain_limit: int) -> int:
+    """Largest file stream for a plaintext limit (lengths grow with sizes)."""
+    return stream_length(plain_limit)
+
+
+def valid_stream_length(total: int) -> bool:
+    """Whether a writer makes streams of ``total`` bytes (docs/format.md §6): full chunks,
+    then a last one of 1..65536 plaintext bytes; a lone empty chunk only for an empty file."""
+    body = total - PREFIX_BYTES
+    if body == CHUNK_OVERHEAD:  # an empty file
+        return True
+    last = body % CIPHER_CHUNK_BYTES
+    return body > CHUNK_OVERHEAD and (last == 0 or last > CHUNK_OVERHEAD)
+
+
+def blob_store(env: Env) -> BlobStore:
+    return BlobStore(env.settings.layout.blobs_dir)
+
+
+def _upload_lock(upload_id: str) -> threading.Lock:
+    with _upload_locks_guard:
+        lock = _upload_locks.get(upload_id)
+        if lock is None:
+            lock = _upload_locks[upload_id] = threading.Lock()
+        return lock
+
+
+def start_upload(
+    env: Env, request: RequestInfo, principal: Principal, practice_id: str, item_id: str, total: int
+) -> Upload:
+    """Open (or resume) the upload of an extract's stream of ``total`` bytes."""
+    if not env.db.read(lambda c: assigned(c, principal, practice_id)):
+        raise deny(env, request, principal, practice=practice_id)
+    if not is_uuid(item_id):
+        raise InvalidInput()
+    if total > stream_limit(env.settings.upload_limit_bytes):
+        raise InvalidInput(TOO_LARGE)
+    if not valid_stream_length(total):
+        raise InvalidInput(BAD_STREAM)
+    blobs = blob_store(env)
+    upload_id = new_uuid(env.randbytes)
+
+    def existing(conn: Connection) -> Upload | bool | None:
+        owner = conn.execute("SELECT author_id FROM item WHERE id = ?", (item_id,)).fetchone()
+        if owner is not None:
+            # Someone else's item id is not confirmed to exist (404, like any foreign id).
+            return bool(owner[0] == principal.account_id)
+        row = conn.execute(
+            "SELECT id, total, received FROM upload WHERE author_id = ? AND item_id = ?",
+            (principal.account_id, item_id),
+        ).fetchone()
+        if row is None or int(row[1]) != total:
+            return None
+        return Upload(str(row[0]), item_id, int(row[1]), int(row[2]))
+
+    found = env.db.read(existing)
+    if found is False:
+        raise deny(env, request, principal, practice=practice_id, item=item_id)
+    if found is True:
+        raise Conflict(DUPLICATE)
+    if found is not None:
+        return found
+    blobs.create_upload(upload_id)  # before the row: a failed insert leaves an orphan file only
+
+    def tx(conn: Connection) -> Upload:
+        old = conn.execute(
+            "SELECT id FROM upload WHERE author_id = ? AND item_id = ?",
+            (principal.account_id, item_id),
+        ).fetchone()
+        if old is not None:  # restarted with another file for the same item: start afresh
+            conn.execute("DELETE FROM upload WHERE id = ?", (old[0],))
+        conn.execute(
+            "INSERT INTO upload (id, item_id, practice_id, author_id, total, received, created_at)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (upload_id, item_id, practice_id, principal.account_id, total, iso(env.now())),
+        )
+        return Upload(upload_id, item_id, total, 0)
+
+    return env.db.write(tx)
+
+
+def _own_upload(conn: Connection, principal: Principal, upload_id: str) -> Upload | None:
+    if principal.role != Role.SECRETARY or not is_uuid(upload_id):
+        return None
+    row = conn.execute(
+        "SELECT u.item_id, u.total, u.received FROM upload u JOIN assignment s"
+        " ON s.secretary_id = u.author_id AND s.practice_id = u.practice_id"
+        " WHERE u.id = ? AND u.author_id = ?",
+        (upload_id, principal.account_id),
+    ).fetchone()
+    return None if row is None else Upload(upload_id, str(row[0]), int(row[1]), int(row[2]))
+
+
+def upload_status(env: Env, request: RequestInfo, principal: Principal, upload_id: str) -> Upload:
+    """Where an upload stands: the browser resumes from ``received``."""
+    found = env.db.read(lambda c: _own_upload(c, principal, upload_id))
+    if found is None:
+        raise deny(env, request, principal, upload=upload_id)
+    return found
+
+
+def append(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    upload_id: str,
+    offset: int,
+    parts: Iterable[bytes],
+    length: int,
+) -> Upload:
+    """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged."""
+    with _upload_lock(upload_id):
+        upload = upload_status(env, request, principal, upload_id)
+        if offset < 0 or offset > upload.received:
+            raise Conflict(OUT_OF_ORDER)
+        if offset + length > upload.total:
+            raise InvalidInput(TOO_LARGE)
+        if offset + length <= upload.received:
+            return upload  # a retried part the server already holds
+        received = blob_store(env).write_at(upload_id, offset, parts)
+        if received != offset + length:
+            raise InvalidInput(BAD_STREAM)
+        env.db.write(
+            lambda c: c.execute(
+                "UPDATE upload SET received = ? WHERE id = ?", (received, upload_id)
+            )
+        )
+        return Upload(upload_id, upload.item_id, upload.total, received)

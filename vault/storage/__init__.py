@@ -1,0 +1,1 @@
+"""Storage: driver, database, group-commit writer, migrations, blobs, data directory, backups."""

@@ -1,0 +1,108 @@
+"""Creating and checking a data directory (layout in docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+
+from audit.entry import Action, Actor, AuditEntry
+from audit.keys import generate_signer_key, parse_signer
+from audit.log import AuditLog
+from crypto.secret import Secret
+from vault.clock import Clock, utc_now
+from vault.env import RequestInfo
+from vault.errors import DataDirError
+from vault.settings import DataLayout, Settings
+from vault.storage.migrate import migrate
+from vault.storage.store import (
+    connect,
+    new_key,
+    parse_key,
+    read_key_file,
+    write_key_file,
+    write_text_file_private,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    layout: DataLayout
+    key_in_file: bool
+
+
+def check_private(path: os.PathLike[str] | str) -> None:
+    """Refuse a directory that other users can enter or read."""
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise DataDirError(
+            f"{path} is accessible to other users (mode {stat.S_IMODE(mode):o});"
+            f" run: chmod 700 {path}"
+        )
+
+
+def initialise(
+    settings: Settings, request: RequestInfo | None = None, *, now: Clock = utc_now
+) -> InitResult:
+    """Create the data directory, its keys and a migrated database whose log starts.
+
+    The log's entry 0 is ``vault.initialised``, by ``request``'s actor (the
+    command line), naming the log's origin and public verifier key. Refuses to
+    touch a directory that already holds a vault, so an existing vault can
+    never be overwritten by a second ``init``.
+    """
+    layout = settings.layout
+    if layout.database.exists() or layout.db_key_file.exists():
+        raise DataDirError(f"{layout.root} already holds a vault; refusing to overwrite it")
+    layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(layout.root, 0o700)
+    layout.keys_dir.mkdir(mode=0o700, exist_ok=True)
+    layout.blobs_dir.mkdir(mode=0o700, exist_ok=True)
+    key = settings.db_key
+    if key is None:
+        key = new_key()
+        write_key_file(layout.db_key_file, key)
+    write_key_file(layout.server_secret_file, new_key())
+    signer_key = generate_signer_key(settings.audit_origin)
+    write_text_file_private(layout.audit_key_file, signer_key + "\n")
+    request = request or RequestInfo()
+    initialised = AuditEntry.new(
+        Action.VAULT_INITIALISED,
+        now=now(),
+        actor=request.actor or Actor(),
+        request=request.request_id,
+        ip=request.ip,
+        detail={
+            "origin": settings.audit_origin,
+            "verifier_key": str(parse_signer(signer_key).verifier),
+        },
+    )
+    conn = connect(layout.database, key, create=True)
+    try:
+        migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        AuditLog().append(conn, initialised)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return InitResult(layout=layout, key_in_file=settings.db_key is None)
+
+
+def database_key(settings: Settings) -> Secret:
+    """The raw database key: from the settings (environment) or the key file."""
+    if settings.db_key is not None:
+        return settings.db_key
+    return read_key_file(settings.layout.db_key_file)
+
+
+def check(settings: Settings) -> None:
+    """Refuse to start on a data directory that is missing or unsafe."""
+    layout = settings.layout
+    if not layout.root.is_dir():
+        raise DataDirError(f"no data directory at {layout.root}; run 'permanence init' first")
+    check_private(layout.root)
+    if not layout.database.exists():
+        raise DataDirError(f"no database in {layout.root}; run 'permanence init' first")
+
+
+__all__ = ["InitResult", "check", "check_private", "database_key", "initialise", "parse_key"]
