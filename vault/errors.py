@@ -36,13 +36,12 @@ class ConfigError(VaultError):
 
 
 class Refused(VaultError):
-    """A request the vault will not carry out. ``status`` is the HTTP status the web layer uses.
+    """A request the vault will not carry out (``web/errors.py`` chooses its HTTP status).
 
     The message is a fixed English sentence (a message id the web layer translates);
     it never carries user data.
     """
 
-    status = 400
     message = "The request was refused."
 
     def __init__(self, message: str | None = None) -> None:
@@ -50,43 +49,36 @@ class Refused(VaultError):
 
 
 class InvalidInput(Refused):
-    status = 400
     message = "Some of the information sent is missing or invalid."
 
 
 class TooLarge(Refused):
     """A request body over the route's bound, refused before more of it is read."""
 
-    status = 413
     message = "What you sent is larger than this vault accepts."
 
 
 class NotFound(Refused):
     """Also what someone gets for another practice's ids: no hint that they exist."""
 
-    status = 404
     message = "There is nothing at this address."
 
 
 class Forbidden(Refused):
-    status = 403
     message = "You are not allowed to do this."
 
 
 class Conflict(Refused):
-    status = 409
     message = "This was already done."
 
 
 class LoginFailed(Refused):
     """One message whatever failed: unknown name, wrong password, wrong or reused code."""
 
-    status = 401
     message = "Sign-in failed: check your username, password and code."
 
 
 class Throttled(Refused):
-    status = 429
     message = "Too many failed attempts. Please wait before trying again."
 
     def __init__(self, retry_after: int) -> None:
@@ -95,40 +87,34 @@ class Throttled(Refused):
 
 
 class InvitationInvalid(Refused):
-    status = 404
     message = "This invitation link is not valid: it was used already, has expired, or is wrong."
 
 
 class SecondFactorRequired(Refused):
-    status = 403
     message = "Please confirm with a current code from your authenticator app."
 
 
 class FileUnavailable(Refused):
     """A stored file the database refers to cannot be read (storage trouble, not the user's)."""
 
-    status = 503
     message = (
         "This file cannot be read right now. Please try again later or tell the administrator."
     )
 
 
 class AuthenticationRequired(Refused):
-    status = 401
     message = "Please sign in."
 
 
 class AuthenticatorReenrolmentRequired(Refused):
     """A session opened with a backup code: nothing else until a new authenticator is set up."""
 
-    status = 403
     message = "You signed in with a backup code: set up your authenticator app again first."
 
 
 class AwaitingPracticeKey(Refused):
     """A member no colleague has granted the practice key yet (the grant is the approval)."""
 
-    status = 403
     message = (
         "A colleague must share the practice key with you before you can see the practice's items."
     )

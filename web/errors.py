@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vault.errors import ConfigError, DataDirError, Refused, StoreError, VaultError
+from vault.errors import (
+    AuthenticationRequired,
+    AuthenticatorReenrolmentRequired,
+    AwaitingPracticeKey,
+    ConfigError,
+    Conflict,
+    DataDirError,
+    FileUnavailable,
+    Forbidden,
+    InvalidInput,
+    InvitationInvalid,
+    LoginFailed,
+    NotFound,
+    Refused,
+    SecondFactorRequired,
+    StoreError,
+    Throttled,
+    TooLarge,
+    VaultError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +81,37 @@ def for_status(status: int) -> Refusal:
     return _BY_STATUS.get(status, Refusal(status, "Request refused", "The request was refused."))
 
 
+# The one table from domain errors to HTTP statuses; the message is the error's own
+# (an English message id, translated when rendered). The first matching class wins.
+STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
+    (InvalidInput, 400),  # invalid input
+    (AuthenticationRequired, 401),
+    (LoginFailed, 401),
+    (Forbidden, 403),  # a wrong role
+    (SecondFactorRequired, 403),
+    (AuthenticatorReenrolmentRequired, 403),
+    (AwaitingPracticeKey, 403),
+    (NotFound, 404),  # an id the account may not reach, or that does not exist
+    (InvitationInvalid, 404),
+    (Conflict, 409),  # already done, or out of step with the stored state
+    (TooLarge, 413),
+    (Throttled, 429),
+    (FileUnavailable, 503),
+)
+
+
+def status_of(error: Refused) -> int:
+    """The HTTP status of a refusal (400 for one the table does not name)."""
+    for kind, status in STATUS_OF:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
 def for_error(error: VaultError) -> Refusal:
     """The refusal shown for a domain error; storage trouble is never the user's fault."""
     if isinstance(error, Refused):
-        return Refusal(error.status, "Request refused", str(error))
+        return Refusal(status_of(error), "Request refused", str(error))
     if isinstance(error, StoreError | DataDirError | ConfigError):
         return UNAVAILABLE
     return SERVER_ERROR

@@ -10,14 +10,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from audit.entry import Action, Outcome
 from vault.errors import (
     AuthenticationRequired,
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
-    Forbidden,
     Refused,
 )
+from vault.identity import denials
 from web import permissions
 from web.context import env_of, principal_of, request_info, session_of
 from web.responses import wants_json
@@ -40,18 +39,7 @@ def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("G
                     target = "/login?next=" + quote(request.url.path, safe="/")
                     return RedirectResponse(target, status_code=303)
                 raise AuthenticationRequired()
-            env = env_of(request)
-            await env.db.write_async(
-                lambda conn: env.record(
-                    conn,
-                    Action.ACCESS_DENIED,
-                    request_info(request),
-                    actor=principal.actor,
-                    outcome=Outcome.DENIED,
-                    detail={"route": name},
-                )
-            )
-            raise Forbidden()
+            await denials.refuse_route(env_of(request), request_info(request), principal, name)
         restricted = _restriction(request, name)
         if restricted is not None:
             return restricted

@@ -202,6 +202,11 @@ def confirm_second_factor(
     return True
 
 
+def keys_of(env: Env, principal: Principal) -> dict[str, object]:
+    """The signed-in account's key bundle (see ``key_bundle``)."""
+    return env.db.read(lambda c: key_bundle(c, principal.account_id))
+
+
 def key_bundle(conn: Connection, account_id: str) -> dict[str, object]:
     """What the browser needs to unlock the user's keys: public or wrapped, nothing secret."""
     row = conn.execute(

@@ -69,6 +69,18 @@ def practice_name(env: Env, practice_id: str) -> str:
     return str(row[0])
 
 
+def name_and_key(env: Env, practice_id: str) -> tuple[str, bytes | None]:
+    """A practice's name and public key (None until its first member has enrolled)."""
+    row = env.db.read(
+        lambda c: c.execute(
+            "SELECT name, public_key FROM practice WHERE id = ?", (practice_id,)
+        ).fetchone()
+    )
+    if row is None:
+        raise NotFound()
+    return str(row[0]), None if row[1] is None else bytes(row[1])
+
+
 def pending_grants(env: Env, principal: Principal) -> list[GrantRequest]:
     if principal.role != Role.MEMBER or principal.practice_id is None:
         raise Forbidden()

@@ -11,9 +11,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from audit.entry import Action
 from crypto.encoding import b64url_encode
 from vault.clock import iso, parse_iso
-from vault.env import Env, Principal
+from vault.env import Env, Principal, RequestInfo
 from vault.identity.roles import Role
 from vault.storage.store import Connection
 
@@ -149,3 +150,31 @@ def find_by_handle(conn: Connection, account_id: str, handle: str) -> bytes | No
         if handle_of(h) == handle:
             return bytes(h)
     return None
+
+
+async def sign_out(env: Env, request: RequestInfo, session: SessionInfo) -> None:
+    """End ``session`` (the account signs out), audited."""
+
+    def tx(conn: Connection) -> None:
+        revoke(env, conn, session.id_hash)
+        env.record(conn, Action.LOGOUT, request, actor=session.principal.actor)
+
+    await env.db.write_async(tx)
+
+
+async def revoke_other(env: Env, request: RequestInfo, principal: Principal, handle: str) -> None:
+    """End one of the principal's own sessions, named by its handle (an unknown one: nothing)."""
+
+    def tx(conn: Connection) -> None:
+        h = find_by_handle(conn, principal.account_id, handle)
+        if h is not None:
+            revoke(env, conn, h)
+            env.record(
+                conn,
+                Action.SESSION_REVOKED,
+                request,
+                actor=principal.actor,
+                targets={"account": principal.account_id},
+            )
+
+    await env.db.write_async(tx)

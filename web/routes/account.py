@@ -7,13 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from audit.entry import Action
 from crypto import totp
 from crypto.secret import Secret
 from vault.errors import SecondFactorRequired
 from vault.identity import authentication, credentials, sessions
 from vault.identity.keymaterial import PasswordMaterial, auth_key
-from vault.storage.store import Connection
 from web.context import (
     env_of,
     form_body,
@@ -47,9 +45,7 @@ async def account(request: Request) -> Response:
 async def account_keys(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
-    keys = await run_in_threadpool(
-        env.db.read, lambda c: authentication.key_bundle(c, principal.account_id)
-    )
+    keys = await run_in_threadpool(authentication.keys_of, env, principal)
     return json_ok({"keys": keys})
 
 
@@ -57,20 +53,7 @@ async def session_revoke(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
     handle = request.path_params["handle"]
-
-    def tx(conn: Connection) -> None:
-        h = sessions.find_by_handle(conn, principal.account_id, handle)
-        if h is not None:
-            sessions.revoke(env, conn, h)
-            env.record(
-                conn,
-                Action.SESSION_REVOKED,
-                request_info(request),
-                actor=principal.actor,
-                targets={"account": principal.account_id},
-            )
-
-    await env.db.write_async(tx)
+    await sessions.revoke_other(env, request_info(request), principal, handle)
     context = await run_in_threadpool(_sessions_context, request)
     return render(request, "_partials/sessions.html", context)
 

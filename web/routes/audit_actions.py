@@ -11,15 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from audit.entry import Action
-from audit.errors import AuditError
-from audit.issuer import add_cosignature
-from audit.keys import parse_verifier
-from vault.auditing import auditexport, auditview
+from vault.auditing import auditexport, cosigning
 from vault.auditing.auditexport import Exports, PendingExport
 from vault.auditing.verification import Verifications
-from vault.errors import InvalidInput
-from vault.storage.store import Connection
 from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
 from web.routes.auditing import checkpointing_of, verifier_of
@@ -107,37 +101,15 @@ async def audit_export_download(request: Request) -> Response:
 
 
 def _cosign(request: Request, key_text: str, note: str) -> dict[str, object]:
-    env = env_of(request)
-    principal = require_principal(request)
-    server = verifier_of(request)
-    try:
-        cosigner = parse_verifier(key_text.strip())
-    except AuditError:
-        raise InvalidInput(
-            "This cosignature does not verify against the latest checkpoint."
-        ) from None
-
-    def tx(conn: Connection) -> None:
-        status = auditview.checkpoint_status(conn, server)
-        if status is None:
-            raise InvalidInput("This cosignature does not verify against the latest checkpoint.")
-        try:
-            add_cosignature(conn, status.seq, note, cosigner, server, now=env.now())
-        except AuditError:
-            raise InvalidInput(
-                "This cosignature does not verify against the latest checkpoint."
-            ) from None
-        env.record(
-            conn,
-            Action.AUDIT_COSIGNED,
-            request_info(request),
-            actor=principal.actor,
-            targets={"checkpoint": str(status.seq)},
-            detail={"cosigner": cosigner.name},
-        )
-
-    env.db.write(tx)
-    return {"checkpoint": env.db.read(lambda conn: auditview.checkpoint_status(conn, server))}
+    status = cosigning.cosign_latest(
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        key_text,
+        note,
+        verifier_of(request),
+    )
+    return {"checkpoint": status}
 
 
 async def audit_cosign(request: Request) -> Response:

@@ -9,12 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vault.auditing import alerts, auditstats
+from vault.auditing import console
 from vault.auditing.auditstats import Window
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.identity import practices
-from vault.storage.store import Connection
 from web import i18n
 from web.context import env_of
 from web.rendering import render
@@ -33,14 +32,7 @@ def _context(request: Request) -> dict[str, object]:
     days = int(text)
     now = env.now()
     window = Window.ending(hours.local(now).date(), days)
-
-    def read(conn: Connection) -> tuple[auditstats.ActivityStats, list[alerts.Alert]]:
-        return (
-            auditstats.activity(conn, window, hours),
-            alerts.alerts(conn, now - timedelta(days=days)),
-        )
-
-    stats, found = env.db.read(read)
+    stats, found = console.activity(env, window, hours, now - timedelta(days=days))
     names = {p.id: p.name for p in practices.list_practices(env)}
     busiest = sorted(stats.accesses.items(), key=lambda kv: -sum(kv[1].values()))
     practice_charts = [

@@ -14,17 +14,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from audit.entry import Action
-from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
-from audit.log import AuditLog
-from audit.proof import ProofFile
-from vault.auditing import auditview
+from vault.auditing import console
 from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
 from vault.errors import NotFound
 from vault.identity import practices
-from vault.storage.store import Connection
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.routes.auditformat import OUTCOMES, ROLES, parse_before, parse_filter, row_view
@@ -44,40 +39,29 @@ def hours_of(request: Request) -> BusinessHours:
     return BusinessHours.of(env_of(request).settings)
 
 
-def _record_view(request: Request, **targets: str) -> None:
-    env = env_of(request)
-    principal = require_principal(request)
-    env.db.write(
-        lambda conn: env.record(
-            conn, Action.AUDIT_VIEWED, request_info(request), actor=principal.actor, targets=targets
-        )
-    )
-
-
 def _console_context(request: Request, full_page: bool) -> dict[str, object]:
     env = env_of(request)
     hours = hours_of(request)
     entry_filter, values = parse_filter(request.query_params, hours)
-    before = parse_before(request.query_params)
+    shown = console.console_page(
+        env,
+        request_info(request),
+        require_principal(request),
+        entry_filter,
+        before=parse_before(request.query_params),
+        verifier=verifier_of(request),
+        full_page=full_page,
+    )
+    context: dict[str, object] = {
+        "rows": [row_view(r, hours) for r in shown.page.rows],
+        "next_before": shown.page.next_before,
+        "query": urlencode({k: v for k, v in values.items() if v}),
+        "values": values,
+    }
     if full_page:
-        _record_view(request)
-
-    def read(conn: Connection) -> dict[str, object]:
-        page = auditview.entry_page(conn, entry_filter, before=before)
-        context: dict[str, object] = {
-            "rows": [row_view(r, hours) for r in page.rows],
-            "next_before": page.next_before,
-            "query": urlencode({k: v for k, v in values.items() if v}),
-            "values": values,
-        }
-        if full_page:
-            context["actions"] = auditview.known_actions(conn)
-            context["checkpoint"] = auditview.checkpoint_status(conn, verifier_of(request))
-            context["log_size"] = AuditLog().size(conn)
-        return context
-
-    context = env.db.read(read)
-    if full_page:
+        context["actions"] = shown.actions
+        context["checkpoint"] = shown.checkpoint
+        context["log_size"] = shown.log_size
         context["practices"] = practices.list_practices(env)
         context["roles"] = ROLES
         context["outcomes"] = OUTCOMES
@@ -96,10 +80,9 @@ def _entry_context(request: Request) -> dict[str, object]:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound()
     index = int(text)
-    proof = env.db.read(lambda conn: auditview.entry_with_proof(conn, index, verifier_of(request)))
-    if proof is None:
-        raise NotFound()
-    _record_view(request, entry=str(index))
+    proof = console.entry(
+        env, request_info(request), require_principal(request), index, verifier_of(request)
+    )
     return {
         "proof": proof,
         "row": row_view(proof.row, hours_of(request)),
@@ -118,22 +101,9 @@ def _proof_file(request: Request) -> tuple[int, str]:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound()
     index = int(text)
-    checkpointing = checkpointing_of(request)
-    verifier = checkpointing.issuer.signer.verifier
-    size = env.db.read(AuditLog().size)
-    if index >= size:
-        raise NotFound()
-    latest = checkpointing.issue_now(env)  # the current checkpoint, signed if need be
-
-    def read(conn: Connection) -> str:
-        log = AuditLog()
-        proof = log.inclusion_proof(conn, index, latest.checkpoint.size)
-        leaf = log.leaf(conn, index)
-        cosigned = checkpoint_at(conn, latest.seq, verifier).cosigned_note
-        return ProofFile(index, proof.hashes, cosigned, leaf).text()
-
-    _record_view(request, entry=str(index))
-    return index, env.db.read(read)
+    return index, console.proof_file(
+        env, request_info(request), require_principal(request), index, checkpointing_of(request)
+    )
 
 
 async def audit_entry_proof(request: Request) -> Response:
@@ -147,11 +117,8 @@ async def audit_entry_proof(request: Request) -> Response:
 async def audit_checkpoint_note(request: Request) -> Response:
     """The latest checkpoint's signed note, as text: what an auditor cosigns offline."""
     status = await run_in_threadpool(
-        env_of(request).db.read,
-        lambda conn: auditview.checkpoint_status(conn, verifier_of(request)),
+        console.latest_checkpoint, env_of(request), verifier_of(request)
     )
-    if status is None:
-        raise NotFound()
     return PlainTextResponse(
         status.note,
         headers={"content-disposition": f'attachment; filename="checkpoint-{status.seq}.txt"'},

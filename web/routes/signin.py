@@ -10,14 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from audit.entry import Action
 from crypto.encoding import b64url_decode
 from crypto.errors import CryptoError
 from vault.errors import InvalidInput
 from vault.identity import authentication, credentials, sessions
 from vault.identity.keymaterial import PasswordMaterial, auth_key
 from vault.identity.roles import Role
-from vault.storage.store import Connection
 from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
 from web.local_path import local_path
 from web.rendering import render
@@ -78,13 +76,7 @@ async def logout(request: Request) -> Response:
     env = env_of(request)
     session = session_of(request)
     if session is not None:
-        principal = session.principal
-
-        def tx(conn: Connection) -> None:
-            sessions.revoke(env, conn, session.id_hash)
-            env.record(conn, Action.LOGOUT, request_info(request), actor=principal.actor)
-
-        await env.db.write_async(tx)
+        await sessions.sign_out(env, request_info(request), session)
     response: Response
     if request.headers.get("hx-request") == "true":
         response = Response(status_code=204, headers={"hx-redirect": "/login"})

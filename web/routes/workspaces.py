@@ -27,15 +27,11 @@ async def inbox(request: Request) -> Response:
     filt = inbox_cases.InboxFilter.parse(query)
 
     def read() -> dict[str, Any]:
-        row = env.db.read(
-            lambda c: c.execute(
-                "SELECT name, public_key FROM practice WHERE id = ?", (principal.practice_id,)
-            ).fetchone()
-        )
+        name, public_key = practices.name_and_key(env, str(principal.practice_id))
         page = inbox_cases.inbox(env, principal, filt, query.get("after") or None)
         return {
-            "practice_name": row[0],
-            "practice_public_key": b64url_encode(bytes(row[1])) if row[1] else "",
+            "practice_name": name,
+            "practice_public_key": b64url_encode(public_key) if public_key else "",
             "page": page,
             "filters": filt,
             "query": {k: v for k, v in query.items() if k != "after" and v},

@@ -23,6 +23,10 @@ const uploadLimit = Number(section.dataset.uploadLimit);
 const URGENCY = { low: Urgency.LOW, normal: Urgency.NORMAL, urgent: Urgency.URGENT };
 // The fingerprint shown is computed here from the very key every deposit is sealed to.
 const fingerprint = practiceFingerprint(practiceKey);
+
+// A refusal decided here, before anything is sent: a sentence to show, and no HTTP status
+// (only the server's answers carry one).
+class RefusedHere extends Error {}
 section.querySelector("[data-fingerprint-shown]").textContent = fingerprint;
 let trusted = false;
 guardFingerprint(section.querySelector("[data-pin-warning]"), `practice:${practiceId}`, fingerprint)
@@ -106,9 +110,8 @@ const builders = {
   async extract(form, itemId) {
     const file = form.elements.file.files[0];
     if (file.size > uploadLimit) {
-      throw new ApiError(
+      throw new RefusedHere(
         t({ fr: "Ce fichier dépasse la taille acceptée.", en: "This file is larger than allowed." }),
-        413,
       );
     }
     const progress = form.querySelector("[data-progress]");
@@ -153,7 +156,7 @@ for (const form of section.querySelectorAll("[data-deposit-form]")) {
       showStatus(form, t({ fr: "Déposé.", en: "Deposited." }));
       form.dataset.deposited = itemId;
     } catch (error) {
-      showError(form, error instanceof ApiError ? error.message : t({
+      showError(form, error instanceof ApiError || error instanceof RefusedHere ? error.message : t({
         fr: "Le dépôt a échoué ; rien n'a été perdu de ce qui était déjà déposé. Réessayez.",
         en: "The deposit failed; nothing already deposited was lost. Please try again.",
       }));

@@ -1,0 +1,119 @@
+"""The auditor's console as use cases: each page read in one snapshot, each view recorded.
+
+The web routes call these and only format what they return; the queries are
+in ``vault.auditing.auditview``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from audit.entry import Action
+from audit.issuer import checkpoint_at
+from audit.keys import NoteVerifier
+from audit.proof import ProofFile
+from vault.auditing import alerts, auditstats, auditview
+from vault.auditing.checkpoints import Checkpointing
+from vault.business_hours import BusinessHours
+from vault.env import Env, Principal, RequestInfo
+from vault.errors import NotFound
+from vault.storage.store import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolePage:
+    """A page of entries; on a full page also the filter's actions and the latest checkpoint."""
+
+    page: auditview.EntryPage
+    actions: list[str] | None = None
+    checkpoint: auditview.CheckpointStatus | None = None
+    log_size: int = 0
+
+
+def record_view(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> None:
+    """Record that the auditor opened the console or an entry (``audit.viewed``)."""
+    env.db.write(
+        lambda conn: env.record(
+            conn, Action.AUDIT_VIEWED, request, actor=principal.actor, targets=targets
+        )
+    )
+
+
+def console_page(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    entry_filter: auditview.EntryFilter,
+    *,
+    before: int | None,
+    verifier: NoteVerifier,
+    full_page: bool,
+) -> ConsolePage:
+    """A page of the console; a full page load is recorded first, an htmx refresh is not."""
+    if full_page:
+        record_view(env, request, principal)
+
+    def read(conn: Connection) -> ConsolePage:
+        page = auditview.entry_page(conn, entry_filter, before=before)
+        if not full_page:
+            return ConsolePage(page)
+        return ConsolePage(
+            page,
+            actions=auditview.known_actions(conn),
+            checkpoint=auditview.checkpoint_status(conn, verifier),
+            log_size=env.log.size(conn),
+        )
+
+    return env.db.read(read)
+
+
+def entry(
+    env: Env, request: RequestInfo, principal: Principal, index: int, verifier: NoteVerifier
+) -> auditview.EntryProof:
+    """Entry ``index`` with its proof, recorded as viewed; ``NotFound`` if there is none."""
+    proof = env.db.read(lambda conn: auditview.entry_with_proof(conn, index, verifier))
+    if proof is None:
+        raise NotFound()
+    record_view(env, request, principal, entry=str(index))
+    return proof
+
+
+def proof_file(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    index: int,
+    checkpointing: Checkpointing,
+) -> str:
+    """The tlog-proof file of entry ``index`` in the current checkpoint (signed if need be)."""
+    verifier = checkpointing.issuer.signer.verifier
+    if index >= env.db.read(env.log.size):
+        raise NotFound()
+    latest = checkpointing.issue_now(env)
+
+    def read(conn: Connection) -> str:
+        proof = env.log.inclusion_proof(conn, index, latest.checkpoint.size)
+        leaf = env.log.leaf(conn, index)
+        cosigned = checkpoint_at(conn, latest.seq, verifier).cosigned_note
+        return ProofFile(index, proof.hashes, cosigned, leaf).text()
+
+    record_view(env, request, principal, entry=str(index))
+    return env.db.read(read)
+
+
+def latest_checkpoint(env: Env, verifier: NoteVerifier) -> auditview.CheckpointStatus:
+    """The latest checkpoint with its signatures checked; ``NotFound`` before the first one."""
+    status = env.db.read(lambda conn: auditview.checkpoint_status(conn, verifier))
+    if status is None:
+        raise NotFound()
+    return status
+
+
+def activity(
+    env: Env, window: auditstats.Window, hours: BusinessHours, since: datetime
+) -> tuple[auditstats.ActivityStats, list[alerts.Alert]]:
+    """The activity page's statistics over ``window`` and the alerts raised since ``since``."""
+    return env.db.read(
+        lambda conn: (auditstats.activity(conn, window, hours), alerts.alerts(conn, since))
+    )
