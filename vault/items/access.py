@@ -7,28 +7,72 @@ and indexed for the practice's "what was accessed" page (``record_access``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from audit.entry import Action, Outcome
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import NotFound
+from vault.errors import NotFound, VaultError
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.storage.store import Connection
 
+T = TypeVar("T")
+
+
+class Denied(VaultError):
+    """Raised inside a transaction that finds ids the principal may not reach.
+
+    Never shown as it is: the writer boundary (``write_or_deny``) lets the
+    transaction roll back, then audits the attempt in a transaction of its own
+    and raises ``NotFound``.
+    """
+
+    def __init__(self, **targets: str) -> None:
+        super().__init__("ids this account may not reach")
+        self.targets = targets
+
+
+def _denial(
+    env: Env, request: RequestInfo, principal: Principal, targets: dict[str, str]
+) -> Callable[[Connection], int]:
+    """The transaction that records an ``access.denied`` entry."""
+    return lambda conn: env.record(
+        conn,
+        Action.ACCESS_DENIED,
+        request,
+        actor=principal.actor,
+        outcome=Outcome.DENIED,
+        targets={k: v[:64] for k, v in targets.items()},
+    )
+
 
 def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> NotFound:
     """Audit an attempt on ids the principal may not reach; return the 404 to raise."""
-    env.db.write(
-        lambda conn: env.record(
-            conn,
-            Action.ACCESS_DENIED,
-            request,
-            actor=principal.actor,
-            outcome=Outcome.DENIED,
-            targets={k: v[:64] for k, v in targets.items()},
-        )
-    )
+    env.db.write(_denial(env, request, principal, targets))
     return NotFound()
+
+
+def write_or_deny(
+    env: Env, request: RequestInfo, principal: Principal, tx: Callable[[Connection], T]
+) -> T:
+    """Run ``tx`` in the writer; a ``Denied`` it raises becomes an audited 404."""
+    try:
+        return env.db.write(tx)
+    except Denied as denied:
+        raise deny(env, request, principal, **denied.targets) from None
+
+
+async def write_or_deny_async(
+    env: Env, request: RequestInfo, principal: Principal, tx: Callable[[Connection], T]
+) -> T:
+    """``write_or_deny`` for a coroutine (the web server): no thread waits for the commit."""
+    try:
+        return await env.db.write_async(tx)
+    except Denied as denied:
+        await env.db.write_async(_denial(env, request, principal, denied.targets))
+        raise NotFound() from None
 
 
 def record_access(

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from anyio import to_thread
+
 from audit.entry import Action
 from crypto.envelope import (
     MIN_ENVELOPE_BYTES,
@@ -32,7 +34,14 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, InvalidInput
 from vault.ids import is_uuid
 from vault.items import notifications
-from vault.items.access import assigned, deny, record_access
+from vault.items.access import (
+    Denied,
+    assigned,
+    deny,
+    record_access,
+    write_or_deny,
+    write_or_deny_async,
+)
 from vault.items.calltime import check_call_time, stored_call_time
 from vault.items.uploads import (
     DUPLICATE,
@@ -77,13 +86,22 @@ class Receipt:
     created: bool  # False: the very same deposit had already been stored
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A deposit checked before writing: its signed kind and urgency."""
+
+    kind: int
+    urgency: int
+    stored: bool = False  # True: this very deposit is stored already (a retry)
+
+
 # -- the deposit -----------------------------------------------------------------
 
 
 def _check_envelope(
     env: Env, deposit: Deposit, principal: Principal, author_key: bytes
-) -> tuple[int, int]:
-    """(kind, urgency) of a valid envelope for this deposit, else a clear refusal."""
+) -> _Checked:
+    """The kind and urgency of a valid envelope for this deposit, else a clear refusal."""
     envelope = deposit.envelope
     if len(envelope) > MAX_ENVELOPE_BYTES or len(envelope) < MIN_ENVELOPE_BYTES:
         if envelope[:1] not in (b"", b"\x01"):
@@ -105,53 +123,64 @@ def _check_envelope(
     if (header.kind == ItemKind.EXTRACT) != (deposit.upload_id is not None):
         raise InvalidInput(FILE_RULE)
     check_call_time(env, header, deposit.call_started_at, deposit.call_seconds)
-    return int(header.kind), int(header.urgency)
+    return _Checked(int(header.kind), int(header.urgency))
 
 
 def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> Receipt:
-    """Check and store one item; for an extract, its finished upload becomes the item's blob."""
-    checked = check_deposit(env, request, principal, d)
-    if isinstance(checked, Receipt):
-        return checked
-    kind, urgency = checked
-    if d.upload_id is None:
-        receipt = env.db.write(note_transaction(env, request, principal, d, kind, urgency))
-        if receipt is None:
-            raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
-        return receipt
-    return _publish(env, request, principal, d, kind, urgency)
+    """Check and store one item; for an extract, its finished upload becomes the item's blob.
 
-
-def note_transaction(
-    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
-) -> Callable[[Connection], Receipt | None]:
-    """The writer transaction that stores a checked deposit without a file.
-
-    The web layer hands it to ``write_async`` itself, so a request waiting for its
-    commit costs a coroutine, not a thread (group commit at its best).
+    The one way to deposit (``deposit_async`` is the same for a coroutine). Ids the
+    principal may not reach are an audited 404; the identical deposit sent again is
+    a success (``Receipt.created`` False); a different one under a used id a conflict.
     """
+    checked = _check(env, request, principal, d)
+    if checked.stored:
+        return Receipt(d.item_id, created=False)
+    if d.upload_id is None:
+        return write_or_deny(
+            env, request, principal, _note_transaction(env, request, principal, d, checked)
+        )
+    return _publish(env, request, principal, d, checked)
 
-    def tx(conn: Connection) -> Receipt | None:
+
+async def deposit_async(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit
+) -> Receipt:
+    """``deposit`` for the web server: a note or message waiting for its commit costs a
+    coroutine, not a thread (group commit at its best); an extract runs in a thread."""
+    if d.upload_id is not None:
+        return await to_thread.run_sync(deposit, env, request, principal, d)
+    checked = await to_thread.run_sync(_check, env, request, principal, d)
+    if checked.stored:
+        return Receipt(d.item_id, created=False)
+    tx = _note_transaction(env, request, principal, d, checked)
+    return await write_or_deny_async(env, request, principal, tx)
+
+
+def _note_transaction(
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, checked: _Checked
+) -> Callable[[Connection], Receipt]:
+    """The writer transaction that stores a checked deposit without a file."""
+
+    def tx(conn: Connection) -> Receipt:
         if not assigned(conn, principal, d.practice_id):
-            return None  # the caller raises ``deny`` (audited 404) outside the transaction
-        return _insert(env, conn, request, principal, d, kind, urgency)
+            raise Denied(practice=d.practice_id, item=d.item_id)
+        return _insert(env, conn, request, principal, d, checked)
 
     return tx
 
 
-def check_deposit(
-    env: Env, request: RequestInfo, principal: Principal, d: Deposit
-) -> tuple[int, int] | Receipt:
+def _check(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> _Checked:
     """Everything checked before writing: assignment, author key, duplicates, envelope.
 
-    Returns (kind, urgency), or the receipt of an identical deposit already stored
-    (a retry after a dropped connection is a success, not an error).
+    An identical deposit already stored is ``stored`` (a retry after a dropped
+    connection is a success, not an error).
     """
     if not is_uuid(d.item_id) or not is_uuid(d.practice_id):
         raise InvalidInput()
     if principal.signing_key is not None and d.upload_id is None:
         # Fast path (the web server): the session gave the key; assignment and duplicate
-        # checks happen inside the writer's transaction (``note_transaction``).
+        # checks happen inside the writer's transaction (``_note_transaction``).
         try:
             return _check_envelope(env, d, principal, principal.signing_key)
         except InvalidInput:
@@ -181,13 +210,15 @@ def check_deposit(
         raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
     if stored is not None:
         if stored == d.envelope:
-            return Receipt(d.item_id, created=False)
+            # The very envelope stored (checked when it was): its header is sound.
+            header = read_unverified_header(d.envelope)
+            return _Checked(int(header.kind), int(header.urgency), stored=True)
         raise Conflict(DUPLICATE)
     return _check_envelope(env, d, principal, author_key)
 
 
 def _publish(
-    env: Env, request: RequestInfo, principal: Principal, d: Deposit, kind: int, urgency: int
+    env: Env, request: RequestInfo, principal: Principal, d: Deposit, checked: _Checked
 ) -> Receipt:
     assert d.upload_id is not None  # noqa: S101 - only called for extracts
     with _publish_lock:  # no two deposits of one item id publish over each other
@@ -204,12 +235,12 @@ def _publish(
         ):
             raise Conflict(DUPLICATE)
         blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
-        receipt = env.db.write(
-            lambda conn: _insert(env, conn, request, principal, d, kind, urgency, upload)
+        return write_or_deny(
+            env,
+            request,
+            principal,
+            lambda conn: _insert(env, conn, request, principal, d, checked, upload),
         )
-    if receipt is None:
-        raise deny(env, request, principal, practice=d.practice_id, item=d.item_id)
-    return receipt
 
 
 def _insert(
@@ -218,16 +249,17 @@ def _insert(
     request: RequestInfo,
     principal: Principal,
     d: Deposit,
-    kind: int,
-    urgency: int,
+    checked: _Checked,
     upload: Upload | None = None,
-) -> Receipt | None:
+) -> Receipt:
+    kind, urgency = checked.kind, checked.urgency
     stored = conn.execute(
         "SELECT envelope, author_id FROM item WHERE id = ?", (d.item_id,)
     ).fetchone()
     if stored is not None:  # a retry, a concurrent twin, or someone else's id
         if stored[1] != principal.account_id:
-            return None  # another author's id: not confirmed to exist (audited 404)
+            # another author's id: not confirmed to exist (audited 404)
+            raise Denied(practice=d.practice_id, item=d.item_id)
         if bytes(stored[0]) == d.envelope:
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)

@@ -25,7 +25,7 @@ from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
-from vault.items import access, calltime, inbox, notifications, uploads
+from vault.items import calltime, inbox, notifications, uploads
 from vault.items import deposits as items
 from web.context import (
     ascii_int,
@@ -93,28 +93,7 @@ def _call_started_at(value: object) -> datetime | None:
 async def item_deposit(request: Request) -> Response:
     deposit = _deposit_of(await json_body(request, MAX_DEPOSIT_BODY))
     env, info, principal = env_of(request), request_info(request), require_principal(request)
-    receipt: items.Receipt
-    if deposit.upload_id is None:
-        checked = await run_in_threadpool(items.check_deposit, env, info, principal, deposit)
-        if isinstance(checked, items.Receipt):
-            receipt = checked
-        else:
-            kind, urgency = checked
-            stored = await env.db.write_async(
-                items.note_transaction(env, info, principal, deposit, kind, urgency)
-            )
-            if stored is None:
-                raise await run_in_threadpool(
-                    access.deny,
-                    env,
-                    info,
-                    principal,
-                    practice=deposit.practice_id,
-                    item=deposit.item_id,
-                )
-            receipt = stored
-    else:
-        receipt = await run_in_threadpool(items.deposit, env, info, principal, deposit)
+    receipt = await items.deposit_async(env, info, principal, deposit)
     response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
     response.status_code = 201 if receipt.created else 200
     return response
