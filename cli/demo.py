@@ -17,9 +17,8 @@ from cli.client import enrolment_body
 from cli.context import open_env
 from cli.operator import command_line
 from crypto import totp
-from crypto.secret import Secret
+from vault import demo
 from vault.env import Env, RequestInfo
-from vault.errors import Forbidden
 from vault.identity import accounts, enrollment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
@@ -76,13 +75,11 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
 
 def seed_demo(settings: Settings) -> None:
     with open_env(settings) as env:
-        env.db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('demo', '1')"))
+        demo.mark_as_demo(env)
         enrolled = {user.username: _enrol_with_body(env, user) for user in USERS}
         ids = {name: account_id for name, (account_id, _) in enrolled.items()}
-        practice_id = env.db.read(
-            lambda c: c.execute("SELECT id FROM practice WHERE name = ?", (PRACTICE,)).fetchone()[0]
-        )
-        admin = env.db.read(lambda c: accounts.get(c, ids["admin"]))
+        practice_id, _ = demo.practice_by_name(env, PRACTICE)
+        admin = accounts.account(env, ids["admin"])
         from vault.env import Principal
 
         practices.set_assignment(
@@ -120,11 +117,8 @@ def deposit_demo_items(
         b64url_decode(body["wrapped_kek"]), kek, WrapPurpose.PASSWORD, uuidlib.UUID(secretary_id)
     )
     principal = Principal(secretary_id, "sophie", Role.SECRETARY)
-    practice_id, practice_pk = env.db.read(
-        lambda c: c.execute(
-            "SELECT id, public_key FROM practice WHERE name = ?", (PRACTICE,)
-        ).fetchone()
-    )
+    practice_id, practice_pk = demo.practice_by_name(env, PRACTICE)
+    assert practice_pk is not None  # noqa: S101 - the demo member enrolled first and made it
     now = env.now()
 
     def put(kind: ItemKind, urgency: Urgency, data: bytes, **extra: Any) -> None:
@@ -139,7 +133,7 @@ def deposit_demo_items(
             call_started_at=0 if started is None else int(started.timestamp()),
             call_seconds=extra.get("call_seconds") or 0,
         )
-        envelope = seal_item(header, data, bytes(practice_pk), keys.signing_key)
+        envelope = seal_item(header, data, practice_pk, keys.signing_key)
         upload_id = None
         if "stream" in extra:
             stream = extra.pop("stream")
@@ -226,25 +220,9 @@ def print_demo_logins(settings: Settings) -> None:
     )
 
 
-def _is_demo(env: Env) -> bool:
-    row = env.db.read(
-        lambda c: c.execute("SELECT value FROM vault_meta WHERE key = 'demo'").fetchone()
-    )
-    return row is not None and row[0] == "1"
-
-
 def demo_code(settings: Settings, username: str) -> str:
     with open_env(settings) as env:
-        if not _is_demo(env):
-            raise Forbidden("demo-code only works on a vault created by 'permanence demo'")
-        row = env.db.read(
-            lambda c: c.execute(
-                "SELECT totp_secret FROM account WHERE username = ?", (username.lower(),)
-            ).fetchone()
-        )
-        if row is None or row[0] is None:
-            raise Forbidden(f"no enrolled demo account named {username!r}")
-        return totp.code_at(Secret(bytes(row[0])), env.now())
+        return demo.demo_code(env, username)
 
 
 def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> None:

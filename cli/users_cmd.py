@@ -99,26 +99,11 @@ def _assignments(settings: Settings) -> int:
 
 def _assign(settings: Settings, args: argparse.Namespace, assigned: bool) -> int:
     from cli.context import open_env
-    from vault.errors import NotFound
     from vault.identity import practices
 
     with open_env(settings) as env:
-        found = env.db.read(
-            lambda c: (
-                c.execute(
-                    "SELECT id FROM account WHERE username = ? AND role = 'secretary'",
-                    (args.secretary.strip().lower(),),
-                ).fetchone(),
-                c.execute("SELECT id FROM practice WHERE name = ?", (args.practice,)).fetchone(),
-            )
-        )
-        if found[0] is None or found[1] is None:
-            raise NotFound(
-                f"no secretary {args.secretary!r} or no practice {args.practice!r};"
-                " see 'permanence users list' and 'permanence assignments list'"
-            )
         request = command_line("assignments add" if assigned else "assignments remove")
-        practices.set_assignment(env, request, None, found[0][0], found[1][0], assigned)
+        practices.assign_by_name(env, request, args.secretary, args.practice, assigned)
     verb = "now serves" if assigned else "no longer serves"
     print(f"{args.secretary} {verb} {args.practice}.")
     return 0

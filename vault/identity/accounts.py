@@ -267,6 +267,11 @@ def get(conn: Connection, account_id: str) -> Account:
     return _account(row)
 
 
+def account(env: Env, account_id: str) -> Account:
+    """The account ``account_id`` (``NotFound`` if there is none)."""
+    return env.db.read(lambda c: get(c, account_id))
+
+
 def list_all(env: Env) -> list[Account]:
     return env.db.read(
         lambda c: [_account(r) for r in c.execute(_SELECT + " ORDER BY a.role, a.username")]

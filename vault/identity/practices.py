@@ -179,6 +179,30 @@ def set_assignment(
     env.db.write(tx)
 
 
+def assign_by_name(
+    env: Env, request: RequestInfo, secretary: str, practice: str, assigned: bool
+) -> None:
+    """``set_assignment`` by the secretary's username and the practice's name (the
+    command line, whose request names its actor)."""
+
+    def find(c: Connection) -> tuple[object, object]:
+        return (
+            c.execute(
+                "SELECT id FROM account WHERE username = ? AND role = 'secretary'",
+                (secretary.strip().lower(),),
+            ).fetchone(),
+            c.execute("SELECT id FROM practice WHERE name = ?", (practice,)).fetchone(),
+        )
+
+    account_row, practice_row = env.db.read(find)
+    if not isinstance(account_row, tuple) or not isinstance(practice_row, tuple):
+        raise NotFound(
+            f"no secretary {secretary!r} or no practice {practice!r};"
+            " see 'permanence users list' and 'permanence assignments list'"
+        )
+    set_assignment(env, request, None, str(account_row[0]), str(practice_row[0]), assigned)
+
+
 def assigned_practices(env: Env, secretary_id: str) -> list[tuple[str, str, bytes | None]]:
     """(id, name, public key) of the practices a secretary serves."""
     return env.db.read(
