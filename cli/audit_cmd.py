@@ -1,11 +1,11 @@
 """``permanence audit ...``: checkpoint, verify, export, prove, cosign, cosign-note, keygen, ...
 
-Thin: parsing arguments, reading and writing files, printing. The logic lives in ``audit``.
+Thin: parsing arguments, reading and writing files, printing. The use cases live in
+``vault.auditing.operations`` (entries, checkpoints, snapshots), the logic in ``audit``.
 
-The lead's command line calls ``register(subparsers, open_context)``, where
+The command line calls ``register(subparsers, open_context)``, where
 ``open_context(args)`` returns a context manager yielding an ``AuditContext``:
-an open database connection for reads (not used by anyone else meanwhile),
-the ``Writer`` of that database, and the log's ``CheckpointIssuer`` (built by
+the opened vault's ``Env`` and the log's ``CheckpointIssuer`` (built by
 ``vault.auditing.checkpoints.checkpoint_issuer``, exactly as the server builds it).
 Offline commands (``verify --bundle``, ``verify --proof``, ``pin-key``,
 ``keygen``, ``cosign-note``) never call it; they live in ``cli/audit_offline.py``.
@@ -15,40 +15,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from audit import note as notes
-from audit.bundle import write_bundle
-from audit.checkpoint import StoredCheckpoint
-from audit.connection import Connection
-from audit.entry import Action, AuditEntry
-from audit.errors import AuditError, BadCheckpoint
-from audit.issuer import CheckpointIssuer, add_cosignature, latest_checkpoint
-from audit.keys import NoteVerifier, parse_signer
-from audit.log import AuditLog
-from audit.proof import ProofFile
-from audit.verify import verify_database
+from audit.entry import Action
+from audit.errors import AuditError
+from audit.issuer import CheckpointIssuer
+from audit.keys import parse_signer
 from cli import audit_offline as offline
-from cli.operator import REQUEST_ID, command_line_actor
+from cli.operator import command_line
+from vault.auditing import operations
+from vault.env import Env, RequestInfo
 
-T = TypeVar("T")
 EXIT_FAILED = 1
-
-
-class WriterLike(Protocol):
-    def run(self, fn: Callable[[Any], T]) -> T: ...
 
 
 class AuditContext(Protocol):
     """What ``open_context`` gives the audit commands."""
 
     @property
-    def conn(self) -> Connection: ...
-    @property
-    def writer(self) -> WriterLike: ...
+    def env(self) -> Env: ...
     @property
     def issuer(self) -> CheckpointIssuer: ...
 
@@ -161,10 +149,16 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 # -- commands ------------------------------------------------------------------
 
 
+def _request(args: argparse.Namespace) -> RequestInfo:
+    """The request of ``permanence audit <command>``: its entries name the command-line actor."""
+    return command_line(f"audit {args.audit_command}")
+
+
 def _checkpoint(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        issuer = ctx.issuer
-        sc = ctx.writer.run(lambda c: _record_and_sign(c, issuer, Action.AUDIT_CHECKPOINT, args))
+        sc = operations.sign_checkpoint(
+            ctx.env, _request(args), ctx.issuer, Action.AUDIT_CHECKPOINT
+        )
     cp = sc.checkpoint
     print(f"Signed checkpoint {sc.seq}: {cp.size} entries, root {offline.root_text(cp)}")
     return 0
@@ -180,16 +174,14 @@ def _verify(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
         verifier = pinned or ctx.issuer.signer.verifier
         since, hashes = offline.since_checkpoint(args.since_checkpoint, verifier)
-        with _snapshot(ctx.conn):
-            report = verify_database(
-                ctx.conn,
-                verifier,
-                origin=verifier.name,
-                since=since,
-                since_leaf_hashes=hashes,
-                required_cosigners=required,
-                progress=offline.progress("verifying"),
-            )
+        report = operations.verify_log(
+            ctx.env,
+            verifier,
+            since=since,
+            since_leaf_hashes=hashes,
+            required_cosigners=required,
+            progress=offline.progress("verifying"),
+        )
     offline.print_report(report, since)
     return 0
 
@@ -197,15 +189,10 @@ def _verify(args: argparse.Namespace, open_context: OpenContext) -> int:
 def _export(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
         issuer = ctx.issuer
-        sc = ctx.writer.run(lambda c: _record_and_sign(c, issuer, Action.AUDIT_EXPORTED, args))
-        with offline.private_file(args.out) as out, _snapshot(ctx.conn):
-            size = write_bundle(
-                ctx.conn,
-                out,
-                issuer.signer.verifier,
-                origin=issuer.origin,
-                upto=sc.seq,
-                progress=offline.progress("exporting"),
+        sc = operations.sign_checkpoint(ctx.env, _request(args), issuer, Action.AUDIT_EXPORTED)
+        with offline.private_file(args.out) as out:
+            size = operations.write_export(
+                ctx.env, out, issuer, sc, progress=offline.progress("exporting")
             )
     print(f"Exported {size} entries up to signed checkpoint {sc.seq} to {args.out}")
     return 0
@@ -213,18 +200,10 @@ def _export(args: argparse.Namespace, open_context: OpenContext) -> int:
 
 def _prove(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
-        issuer = ctx.issuer
-        log = AuditLog()
-        with _snapshot(ctx.conn):
-            sc = latest_checkpoint(ctx.conn, issuer.signer.verifier)
-        if sc is None or sc.checkpoint.size <= args.index:
-            sc = ctx.writer.run(issuer.issue)
-        with _snapshot(ctx.conn):
-            proof = log.inclusion_proof(ctx.conn, args.index, sc.checkpoint.size)
-            leaf = log.leaf(ctx.conn, args.index)
-        text = ProofFile(args.index, proof.hashes, sc.cosigned_note, leaf).text()
+        proof = operations.prove(ctx.env, ctx.issuer, args.index)
         with offline.private_file(args.out) as out:
-            out.write(text)
+            out.write(proof.text)
+    sc = proof.checkpoint
     print(
         f"Wrote the proof of entry {args.index} in checkpoint {sc.seq}"
         f" ({sc.checkpoint.size} entries) to {args.out}"
@@ -235,22 +214,12 @@ def _prove(args: argparse.Namespace, open_context: OpenContext) -> int:
 def _cosign(args: argparse.Namespace, open_context: OpenContext) -> int:
     cosigner = parse_signer(offline.read(args.key))
     with open_context(args) as ctx:
-        server = ctx.issuer.signer.verifier
-        with _snapshot(ctx.conn):
-            report = verify_database(
-                ctx.conn, server, origin=server.name, progress=offline.progress("verifying")
-            )
-            sc = latest_checkpoint(ctx.conn, server)
-        if sc is None:
-            raise BadCheckpoint(
-                "there is no checkpoint to cosign yet; run 'permanence audit checkpoint'"
-            )
-        cosigned = notes.add_signatures(sc.note, [notes.signature(sc.checkpoint.body(), cosigner)])
-        ctx.writer.run(
-            lambda c: _store_cosignature(c, sc.seq, cosigned, cosigner.verifier, server, args)
+        done = operations.cosign(
+            ctx.env, _request(args), ctx.issuer, cosigner, progress=offline.progress("verifying")
         )
+    sc = done.checkpoint
     print(
-        f"Verified {report.size} entries and cosigned checkpoint {sc.seq}"
+        f"Verified {done.report.size} entries and cosigned checkpoint {sc.seq}"
         f" ({sc.checkpoint.size} entries) as {cosigner.name}"
     )
     return 0
@@ -260,50 +229,3 @@ def _public_key(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
         print(ctx.issuer.signer.verifier)
     return 0
-
-
-# -- helpers -------------------------------------------------------------------
-
-
-def _entry(action: Action, args: argparse.Namespace, **fields: Any) -> AuditEntry:
-    """An entry by the command-line actor of ``permanence audit <command>``."""
-    actor = command_line_actor(f"audit {args.audit_command}")
-    return AuditEntry.new(action, actor=actor, request=REQUEST_ID, **fields)
-
-
-def _record_and_sign(
-    conn: Connection, issuer: CheckpointIssuer, action: Action, args: argparse.Namespace
-) -> StoredCheckpoint:
-    AuditLog().append(conn, _entry(action, args))
-    return issuer.issue(conn)
-
-
-def _store_cosignature(
-    conn: Connection,
-    seq: int,
-    cosigned: str,
-    cosigner: NoteVerifier,
-    server: NoteVerifier,
-    args: argparse.Namespace,
-) -> StoredCheckpoint:
-    stored = add_cosignature(conn, seq, cosigned, cosigner, server)
-    AuditLog().append(
-        conn,
-        _entry(
-            Action.AUDIT_COSIGNED,
-            args,
-            targets={"checkpoint": str(seq)},
-            detail={"cosigner": cosigner.name},
-        ),
-    )
-    return stored
-
-
-@contextmanager
-def _snapshot(conn: Connection) -> Iterator[None]:
-    """A read transaction: one consistent view of the log for the whole command."""
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")

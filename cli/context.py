@@ -10,11 +10,10 @@ from audit.issuer import CheckpointIssuer
 from audit.log import AuditLog
 from vault.auditing.checkpoints import checkpoint_issuer
 from vault.env import Env
-from vault.settings import DataLayout, Settings
+from vault.settings import Settings
 from vault.storage.database import Database
 from vault.storage.datadir import check, database_key
-from vault.storage.store import Connection, connect, read_key_file
-from vault.storage.writer import Writer
+from vault.storage.store import read_key_file
 
 
 @contextmanager
@@ -38,9 +37,7 @@ def open_env(settings: Settings) -> Iterator[Env]:
 class AuditCommandContext:
     """What ``permanence audit`` commands get (see cli/audit_cmd.py)."""
 
-    conn: Connection
-    writer: Writer
-    layout: DataLayout
+    env: Env
     issuer: CheckpointIssuer  # built by vault.auditing.checkpoints, as the server builds it
 
 
@@ -50,13 +47,6 @@ def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[
         settings = settings_of(args)
         issuer = checkpoint_issuer(settings)  # refuses a wrong audit_origin before anything
         with open_env(settings) as env:
-            # A connection of its own: the audit commands open their own read transactions.
-            conn = connect(settings.layout.database, database_key(settings))
-            try:
-                yield AuditCommandContext(
-                    conn=conn, writer=env.db.writer, layout=settings.layout, issuer=issuer
-                )
-            finally:
-                conn.close()
+            yield AuditCommandContext(env=env, issuer=issuer)
 
     return opener

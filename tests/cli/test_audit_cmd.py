@@ -9,7 +9,7 @@ import os
 import pwd
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +20,37 @@ from audit.keys import generate_signer_key, parse_signer
 from audit.log import AuditLog
 from audit.proof import verify_proof_file
 from cli.audit_cmd import register
-from tests.audit.helpers import ORIGIN, attacker, entry, fill, open_db, resign
+from tests.audit.helpers import KEY, ORIGIN, attacker, entry, fill, open_db, resign
+from vault.env import Env
 from vault.settings import DataLayout, Settings
-from vault.storage.store import Connection
-from vault.storage.writer import Writer
+from vault.storage.database import Database
+from vault.storage.store import Connection, connect
 
 
 @dataclass
 class _Context:
-    conn: Connection
-    writer: Writer
-    layout: DataLayout
-
-    @property
-    def issuer(self) -> CheckpointIssuer:
-        """Built as ``cli/context.py`` builds it for the real command."""
-        from vault.auditing.checkpoints import checkpoint_issuer
-
-        return checkpoint_issuer(Settings(data_dir=self.layout.root, audit_origin=ORIGIN))
+    env: Env
+    issuer: CheckpointIssuer
 
 
 @dataclass
 class _Vault:
     root: Path
 
+    def settings(self) -> Settings:
+        return Settings(data_dir=self.root, audit_origin=ORIGIN)
+
     @contextmanager
     def open(self, args: argparse.Namespace) -> Iterator[_Context]:
-        layout = DataLayout(self.root)
-        conn = open_db(layout.database)
-        writer = Writer(conn)
+        """The vault opened as ``cli/context.py`` opens it for the real command."""
+        from vault.auditing.checkpoints import checkpoint_issuer
+
+        db = Database(DataLayout(self.root).database, KEY)
+        env = Env(db=db, settings=self.settings(), server_secret=KEY)
         try:
-            yield _Context(conn, writer, layout)
+            yield _Context(env, checkpoint_issuer(self.settings()))
         finally:
-            writer.close()
-            conn.close()
+            db.close()
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +69,10 @@ def vault(tmp_path: Path) -> _Vault:
     fd = os.open(layout.audit_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(generate_signer_key(ORIGIN) + "\n")
-    conn = open_db(layout.database)
-    writer = Writer(conn)
-    fill(writer, 0, 250)
-    writer.close()
-    conn.close()
+    open_db(layout.database).close()  # created as the audit tests create it
+    db = Database(layout.database, KEY)
+    fill(db.writer, 0, 250)
+    db.close()
     return _Vault(layout.root)
 
 
@@ -152,7 +148,7 @@ def test_an_auditor_cosigns_after_verifying(
     assert _run(vault, "checkpoint") == 0
     assert _run(vault, "cosign", "--key", str(key)) == 0
     assert "cosigned checkpoint 0" in capsys.readouterr().out
-    conn = open_db(DataLayout(vault.root).database)
+    conn = connect(DataLayout(vault.root).database, KEY)
     assert conn.execute("SELECT count(*) FROM audit_cosignatures").fetchone()[0] == 1
     assert AuditLog().size(conn) == 252  # the checkpoint and the cosignature were logged
     conn.close()
@@ -335,15 +331,17 @@ def test_verify_checks_a_proof_file_with_the_pinned_key(
     _refused(capsys, "no verifier key is pinned")
 
 
-class _BusyWriter:
-    """The server keeps appending: after each job of the command, one more entry lands."""
+class _BusyDatabase:
+    """The server keeps appending: after each write of the command, one more entry lands."""
 
-    def __init__(self, writer: Writer) -> None:
-        self.writer = writer
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.read = db.read
+        self.reading = db.reading
 
-    def run(self, fn: Callable[[Connection], Any]) -> Any:
-        result = self.writer.run(fn)
-        self.writer.run(lambda c: AuditLog().append(c, entry(10_000)))
+    def write(self, fn: Callable[[Connection], Any]) -> Any:
+        result = self.db.write(fn)
+        self.db.write(lambda c: AuditLog().append(c, entry(10_000)))
         return result
 
 
@@ -357,7 +355,8 @@ def test_export_stops_at_the_checkpoint_it_signed(
     @contextmanager
     def busy(args: argparse.Namespace) -> Iterator[Any]:
         with real(args) as ctx:
-            yield _Context(ctx.conn, _BusyWriter(ctx.writer), ctx.layout)  # type: ignore[arg-type]
+            busy_env = replace(ctx.env, db=_BusyDatabase(ctx.env.db))  # type: ignore[arg-type]
+            yield _Context(busy_env, ctx.issuer)
 
     bundle = tmp_path / "bundle.json"
     parser = argparse.ArgumentParser(prog="permanence")
@@ -380,7 +379,7 @@ def test_audit_commands_record_the_command_line_actor(vault: _Vault, tmp_path: P
     assert _run(vault, "checkpoint") == 0
     assert _run(vault, "export", "--out", str(tmp_path / "b.json")) == 0
     assert _run(vault, "cosign", "--key", str(key)) == 0
-    conn = open_db(DataLayout(vault.root).database)
+    conn = connect(DataLayout(vault.root).database, KEY)
     log = AuditLog()
     actors = [log.entry(conn, i).entry.actor for i in range(250, log.size(conn))]
     conn.close()
