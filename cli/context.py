@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from audit.issuer import CheckpointIssuer
-from audit.log import AuditLog
 from vault.auditing.checkpoints import checkpoint_issuer
 from vault.env import Env
 from vault.settings import Settings
@@ -27,7 +26,6 @@ def open_env(settings: Settings) -> Iterator[Env]:
             db=db,
             settings=settings,
             server_secret=read_key_file(settings.layout.server_secret_file),
-            log=AuditLog(),
         )
     finally:
         db.close()

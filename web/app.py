@@ -18,7 +18,6 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from audit.log import AuditLog
 from vault.auditing.checkpoints import TICK_SECONDS, Checkpointing
 from vault.env import Env
 from vault.errors import Throttled, VaultError
@@ -141,7 +140,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
     async def health(request: Request) -> Response:
         db: Database = request.app.state.database
         try:
-            await run_in_threadpool(db.read, lambda conn: conn.execute("SELECT 1").fetchone())
+            await run_in_threadpool(db.ping)
         except VaultError:
             return JSONResponse({"status": "unavailable", "database": "unavailable"}, 503)
         writer_ok = db.writer.alive
@@ -182,7 +181,6 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
             db=db,
             settings=settings,
             server_secret=read_key_file(settings.layout.server_secret_file),
-            log=AuditLog(),
         )
         app.state.checkpointing = checkpointing = Checkpointing.for_settings(settings)
         ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))

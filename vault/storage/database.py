@@ -80,6 +80,10 @@ class Database:
         with self.reading() as conn:
             return fn(conn)
 
+    def ping(self) -> None:
+        """One trivial read: raises ``StoreError`` unless the database answers (health checks)."""
+        self.read(lambda conn: conn.execute("SELECT 1").fetchone())
+
     def _borrow(self) -> Connection:
         with self._changed:
             while True:
