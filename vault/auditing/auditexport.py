@@ -56,14 +56,15 @@ class Exports:
 
         reserved = second_factor(env, request, principal)
 
-        def tx(conn: Connection) -> StoredCheckpoint | None:
+        # A wrong code is returned, not raised: what checking it recorded must commit.
+        def tx(conn: Connection) -> StoredCheckpoint | SecondFactorRequired:
             if not confirm_second_factor(env, conn, principal, code, reserved):
-                return None
+                return SecondFactorRequired()
             env.record(conn, Action.AUDIT_EXPORTED, request, actor=principal.actor)
             return issuer.issue(conn, now=env.now())
 
         signed = env.db.write(tx)
-        if signed is None:
+        if isinstance(signed, SecondFactorRequired):
             env.db.write(
                 lambda conn: env.record(
                     conn,
@@ -74,7 +75,7 @@ class Exports:
                     detail={"reason": "second_factor"},
                 )
             )
-            raise SecondFactorRequired()
+            raise signed
         pending = PendingExport(
             secrets.token_hex(16),
             principal.account_id,

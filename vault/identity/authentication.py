@@ -86,7 +86,8 @@ def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
     account = throttle.account_subject(env.server_secret, username)
     address = throttle.ip_subject(request.ip)
 
-    def tx(conn: Connection) -> list[int] | int:
+    # A refusal is returned, not raised: its count must commit (raised, it would roll back).
+    def tx(conn: Connection) -> list[int] | Throttled:
         by_address = throttle.wait_seconds(conn, address, throttle.IP_LIMIT, now)
         by_account = throttle.wait_seconds(conn, account, throttle.ACCOUNT_LIMIT, now)
         if by_address or by_account:
@@ -94,13 +95,13 @@ def reserve_attempt(env: Env, request: RequestInfo, username: str) -> list[int]:
                 Action.LOGIN_FAILED, account, lambda: typed_name_actor(env, conn, username)
             )
             refusals.count(env, conn, request, address, refusal)
-            return max(by_address, by_account)
+            return Throttled(max(by_address, by_account))
         refusals.flush(env, conn, [address])
         return throttle.record_failure(conn, [account, address], now)
 
     reserved = env.db.write(tx)
-    if isinstance(reserved, int):
-        raise Throttled(reserved)
+    if isinstance(reserved, Throttled):
+        raise reserved
     return reserved
 
 
@@ -123,7 +124,8 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
     )
     password_ok = verify_auth_key(row[1] if row else _dummy_hash(), auth_key) and row is not None
 
-    def tx(conn: Connection) -> SignedIn | None:
+    # A failure is returned, not raised: its entry (and a code spent) must commit.
+    def tx(conn: Connection) -> SignedIn | LoginFailed:
         second_ok, used_backup = False, False
         if row is not None:
             second_ok = _consume_totp(conn, row[0], code, env)
@@ -137,7 +139,7 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
                 actor=typed_name_actor(env, conn, name),
                 outcome=Outcome.DENIED,
             )
-            return None
+            return LoginFailed()
         account_id, _, role, practice_id = row
         principal = Principal(account_id, name, Role(role), practice_id)
         if used_backup:
@@ -157,8 +159,8 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
         return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenroll))
 
     result = env.db.write(tx)
-    if result is None:
-        raise LoginFailed()
+    if isinstance(result, LoginFailed):
+        raise result
     return result
 
 

@@ -64,6 +64,16 @@ def write_or_deny(
         raise deny(env, request, principal, **denied.targets) from None
 
 
+def read_or_deny(
+    env: Env, request: RequestInfo, principal: Principal, read: Callable[[Connection], T]
+) -> T:
+    """Run ``read`` in one snapshot; a ``Denied`` it raises becomes an audited 404."""
+    try:
+        return env.db.read(read)
+    except Denied as denied:
+        raise deny(env, request, principal, **denied.targets) from None
+
+
 async def write_or_deny_async(
     env: Env, request: RequestInfo, principal: Principal, tx: Callable[[Connection], T]
 ) -> T:

@@ -38,6 +38,7 @@ from vault.items.access import (
     Denied,
     assigned,
     deny,
+    read_or_deny,
     record_access,
     write_or_deny,
     write_or_deny_async,
@@ -336,15 +337,12 @@ def assigned_practice(
 ) -> tuple[str, bytes]:
     """(name, public key) of a practice the secretary serves; 404 (audited) for any other."""
 
-    def read(conn: Connection) -> tuple[str, bytes] | None:
+    def read(conn: Connection) -> tuple[str, bytes]:
         if not assigned(conn, principal, practice_id):
-            return None
+            raise Denied(practice=practice_id)
         name, key = conn.execute(
             "SELECT name, public_key FROM practice WHERE id = ?", (practice_id,)
         ).fetchone()
         return str(name), bytes(key)
 
-    found = env.db.read(read)
-    if found is None:
-        raise deny(env, request, principal, practice=practice_id)
-    return found
+    return read_or_deny(env, request, principal, read)

@@ -24,7 +24,14 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid
-from vault.items.access import HOLDS_PRACTICE_KEY, deny, holds_practice_key, record_access
+from vault.items.access import (
+    HOLDS_PRACTICE_KEY,
+    Denied,
+    holds_practice_key,
+    read_or_deny,
+    record_access,
+    write_or_deny,
+)
 from vault.items.uploads import blob_store
 from vault.storage.store import Connection
 
@@ -211,23 +218,24 @@ def inbox(
     return Page([_summary(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
 
 
-def _member_item(conn: Connection, principal: Principal, item_id: str) -> tuple[object, ...] | None:
+def _member_item(conn: Connection, principal: Principal, item_id: str) -> tuple[object, ...]:
+    """The practice's item ``item_id`` as the member reaches it; ``Denied`` otherwise."""
     if principal.role != Role.MEMBER or principal.practice_id is None or not is_uuid(item_id):
-        return None
+        raise Denied(item=item_id)
     row: tuple[object, ...] | None = conn.execute(
         _SELECT + " WHERE i.id = ? AND i.practice_id = ? AND " + HOLDS_PRACTICE_KEY,
         (item_id, principal.practice_id, principal.practice_id, principal.account_id),
     ).fetchone()
+    if row is None:
+        raise Denied(item=item_id)
     return row
 
 
 def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -> ItemDetail:
     """Metadata, author keys and status history of one of the practice's items (no content)."""
 
-    def read(conn: Connection) -> ItemDetail | None:
+    def read(conn: Connection) -> ItemDetail:
         row = _member_item(conn, principal, item_id)
-        if row is None:
-            return None
         author = conn.execute(
             "SELECT a.id, a.display_name, a.username, a.x25519_pk, a.ed25519_pk FROM item i"
             " JOIN account a ON a.id = i.author_id WHERE i.id = ?",
@@ -250,10 +258,7 @@ def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -
             history,
         )
 
-    found = env.db.read(read)
-    if found is None:
-        raise deny(env, request, principal, item=item_id)
-    return found
+    return read_or_deny(env, request, principal, read)
 
 
 def _change_status(
@@ -281,9 +286,8 @@ def read_envelope(
     """The envelope, after its ``item.read`` entry committed; a new item becomes read
     (not when the browser only decrypts to search)."""
 
-    def tx(conn: Connection) -> bytes | None:
-        if _member_item(conn, principal, item_id) is None:
-            return None
+    def tx(conn: Connection) -> bytes:
+        _member_item(conn, principal, item_id)
         envelope, status = conn.execute(
             "SELECT envelope, status FROM item WHERE id = ?", (item_id,)
         ).fetchone()
@@ -301,10 +305,7 @@ def read_envelope(
             _change_status(env, conn, request, principal, item_id, "read")
         return bytes(envelope)
 
-    found = env.db.write(tx)
-    if found is None:
-        raise deny(env, request, principal, item=item_id)
-    return found
+    return write_or_deny(env, request, principal, tx)
 
 
 def open_download(
@@ -312,12 +313,11 @@ def open_download(
 ) -> tuple[Path, int]:
     """The extract's stream file and size, after its ``item.downloaded`` entry committed."""
 
-    def tx(conn: Connection) -> int | None:
-        if _member_item(conn, principal, item_id) is None:
-            return None
+    def tx(conn: Connection) -> int:
+        _member_item(conn, principal, item_id)
         (size,) = conn.execute("SELECT blob_size FROM item WHERE id = ?", (item_id,)).fetchone()
-        if size is None:
-            return None
+        if size is None:  # not an extract: nothing to download
+            raise Denied(item=item_id)
         record_access(
             env,
             conn,
@@ -330,9 +330,7 @@ def open_download(
         )
         return int(size)
 
-    size = env.db.write(tx)
-    if size is None:
-        raise deny(env, request, principal, item=item_id)
+    size = write_or_deny(env, request, principal, tx)
     path = blob_store(env).path(item_id)
     if not path.is_file():
         log.error("blob of an item is missing from the blob directory")
@@ -347,17 +345,14 @@ def set_status(
     if status not in STATUSES:
         raise InvalidInput()
 
-    def tx(conn: Connection) -> bool:
-        if _member_item(conn, principal, item_id) is None:
-            return False
+    def tx(conn: Connection) -> None:
+        _member_item(conn, principal, item_id)
         (current,) = conn.execute("SELECT status FROM item WHERE id = ?", (item_id,)).fetchone()
         if (current, status) not in _FORWARD:
             raise Conflict(BAD_STATUS)
         _change_status(env, conn, request, principal, item_id, status)
-        return True
 
-    if not env.db.write(tx):
-        raise deny(env, request, principal, item=item_id)
+    write_or_deny(env, request, principal, tx)
 
 
 def my_deposits(env: Env, principal: Principal, after: str | None, limit: int = PAGE_SIZE) -> Page:

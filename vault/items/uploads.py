@@ -18,7 +18,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid, new_uuid
-from vault.items.access import assigned, deny
+from vault.items.access import Denied, assigned, deny, read_or_deny
 from vault.storage.blobs import BlobStore
 from vault.storage.store import Connection
 
@@ -87,11 +87,14 @@ def start_upload(
     blobs = blob_store(env)
     upload_id = new_uuid(env.randbytes)
 
-    def existing(conn: Connection) -> Upload | bool | None:
+    def existing(conn: Connection) -> Upload | None:
+        """The upload to resume, if there is one for this very stream."""
         owner = conn.execute("SELECT author_id FROM item WHERE id = ?", (item_id,)).fetchone()
         if owner is not None:
+            if owner[0] == principal.account_id:
+                raise Conflict(DUPLICATE)
             # Someone else's item id is not confirmed to exist (404, like any foreign id).
-            return bool(owner[0] == principal.account_id)
+            raise Denied(practice=practice_id, item=item_id)
         row = conn.execute(
             "SELECT id, total, received FROM upload WHERE author_id = ? AND item_id = ?",
             (principal.account_id, item_id),
@@ -100,11 +103,7 @@ def start_upload(
             return None
         return Upload(str(row[0]), item_id, int(row[1]), int(row[2]))
 
-    found = env.db.read(existing)
-    if found is False:
-        raise deny(env, request, principal, practice=practice_id, item=item_id)
-    if found is True:
-        raise Conflict(DUPLICATE)
+    found = read_or_deny(env, request, principal, existing)
     if found is not None:
         return found
     blobs.create_upload(upload_id)  # before the row: a failed insert leaves an orphan file only
@@ -126,24 +125,24 @@ def start_upload(
     return env.db.write(tx)
 
 
-def _own_upload(conn: Connection, principal: Principal, upload_id: str) -> Upload | None:
+def _own_upload(conn: Connection, principal: Principal, upload_id: str) -> Upload:
+    """The principal's own upload ``upload_id``; ``Denied`` for anyone else's or none."""
     if principal.role != Role.SECRETARY or not is_uuid(upload_id):
-        return None
+        raise Denied(upload=upload_id)
     row = conn.execute(
         "SELECT u.item_id, u.total, u.received FROM upload u JOIN assignment s"
         " ON s.secretary_id = u.author_id AND s.practice_id = u.practice_id"
         " WHERE u.id = ? AND u.author_id = ?",
         (upload_id, principal.account_id),
     ).fetchone()
-    return None if row is None else Upload(upload_id, str(row[0]), int(row[1]), int(row[2]))
+    if row is None:
+        raise Denied(upload=upload_id)
+    return Upload(upload_id, str(row[0]), int(row[1]), int(row[2]))
 
 
 def upload_status(env: Env, request: RequestInfo, principal: Principal, upload_id: str) -> Upload:
     """Where an upload stands: the browser resumes from ``received``."""
-    found = env.db.read(lambda c: _own_upload(c, principal, upload_id))
-    if found is None:
-        raise deny(env, request, principal, upload=upload_id)
-    return found
+    return read_or_deny(env, request, principal, lambda c: _own_upload(c, principal, upload_id))
 
 
 def append(
