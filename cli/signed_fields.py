@@ -2,7 +2,7 @@
 
 Kind, urgency, author and, for a call note, call time and duration are inside
 the header the author signed (docs/format.md §5); the server also keeps them in
-clear (DESIGN §4) and an operator can change its copy. The command prints the
+clear (docs/design.md §4) and an operator can change its copy. The command prints the
 signed values, which it has just verified, and a warning for every field where
 the server's metadata says something else.
 """

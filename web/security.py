@@ -1,4 +1,4 @@
-"""Security headers on every response (DESIGN §2, §7), and the ``Host`` check.
+"""Security headers on every response (docs/design.md §2, §7), and the ``Host`` check.
 
 A page reached under a name the vault does not own is refused: against DNS
 rebinding, a foreign site's name resolving to this server must not let that

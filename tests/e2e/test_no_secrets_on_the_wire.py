@@ -1,4 +1,4 @@
-"""The server never receives the password, the master key or the kek (DESIGN §2, format §2).
+"""The server never receives the password, the master key or the kek (docs/design.md §2, format §2).
 
 Real Chromium drives the real pages against the real app under uvicorn, wrapped in
 ``Recorder``: every request is kept exactly as the server receives it (method, path,

@@ -1,6 +1,6 @@
 """Changing what proves who you are: password, recovery, authenticator, backup codes.
 
-Each asks for a fresh TOTP code (DESIGN §7) and revokes every session of the
+Each asks for a fresh TOTP code (docs/design.md §7) and revokes every session of the
 account, so a stolen session does not survive the change.
 """
 

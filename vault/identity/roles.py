@@ -1,4 +1,4 @@
-"""The four roles of DESIGN §1."""
+"""The four roles of docs/design.md §1."""
 
 from __future__ import annotations
 

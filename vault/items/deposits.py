@@ -1,6 +1,6 @@
 """Depositing items: resumable uploads of extract streams, then the signed envelope.
 
-The server sees ciphertext and the metadata of DESIGN §4 only. It checks what
+The server sees ciphertext and the metadata of docs/design.md §4 only. It checks what
 it can without any secret — the envelope's structure, version, size and
 author's signature (``crypto.check_envelope``), that the signed ids name this
 item, an assigned practice and the signed-in secretary — and refuses anything

@@ -1,4 +1,4 @@
-"""Activity reports, computed from item metadata only — never from the audit log (DESIGN §5).
+"""Activity reports, from item metadata only — never from the audit log (docs/design.md §5).
 
 Per practice and month (local to the ``timezone`` setting):
 

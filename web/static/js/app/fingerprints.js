@@ -1,4 +1,4 @@
-// Pinning the key fingerprints this browser has seen (DESIGN §2): a practice's key, an
+// Pinning the key fingerprints this browser has seen (docs/design.md §2): a practice's key, an
 // account's keys (an author of items, a colleague receiving the practice key). A change is
 // shown as a warning the person must acknowledge before going on.
 //

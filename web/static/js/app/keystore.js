@@ -1,4 +1,4 @@
-// The unlocked keys of this tab, in sessionStorage (DESIGN §7): gone when the tab closes.
+// The unlocked keys of this tab, in sessionStorage (docs/design.md §7): gone when the tab closes.
 import {
   DecryptionFailed,
   equalBytes,
