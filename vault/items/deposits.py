@@ -265,7 +265,7 @@ def _insert(
             return Receipt(d.item_id, created=False)
         raise Conflict(DUPLICATE)
     now = iso(env.now())
-    # The signed call time (check_deposit verified this envelope and compared the clear one).
+    # The signed call time (_check verified this envelope and compared the clear one).
     call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
     blob_size = None if upload is None else upload.total
     size = len(d.envelope) + (blob_size or 0)
