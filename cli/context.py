@@ -7,31 +7,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from audit.issuer import CheckpointIssuer
-from audit.log import AuditLog
-from vault.auditing.checkpoints import checkpoint_issuer
 from vault.env import Env
+from vault.opening import open_vault
 from vault.settings import DataLayout, Settings
-from vault.storage.database import Database
-from vault.storage.datadir import check, database_key
-from vault.storage.store import Connection, connect, read_key_file
+from vault.storage.datadir import database_key
+from vault.storage.store import Connection, connect
 from vault.storage.writer import Writer
 
 
 @contextmanager
 def open_env(settings: Settings) -> Iterator[Env]:
-    check(settings)
-    db = Database(
-        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-    )
-    try:
-        yield Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-            log=AuditLog(),
-        )
-    finally:
-        db.close()
+    """The opened vault's environment for one command (``vault.opening.open_vault``)."""
+    with open_vault(settings) as vault:
+        yield vault.env
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +36,15 @@ def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[
     @contextmanager
     def opener(args: object) -> Iterator[AuditCommandContext]:
         settings = settings_of(args)
-        issuer = checkpoint_issuer(settings)  # refuses a wrong audit_origin before anything
-        with open_env(settings) as env:
+        with open_vault(settings) as vault:  # refuses a wrong audit_origin before anything
             # A connection of its own: the audit commands open their own read transactions.
             conn = connect(settings.layout.database, database_key(settings))
             try:
                 yield AuditCommandContext(
-                    conn=conn, writer=env.db.writer, layout=settings.layout, issuer=issuer
+                    conn=conn,
+                    writer=vault.db.writer,
+                    layout=settings.layout,
+                    issuer=vault.checkpointing.issuer,
                 )
             finally:
                 conn.close()

@@ -133,26 +133,18 @@ def _warn_if_proxied_without_trust(settings: Settings) -> None:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from vault.auditing.checkpoints import checkpoint_issuer
-    from vault.storage.database import Database
-    from vault.storage.datadir import check, database_key
+    from vault.opening import open_vault
     from web.app import create_app
 
-    check(settings)
-    checkpoint_issuer(settings)  # a wrong audit_origin or signing key: one sentence, no start
-    # Opened here, before uvicorn starts, so a wrong key or a damaged file is one
-    # clear sentence rather than a traceback from the server's start-up.
-    database = Database(
-        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-    )
-    try:
+    # Opened here, before uvicorn starts, so a wrong key, a wrong audit_origin or a damaged
+    # file is one clear sentence rather than a traceback from the server's start-up; closed
+    # once uvicorn has returned, after the app's lifespan has stopped its background jobs.
+    with open_vault(settings) as vault:
         _warn_if_exposed(settings.host)
         _warn_if_proxied_without_trust(settings)
-        app = create_app(settings, database)
+        app = create_app(vault)
         print(f"Permanence is listening on http://{settings.host}:{settings.port}/", flush=True)
         uvicorn.run(app, **uvicorn_options(settings))
-    finally:
-        database.close()
     return 0
 
 

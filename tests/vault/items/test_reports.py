@@ -23,21 +23,16 @@ from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.identity import accounts
 from vault.identity.roles import Role
 from vault.items.reports import compute, to_csv, view
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import Connection, read_key_file
+from vault.opening import Vault
+from vault.storage.store import Connection
 
 R = RequestInfo(request_id="test")
 OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
 
 
 @pytest.fixture
-def env(initialised: Settings, database: Database) -> Env:
-    return Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
+def env(vault: Vault) -> Env:
+    return vault.env
 
 
 def _t(text: str) -> datetime:
