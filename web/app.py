@@ -197,7 +197,6 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
-    app.state.settings = settings
     app.state.vault = vault
     app.state.lifecycle = background
     return app

@@ -60,8 +60,8 @@ class LoopGuardedDatabase(Database):
     write; reads belong in the thread pool.
     """
 
-    def __init__(self, path: Path, key: Any) -> None:
-        super().__init__(path, key)
+    def __init__(self, path: Path, key: Any, **options: Any) -> None:
+        super().__init__(path, key, **options)
         self.violations: list[str] = []
 
     def _refuse_on_loop(self, what: str) -> None:
