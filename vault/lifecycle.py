@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-import anyio.to_thread
-
 from vault.auditing.auditexport import Exports
 from vault.auditing.checkpoints import TICK_SECONDS
 from vault.auditing.verification import Verifications
@@ -38,6 +36,18 @@ log = logging.getLogger("permanence.lifecycle")
 
 NOTIFY_EVERY_SECONDS = 2.0
 ORPHANS_EVERY_SECONDS = 3600.0
+
+
+async def _in_thread(fn: Callable[[], object]) -> None:
+    """Run ``fn`` in a worker thread; a cancel waits for it to finish before it propagates."""
+    work = asyncio.ensure_future(asyncio.to_thread(fn))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])  # the thread is never abandoned under a closing database
+        if not work.cancelled():
+            work.exception()  # retrieved: the round's own error no longer matters
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ def periodic(name: str, fn: Callable[[], object], every: float, *, first_after: 
         await asyncio.sleep(first_after)
         while True:
             try:
-                await anyio.to_thread.run_sync(fn)  # cancelling waits for the thread to finish
+                await _in_thread(fn)
             except Exception as exc:  # keep serving: the next round tries again
                 log.error("%s failed: %s", name, type(exc).__name__)
             await asyncio.sleep(every)
@@ -112,14 +122,13 @@ class Lifecycle:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        await anyio.to_thread.run_sync(self.verifications.stop)
+        await _in_thread(self.verifications.stop)
         await self._stop_jobs()
 
     async def _stop_jobs(self) -> None:
         for task in reversed(self._tasks):
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])  # a round in its thread finishes first
             if not task.cancelled() and task.exception() is not None and self.failure is None:
                 self.failure = task.get_name()
 
