@@ -23,7 +23,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"permanence: {message} (see 'permanence --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or, given ``argv``, only the group of the command it names
+    for real (the others by name and help: ``permanence --help`` loads no command module)."""
     parser = _Parser(
         prog="permanence",
         description="Permanence: an end-to-end encrypted vault for remote secretarial services.",
@@ -55,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli import commands as extra
 
-    extra.register(commands, _settings)
+    if argv is None:
+        extra.register(commands, _settings, every=True)
+    else:
+        extra.register(commands, _settings, extra.chosen_command(argv))
     return parser
 
 
@@ -170,8 +175,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # every file the vault writes (database, WAL, blobs, keys) is private
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
+    if not hasattr(args, "run"):  # a command the quick look at ``words`` did not recognise
+        args = build_parser().parse_args(words)
     try:
         code: int = args.run(args)
     except VaultError as e:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from audit.entry import decode
-from tests.cli.test_main import PERMANENCE, run
+from tests.cli.running import PERMANENCE, run
 from tests.factories import open_test_vault
 from vault.settings import Settings
 
