@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from cli.client import sign_in
 from tests.factories import open_test_vault
 from tests.people import Person, TestClientTransport, enrol
-from tests.vault.items.test_reports import NOV, OCT, _seed
+from tests.vault.items.report_data import NOV, OCT, seed
 from vault.env import Env
 from vault.identity.roles import Role
 from vault.settings import Settings
@@ -25,7 +25,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, dict[
     vault = open_test_vault(settings)
     db = vault.db
     env = vault.env
-    _seed(env)
+    seed(env)
     people: list[Person] = [
         enrol(env, Role.ADMIN, "root"),
         enrol(env, Role.MEMBER, "dr.c", practice="Cabinet A"),
