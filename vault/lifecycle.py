@@ -110,8 +110,11 @@ class Lifecycle:
         return [t.get_name() for t in self._tasks if not t.done()]
 
     async def start(self) -> None:
-        if self._tasks:
+        """Start the jobs in order (again after a ``stop``: an app served twice, in tests)."""
+        if self.running:
             raise RuntimeError("the lifecycle has already started")
+        if self._tasks:  # stopped before: its verifications were interrupted for good
+            self.verifications, self._tasks, self.failure = Verifications(), [], None
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(job.run(), name=job.name))
         self._watcher = asyncio.create_task(self._watch(), name="lifecycle watcher")

@@ -160,3 +160,18 @@ def test_stop_interrupts_a_verification_in_flight(
     assert lifecycle.verifications.in_flight == 0
     assert run.finished and run.ok is None and run.problem == INTERRUPTED
     assert run.recorded_at is None
+
+
+def test_a_stopped_lifecycle_starts_again(vault: Vault) -> None:
+    """An app served twice (two test clients in turn) runs its jobs again the second time."""
+    events: list[str] = []
+    lifecycle = Lifecycle(vault, [_recording_job("a", events)])
+
+    async def serve() -> list[str]:
+        async with lifecycle:
+            await asyncio.sleep(0.02)
+            return lifecycle.running
+
+    assert asyncio.run(serve()) == ["a"]
+    assert asyncio.run(serve()) == ["a"]
+    assert events == ["start a", "stop a", "start a", "stop a"]
