@@ -25,10 +25,12 @@ from typing import Any
 
 from audit.entry import Action, Actor, AuditEntry, Outcome
 from audit.log import AuditLog
+from tests.factories import open_test_vault
 from vault.auditing.auditview import EntryFilter, entry_page
+from vault.opening import Vault
 from vault.settings import Settings
 from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
+from vault.storage.datadir import initialise
 from vault.storage.store import Connection
 
 T0 = datetime(2025, 11, 28, tzinfo=UTC)
@@ -136,7 +138,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", default_language="en")
         initialise(settings)
-        db = Database(settings.layout.database, database_key(settings))
+        vault = open_test_vault(settings)
+        db = vault.db
         rate = build(db, args.entries)
         size = db.read(AuditLog().size)
         middle = size // 2
@@ -186,7 +189,7 @@ def main() -> None:
             rows = page()
             p50, p95, top = _times(page, args.runs)
             print(f"| {name} | {rows} | {p50:.2f} | {p95:.2f} | {top:.2f} |")
-        _http(settings, db, practice, args.runs)
+        _http(vault, practice, args.runs)
         with_index, without = trigger_cost(db)
         print(
             f"\nIndex trigger on append (5,000 per commit, best of 3): {with_index:,.0f}/s with,"
@@ -195,25 +198,21 @@ def main() -> None:
         db.close()
 
 
-def _http(settings: Settings, db: Database, practice: str, runs: int) -> None:
+def _http(vault: Vault, practice: str, runs: int) -> None:
     """The console's htmx partial over the real app (no network): query + decode + template."""
     from starlette.testclient import TestClient
 
     from tests.people import enrol
-    from vault.env import Env
     from vault.identity.roles import Role
     from vault.identity.sessions import create
-    from vault.storage.store import read_key_file
     from web.app import create_app
     from web.session import COOKIE
 
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    env, db = vault.env, vault.db
     auditor = enrol(env, Role.AUDITOR, "bench.auditor")
     token, _ = db.write(lambda c: create(env, c, auditor.account_id, "127.0.0.1", "bench"))
     # A loopback name: the app refuses any Host it does not own (Starlette's "testserver").
-    with TestClient(create_app(settings, db, env=env), base_url="http://localhost") as client:
+    with TestClient(create_app(vault), base_url="http://localhost") as client:
         client.cookies.set(COOKIE, token)
         print(f"\nThe console route, htmx partial over TestClient, {runs} runs, milliseconds:\n")
         print("| request | p50 | p95 | max |")

@@ -34,22 +34,21 @@ import httpx2 as httpx
 
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
-from tests.vault.test_items_support import (
+from tests.factories import (
     add_account,
     add_practice,
     assign,
     call_note_body,
+    open_test_vault,
     session_for,
 )
 from vault.clock import iso
-from vault.env import Env
 from vault.identity.roles import Role
 from vault.items import inbox
 from vault.items.uploads import stream_length
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import Connection, connect, new_key, read_key_file
+from vault.storage.datadir import initialise
+from vault.storage.store import Connection, connect, new_key
 
 GIB = 1024**3
 
@@ -92,14 +91,14 @@ def _serve_vault(data_dir: str, limit: int, port: int) -> None:
     from web.app import create_app
 
     settings = replace(Settings(data_dir=Path(data_dir)), upload_limit_bytes=limit, port=port)
-    db = Database(settings.layout.database, database_key(settings))
-    uvicorn.run(
-        create_app(settings, db),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    with open_test_vault(settings) as vault:
+        uvicorn.run(
+            create_app(vault),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
 
 
 def _start(target: Any, *args: Any) -> tuple[Any, str]:
@@ -120,10 +119,9 @@ def _start(target: Any, *args: Any) -> tuple[Any, str]:
 def _vault(data_dir: Path) -> tuple[Settings, dict[str, Any]]:
     settings = Settings(data_dir=data_dir)
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
     practice = add_practice(env, "Bench")
     add_account(env, Role.MEMBER, "member", practice)
     secretary = add_account(env, Role.SECRETARY, "secretary")
@@ -250,12 +248,9 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
     )
     for size in sizes:
         settings, arr = _vault(tmp / f"inbox{size}")
-        db = Database(settings.layout.database, database_key(settings))
-        env = Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-        )
+        vault = open_test_vault(settings)
+        db = vault.db
+        env = vault.env
         practice, author = arr["practice"], arr["secretary"]
         member = add_account(env, Role.MEMBER, "reader", practice)
         envelope = os.urandom(600)
@@ -288,8 +283,7 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
             timings.append(time.perf_counter() - t0)
         from web.app import create_app
 
-        app = create_app(settings, db, env=env)
-        app.state.env = env
+        app = create_app(vault)
         token, _ = session_for(env, member)
         http: list[float] = []
 
@@ -383,10 +377,9 @@ def bench_memory(tmp: Path, sizes: list[int]) -> None:
 
 
 def _member_session(settings: Settings, arr: dict[str, Any]) -> dict[str, str]:
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
     token, csrf = session_for(env, arr["practice"].members[0])
     db.close()
     return {"cookie": f"permanence_session={token}", "x-csrf-token": csrf}

@@ -48,14 +48,12 @@ from crypto.kdf import KdfParams, PasswordKeys, derive_password_keys
 from crypto.recovery import RecoveryCode
 from crypto.secret import Secret
 from crypto.user_keys import UserKeyPair, WrapPurpose, wrap_user_keys
-from vault.env import Env, RequestInfo
+from tests.factories import open_test_vault
+from vault.env import RequestInfo
 from vault.errors import SecondFactorRequired
 from vault.identity import accounts, enrollment
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
-from vault.storage.database import Database
-from vault.storage.datadir import database_key
-from vault.storage.store import read_key_file
 
 PASSWORD = "bench password for sign-ins"  # noqa: S105 - a throw-away vault
 ARRANGE = RequestInfo(request_id="bench-arrange")
@@ -77,10 +75,9 @@ def _permanence(data_dir: Path, *args: str) -> list[str]:
 def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParams) -> list[Account]:
     """Invite and enrol ``count`` secretaries in-process, before the server starts."""
     settings = load_settings({}, data_dir=str(data_dir), overrides={})
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
 
     def one(n: int) -> Account:
         name = f"bench{n:04d}"

@@ -7,28 +7,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from audit.issuer import CheckpointIssuer
-from vault.auditing.checkpoints import checkpoint_issuer
 from vault.env import Env
+from vault.opening import open_vault
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import check, database_key
-from vault.storage.store import read_key_file
 
 
 @contextmanager
 def open_env(settings: Settings) -> Iterator[Env]:
-    check(settings)
-    db = Database(
-        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-    )
-    try:
-        yield Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-        )
-    finally:
-        db.close()
+    """The opened vault's environment for one command (``vault.opening.open_vault``)."""
+    with open_vault(settings) as vault:
+        yield vault.env
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +31,7 @@ def audit_context_opener(settings_of: Callable[[object], Settings]) -> Callable[
     @contextmanager
     def opener(args: object) -> Iterator[AuditCommandContext]:
         settings = settings_of(args)
-        issuer = checkpoint_issuer(settings)  # refuses a wrong audit_origin before anything
-        with open_env(settings) as env:
-            yield AuditCommandContext(env=env, issuer=issuer)
+        with open_vault(settings) as vault:  # refuses a wrong audit_origin before anything
+            yield AuditCommandContext(env=vault.env, issuer=vault.checkpointing.issuer)
 
     return opener

@@ -23,7 +23,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"permanence: {message} (see 'permanence --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or, given ``argv``, only the group of the command it names
+    for real (the others by name and help: ``permanence --help`` loads no command module)."""
     parser = _Parser(
         prog="permanence",
         description="Permanence: an end-to-end encrypted vault for remote secretarial services.",
@@ -55,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli import commands as extra
 
-    extra.register(commands, _settings)
+    if argv is None:
+        extra.register(commands, _settings, every=True)
+    else:
+        extra.register(commands, _settings, extra.chosen_command(argv))
     return parser
 
 
@@ -133,26 +138,18 @@ def _warn_if_proxied_without_trust(settings: Settings) -> None:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from vault.auditing.checkpoints import checkpoint_issuer
-    from vault.storage.database import Database
-    from vault.storage.datadir import check, database_key
+    from vault.opening import open_vault
     from web.app import create_app
 
-    check(settings)
-    checkpoint_issuer(settings)  # a wrong audit_origin or signing key: one sentence, no start
-    # Opened here, before uvicorn starts, so a wrong key or a damaged file is one
-    # clear sentence rather than a traceback from the server's start-up.
-    database = Database(
-        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-    )
-    try:
+    # Opened here, before uvicorn starts, so a wrong key, a wrong audit_origin or a damaged
+    # file is one clear sentence rather than a traceback from the server's start-up; closed
+    # once uvicorn has returned, after the app's lifespan has stopped its background jobs.
+    with open_vault(settings) as vault:
         _warn_if_exposed(settings.host)
         _warn_if_proxied_without_trust(settings)
-        app = create_app(settings, database)
+        app = create_app(vault)
         print(f"Permanence is listening on http://{settings.host}:{settings.port}/", flush=True)
         uvicorn.run(app, **uvicorn_options(settings))
-    finally:
-        database.close()
     return 0
 
 
@@ -178,8 +175,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # every file the vault writes (database, WAL, blobs, keys) is private
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
+    if not hasattr(args, "run"):  # a command the quick look at ``words`` did not recognise
+        args = build_parser().parse_args(words)
     try:
         code: int = args.run(args)
     except VaultError as e:

@@ -15,6 +15,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.factories import (
+    open_test_vault,
+    world_fixture,  # noqa: F401 - the items tests' ``world`` fixture
+)
+from vault.opening import Vault
 from vault.settings import Settings
 from vault.storage.database import Database
 from vault.storage.datadir import database_key, initialise
@@ -65,9 +70,12 @@ def initialised(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def database(initialised: Settings) -> Iterator[Database]:
-    db = Database(initialised.layout.database, database_key(initialised))
-    try:
-        yield db
-    finally:
-        db.close()
+def vault(initialised: Settings) -> Iterator[Vault]:
+    """The initialised vault, opened as the server opens it (closed after the test)."""
+    with open_test_vault(initialised) as opened:
+        yield opened
+
+
+@pytest.fixture
+def database(vault: Vault) -> Database:
+    return vault.db

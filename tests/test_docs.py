@@ -30,13 +30,26 @@ def test_every_setting_is_documented() -> None:
     assert fields | smtp <= documented, sorted((fields | smtp) - documented)
 
 
+def _named_commands(docs: str) -> set[str]:
+    """The commands the text names by their exact name: ``permanence NAME`` followed by a
+    space, a backtick or the end of a word that is not a hyphen (``demo`` is not named by
+    ``permanence demo-code``)."""
+    return set(re.findall(r"permanence ([a-z][a-z-]*[a-z])(?![\w-])", docs))
+
+
 def test_every_command_appears_in_the_help_and_the_docs() -> None:
-    """Each top-level command is named in the README or the docs."""
+    """Each top-level command is named, by its exact name, in the README or the docs."""
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
     assert commands is not None
     docs = (REPO / "README.md").read_text(encoding="utf-8") + "".join(
         p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("*.md")
     )
-    missing = [c for c in commands if f"permanence {c}" not in docs and f"{c}`" not in docs]
+    missing = sorted(set(commands) - _named_commands(docs))
     assert missing == []
+
+
+def test_a_command_is_not_named_by_a_longer_one() -> None:
+    """``permanence demo-code`` names demo-code, not demo (so the check above can fail)."""
+    assert _named_commands("run `permanence demo-code --user x`") == {"demo-code"}
+    assert _named_commands("permanence demo\n") == {"demo"}

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from audit.entry import Action, Actor, AuditEntry, Outcome, Scalar
 from audit.log import AuditLog
@@ -13,8 +14,10 @@ from crypto.secret import Secret
 from vault.clock import Clock, utc_now
 from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import Connection
+
+if TYPE_CHECKING:  # types only: the command line's client commands never open a database
+    from vault.storage.database import Database
+    from vault.storage.store import Connection
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,14 +16,9 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vault.auditing.checkpoints import TICK_SECONDS, Checkpointing
-from vault.env import Env
 from vault.errors import Throttled, VaultError
-from vault.identity import refusals
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key
-from vault.storage.store import read_key_file
+from vault.lifecycle import Lifecycle
+from vault.opening import Vault
 from web import errors, i18n
 from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
@@ -92,35 +85,19 @@ class CatchAll:
             await response(scope, receive, send)
 
 
-async def _checkpoint_ticker(env: Env, checkpointing: Checkpointing) -> None:
-    """Sign checkpoints while serving; a failure is logged and retried at the next tick."""
-    while True:
-        await asyncio.sleep(TICK_SECONDS)
-        try:
-            await run_in_threadpool(checkpointing.tick, env)
-        except Exception as exc:  # keep serving: the next tick tries again
-            log.error("audit checkpoint failed: %s", type(exc).__name__)
-
-
-async def _refusal_sweeper(env: Env) -> None:
-    """Append the refusal counts whose window has closed (vault/identity/refusals.py)."""
-    while True:
-        try:
-            await run_in_threadpool(refusals.flush_closed, env)
-        except Exception as exc:  # keep serving: the counts stay in the table for the next round
-            log.error("refusal counts not appended: %s", type(exc).__name__)
-        await asyncio.sleep(refusals.SWEEP_SECONDS)
-
-
 def _safe_next(target: str | None) -> str:
     """Only local paths: a language switch must not become an open redirect."""
     return local_path(target) or "/"
 
 
-def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and task
-    settings: Settings, database: Database | None = None, *, env: Env | None = None
-) -> Starlette:
-    """Build the app; it opens (and at shutdown closes) the database unless one is given."""
+def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
+    """Build the app over an open vault (``vault.opening.open_vault``; its opener closes it).
+
+    The app's lifespan starts ``lifecycle`` (by default the vault's server jobs) and,
+    at shutdown, stops it before the opener closes the vault.
+    """
+    settings = vault.settings
+    background = lifecycle or Lifecycle(vault)
 
     async def choose_language(request: Request) -> Response:
         code = request.path_params["code"]
@@ -138,7 +115,7 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         return response
 
     async def health(request: Request) -> Response:
-        db: Database = request.app.state.database
+        db = vault.db
         try:
             await run_in_threadpool(db.ping)
         except VaultError:
@@ -172,29 +149,8 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        own = database is None
-        db = database or Database(
-            settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-        )
-        app.state.database = db
-        app.state.env = the_env = env or Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-        )
-        app.state.checkpointing = checkpointing = Checkpointing.for_settings(settings)
-        ticker = asyncio.create_task(_checkpoint_ticker(the_env, checkpointing))
-        sweeper = asyncio.create_task(_refusal_sweeper(the_env))
-        try:
-            async with items.background_running(the_env):
-                yield
-        finally:
-            for task in (ticker, sweeper):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if own:
-                db.close()
+        async with background:
+            yield
 
     from web.routes import (
         account,
@@ -241,7 +197,6 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         },
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    if database is not None:
-        app.state.database = database
+    app.state.vault = vault
+    app.state.lifecycle = background
     return app

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput, TooLarge
 from vault.identity.sessions import SessionInfo
+from vault.lifecycle import Lifecycle
+from vault.opening import Vault
 
 # Every body a route reads goes through ``read_body``, bounded: by default 64 KiB,
 # larger only where a route says so (deposits, upload parts). Routes never call
@@ -24,9 +26,20 @@ MAX_FORM_FIELDS = 50
 MAX_DEPTH = 32  # nesting of JSON arrays and objects; our bodies use 3 at most
 
 
+def vault_of(request: Request) -> Vault:
+    """The open vault the app serves (``create_app`` sets it once)."""
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+def lifecycle_of(request: Request) -> Lifecycle:
+    """The app's background jobs and server-lifetime state (verifications, exports)."""
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    return lifecycle
+
+
 def env_of(request: Request) -> Env:
-    env: Env = request.app.state.env
-    return env
+    return vault_of(request).env
 
 
 def session_of(request: Request) -> SessionInfo | None:

@@ -80,11 +80,11 @@ class SessionMiddleware:
             return
         request = Request(scope, receive)
         request.state.request_id = secrets.token_hex(8)
-        env: Env | None = getattr(scope["app"].state, "env", None)
-        secure = scope["app"].state.settings.behind_tls
+        env: Env = scope["app"].state.vault.env
+        secure = env.settings.behind_tls
         session = None
         token = request.cookies.get(cookie_name(secure=secure))
-        if token and env is not None:
+        if token:
             session = await run_in_threadpool(sessions.lookup, env, token)
         request.state.session = session
         if request.method not in SAFE_METHODS:

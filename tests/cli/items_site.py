@@ -124,10 +124,11 @@ def vault(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Vault]:
     clock = Clock()
-    sock, settings, env = new_vault(tmp_path, now=clock.now)
+    sock, settings, vault = new_vault(tmp_path, now=clock.now)
+    env = vault.env
     config = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))  # never the real ~/.config
-    recorder = _Recorder(create_app(settings, env.db, env=env))
+    recorder = _Recorder(create_app(vault))
     server, thread = start_server(recorder, sock)
     try:
         site = Site(settings.base_url, settings, env, recorder, _Logs())

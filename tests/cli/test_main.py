@@ -6,34 +6,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-PERMANENCE = shutil.which("permanence", path=str(Path(sys.executable).parent)) or "permanence"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")}
-    return subprocess.run(
-        [PERMANENCE, *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        timeout=60,
-        check=False,
-    )
-
-
-def assert_one_clear_sentence(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("permanence: ")
+from tests.cli.running import PERMANENCE, assert_one_clear_sentence, run
 
 
 def test_help_lists_every_command() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from audit.entry import Action, Actor, AuditEntry
 from audit.log import AuditLog
-from tests.cli.test_main import PERMANENCE, assert_one_clear_sentence, run
+from tests.cli.running import PERMANENCE, assert_one_clear_sentence, run
 from vault.settings import DataLayout
 from vault.storage.store import connect, read_key_file
 

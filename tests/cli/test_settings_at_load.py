@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_main import PERMANENCE, assert_one_clear_sentence, run
+from tests.cli.running import PERMANENCE, assert_one_clear_sentence, run
 
 
 @pytest.mark.parametrize(

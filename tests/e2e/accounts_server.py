@@ -187,9 +187,10 @@ def _one(pattern: re.Pattern[str], text: str) -> str:
 def accounts_vault_fixture(tmp_path: Path) -> Iterator[AccountsVault]:
     """The ``accounts_vault`` fixture: import ``accounts_vault_fixture`` into a test module."""
     clock = ManualClock()
-    sock, settings, env = new_vault(tmp_path, now=clock)
+    sock, settings, vault = new_vault(tmp_path, now=clock)
+    env = vault.env
     db = env.db
-    recorder = Recorder(create_app(settings, db, env=env))
+    recorder = Recorder(create_app(vault))
     server, thread = start_server(recorder, sock)
     try:
         yield AccountsVault(settings.base_url, settings, env, clock, recorder)

@@ -21,13 +21,13 @@ import pytest
 import uvicorn
 
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures reused here
+from tests.factories import open_test_vault
 from vault.env import Env, RequestInfo
 from vault.identity import accounts
 from vault.identity.roles import Role
+from vault.opening import Vault
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import read_key_file
+from vault.storage.datadir import initialise
 from web.app import create_app
 
 ARRANGE = RequestInfo(request_id="test-arrange")
@@ -75,27 +75,24 @@ def start_server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, thre
 
 def new_vault(
     tmp_path: Path, now: Callable[[], datetime] | None = None
-) -> tuple[socket.socket, Settings, Env]:
-    """A bound loopback socket and a fresh initialised vault whose base URL is that socket's."""
+) -> tuple[socket.socket, Settings, Vault]:
+    """A bound loopback socket and a fresh vault, open, whose base URL is that socket's."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     settings = replace(Settings(data_dir=tmp_path / "data"), port=port, base_url=base_url)
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
-    return sock, settings, env if now is None else replace(env, now=now)
+    vault = open_test_vault(settings)
+    return sock, settings, vault if now is None else vault.with_env(now=now)
 
 
 @pytest.fixture
 def live_vault(tmp_path: Path) -> Iterator[LiveVault]:
-    sock, settings, env = new_vault(tmp_path)
-    db = env.db
+    sock, settings, vault = new_vault(tmp_path)
+    env, db = vault.env, vault.db
     base_url = settings.base_url
-    server, thread = start_server(create_app(settings, db, env=env), sock)
+    server, thread = start_server(create_app(vault), sock)
     try:
         yield LiveVault(base_url, settings, env)
     finally:

@@ -33,13 +33,12 @@ from tests.e2e.vault_process import (
     read_item,
     upload_and_deposit,
 )
+from tests.factories import open_test_vault
 from vault.auditing.checkpoints import load_signer
 from vault.clock import utc_now
-from vault.env import Env
 from vault.items import deposits as items
-from vault.storage.database import Database
 from vault.storage.datadir import database_key
-from vault.storage.store import connect, integrity_check, read_key_file
+from vault.storage.store import connect, integrity_check
 
 SEED = 20261201
 KILLS = 4
@@ -175,14 +174,11 @@ def test_acknowledged_deposits_survive_repeated_sigkill(tmp_path: Path) -> None:
     for folder in blobs.iterdir():
         for file in folder.iterdir():
             os.utime(file, (long_ago, long_ago))  # older than the collector's hour
-    db = Database(settings.layout.database, key)
+    vault = open_test_vault(settings)
+    db = vault.db
     try:
         two_days_later = utc_now() + timedelta(days=2)  # uploads left by the crashes expire
-        env = Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-        )
+        env = vault.env
         items.collect_orphans(replace(env, now=lambda: two_days_later))
         extracts = db.read(
             lambda c: {str(r[0]) for r in c.execute("SELECT id FROM item WHERE kind = 'extract'")}

@@ -110,7 +110,8 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    sock, settings, env = new_vault(tmp_path)
+    sock, settings, vault = new_vault(tmp_path)
+    env = vault.env
     db = env.db
     base_url = settings.base_url
     logs = _Logs()
@@ -118,7 +119,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     old_level = root.level
     root.addHandler(logs)
     root.setLevel(logging.DEBUG)
-    recorder = _Recorder(create_app(settings, db, env=env))
+    recorder = _Recorder(create_app(vault))
     server, thread = start_server(recorder, sock)
     try:
         yield Site(base_url, settings, env, recorder, logs)

@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 
 from audit.entry import decode
-from tests.cli.test_main import PERMANENCE, run
+from tests.cli.running import PERMANENCE, run
+from tests.factories import open_test_vault
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key
 
 FORGED = "203.0.113.7"
 WRONG_KEY = "A" * 43  # a well-formed auth key that is nobody's
@@ -90,7 +89,8 @@ def _failed_sign_in(port: int, source: str, forwarded: str) -> int:
 def _seen_ips(data: Path) -> tuple[list[str | None], set[str]]:
     """The IPs of ``login.failed`` entries, and the per-IP throttle subjects."""
     settings = Settings(data_dir=data)
-    db = Database(settings.layout.database, database_key(settings))
+    vault = open_test_vault(settings)
+    db = vault.db
     try:
 
         def read(conn: object) -> tuple[list[str | None], set[str]]:

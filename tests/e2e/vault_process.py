@@ -33,20 +33,18 @@ from crypto.encoding import b64url_decode, b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, open_item, seal_item
 from crypto.signing import VerifyKey
 from crypto.stream import FileManifest, StreamDecryptor, encrypt_stream, new_file_key
-from tests.vault.test_items_support import (
+from tests.factories import (
     Person,
     PracticeKeys,
     add_account,
     add_practice,
     assign,
+    open_test_vault,
     session_for,
 )
-from vault.env import Env
 from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import read_key_file
+from vault.storage.datadir import initialise
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_COOKIE = "permanence_session"
@@ -75,13 +73,10 @@ def _headers(token: str, csrf: str) -> dict[str, str]:
 def arrange(data_dir: Path) -> Arranged:
     settings = Settings(data_dir=data_dir)
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
+    vault = open_test_vault(settings)
+    db = vault.db
     try:
-        env = Env(
-            db=db,
-            settings=settings,
-            server_secret=read_key_file(settings.layout.server_secret_file),
-        )
+        env = vault.env
         practice = add_practice(env, "Cabinet Endurance")
         member = add_account(env, Role.MEMBER, "dr.endurance", practice)
         secretary = add_account(env, Role.SECRETARY, "sophie.endurance")

@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vault.env import Env
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 
 
 @dataclass
@@ -30,13 +28,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def env(initialised: Settings, database: Database, clock: Clock) -> Env:
-    return Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-        now=clock,
-    )
+def env(vault: Vault, clock: Clock) -> Env:
+    return vault.with_env(now=clock).env
 
 
 def with_settings(env: Env, **changes: object) -> Env:

@@ -30,16 +30,16 @@ from starlette.testclient import TestClient
 from cli.client import sign_in
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from tests.factories import call_note_body, encrypted_file, open_test_vault
 from tests.people import ARRANGE, Person, TestClientTransport, enrol
-from tests.vault.test_items_support import call_note_body, encrypted_file
 from vault.auditing.checkpoints import load_signer
 from vault.env import Env
 from vault.identity import accounts, practices, sessions
 from vault.identity.roles import Role
 from vault.settings import Settings
 from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import Connection, read_key_file
+from vault.storage.datadir import initialise
+from vault.storage.store import Connection
 from web import permissions
 from web.app import create_app
 from web.session import COOKIE
@@ -60,8 +60,8 @@ class LoopGuardedDatabase(Database):
     write; reads belong in the thread pool.
     """
 
-    def __init__(self, path: Path, key: Any) -> None:
-        super().__init__(path, key)
+    def __init__(self, path: Path, key: Any, **options: Any) -> None:
+        super().__init__(path, key, **options)
         self.violations: list[str] = []
 
     def _refuse_on_loop(self, what: str) -> None:
@@ -136,7 +136,7 @@ class RouteWorld:
         """Sign a checkpoint now and verify the whole log with the pinned key; its size."""
         from audit.verify import verify_database
 
-        checkpointing = self.client.app.state.checkpointing  # type: ignore[attr-defined]
+        checkpointing = self.client.app.state.vault.checkpointing  # type: ignore[attr-defined]
         checkpointing.issue_now(self.env)
         verifier = load_signer(self.env.settings).verifier
         report = self.env.db.read(lambda conn: verify_database(conn, verifier))
@@ -151,10 +151,10 @@ def methods_of(r: Route) -> list[str]:
 def route_world(data_dir: Path) -> Iterator[RouteWorld]:
     settings = Settings(data_dir=data_dir, default_language="en")
     initialise(settings)
-    db = LoopGuardedDatabase(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings, database_type=LoopGuardedDatabase)
+    db = vault.db
+    assert isinstance(db, LoopGuardedDatabase)
+    env = vault.env
     people = {
         str(Role.MEMBER): enrol(env, Role.MEMBER, "doctor", practice="Cabinet Martin"),
         str(Role.SECRETARY): enrol(env, Role.SECRETARY, "secretary"),
@@ -167,7 +167,7 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
     spare = accounts.invite(
         env, ARRANGE, None, username="spare", display_name="Spare", role=Role.SECRETARY
     )
-    app = create_app(settings, db, env=env)
+    app = create_app(vault)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             world = RouteWorld(

@@ -94,7 +94,7 @@ def test_health_reports_database_and_writer(client: TestClient) -> None:
 
 def test_health_reports_a_stopped_writer(client: TestClient) -> None:
     """When the writer has stopped, /health says so with 503 (so a probe can restart us)."""
-    client.app.state.database.writer.close()  # type: ignore[attr-defined]
+    client.app.state.vault.db.writer.close()  # type: ignore[attr-defined]
     r = client.get("/health")
     assert r.status_code == 503
     assert r.json()["writer"] == "stopped"

@@ -21,8 +21,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from crypto.envelope import encode_body
-from tests.people import Person, enrol
-from tests.vault.test_items_support import (
+from tests.factories import (
     REQ,
     add_account,
     add_practice,
@@ -31,14 +30,13 @@ from tests.vault.test_items_support import (
     deposit_as_secretary,
     seal,
 )
-from tests.vault.test_items_support import World as ItemsWorld
+from tests.factories import World as ItemsWorld
+from tests.people import Person, enrol
 from vault.env import Env
 from vault.identity import sessions
 from vault.identity.roles import Role
 from vault.items import inbox
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web import permissions
 from web.app import create_app
 from web.session import COOKIE
@@ -51,14 +49,8 @@ def _spellings(canary: str) -> list[str]:
 
 
 @pytest.fixture
-def walk(
-    initialised: Settings, database: Database
-) -> Iterator[tuple[Env, TestClient, dict[str, Person]]]:
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
+def walk(vault: Vault) -> Iterator[tuple[Env, TestClient, dict[str, Person]]]:
+    env = vault.env
     practice = add_practice(env, "Cabinet Martin")
     member = add_account(env, Role.MEMBER, "dr.martin", practice)
     secretary = add_account(env, Role.SECRETARY, "sophie")
@@ -73,7 +65,7 @@ def walk(
         "auditor": enrol(env, Role.AUDITOR, "auditor"),
         "admin": enrol(env, Role.ADMIN, "root"),
     }
-    app = create_app(initialised, database, env=env)
+    app = create_app(vault)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield env, client, people
 

@@ -17,14 +17,13 @@ from audit.bundle import Bundle, verify_bundle
 from audit.entry import Action, Actor, AuditEntry, Outcome
 from audit.keys import generate_signer_key, parse_signer
 from cli.client import sign_in
+from tests.factories import open_test_vault
 from tests.people import Person, TestClientTransport, enrol
 from vault.auditing.checkpoints import load_signer
 from vault.env import Env
 from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import read_key_file
+from vault.storage.datadir import initialise
 from web.app import create_app
 
 
@@ -40,10 +39,9 @@ class Console:
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("console") / "data", default_language="en")
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
     auditor = enrol(env, Role.AUDITOR, "auditor")
     member = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
     # 120 failed sign-ins by an unknown name: enough for several pages of one filter.
@@ -56,7 +54,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
                 ),
             )
         )
-    app = create_app(settings, db, env=env)
+    app = create_app(vault)
     with TestClient(app, raise_server_exceptions=False) as client:
         transport = TestClientTransport(client)
         sign_in(transport, auditor.username, auditor.password, auditor.code())
@@ -126,7 +124,7 @@ def test_bad_filter_values_are_a_clear_400(console: Console) -> None:
 def test_entry_page_shows_the_entry_and_a_proof_that_checks(console: Console) -> None:
     """An entry covered by a signed checkpoint shows a proof leading to that checkpoint's root."""
     app = console.client.app
-    app.state.checkpointing.issue_now(console.env)  # type: ignore[attr-defined]
+    app.state.vault.checkpointing.issue_now(console.env)  # type: ignore[attr-defined]
     page = console.client.get("/audit/entries/3")
     assert page.status_code == 200
     assert 'data-proof="ok"' in page.text
@@ -255,10 +253,11 @@ def test_the_app_refuses_to_start_with_a_changed_audit_origin(tmp_path: Path) ->
     signing key stops start-up instead of signing checkpoints under another origin."""
     import dataclasses
 
+    from cli.main import _serve
     from vault.errors import DataDirError
 
     settings = Settings(data_dir=tmp_path / "data")
     initialise(settings)
     moved = dataclasses.replace(settings, audit_origin="vault.example.com/audit")
-    with pytest.raises(DataDirError, match="audit_origin"), TestClient(create_app(moved)):
-        pass
+    with pytest.raises(DataDirError, match="audit_origin"):
+        _serve(moved)

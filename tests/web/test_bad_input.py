@@ -9,27 +9,20 @@ from starlette.testclient import TestClient
 
 from cli.client import sign_in
 from tests.people import TestClientTransport, enrol
-from vault.env import Env
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 
 
 @pytest.fixture
-def clients(initialised: Settings, database: Database) -> Iterator[dict[str, TestClient]]:
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
+def clients(vault: Vault) -> Iterator[dict[str, TestClient]]:
+    env = vault.env
     people = {
         "member": enrol(env, Role.MEMBER, "doctor", practice="Cabinet A"),
         "auditor": enrol(env, Role.AUDITOR, "auditor"),
         "admin": enrol(env, Role.ADMIN, "root"),
     }
-    app = create_app(initialised, database, env=env)
+    app = create_app(vault)
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         result = {"anonymous": anonymous}
         for role, person in people.items():

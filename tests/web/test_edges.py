@@ -17,15 +17,13 @@ from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_encode
 from crypto.kdf import KdfParams, derive_password_keys
+from tests.factories import Person as ItemsPerson
+from tests.factories import session_for
 from tests.people import Person, enrol
-from tests.vault.test_items_support import Person as ItemsPerson
-from tests.vault.test_items_support import session_for
 from tests.web.every_route import RouteWorld, route_world
-from vault.env import Env, Principal
+from vault.env import Principal
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 from web.session import COOKIE, TLS_COOKIE
 
@@ -71,14 +69,12 @@ def test_loopback_names_are_served_by_default(world: RouteWorld, host: str) -> N
     assert world.request("anonymous", "GET", "/login", headers={"host": host}).status_code == 200
 
 
-def test_the_host_of_base_url_and_allowed_hosts_are_served(
-    initialised: Settings, database: Database
-) -> None:
+def test_the_host_of_base_url_and_allowed_hosts_are_served(vault: Vault) -> None:
     """A deployment names itself once (``base_url``); more names go in ``allowed_hosts``."""
     settings = replace(
-        initialised, base_url="https://Vault.Example.fr", allowed_hosts=("intranet.example",)
+        vault.settings, base_url="https://Vault.Example.fr", allowed_hosts=("intranet.example",)
     )
-    with TestClient(create_app(settings, database)) as client:
+    with TestClient(create_app(vault.with_env(settings=settings))) as client:
         for host, status in [
             ("vault.example.fr", 200),
             ("VAULT.example.fr:443", 200),
@@ -98,12 +94,10 @@ def test_the_host_of_base_url_and_allowed_hosts_are_served(
 # --- Origin scheme and the __Host- cookie ----------------------------------------------
 
 
-def test_origin_must_have_the_scheme_the_browser_speaks(
-    initialised: Settings, database: Database
-) -> None:
+def test_origin_must_have_the_scheme_the_browser_speaks(vault: Vault) -> None:
     """Same host but another scheme is another origin: refused as cross-site."""
     body = {"username": "nobody"}
-    with TestClient(create_app(initialised, database)) as plain:
+    with TestClient(create_app(vault)) as plain:
         assert plain.post(
             "/login/prelogin", json=body, headers={"origin": "http://localhost"}
         ).is_success
@@ -111,28 +105,22 @@ def test_origin_must_have_the_scheme_the_browser_speaks(
             "/login/prelogin", json=body, headers={"origin": "https://localhost", **JSON, **EN}
         )
         assert refused.status_code == 403 and "did not come from a Permanence page" in refused.text
-    tls = replace(initialised, behind_tls=True)
-    with TestClient(create_app(tls, database)) as behind:
+    tls = replace(vault.settings, behind_tls=True)
+    with TestClient(create_app(vault.with_env(settings=tls))) as behind:
         ok = behind.post("/login/prelogin", json=body, headers={"origin": "https://localhost"})
         assert ok.is_success
         refused = behind.post("/login/prelogin", json=body, headers={"origin": "http://localhost"})
         assert refused.status_code == 403
 
 
-def test_behind_tls_the_session_cookie_has_the_host_prefix(
-    initialised: Settings, database: Database
-) -> None:
+def test_behind_tls_the_session_cookie_has_the_host_prefix(vault: Vault) -> None:
     """Behind TLS the sign-in sets ``__Host-permanence_session`` (Secure, Path=/, no Domain),
     and only that name signs in: the plain name, which a sibling domain or a plain-HTTP
     page could plant, is ignored."""
-    settings = replace(initialised, behind_tls=True)
-    env = Env(
-        db=database,
-        settings=settings,
-        server_secret=read_key_file(settings.layout.server_secret_file),
-    )
+    vault = vault.with_env(settings=replace(vault.settings, behind_tls=True))
+    env = vault.env
     admin = enrol(env, Role.ADMIN, "root")
-    with TestClient(create_app(settings, database, env=env), base_url="https://localhost") as c:
+    with TestClient(create_app(vault), base_url="https://localhost") as c:
         kdf = c.post("/login/prelogin", json={"username": "root"}).json()["kdf"]
         keys = derive_password_keys(admin.password, KdfParams.from_json(kdf))
         answer = c.post(

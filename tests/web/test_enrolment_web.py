@@ -23,9 +23,7 @@ from tests.people import ARRANGE
 from vault.env import Env
 from vault.identity import accounts
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 
 BASE32_RUN = re.compile(r"[A-Z2-7]{32}")
@@ -39,13 +37,9 @@ class Site:
 
 
 @pytest.fixture
-def site(initialised: Settings, database: Database) -> Iterator[Site]:
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
-    with TestClient(create_app(initialised, database, env=env)) as client:
+def site(vault: Vault) -> Iterator[Site]:
+    env = vault.env
+    with TestClient(create_app(vault)) as client:
         yield Site(env, client)
 
 

@@ -16,16 +16,16 @@ from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_encode
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+from tests.factories import (
     Person,
     World,
     add_account,
     deposit_as_secretary,
     seal,
     session_for,
-    world_fixture,
 )
 from vault.identity.roles import Role
+from vault.opening import Vault
 from web.app import create_app
 from web.session import COOKIE
 
@@ -33,8 +33,8 @@ FINGERPRINT = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}( [0-9A-HJKMNP-TV-Z]{4}){3}\b"
 
 
 @pytest.fixture
-def app_client(world: World) -> Iterator[TestClient]:
-    app = create_app(world.env.settings, world.env.db, env=world.env)
+def app_client(world: World, vault: Vault) -> Iterator[TestClient]:
+    app = create_app(vault.with_env(now=world.clock))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

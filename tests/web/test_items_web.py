@@ -15,14 +15,14 @@ from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemKind, Urgency
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+from tests.factories import (
     Person,
     World,
     encrypted_file,
     seal,
     session_for,
-    world_fixture,
 )
+from vault.opening import Vault
 from web.app import create_app
 from web.routes import items as item_routes
 from web.routes import workspaces
@@ -44,8 +44,8 @@ class Clients:
 
 
 @pytest.fixture
-def clients(world: World) -> Iterator[Clients]:
-    app = create_app(world.env.settings, world.env.db, env=world.env)
+def clients(world: World, vault: Vault) -> Iterator[Clients]:
+    app = create_app(vault.with_env(now=world.clock))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield Clients(world, c)
 

@@ -22,9 +22,7 @@ from tests.people import Person, enrol
 from tests.vault.conftest import Clock
 from vault.env import Env
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 from web.local_path import MAX_LENGTH, local_path
 
@@ -56,15 +54,12 @@ def test_non_strings_and_the_length_limit() -> None:
 
 
 @pytest.fixture
-def signed(initialised: Settings, database: Database) -> Iterator[tuple[TestClient, Person, Env]]:
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-        now=Clock(datetime.now(UTC).replace(microsecond=0)),  # a fresh code moves it on
-    )
+def signed(vault: Vault) -> Iterator[tuple[TestClient, Person, Env]]:
+    # A clock of its own: a fresh code moves it on.
+    vault = vault.with_env(now=Clock(datetime.now(UTC).replace(microsecond=0)))
+    env = vault.env
     doctor = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
-    with TestClient(create_app(initialised, database, env=env)) as client:
+    with TestClient(create_app(vault)) as client:
         yield client, doctor, env
 
 

@@ -22,9 +22,7 @@ from tests.vault.conftest import Clock
 from vault.env import Env
 from vault.identity import refusals, throttle
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 
 
@@ -58,13 +56,9 @@ def clock_fixture() -> Clock:
 
 
 @pytest.fixture
-def practice(initialised: Settings, database: Database, clock: Clock) -> Iterator[Practice]:
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-        now=clock,
-    )
+def practice(vault: Vault, clock: Clock) -> Iterator[Practice]:
+    vault = vault.with_env(now=clock)
+    env = vault.env
     doctor = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
     ids = {
         "doctor": doctor.account_id,
@@ -73,7 +67,7 @@ def practice(initialised: Settings, database: Database, clock: Clock) -> Iterato
         "sophie": enrol(env, Role.SECRETARY, "sophie").account_id,
         "root": enrol(env, Role.ADMIN, "root").account_id,
     }
-    with TestClient(create_app(initialised, database, env=env)) as client:
+    with TestClient(create_app(vault)) as client:
         transport = TestClientTransport(client)
         sign_in(transport, doctor.username, doctor.password, doctor.code())
         client.headers["x-csrf-token"] = transport.csrf

@@ -26,13 +26,12 @@ from starlette.testclient import TestClient
 
 from audit.entry import decode
 from cli.client import sign_in
+from tests.factories import open_test_vault
 from tests.people import Person, TestClientTransport, enrol
 from vault.env import Env
 from vault.errors import AuthenticatorReenrolmentRequired, AwaitingPracticeKey
 from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
 from web import i18n, permissions
 from web.app import create_app
 from web.routing import route
@@ -60,14 +59,13 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from vault.storage.datadir import database_key, initialise
+    from vault.storage.datadir import initialise
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("perm") / "data")
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
     people: dict[Role, Person] = {
         Role.ADMIN: enrol(env, Role.ADMIN, "root"),
         Role.MEMBER: enrol(env, Role.MEMBER, "doctor", practice="Cabinet A"),
@@ -78,7 +76,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     planted = enrol(env, Role.MEMBER, "planted", practice="Cabinet A")
     # The first member of Cabinet B, signed in with one of its backup codes.
     backup = enrol(env, Role.MEMBER, "dr.backup", practice="Cabinet B")
-    app = create_app(settings, db, env=env)
+    app = create_app(vault)
     clients: dict[str, TestClient] = {}
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         clients[permissions.ANONYMOUS] = anonymous

@@ -28,9 +28,7 @@ from vault.errors import LoginFailed
 from vault.identity import authentication
 from vault.identity.credentials import RECOVERY_CHALLENGE_SECONDS
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 
 NEW_PASSWORD = "recovered password 1"
@@ -45,16 +43,12 @@ class Site:
 
 
 @pytest.fixture
-def site(initialised: Settings, database: Database) -> Iterator[Site]:
+def site(vault: Vault) -> Iterator[Site]:
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-        now=clock,
-    )
+    vault = vault.with_env(now=clock)
+    env = vault.env
     doctor = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
-    with TestClient(create_app(initialised, database, env=env)) as client:
+    with TestClient(create_app(vault)) as client:
         client.headers["accept"] = "application/json"
         yield Site(env, clock, client, doctor)
 

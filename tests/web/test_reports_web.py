@@ -8,14 +8,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from cli.client import sign_in
+from tests.factories import open_test_vault
 from tests.people import Person, TestClientTransport, enrol
-from tests.vault.items.test_reports import NOV, OCT, _seed
+from tests.vault.items.report_data import NOV, OCT, seed
 from vault.env import Env
 from vault.identity.roles import Role
 from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import read_key_file
+from vault.storage.datadir import initialise
 from web.app import create_app
 
 
@@ -23,17 +22,16 @@ from web.app import create_app
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, dict[str, TestClient]]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("reports") / "data", default_language="en")
     initialise(settings)
-    db = Database(settings.layout.database, database_key(settings))
-    env = Env(
-        db=db, settings=settings, server_secret=read_key_file(settings.layout.server_secret_file)
-    )
-    _seed(env)
+    vault = open_test_vault(settings)
+    db = vault.db
+    env = vault.env
+    seed(env)
     people: list[Person] = [
         enrol(env, Role.ADMIN, "root"),
         enrol(env, Role.MEMBER, "dr.c", practice="Cabinet A"),
         enrol(env, Role.AUDITOR, "auditor"),
     ]
-    app = create_app(settings, db, env=env)
+    app = create_app(vault)
     clients: dict[str, TestClient] = {}
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         clients["anonymous"] = anonymous

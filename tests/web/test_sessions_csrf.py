@@ -11,19 +11,13 @@ from cli.client import sign_in
 from tests.people import Person, TestClientTransport, enrol
 from vault.env import Env
 from vault.identity.roles import Role
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import read_key_file
+from vault.opening import Vault
 from web.app import create_app
 
 
 @pytest.fixture
-def env(initialised: Settings, database: Database) -> Env:
-    return Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
+def env(vault: Vault) -> Env:
+    return vault.env
 
 
 @pytest.fixture
@@ -32,16 +26,16 @@ def admin(env: Env) -> Person:
 
 
 @pytest.fixture
-def signed_in(env: Env, admin: Person) -> Iterator[tuple[TestClient, str]]:
-    with TestClient(create_app(env.settings, env.db, env=env)) as client:
+def signed_in(vault: Vault, admin: Person) -> Iterator[tuple[TestClient, str]]:
+    with TestClient(create_app(vault)) as client:
         transport = TestClientTransport(client)
         sign_in(transport, admin.username, admin.password, admin.code())
         yield client, transport.csrf
 
 
-def test_session_cookie_is_httponly_and_strict(env: Env, admin: Person) -> None:
+def test_session_cookie_is_httponly_and_strict(vault: Vault, admin: Person) -> None:
     """The sign-in answer sets an HttpOnly, SameSite=Strict session cookie."""
-    with TestClient(create_app(env.settings, env.db, env=env)) as client:
+    with TestClient(create_app(vault)) as client:
         transport = TestClientTransport(client)
         kdf = transport.post_json("/login/prelogin", {"username": "root"})
         assert set(kdf) == {"kdf"}

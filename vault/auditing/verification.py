@@ -4,7 +4,8 @@ An auditor starts a run; the tree and every checkpoint are verified
 (``audit.verify.verify_database``) on a read snapshot of their own, and the
 outcome is recorded as an ``audit.verified`` entry naming the first bad index
 when there is one. Runs live in memory: a restart forgets them, the log keeps
-their outcome.
+their outcome. At shutdown ``stop`` interrupts the runs still going (their outcome is
+not recorded: the log was not fully checked) and waits for their threads.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound, VaultError
 
 MAX_KEPT = 32
+INTERRUPTED = "interrupted: the server stopped before the check finished"
+
+
+class _Interrupted(Exception):
+    """Raised from a run's progress callback when the server stops."""
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Verifications:
     def __init__(self) -> None:
         self._runs: dict[str, VerificationRun] = {}
         self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
 
     def start(
         self,
@@ -74,12 +82,29 @@ class Verifications:
                 del self._runs[old]
         thread = threading.Thread(
             target=_run,
-            args=(env, request, principal, verifier, origin, run),
+            args=(env, request, principal, verifier, origin, run, self._stopping),
             name=f"verify-{run.id}",
             daemon=True,
         )
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
         thread.start()
         return run
+
+    @property
+    def in_flight(self) -> int:
+        """How many runs are still going."""
+        with self._lock:
+            return sum(t.is_alive() for t in self._threads)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Interrupt the runs still going and wait for their threads (blocking)."""
+        self._stopping.set()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
 
     def get(self, run_id: str, principal: Principal) -> VerificationRun:
         run = self._runs.get(run_id)
@@ -95,10 +120,13 @@ def run_verification(
     verifier: NoteVerifier,
     origin: str,
     run: VerificationRun,
+    stopping: threading.Event | None = None,
 ) -> VerificationRun:
     """Verify and record the outcome (also called directly, without a thread)."""
 
     def progress(done: int, total: int) -> None:
+        if stopping is not None and stopping.is_set():
+            raise _Interrupted
         run.done, run.total = done, total
 
     try:
@@ -134,9 +162,12 @@ def _run(
     verifier: NoteVerifier,
     origin: str,
     run: VerificationRun,
+    stopping: threading.Event,
 ) -> None:
     try:
-        run_verification(env, request, principal, verifier, origin, run)
+        run_verification(env, request, principal, verifier, origin, run, stopping)
+    except _Interrupted:  # the server stops: nothing recorded, the log was not fully checked
+        run.ok, run.problem = None, INTERRUPTED
     except VaultError as e:  # the database failed: say so on the page
         run.ok, run.problem = False, type(e).__name__
     finally:

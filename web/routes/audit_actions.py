@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
@@ -12,31 +12,20 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from vault.auditing import auditexport, cosigning
-from vault.auditing.auditexport import Exports, PendingExport
-from vault.auditing.verification import Verifications
-from web.context import env_of, form_body, request_info, require_principal
+from vault.auditing.auditexport import PendingExport
+from web.context import env_of, form_body, lifecycle_of, request_info, require_principal
 from web.rendering import render
 from web.routes.auditing import checkpointing_of, verifier_of
 from web.routing import route
 
-T = TypeVar("T")
 MAX_NOTE = 16 * 1024
 CHUNK = 64 * 1024
-
-
-def _state(request: Request, name: str, factory: type[T]) -> T:
-    """One instance per app, made on first use (the event loop is single-threaded)."""
-    obj: T | None = getattr(request.app.state, name, None)
-    if obj is None:
-        obj = factory()
-        setattr(request.app.state, name, obj)
-    return obj
 
 
 async def audit_verify(request: Request) -> Response:
     env = env_of(request)
     checkpointing = checkpointing_of(request)
-    run = _state(request, "verifications", Verifications).start(
+    run = lifecycle_of(request).verifications.start(
         env,
         request_info(request),
         require_principal(request),
@@ -47,7 +36,7 @@ async def audit_verify(request: Request) -> Response:
 
 
 async def audit_verify_status(request: Request) -> Response:
-    run = _state(request, "verifications", Verifications).get(
+    run = lifecycle_of(request).verifications.get(
         request.path_params["handle"], require_principal(request)
     )
     return render(request, "_partials/audit_verify.html", {"run": run})
@@ -57,7 +46,7 @@ async def audit_export(request: Request) -> Response:
     form = await form_body(request)
     code = str(form.get("code", "")).strip()[:20]
     pending = await run_in_threadpool(
-        _state(request, "exports", Exports).prepare,
+        lifecycle_of(request).exports.prepare,
         env_of(request),
         request_info(request),
         require_principal(request),
@@ -88,7 +77,7 @@ def _chunks(out: IO[Any]) -> Iterator[bytes]:
 
 async def audit_export_download(request: Request) -> Response:
     env = env_of(request)
-    pending = _state(request, "exports", Exports).take(
+    pending = lifecycle_of(request).exports.take(
         env, request.path_params["handle"], require_principal(request)
     )
     out, size = await run_in_threadpool(_write_bundle, request, pending)

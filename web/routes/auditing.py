@@ -20,15 +20,14 @@ from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
 from vault.errors import NotFound
 from vault.identity import practices
-from web.context import env_of, request_info, require_principal
+from web.context import env_of, request_info, require_principal, vault_of
 from web.rendering import render
 from web.routes.auditformat import OUTCOMES, ROLES, parse_before, parse_filter, row_view
 from web.routing import route
 
 
 def checkpointing_of(request: Request) -> Checkpointing:
-    checkpointing: Checkpointing = request.app.state.checkpointing
-    return checkpointing
+    return vault_of(request).checkpointing
 
 
 def verifier_of(request: Request) -> NoteVerifier:

@@ -7,11 +7,8 @@ reach are 404 (vault/ audits them).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,9 +20,8 @@ from starlette.routing import Route
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
-from vault.env import Env
 from vault.errors import InvalidInput
-from vault.items import calltime, inbox, notifications, uploads
+from vault.items import calltime, inbox, uploads
 from vault.items import deposits as items
 from web.context import (
     ascii_int,
@@ -45,7 +41,6 @@ MAX_PART_BYTES = 8 * 1024 * 1024
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
 )
-log = logging.getLogger("permanence.web")
 
 
 def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | None:
@@ -256,35 +251,3 @@ def routes() -> list[Route]:
         route("/items/{item_id}/status", item_status, "item_status", ["POST"]),
         route("/practice/access", practice_access, "practice_access"),
     ]
-
-
-NOTIFY_EVERY_SECONDS = 2.0
-ORPHANS_EVERY_SECONDS = 3600.0
-
-
-async def background(env: Env) -> None:
-    """While serving: send due notifications every few seconds, collect orphans hourly
-    (and once at start-up). Failures are logged by type and retried on the next round."""
-    next_orphans = 0.0
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            if loop.time() >= next_orphans:
-                next_orphans = loop.time() + ORPHANS_EVERY_SECONDS
-                await run_in_threadpool(items.collect_orphans, env)
-            await run_in_threadpool(notifications.deliver_due, env)
-        except Exception as exc:  # keep serving: the next round tries again
-            log.error("item background task failed: %s", type(exc).__name__)
-        await asyncio.sleep(NOTIFY_EVERY_SECONDS)
-
-
-@contextlib.asynccontextmanager
-async def background_running(env: Env) -> AsyncIterator[None]:
-    """Run ``background`` for as long as the server serves (the app's lifespan)."""
-    task = asyncio.create_task(background(env))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from crypto.envelope import ItemKind
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+from tests.factories import (
     REQ,
     World,
     add_account,
@@ -20,7 +20,6 @@ from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a 
     encrypted_file,
     seal,
     upload_stream,
-    world_fixture,
 )
 from vault.clock import iso
 from vault.errors import AwaitingPracticeKey, NotFound

@@ -7,12 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
-    REQ,
-    World,
-    audit_actions,
-    world_fixture,
-)
+from tests.factories import REQ, World, audit_actions
 from vault.errors import NotFound
 from vault.items import access
 from vault.storage.store import Connection

@@ -10,7 +10,7 @@ import pytest
 
 from crypto.envelope import ItemKind, Urgency, encode_body, open_item
 from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+from tests.factories import (
     REQ,
     World,
     audit_actions,
@@ -18,7 +18,6 @@ from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a 
     encrypted_file,
     seal,
     upload_stream,
-    world_fixture,
 )
 from vault.errors import Conflict, InvalidInput, NotFound
 from vault.items import deposits as items

@@ -12,13 +12,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from crypto.envelope import Urgency
-from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
+from tests.factories import (
     World,
     audit_actions,
     call_note_body,
     deposit_as_secretary,
     seal,
-    world_fixture,
 )
 from vault.items import notifications
 from vault.settings import SmtpSettings

@@ -12,105 +12,26 @@ after 60, 120 and 180 minutes (median 120). November: one urgent call of
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.vault.items.report_data import NOV, OCT, R, seed
 from vault.business_hours import BusinessHours
-from vault.clock import iso
-from vault.env import Env, Principal, RequestInfo
+from vault.env import Env, Principal
 from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.identity import accounts
 from vault.identity.roles import Role
 from vault.items.reports import compute, to_csv, view
-from vault.settings import Settings
-from vault.storage.database import Database
-from vault.storage.store import Connection, read_key_file
-
-R = RequestInfo(request_id="test")
-OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
+from vault.opening import Vault
 
 
 @pytest.fixture
-def env(initialised: Settings, database: Database) -> Env:
-    return Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-    )
-
-
-def _t(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _seed(env: Env) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    for name, role, practice in (
-        ("dr.a", Role.MEMBER, "Cabinet A"),
-        ("dr.b", Role.MEMBER, "Cabinet B"),
-        ("sam", Role.SECRETARY, None),
-        ("tess", Role.SECRETARY, None),
-    ):
-        inv = accounts.invite(
-            env, R, None, username=name, display_name=name, role=role, practice_name=practice
-        )
-        ids[name] = inv.account_id
-    rows = env.db.read(lambda c: c.execute("SELECT name, id FROM practice").fetchall())
-    ids.update({str(n): str(i) for n, i in rows})
-    a, b = ids["Cabinet A"], ids["Cabinet B"]
-    items = [
-        # practice, author, kind, urgency, deposited, call start, seconds, read after, handled after
-        (a, "sam", "call_note", 1, "2026-10-05T09:10:00", "2026-10-05T09:00:00", 60, 10, 60),
-        (a, "sam", "call_note", 2, "2026-10-06T09:10:00", "2026-10-06T09:00:00", 120, 20, 120),
-        (a, "sam", "call_note", 1, "2026-10-07T09:10:00", "2026-10-07T09:00:00", 300, 30, 180),
-        (a, "tess", "call_note", 1, "2026-10-31T22:45:00", "2026-10-31T22:30:00", 240, 40, None),
-        (a, "tess", "call_note", 0, "2026-10-08T10:00:00", None, None, None, None),
-        (a, "tess", "message", 1, "2026-10-09T10:00:00", None, None, None, None),
-        (a, "sam", "call_note", 2, "2026-11-10T10:10:00", "2026-11-10T10:00:00", 600, 5, None),
-        (a, "sam", "call_note", 1, "2026-11-30T23:40:00", "2026-11-30T23:30:00", 30, None, None),
-        (b, "sam", "call_note", 1, "2026-10-12T10:10:00", "2026-10-12T10:00:00", 90, None, None),
-    ]
-
-    def tx(conn: Connection) -> None:
-        for member, practice in (("dr.a", a), ("dr.b", b)):  # each holds its practice key
-            conn.execute(
-                "INSERT INTO practice_grant (practice_id, account_id, sealed, created_at)"
-                " VALUES (?, ?, x'00', '2026-10-01T00:00:00+00:00')",
-                (practice, ids[member]),
-            )
-        for practice, author, kind, urgency, deposited, started, seconds, read, done in items:
-            item_id, at = str(uuid.uuid4()), _t(deposited)
-            conn.execute(
-                "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
-                " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
-                " VALUES (?, ?, ?, ?, ?, 0, 'new', ?, x'00', 1, ?, ?, ?)",
-                (
-                    item_id,
-                    practice,
-                    ids[author],
-                    kind,
-                    urgency,
-                    iso(at),
-                    0 if kind == "extract" else None,
-                    iso(_t(started)) if started else None,
-                    seconds,
-                ),
-            )
-            for status, after in (("read", read), ("handled", done)):
-                if after is not None:
-                    conn.execute(
-                        "INSERT INTO item_status (item_id, status, account_id, at)"
-                        " VALUES (?, ?, ?, ?)",
-                        (item_id, status, ids["dr.a"], iso(at + timedelta(minutes=after))),
-                    )
-
-    env.db.write(tx)
-    return ids
+def env(vault: Vault) -> Env:
+    return vault.env
 
 
 def test_figures_match_the_known_totals(env: Env) -> None:
-    _seed(env)
+    seed(env)
     hours = BusinessHours.of(env.settings)
     report = env.db.read(lambda c: compute(c, hours, OCT, NOV))
     by = {(p.practice, p.month): p for p in report.practices}
@@ -131,7 +52,7 @@ def test_figures_match_the_known_totals(env: Env) -> None:
 
 
 def test_members_see_their_own_practice_only_and_views_are_recorded(env: Env) -> None:
-    ids = _seed(env)
+    ids = seed(env)
     member = Principal(ids["dr.a"], "dr.a", Role.MEMBER, ids["Cabinet A"])
     own = view(env, R, member, OCT, NOV)
     assert {p.practice for p in own.practices} == {"Cabinet A"}
@@ -152,7 +73,7 @@ def test_members_see_their_own_practice_only_and_views_are_recorded(env: Env) ->
 
 def test_a_member_nobody_granted_the_key_sees_no_report(env: Env) -> None:
     """A member an admin added to Cabinet A, not yet granted its key: no report of it."""
-    ids = _seed(env)
+    ids = seed(env)
     planted = accounts.invite(
         env,
         R,
@@ -168,7 +89,7 @@ def test_a_member_nobody_granted_the_key_sees_no_report(env: Env) -> None:
 
 
 def test_csv_has_both_tables_and_neutralises_formulas(env: Env) -> None:
-    _seed(env)
+    seed(env)
     env.db.write(
         lambda c: c.execute("UPDATE practice SET name = '=HYPERLINK(1)' WHERE name = 'Cabinet B'")
     )

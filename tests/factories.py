@@ -1,8 +1,11 @@
-"""Arranging items tests: practices, accounts with real keys, sessions, sealed envelopes.
+"""What tests arrange, in one place: open vaults, practices, accounts with real keys,
+sessions, sealed envelopes, and the items ``world`` fixture (registered in conftest.py).
 
-Accounts are written straight into the database (keys made here with
-``crypto/``, as a browser would make them) so that tests do not pay for
-Argon2 at every enrolment; sign-in itself is tested elsewhere.
+Vaults are opened as the server and the commands open them (``open_test_vault``
+is ``vault.opening.open_vault`` with a test's clock). Accounts are written
+straight into the database (keys made here with ``crypto/``, as a browser would
+make them) so that tests do not pay for Argon2 at every enrolment; sign-in
+itself is tested elsewhere (``tests/people.py`` enrols as a browser does).
 """
 
 from __future__ import annotations
@@ -22,18 +25,30 @@ from crypto.grants import GrantKind, PracticeKeyPair, seal_grant
 from crypto.secret import Secret
 from crypto.stream import FileManifest, encrypt_stream, new_file_key
 from crypto.user_keys import UserKeyPair
-from vault.clock import iso
+from vault.clock import Clock as ClockType
+from vault.clock import iso, utc_now
 from vault.env import Env, Principal, RequestInfo
 from vault.identity import sessions
 from vault.identity.roles import Role
 from vault.ids import new_uuid
 from vault.items import deposits as items
 from vault.items import uploads
+from vault.opening import Vault, open_vault
 from vault.settings import Settings
 from vault.storage.database import Database
-from vault.storage.store import Connection, read_key_file
+from vault.storage.store import Connection
 
 REQ = RequestInfo(request_id="test", ip="127.0.0.1")
+
+
+def open_test_vault(
+    settings: Settings,
+    *,
+    now: ClockType = utc_now,
+    database_type: type[Database] = Database,
+) -> Vault:
+    """An initialised vault opened the one way there is; the caller closes it."""
+    return open_vault(settings, now=now, database_type=database_type)
 
 
 class Clock:
@@ -214,14 +229,9 @@ class World:
 
 
 @pytest.fixture(name="world")
-def world_fixture(initialised: Settings, database: Database) -> World:
+def world_fixture(vault: Vault) -> World:
     clock = Clock()
-    env = Env(
-        db=database,
-        settings=initialised,
-        server_secret=read_key_file(initialised.layout.server_secret_file),
-        now=clock,
-    )
+    env = vault.with_env(now=clock).env
     practice = add_practice(env, "Cabinet Martin")
     other = add_practice(env, "Étude Durand")
     member = add_account(env, Role.MEMBER, "dr.martin@example.org", practice)
