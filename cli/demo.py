@@ -111,8 +111,7 @@ def deposit_demo_items(
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
     from vault.env import Principal
-    from vault.items import deposits as items
-    from vault.items import uploads
+    from vault.items import deposits, uploads
     from vault.items.calltime import vault_created_at
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
@@ -146,11 +145,11 @@ def deposit_demo_items(
             up = uploads.start_upload(env, request, principal, practice_id, item_id, len(stream))
             uploads.append(env, request, principal, up.id, 0, [stream], len(stream))
             upload_id = up.id
-        items.deposit(
+        deposits.deposit(
             env,
             request,
             principal,
-            items.Deposit(item_id, practice_id, envelope, upload_id, **extra),
+            deposits.Deposit(item_id, practice_id, envelope, upload_id, **extra),
         )
 
     calls = [

@@ -36,7 +36,7 @@ from tests.e2e.vault_process import (
 from vault.auditing.checkpoints import load_signer
 from vault.clock import utc_now
 from vault.env import Env
-from vault.items import deposits as items
+from vault.items import deposits
 from vault.storage.database import Database
 from vault.storage.datadir import database_key
 from vault.storage.store import connect, integrity_check, read_key_file
@@ -183,7 +183,7 @@ def test_acknowledged_deposits_survive_repeated_sigkill(tmp_path: Path) -> None:
             settings=settings,
             server_secret=read_key_file(settings.layout.server_secret_file),
         )
-        items.collect_orphans(replace(env, now=lambda: two_days_later))
+        deposits.collect_orphans(replace(env, now=lambda: two_days_later))
         extracts = db.read(
             lambda c: {str(r[0]) for r in c.execute("SELECT id FROM item WHERE kind = 'extract'")}
         )

@@ -23,12 +23,12 @@ from web.context import (
     session_of,
     text_field,
 )
+from web.hashing_pool import run_hashing
 from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 from web.session import clear_session_cookie
-from web.slow import run_slow
 
 
 def _sessions_context(request: Request) -> dict[str, object]:
@@ -81,7 +81,7 @@ async def password_change(request: Request) -> Response:
     current = data.get("current")
     if not isinstance(current, dict):
         current = {}
-    await run_slow(
+    await run_hashing(
         credentials.change_password,
         env,
         request_info(request),

@@ -15,8 +15,8 @@ from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
 from audit.keys import parse_verifier
-from vault.auditing import auditexport, auditview
-from vault.auditing.auditexport import Exports, PendingExport
+from vault.auditing import console, export
+from vault.auditing.export import Exports, PendingExport
 from vault.auditing.verification import Verifications
 from vault.errors import InvalidInput
 from vault.storage.store import Connection
@@ -76,7 +76,7 @@ async def audit_export(request: Request) -> Response:
 def _write_bundle(request: Request, pending: PendingExport) -> tuple[IO[Any], int]:
     out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by the stream
     try:
-        size = auditexport.write(env_of(request), out, checkpointing_of(request).issuer, pending)
+        size = export.write(env_of(request), out, checkpointing_of(request).issuer, pending)
         out.seek(0)
     except BaseException:
         out.close()
@@ -118,7 +118,7 @@ def _cosign(request: Request, key_text: str, note: str) -> dict[str, object]:
         ) from None
 
     def tx(conn: Connection) -> None:
-        status = auditview.checkpoint_status(conn, server)
+        status = console.checkpoint_status(conn, server)
         if status is None:
             raise InvalidInput("This cosignature does not verify against the latest checkpoint.")
         try:
@@ -137,7 +137,7 @@ def _cosign(request: Request, key_text: str, note: str) -> dict[str, object]:
         )
 
     env.db.write(tx)
-    return {"checkpoint": env.db.read(lambda conn: auditview.checkpoint_status(conn, server))}
+    return {"checkpoint": env.db.read(lambda conn: console.checkpoint_status(conn, server))}
 
 
 async def audit_cosign(request: Request) -> Response:

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vault.auditing import alerts, auditstats
-from vault.auditing.auditstats import Window
+from vault.auditing import alerts, statistics
+from vault.auditing.statistics import Window
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.identity import practices
@@ -34,9 +34,9 @@ def _context(request: Request) -> dict[str, object]:
     now = env.now()
     window = Window.ending(hours.local(now).date(), days)
 
-    def read(conn: Connection) -> tuple[auditstats.ActivityStats, list[alerts.Alert]]:
+    def read(conn: Connection) -> tuple[statistics.ActivityStats, list[alerts.Alert]]:
         return (
-            auditstats.activity(conn, window, hours),
+            statistics.activity(conn, window, hours),
             alerts.alerts(conn, now - timedelta(days=days)),
         )
 

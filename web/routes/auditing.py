@@ -19,7 +19,7 @@ from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.log import AuditLog
 from audit.proof import ProofFile
-from vault.auditing import auditview
+from vault.auditing import console
 from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
 from vault.errors import NotFound
@@ -63,7 +63,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
         _record_view(request)
 
     def read(conn: Connection) -> dict[str, object]:
-        page = auditview.entry_page(conn, entry_filter, before=before)
+        page = console.entry_page(conn, entry_filter, before=before)
         context: dict[str, object] = {
             "rows": [row_view(r, hours) for r in page.rows],
             "next_before": page.next_before,
@@ -71,8 +71,8 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
             "values": values,
         }
         if full_page:
-            context["actions"] = auditview.known_actions(conn)
-            context["checkpoint"] = auditview.checkpoint_status(conn, verifier_of(request))
+            context["actions"] = console.known_actions(conn)
+            context["checkpoint"] = console.checkpoint_status(conn, verifier_of(request))
             context["log_size"] = AuditLog().size(conn)
         return context
 
@@ -96,7 +96,7 @@ def _entry_context(request: Request) -> dict[str, object]:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound()
     index = int(text)
-    proof = env.db.read(lambda conn: auditview.entry_with_proof(conn, index, verifier_of(request)))
+    proof = env.db.read(lambda conn: console.entry_with_proof(conn, index, verifier_of(request)))
     if proof is None:
         raise NotFound()
     _record_view(request, entry=str(index))
@@ -148,7 +148,7 @@ async def audit_checkpoint_note(request: Request) -> Response:
     """The latest checkpoint's signed note, as text: what an auditor cosigns offline."""
     status = await run_in_threadpool(
         env_of(request).db.read,
-        lambda conn: auditview.checkpoint_status(conn, verifier_of(request)),
+        lambda conn: console.checkpoint_status(conn, verifier_of(request)),
     )
     if status is None:
         raise NotFound()

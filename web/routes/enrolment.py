@@ -13,11 +13,11 @@ from crypto.secret import Secret
 from vault.identity import enrollment, keymaterial
 from vault.identity.keymaterial import EnrolmentMaterial
 from web.context import env_of, json_body, request_info, text_field
+from web.hashing_pool import run_hashing
 from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
-from web.slow import run_slow
 
 
 async def enroll_page(request: Request) -> Response:
@@ -47,7 +47,7 @@ async def enroll_authenticator(request: Request) -> Response:
 
 async def enroll(request: Request) -> Response:
     data = await json_body(request)
-    result = await run_slow(
+    result = await run_hashing(
         enrollment.enroll,
         env_of(request),
         request_info(request),

@@ -25,8 +25,7 @@ from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.env import Env
 from vault.errors import InvalidInput
-from vault.items import access, calltime, inbox, notifications, uploads
-from vault.items import deposits as items
+from vault.items import access, calltime, deposits, inbox, notifications, uploads
 from web.context import (
     ascii_int,
     env_of,
@@ -40,7 +39,7 @@ from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 
-MAX_DEPOSIT_BODY = 2 * items.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
+MAX_DEPOSIT_BODY = 2 * deposits.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
 MAX_PART_BYTES = 8 * 1024 * 1024
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
@@ -57,18 +56,18 @@ def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | N
     return value
 
 
-def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
+def _deposit_of(data: Mapping[str, Any]) -> deposits.Deposit:
     envelope_text = data.get("envelope")
     if not isinstance(envelope_text, str):
         raise InvalidInput()
     try:
         envelope = b64url_decode(envelope_text)
     except CryptoError:
-        raise InvalidInput(items.BAD_ENVELOPE) from None
+        raise InvalidInput(deposits.BAD_ENVELOPE) from None
     seconds = data.get("call_seconds")
     if seconds is not None and type(seconds) is not int:
         raise InvalidInput(calltime.BAD_CALL_TIME)
-    return items.Deposit(
+    return deposits.Deposit(
         item_id=str(_text(data, "item_id")),
         practice_id=str(_text(data, "practice_id")),
         envelope=envelope,
@@ -93,15 +92,15 @@ def _call_started_at(value: object) -> datetime | None:
 async def item_deposit(request: Request) -> Response:
     deposit = _deposit_of(await json_body(request, MAX_DEPOSIT_BODY))
     env, info, principal = env_of(request), request_info(request), require_principal(request)
-    receipt: items.Receipt
+    receipt: deposits.Receipt
     if deposit.upload_id is None:
-        checked = await run_in_threadpool(items.check_deposit, env, info, principal, deposit)
-        if isinstance(checked, items.Receipt):
+        checked = await run_in_threadpool(deposits.check_deposit, env, info, principal, deposit)
+        if isinstance(checked, deposits.Receipt):
             receipt = checked
         else:
             kind, urgency = checked
             stored = await env.db.write_async(
-                items.note_transaction(env, info, principal, deposit, kind, urgency)
+                deposits.note_transaction(env, info, principal, deposit, kind, urgency)
             )
             if stored is None:
                 raise await run_in_threadpool(
@@ -114,7 +113,7 @@ async def item_deposit(request: Request) -> Response:
                 )
             receipt = stored
     else:
-        receipt = await run_in_threadpool(items.deposit, env, info, principal, deposit)
+        receipt = await run_in_threadpool(deposits.deposit, env, info, principal, deposit)
     response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
     response.status_code = 201 if receipt.created else 200
     return response
@@ -292,7 +291,7 @@ async def background(env: Env) -> None:
         try:
             if loop.time() >= next_orphans:
                 next_orphans = loop.time() + ORPHANS_EVERY_SECONDS
-                await run_in_threadpool(items.collect_orphans, env)
+                await run_in_threadpool(deposits.collect_orphans, env)
             await run_in_threadpool(notifications.deliver_due, env)
         except Exception as exc:  # keep serving: the next round tries again
             log.error("item background task failed: %s", type(exc).__name__)

@@ -19,12 +19,12 @@ from vault.identity.keymaterial import PasswordMaterial, auth_key
 from vault.identity.roles import Role
 from vault.storage.store import Connection
 from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
+from web.hashing_pool import run_hashing
 from web.local_path import local_path
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 from web.session import clear_session_cookie, set_session_cookie
-from web.slow import run_slow
 
 LANDING = {
     Role.MEMBER: "/inbox",
@@ -57,7 +57,7 @@ async def prelogin(request: Request) -> Response:
 async def login(request: Request) -> Response:
     data = await json_body(request)
     env = env_of(request)
-    signed_in = await run_slow(
+    signed_in = await run_hashing(
         authentication.login,
         env,
         request_info(request),
@@ -117,7 +117,7 @@ async def recover_finish(request: Request) -> Response:
     data = await json_body(request)
     signature = _binary(data, "signature", 200)
     challenge = _binary(data, "challenge", 100)
-    await run_slow(
+    await run_hashing(
         credentials.recovery_finish,
         env_of(request),
         request_info(request),

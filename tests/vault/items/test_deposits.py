@@ -21,8 +21,7 @@ from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a 
     world_fixture,
 )
 from vault.errors import Conflict, InvalidInput, NotFound
-from vault.items import deposits as items
-from vault.items import inbox, uploads
+from vault.items import deposits, inbox, uploads
 
 # -- accepted deposits ---------------------------------------------------------------
 
@@ -33,7 +32,7 @@ def test_a_call_note_is_stored_audited_and_opens_for_the_practice(world: World) 
     iid, env_bytes = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
     started = datetime(2026, 11, 28, 8, 55, tzinfo=UTC)
     receipt = deposit_as_secretary(world, env_bytes, iid, call_started_at=started, call_seconds=95)
-    assert receipt == items.Receipt(iid, created=True)
+    assert receipt == deposits.Receipt(iid, created=True)
     page = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None)
     (summary,) = page.items
     assert (summary.kind, summary.urgency, summary.status) == ("call_note", "urgent", "new")
@@ -55,7 +54,7 @@ def test_the_same_deposit_twice_is_one_success(world: World) -> None:
     """A retry after a dropped connection (same id, same bytes) is answered as success."""
     iid, envelope = seal(world.secretary, world.practice)
     deposit_as_secretary(world, envelope, iid)
-    assert deposit_as_secretary(world, envelope, iid) == items.Receipt(iid, created=False)
+    assert deposit_as_secretary(world, envelope, iid) == deposits.Receipt(iid, created=False)
     assert audit_actions(world.env).count("item.deposited") == 1
 
 
@@ -77,7 +76,7 @@ def test_an_unknown_version_is_refused(world: World) -> None:
 
 
 def test_an_oversized_envelope_is_refused(world: World) -> None:
-    big = encode_body({"subject": "x", "text": "a" * (items.MAX_ENVELOPE_BYTES + 1)})
+    big = encode_body({"subject": "x", "text": "a" * (deposits.MAX_ENVELOPE_BYTES + 1)})
     iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.MESSAGE, body=big)
     with pytest.raises(InvalidInput, match="structure, size or signature"):
         deposit_as_secretary(world, envelope, iid)
@@ -127,17 +126,17 @@ def test_an_envelope_for_another_practice_is_refused(world: World) -> None:
 
 def test_an_unassigned_practice_is_not_found_and_audited(world: World) -> None:
     iid, envelope = seal(world.secretary, world.other)
-    d = items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope)
+    d = deposits.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope)
     with pytest.raises(NotFound):
-        items.deposit(world.env, REQ, world.secretary.principal, d)
+        deposits.deposit(world.env, REQ, world.secretary.principal, d)
     assert audit_actions(world.env)[-1] == "access.denied"
 
 
 def test_a_member_cannotdeposit_as_secretary(world: World) -> None:
     iid, envelope = seal(world.member, world.practice)
-    d = items.Deposit(item_id=iid, practice_id=world.practice.id, envelope=envelope)
+    d = deposits.Deposit(item_id=iid, practice_id=world.practice.id, envelope=envelope)
     with pytest.raises(NotFound):
-        items.deposit(world.env, REQ, world.member.principal, d)
+        deposits.deposit(world.env, REQ, world.member.principal, d)
 
 
 def test_a_malformed_item_id_is_refused(world: World) -> None:
@@ -231,9 +230,9 @@ def test_a_garbage_practice_id_with_a_valid_envelope_is_a_clear_refusal(world: W
     iid, envelope = seal(world.secretary, world.practice)
     fast = replace(world.secretary.principal, signing_key=world.secretary.keys.public_keys.ed25519)
     for principal in (world.secretary.principal, fast):  # read-first and session-key paths
-        d = items.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
+        d = deposits.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
         with pytest.raises(InvalidInput):
-            items.deposit(world.env, REQ, principal, d)
+            deposits.deposit(world.env, REQ, principal, d)
 
 
 def test_an_extract_needs_its_upload_and_a_note_has_none(world: World) -> None:
@@ -358,7 +357,7 @@ def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
     old = time.time() - 7200
     for path in (orphan, blobs.path(iid)):
         os.utime(path, (old, old))
-    assert items.collect_orphans(world.env) == 1
+    assert deposits.collect_orphans(world.env) == 1
     assert not orphan.exists() and fresh.exists() and blobs.path(iid).exists()
 
 
@@ -444,16 +443,16 @@ def test_a_deposit_interrupted_after_the_rename_leaves_nothing_then_retries_whol
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
     )
     upload_id = upload_stream(world, iid, stream)
-    real_insert = items._insert
+    real_insert = deposits._insert
 
-    def crash(*args: object, **kw: object) -> items.Receipt:
+    def crash(*args: object, **kw: object) -> deposits.Receipt:
         raise OSError("power cut")
 
-    monkeypatch.setattr(items, "_insert", crash)
+    monkeypatch.setattr(deposits, "_insert", crash)
     with pytest.raises(OSError, match="power cut"):
         deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
     assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
-    monkeypatch.setattr(items, "_insert", real_insert)
+    monkeypatch.setattr(deposits, "_insert", real_insert)
     assert deposit_as_secretary(world, envelope, iid, upload_id=upload_id).created
     path, _ = inbox.open_download(world.env, REQ, world.member.principal, iid)
     assert path.read_bytes() == stream
@@ -477,11 +476,11 @@ def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: Wor
 def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> None:
     """Reusing an item id of another practice's secretary: 404 (audited), not 409."""
     iid, envelope = seal(world.stranger, world.other)
-    items.deposit(
+    deposits.deposit(
         world.env,
         REQ,
         world.stranger.principal,
-        items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
+        deposits.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
     )
     _, mine = seal(world.secretary, world.practice, item_id=iid)
     with pytest.raises(NotFound):
