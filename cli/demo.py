@@ -20,7 +20,7 @@ from crypto import totp
 from crypto.secret import Secret
 from vault.env import Env, RequestInfo
 from vault.errors import Forbidden
-from vault.identity import accounts, enrollment, practices
+from vault.identity import accounts, enrolment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 from vault.settings import Settings
@@ -60,7 +60,7 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
         role=user.role,
         practice_name=user.practice,
     )
-    offer = enrollment.offer(env, invitation.token)
+    offer = enrolment.offer(env, invitation.token)
     secret = totp.new_totp_secret(env.randbytes)
     body, _recovery = enrolment_body(
         offer.account_id,
@@ -70,7 +70,7 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
         practice_id=offer.practice_id,
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )
-    enrollment.enroll(env, DEMO, invitation.token, EnrolmentMaterial.parse(body), body["code"])
+    enrolment.enrol(env, DEMO, invitation.token, EnrolmentMaterial.parse(body), body["code"])
     return offer.account_id, body
 
 

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vault.identity.roles import min_password_length
 from web import errors, i18n
 
 WEB_DIR = Path(__file__).parent
@@ -22,6 +23,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+_env.globals["min_password_length"] = min_password_length
 
 
 def render(

@@ -75,7 +75,7 @@ def _restriction(request: Request, name: str) -> Response | None:
     if session is None:
         return None
     error: type[Refused]
-    if session.must_reenroll_totp and name not in permissions.REENROLMENT:
+    if session.must_reenrol_totp and name not in permissions.REENROLMENT:
         target, error = REENROLMENT_PAGE, AuthenticatorReenrolmentRequired
     elif session.awaiting_practice_key and name not in permissions.WAITING_FOR_KEY:
         target, error = WAITING_PAGE, AwaitingPracticeKey

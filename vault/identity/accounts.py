@@ -60,7 +60,7 @@ class Invitation:
     token: str  # shown once, in the link; only its hash is stored
 
     def link(self, base_url: str) -> str:
-        return f"{base_url.rstrip('/')}/enroll/{self.token}"
+        return f"{base_url.rstrip('/')}/enrol/{self.token}"
 
 
 def invitation_hash(token: str) -> bytes:

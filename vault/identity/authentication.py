@@ -37,7 +37,7 @@ class SignedIn:
     csrf_token: str
     principal: Principal
     keys: dict[str, object]  # what the browser needs to unlock its keys (all public or wrapped)
-    must_reenroll_totp: bool
+    must_reenrol_totp: bool
 
 
 def prelogin(env: Env, username: str) -> KdfParams:
@@ -151,10 +151,10 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
             actor=principal.actor,
             detail={"second_factor": "backup_code" if used_backup else "totp"},
         )
-        reenroll = conn.execute(
+        reenrol = conn.execute(
             "SELECT must_reenroll_totp FROM account WHERE id = ?", (account_id,)
         ).fetchone()[0]
-        return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenroll))
+        return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenrol))
 
     result = env.db.write(tx)
     if result is None:

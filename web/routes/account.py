@@ -97,7 +97,7 @@ async def password_change(request: Request) -> Response:
 
 async def totp_page(request: Request) -> Response:
     session = session_of(request)
-    forced = bool(session and session.must_reenroll_totp)
+    forced = bool(session and session.must_reenrol_totp)
     return render(request, "totp.html", {"forced": forced})
 
 
@@ -105,7 +105,7 @@ async def totp_start(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
     session = session_of(request)
-    if not (session and session.must_reenroll_totp):
+    if not (session and session.must_reenrol_totp):
         form = await form_body(request)
         code = str(form.get("code", ""))[:20]
         await run_in_threadpool(

@@ -67,7 +67,7 @@ async def login(request: Request) -> Response:
     )
     # The page the sign-in guard came from (``next``), only if it is a path on this site.
     wanted = local_path(data.get("next")) or LANDING[signed_in.principal.role]
-    target = "/account/totp" if signed_in.must_reenroll_totp else wanted
+    target = "/account/totp" if signed_in.must_reenrol_totp else wanted
     # The CSRF token is also in every page's <meta>; API clients (permanence fetch) read it here.
     response = json_ok({"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token})
     set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)
