@@ -149,11 +149,11 @@ def check_deposit(
     """
     if not is_uuid(d.item_id) or not is_uuid(d.practice_id):
         raise InvalidInput()
-    if principal.signing_key is not None and d.upload_id is None:
+    if principal.ed25519_public_key is not None and d.upload_id is None:
         # Fast path (the web server): the session gave the key; assignment and duplicate
         # checks happen inside the writer's transaction (``note_transaction``).
         try:
-            return _check_envelope(env, d, principal, principal.signing_key)
+            return _check_envelope(env, d, principal, principal.ed25519_public_key)
         except InvalidInput:
             # Ids of a practice one does not serve are a 404 whatever the envelope holds.
             if not env.db.read(lambda c: assigned(c, principal, d.practice_id)):

@@ -228,7 +228,9 @@ def test_a_garbage_practice_id_with_a_valid_envelope_is_a_clear_refusal(world: W
     """A validly signed envelope deposited with practice_id "garbage" is refused as bad
     input (it used to crash parsing the id), and nothing is stored."""
     iid, envelope = seal(world.secretary, world.practice)
-    fast = replace(world.secretary.principal, signing_key=world.secretary.keys.public_keys.ed25519)
+    fast = replace(
+        world.secretary.principal, ed25519_public_key=world.secretary.keys.public_keys.ed25519
+    )
     for principal in (world.secretary.principal, fast):  # read-first and session-key paths
         d = deposits.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
         with pytest.raises(InvalidInput):
