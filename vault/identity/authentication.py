@@ -22,6 +22,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import LoginFailed, Throttled
 from vault.identity import backup_codes, refusals, sessions, throttle
 from vault.identity.roles import Role
+from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
 
 
@@ -42,7 +43,7 @@ class SignedIn:
 
 def prelogin(env: Env, username: str) -> KdfParams:
     """The account's salt and parameters; stable fake ones for names that cannot sign in."""
-    name = username.strip().lower()
+    name = normal_username(username)
     row = env.db.read(
         lambda c: c.execute(
             "SELECT kdf_salt, kdf_ops, kdf_mem FROM account WHERE username = ?"
@@ -112,7 +113,7 @@ def release(env: Env, conn: Connection, username: str, reserved: list[int]) -> N
 
 def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code: str) -> SignedIn:
     """Verify auth key and second factor; open a session. Slow (Argon2): run off the event loop."""
-    name = username.strip().lower()[:64]
+    name = normal_username(username)[:64]
     reserved = reserve_attempt(env, request, name)
     row = env.db.read(
         lambda c: c.execute(

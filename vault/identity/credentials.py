@@ -33,6 +33,7 @@ from vault.identity.authentication import (
 )
 from vault.identity.keymaterial import PasswordMaterial
 from vault.identity.roles import Role, min_password_length
+from vault.identity.usernames import normal_username
 from vault.ids import new_uuid
 from vault.storage.store import Connection
 
@@ -142,7 +143,7 @@ def recovery_start(env: Env, username: str) -> RecoveryStart:
     Names that do not exist get stable look-alike bytes and a challenge like any other
     (stored too, bound to no account), so the answer does not tell who exists.
     """
-    name = username.strip().lower()
+    name = normal_username(username)
     challenge = env.randbytes(CHALLENGE_BYTES)
     now = env.now()
 
@@ -218,7 +219,7 @@ def recovery_finish(
 ) -> None:
     """Set a new password with proof of the recovery code (a signature over a single-use
     challenge) and a TOTP code."""
-    name = username.strip().lower()
+    name = normal_username(username)
     reserved = reserve_attempt(env, request, name)
     issued_for = _consume_challenge(env, challenge) if len(challenge) == CHALLENGE_BYTES else None
     row = env.db.read(
