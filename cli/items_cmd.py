@@ -41,6 +41,7 @@ from crypto.stream import (
     FileManifest,
     StreamEncryptor,
     new_file_key,
+    stream_length,
 )
 
 PART_BYTES = 4 * 1024 * 1024
@@ -48,16 +49,11 @@ CALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
 
 
-def _stream_size(size: int) -> int:
-    chunks = max(1, -(-size // CHUNK_BYTES))
-    return 25 + size + 17 * chunks
-
-
 def _upload(
     transport: HttpTransport, practice_id: str, item_id: str, path: Path
 ) -> tuple[str, FileManifest]:
     size = path.stat().st_size
-    total = _stream_size(size)
+    total = stream_length(size)
     upload = transport.post_json(
         "/uploads", {"practice_id": practice_id, "item_id": item_id, "size": total}
     )
