@@ -34,6 +34,7 @@ import httpx2 as httpx
 
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from crypto.stream import stream_length
 from tests.vault.test_items_support import (
     add_account,
     add_practice,
@@ -45,7 +46,6 @@ from vault.clock import iso
 from vault.env import Env
 from vault.identity.roles import Role
 from vault.items import inbox
-from vault.items.uploads import stream_length
 from vault.settings import Settings
 from vault.storage.database import Database
 from vault.storage.datadir import database_key, initialise

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from audit.entry import format_time, parse_time
+from audit.errors import InvalidEntry
 from vault.errors import InvalidInput
 
 Clock = Callable[[], datetime]
@@ -27,8 +28,11 @@ def iso(at: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
-    """A time stored by ``iso``."""
-    return parse_time(text)
+    """A time written by ``iso``; ``ValueError`` for any other text."""
+    try:
+        return parse_time(text)
+    except InvalidEntry:
+        raise ValueError(f"not a time written by iso: {text!r}") from None
 
 
 def parse_day(text: str) -> date:

@@ -27,6 +27,7 @@ from vault.identity import practices
 from vault.storage.store import Connection
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
+from web.responses import is_htmx
 from web.routes.auditformat import OUTCOMES, ROLES, parse_before, parse_filter, row_view
 from web.routing import route
 
@@ -85,7 +86,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
 
 
 async def audit_console(request: Request) -> Response:
-    full_page = request.headers.get("hx-request") != "true"
+    full_page = not is_htmx(request)
     context = await run_in_threadpool(_console_context, request, full_page)
     return render(request, "audit_console.html", context, partial="_partials/audit_entries.html")
 

@@ -22,7 +22,7 @@ from web.context import env_of, json_body, principal_of, request_info, session_o
 from web.hashing_pool import run_hashing
 from web.local_path import local_path
 from web.rendering import render
-from web.responses import json_ok
+from web.responses import json_ok, see_other
 from web.routing import route
 from web.session import clear_session_cookie, set_session_cookie
 
@@ -85,11 +85,7 @@ async def logout(request: Request) -> Response:
             env.record(conn, Action.LOGOUT, request_info(request), actor=principal.actor)
 
         await env.db.write_async(tx)
-    response: Response
-    if request.headers.get("hx-request") == "true":
-        response = Response(status_code=204, headers={"hx-redirect": "/login"})
-    else:
-        response = RedirectResponse("/login", status_code=303)
+    response = see_other(request, "/login")
     clear_session_cookie(response, secure=env.settings.behind_tls)
     return response
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crypto.envelope import ItemKind, Urgency, encode_body, open_item
-from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES, stream_length
 from tests.vault.test_items_support import (  # noqa: F401 - world_fixture is a fixture
     REQ,
     World,
@@ -293,8 +293,8 @@ def test_the_size_check_accepts_exactly_the_lengths_writers_produce(world: World
     """One encoding per file: every stream length up to three chunks and a bit is accepted
     if and only if some file size encodes to it; 65,536 bytes + an empty FINAL chunk
     (25 + 65,553 + 17) is refused, the one-chunk form (25 + 65,553) accepted."""
-    writer = {uploads.stream_length(n) for n in range(3 * 65536 + 1000)}
-    top = uploads.stream_length(3 * 65536 + 999)
+    writer = {stream_length(n) for n in range(3 * 65536 + 1000)}
+    top = stream_length(3 * 65536 + 999)
     accepted = {t for t in range(top + 1) if uploads.valid_stream_length(t)}
     assert accepted == writer
     p = world.secretary.principal

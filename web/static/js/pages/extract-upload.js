@@ -3,8 +3,8 @@
 // server how many bytes it holds durably and resends from there. The server never sees
 // plaintext, and neither side holds the whole file in memory.
 import { concatBytes, FileEncryptor, streamLength } from "../crypto/index.js";
-import { ApiError } from "../app/api.js";
-import { send, sleep, withRetry } from "../app/transfer.js";
+import { ApiError, send } from "../app/api.js";
+import { sleep, withRetry } from "../app/transfer.js";
 
 export const PART_BYTES = 4 * 1024 * 1024;
 
