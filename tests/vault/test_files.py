@@ -36,8 +36,13 @@ def test_a_failed_replacement_leaves_the_old_file_and_no_temporary(tmp_path: Pat
     with replace_private(path) as out:
         out.write("first")
     assert (path.read_text(), _mode(path)) == ("first", 0o600)
-    with pytest.raises(RuntimeError), replace_private(path) as out:
-        out.write("half")
-        raise RuntimeError
+
+    def fail_half_way() -> None:
+        with replace_private(path) as out:
+            out.write("half")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_half_way()
     assert path.read_text() == "first"
     assert [p.name for p in tmp_path.iterdir()] == ["proof.json"]
