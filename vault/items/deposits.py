@@ -40,15 +40,10 @@ from vault.items.uploads import (
     blob_store,
     upload_status,
 )
+from vault.items.vocabulary import Kind, UrgencyLevel
 from vault.storage.store import Connection
 
 MAX_ENVELOPE_BYTES = 256 * 1024
-KIND_NAMES = {
-    ItemKind.CALL_NOTE: "call_note",
-    ItemKind.MESSAGE: "message",
-    ItemKind.EXTRACT: "extract",
-}
-URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
 
 BAD_ENVELOPE = "The envelope is not valid: its structure, size or signature is wrong."
 MISMATCH = "The envelope does not match this deposit: item, practice or author differ."
@@ -236,7 +231,7 @@ def _insert(
     call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
     blob_size = None if upload is None else upload.total
     size = len(d.envelope) + (blob_size or 0)
-    kind_name = KIND_NAMES[ItemKind(kind)]
+    kind_name = Kind.of(ItemKind(kind)).value
     conn.execute(
         "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
         " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
@@ -270,7 +265,7 @@ def _insert(
         Action.ITEM_DEPOSITED,
         d.practice_id,
         d.item_id,
-        {"kind": kind_name, "urgency": URGENCY_NAMES[Urgency(urgency)], "size": size},
+        {"kind": kind_name, "urgency": UrgencyLevel.of(Urgency(urgency)).value, "size": size},
     )
     if urgency == Urgency.URGENT:
         notifications.enqueue(env, conn, d.item_id, d.practice_id)
