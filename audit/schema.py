@@ -88,20 +88,3 @@ CREATE TRIGGER audit_cosignatures_no_delete BEFORE DELETE ON audit_cosignatures
 BEGIN SELECT RAISE(ABORT, 'audit: audit_cosignatures is append-only (DELETE refused)');
 END;
 """
-
-
-def statements(sql: str = SCHEMA_SQL) -> list[str]:
-    """``sql`` split into statements, trigger bodies kept whole (as vault.storage.migrate does)."""
-    out: list[str] = []
-    buf: list[str] = []
-    for line in sql.splitlines():
-        if line.strip().startswith("--") and not buf:
-            continue
-        buf.append(line)
-        joined = "\n".join(buf).strip()
-        if joined.endswith(";") and (
-            "CREATE TRIGGER" not in joined.upper() or joined.upper().endswith("END;")
-        ):
-            out.append(joined)
-            buf = []
-    return out

@@ -5,7 +5,7 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/bench_console.py [--entries 1000000]`
 Builds a real vault (SQLCipher, every migration, the ``audit_index`` trigger)
 holding a year of synthetic entries (200 accounts, 40 practices, a realistic
 mix of actions), then times, for each kind of page, many calls of
-``vault.auditing.auditview.entry_page`` (index query + 50 leaves read and decoded) and
+``vault.auditing.console.entry_page`` (index query + 50 leaves read and decoded) and
 of the console route over Starlette's TestClient (the htmx partial: query,
 decode, template). Also reports what the index trigger costs per append.
 Prints a markdown section; ratios matter more than absolute figures.
@@ -26,7 +26,7 @@ from typing import Any
 from audit.entry import Action, Actor, AuditEntry, Outcome
 from audit.log import AuditLog
 from tests.factories import open_test_vault
-from vault.auditing.auditview import EntryFilter, entry_page
+from vault.auditing.entries import EntryFilter, entry_page
 from vault.opening import Vault
 from vault.settings import Settings
 from vault.storage.database import Database
@@ -176,7 +176,7 @@ def main() -> None:
             " (20,000 per commit, index trigger on).\n"
         )
         print(
-            "`vault.auditing.auditview.entry_page` (index query, 50 leaves read and decoded),"
+            "`vault.auditing.console.entry_page` (index query, 50 leaves read and decoded),"
             f" {args.runs} runs each, milliseconds:\n"
         )
         print("| page | rows | p50 | p95 | max |")

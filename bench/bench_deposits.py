@@ -34,6 +34,7 @@ import httpx2 as httpx
 
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from crypto.stream import stream_length
 from tests.factories import (
     add_account,
     add_practice,
@@ -45,7 +46,6 @@ from tests.factories import (
 from vault.clock import iso
 from vault.identity.roles import Role
 from vault.items import inbox
-from vault.items.uploads import stream_length
 from vault.settings import Settings
 from vault.storage.datadir import initialise
 from vault.storage.store import Connection, connect, new_key

@@ -51,7 +51,7 @@ from crypto.user_keys import UserKeyPair, WrapPurpose, wrap_user_keys
 from tests.factories import open_test_vault
 from vault.env import RequestInfo
 from vault.errors import SecondFactorRequired
-from vault.identity import accounts, enrollment
+from vault.identity import accounts, enrolment
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 
@@ -84,7 +84,7 @@ def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParam
         token = accounts.invite(
             env, ARRANGE, None, username=name, display_name=f"Bench {n}", role=Role.SECRETARY
         ).token
-        offer = enrollment.offer(env, token)
+        offer = enrolment.offer(env, token)
         secret = totp.new_totp_secret()  # drawn by the enrolling side
         pair = UserKeyPair.generate()
         uid = offer.account_id
@@ -109,11 +109,11 @@ def enrol_accounts(data_dir: Path, count: int, keys: PasswordKeys, kdf: KdfParam
         step = totp.step_at() - 1
         try:
             code = totp.code_at_step(secret, step)
-            enrollment.enroll(env, ARRANGE, token, material, code)
+            enrolment.enrol(env, ARRANGE, token, material, code)
         except SecondFactorRequired:
             step = totp.step_at()
             code = totp.code_at_step(secret, step)
-            enrollment.enroll(env, ARRANGE, token, material, code)
+            enrolment.enrol(env, ARRANGE, token, material, code)
         return Account(name, secret, step)
 
     try:

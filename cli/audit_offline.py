@@ -25,6 +25,7 @@ from audit.errors import AuditError, BadCheckpoint, BadKey, BadNote
 from audit.keys import NoteVerifier, generate_signer_key, parse_signer, parse_verifier
 from audit.proof import ProofFile, verify_proof_file
 from audit.verify import VerifyReport
+from vault.files import replace_private
 
 PINNED_NAME = "audit-verifier.pub"
 
@@ -211,21 +212,13 @@ def read(path: Path) -> str:
 @contextmanager
 def private_file(path: Path, *, exclusive: bool = False) -> Iterator[Any]:
     """Write ``path`` readable by its owner only, atomically (temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
     if exclusive and path.exists():
         raise FileProblem(f"{path} already exists; not overwriting it")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with replace_private(path) as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
     except OSError as e:
         raise FileProblem(f"cannot write {path}: {e.strerror or e}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def progress(what: str) -> Callable[[int, int], None]:

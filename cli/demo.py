@@ -19,7 +19,7 @@ from cli.operator import command_line
 from crypto import totp
 from vault import demo
 from vault.env import Env, RequestInfo
-from vault.identity import accounts, enrollment, practices
+from vault.identity import accounts, enrolment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 from vault.settings import Settings
@@ -59,7 +59,7 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
         role=user.role,
         practice_name=user.practice,
     )
-    offer = enrollment.offer(env, invitation.token)
+    offer = enrolment.offer(env, invitation.token)
     secret = totp.new_totp_secret(env.randbytes)
     body, _recovery = enrolment_body(
         offer.account_id,
@@ -69,7 +69,7 @@ def _enrol_with_body(env: Env, user: DemoUser) -> tuple[str, dict[str, Any]]:
         practice_id=offer.practice_id,
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )
-    enrollment.enroll(env, DEMO, invitation.token, EnrolmentMaterial.parse(body), body["code"])
+    enrolment.enrol(env, DEMO, invitation.token, EnrolmentMaterial.parse(body), body["code"])
     return offer.account_id, body
 
 
@@ -108,8 +108,7 @@ def deposit_demo_items(
     from crypto.stream import FileManifest, encrypt_stream, new_file_key
     from crypto.user_keys import WrapPurpose, unwrap_user_keys
     from vault.env import Principal
-    from vault.items import deposits as items
-    from vault.items import uploads
+    from vault.items import deposits, uploads
     from vault.items.calltime import vault_created_at
 
     kek = derive_password_keys(password, KdfParams.from_json(body["kdf"])).kek
@@ -140,11 +139,11 @@ def deposit_demo_items(
             up = uploads.start_upload(env, request, principal, practice_id, item_id, len(stream))
             uploads.append(env, request, principal, up.id, 0, [stream], len(stream))
             upload_id = up.id
-        items.deposit(
+        deposits.deposit(
             env,
             request,
             principal,
-            items.Deposit(item_id, practice_id, envelope, upload_id, **extra),
+            deposits.Deposit(item_id, practice_id, envelope, upload_id, **extra),
         )
 
     calls = [

@@ -34,30 +34,26 @@ from cli.fetch_cmd import fetch
 from cli.known_keys import KeyRole, KnownKeys
 from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
-from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
+from crypto.envelope import ItemHeader, ItemKind, encode_body, seal_item
 from crypto.fingerprint import practice_fingerprint
 from crypto.stream import (
     CHUNK_BYTES,
     FileManifest,
     StreamEncryptor,
     new_file_key,
+    stream_length,
 )
+from vault.items.vocabulary import UrgencyLevel
 
 PART_BYTES = 4 * 1024 * 1024
 CALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-URGENCIES = {"low": Urgency.LOW, "normal": Urgency.NORMAL, "urgent": Urgency.URGENT}
-
-
-def _stream_size(size: int) -> int:
-    chunks = max(1, -(-size // CHUNK_BYTES))
-    return 25 + size + 17 * chunks
 
 
 def _upload(
     transport: HttpTransport, practice_id: str, item_id: str, path: Path
 ) -> tuple[str, FileManifest]:
     size = path.stat().st_size
-    total = _stream_size(size)
+    total = stream_length(size)
     upload = transport.post_json(
         "/uploads", {"practice_id": practice_id, "item_id": item_id, "size": total}
     )
@@ -185,7 +181,7 @@ def deposit(args: argparse.Namespace) -> int:
         body = encode_body({"subject": args.subject or "", "text": sys.stdin.read()})
     header = ItemHeader(
         kind=kind,
-        urgency=URGENCIES[args.urgency],
+        urgency=UrgencyLevel(args.urgency).code,
         item_id=uuid.UUID(item_id),
         client_id=uuid.UUID(practice["id"]),
         author_id=uuid.UUID(unlocked.account_id),
@@ -206,7 +202,7 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
     )
     common_options(dep)
     dep.add_argument("--practice", help="practice id or name (needed when you serve several)")
-    dep.add_argument("--urgency", choices=list(URGENCIES), default="normal")
+    dep.add_argument("--urgency", choices=[u.value for u in UrgencyLevel], default="normal")
     what = dep.add_mutually_exclusive_group(required=True)
     what.add_argument("--file", help="a file to deposit as an extract")
     what.add_argument("--note", help="a JSON file with the call note's fields")

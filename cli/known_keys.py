@@ -29,6 +29,7 @@ from pathlib import Path
 
 from cli.client import ClientError
 from cli.terminal import printable
+from vault.files import append_private
 
 FILE_NAME = "known_keys"
 _FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}( [0-9A-HJKMNP-TV-Z]{4}){3}$")
@@ -171,14 +172,7 @@ class KnownKeys:
         line = f"{self.origin} {pin.role.value} {pin.account_id} {pin.fingerprint}"
         line += f"\t{pin.name}\n" if pin.name else "\n"
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.fchmod(fd, 0o600)
-                os.write(fd, line.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            append_private(self.path, line)
         except OSError as e:
             raise KeyTrustError(
                 f"cannot pin the key in {self.path}: {e.strerror or e}; nothing was done"

@@ -14,7 +14,7 @@ from typing import Any
 
 from cli.terminal import printable
 from crypto.envelope import ItemHeader, ItemKind
-from vault.items.deposits import KIND_NAMES, URGENCY_NAMES  # the names the server's metadata uses
+from vault.items.vocabulary import Kind, UrgencyLevel  # the names the server's metadata uses
 
 
 def _utc(stamp: int) -> str:
@@ -26,8 +26,8 @@ def signed_fields(header: ItemHeader) -> dict[str, str | None]:
     (call time ``None`` for anything but a call note)."""
     call = header.kind == ItemKind.CALL_NOTE
     return {
-        "kind": KIND_NAMES[header.kind],
-        "urgency": URGENCY_NAMES[header.urgency],
+        "kind": Kind.of(header.kind).value,
+        "urgency": UrgencyLevel.of(header.urgency).value,
         "author": str(header.author_id),
         "call_started_at": _utc(header.call_started_at) if call else None,
         "call_seconds": str(header.call_seconds) if call else None,

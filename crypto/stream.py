@@ -38,6 +38,15 @@ CHUNK_OVERHEAD = 17
 CIPHER_CHUNK_BYTES = CHUNK_BYTES + CHUNK_OVERHEAD  # 65553
 STREAM_HEADER_BYTES = 24
 PREFIX_BYTES = 1 + STREAM_HEADER_BYTES
+
+
+def stream_length(size: int) -> int:
+    """The length of the stream of a ``size``-byte file: the prefix, then 17 bytes more
+    than the plaintext per chunk, and one chunk even for an empty file (docs/format.md §6).
+    The browser's copy is ``streamLength`` in web/static/js/crypto/stream.js."""
+    return PREFIX_BYTES + size + CHUNK_OVERHEAD * max(1, -(-size // CHUNK_BYTES))
+
+
 TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 

@@ -31,8 +31,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.identity import sessions
 from vault.identity.roles import Role
 from vault.ids import new_uuid
-from vault.items import deposits as items
-from vault.items import uploads
+from vault.items import deposits, uploads
 from vault.opening import Vault, open_vault
 from vault.settings import Settings
 from vault.storage.database import Database
@@ -254,9 +253,9 @@ def created_at(env: Env, at: datetime) -> None:
     )
 
 
-def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> items.Receipt:
-    d = items.Deposit(item_id=item_id, practice_id=w.practice.id, envelope=envelope)
-    return items.deposit(w.env, REQ, w.secretary.principal, replace(d, **kw))  # type: ignore[arg-type]
+def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> deposits.Receipt:
+    d = deposits.Deposit(item_id=item_id, practice_id=w.practice.id, envelope=envelope)
+    return deposits.deposit(w.env, REQ, w.secretary.principal, replace(d, **kw))  # type: ignore[arg-type]
 
 
 def audit_actions(env: Env) -> list[str]:

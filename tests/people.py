@@ -18,7 +18,7 @@ from cli.client import Enrolment, enrolment_body
 from crypto import totp
 from crypto.secret import Secret
 from vault.env import Env, RequestInfo
-from vault.identity import accounts, enrollment
+from vault.identity import accounts, enrolment
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 
@@ -82,7 +82,7 @@ def enrol(
         role=role,
         practice_name=practice,
     )
-    offer = enrollment.offer(env, invitation.token)
+    offer = enrolment.offer(env, invitation.token)
     secret = totp.new_totp_secret()  # drawn by the enrolling browser
     # The current step: still inside the ±1 window if a step boundary passes before the
     # server checks it; sign-in codes then use the steps after it.
@@ -95,7 +95,7 @@ def enrol(
         practice_id=offer.practice_id,
         create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
     )
-    result = enrollment.enroll(
+    result = enrolment.enrol(
         env, ARRANGE, invitation.token, EnrolmentMaterial.parse(body), body["code"]
     )
     return Person(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from audit.entry import format_time, parse_time
+from audit.errors import InvalidEntry
 from vault.errors import InvalidInput
 
 Clock = Callable[[], datetime]
@@ -20,12 +22,17 @@ def utc_now() -> datetime:
 
 
 def iso(at: datetime) -> str:
-    """RFC 3339 UTC with milliseconds: sorts as text, as the database stores it."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    """The audit log's time format, RFC 3339 UTC with milliseconds (``audit.entry``): it
+    sorts as text, as the database stores it."""
+    return format_time(at)
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """A time written by ``iso``; ``ValueError`` for any other text."""
+    try:
+        return parse_time(text)
+    except InvalidEntry:
+        raise ValueError(f"not a time written by iso: {text!r}") from None
 
 
 def parse_day(text: str) -> date:

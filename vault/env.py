@@ -41,7 +41,7 @@ class Principal:
     practice_id: str | None = None
     # The account's registered Ed25519 public key, when the session lookup had it at hand
     # (lets a deposit's signature be checked without another read).
-    signing_key: bytes | None = field(default=None, repr=False, compare=False)
+    ed25519_public_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def actor(self) -> Actor:

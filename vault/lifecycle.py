@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from vault.auditing.auditexport import Exports
 from vault.auditing.checkpoints import TICK_SECONDS
+from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
 from vault.identity import refusals
 from vault.items import deposits, notifications

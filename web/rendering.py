@@ -9,7 +9,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vault.identity.roles import min_password_length
 from web import errors, i18n
+from web.responses import is_htmx
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -22,6 +24,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+_env.globals["min_password_length"] = min_password_length
 
 
 def render(
@@ -33,8 +36,7 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The full page, or for ``HX-Request`` the partial that page includes."""
-    is_htmx = request.headers.get("hx-request") == "true"
-    name = partial if (is_htmx and partial) else template
+    name = partial if (is_htmx(request) and partial) else template
     session = getattr(request.state, "session", None)
     page = _env.get_template(name).render(
         {

@@ -19,7 +19,7 @@ from vault.errors import (
 from vault.identity import denials
 from web import permissions
 from web.context import env_of, principal_of, request_info, session_of
-from web.responses import wants_json
+from web.responses import is_page_load, wants_json
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -35,7 +35,7 @@ def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("G
         role = str(principal.role) if principal else None
         if not permissions.allowed(name, role):
             if principal is None:
-                if request.method == "GET" and request.headers.get("hx-request") != "true":
+                if is_page_load(request):
                     target = "/login?next=" + quote(request.url.path, safe="/")
                     return RedirectResponse(target, status_code=303)
                 raise AuthenticationRequired()
@@ -63,13 +63,12 @@ def _restriction(request: Request, name: str) -> Response | None:
     if session is None:
         return None
     error: type[Refused]
-    if session.must_reenroll_totp and name not in permissions.REENROLMENT:
+    if session.must_reenrol_totp and name not in permissions.REENROLMENT:
         target, error = REENROLMENT_PAGE, AuthenticatorReenrolmentRequired
     elif session.awaiting_practice_key and name not in permissions.WAITING_FOR_KEY:
         target, error = WAITING_PAGE, AwaitingPracticeKey
     else:
         return None
-    page = request.method == "GET" and request.headers.get("hx-request") != "true"
-    if page and not wants_json(request):
+    if is_page_load(request) and not wants_json(request):
         return RedirectResponse(target, status_code=303)
     raise error()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from audit.log import AuditLog
-from audit.schema import SCHEMA_SQL, statements
+from audit.schema import SCHEMA_SQL
 from tests.audit.helpers import entry
-from vault.storage.migrate import _statements
+from vault.storage.migrate import statements
 from vault.storage.store import Connection, DriverError
 
 
@@ -25,9 +25,8 @@ def filled(db: Connection) -> Connection:
 
 
 def test_the_vault_migration_splitter_keeps_every_trigger_whole() -> None:
-    """vault.storage.migrate splits SCHEMA_SQL into the same statements as we do, triggers whole."""
-    assert _statements(SCHEMA_SQL) == statements()
-    triggers = [s for s in statements() if s.startswith("CREATE TRIGGER")]
+    """vault.storage.migrate splits SCHEMA_SQL into statements, each trigger whole."""
+    triggers = [s for s in statements(SCHEMA_SQL) if s.startswith("CREATE TRIGGER")]
     assert len(triggers) == 12
     assert all(t.endswith("END;") for t in triggers)
 

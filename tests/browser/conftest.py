@@ -5,7 +5,7 @@
   ``CI`` where a missing browser FAILS: CI must run these tests. Scoped to the
   test module, not the session: while Playwright's sync API is alive it leaves
   its event loop marked as running in the main thread, and every later
-  ``asyncio.run()`` in the session (e.g. tests/vault/test_writer.py) fails with
+  ``asyncio.run()`` in the session (e.g. tests/vault/storage/test_writer.py) fails with
   "cannot be called from a running event loop". A launch costs ~0.3 s.
 - ``serve``: starts any ASGI app under real uvicorn on 127.0.0.1 (free port,
   background thread), wrapped in ``web.security.SecurityHeaders`` so pages run

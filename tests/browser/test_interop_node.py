@@ -160,3 +160,26 @@ def test_js_envelope_moved_to_another_practice_fails_in_python(js_made: dict[str
             client_id=uuid.uuid4(),
             author_id=uuid.UUID(js_made["author_id"]),
         )
+
+
+STREAM_SIZES = [0, 1, 65535, 65536, 65537, 131072, 131073, 150001, 10 * 65536 + 5]
+
+
+def test_the_stream_length_is_the_same_in_javascript_and_python(node: str) -> None:
+    """The browser's ``streamLength`` (which sizes a resumable upload) and Python's
+    ``stream_length`` (which the server checks uploads against) agree, chunk edges included."""
+    from crypto.stream import stream_length
+
+    script = (
+        "import { streamLength } from './web/static/js/crypto/stream.js';"
+        f"console.log(JSON.stringify({STREAM_SIZES}.map(streamLength)));"
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        check=True,
+        cwd=REPO,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(done.stdout) == [stream_length(n) for n in STREAM_SIZES]

@@ -155,7 +155,7 @@ def test_users_invite_prints_a_link(tmp_path: Path) -> None:
     assert run("--data-dir", str(data), "init").returncode == 0
     args = ["--data-dir", str(data), "users", "invite", "--role", "secretary"]
     first = run(*args, "--username", "sophie", "--name", "Sophie M")
-    assert first.returncode == 0 and "/enroll/" in first.stdout
+    assert first.returncode == 0 and "/enrol/" in first.stdout
     again = run(*args, "--username", "sophie", "--name", "Sophie M")
     assert_one_clear_sentence(again)
     listed = run("--data-dir", str(data), "users", "list")

@@ -21,6 +21,7 @@ from crypto.stream import (
     decrypt_stream,
     encrypt_stream,
     new_file_key,
+    stream_length,
 )
 from tests.vectors.generate import DeterministicRandom
 
@@ -320,3 +321,12 @@ def test_an_empty_final_chunk_after_other_chunks_is_refused(chunks: int) -> None
         decryptor.finish()
     empty, _ = _encrypt(b"")
     assert len(empty) == PREFIX + 17 and _decrypt(empty, _hash_of(empty)) == b""
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES]
+)
+def test_stream_length_is_the_length_the_encryptor_writes(size: int) -> None:
+    """``stream_length`` (what the server expects of an upload) is what encryption writes."""
+    stream, _ = _encrypt(bytes(size))
+    assert stream_length(size) == len(stream)

@@ -84,16 +84,16 @@ def enrol(tab: PageLog, vault: AccountsVault, link: str, password: str) -> Brows
     page.click("[data-totp-show]")
     expect(page.locator("[data-totp-qr] svg")).to_be_visible()
     secret = secret_from_text(page.locator("[data-totp-secret]").inner_text())
-    page.fill("#enroll-form #password", password)
-    page.fill("#enroll-form #password2", password)
-    page.fill("#enroll-form [name=code]", vault.fresh_code(secret))
+    page.fill("#enrolment-form #password", password)
+    page.fill("#enrolment-form #password2", password)
+    page.fill("#enrolment-form [name=code]", vault.fresh_code(secret))
     assert_clean(tab)
-    page.click("#enroll-form button[type=submit]")
+    page.click("#enrolment-form button[type=submit]")
     page.wait_for_selector(
-        "#enroll-done:not([hidden]), #enroll-form [data-error]:not(:empty)", timeout=SLOW_MS
+        "#enrolment-done:not([hidden]), #enrolment-form [data-error]:not(:empty)", timeout=SLOW_MS
     )
-    expect(page.locator("#enroll-form [data-error]")).to_be_empty(timeout=1)
-    expect(page.locator("#enroll-done")).to_be_visible()
+    expect(page.locator("#enrolment-form [data-error]")).to_be_empty(timeout=1)
+    expect(page.locator("#enrolment-done")).to_be_visible()
     recovery = page.locator("[data-recovery-code]").inner_text().strip()
     codes = [c.strip() for c in page.locator("[data-backup-codes] li").all_inner_texts()]
     assert_clean(tab)

@@ -148,7 +148,7 @@ class AccountsVault(LiveVault):
         """Enrol from an invitation link as the enrolment page would (Argon2 in Python)."""
         with urllib.request.urlopen(link) as response:  # noqa: S310 - our own live server
             page = response.read().decode()
-        secret = totp.new_totp_secret()  # drawn on the enrolling side, as enroll.js does
+        secret = totp.new_totp_secret()  # drawn on the enrolling side, as enrolment.js does
         account_id = _one(ACCOUNT_ID, page)
         practice_id = _one(PRACTICE_ID, page) or None
         create_practice_key = practice_id is not None and not _one(PRACTICE_PK, page)
@@ -161,7 +161,7 @@ class AccountsVault(LiveVault):
             create_practice_key=create_practice_key,
         )
         token = link.rsplit("/", 1)[1]
-        answer = HttpTransport(self.base_url).post_json(f"/enroll/{token}", body)
+        answer = HttpTransport(self.base_url).post_json(f"/enrol/{token}", body)
         return EnrolledAccount(
             username, password, account_id, secret, recovery.format(), list(answer["backup_codes"])
         )

@@ -51,7 +51,7 @@ def _live_sessions(vault: AccountsVault, account_id: str) -> int:
 
 
 ENROLMENT_BUG = (
-    "BUG: web/static/js/pages/enroll.js passes the object returned by newRecoveryCode()"
+    "BUG: web/static/js/pages/enrolment.js passes the object returned by newRecoveryCode()"
     " ({raw, code, key}) to recoveryKey() (line 51) and formatRecoveryCode() (line 67), which"
     " want the 20 raw bytes: MalformedInput 'recovery code must be 20 bytes', so every browser"
     " enrolment ends in 'Enrolment failed'. Fix: use recovery.key and recovery.code."
@@ -77,8 +77,8 @@ def test_invitee_enrols_in_the_browser_and_signs_in(
         page = tab.page
         enrolled = enrol(tab, vault, link, PASSWORD)
         token = link.rsplit("/", 1)[1]
-        (sent,) = vault.recorder.posts(f"/enroll/{token}")
-        (drawn,) = vault.recorder.posts(f"/enroll/{token}/authenticator")
+        (sent,) = vault.recorder.posts(f"/enrol/{token}")
+        (drawn,) = vault.recorder.posts(f"/enrol/{token}/authenticator")
         for request in (sent, drawn):
             assert json.loads(request.body)["totp_secret"] == b64url_encode(
                 enrolled.totp_secret.value
@@ -97,7 +97,7 @@ def test_invitee_enrols_in_the_browser_and_signs_in(
         )
         assert practice_key is not None and practice_key[0] is not None
 
-        page.click("#enroll-done a[href='/login']")
+        page.click("#enrolment-done a[href='/login']")
         page.wait_for_url("**/login")
         secret = enrolled.totp_secret
         sign_in(tab, vault.base_url, "dr.martin", PASSWORD, vault.fresh_code(secret))
@@ -136,7 +136,7 @@ def test_invited_member_signs_in_out_and_changes_password(
         invite_form.locator("[name=practice]").fill("Cabinet Test")
         invite_form.locator("button[type=submit]").click()
         link = page.locator("[data-invitation-link]").inner_text().strip()
-        assert link.startswith(vault.base_url + "/enroll/")
+        assert link.startswith(vault.base_url + "/enrol/")
         assert_clean(admin_tab)
 
     member = vault.enrol_over_http(link, "dr.martin", PASSWORD)
@@ -386,3 +386,25 @@ def test_recovery_in_the_browser_cannot_be_replayed(
     refused.value.close()  # the refusal holds the socket: unclosed, it warns in a later test
     assert refused.value.code == 401
     assert vault.account_row("dr.oubli", "auth_hash") == after
+
+
+def test_recovery_asks_an_admin_for_the_admins_longer_password(
+    accounts_vault: AccountsVault, chromium: Browser
+) -> None:
+    """The recovery page holds a new password to the account's role minimum: 16 characters
+    for an admin, as at enrolment and on the account page, not the member's 12."""
+    vault = accounts_vault
+    link = vault.invite(Role.ADMIN, "root.oubli", "Root Oubli")
+    admin = vault.enrol_over_http(link, "root.oubli", "Lune-verte-42!x-longue")
+    short = "Lune-verte-4x"  # 13 characters: enough for a member, not for an admin
+    with open_tab(chromium) as tab:
+        page = tab.page
+        page.goto(vault.base_url + "/recover")
+        page.fill("#recover-form [name=username]", "root.oubli")
+        page.fill("#recover-form #recovery", admin.recovery_code.lower())
+        page.fill("#recover-form #password", short)
+        page.fill("#recover-form #password2", short)
+        page.fill("#recover-form [name=code]", vault.fresh_code(admin.totp_secret))
+        page.click("#recover-form button[type=submit]")
+        expect(page.locator("#recover-form [data-error]")).to_contain_text("16", timeout=SLOW_MS)
+        assert vault.recorder.posts("/recover/finish") == []

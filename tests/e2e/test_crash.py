@@ -36,7 +36,7 @@ from tests.e2e.vault_process import (
 from tests.factories import open_test_vault
 from vault.auditing.checkpoints import load_signer
 from vault.clock import utc_now
-from vault.items import deposits as items
+from vault.items import deposits
 from vault.storage.datadir import database_key
 from vault.storage.store import connect, integrity_check
 
@@ -179,7 +179,7 @@ def test_acknowledged_deposits_survive_repeated_sigkill(tmp_path: Path) -> None:
     try:
         two_days_later = utc_now() + timedelta(days=2)  # uploads left by the crashes expire
         env = vault.env
-        items.collect_orphans(replace(env, now=lambda: two_days_later))
+        deposits.collect_orphans(replace(env, now=lambda: two_days_later))
         extracts = db.read(
             lambda c: {str(r[0]) for r in c.execute("SELECT id FROM item WHERE kind = 'extract'")}
         )

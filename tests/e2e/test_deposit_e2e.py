@@ -26,7 +26,7 @@ from crypto.secret import Secret
 from tests.browser.conftest import _CSP_LISTENER, chromium  # noqa: F401 - fixture
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from vault.env import Env, Principal
-from vault.identity import accounts, enrollment, practices
+from vault.identity import accounts, enrolment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 from vault.settings import Settings
@@ -81,7 +81,7 @@ class Site:
             role=role,
             practice_name=practice,
         )
-        offer = enrollment.offer(self.env, invitation.token)
+        offer = enrolment.offer(self.env, invitation.token)
         password = f"correct horse battery {username}"
         secret = totp.new_totp_secret()
         body, _ = enrolment_body(
@@ -92,7 +92,7 @@ class Site:
             practice_id=offer.practice_id,
             create_practice_key=offer.practice_id is not None and offer.practice_pk is None,
         )
-        enrollment.enroll(
+        enrolment.enrol(
             self.env, ARRANGE, invitation.token, EnrolmentMaterial.parse(body), body["code"]
         )
         self.passwords[username] = password

@@ -158,7 +158,7 @@ NATIVE_SUBMIT = (
     " action=/login and an enabled submit button, so when pages/login.js is not running"
     " (module failed to load, or not loaded yet on a slow link) pressing Enter submits"
     " the form natively and the password is POSTed in clear (form-urlencoded) to the server."
-    " Same for enroll.html and account.html (no method: GET with ?password=... in the URL)."
+    " Same for enrolment.html and account.html (no method: GET with ?password=... in the URL)."
     " Fix: no native submission path: drop method/action, render the submit button"
     " disabled and let the module enable it once its listener is attached (a disabled"
     " default button blocks implicit submission)."

@@ -11,6 +11,7 @@ import {
   FileEncryptor,
   fromBase64url as b,
   parseManifest,
+  streamLength,
   toBase64url,
   UnsupportedVersion,
 } from "../../web/static/js/crypto/index.js";
@@ -243,4 +244,8 @@ test("manifests with a wrong chunk size, key length or type are refused", () => 
   ]) {
     assert.throws(() => parseManifest(bad), DecryptionFailed);
   }
+});
+
+test("streamLength gives the length of Python's streams (0, 65536 and 150000 bytes)", () => {
+  for (const v of V) assert.equal(streamLength(v.size), b(v.stream).length);
 });

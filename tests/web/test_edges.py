@@ -233,7 +233,7 @@ def test_a_small_form_still_works(world: RouteWorld) -> None:
         ),
     ]:
         r = world.request("admin", "POST", "/admin/invitations", **kwargs)  # type: ignore[arg-type]
-        assert r.status_code == 200 and "/enroll/" in r.text, name
+        assert r.status_code == 200 and "/enrol/" in r.text, name
 
 
 def test_no_route_reads_a_body_around_the_bounded_parsers() -> None:
@@ -258,8 +258,8 @@ JSON_ROUTES = [
     ("anonymous", "/login"),
     ("anonymous", "/recover/start"),
     ("anonymous", "/recover/finish"),
-    ("anonymous", "/enroll/not-a-real-token"),
-    ("anonymous", "/enroll/not-a-real-token/authenticator"),
+    ("anonymous", "/enrol/not-a-real-token"),
+    ("anonymous", "/enrol/not-a-real-token/authenticator"),
     ("member", "/account/password"),
     ("member", "/practice/grants/{account}"),
     ("member", "/items/{item}/status"),

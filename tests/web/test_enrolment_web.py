@@ -69,7 +69,7 @@ def test_the_first_to_open_the_link_never_sees_the_accounts_second_factor(site: 
     secret their browser drew, then the page the scanner saw holds no TOTP secret, no
     ``otpauth`` URI, no QR code, and the account's secret is the invitee's."""
     account_id, token = _invite(site)
-    seen = [site.client.get(f"/enroll/{token}").text for _ in range(2)]
+    seen = [site.client.get(f"/enrol/{token}").text for _ in range(2)]
     for page in seen:
         assert "otpauth" not in page and "<svg" not in page
         candidates = {base64.b32decode(m) for m in BASE32_RUN.findall(page)}
@@ -85,7 +85,7 @@ def test_the_first_to_open_the_link_never_sees_the_accounts_second_factor(site: 
         practice_id=str(_stored(site, "practice_id")),
         create_practice_key=True,
     )
-    answer = site.client.post(f"/enroll/{token}", json=body, headers={"accept": "application/json"})
+    answer = site.client.post(f"/enrol/{token}", json=body, headers={"accept": "application/json"})
     assert answer.status_code == 200, answer.text
     assert _stored(site, "totp_secret") == secret.value
 
@@ -96,7 +96,7 @@ def test_the_qr_code_is_drawn_for_the_browsers_secret_and_nothing_is_stored(site
     _, token = _invite(site)
     secret = totp.new_totp_secret()
     answer = site.client.post(
-        f"/enroll/{token}/authenticator",
+        f"/enrol/{token}/authenticator",
         json={"totp_secret": b64url_encode(secret.value)},
         headers={"accept": "application/json"},
     )
@@ -112,7 +112,7 @@ def test_the_qr_code_is_drawn_for_the_browsers_secret_and_nothing_is_stored(site
 def test_a_malformed_secret_gets_a_clear_400(site: Site, value: object) -> None:
     _, token = _invite(site)
     answer = site.client.post(
-        f"/enroll/{token}/authenticator",
+        f"/enrol/{token}/authenticator",
         json={"totp_secret": value},
         headers={"accept": "application/json"},
     )
@@ -122,8 +122,20 @@ def test_a_malformed_secret_gets_a_clear_400(site: Site, value: object) -> None:
 
 def test_no_qr_code_for_an_unknown_link(site: Site) -> None:
     answer = site.client.post(
-        "/enroll/not-a-token/authenticator",
+        "/enrol/not-a-token/authenticator",
         json={"totp_secret": b64url_encode(bytes(20))},
         headers={"accept": "application/json"},
     )
     assert answer.status_code == 404
+
+
+def test_an_invitation_sent_before_the_route_was_renamed_still_leads_to_the_page(
+    site: Site,
+) -> None:
+    """Invitation links already sent read ``/enroll/{token}``: they redirect, keeping the
+    token, to the enrolment page at ``/enrol/{token}``."""
+    _, token = _invite(site)
+    answer = site.client.get(f"/enroll/{token}", follow_redirects=False)
+    assert answer.status_code == 308
+    assert answer.headers["location"] == f"/enrol/{token}"
+    assert "enrolment-form" in site.client.get(f"/enroll/{token}").text

@@ -438,8 +438,8 @@ JSON_FIELDS = {
         "auth_key",
         "wrapped_kek",
     ],
-    "enroll": ["kdf", "auth_key", "x25519_pk", "wrapped_kek", "practice_pk", "code", "totp_secret"],
-    "enroll_authenticator": ["totp_secret"],
+    "enrol": ["kdf", "auth_key", "x25519_pk", "wrapped_kek", "practice_pk", "code", "totp_secret"],
+    "enrol_authenticator": ["totp_secret"],
     "password_change": ["current", "code", "kdf", "auth_key", "wrapped_kek"],
     "practice_grant": ["grant", "code"],
     "item_deposit": [

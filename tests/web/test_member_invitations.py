@@ -149,4 +149,4 @@ def test_a_free_name_is_invited_and_costs_nothing(practice: Practice) -> None:
     """Inviting colleagues with free names is never throttled: twelve in a row succeed."""
     for n in range(12):
         status, text, _ = practice.invite(f"new.colleague{n}")
-        assert status == 200 and "/enroll/" in text
+        assert status == 200 and "/enrol/" in text

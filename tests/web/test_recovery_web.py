@@ -156,7 +156,8 @@ def test_a_challenge_issued_for_another_name_is_refused(site: Site) -> None:
 def test_unknown_names_get_a_challenge_of_the_same_shape(site: Site) -> None:
     """Known or not, the start answer has the same fields and sizes; challenges never repeat."""
     real, fake = _start(site), _start(site, "ghost")
-    assert real.keys() == fake.keys() == {"account_id", "wrapped_recovery", "challenge"}
+    assert real.keys() == fake.keys()
+    assert real.keys() == {"account_id", "wrapped_recovery", "challenge", "min_password_length"}
     assert len(b64url_decode(real["challenge"])) == len(b64url_decode(fake["challenge"])) == 32
     assert _start(site, "ghost")["challenge"] != fake["challenge"]
     stored = site.env.db.read(

@@ -65,7 +65,7 @@ def test_signed_in_post_without_csrf_token_is_refused(signed_in: tuple[TestClien
     assert wrong.status_code == 403
     assert "newbie" not in client.get("/admin/accounts").text
     accepted = client.post("/admin/invitations", data=data, headers={"x-csrf-token": csrf})
-    assert accepted.status_code == 200 and "/enroll/" in accepted.text
+    assert accepted.status_code == 200 and "/enrol/" in accepted.text
     assert "newbie" in client.get("/admin/accounts").text
 
 

@@ -1,7 +1,7 @@
 """The auditor's console as use cases: each page read in one snapshot, each view recorded.
 
 The web routes call these and only format what they return; the queries are
-in ``vault.auditing.auditview``.
+in ``vault.auditing.entries``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from audit.entry import Action
 from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.proof import ProofFile
-from vault.auditing import alerts, auditstats, auditview
+from vault.auditing import alerts, entries, statistics
 from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
 from vault.env import Env, Principal, RequestInfo
@@ -25,9 +25,9 @@ from vault.storage.store import Connection
 class ConsolePage:
     """A page of entries; on a full page also the filter's actions and the latest checkpoint."""
 
-    page: auditview.EntryPage
+    page: entries.EntryPage
     actions: list[str] | None = None
-    checkpoint: auditview.CheckpointStatus | None = None
+    checkpoint: entries.CheckpointStatus | None = None
     log_size: int = 0
 
 
@@ -44,7 +44,7 @@ def console_page(
     env: Env,
     request: RequestInfo,
     principal: Principal,
-    entry_filter: auditview.EntryFilter,
+    entry_filter: entries.EntryFilter,
     *,
     before: int | None,
     verifier: NoteVerifier,
@@ -55,13 +55,13 @@ def console_page(
         record_view(env, request, principal)
 
     def read(conn: Connection) -> ConsolePage:
-        page = auditview.entry_page(conn, entry_filter, before=before)
+        page = entries.entry_page(conn, entry_filter, before=before)
         if not full_page:
             return ConsolePage(page)
         return ConsolePage(
             page,
-            actions=auditview.known_actions(conn),
-            checkpoint=auditview.checkpoint_status(conn, verifier),
+            actions=entries.known_actions(conn),
+            checkpoint=entries.checkpoint_status(conn, verifier),
             log_size=env.log.size(conn),
         )
 
@@ -70,9 +70,9 @@ def console_page(
 
 def entry(
     env: Env, request: RequestInfo, principal: Principal, index: int, verifier: NoteVerifier
-) -> auditview.EntryProof:
+) -> entries.EntryProof:
     """Entry ``index`` with its proof, recorded as viewed; ``NotFound`` if there is none."""
-    proof = env.db.read(lambda conn: auditview.entry_with_proof(conn, index, verifier))
+    proof = env.db.read(lambda conn: entries.entry_with_proof(conn, index, verifier))
     if proof is None:
         raise NotFound()
     record_view(env, request, principal, entry=str(index))
@@ -102,18 +102,18 @@ def proof_file(
     return env.db.read(read)
 
 
-def latest_checkpoint(env: Env, verifier: NoteVerifier) -> auditview.CheckpointStatus:
+def latest_checkpoint(env: Env, verifier: NoteVerifier) -> entries.CheckpointStatus:
     """The latest checkpoint with its signatures checked; ``NotFound`` before the first one."""
-    status = env.db.read(lambda conn: auditview.checkpoint_status(conn, verifier))
+    status = env.db.read(lambda conn: entries.checkpoint_status(conn, verifier))
     if status is None:
         raise NotFound()
     return status
 
 
 def activity(
-    env: Env, window: auditstats.Window, hours: BusinessHours, since: datetime
-) -> tuple[auditstats.ActivityStats, list[alerts.Alert]]:
+    env: Env, window: statistics.Window, hours: BusinessHours, since: datetime
+) -> tuple[statistics.ActivityStats, list[alerts.Alert]]:
     """The activity page's statistics over ``window`` and the alerts raised since ``since``."""
     return env.db.read(
-        lambda conn: (auditstats.activity(conn, window, hours), alerts.alerts(conn, since))
+        lambda conn: (statistics.activity(conn, window, hours), alerts.alerts(conn, since))
     )

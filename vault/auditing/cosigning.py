@@ -7,7 +7,7 @@ from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
 from audit.keys import NoteVerifier, parse_verifier
-from vault.auditing import auditview
+from vault.auditing import entries
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput
 from vault.storage.store import Connection
@@ -46,7 +46,7 @@ def cosign_latest(
     key_text: str,
     note: str,
     server: NoteVerifier,
-) -> auditview.CheckpointStatus | None:
+) -> entries.CheckpointStatus | None:
     """Store the console's cosignature ``note`` of the latest checkpoint by the key
     ``key_text``; the checkpoint's status after it. ``InvalidInput`` if it does not verify."""
     try:
@@ -55,7 +55,7 @@ def cosign_latest(
         raise InvalidInput(DOES_NOT_VERIFY) from None
 
     def tx(conn: Connection) -> None:
-        status = auditview.checkpoint_status(conn, server)
+        status = entries.checkpoint_status(conn, server)
         if status is None:
             raise InvalidInput(DOES_NOT_VERIFY)
         try:
@@ -64,4 +64,4 @@ def cosign_latest(
             raise InvalidInput(DOES_NOT_VERIFY) from None
 
     env.db.write(tx)
-    return env.db.read(lambda conn: auditview.checkpoint_status(conn, server))
+    return env.db.read(lambda conn: entries.checkpoint_status(conn, server))

@@ -32,6 +32,7 @@ from vault.errors import (
 )
 from vault.identity import refusals, sessions, throttle
 from vault.identity.roles import Role
+from vault.identity.usernames import normal_username
 from vault.ids import is_uuid, new_uuid
 from vault.storage.store import Connection
 
@@ -60,7 +61,7 @@ class Invitation:
     token: str  # shown once, in the link; only its hash is stored
 
     def link(self, base_url: str) -> str:
-        return f"{base_url.rstrip('/')}/enroll/{self.token}"
+        return f"{base_url.rstrip('/')}/enrol/{self.token}"
 
 
 def invitation_hash(token: str) -> bytes:
@@ -68,7 +69,7 @@ def invitation_hash(token: str) -> bytes:
 
 
 def check_username(username: str) -> str:
-    name = username.strip().lower()
+    name = normal_username(username)
     if not 3 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
         raise InvalidInput("A username has 3 to 64 characters: letters, digits and . - _ @ + only.")
     return name

@@ -22,6 +22,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import LoginFailed, Throttled
 from vault.identity import backup_codes, refusals, sessions, throttle
 from vault.identity.roles import Role
+from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
 
 
@@ -37,12 +38,12 @@ class SignedIn:
     csrf_token: str
     principal: Principal
     keys: dict[str, object]  # what the browser needs to unlock its keys (all public or wrapped)
-    must_reenroll_totp: bool
+    must_reenrol_totp: bool
 
 
 def prelogin(env: Env, username: str) -> KdfParams:
     """The account's salt and parameters; stable fake ones for names that cannot sign in."""
-    name = username.strip().lower()
+    name = normal_username(username)
     row = env.db.read(
         lambda c: c.execute(
             "SELECT kdf_salt, kdf_ops, kdf_mem FROM account WHERE username = ?"
@@ -113,7 +114,7 @@ def release(env: Env, conn: Connection, username: str, reserved: list[int]) -> N
 
 def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code: str) -> SignedIn:
     """Verify auth key and second factor; open a session. Slow (Argon2): run off the event loop."""
-    name = username.strip().lower()[:64]
+    name = normal_username(username)[:64]
     reserved = reserve_attempt(env, request, name)
     row = env.db.read(
         lambda c: c.execute(
@@ -153,10 +154,10 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
             actor=principal.actor,
             detail={"second_factor": "backup_code" if used_backup else "totp"},
         )
-        reenroll = conn.execute(
+        reenrol = conn.execute(
             "SELECT must_reenroll_totp FROM account WHERE id = ?", (account_id,)
         ).fetchone()[0]
-        return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenroll))
+        return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenrol))
 
     result = env.db.write(tx)
     if isinstance(result, LoginFailed):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 
+from crypto.encoding import CROCKFORD_ALPHABET
 from crypto.secret import Secret
 from vault.clock import iso
 from vault.env import Env
 from vault.storage.store import Connection
 
 COUNT = 8
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _LENGTH = 10  # 50 bits each
 
 
@@ -20,7 +20,7 @@ def _normalise(code: str) -> str:
 
 def looks_like_backup_code(code: str) -> bool:
     c = _normalise(code)
-    return len(c) == _LENGTH and all(ch in _ALPHABET for ch in c)
+    return len(c) == _LENGTH and all(ch in CROCKFORD_ALPHABET for ch in c)
 
 
 def code_hash(secret: Secret, code: str) -> bytes:
@@ -32,7 +32,7 @@ def generate(env: Env, conn: Connection, account_id: str) -> list[str]:
     codes = []
     for _ in range(COUNT):
         raw = env.randbytes(_LENGTH)
-        code = "".join(_ALPHABET[b % 32] for b in raw)
+        code = "".join(CROCKFORD_ALPHABET[b % 32] for b in raw)
         codes.append(f"{code[:5]}-{code[5:]}")
     conn.execute("DELETE FROM backup_code WHERE account_id = ?", (account_id,))
     conn.executemany(

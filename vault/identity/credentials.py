@@ -32,6 +32,8 @@ from vault.identity.authentication import (
     second_factor,
 )
 from vault.identity.keymaterial import PasswordMaterial
+from vault.identity.roles import Role, min_password_length
+from vault.identity.usernames import normal_username
 from vault.ids import new_uuid
 from vault.storage.store import Connection
 
@@ -124,12 +126,14 @@ class RecoveryStart:
     account_id: str
     wrapped_recovery: bytes
     challenge: bytes = field(repr=False)  # single-use, signed into the recovery message
+    min_password_length: int  # the new password's, for the account's role
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | int]:
         return {
             "account_id": self.account_id,
             "wrapped_recovery": b64url_encode(self.wrapped_recovery),
             "challenge": b64url_encode(self.challenge),
+            "min_password_length": self.min_password_length,
         }
 
 
@@ -139,13 +143,14 @@ def recovery_start(env: Env, username: str) -> RecoveryStart:
     Names that do not exist get stable look-alike bytes and a challenge like any other
     (stored too, bound to no account), so the answer does not tell who exists.
     """
-    name = username.strip().lower()
+    name = normal_username(username)
     challenge = env.randbytes(CHALLENGE_BYTES)
     now = env.now()
 
-    def tx(conn: Connection) -> tuple[str, bytes] | None:
+    def tx(conn: Connection) -> tuple[str, bytes, str] | None:
         row = conn.execute(
-            "SELECT id, wrapped_recovery FROM account WHERE username = ? AND status = 'active'",
+            "SELECT id, wrapped_recovery, role FROM account"
+            " WHERE username = ? AND status = 'active'",
             (name,),
         ).fetchone()
         conn.execute("DELETE FROM recovery_challenge WHERE expires_at <= ?", (iso(now),))
@@ -158,11 +163,12 @@ def recovery_start(env: Env, username: str) -> RecoveryStart:
                 iso(now + timedelta(seconds=RECOVERY_CHALLENGE_SECONDS)),
             ),
         )
-        return None if row is None else (str(row[0]), bytes(row[1]))
+        return None if row is None else (str(row[0]), bytes(row[1]), str(row[2]))
 
     found = env.db.write(tx)
     if found is not None:
-        return RecoveryStart(found[0], found[1], challenge)
+        account_id, wrapped, role = found
+        return RecoveryStart(account_id, wrapped, challenge, min_password_length(Role(role)))
 
     def derived(label: bytes, size: int) -> bytes:
         return hashlib.blake2b(
@@ -171,8 +177,16 @@ def recovery_start(env: Env, username: str) -> RecoveryStart:
 
     # Random-looking throughout, like a real wrap (no repeated block), stable per name.
     body = derived(b"fake-recovery-1", 64) + derived(b"fake-recovery-2", WRAPPED_BYTES - 2 - 64)
-    account_id = derived(b"fake-recovery-id", 16)
-    return RecoveryStart(new_uuid(lambda n: account_id[:n]), bytes([1, 2]) + body, challenge)
+    fake_id = derived(b"fake-recovery-id", 16)
+    # Some names that do not exist answer the longer minimum too, stable per name, so the
+    # minimum does not tell an existing admin or auditor from a name nobody holds.
+    role = Role.ADMIN if derived(b"fake-recovery-role", 1)[0] < 64 else Role.MEMBER
+    return RecoveryStart(
+        new_uuid(lambda n: fake_id[:n]),
+        bytes([1, 2]) + body,
+        challenge,
+        min_password_length(role),
+    )
 
 
 def _consume_challenge(env: Env, challenge: bytes) -> str | None:
@@ -205,7 +219,7 @@ def recovery_finish(
 ) -> None:
     """Set a new password with proof of the recovery code (a signature over a single-use
     challenge) and a TOTP code."""
-    name = username.strip().lower()
+    name = normal_username(username)
     reserved = reserve_attempt(env, request, name)
     issued_for = _consume_challenge(env, challenge) if len(challenge) == CHALLENGE_BYTES else None
     row = env.db.read(

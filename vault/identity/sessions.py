@@ -33,7 +33,7 @@ class SessionInfo:
     csrf_token: str
     created_at: datetime
     last_seen_at: datetime
-    must_reenroll_totp: bool
+    must_reenrol_totp: bool
     # A member nobody has granted the practice key yet: reaches nothing of the practice.
     awaiting_practice_key: bool = False
 
@@ -82,7 +82,7 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     )
     if row is None:
         return None
-    csrf, created, seen, revoked, account_id, username, role, practice, status, reenroll, pk = row[
+    csrf, created, seen, revoked, account_id, username, role, practice, status, reenrol, pk = row[
         :11
     ]
     awaiting = bool(row[11])
@@ -103,7 +103,7 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     principal = Principal(
         account_id, username, Role(role), practice, None if pk is None else bytes(pk)
     )
-    return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenroll), awaiting)
+    return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenrol), awaiting)
 
 
 def revoke(env: Env, conn: Connection, id_hash: bytes) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from crypto.pseudonym import name_pseudonym
 from crypto.secret import Secret
 from vault.clock import iso, parse_iso
+from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
 
 WINDOW = timedelta(hours=24)
@@ -40,7 +41,7 @@ INVITE_LIMIT = Limit(delay_from=3, max_failures=10)
 
 def account_subject(server_secret: Secret, username: str) -> str:
     """``account:`` and the pseudonym of the normalised name: never the typed text."""
-    return "account:" + name_pseudonym(server_secret, username.strip().lower())
+    return "account:" + name_pseudonym(server_secret, normal_username(username))
 
 
 def invite_subject(account_id: str) -> str:

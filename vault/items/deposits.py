@@ -50,15 +50,10 @@ from vault.items.uploads import (
     blob_store,
     upload_status,
 )
+from vault.items.vocabulary import Kind, UrgencyLevel
 from vault.storage.store import Connection
 
 MAX_ENVELOPE_BYTES = 256 * 1024
-KIND_NAMES = {
-    ItemKind.CALL_NOTE: "call_note",
-    ItemKind.MESSAGE: "message",
-    ItemKind.EXTRACT: "extract",
-}
-URGENCY_NAMES = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.URGENT: "urgent"}
 
 BAD_ENVELOPE = "The envelope is not valid: its structure, size or signature is wrong."
 MISMATCH = "The envelope does not match this deposit: item, practice or author differ."
@@ -179,11 +174,11 @@ def _check(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> 
     """
     if not is_uuid(d.item_id) or not is_uuid(d.practice_id):
         raise InvalidInput()
-    if principal.signing_key is not None and d.upload_id is None:
+    if principal.ed25519_public_key is not None and d.upload_id is None:
         # Fast path (the web server): the session gave the key; assignment and duplicate
         # checks happen inside the writer's transaction (``_note_transaction``).
         try:
-            return _check_envelope(env, d, principal, principal.signing_key)
+            return _check_envelope(env, d, principal, principal.ed25519_public_key)
         except InvalidInput:
             # Ids of a practice one does not serve are a 404 whatever the envelope holds.
             if not env.db.read(lambda c: assigned(c, principal, d.practice_id)):
@@ -269,7 +264,7 @@ def _insert(
     call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
     blob_size = None if upload is None else upload.total
     size = len(d.envelope) + (blob_size or 0)
-    kind_name = KIND_NAMES[ItemKind(kind)]
+    kind_name = Kind.of(ItemKind(kind)).value
     conn.execute(
         "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
         " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
@@ -303,7 +298,7 @@ def _insert(
         Action.ITEM_DEPOSITED,
         d.practice_id,
         d.item_id,
-        {"kind": kind_name, "urgency": URGENCY_NAMES[Urgency(urgency)], "size": size},
+        {"kind": kind_name, "urgency": UrgencyLevel.of(Urgency(urgency)).value, "size": size},
     )
     if urgency == Urgency.URGENT:
         notifications.enqueue(env, conn, d.item_id, d.practice_id)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.entry import Action
+from crypto.envelope import Urgency
 from crypto.fingerprint import user_fingerprint
 from vault.clock import iso, parse_day, parse_iso
 from vault.env import Env, Principal, RequestInfo
@@ -33,15 +34,11 @@ from vault.items.access import (
     write_or_deny,
 )
 from vault.items.uploads import blob_store
+from vault.items.vocabulary import FORWARD, Kind, Status, UrgencyLevel
 from vault.storage.store import Connection
 
-STATUSES = ("new", "read", "handled")
-KINDS = ("call_note", "message", "extract")
-URGENCIES = {"low": 0, "normal": 1, "urgent": 2}
-URGENCY_NAMES = {v: k for k, v in URGENCIES.items()}
 PAGE_SIZE = 50
 BAD_STATUS = "This status change is not possible."
-_FORWARD = {("new", "read"), ("new", "handled"), ("read", "handled")}
 
 log = logging.getLogger("permanence.vault")
 
@@ -111,9 +108,9 @@ class InboxFilter:
             return None if value is None else parse_day(value)
 
         return cls(
-            status=pick("status", STATUSES),
-            urgency=pick("urgency", tuple(URGENCIES)),
-            kind=pick("kind", KINDS),
+            status=pick("status", tuple(Status)),
+            urgency=pick("urgency", tuple(UrgencyLevel)),
+            kind=pick("kind", tuple(Kind)),
             since=day("since"),
             until=day("until"),
         )
@@ -146,7 +143,7 @@ def _summary(row: tuple[object, ...]) -> ItemSummary:
     return ItemSummary(
         id=str(iid),
         kind=str(kind),
-        urgency=URGENCY_NAMES[int(str(urgency))],
+        urgency=UrgencyLevel.of(Urgency(int(str(urgency)))).value,
         status=str(status),
         deposited_at=parse_iso(str(at)),
         size=int(str(size)),
@@ -186,7 +183,7 @@ def inbox(
         args.append(filt.status)
     if filt.urgency:
         where.append("i.urgency = ?")
-        args.append(URGENCIES[filt.urgency])
+        args.append(int(UrgencyLevel(filt.urgency).code))
     if filt.kind:
         where.append("i.kind = ?")
         args.append(filt.kind)
@@ -301,8 +298,8 @@ def read_envelope(
             item_id,
             {"purpose": "search" if search else "read"},
         )
-        if status == "new" and not search:
-            _change_status(env, conn, request, principal, item_id, "read")
+        if status == Status.NEW and not search:
+            _change_status(env, conn, request, principal, item_id, Status.READ.value)
         return bytes(envelope)
 
     return write_or_deny(env, request, principal, tx)
@@ -342,13 +339,13 @@ def set_status(
     env: Env, request: RequestInfo, principal: Principal, item_id: str, status: str
 ) -> None:
     """Move an item forward (new → read → handled); anything else is a 409."""
-    if status not in STATUSES:
+    if status not in tuple(Status):
         raise InvalidInput()
 
     def tx(conn: Connection) -> None:
         _member_item(conn, principal, item_id)
         (current,) = conn.execute("SELECT status FROM item WHERE id = ?", (item_id,)).fetchone()
-        if (current, status) not in _FORWARD:
+        if (current, status) not in FORWARD:
             raise Conflict(BAD_STATUS)
         _change_status(env, conn, request, principal, item_id, status)
 

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from crypto.stream import CHUNK_BYTES, CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from crypto.stream import CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES, stream_length
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, InvalidInput
@@ -38,11 +38,6 @@ class Upload:
     item_id: str
     total: int
     received: int
-
-
-def stream_length(size: int) -> int:
-    """The length of the stream of a ``size``-byte file: prefix, plus 17 bytes per chunk."""
-    return PREFIX_BYTES + size + CHUNK_OVERHEAD * max(1, -(-size // CHUNK_BYTES))
 
 
 def stream_limit(plain_limit: int) -> int:

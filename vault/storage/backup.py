@@ -19,6 +19,7 @@ from pathlib import Path
 from audit.entry import Action
 from vault.env import Env, RequestInfo
 from vault.errors import DataDirError
+from vault.files import fsync_dir
 from vault.settings import Settings
 from vault.storage.datadir import check, check_private, database_key
 from vault.storage.store import connect, integrity_check
@@ -33,23 +34,15 @@ class BackupResult:
     blobs: int
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _copy_blobs(source: Path, target: Path) -> int:
     count = 0
     for folder in sorted(p for p in source.iterdir() if p.is_dir() and p.name != BLOB_TMP):
         (target / folder.name).mkdir(mode=0o700, parents=True, exist_ok=True)
         for blob in sorted(folder.iterdir()):
             shutil.copyfile(blob, target / folder.name / blob.name)
-            _fsync(target / folder.name / blob.name)
+            fsync_dir(target / folder.name / blob.name)
             count += 1
-        _fsync(target / folder.name)
+        fsync_dir(target / folder.name)
     return count
 
 
@@ -67,11 +60,11 @@ def create(env: Env, request: RequestInfo, out: Path) -> BackupResult:
         conn.execute("VACUUM INTO ?", (str(out / settings.layout.database.name),))
     finally:
         conn.close()
-    _fsync(out / settings.layout.database.name)
+    fsync_dir(out / settings.layout.database.name)
     blobs = out / settings.layout.blobs_dir.name
     blobs.mkdir(mode=0o700)
     count = _copy_blobs(settings.layout.blobs_dir, blobs)
-    _fsync(out)
+    fsync_dir(out)
     return BackupResult(out, (out / settings.layout.database.name).stat().st_size, count)
 
 
@@ -92,7 +85,7 @@ def restore(settings: Settings, source: Path) -> BackupResult:
     key = database_key(settings)
     copy = layout.root / (layout.database.name + ".restoring")
     shutil.copyfile(database, copy)
-    _fsync(copy)
+    fsync_dir(copy)
     conn = connect(copy, key)  # refuses a backup made with another key
     try:
         problems = integrity_check(conn)
@@ -104,7 +97,7 @@ def restore(settings: Settings, source: Path) -> BackupResult:
     layout.blobs_dir.mkdir(mode=0o700, exist_ok=True)
     count = _copy_blobs(source / layout.blobs_dir.name, layout.blobs_dir)
     os.replace(copy, layout.database)  # the database appears last, whole
-    _fsync(layout.root)
+    fsync_dir(layout.root)
     check(settings)
     return BackupResult(source, layout.database.stat().st_size, count)
 

@@ -16,18 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vault.files import fsync_dir
 from vault.ids import is_uuid
 
 ORPHAN_AGE_SECONDS = 3600
 _TMP = "tmp"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +50,7 @@ class BlobStore:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_dir(self.tmp_dir)
+        fsync_dir(self.tmp_dir)
 
     def write_at(self, upload_id: str, offset: int, parts: Iterable[bytes]) -> int:
         """Cut the upload back to ``offset`` (what was acknowledged), append ``parts``, fsync.
@@ -99,8 +92,8 @@ class BlobStore:
         os.utime(source)  # fresh mtime: the orphan collector must not take it mid-deposit
         target.parent.mkdir(mode=0o700, exist_ok=True)
         os.replace(source, target)
-        _fsync_dir(target.parent)
-        _fsync_dir(self.tmp_dir)
+        fsync_dir(target.parent)
+        fsync_dir(self.tmp_dir)
 
     def discard_upload(self, upload_id: str) -> None:
         self.upload_path(upload_id).unlink(missing_ok=True)

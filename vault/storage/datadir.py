@@ -13,6 +13,7 @@ from crypto.secret import Secret
 from vault.clock import Clock, utc_now
 from vault.env import RequestInfo
 from vault.errors import DataDirError
+from vault.files import create_private
 from vault.settings import DataLayout, Settings
 from vault.storage.migrate import migrate
 from vault.storage.store import (
@@ -21,7 +22,6 @@ from vault.storage.store import (
     parse_key,
     read_key_file,
     write_key_file,
-    write_text_file_private,
 )
 
 
@@ -64,7 +64,7 @@ def initialise(
         write_key_file(layout.db_key_file, key)
     write_key_file(layout.server_secret_file, new_key())
     signer_key = generate_signer_key(settings.audit_origin)
-    write_text_file_private(layout.audit_key_file, signer_key + "\n")
+    create_private(layout.audit_key_file, signer_key + "\n")
     request = request or RequestInfo()
     initialised = AuditEntry.new(
         Action.VAULT_INITIALISED,

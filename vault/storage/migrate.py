@@ -76,7 +76,7 @@ def migrate(
         with translated_errors():
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _statements(m.sql):
+                for statement in statements(m.sql):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO schema_migrations (number, name, applied_at)"
@@ -91,9 +91,9 @@ def migrate(
     return version
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
     """Split a migration into statements, keeping trigger bodies whole."""
-    statements: list[str] = []
+    out: list[str] = []
     buf: list[str] = []
     for line in sql.splitlines():
         if line.strip().startswith("--") and not buf:
@@ -101,12 +101,12 @@ def _statements(sql: str) -> list[str]:
         buf.append(line)
         joined = "\n".join(buf).strip()
         if joined.endswith(";") and _complete(joined):
-            statements.append(joined)
+            out.append(joined)
             buf = []
     tail = "\n".join(buf).strip()
     if tail:
-        statements.append(tail)
-    return statements
+        out.append(tail)
+    return out
 
 
 def _complete(statement: str) -> bool:

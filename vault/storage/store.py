@@ -18,6 +18,7 @@ import sqlcipher3
 
 from crypto.secret import Secret
 from vault.errors import CorruptDatabase, DataDirError, StoreError, WriteFailed, WrongKey
+from vault.files import create_private
 
 KEY_BYTES = 32
 
@@ -38,17 +39,7 @@ def new_key() -> Secret:
 
 def write_key_file(path: Path, key: Secret) -> None:
     """Create ``path`` holding ``key`` in hex, readable by its owner only; never overwrite."""
-    write_text_file_private(path, key.value.hex() + "\n")
-
-
-def write_text_file_private(path: Path, text: str) -> None:
-    """Create ``path`` (mode 0600, durable) with ``text``; refuse to overwrite anything."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+    create_private(path, key.value.hex() + "\n")
 
 
 def read_key_file(path: Path) -> Secret:

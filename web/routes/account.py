@@ -21,12 +21,12 @@ from web.context import (
     session_of,
     text_field,
 )
+from web.hashing_pool import run_hashing
 from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 from web.session import clear_session_cookie
-from web.slow import run_slow
 
 
 def _sessions_context(request: Request) -> dict[str, object]:
@@ -64,7 +64,7 @@ async def password_change(request: Request) -> Response:
     current = data.get("current")
     if not isinstance(current, dict):
         current = {}
-    await run_slow(
+    await run_hashing(
         credentials.change_password,
         env,
         request_info(request),
@@ -80,7 +80,7 @@ async def password_change(request: Request) -> Response:
 
 async def totp_page(request: Request) -> Response:
     session = session_of(request)
-    forced = bool(session and session.must_reenroll_totp)
+    forced = bool(session and session.must_reenrol_totp)
     return render(request, "totp.html", {"forced": forced})
 
 
@@ -88,7 +88,7 @@ async def totp_start(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
     session = session_of(request)
-    if not (session and session.must_reenroll_totp):
+    if not (session and session.must_reenrol_totp):
         form = await form_body(request)
         code = str(form.get("code", ""))[:20]
         await run_in_threadpool(

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from vault.auditing import auditexport, cosigning
-from vault.auditing.auditexport import PendingExport
+from vault.auditing import cosigning, export
+from vault.auditing.export import PendingExport
 from web.context import env_of, form_body, lifecycle_of, request_info, require_principal
 from web.rendering import render
 from web.routes.auditing import checkpointing_of, verifier_of
@@ -59,7 +59,7 @@ async def audit_export(request: Request) -> Response:
 def _write_bundle(request: Request, pending: PendingExport) -> tuple[IO[Any], int]:
     out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by the stream
     try:
-        size = auditexport.write(env_of(request), out, checkpointing_of(request).issuer, pending)
+        size = export.write(env_of(request), out, checkpointing_of(request).issuer, pending)
         out.seek(0)
     except BaseException:
         out.close()

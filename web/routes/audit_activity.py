@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vault.auditing import console
-from vault.auditing.auditstats import Window
+from vault.auditing.statistics import Window
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.identity import practices

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from vault.auditing.auditview import EntryFilter, EntryRow, canonical_uuid
+from vault.auditing.entries import EntryFilter, EntryRow, canonical_uuid
 from vault.business_hours import BusinessHours
 from vault.clock import parse_day
 from vault.errors import InvalidInput

@@ -22,6 +22,7 @@ from vault.errors import NotFound
 from vault.identity import practices
 from web.context import env_of, request_info, require_principal, vault_of
 from web.rendering import render
+from web.responses import is_htmx
 from web.routes.auditformat import OUTCOMES, ROLES, parse_before, parse_filter, row_view
 from web.routing import route
 
@@ -68,7 +69,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
 
 
 async def audit_console(request: Request) -> Response:
-    full_page = request.headers.get("hx-request") != "true"
+    full_page = not is_htmx(request)
     context = await run_in_threadpool(_console_context, request, full_page)
     return render(request, "audit_console.html", context, partial="_partials/audit_entries.html")
 

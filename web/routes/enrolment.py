@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crypto import totp
 from crypto.encoding import b64url_encode
 from crypto.secret import Secret
-from vault.identity import enrollment, keymaterial
+from vault.identity import enrolment, keymaterial
 from vault.identity.keymaterial import EnrolmentMaterial
 from web.context import env_of, json_body, request_info, text_field
+from web.hashing_pool import run_hashing
 from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
-from web.slow import run_slow
 
 
-async def enroll_page(request: Request) -> Response:
+async def enrolment_page(request: Request) -> Response:
     """The enrolment page: names and public values only (a GET reveals no secret)."""
     token = request.path_params["token"]
-    offer = await run_in_threadpool(enrollment.offer, env_of(request), token)
+    offer = await run_in_threadpool(enrolment.offer, env_of(request), token)
     return render(
         request,
-        "enroll.html",
+        "enrolment.html",
         {
             "offer": offer,
             "token": token,
@@ -35,20 +35,20 @@ async def enroll_page(request: Request) -> Response:
     )
 
 
-async def enroll_authenticator(request: Request) -> Response:
+async def enrol_authenticator(request: Request) -> Response:
     """The QR code of the TOTP secret the enrolling browser drew; stores nothing."""
     data = await json_body(request)
     secret = Secret(keymaterial.totp_secret(data))
     uri = await run_in_threadpool(
-        enrollment.authenticator_uri, env_of(request), request.path_params["token"], secret
+        enrolment.authenticator_uri, env_of(request), request.path_params["token"], secret
     )
     return json_ok({"svg": str(qr_svg(uri)), "text": totp.secret_base32(secret)})
 
 
-async def enroll(request: Request) -> Response:
+async def enrol(request: Request) -> Response:
     data = await json_body(request)
-    result = await run_slow(
-        enrollment.enroll,
+    result = await run_hashing(
+        enrolment.enrol,
         env_of(request),
         request_info(request),
         request.path_params["token"],
@@ -58,14 +58,21 @@ async def enroll(request: Request) -> Response:
     return json_ok({"backup_codes": result.backup_codes, "next": "/login"})
 
 
+async def invitation_link_before_renaming(request: Request) -> Response:
+    """Invitations sent before the route was spelt ``/enrol/`` still lead to the page."""
+    token = request.path_params["token"]
+    return RedirectResponse(request.url_for("enrolment_page", token=token).path, status_code=308)
+
+
 def routes() -> list[Route]:
     return [
-        route("/enroll/{token}", enroll_page, "enroll_page"),
-        route("/enroll/{token}", enroll, "enroll", ["POST"]),
+        route("/enrol/{token}", enrolment_page, "enrolment_page"),
+        route("/enrol/{token}", enrol, "enrol", ["POST"]),
         route(
-            "/enroll/{token}/authenticator",
-            enroll_authenticator,
-            "enroll_authenticator",
+            "/enrol/{token}/authenticator",
+            enrol_authenticator,
+            "enrol_authenticator",
             ["POST"],
         ),
+        route("/enroll/{token}", invitation_link_before_renaming, "enrolment_old_link"),
     ]

@@ -21,8 +21,7 @@ from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
-from vault.items import calltime, inbox, uploads
-from vault.items import deposits as items
+from vault.items import calltime, deposits, inbox, uploads
 from web.context import (
     ascii_int,
     env_of,
@@ -36,7 +35,7 @@ from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
 
-MAX_DEPOSIT_BODY = 2 * items.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
+MAX_DEPOSIT_BODY = 2 * deposits.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
 MAX_PART_BYTES = 8 * 1024 * 1024
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
@@ -52,18 +51,18 @@ def _text(data: Mapping[str, Any], name: str, optional: bool = False) -> str | N
     return value
 
 
-def _deposit_of(data: Mapping[str, Any]) -> items.Deposit:
+def _deposit_of(data: Mapping[str, Any]) -> deposits.Deposit:
     envelope_text = data.get("envelope")
     if not isinstance(envelope_text, str):
         raise InvalidInput()
     try:
         envelope = b64url_decode(envelope_text)
     except CryptoError:
-        raise InvalidInput(items.BAD_ENVELOPE) from None
+        raise InvalidInput(deposits.BAD_ENVELOPE) from None
     seconds = data.get("call_seconds")
     if seconds is not None and type(seconds) is not int:
         raise InvalidInput(calltime.BAD_CALL_TIME)
-    return items.Deposit(
+    return deposits.Deposit(
         item_id=str(_text(data, "item_id")),
         practice_id=str(_text(data, "practice_id")),
         envelope=envelope,
@@ -88,7 +87,7 @@ def _call_started_at(value: object) -> datetime | None:
 async def item_deposit(request: Request) -> Response:
     deposit = _deposit_of(await json_body(request, MAX_DEPOSIT_BODY))
     env, info, principal = env_of(request), request_info(request), require_principal(request)
-    receipt = await items.deposit_async(env, info, principal, deposit)
+    receipt = await deposits.deposit_async(env, info, principal, deposit)
     response = json_ok({"item_id": receipt.item_id, "created": receipt.created})
     response.status_code = 201 if receipt.created else 200
     return response

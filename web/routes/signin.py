@@ -17,12 +17,12 @@ from vault.identity import authentication, credentials, sessions
 from vault.identity.keymaterial import PasswordMaterial, auth_key
 from vault.identity.roles import Role
 from web.context import env_of, json_body, principal_of, request_info, session_of, text_field
+from web.hashing_pool import run_hashing
 from web.local_path import local_path
 from web.rendering import render
-from web.responses import json_ok
+from web.responses import json_ok, see_other
 from web.routing import route
 from web.session import clear_session_cookie, set_session_cookie
-from web.slow import run_slow
 
 LANDING = {
     Role.MEMBER: "/inbox",
@@ -55,7 +55,7 @@ async def prelogin(request: Request) -> Response:
 async def login(request: Request) -> Response:
     data = await json_body(request)
     env = env_of(request)
-    signed_in = await run_slow(
+    signed_in = await run_hashing(
         authentication.login,
         env,
         request_info(request),
@@ -65,7 +65,7 @@ async def login(request: Request) -> Response:
     )
     # The page the sign-in guard came from (``next``), only if it is a path on this site.
     wanted = local_path(data.get("next")) or LANDING[signed_in.principal.role]
-    target = "/account/totp" if signed_in.must_reenroll_totp else wanted
+    target = "/account/totp" if signed_in.must_reenrol_totp else wanted
     # The CSRF token is also in every page's <meta>; API clients (permanence fetch) read it here.
     response = json_ok({"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token})
     set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)
@@ -77,11 +77,7 @@ async def logout(request: Request) -> Response:
     session = session_of(request)
     if session is not None:
         await sessions.sign_out(env, request_info(request), session)
-    response: Response
-    if request.headers.get("hx-request") == "true":
-        response = Response(status_code=204, headers={"hx-redirect": "/login"})
-    else:
-        response = RedirectResponse("/login", status_code=303)
+    response = see_other(request, "/login")
     clear_session_cookie(response, secure=env.settings.behind_tls)
     return response
 
@@ -109,7 +105,7 @@ async def recover_finish(request: Request) -> Response:
     data = await json_body(request)
     signature = _binary(data, "signature", 200)
     challenge = _binary(data, "challenge", 100)
-    await run_slow(
+    await run_hashing(
         credentials.recovery_finish,
         env_of(request),
         request_info(request),

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from crypto.encoding import b64url_encode
 from crypto.fingerprint import practice_fingerprint
 from vault.identity import practices
-from vault.items import deposits as items
+from vault.items import deposits
 from vault.items import inbox as inbox_cases
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
@@ -85,7 +85,7 @@ async def deposit_page(request: Request) -> Response:
     principal = require_principal(request)
     practice_id = request.path_params["practice_id"]
     name, key = await run_in_threadpool(
-        items.assigned_practice, env, request_info(request), principal, practice_id
+        deposits.assigned_practice, env, request_info(request), principal, practice_id
     )
     return render(
         request,

@@ -11,7 +11,7 @@ from tests.people import ARRANGE, PASSWORDS, enrol
 from tests.vault.conftest import Clock
 from vault.env import Env, Principal
 from vault.errors import Conflict, Forbidden, InvalidInput, InvitationInvalid
-from vault.identity import accounts, enrollment, sessions
+from vault.identity import accounts, enrolment, sessions
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 
@@ -45,7 +45,7 @@ def test_invitation_creates_an_invited_account_and_a_practice(env: Env) -> None:
     )
     assert account.practice_name == "Cabinet Princeton"
     assert _actions(env) == ["client.created", "account.invited"]
-    assert invitation.link("https://v.example/").startswith("https://v.example/enroll/")
+    assert invitation.link("https://v.example/").startswith("https://v.example/enrol/")
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_invitation_link_is_single_use(env: Env) -> None:
     invitation = accounts.invite(
         env, ARRANGE, None, username="sec", display_name="S", role=Role.SECRETARY
     )
-    offer = enrollment.offer(env, invitation.token)
+    offer = enrolment.offer(env, invitation.token)
     secret = totp.new_totp_secret()
     body, _ = enrolment_body(
         offer.account_id,
@@ -120,9 +120,9 @@ def test_invitation_link_is_single_use(env: Env) -> None:
         totp.code_at(secret, env.now()),
         totp_secret=secret,
     )
-    enrollment.enroll(env, ARRANGE, invitation.token, EnrolmentMaterial.parse(body), body["code"])
+    enrolment.enrol(env, ARRANGE, invitation.token, EnrolmentMaterial.parse(body), body["code"])
     with pytest.raises(InvitationInvalid):
-        enrollment.offer(env, invitation.token)
+        enrolment.offer(env, invitation.token)
 
 
 def test_invitation_expires_after_seven_days(env: Env, clock: Clock) -> None:
@@ -132,9 +132,9 @@ def test_invitation_expires_after_seven_days(env: Env, clock: Clock) -> None:
     )
     clock.advance(days=7, seconds=1)
     with pytest.raises(InvitationInvalid):
-        enrollment.offer(env, invitation.token)
+        enrolment.offer(env, invitation.token)
     with pytest.raises(InvitationInvalid):
-        enrollment.offer(env, "no-such-token")
+        enrolment.offer(env, "no-such-token")
 
 
 def test_disabling_revokes_sessions_and_re_enabling_restores(env: Env) -> None:

@@ -27,7 +27,7 @@ def test_sign_in_opens_a_session_with_the_key_bundle(env: Env) -> None:
     assert signed.principal.role == Role.MEMBER
     assert signed.keys["account_id"] == doctor.account_id
     assert signed.keys["practice"]["grant"]  # type: ignore[index]
-    assert not signed.must_reenroll_totp
+    assert not signed.must_reenrol_totp
 
 
 def test_a_code_is_refused_the_second_time_even_with_spaces(env: Env) -> None:
@@ -92,7 +92,7 @@ def test_a_backup_code_signs_in_once_and_forces_re_enrolment(env: Env) -> None:
     key = _auth_key(env, sec)
     backup = sec.enrolment.backup_codes[0]
     signed = authentication.login(env, ARRANGE, "sec", key, backup.lower().replace("-", " "))
-    assert signed.must_reenroll_totp
+    assert signed.must_reenrol_totp
     with pytest.raises(LoginFailed):
         authentication.login(env, ARRANGE, "sec", key, backup)
 

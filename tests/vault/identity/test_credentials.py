@@ -120,6 +120,23 @@ def test_recovery_start_does_not_reveal_who_exists(env: Env) -> None:
     assert again.challenge != fake.challenge
 
 
+def test_recovery_start_names_the_role_minimum_without_telling_who_exists(env: Env) -> None:
+    """The new password's minimum is the account's role's (16 for an admin, 12 for a
+    member); names nobody holds answer one of the two, stable per name, and both occur."""
+    enrol(env, Role.ADMIN, "root")
+    enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
+    assert credentials.recovery_start(env, "root").min_password_length == 16
+    assert credentials.recovery_start(env, "doctor").min_password_length == 12
+    fakes = {
+        name: credentials.recovery_start(env, name).min_password_length
+        for name in (f"ghost{i}" for i in range(40))
+    }
+    assert set(fakes.values()) == {12, 16}
+    assert all(
+        credentials.recovery_start(env, n).min_password_length == m for n, m in fakes.items()
+    )
+
+
 def test_totp_reset_switches_secret_and_revokes_sessions(env: Env) -> None:
     """A new authenticator is used only once a code from it checks; all sessions end."""
     from crypto import totp
@@ -143,7 +160,7 @@ def test_new_backup_codes_replace_the_old_ones(env: Env) -> None:
     key = derive_password_keys(sec.password, authentication.prelogin(env, "sec")).auth_key
     with pytest.raises(LoginFailed):
         authentication.login(env, ARRANGE, "sec", key, sec.enrolment.backup_codes[0])
-    assert authentication.login(env, ARRANGE, "sec", key, codes[0]).must_reenroll_totp
+    assert authentication.login(env, ARRANGE, "sec", key, codes[0]).must_reenrol_totp
 
 
 def test_fake_recovery_wraps_look_random_like_real_ones(env: Env) -> None:

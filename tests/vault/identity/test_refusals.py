@@ -268,7 +268,7 @@ def test_the_failed_sign_ins_chart_counts_every_refusal(env: Env, clock: Clock) 
     A flood of 300 refusals is one entry; the day's figure says 300 (plus the one
     evaluated failure before it), as the old one-entry-per-refusal log did.
     """
-    from vault.auditing import auditstats
+    from vault.auditing import statistics
     from vault.business_hours import BusinessHours
 
     _attempt(env, "ghost")
@@ -278,6 +278,6 @@ def test_the_failed_sign_ins_chart_counts_every_refusal(env: Env, clock: Clock) 
     clock.advance(seconds=refusals.WINDOW.total_seconds())
     refusals.flush_closed(env)
     hours = BusinessHours.of(env.settings)
-    window = auditstats.Window.ending(hours.local(clock.now).date(), 2)  # midnight may pass
-    stats = env.db.read(lambda c: auditstats.activity(c, window, hours))
+    window = statistics.Window.ending(hours.local(clock.now).date(), 2)  # midnight may pass
+    stats = env.db.read(lambda c: statistics.activity(c, window, hours))
     assert sum(stats.failed_logins.values()) == 301

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crypto.envelope import ItemKind, Urgency, encode_body, open_item
-from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES
+from crypto.stream import CIPHER_CHUNK_BYTES, PREFIX_BYTES, stream_length
 from tests.factories import (
     REQ,
     World,
@@ -20,8 +20,7 @@ from tests.factories import (
     upload_stream,
 )
 from vault.errors import Conflict, InvalidInput, NotFound
-from vault.items import deposits as items
-from vault.items import inbox, uploads
+from vault.items import deposits, inbox, uploads
 
 # -- accepted deposits ---------------------------------------------------------------
 
@@ -32,7 +31,7 @@ def test_a_call_note_is_stored_audited_and_opens_for_the_practice(world: World) 
     iid, env_bytes = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
     started = datetime(2026, 11, 28, 8, 55, tzinfo=UTC)
     receipt = deposit_as_secretary(world, env_bytes, iid, call_started_at=started, call_seconds=95)
-    assert receipt == items.Receipt(iid, created=True)
+    assert receipt == deposits.Receipt(iid, created=True)
     page = inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None)
     (summary,) = page.items
     assert (summary.kind, summary.urgency, summary.status) == ("call_note", "urgent", "new")
@@ -54,7 +53,7 @@ def test_the_same_deposit_twice_is_one_success(world: World) -> None:
     """A retry after a dropped connection (same id, same bytes) is answered as success."""
     iid, envelope = seal(world.secretary, world.practice)
     deposit_as_secretary(world, envelope, iid)
-    assert deposit_as_secretary(world, envelope, iid) == items.Receipt(iid, created=False)
+    assert deposit_as_secretary(world, envelope, iid) == deposits.Receipt(iid, created=False)
     assert audit_actions(world.env).count("item.deposited") == 1
 
 
@@ -76,7 +75,7 @@ def test_an_unknown_version_is_refused(world: World) -> None:
 
 
 def test_an_oversized_envelope_is_refused(world: World) -> None:
-    big = encode_body({"subject": "x", "text": "a" * (items.MAX_ENVELOPE_BYTES + 1)})
+    big = encode_body({"subject": "x", "text": "a" * (deposits.MAX_ENVELOPE_BYTES + 1)})
     iid, envelope = seal(world.secretary, world.practice, kind=ItemKind.MESSAGE, body=big)
     with pytest.raises(InvalidInput, match="structure, size or signature"):
         deposit_as_secretary(world, envelope, iid)
@@ -126,17 +125,17 @@ def test_an_envelope_for_another_practice_is_refused(world: World) -> None:
 
 def test_an_unassigned_practice_is_not_found_and_audited(world: World) -> None:
     iid, envelope = seal(world.secretary, world.other)
-    d = items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope)
+    d = deposits.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope)
     with pytest.raises(NotFound):
-        items.deposit(world.env, REQ, world.secretary.principal, d)
+        deposits.deposit(world.env, REQ, world.secretary.principal, d)
     assert audit_actions(world.env)[-1] == "access.denied"
 
 
 def test_a_member_cannotdeposit_as_secretary(world: World) -> None:
     iid, envelope = seal(world.member, world.practice)
-    d = items.Deposit(item_id=iid, practice_id=world.practice.id, envelope=envelope)
+    d = deposits.Deposit(item_id=iid, practice_id=world.practice.id, envelope=envelope)
     with pytest.raises(NotFound):
-        items.deposit(world.env, REQ, world.member.principal, d)
+        deposits.deposit(world.env, REQ, world.member.principal, d)
 
 
 def test_a_malformed_item_id_is_refused(world: World) -> None:
@@ -228,11 +227,13 @@ def test_a_garbage_practice_id_with_a_valid_envelope_is_a_clear_refusal(world: W
     """A validly signed envelope deposited with practice_id "garbage" is refused as bad
     input (it used to crash parsing the id), and nothing is stored."""
     iid, envelope = seal(world.secretary, world.practice)
-    fast = replace(world.secretary.principal, signing_key=world.secretary.keys.public_keys.ed25519)
+    fast = replace(
+        world.secretary.principal, ed25519_public_key=world.secretary.keys.public_keys.ed25519
+    )
     for principal in (world.secretary.principal, fast):  # read-first and session-key paths
-        d = items.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
+        d = deposits.Deposit(item_id=iid, practice_id="garbage", envelope=envelope)
         with pytest.raises(InvalidInput):
-            items.deposit(world.env, REQ, principal, d)
+            deposits.deposit(world.env, REQ, principal, d)
 
 
 def test_an_extract_needs_its_upload_and_a_note_has_none(world: World) -> None:
@@ -291,8 +292,8 @@ def test_the_size_check_accepts_exactly_the_lengths_writers_produce(world: World
     """One encoding per file: every stream length up to three chunks and a bit is accepted
     if and only if some file size encodes to it; 65,536 bytes + an empty FINAL chunk
     (25 + 65,553 + 17) is refused, the one-chunk form (25 + 65,553) accepted."""
-    writer = {uploads.stream_length(n) for n in range(3 * 65536 + 1000)}
-    top = uploads.stream_length(3 * 65536 + 999)
+    writer = {stream_length(n) for n in range(3 * 65536 + 1000)}
+    top = stream_length(3 * 65536 + 999)
     accepted = {t for t in range(top + 1) if uploads.valid_stream_length(t)}
     assert accepted == writer
     p = world.secretary.principal
@@ -357,7 +358,7 @@ def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
     old = time.time() - 7200
     for path in (orphan, blobs.path(iid)):
         os.utime(path, (old, old))
-    assert items.collect_orphans(world.env) == 1
+    assert deposits.collect_orphans(world.env) == 1
     assert not orphan.exists() and fresh.exists() and blobs.path(iid).exists()
 
 
@@ -443,16 +444,16 @@ def test_a_deposit_interrupted_after_the_rename_leaves_nothing_then_retries_whol
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
     )
     upload_id = upload_stream(world, iid, stream)
-    real_insert = items._insert
+    real_insert = deposits._insert
 
-    def crash(*args: object, **kw: object) -> items.Receipt:
+    def crash(*args: object, **kw: object) -> deposits.Receipt:
         raise OSError("power cut")
 
-    monkeypatch.setattr(items, "_insert", crash)
+    monkeypatch.setattr(deposits, "_insert", crash)
     with pytest.raises(OSError, match="power cut"):
         deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
     assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
-    monkeypatch.setattr(items, "_insert", real_insert)
+    monkeypatch.setattr(deposits, "_insert", real_insert)
     assert deposit_as_secretary(world, envelope, iid, upload_id=upload_id).created
     path, _ = inbox.open_download(world.env, REQ, world.member.principal, iid)
     assert path.read_bytes() == stream
@@ -476,11 +477,11 @@ def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: Wor
 def test_another_secretarys_item_id_is_not_confirmed_to_exist(world: World) -> None:
     """Reusing an item id of another practice's secretary: 404 (audited), not 409."""
     iid, envelope = seal(world.stranger, world.other)
-    items.deposit(
+    deposits.deposit(
         world.env,
         REQ,
         world.stranger.principal,
-        items.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
+        deposits.Deposit(item_id=iid, practice_id=world.other.id, envelope=envelope),
     )
     _, mine = seal(world.secretary, world.practice, item_id=iid)
     with pytest.raises(NotFound):

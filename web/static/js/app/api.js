@@ -13,39 +13,37 @@ function csrfToken() {
   return meta ? meta.content : "";
 }
 
-/** POST `data` as JSON; return the JSON answer, or throw ApiError with the server's sentence. */
-export async function postJson(url, data) {
+/**
+ * One request, same-origin with the CSRF token; the JSON answer, or ApiError with the
+ * server's sentence. `body` goes as JSON unless another `contentType` is named.
+ */
+export async function send(method, url, body, contentType = "application/json") {
+  const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken() };
+  if (body !== undefined) headers["Content-Type"] = contentType;
   const response = await fetch(url, {
-    method: "POST",
+    method,
     credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRF-Token": csrfToken(),
-    },
-    body: JSON.stringify(data),
+    headers,
+    body: body === undefined ? undefined : contentType === "application/json" ? JSON.stringify(body) : body,
   });
-  return answer(response);
-}
-
-export async function getJson(url) {
-  const response = await fetch(url, {
-    credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  });
-  return answer(response);
-}
-
-async function answer(response) {
-  let body = null;
+  let data = null;
   try {
-    body = await response.json();
+    data = await response.json();
   } catch {
-    body = null;
+    data = null;
   }
   if (!response.ok) {
-    const message = body && typeof body.error === "string" ? body.error : response.statusText;
+    const message = data && typeof data.error === "string" ? data.error : response.statusText;
     throw new ApiError(message, response.status);
   }
-  return body;
+  return data;
+}
+
+/** POST `data` as JSON; return the JSON answer, or throw ApiError with the server's sentence. */
+export function postJson(url, data) {
+  return send("POST", url, data);
+}
+
+export function getJson(url) {
+  return send("GET", url);
 }

@@ -84,4 +84,5 @@ export {
   encryptFileToBlob,
   FileEncryptor,
   parseManifest,
+  streamLength,
 } from "./stream.js";

@@ -20,6 +20,16 @@ export const CHUNK_SIZE = 65536;
 export const CHUNK_OVERHEAD = 17;
 export const CIPHER_CHUNK_SIZE = CHUNK_SIZE + CHUNK_OVERHEAD; // 65553
 const STREAM_HEADER_BYTES = 24;
+const PREFIX_BYTES = 1 + STREAM_HEADER_BYTES;
+
+/**
+ * Bytes of the stream of a `size`-byte file: the prefix, then 17 bytes more than the
+ * plaintext per chunk, and one chunk even for an empty file (docs/format.md §6). Python's
+ * copy is `stream_length` in crypto/stream.py; tests/browser/test_interop_node.py compares them.
+ */
+export function streamLength(size) {
+  return PREFIX_BYTES + size + CHUNK_OVERHEAD * Math.max(1, Math.ceil(size / CHUNK_SIZE));
+}
 const STATE_BYTES = 52; // crypto_secretstream_xchacha20poly1305_statebytes()
 const TAG_MESSAGE = 0x00;
 const TAG_FINAL = 0x03;

@@ -44,13 +44,13 @@ getJson("/account/keys").then(({ keys }) => {
 });
 
 armForm(form, async () => {
-  const { username, accountId, role } = form.dataset;
+  const { username, accountId, minLength } = form.dataset;
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
     showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }));
     return;
   }
-  const problem = passwordProblem(password, role === "admin" || role === "auditor" ? 16 : 12);
+  const problem = passwordProblem(password, Number(minLength));
   if (problem) {
     showError(form, t(problem));
     return;

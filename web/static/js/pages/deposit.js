@@ -9,11 +9,11 @@ import {
   toBase64url,
   Urgency,
 } from "../crypto/index.js";
-import { ApiError } from "../app/api.js";
+import { ApiError, send } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
-import { send, withRetry } from "../app/transfer.js";
+import { withRetry } from "../app/transfer.js";
 import { uploadExtract } from "./extract-upload.js";
 
 const section = document.getElementById("deposit");

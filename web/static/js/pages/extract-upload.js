@@ -2,17 +2,11 @@
 // parts of 4 MiB to a resumable upload. After a dropped connection the browser asks the
 // server how many bytes it holds durably and resends from there. The server never sees
 // plaintext, and neither side holds the whole file in memory.
-import { CHUNK_SIZE, concatBytes, FileEncryptor } from "../crypto/index.js";
-import { ApiError } from "../app/api.js";
-import { send, sleep, withRetry } from "../app/transfer.js";
+import { concatBytes, FileEncryptor, streamLength } from "../crypto/index.js";
+import { ApiError, send } from "../app/api.js";
+import { sleep, withRetry } from "../app/transfer.js";
 
 export const PART_BYTES = 4 * 1024 * 1024;
-
-/** Bytes of the encrypted stream of a `size`-byte file: prefix, plus 17 per chunk. */
-export function streamSize(size) {
-  const chunks = Math.max(1, Math.ceil(size / CHUNK_SIZE));
-  return 25 + size + 17 * chunks;
-}
 
 async function sendPart(uploadId, offset, part) {
   let sent = 0;
@@ -39,7 +33,7 @@ async function sendPart(uploadId, offset, part) {
 
 /** Encrypt and upload `file`; returns `{ uploadId, manifest }` for the extract's envelope. */
 export async function uploadExtract(file, { practiceId, itemId, onProgress = () => {} }) {
-  const total = streamSize(file.size);
+  const total = streamLength(file.size);
   const start = await withRetry(() =>
     send("POST", "/uploads", { practice_id: practiceId, item_id: itemId, size: total }),
   );

@@ -30,16 +30,17 @@ armForm(form, async () => {
     showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }));
     return;
   }
-  const problem = passwordProblem(password, 12);
-  if (problem) {
-    showError(form, t(problem));
-    return;
-  }
   busy(form, true);
   try {
     const raw = parseRecoveryCode(form.elements.recovery.value);
     showStatus(form, t({ fr: "Ouverture de vos clés…", en: "Opening your keys…" }));
     const start = await postJson("/recover/start", { username });
+    // The minimum depends on the account's role, which only the server knows.
+    const problem = passwordProblem(password, start.min_password_length);
+    if (problem) {
+      showError(form, t(problem));
+      return;
+    }
     let keys;
     try {
       keys = unwrapUserKeys(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from audit.entry import Action, Actor, AuditEntry, Outcome
-from vault.auditing import alerts, auditstats
+from vault.auditing import alerts, statistics
 from vault.business_hours import BusinessHours
 from vault.storage.database import Database
 
@@ -49,8 +49,8 @@ def test_accesses_per_practice_per_day_and_off_hours(database: Database) -> None
         targets={"practice": "p2", "item": "i2"},
     )
     _append(database, Action.LOGIN_FAILED, T0, actor=Actor(name="x"), outcome=Outcome.DENIED)
-    window = auditstats.Window(T0.date(), T0.date() + timedelta(days=6))
-    stats = database.read(lambda c: auditstats.activity(c, window, HOURS))
+    window = statistics.Window(T0.date(), T0.date() + timedelta(days=6))
+    stats = database.read(lambda c: statistics.activity(c, window, HOURS))
     assert [stats.accesses["p1"][T0.date() + timedelta(days=d)] for d in range(3)] == [1, 2, 3]
     assert sum(stats.accesses["p2"].values()) == 1
     assert stats.failed_logins[T0.date()] == 1

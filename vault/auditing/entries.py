@@ -21,6 +21,7 @@ from audit.entry import AuditEntry, decode, format_time
 from audit.errors import AuditError
 from audit.keys import NoteVerifier, parse_verifier
 from audit.log import AuditLog
+from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
 
 PAGE_SIZE = 50
@@ -109,7 +110,7 @@ def _where(conn: Connection, f: EntryFilter) -> tuple[list[str], list[Any]] | No
     if f.account:
         account = canonical_uuid(f.account)
         where.append("name = ?" if account is None else "account = ?")
-        params.append(f.account.strip().lower() if account is None else account)
+        params.append(normal_username(f.account) if account is None else account)
     for column in ("role", "practice", "action", "outcome"):
         value = getattr(f, column)
         if value:

@@ -11,7 +11,7 @@ from crypto.secret import Secret
 from tests.people import ARRANGE, PASSWORDS, enrol
 from vault.env import Env
 from vault.errors import Conflict, InvalidInput, InvitationInvalid, SecondFactorRequired
-from vault.identity import accounts, enrollment
+from vault.identity import accounts, enrolment
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
 
@@ -38,7 +38,7 @@ def _state(env: Env) -> tuple[object, ...]:
 def test_a_wrong_code_changes_nothing_and_the_link_still_works(env: Env) -> None:
     """A failed enrolment leaves no half-made account: the same link enrols afterwards."""
     token = _invite(env)
-    offer = enrollment.offer(env, token)
+    offer = enrolment.offer(env, token)
     secret = totp.new_totp_secret()
     body, _ = enrolment_body(
         offer.account_id,
@@ -51,10 +51,10 @@ def test_a_wrong_code_changes_nothing_and_the_link_still_works(env: Env) -> None
     before = _state(env)
     wrong = "000000" if totp.code_at(secret, env.now()) != "000000" else "111111"
     with pytest.raises(SecondFactorRequired):
-        enrollment.enroll(env, ARRANGE, token, EnrolmentMaterial.parse(body), wrong)
+        enrolment.enrol(env, ARRANGE, token, EnrolmentMaterial.parse(body), wrong)
     assert _state(env) == before
     code = totp.code_at(secret, env.now())
-    result = enrollment.enroll(env, ARRANGE, token, EnrolmentMaterial.parse(body), code)
+    result = enrolment.enrol(env, ARRANGE, token, EnrolmentMaterial.parse(body), code)
     assert len(result.backup_codes) == 8
     assert env.db.read(lambda c: accounts.get(c, offer.account_id)).has_grant
 
@@ -64,7 +64,7 @@ def test_opening_the_link_reveals_no_second_factor(env: Env) -> None:
     the second factor: the offer holds no secret and stores none; the account's secret is
     the one the enrolling browser sent, checked with a code from it."""
     token = _invite(env)
-    seen = enrollment.offer(env, token)
+    seen = enrolment.offer(env, token)
     assert not any(isinstance(v, Secret) for v in vars_of(seen).values())
     pending = env.db.read(lambda c: c.execute("SELECT pending_totp FROM account").fetchone()[0])
     assert pending is None
@@ -77,7 +77,7 @@ def test_opening_the_link_reveals_no_second_factor(env: Env) -> None:
         practice_id=seen.practice_id,
         create_practice_key=True,
     )
-    enrollment.enroll(
+    enrolment.enrol(
         env, ARRANGE, token, EnrolmentMaterial.parse(body), totp.code_at(secret, env.now())
     )
     stored = env.db.read(lambda c: c.execute("SELECT totp_secret FROM account").fetchone()[0])
@@ -87,7 +87,7 @@ def test_opening_the_link_reveals_no_second_factor(env: Env) -> None:
 def test_a_code_of_another_secret_does_not_enrol(env: Env) -> None:
     """The code must come from the secret sent with it (not from any other one)."""
     token = _invite(env)
-    seen = enrollment.offer(env, token)
+    seen = enrolment.offer(env, token)
     sent, other = totp.new_totp_secret(), totp.new_totp_secret()
     body, _ = enrolment_body(
         seen.account_id,
@@ -98,7 +98,7 @@ def test_a_code_of_another_secret_does_not_enrol(env: Env) -> None:
         create_practice_key=True,
     )
     with pytest.raises(SecondFactorRequired):
-        enrollment.enroll(
+        enrolment.enrol(
             env, ARRANGE, token, EnrolmentMaterial.parse(body), totp.code_at(other, env.now())
         )
 
@@ -108,16 +108,16 @@ def test_the_authenticator_picture_needs_a_live_invitation_and_stores_nothing(en
     token = _invite(env)
     secret = totp.new_totp_secret()
     before = _state(env)
-    uri = enrollment.authenticator_uri(env, token, secret)
+    uri = enrolment.authenticator_uri(env, token, secret)
     assert uri == totp.provisioning_uri(secret, "doctor")
     assert _state(env) == before
     with pytest.raises(InvitationInvalid):
-        enrollment.authenticator_uri(env, "no-such-token", secret)
+        enrolment.authenticator_uri(env, "no-such-token", secret)
     with pytest.raises(InvalidInput):
-        enrollment.authenticator_uri(env, token, Secret(bytes(19)))
+        enrolment.authenticator_uri(env, token, Secret(bytes(19)))
 
 
-def vars_of(offer: enrollment.EnrolmentOffer) -> dict[str, object]:
+def vars_of(offer: enrolment.EnrolmentOffer) -> dict[str, object]:
     return {name: getattr(offer, name) for name in offer.__dataclass_fields__}
 
 
@@ -133,7 +133,7 @@ def test_a_second_practice_key_is_refused(env: Env) -> None:
         role=Role.MEMBER,
         practice_name="Cabinet A",
     ).token
-    offer = enrollment.offer(env, token)
+    offer = enrolment.offer(env, token)
     assert offer.practice_pk is not None
     secret = totp.new_totp_secret()
     body, _ = enrolment_body(
@@ -145,7 +145,7 @@ def test_a_second_practice_key_is_refused(env: Env) -> None:
         create_practice_key=True,
     )
     with pytest.raises(Conflict):
-        enrollment.enroll(
+        enrolment.enrol(
             env,
             ARRANGE,
             token,
@@ -172,7 +172,7 @@ def test_a_second_practice_key_is_refused(env: Env) -> None:
 def test_malformed_key_material_is_refused(env: Env, field: str, value: object) -> None:
     """Wrong lengths, versions, encodings or KDF strength: a clear 400, nothing stored."""
     token = _invite(env)
-    offer = enrollment.offer(env, token)
+    offer = enrolment.offer(env, token)
     body, _ = enrolment_body(
         offer.account_id,
         PASSWORDS[Role.MEMBER],

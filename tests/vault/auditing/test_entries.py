@@ -1,11 +1,11 @@
-"""The auditor's filters (vault/auditing/auditview.py): ids match in any case."""
+"""The auditor's filters (vault/auditing/entries.py): ids match in any case."""
 
 from __future__ import annotations
 
 import uuid
 
 from audit.entry import Action, Actor
-from vault.auditing.auditview import EntryFilter, entry_page
+from vault.auditing.entries import EntryFilter, entry_page
 from vault.env import Env, RequestInfo
 
 

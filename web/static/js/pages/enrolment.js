@@ -17,8 +17,8 @@ import { ApiError, postJson } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { passwordProblem } from "../app/passwords.js";
 
-const form = document.getElementById("enroll-form");
-const done = document.getElementById("enroll-done");
+const form = document.getElementById("enrolment-form");
+const done = document.getElementById("enrolment-done");
 const showTotp = form.querySelector("[data-totp-show]");
 const TOTP_SECRET_BYTES = 20;
 let totpSecret = null; // drawn here when the invitee asks for the code to scan
@@ -30,7 +30,7 @@ showTotp.addEventListener("click", async () => {
   try {
     const secret = crypto.getRandomValues(new Uint8Array(TOTP_SECRET_BYTES));
     const answer = await postJson(
-      `/enroll/${encodeURIComponent(form.dataset.token)}/authenticator`,
+      `/enrol/${encodeURIComponent(form.dataset.token)}/authenticator`,
       { totp_secret: toBase64url(secret) },
     );
     // Parsed as an inert document (no script runs), then moved into the page.
@@ -98,7 +98,7 @@ armForm(form, async () => {
       );
     }
     showStatus(form, t({ fr: "Enregistrement…", en: "Saving…" }));
-    const answer = await postJson(`/enroll/${encodeURIComponent(token)}`, body);
+    const answer = await postJson(`/enrol/${encodeURIComponent(token)}`, body);
     form.hidden = true;
     done.hidden = false;
     done.querySelector("[data-recovery-code]").textContent = recovery.code;

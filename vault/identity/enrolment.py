@@ -48,7 +48,7 @@ def offer(env: Env, token: str) -> EnrolmentOffer:
 
     A mail scanner or link preview that opens the link first learns the invitee's name
     and role, never the second factor: the authenticator secret is drawn by the browser
-    that enrols (``enroll``).
+    that enrols (``enrol``).
     """
 
     def read(conn: Connection) -> EnrolmentOffer:
@@ -77,7 +77,7 @@ def authenticator_uri(env: Env, token: str, secret: Secret) -> str:
     """The ``otpauth://`` URI of a secret the enrolling browser drew (for its QR code).
 
     Only for a pending invitation; nothing is stored: the secret counts once it comes
-    back with the enrolment and a code from the app (``enroll``).
+    back with the enrolment and a code from the app (``enrol``).
     """
     _require_length(secret)
     username = env.db.read(
@@ -91,7 +91,7 @@ def _require_length(secret: Secret) -> None:
         raise InvalidInput()
 
 
-def enroll(
+def enrol(
     env: Env, request: RequestInfo, token: str, material: EnrolmentMaterial, code: str
 ) -> Enrolled:
     """Store the account's keys and the authenticator secret the browser drew (checked with a

@@ -31,7 +31,7 @@ def _slots() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-async def run_slow(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+async def run_hashing(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a password-hashing call in a thread, limited to ``cpu_count - 1`` at once."""
     loop = asyncio.get_running_loop()
     limiter = _limiters.get(loop)
