@@ -64,6 +64,8 @@ class Bundle:
             obj = json.loads(text)
         except ValueError as e:
             raise BadBundle(f"malformed audit bundle: {e}") from None
+        except RecursionError:
+            raise BadBundle("malformed audit bundle: its JSON is nested too deeply") from None
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
             raise BadBundle(f"not an audit bundle (format {FORMAT} expected)")
         cps = tuple(
@@ -185,8 +187,11 @@ def verify_bundle(
     The log's origin is the pinned key's name: the bundle and each of its
     checkpoints must name it. Checkpoints are numbered from 0 without gaps,
     each is signed by ``verifier`` and by every cosigner it lists, and the
-    latest covers exactly the bundle's entries. Each of ``required_cosigners``
-    (an auditor's own key, a witness) must have signed at least one checkpoint;
+    latest covers exactly the bundle's entries. The numbers are not signed, so
+    each checkpoint must also cover more entries than its predecessor (a copied
+    checkpoint is refused); what the report counts is the distinct signed tree
+    sizes. Each of ``required_cosigners`` (keys other than the log's)
+    must have signed at least one checkpoint;
     the report says up to which size.
     """
     origin = verifier.name
@@ -235,7 +240,7 @@ def verify_bundle(
     if since is not None:
         check_since(since, size, lambda s: roots[s], origin)
     signed = [(c.seq, cp, c.note) for c, cp in zip(stored, opened, strict=True)]
-    cosigned = cosigned_sizes(signed, required_cosigners)
+    cosigned = cosigned_sizes(signed, required_cosigners, verifier)
     if progress is not None:
         progress(size, size)
     return VerifyReport(
@@ -266,9 +271,13 @@ def _check_checkpoints(
 ) -> int:
     """Check each checkpoint's root against the entries; return the latest size."""
     previous_size = 0
-    for c, cp in zip(stored, opened, strict=True):
-        if cp.size < previous_size:
-            raise BadCheckpoint(f"checkpoint {c.seq} is smaller than its predecessor")
+    for number, (c, cp) in enumerate(zip(stored, opened, strict=True)):
+        if number > 0 and cp.size <= previous_size:
+            raise BadCheckpoint(
+                f"checkpoint {c.seq} covers {cp.size} entries, not more than its predecessor's"
+                f" {previous_size}: each signed checkpoint must cover more entries than the one"
+                " before (a repeated or reordered checkpoint is refused)"
+            )
         if cp.size > size:
             raise LogInconsistent(
                 size,

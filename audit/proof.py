@@ -24,6 +24,7 @@ from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.errors import BadCheckpoint, BadNote, ProofFailed
 from audit.keys import NoteVerifier
+from audit.verify import refuse_log_key
 
 HEADER = "c2sp.org/tlog-proof@v1"
 _INDEX_RE = re.compile(r"^index (0|[1-9][0-9]*)$")
@@ -82,6 +83,7 @@ def verify_proof_file(
     if leaf is None:
         raise ProofFailed("no entry to prove: the file has no extra line and none was given")
     cosigners = list(cosigners)
+    refuse_log_key(verifier, cosigners)
     try:
         opened = notes.open_note(proof.note, [verifier, *cosigners])
     except BadNote as e:

@@ -175,15 +175,32 @@ def _compare(computed: list[bytes], stored: list[bytes], level: int, first: int,
     raise LogInconsistent(index, f"the stored hash over {span} is missing or wrong")
 
 
+def refuse_log_key(log: NoteVerifier, required: Sequence[NoteVerifier]) -> None:
+    """A cosigner is a key other than the log's (not its name, not its public key).
+
+    Otherwise the log's own signature on every checkpoint would count as a cosignature.
+    """
+    for key in required:
+        if key.name == log.name or key.key.key == log.key.key:
+            raise BadCheckpoint(
+                f"the required cosigner {key.name} is the log's own key; a cosigner must be"
+                " a key other than the log's"
+            )
+
+
 def cosigned_sizes(
-    signed: Sequence[tuple[int, Checkpoint, str]], required: Sequence[NoteVerifier]
+    signed: Sequence[tuple[int, Checkpoint, str]],
+    required: Sequence[NoteVerifier],
+    log: NoteVerifier,
 ) -> tuple[tuple[str, int], ...]:
     """For each ``required`` cosigner, the size of the latest checkpoint it signed.
 
     ``signed`` holds (number, checkpoint, note with its cosignatures), each
     already verified with the log's key. Raises ``BadCheckpoint`` when a
-    required cosigner signed none of them, or a signature claiming its key is wrong.
+    required cosigner is the log's key (``refuse_log_key``), signed none of
+    them, or a signature claiming its key is wrong.
     """
+    refuse_log_key(log, required)
     found: list[tuple[str, int]] = []
     for key in required:
         best: int | None = None
@@ -252,7 +269,7 @@ def _verify_checkpoints(
     latest = previous
     uncovered = size - (latest.size if latest else 0)
     signed = [(sc.seq, sc.checkpoint, sc.cosigned_note) for sc in stored]
-    by_cosigners = cosigned_sizes(signed, required)
+    by_cosigners = cosigned_sizes(signed, required, verifier)
     return VerifyReport(size, len(stored), cosigned, latest, uncovered, by_cosigners)
 
 

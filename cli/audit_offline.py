@@ -46,9 +46,8 @@ def pinned_key_file(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def read_verifier(value: str) -> NoteVerifier:
-    """A verifier key given as text, or the name of a file holding one."""
-    path = Path(value)
-    return parse_verifier(read(path) if "+" not in value and path.exists() else value)
+    """A verifier key given as text (it holds a '+'), or the name of a file holding one."""
+    return parse_verifier(value if "+" in value else read(Path(value)))
 
 
 def verify_offline(args: argparse.Namespace) -> int:
@@ -182,8 +181,11 @@ def since_checkpoint(
 
 def print_report(report: VerifyReport, since: Checkpoint | None) -> None:
     latest = report.latest
+    sizes = "tree size" if report.checkpoints == 1 else "tree sizes"
+    covered = report.size - report.uncovered
     print(
-        f"The audit log verifies: {report.size} entries, {report.checkpoints} signed checkpoints,"
+        f"The audit log verifies: {report.size} entries; the log's key signed"
+        f" {report.checkpoints} distinct {sizes}, covering the first {covered} entries;"
         f" {report.cosignatures} cosignatures."
     )
     if latest is not None:

@@ -8,6 +8,7 @@ transport is a small interface so it runs over real HTTP or a test client.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -82,6 +83,8 @@ class HttpTransport:
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
+        # The command speaks English: the server's refusals it prints must be English too.
+        self._opener.addheaders.append(("Accept-Language", "en"))
 
     def unreachable(self, e: BaseException) -> Unreachable:
         """The sentence for a connection that failed or broke off."""
@@ -167,6 +170,23 @@ class HttpTransport:
         if self.csrf:
             request.add_header("X-CSRF-Token", self.csrf)
         return self._open(request)
+
+    def sign_out(self) -> None:
+        """End the session signed in with (``csrf`` is set by ``sign_in``); nothing if none.
+
+        Best effort: the command's outcome is already decided, so a failure here is ignored
+        (the session then expires on the server as an idle one does).
+        """
+        if not self.csrf:
+            return
+        request = urllib.request.Request(  # noqa: S310 - the vault's own base URL
+            self.base_url + "/logout", data=b"", method="POST"
+        )
+        request.add_header("HX-Request", "true")  # 204 instead of a redirect to the sign-in page
+        request.add_header("X-CSRF-Token", self.csrf)
+        with contextlib.suppress(ClientError):
+            self._open(request).close()
+        self.csrf = ""
 
     def load_csrf(self) -> None:
         """After sign-in: the session's CSRF token, from a page's ``<meta name="csrf-token">``."""

@@ -8,7 +8,8 @@ import getpass
 import os
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cli.client import ClientError, HttpTransport, Unlocked, sign_in, vault_origin
@@ -35,8 +36,17 @@ def progress(label: str, total: int) -> Callable[[int], None]:
     return show
 
 
-def connect(args: argparse.Namespace) -> tuple[HttpTransport, Unlocked]:
+@contextmanager
+def session(args: argparse.Namespace) -> Iterator[tuple[HttpTransport, Unlocked]]:
+    """Signed in for one command, signed out at its end, also when it fails."""
     transport = HttpTransport(args.url)
+    try:
+        yield transport, connect(args, transport)
+    finally:
+        transport.sign_out()
+
+
+def connect(args: argparse.Namespace, transport: HttpTransport) -> Unlocked:
     try:
         password = os.environ.get("PERMANENCE_PASSWORD") or getpass.getpass(
             f"Password for {args.username}: "
@@ -63,7 +73,7 @@ def connect(args: argparse.Namespace) -> tuple[HttpTransport, Unlocked]:
     except (KeyError, TypeError, ValueError):
         raise transport.not_a_vault() from None
     transport.load_csrf()
-    return transport, unlocked
+    return unlocked
 
 
 def known_keys_of(args: argparse.Namespace) -> KnownKeys:

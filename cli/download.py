@@ -17,6 +17,7 @@ import http.client
 import os
 import signal
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -41,10 +42,23 @@ class BadItem(ClientError):
 def safe_file_name(name: str, item_id: str) -> str:
     """The manifest's file name reduced to one harmless path component."""
     base = Path(name.replace("\\", "/")).name
-    base = "".join("_" if ch < " " or ch == "\x7f" else ch for ch in base)
+    base = "".join(
+        "_" if ch < " " or ch == "\x7f" else ch
+        for ch in base
+        if unicodedata.category(ch) != "Cf"  # U+202E and other invisible format characters
+    )
     if base in ("", ".", "..") or base.startswith("."):
         base = base.lstrip(".") or item_id
     return base
+
+
+def _refuse_overwrite(target: Path, replace: bool) -> None:
+    if not replace and os.path.lexists(target):
+        raise ClientError(
+            f"{printable(target)} already exists; not overwriting it (give --force to replace"
+            " it); nothing was saved",
+            0,
+        )
 
 
 @contextlib.contextmanager
@@ -71,9 +85,14 @@ def download(
     manifest: FileManifest,
     out: Path,
     progress: Callable[[int], Callable[[int], None]],
+    *,
+    replace: bool = False,
 ) -> Path:
-    """Fetch, decrypt and verify the item's file into ``out``; return the path written."""
+    """Fetch, decrypt and verify the item's file into ``out``; return the path written.
+
+    An existing file of that name is replaced only with ``replace`` (``--force``)."""
     target = out / safe_file_name(manifest.name, item_id)
+    _refuse_overwrite(target, replace)
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=out)
@@ -83,6 +102,7 @@ def download(
     try:
         with _sigterm_as_exit(), os.fdopen(fd, "wb") as f:
             _decrypt_into(transport, item_id, manifest, f, temp, progress)
+        _refuse_overwrite(target, replace)  # again: it may have appeared meanwhile
         try:
             os.replace(temp, target)
         except OSError as e:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.client import ClientError, HttpTransport, Unlocked
-from cli.client_session import canonical_id, connect, known_keys_of, progress, upper_first
+from cli.client_session import canonical_id, known_keys_of, progress, session, upper_first
 from cli.download import BadItem, download
 from cli.known_keys import KeyRole, KnownKeys, Pin
 from cli.signed_fields import show_signed
@@ -103,7 +103,17 @@ def _item_id(text: str) -> str:
 def fetch(args: argparse.Namespace) -> int:
     item_id = _item_id(args.item) if args.item else None
     known = known_keys_of(args)
-    transport, unlocked = connect(args)
+    with session(args) as (transport, unlocked):
+        return _fetch(args, item_id, known, transport, unlocked)
+
+
+def _fetch(
+    args: argparse.Namespace,
+    item_id: str | None,
+    known: KnownKeys,
+    transport: HttpTransport,
+    unlocked: Unlocked,
+) -> int:
     if item_id is None:
         print("the server's metadata, not verified (fetch an item to verify it):", file=sys.stderr)
         for item in transport.get_json("/inbox")["items"]:
@@ -133,7 +143,12 @@ def fetch(args: argparse.Namespace) -> int:
         print(f"permanence: warning: {warning}", file=sys.stderr)
     if manifest is not None:
         saved = download(
-            transport, item_id, manifest, Path(args.out), lambda total: progress("download", total)
+            transport,
+            item_id,
+            manifest,
+            Path(args.out),
+            lambda total: progress("download", total),
+            replace=args.force,
         )
         print(f"saved {printable(saved)} ({manifest.size} bytes, verified)")
     else:

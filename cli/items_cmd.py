@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli.client import ClientError, HttpTransport, Unreachable
+from cli.client import ClientError, HttpTransport, Unlocked, Unreachable
 from cli.client_session import (
     canonical_id,
     common_options,
-    connect,
     guard,
     known_keys_of,
     progress,
+    session,
     upper_first,
 )
 from cli.fetch_cmd import fetch
@@ -161,7 +161,13 @@ def _check_inputs(args: argparse.Namespace) -> None:
 def deposit(args: argparse.Namespace) -> int:
     _check_inputs(args)
     known = known_keys_of(args)
-    transport, unlocked = connect(args)
+    with session(args) as (transport, unlocked):
+        return _deposit(args, known, transport, unlocked)
+
+
+def _deposit(
+    args: argparse.Namespace, known: KnownKeys, transport: HttpTransport, unlocked: Unlocked
+) -> int:
     practice = _practice(transport, args.practice, known)
     item_id = str(uuid.uuid4())
     data: dict[str, Any] = {"item_id": item_id, "practice_id": practice["id"]}
@@ -213,4 +219,7 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
     common_options(fet)
     fet.add_argument("--item", help="the item id to fetch (list the inbox when absent)")
     fet.add_argument("--out", default=".", help="folder for a downloaded extract")
+    fet.add_argument(
+        "--force", action="store_true", help="replace a file of the same name in --out"
+    )
     fet.set_defaults(run=lambda args: guard(fetch, args))

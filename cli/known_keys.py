@@ -28,6 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cli.client import ClientError
+from cli.name_folding import same_name, visible_name
 from cli.terminal import printable
 from vault.files import append_private
 
@@ -127,7 +128,7 @@ class KnownKeys:
         ``label`` names the key in the refusal ("key of practice X"). Nothing is
         written: call ``remember`` once the key has proved itself.
         """
-        name = printable(name)
+        name = printable(visible_name(name))  # one line of the pin file, compared folded
         old, _ = self._pins.get((role.value, account_id), (None, ""))
         if old is None:
             return Pin(role, account_id, fingerprint, PinState.FIRST_USE, name)
@@ -156,13 +157,14 @@ class KnownKeys:
         print(f"{who}: key fingerprint {pin.fingerprint} ({note})", file=sys.stderr)
 
     def look_alikes(self, pin: Pin) -> list[str]:
-        """Other pinned accounts of the same role whose display name is this new pin's."""
+        """Other pinned accounts of the same role whose display name reads as this new pin's
+        (``cli.name_folding.same_name``: accents, case, spacing and look-alike letters)."""
         if pin.state != PinState.FIRST_USE or not pin.name:
             return []
         return sorted(
             account
             for (role, account), (_, name) in self._pins.items()
-            if role == pin.role.value and account != pin.account_id and name == pin.name
+            if role == pin.role.value and account != pin.account_id and same_name(name, pin.name)
         )
 
     def remember(self, pin: Pin) -> None:

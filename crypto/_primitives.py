@@ -54,6 +54,33 @@ def x25519_public_key(secret_key: bytes) -> bytes:
     return sodium.crypto_scalarmult_base(secret_key)
 
 
+# Any scalar: X25519 clamps it to a multiple of 8, which sends every point of order 1, 2,
+# 4 or 8 (on the curve or its twist), the all-zero key among them, to zero.
+_LOW_ORDER_PROBE = bytes([0x55]) * KEY_BYTES
+
+
+def require_x25519_public_key(name: str, public_key: bytes) -> bytes:
+    """``public_key`` if it is 32 bytes and not of low order, else ``MalformedInput``.
+
+    A low-order key (all zeros, or another point of a small subgroup) makes every
+    shared secret one of a handful of values known to anyone: nothing sealed to it is secret.
+    """
+    require_length(name, public_key, KEY_BYTES)
+    try:
+        sodium.crypto_scalarmult(_LOW_ORDER_PROBE, public_key)
+    except nacl.exceptions.CryptoError:  # libsodium refuses an all-zero shared secret
+        raise MalformedInput(f"{name} is of low order (a key no one holds a secret for)") from None
+    return public_key
+
+
+def require_ed25519_public_key(name: str, public_key: bytes) -> bytes:
+    """``public_key`` if it is a canonical Ed25519 point of the prime-order subgroup."""
+    require_length(name, public_key, KEY_BYTES)
+    if not sodium.crypto_core_ed25519_is_valid_point(public_key):
+        raise MalformedInput(f"{name} is not a valid Ed25519 point")
+    return public_key
+
+
 def box_seal(message: bytes, public_key: bytes) -> bytes:
     """``crypto_box_seal``: anonymous encryption to an X25519 public key (48 bytes overhead)."""
     require_length("X25519 public key", public_key, KEY_BYTES)

@@ -51,6 +51,11 @@ class PracticeKeyPair:
         return practice_fingerprint(self.public_key)
 
 
+def check_practice_public_key(public_key: bytes) -> bytes:
+    """A practice public key someone registers: 32 bytes, not of low order (``MalformedInput``)."""
+    return _primitives.require_x25519_public_key("practice public key", public_key)
+
+
 def new_team_key(randbytes: Callable[[int], bytes] = os.urandom) -> Secret:
     """A fresh 32-byte team key (AEAD key for instructions to a practice's secretaries)."""
     return Secret(randbytes(32))

@@ -36,14 +36,17 @@ class WrapPurpose(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class UserPublicKeys:
-    """What the server stores and shows: the two 32-byte public keys."""
+    """What the server stores and shows: the two 32-byte public keys.
+
+    Refused (``MalformedInput``): an X25519 key of low order (all zeros among them) and
+    an Ed25519 key that is not a valid point of the prime-order subgroup."""
 
     x25519: bytes
     ed25519: bytes
 
     def __post_init__(self) -> None:
-        _primitives.require_length("X25519 public key", self.x25519, 32)
-        _primitives.require_length("Ed25519 public key", self.ed25519, 32)
+        _primitives.require_x25519_public_key("X25519 public key", self.x25519)
+        _primitives.require_ed25519_public_key("Ed25519 public key", self.ed25519)
 
     @property
     def verify_key(self) -> VerifyKey:

@@ -266,3 +266,27 @@ def test_fields_of_the_wrong_type_are_refused(change: dict[str, object]) -> None
     obj.update(change)
     with pytest.raises(BadBundle):
         Bundle.parse(json.dumps(obj))
+
+
+def test_a_cosigner_is_a_key_other_than_the_logs(big_log: Path) -> None:
+    """Neither the log's key nor another key under the log's name counts as a cosigner (the
+    log's key used to pass as a required cosigner with no cosignature at all)."""
+    bundle = Bundle.parse(_export(big_log))
+    namesake = make_signer(ORIGIN, seed=12).verifier
+    for key in (SERVER.verifier, namesake):
+        with pytest.raises(BadCheckpoint, match="the log's own key"):
+            verify_bundle(bundle, SERVER.verifier, required_cosigners=[key])
+
+
+def test_a_copied_checkpoint_is_refused(big_log: Path) -> None:
+    """The numbers are not signed: a checkpoint copied under the next number used to be
+    counted as one more signed checkpoint."""
+    text = _export(big_log)
+
+    def copy(o: dict[str, list[dict[str, object]]]) -> None:
+        o["checkpoints"].append(dict(o["checkpoints"][-1], seq=len(o["checkpoints"])))
+
+    with pytest.raises(BadCheckpoint, match="not more than its predecessor"):
+        verify_bundle(_edit(text, copy), SERVER.verifier)
+    renumbered = _edit(text, lambda o: o.update(checkpoints=[dict(o["checkpoints"][-1], seq=0)]))
+    assert verify_bundle(renumbered, SERVER.verifier).checkpoints == 1  # one signed size proven

@@ -85,3 +85,10 @@ def test_malformed_proof_files_are_refused(text: str) -> None:
     """Wrong header, leading zeros, bad base64, missing blank line: ProofFailed."""
     with pytest.raises(ProofFailed):
         ProofFile.parse(text)
+
+
+def test_the_logs_own_key_is_not_a_cosigner_of_a_proof(big_log: Path) -> None:
+    """The log's signature on the checkpoint used to count as the required cosignature."""
+    text = _proof_file(big_log, 9)
+    with pytest.raises(BadCheckpoint, match="the log's own key"):
+        verify_proof_file(text, SERVER.verifier, cosigners=[SERVER.verifier])

@@ -98,7 +98,10 @@ def test_checkpoint_export_and_offline_bundle_verification(
     capsys.readouterr()
     assert _run(vault, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
     out = capsys.readouterr()
-    assert "The audit log verifies: 252 entries, 2 signed checkpoints" in out.out
+    assert (
+        "The audit log verifies: 252 entries; the log's key signed 2 distinct tree sizes,"
+        " covering the first 252 entries; 0 cosignatures." in out.out
+    )
     assert "not yet covered" not in out.out
     assert "verifying" in out.err  # progress on stderr
 
@@ -388,3 +391,74 @@ def test_audit_commands_record_the_command_line_actor(vault: _Vault, tmp_path: P
         f"{user} via permanence audit {command}" for command in ("checkpoint", "export", "cosign")
     ]
     assert {(a.account, a.role) for a in actors} == {(None, "operator")}
+
+
+# -- review of the issue-10 work ---------------------------------------------------------
+
+
+def _two_checkpoints(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[Path, str]:
+    assert _run(vault, "checkpoint") == 0
+    return _exported(vault, tmp_path, capsys)
+
+
+def test_verify_reports_signed_tree_sizes_not_checkpoint_numbers(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkpoint's number is not signed: checkpoint 0 dropped and 1 renumbered 0 proves
+    one signed tree size (reported as such), and checkpoint 1 copied as number 2 is refused
+    (it used to verify as "3 signed checkpoints")."""
+    bundle, public = _two_checkpoints(vault, tmp_path, capsys)
+
+    def renumber(o: dict[str, Any]) -> None:
+        o["checkpoints"] = [dict(o["checkpoints"][1], seq=0)]
+
+    assert (
+        _run(vault, "verify", "--bundle", str(_edit(bundle, renumber)), "--verifier-key", public)
+        == 0
+    )
+    assert (
+        "252 entries; the log's key signed 1 distinct tree size, covering the first 252 entries"
+        in capsys.readouterr().out
+    )
+
+    def copy(o: dict[str, Any]) -> None:
+        o["checkpoints"].append(dict(o["checkpoints"][1], seq=2))
+
+    assert (
+        _run(vault, "verify", "--bundle", str(_edit(bundle, copy)), "--verifier-key", public) == 1
+    )
+    _refused(capsys, "checkpoint 2 covers 252 entries", "not more than")
+
+
+def test_the_logs_own_key_is_not_a_cosigner(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--require-cosigner with the log's own key used to pass with 0 cosignatures."""
+    bundle, public = _two_checkpoints(vault, tmp_path, capsys)
+    args = ("verify", "--bundle", str(bundle), "--verifier-key", public)
+    assert _run(vault, *args, "--require-cosigner", public) == 1
+    _refused(capsys, "the log's own key", "a key other than the log's")
+
+
+def test_a_deeply_nested_bundle_is_one_sentence(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bundle of 100,000 '[' used to end in a RecursionError traceback."""
+    _, public = _exported(vault, tmp_path, capsys)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    assert _run(vault, "verify", "--bundle", str(deep), "--verifier-key", public) == 1
+    _refused(capsys, "nested too deeply")
+
+
+def test_a_missing_cosigner_key_file_says_so(
+    vault: _Vault, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--require-cosigner missing.pub used to say "malformed verifier key"."""
+    bundle, public = _exported(vault, tmp_path, capsys)
+    missing = str(tmp_path / "missing.pub")
+    args = ("verify", "--bundle", str(bundle), "--verifier-key", public)
+    assert _run(vault, *args, "--require-cosigner", missing) == 1
+    _refused(capsys, f"cannot read {missing}", "No such file")

@@ -238,3 +238,15 @@ def test_a_dot_file_name_is_not_planted_in_the_destination(vault: Vault, tmp_pat
 )
 def test_the_saved_name_is_one_harmless_path_component(name: str, saved: str) -> None:
     assert safe_file_name(name, "ITEM") == saved
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),  # shown as "invoiceexe.pdf"
+        ("a\u200bb\u2066c\ufeff.csv", "abc.csv"),
+    ],
+)
+def test_format_characters_are_dropped_from_the_saved_name(name: str, saved: str) -> None:
+    """A right-to-left override used to be kept, disguising the file's real extension."""
+    assert safe_file_name(name, "ITEM") == saved

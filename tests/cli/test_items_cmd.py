@@ -320,5 +320,7 @@ def test_an_unwritable_destination_is_one_sentence(vault: Vault, tmp_path: Path)
     taken = tmp_path / "taken"
     (taken / "a.csv").mkdir(parents=True)  # the destination's name is a folder
     run = v.run(MEMBER, "fetch", "--item", item, "--out", str(taken))
+    assert run.code == 1 and "a.csv already exists" in one_sentence(run.err)
+    run = v.run(MEMBER, "fetch", "--item", item, "--out", str(taken), "--force")
     assert run.code == 1 and "cannot write" in one_sentence(run.err)
     assert files_in(taken) == ["a.csv"] and files_in(taken / "a.csv") == []

@@ -14,6 +14,7 @@ from crypto.grants import (
     GRANT_BYTES,
     GrantKind,
     PracticeKeyPair,
+    check_practice_public_key,
     new_team_key,
     open_grant,
     seal_grant,
@@ -89,3 +90,11 @@ def test_practice_key_pair() -> None:
         seal_grant(GrantKind.TEAM_KEY, CLIENT, Secret(bytes(31)), practice.public_key)
     with pytest.raises(MalformedInput):
         seal_grant(GrantKind.TEAM_KEY, CLIENT, Secret(bytes(32)), bytes(31))
+
+
+@pytest.mark.parametrize("key", ["00" * 32, "ec" + "ff" * 30 + "7f"])
+def test_a_low_order_practice_public_key_is_refused(key: str) -> None:
+    with pytest.raises(MalformedInput, match="practice public key is of low order"):
+        check_practice_public_key(bytes.fromhex(key))
+    real = PracticeKeyPair.generate().public_key
+    assert check_practice_public_key(real) == real

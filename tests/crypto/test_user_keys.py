@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import nacl.bindings as sodium
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -117,3 +118,47 @@ def test_wrong_sizes_are_malformed() -> None:
         UserPublicKeys(bytes(31), bytes(32))
     with pytest.raises(MalformedInput):
         UserPublicKeys(bytes(32), bytes(31))
+
+
+# X25519 keys of low order: every shared secret with them is one of a few public values.
+LOW_ORDER_X25519 = [
+    "00" * 32,  # the all-zero key (accepted at enrolment before)
+    "01" + "00" * 31,
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",  # order 8
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",  # order 8
+    "ec" + "ff" * 30 + "7f",  # p - 1
+    "ed" + "ff" * 30 + "7f",  # p, i.e. 0 written non-canonically
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",  # top bit set
+]
+# Ed25519 keys that are not a point of the prime-order subgroup.
+T8 = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"  # order 8
+BAD_ED25519 = [
+    "00" * 32,  # a point of order 4
+    "01" + "00" * 31,  # the identity
+    "02" + "00" * 31,  # not on the curve
+    T8,
+    "ed" + "ff" * 30 + "7f",  # y = p, not canonical
+]
+
+
+@pytest.mark.parametrize("x25519", LOW_ORDER_X25519)
+def test_low_order_x25519_public_keys_are_refused(x25519: str) -> None:
+    good = UserKeyPair.generate().public_keys
+    with pytest.raises(MalformedInput, match="low order"):
+        UserPublicKeys(bytes.fromhex(x25519), good.ed25519)
+
+
+@pytest.mark.parametrize("ed25519", BAD_ED25519)
+def test_ed25519_public_keys_that_are_not_valid_points_are_refused(ed25519: str) -> None:
+    good = UserKeyPair.generate().public_keys
+    with pytest.raises(MalformedInput, match="not a valid Ed25519 point"):
+        UserPublicKeys(good.x25519, bytes.fromhex(ed25519))
+
+
+def test_a_valid_key_with_a_small_order_component_is_refused() -> None:
+    """A real signing key plus the order-8 point is on the curve but outside the subgroup."""
+    good = UserKeyPair.generate().public_keys
+    mixed = sodium.crypto_core_ed25519_add(good.ed25519, bytes.fromhex(T8))
+    with pytest.raises(MalformedInput):
+        UserPublicKeys(good.x25519, mixed)
+    assert UserPublicKeys(good.x25519, good.ed25519) == good

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -302,3 +302,25 @@ def test_no_deposit_is_a_server_error(
     assert r.status_code < 500, (body, r.text)
     if r.status_code >= 400:
         assert r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "Deposited <time"), ("fr", "Déposé <time")],
+)
+def test_the_item_page_shows_the_deposit_time_in_the_practices_zone(
+    clients: Clients, language: str, shown: str
+) -> None:
+    """Deposited 22:14 UTC on 1 December in Europe/Paris is 23:14 local, written like the call
+    time beside it ("1 December 2026 at 23:14"); the page said "2026-12-01 22:14 UTC"."""
+    w = clients.world
+    w.clock.at = datetime(2026, 12, 1, 22, 14, 30, tzinfo=UTC)
+    iid, body = _deposit_json(w)
+    assert clients.as_(w.secretary).post("/items", json=body).status_code == 201
+    page = clients.as_(w.member).get(
+        f"/items/{iid}", headers={"accept": "text/html", "accept-language": language}
+    )
+    expected = {"en": "1 December 2026 at 23:14", "fr": "1 décembre 2026 à 23:14"}[language]
+    assert page.status_code == 200
+    assert f'datetime="2026-12-01T22:14:30+00:00" data-deposited>{expected}</time>' in page.text
+    assert f"{shown} datetime" in page.text

@@ -30,7 +30,7 @@ from vault.errors import (
     Refused,
     Throttled,
 )
-from vault.identity import refusals, sessions, throttle
+from vault.identity import display_names, refusals, sessions, throttle
 from vault.identity.roles import Role
 from vault.identity.usernames import normal_username
 from vault.ids import is_uuid, new_uuid
@@ -79,6 +79,7 @@ def check_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 100:
         raise InvalidInput("A display name has 1 to 100 characters.")
+    display_names.check_characters(name)
     return name
 
 

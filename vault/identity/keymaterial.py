@@ -10,12 +10,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crypto.encoding import b64url_decode
-from crypto.errors import CryptoError, ExcessiveKdfParameters, WeakKdfParameters
-from crypto.grants import GRANT_BYTES
+from crypto.errors import (
+    CryptoError,
+    ExcessiveKdfParameters,
+    MalformedInput,
+    WeakKdfParameters,
+)
+from crypto.grants import GRANT_BYTES, check_practice_public_key
 from crypto.kdf import KdfParams
 from crypto.secret import Secret
 from crypto.totp import SECRET_BYTES as TOTP_SECRET_BYTES
-from crypto.user_keys import WRAPPED_BYTES, WrapPurpose
+from crypto.user_keys import WRAPPED_BYTES, UserPublicKeys, WrapPurpose
 from vault.errors import InvalidInput
 
 
@@ -92,6 +97,17 @@ class EnrolmentMaterial:
     @classmethod
     def parse(cls, data: Mapping[str, object]) -> EnrolmentMaterial:
         has_practice = data.get("practice_pk") is not None
+        material = cls._parse(data, has_practice)
+        try:  # keys no one holds a secret for (all zeros, low order, not a point) are refused
+            UserPublicKeys(material.x25519_pk, material.ed25519_pk)
+            if material.practice_pk is not None:
+                check_practice_public_key(material.practice_pk)
+        except MalformedInput:
+            raise InvalidInput() from None
+        return material
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, object], has_practice: bool) -> EnrolmentMaterial:
         return cls(
             password=PasswordMaterial.parse(data),
             x25519_pk=_bytes(data, "x25519_pk", 32),

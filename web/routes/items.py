@@ -22,6 +22,7 @@ from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.items import calltime, deposits, inbox, uploads
+from web import i18n
 from web.context import (
     ascii_int,
     env_of,
@@ -31,6 +32,7 @@ from web.context import (
     request_info,
     require_principal,
 )
+from web.local_dates import long_local
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -156,6 +158,10 @@ async def item_page(request: Request) -> Response:
             # The server's record of the call time, for item.js to compare with the signed one.
             "call_started": "" if started is None else str(int(started.timestamp())),
             "timezone": env_of(request).settings.timezone,
+            # In the practice's zone, written like the call time beside it (web/local_dates.py).
+            "deposited": long_local(
+                detail.item.deposited_at, env_of(request).settings.hours, i18n.current_language()
+            ),
         },
     )
 

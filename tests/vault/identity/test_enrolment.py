@@ -184,3 +184,33 @@ def test_malformed_key_material_is_refused(env: Env, field: str, value: object) 
     body[field] = value
     with pytest.raises(InvalidInput):
         EnrolmentMaterial.parse(body)
+
+
+@pytest.mark.parametrize(
+    ("field", "hex_key"),
+    [
+        ("x25519_pk", "00" * 32),  # was accepted: anyone "opens" what is sealed to it
+        ("x25519_pk", "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+        ("ed25519_pk", "01" + "00" * 31),  # the identity point
+        ("ed25519_pk", "02" + "00" * 31),  # not on the curve
+        ("practice_pk", "00" * 32),
+    ],
+)
+def test_bogus_public_keys_are_refused_at_enrolment(env: Env, field: str, hex_key: str) -> None:
+    """A key no one holds a secret for is a clear 400 and enrols nothing."""
+    token = _invite(env)
+    offer = enrolment.offer(env, token)
+    secret = totp.new_totp_secret()
+    body, _ = enrolment_body(
+        offer.account_id,
+        PASSWORDS[Role.MEMBER],
+        totp.code_at(secret, env.now()),
+        totp_secret=secret,
+        practice_id=offer.practice_id,
+        create_practice_key=True,
+    )
+    body[field] = b64url_encode(bytes.fromhex(hex_key))
+    before = _state(env)
+    with pytest.raises(InvalidInput):
+        enrolment.enrol(env, ARRANGE, token, EnrolmentMaterial.parse(body), body["code"])
+    assert _state(env) == before

@@ -34,16 +34,36 @@ export function accountSubject(accountId) {
   return `author:${String(accountId).toLowerCase()}`;
 }
 
-/** Display names compared the way a reader sees them: accents, case and spacing ignored. */
+// Cyrillic and Greek letters a reader takes for Latin ones (cli/name_folding.py has the same).
+const LOOKALIKE_FROM =
+  "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0405\u0406\u0408\u051a\u051c\u04c0" +
+  "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u0501\u04bb\u051b\u051d\u04cf" +
+  "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7" +
+  "\u03b1\u03b9\u03ba\u03bd\u03bf\u03c1\u03c5\u03c7\u0131";
+const LOOKALIKE_TO = "ABEKMHOPCTXYSIJQWIaeopcyxsijdhqwlABEZHIKMNOPTYXaikvopuxi";
+const LOOKALIKE = new Map([...LOOKALIKE_FROM].map((ch, i) => [ch, LOOKALIKE_TO[i]]));
+
+/** The form two display names share when a reader would take one for the other: NFKD,
+ *  combining marks, format characters and blank letters dropped, Cyrillic and Greek
+ *  look-alikes mapped to Latin, lower case, runs of spaces and controls as one space.
+ *  The rule of cli/name_folding.py, tested on the cases of tests/cli/look_alike_names.json. */
+export function foldName(text) {
+  let out = "";
+  for (const ch of String(text).normalize("NFKD")) {
+    if (/[\p{M}\p{Cf}\u115f\u1160\u3164\uffa0]/u.test(ch)) continue;
+    if (/[\p{Zs}\p{Zl}\p{Zp}\p{Cc}]/u.test(ch)) {
+      if (out !== "" && !out.endsWith(" ")) out += " ";
+      continue;
+    }
+    const lower = (LOOKALIKE.get(ch) ?? ch).toLowerCase();
+    out += LOOKALIKE.get(lower) ?? lower;
+  }
+  return out.replace(/^ +| +$/g, "");
+}
+
+/** Display names compared the way a reader sees them (foldName), never empty ones. */
 export function sameName(a, b) {
-  const fold = (text) =>
-    String(text)
-      .normalize("NFKD")
-      .replace(/\p{M}/gu, "")
-      .toLowerCase()
-      .replace(/\s+/gu, " ")
-      .trim();
-  return fold(a) !== "" && fold(a) === fold(b);
+  return foldName(a) !== "" && foldName(a) === foldName(b);
 }
 
 /** Compare `fingerprint` with what was pinned for `subject`. A new subject is pinned at once
