@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 
+from audit.keys import valid_name
 from crypto.secret import Secret
 from vault.business_hours import BusinessHours
 from vault.errors import ConfigError
@@ -102,6 +103,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be a positive whole number")
+        if not valid_name(self.audit_origin):  # it names the audit signing key
+            raise ConfigError("setting audit_origin must be a non-empty name without '+' or spaces")
         if self.upload_limit_bytes < 0:
             raise ConfigError("setting upload_limit_bytes must not be negative")
         try:
