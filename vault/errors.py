@@ -61,6 +61,13 @@ class TooLarge(Refused):
     message = "What you sent is larger than this vault accepts."
 
 
+class TooSlow(Refused):
+    """A request body that did not arrive within ``body_timeout_seconds``."""
+
+    status = 408
+    message = "What you sent arrived too slowly; please try again."
+
+
 class NotFound(Refused):
     """Also what someone gets for another practice's ids: no hint that they exist."""
 

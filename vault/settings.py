@@ -79,6 +79,8 @@ class Settings:
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB
+    # The longest a request body may take to arrive, whole (slow clients hold sockets).
+    body_timeout_seconds: int = 60
     group_commit_max: int = 256
     # Addresses or networks of reverse proxies whose X-Forwarded-For / -Proto are believed;
     # empty: the headers are ignored and the client is the connecting address.
@@ -100,6 +102,7 @@ class Settings:
             "checkpoint_every_entries",
             "checkpoint_every_seconds",
             "group_commit_max",
+            "body_timeout_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be a positive whole number")

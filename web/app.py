@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.log import AuditLog
 from vault.auditing.checkpoints import TICK_SECONDS, Checkpointing
 from vault.env import Env
-from vault.errors import Throttled, VaultError
+from vault.errors import Throttled, TooSlow, VaultError
 from vault.identity import refusals
 from vault.settings import Settings
 from vault.storage.database import Database
@@ -84,6 +84,8 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            return  # the client hung up mid-request: its doing, and nobody to answer
         except Exception as exc:
             # The type only: messages may carry user data; tracebacks stay out of pages.
             log.error("unhandled %s on %s", type(exc).__name__, scope.get("path", "?"))
@@ -164,6 +166,8 @@ def create_app(  # noqa: PLR0915 - one factory wires every route, middleware and
         if refusal.status >= 500:
             log.error("request failed: %s", type(exc).__name__)
         headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        if isinstance(exc, TooSlow):  # the rest of the body is not waited for: hang up
+            headers = {"connection": "close"}
         if wants_json(request):
             return json_error(refusal.message, refusal.status, headers)
         response = render_refusal(request, refusal)
