@@ -9,7 +9,6 @@ import pytest
 
 from audit.entry import Action
 from audit.log import AuditLog
-
 from crypto.envelope import ItemKind
 from tests.vault.test_items_support import encrypted_file, world_fixture  # noqa: F401
 from tests.web.test_items_web import Clients, _deposit_json, _upload, clients  # noqa: F401
