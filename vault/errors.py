@@ -101,6 +101,12 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
+class InvitationLimit(Throttled):
+    """A member who invited ``MEMBER_INVITATIONS_PER_DAY`` colleagues in the last 24 hours."""
+
+    message = "You have invited as many colleagues as allowed in 24 hours: please try again later."
+
+
 class InvitationInvalid(Refused):
     status = 404
     message = "This invitation link is not valid: it was used already, has expired, or is wrong."
