@@ -11,6 +11,7 @@ from audit.entry import Action, Outcome
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound
+from vault.identity import denials
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.storage.store import Connection
@@ -25,7 +26,7 @@ def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -
             request,
             actor=principal.actor,
             outcome=Outcome.DENIED,
-            targets={k: v[:64] for k, v in targets.items()},
+            targets=denials.well_formed(targets),  # never the text sent
         )
     )
     return NotFound()
