@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from audit.entry import Action, Outcome
 from vault.errors import (
     AuthenticationRequired,
     AuthenticatorReenrolmentRequired,
@@ -18,6 +17,7 @@ from vault.errors import (
     Forbidden,
     Refused,
 )
+from vault.identity import denials
 from web import permissions
 from web.context import env_of, principal_of, request_info, session_of
 from web.responses import wants_json
@@ -42,14 +42,7 @@ def route(path: str, endpoint: Endpoint, name: str, methods: Sequence[str] = ("G
                 raise AuthenticationRequired()
             env = env_of(request)
             await env.db.write_async(
-                lambda conn: env.record(
-                    conn,
-                    Action.ACCESS_DENIED,
-                    request_info(request),
-                    actor=principal.actor,
-                    outcome=Outcome.DENIED,
-                    detail={"route": name},
-                )
+                lambda conn: denials.record(env, conn, request_info(request), principal, route=name)
             )
             raise Forbidden()
         restricted = _restriction(request, name)

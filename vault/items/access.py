@@ -7,7 +7,7 @@ and indexed for the practice's "what was accessed" page (``record_access``).
 
 from __future__ import annotations
 
-from audit.entry import Action, Outcome
+from audit.entry import Action
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound
@@ -18,17 +18,11 @@ from vault.storage.store import Connection
 
 
 def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> NotFound:
-    """Audit an attempt on ids the principal may not reach; return the 404 to raise."""
-    env.db.write(
-        lambda conn: env.record(
-            conn,
-            Action.ACCESS_DENIED,
-            request,
-            actor=principal.actor,
-            outcome=Outcome.DENIED,
-            targets=denials.well_formed(targets),  # never the text sent
-        )
-    )
+    """Audit an attempt on ids the principal may not reach; return the 404 to raise.
+
+    Recorded by ``denials.record``: well-formed ids only, repeats counted per window.
+    """
+    env.db.write(lambda conn: denials.record(env, conn, request, principal, targets=targets))
     return NotFound()
 
 
