@@ -75,18 +75,21 @@ def _cmd_init(args: argparse.Namespace) -> int:
     from cli.operator import command_line
     from cli.users_cmd import invite_link
     from vault.identity.roles import Role
-    from vault.storage.datadir import initialise
+    from vault.storage.datadir import initialise, undone_on_failure
 
     settings = _settings(args)
     request = command_line("init")
-    result = initialise(settings, request)
+    with undone_on_failure(settings.layout):  # the first admin's invitation too
+        result = initialise(settings, request)
+        link = invite_link(
+            settings, Role.ADMIN, args.admin_username, args.admin_name, request=request
+        )
     print(f"Created a new vault in {result.layout.root}")
     if result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
     else:
         print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")
     print(f"  audit signing key: {result.layout.audit_key_file} (mode 0600)")
-    link = invite_link(settings, Role.ADMIN, args.admin_username, args.admin_name, request=request)
     print(f"First administrator ({args.admin_username}): open this single-use link to enrol,")
     print(f"valid 7 days:\n  {link}")
     return 0

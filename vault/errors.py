@@ -58,6 +58,13 @@ class TooLarge(Refused):
     message = "What you sent is larger than this vault accepts."
 
 
+class TooSlow(Refused):
+    """A request body that did not arrive within ``body_timeout_seconds``."""
+
+    status = 408
+    message = "What you sent arrived too slowly; please try again."
+
+
 class NotFound(Refused):
     """Also what someone gets for another practice's ids: no hint that they exist."""
 
@@ -84,6 +91,12 @@ class Throttled(Refused):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class InvitationLimit(Throttled):
+    """A member who invited ``MEMBER_INVITATIONS_PER_DAY`` colleagues in the last 24 hours."""
+
+    message = "You have invited as many colleagues as allowed in 24 hours: please try again later."
 
 
 class InvitationInvalid(Refused):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 
+from audit.keys import valid_name
 from crypto.secret import Secret
 from vault.business_hours import BusinessHours
 from vault.errors import ConfigError
@@ -78,6 +79,8 @@ class Settings:
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB
+    # The longest a request body may take to arrive, whole (slow clients hold sockets).
+    body_timeout_seconds: int = 60
     group_commit_max: int = 256
     # Addresses or networks of reverse proxies whose X-Forwarded-For / -Proto are believed;
     # empty: the headers are ignored and the client is the connecting address.
@@ -99,9 +102,12 @@ class Settings:
             "checkpoint_every_entries",
             "checkpoint_every_seconds",
             "group_commit_max",
+            "body_timeout_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be a positive whole number")
+        if not valid_name(self.audit_origin):  # it names the audit signing key
+            raise ConfigError("setting audit_origin must be a non-empty name without '+' or spaces")
         if self.upload_limit_bytes < 0:
             raise ConfigError("setting upload_limit_bytes must not be negative")
         try:

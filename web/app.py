@@ -10,13 +10,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vault.errors import Throttled, VaultError
+from vault.errors import Throttled, TooSlow, VaultError
 from vault.lifecycle import Lifecycle
 from vault.opening import Vault
 from web import errors, i18n
@@ -76,6 +76,8 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            return  # the client hung up mid-request: its doing, and nobody to answer
         except Exception as exc:
             # The type only: messages may carry user data; tracebacks stay out of pages.
             log.error("unhandled %s on %s", type(exc).__name__, scope.get("path", "?"))
@@ -140,6 +142,8 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         if refusal.status >= 500:
             log.error("request failed: %s", type(exc).__name__)
         headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        if isinstance(exc, TooSlow):  # the rest of the body is not waited for: hang up
+            headers = {"connection": "close"}
         if wants_json(request):
             return json_error(refusal.message, refusal.status, headers)
         response = render_refusal(request, refusal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
@@ -12,7 +13,7 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from starlette.requests import Request
 
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import InvalidInput, TooLarge
+from vault.errors import InvalidInput, TooLarge, TooSlow
 from vault.identity.sessions import SessionInfo
 from vault.lifecycle import Lifecycle
 from vault.opening import Vault
@@ -68,19 +69,25 @@ def request_info(request: Request) -> RequestInfo:
 
 
 async def read_body(request: Request, limit: int, too_large: str | None = None) -> bytes:
-    """The request body, refused (413) as soon as it passes ``limit`` bytes, never read whole."""
+    """The request body, refused (413) as soon as it passes ``limit`` bytes, never read whole,
+    and (408) when it has not all arrived within ``body_timeout_seconds``."""
     declared = request.headers.get("content-length")
     length = ascii_int(declared, 19)
     if declared is not None and length is None:
         raise InvalidInput()
     if length is not None and length > limit:
         raise TooLarge(too_large)
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(too_large)
-        parts.append(chunk)
+    parts: list[bytes] = []
+    try:
+        async with asyncio.timeout(env_of(request).settings.body_timeout_seconds):
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(too_large)
+                parts.append(chunk)
+    except TimeoutError:
+        raise TooSlow() from None
     return b"".join(parts)
 
 

@@ -89,3 +89,13 @@ def test_business_hours_are_not_parsed_again_on_each_request(
             for _ in range(3):
                 assert world.request(who, "GET", path).status_code == 200, path
     assert calls == []
+
+
+@pytest.mark.parametrize("origin", ["a+b/audit", "with space", "", "tab\there"])
+def test_an_audit_origin_that_cannot_name_a_key_is_refused_at_load(
+    tmp_path: Path, origin: str
+) -> None:
+    """The origin names the audit signing key: refused when the settings are built, in one
+    sentence, not by a traceback from the key generator during ``init``."""
+    with pytest.raises(ConfigError, match="audit_origin"):
+        Settings(data_dir=tmp_path, audit_origin=origin)

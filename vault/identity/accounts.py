@@ -26,6 +26,7 @@ from vault.errors import (
     Forbidden,
     InvalidInput,
     InvitationInvalid,
+    InvitationLimit,
     NotFound,
     Refused,
     Throttled,
@@ -37,6 +38,8 @@ from vault.ids import is_uuid, new_uuid
 from vault.storage.store import Connection
 
 INVITATION_DAYS = 7
+# Each invitation creates a vault-wide username: a member invites this many colleagues a day.
+MEMBER_INVITATIONS_PER_DAY = 20
 TOKEN_BYTES = 32
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-_@+")
 
@@ -111,7 +114,9 @@ def invite(
 
     def tx(conn: Connection) -> Invitation | Refused:
         if by is not None and by_member:
-            refused = _member_refusal(env, conn, request, by, username)
+            refused = _daily_limit(env, conn, request, by) or _member_refusal(
+                env, conn, request, by, username
+            )
             if refused is not None:
                 return refused  # committed with its audit entry, then raised
         elif conn.execute("SELECT 1 FROM account WHERE username = ?", (username,)).fetchone():
@@ -155,6 +160,29 @@ def invite(
     if isinstance(result, Refused):
         raise result
     return result
+
+
+def _daily_limit(env: Env, conn: Connection, request: RequestInfo, by: Principal) -> Refused | None:
+    """A refusal once ``by`` has invited ``MEMBER_INVITATIONS_PER_DAY`` in the last 24 hours.
+
+    Refusals are counted (``refusals``, reason ``daily_limit``): one entry per window.
+    """
+    now = env.now()
+    subject = "invitations:" + by.account_id
+    rows = conn.execute(
+        "SELECT created_at FROM invitation WHERE created_by = ? AND created_at > ?"
+        " ORDER BY created_at",
+        (by.account_id, iso(now - throttle.WINDOW)),
+    ).fetchall()
+    if len(rows) < MEMBER_INVITATIONS_PER_DAY:
+        refusals.flush(env, conn, [subject])  # the member's next entry comes: counts go first
+        return None
+    refusal = refusals.Refusal(
+        Action.ACCOUNT_INVITED, by.account_id, lambda: by.actor, reason="daily_limit"
+    )
+    refusals.count(env, conn, request, subject, refusal)
+    frees_one = parse_iso(rows[len(rows) - MEMBER_INVITATIONS_PER_DAY][0]) + throttle.WINDOW
+    return InvitationLimit(max(1, int((frees_one - now).total_seconds()) + 1))
 
 
 def _member_refusal(

@@ -22,8 +22,8 @@ from crypto.signing import VerifyKey
 from crypto.user_keys import WRAPPED_BYTES
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import InvalidInput, LoginFailed, SecondFactorRequired
-from vault.identity import backup_codes, sessions
+from vault.errors import InvalidInput, LoginFailed, SecondFactorRequired, Throttled
+from vault.identity import backup_codes, sessions, throttle
 from vault.identity.authentication import (
     confirm_second_factor,
     consume_fresh_totp,
@@ -137,17 +137,29 @@ class RecoveryStart:
         }
 
 
-def recovery_start(env: Env, username: str) -> RecoveryStart:
+def recovery_start(env: Env, request: RequestInfo, username: str) -> RecoveryStart:
     """The recovery-wrapped keys and a fresh single-use challenge (stored hashed).
 
     Names that do not exist get stable look-alike bytes and a challenge like any other
     (stored too, bound to no account), so the answer does not tell who exists.
+    Throttled per source address (``throttle.RECOVERY_LIMIT``, every start counts,
+    whatever the name); a throttled call is refused after a read, writing nothing.
     """
     name = normal_username(username)
     challenge = env.randbytes(CHALLENGE_BYTES)
     now = env.now()
+    subject = throttle.recovery_subject(request.ip)
+
+    def wait(conn: Connection) -> int:
+        return throttle.wait_seconds(conn, subject, throttle.RECOVERY_LIMIT, now)
+
+    if waiting := env.db.read(wait):
+        raise Throttled(waiting)
 
     def tx(conn: Connection) -> tuple[str, bytes, str] | None:
+        if waiting := wait(conn):  # a burst of starts raced the read above
+            raise Throttled(waiting)
+        throttle.record_failure(conn, [subject], now)
         row = conn.execute(
             "SELECT id, wrapped_recovery, role FROM account"
             " WHERE username = ? AND status = 'active'",

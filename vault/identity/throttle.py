@@ -38,6 +38,9 @@ IP_LIMIT = Limit(delay_from=10, max_failures=200)
 # A member's invitations refused because the username is taken: a few typos a day, not a scan.
 INVITE_LIMIT = Limit(delay_from=3, max_failures=10)
 
+# Anonymous recovery starts per source address: each stores a challenge (a forced commit).
+RECOVERY_LIMIT = Limit(delay_from=5, max_failures=50)
+
 
 def account_subject(server_secret: Secret, username: str) -> str:
     """``account:`` and the pseudonym of the normalised name: never the typed text."""
@@ -47,6 +50,11 @@ def account_subject(server_secret: Secret, username: str) -> str:
 def invite_subject(account_id: str) -> str:
     """A member's refused invitations (``vault.identity.accounts.invite``)."""
     return "invite:" + account_id
+
+
+def recovery_subject(ip: str | None) -> str:
+    """A source address's recovery starts (``vault.identity.credentials.recovery_start``)."""
+    return "recover:" + (ip or "unknown")
 
 
 def ip_subject(ip: str | None) -> str:

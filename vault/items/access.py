@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from audit.entry import Action, Outcome
+from audit.entry import Action
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound, VaultError
+from vault.identity import denials
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.storage.store import Connection
@@ -36,16 +37,10 @@ class Denied(VaultError):
 
 def _denial(
     env: Env, request: RequestInfo, principal: Principal, targets: dict[str, str]
-) -> Callable[[Connection], int]:
-    """The transaction that records an ``access.denied`` entry."""
-    return lambda conn: env.record(
-        conn,
-        Action.ACCESS_DENIED,
-        request,
-        actor=principal.actor,
-        outcome=Outcome.DENIED,
-        targets={k: v[:64] for k, v in targets.items()},
-    )
+) -> Callable[[Connection], None]:
+    """The transaction that records a denial (``denials.record``: well-formed ids only,
+    repeats counted per window)."""
+    return lambda conn: denials.record(env, conn, request, principal, targets=targets)
 
 
 def deny(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> NotFound:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audit.entry import Action, Actor, AuditEntry
@@ -54,6 +57,12 @@ def initialise(
     layout = settings.layout
     if layout.database.exists() or layout.db_key_file.exists():
         raise DataDirError(f"{layout.root} already holds a vault; refusing to overwrite it")
+    with undone_on_failure(layout):
+        _create(settings, layout, request or RequestInfo(), now)
+    return InitResult(layout=layout, key_in_file=settings.db_key is None)
+
+
+def _create(settings: Settings, layout: DataLayout, request: RequestInfo, now: Clock) -> None:
     layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(layout.root, 0o700)
     layout.keys_dir.mkdir(mode=0o700, exist_ok=True)
@@ -85,7 +94,41 @@ def initialise(
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return InitResult(layout=layout, key_in_file=settings.db_key is None)
+
+
+@contextlib.contextmanager
+def undone_on_failure(layout: DataLayout) -> Iterator[None]:
+    """Remove every path that ``init`` creates and that was not there before, on any failure.
+
+    A half-made vault (keys without a database) would make a second ``init`` refuse.
+    """
+    paths = [
+        layout.database,
+        layout.database.with_name(layout.database.name + "-wal"),
+        layout.database.with_name(layout.database.name + "-shm"),
+        layout.db_key_file,
+        layout.server_secret_file,
+        layout.audit_key_file,
+        layout.blobs_dir,
+        layout.keys_dir,
+        layout.root,
+    ]
+    existed = {p for p in paths if os.path.lexists(p)}
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            if path in existed or not os.path.lexists(path):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                if path in (layout.keys_dir, layout.root):
+                    with contextlib.suppress(OSError):
+                        path.rmdir()  # only if empty: never what someone else put there
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
 
 
 def database_key(settings: Settings) -> Secret:
@@ -105,4 +148,12 @@ def check(settings: Settings) -> None:
         raise DataDirError(f"no database in {layout.root}; run 'permanence init' first")
 
 
-__all__ = ["InitResult", "check", "check_private", "database_key", "initialise", "parse_key"]
+__all__ = [
+    "InitResult",
+    "check",
+    "check_private",
+    "database_key",
+    "initialise",
+    "parse_key",
+    "undone_on_failure",
+]

@@ -89,7 +89,10 @@ async def recover_page(request: Request) -> Response:
 async def recover_start(request: Request) -> Response:
     data = await json_body(request)
     start = await run_in_threadpool(
-        credentials.recovery_start, env_of(request), text_field(data, "username", 64)
+        credentials.recovery_start,
+        env_of(request),
+        request_info(request),
+        text_field(data, "username", 64),
     )
     return json_ok(start.to_json())
 

@@ -12,7 +12,7 @@ from crypto.recovery import RecoveryCode
 from crypto.secret import Secret
 from crypto.user_keys import WrapPurpose, unwrap_user_keys, wrap_user_keys
 from tests.people import ARRANGE, Person, enrol
-from vault.env import Env, Principal
+from vault.env import Env, Principal, RequestInfo
 from vault.errors import LoginFailed, SecondFactorRequired
 from vault.identity import authentication, credentials, sessions
 from vault.identity.keymaterial import PasswordMaterial
@@ -77,7 +77,7 @@ def test_password_change_needs_the_current_password_and_a_fresh_code(env: Env) -
 def test_recovery_code_resets_the_password_without_losing_keys(env: Env) -> None:
     """The recovery code (proved by a signature) and a code set a password opening the same keys."""
     doctor = enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
-    start = credentials.recovery_start(env, "doctor")
+    start = credentials.recovery_start(env, ARRANGE, "doctor")
     recovery = RecoveryCode.parse(doctor.enrolment.recovery_code)
     user = unwrap_user_keys(
         start.wrapped_recovery, recovery.key, WrapPurpose.RECOVERY, uuid.UUID(start.account_id)
@@ -94,7 +94,7 @@ def test_recovery_code_resets_the_password_without_losing_keys(env: Env) -> None
         credentials.recovery_finish(
             env, ARRANGE, "doctor", doctor.code(), material, start.challenge, forged
         )
-    start = credentials.recovery_start(env, "doctor")  # the failure used the challenge up
+    start = credentials.recovery_start(env, ARRANGE, "doctor")  # the failure used the challenge up
     message = credentials.recovery_message(start.account_id, start.challenge, material)
     signature = user.signing_key.sign(message)
     credentials.recovery_finish(
@@ -111,11 +111,14 @@ def test_recovery_code_resets_the_password_without_losing_keys(env: Env) -> None
 def test_recovery_start_does_not_reveal_who_exists(env: Env) -> None:
     """Unknown names get a stable look-alike of the same shape."""
     enrol(env, Role.SECRETARY, "sec")
-    real, fake = credentials.recovery_start(env, "sec"), credentials.recovery_start(env, "ghost")
+    real, fake = (
+        credentials.recovery_start(env, ARRANGE, "sec"),
+        credentials.recovery_start(env, ARRANGE, "ghost"),
+    )
     assert len(real.wrapped_recovery) == len(fake.wrapped_recovery)
     assert real.wrapped_recovery[:2] == fake.wrapped_recovery[:2]
     assert len(real.challenge) == len(fake.challenge) == 32
-    again = credentials.recovery_start(env, "Ghost")
+    again = credentials.recovery_start(env, ARRANGE, "Ghost")
     assert (again.account_id, again.wrapped_recovery) == (fake.account_id, fake.wrapped_recovery)
     assert again.challenge != fake.challenge
 
@@ -125,16 +128,16 @@ def test_recovery_start_names_the_role_minimum_without_telling_who_exists(env: E
     member); names nobody holds answer one of the two, stable per name, and both occur."""
     enrol(env, Role.ADMIN, "root")
     enrol(env, Role.MEMBER, "doctor", practice="Cabinet A")
-    assert credentials.recovery_start(env, "root").min_password_length == 16
-    assert credentials.recovery_start(env, "doctor").min_password_length == 12
-    fakes = {
-        name: credentials.recovery_start(env, name).min_password_length
-        for name in (f"ghost{i}" for i in range(40))
-    }
+    sources = (RequestInfo(request_id="test", ip=f"192.0.2.{i}") for i in range(1, 255))
+
+    def start(name: str) -> int:  # each from its own address: starts are throttled per source
+        return credentials.recovery_start(env, next(sources), name).min_password_length
+
+    assert start("root") == 16
+    assert start("doctor") == 12
+    fakes = {name: start(name) for name in (f"ghost{i}" for i in range(40))}
     assert set(fakes.values()) == {12, 16}
-    assert all(
-        credentials.recovery_start(env, n).min_password_length == m for n, m in fakes.items()
-    )
+    assert all(start(n) == m for n, m in fakes.items())
 
 
 def test_totp_reset_switches_secret_and_revokes_sessions(env: Env) -> None:
@@ -168,7 +171,7 @@ def test_fake_recovery_wraps_look_random_like_real_ones(env: Env) -> None:
     from crypto.user_keys import WRAPPED_BYTES
 
     for name in ("ghost", "phantom", "x" * 60):
-        fake = credentials.recovery_start(env, name).wrapped_recovery
+        fake = credentials.recovery_start(env, ARRANGE, name).wrapped_recovery
         assert len(fake) == WRAPPED_BYTES
         blocks = [fake[i : i + 8] for i in range(2, len(fake) - 8)]
         assert len(set(blocks)) == len(blocks)
