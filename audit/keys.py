@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from audit.errors import BadKey
+from audit.names import valid_name
 from crypto.errors import CryptoError
 from crypto.signing import SEED_BYTES, SigningKey, VerifyKey
 
@@ -28,10 +29,6 @@ _PRIVATE_PREFIX = "PRIVATE+KEY+"
 def key_hash(name: str, public_key: bytes) -> bytes:
     """The 4-byte key id that prefixes every signature by this key."""
     return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
-
-
-def valid_name(name: str) -> bool:
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audit.errors import BadNote
-from audit.keys import NoteSigner, NoteVerifier, valid_name
+from audit.keys import NoteSigner, NoteVerifier
+from audit.names import valid_name
 from crypto.signing import BadSignature
 
 _DASH = "\u2014 "

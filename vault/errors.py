@@ -61,7 +61,6 @@ class TooLarge(Refused):
 class TooSlow(Refused):
     """A request body that did not arrive within ``body_timeout_seconds``."""
 
-    status = 408
     message = "What you sent arrived too slowly; please try again."
 
 

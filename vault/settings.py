@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 
-from audit.keys import valid_name
+from audit.names import valid_name
 from crypto.secret import Secret
 from vault.business_hours import BusinessHours
 from vault.errors import ConfigError

@@ -15,6 +15,7 @@ from vault.errors import (
     Forbidden,
     InvalidInput,
     InvitationInvalid,
+    InvitationLimit,
     LoginFailed,
     NotFound,
     Refused,
@@ -22,6 +23,7 @@ from vault.errors import (
     StoreError,
     Throttled,
     TooLarge,
+    TooSlow,
     VaultError,
 )
 
@@ -94,7 +96,9 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (NotFound, 404),  # an id the account may not reach, or that does not exist
     (InvitationInvalid, 404),
     (Conflict, 409),  # already done, or out of step with the stored state
+    (TooSlow, 408),
     (TooLarge, 413),
+    (InvitationLimit, 429),
     (Throttled, 429),
     (FileUnavailable, 503),
 )

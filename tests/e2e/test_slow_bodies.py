@@ -63,7 +63,9 @@ def test_a_body_that_does_not_arrive_in_time_gets_408(
     """One byte of a 100-byte body, then silence: 408 after about a second, not a socket
     held open for as long as the client likes (slowloris)."""
     started = time.monotonic()
-    answer = _exchange(quick_vault, PRELOGIN + b"Content-Length: 100\r\n\r\n{")
+    answer = _exchange(
+        quick_vault, PRELOGIN + b"Accept-Language: en\r\nContent-Length: 100\r\n\r\n{"
+    )
     assert _status(answer) == 408, answer[:300]
     assert time.monotonic() - started < 5
     assert b"too slowly" in answer

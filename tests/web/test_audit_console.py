@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
@@ -110,7 +111,9 @@ def test_time_range_filter_uses_local_days(console: Console) -> None:
         )
         == []
     )
-    today = console.env.now().astimezone().date().isoformat()
+    # "today" in the practice's time zone, as the filter reads it (not the machine's: between
+    # 23:00 and 24:00 UTC, Paris is already on the next day)
+    today = console.env.now().astimezone(ZoneInfo(console.env.settings.timezone)).date().isoformat()
     html = console.client.get(f"/audit?start={today}&end={today}", headers={"hx-request": "true"})
     assert len(_indexes(html.text)) == 50
 

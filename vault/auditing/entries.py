@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit import merkle
@@ -91,8 +91,13 @@ def _where(conn: Connection, f: EntryFilter) -> tuple[list[str], list[Any]] | No
     where: list[str] = []
     params: list[Any] = []
     if f.start is not None or f.end is not None:
-        first_day = f.start.date().isoformat() if f.start else "0000-00-00"
-        last_day = (f.end - timedelta(milliseconds=1)).date().isoformat() if f.end else "9999"
+        # audit_index_day holds UTC days; a local day's bounds may fall on the UTC day before
+        first_day = f.start.astimezone(UTC).date().isoformat() if f.start else "0000-00-00"
+        last_day = (
+            (f.end - timedelta(milliseconds=1)).astimezone(UTC).date().isoformat()
+            if f.end
+            else "9999"
+        )
         lo, hi = conn.execute(
             "SELECT min(first_idx), max(last_idx) FROM audit_index_day WHERE day BETWEEN ? AND ?",
             (first_day, last_day),
