@@ -53,4 +53,4 @@ def test_a_local_day_finds_entries_made_before_midnight_utc(env: Env) -> None:
         action=str(Action.ITEM_READ),
     )
     rows = env.db.read(lambda c: entry_page(c, day)).rows
-    assert [r.entry.at for r in rows] == [at]
+    assert [r.entry.at if r.entry else None for r in rows] == [at]
