@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from audit.entry import Action
+from audit.log import AuditLog
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemKind, Urgency
 from tests.factories import (
@@ -23,6 +25,7 @@ from tests.factories import (
     session_for,
 )
 from vault.opening import Vault
+from vault.storage.store import Connection
 from web.app import create_app
 from web.routes import items as item_routes
 from web.routes import workspaces
@@ -324,3 +327,39 @@ def test_the_item_page_shows_the_deposit_time_in_the_practices_zone(
     assert page.status_code == 200
     assert f'datetime="2026-12-01T22:14:30+00:00" data-deposited>{expected}</time>' in page.text
     assert f"{shown} datetime" in page.text
+
+
+# A download is the whole file, whatever the Range header: the audit entry committed before
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"range": "bytes=5-1"},
+        {"range": "bytes=0-10"},
+        {"range": "bytes=0-10,20-30"},
+        {"range": "bytes=-5"},
+        {"range": "bytes=99999999-"},
+        {"range": "lines=1-2"},
+        {"range": "bytes=0-10", "if-range": '"anything"'},
+    ],
+)
+def test_a_range_header_still_gets_the_whole_file(
+    clients: Clients,
+    headers: dict[str, str],
+) -> None:
+    w = clients.world
+    stream, manifest = encrypted_file(b"a;b;c\n" * 20)
+    iid, body = _deposit_json(w, kind=ItemKind.EXTRACT, body=manifest.to_body())
+    upload_id = _upload(clients.as_(w.secretary), w, iid, stream)
+    assert clients.as_(w.secretary).post("/items", json={**body, "upload_id": upload_id}).is_success
+    r = clients.as_(w.member).get(f"/items/{iid}/file", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.content == stream
+    assert "content-range" not in r.headers
+    assert r.headers["accept-ranges"] == "none"
+
+    def downloads(conn: Connection) -> list[object]:
+        log = AuditLog()
+        entries = [log.entry(conn, i).entry for i in range(log.size(conn))]
+        return [e.detail["size"] for e in entries if e.action == Action.ITEM_DOWNLOADED]
+
+    assert w.env.db.read(downloads) == [len(stream)]

@@ -19,8 +19,8 @@ from audit.entry import AuditEntry, decode
 from cli.client import sign_in
 from tests.people import TestClientTransport, enrol
 from tests.vault.conftest import Clock
-from vault.env import Env
-from vault.identity import refusals, throttle
+from vault.env import Env, Principal, RequestInfo
+from vault.identity import accounts, refusals, throttle
 from vault.identity.roles import Role
 from vault.opening import Vault
 from web.app import create_app
@@ -150,3 +150,58 @@ def test_a_free_name_is_invited_and_costs_nothing(practice: Practice) -> None:
     for n in range(12):
         status, text, _ = practice.invite(f"new.colleague{n}")
         assert status == 200 and "/enrol/" in text
+
+
+# A member invites at most ``accounts.MEMBER_INVITATIONS_PER_DAY`` colleagues in 24 hours
+CAP = 20  # accounts.MEMBER_INVITATIONS_PER_DAY, checked below
+
+
+def test_a_member_invites_at_most_twenty_colleagues_a_day(practice: Practice) -> None:
+    for n in range(CAP):
+        status, text, _ = practice.invite(f"new.colleague{n}")
+        assert status == 200, text
+    start = practice.size()
+    status, text, headers = practice.invite("one.too.many")
+    assert status == 429, text
+    assert "colleagues" in text and "24 hours" in text
+    assert 0 < int(headers["retry-after"]) <= 24 * 3600 + 1
+    status, text, _ = practice.invite("one.too.many", lang="fr")
+    assert status == 429 and "24 heures" in text
+    assert practice.size() == start  # counted, not appended one by one
+    practice.clock.advance(seconds=refusals.WINDOW.total_seconds())
+    refusals.flush_closed(practice.env)  # unless the app's sweeper was quicker
+    (entry,) = practice.entries(start)
+    assert (entry.action, entry.outcome) == ("account.invited", "denied")
+    assert (entry.detail["reason"], entry.detail["count"]) == ("daily_limit", 2)
+    assert entry.actor.account == practice.ids["doctor"]
+    # A day after the first invitation, one more is allowed (the web session has expired).
+    practice.clock.advance(days=1)
+    env, doctor = practice.env, practice.ids["doctor"]
+    (practice_id,) = env.db.read(
+        lambda c: c.execute("SELECT practice_id FROM account WHERE id = ?", (doctor,)).fetchone()
+    )
+    by = Principal(doctor, "doctor", Role.MEMBER, practice_id)
+    accounts.invite(env, RequestInfo(), by, username="next.day", display_name="N", role=Role.MEMBER)
+    assert accounts.MEMBER_INVITATIONS_PER_DAY == CAP
+
+
+# A signed-in account refused a route again and again costs the log one entry and a count
+def test_repeated_route_denials_are_counted(practice: Practice) -> None:
+    start = practice.size()
+    for _ in range(30):
+        r = practice.client.get("/audit", headers={"accept": "application/json"})
+        assert r.status_code == 403
+    assert practice.size() == start + 1
+    (first,) = practice.entries(start)
+    assert (first.action, first.detail["route"]) == ("access.denied", "audit_console")
+    # Another route is another subject: its first denial is recorded on its own.
+    assert (
+        practice.client.get("/admin/accounts", headers={"accept": "application/json"}).status_code
+        == 403
+    )
+    assert practice.size() == start + 2
+    practice.clock.advance(seconds=refusals.WINDOW.total_seconds())
+    refusals.flush_closed(practice.env)  # unless the app's sweeper was quicker
+    counted = practice.entries(start + 2)
+    assert [(e.detail["reason"], e.detail["count"]) for e in counted] == [("repeated", 29)]
+    assert counted[0].actor.account == practice.ids["doctor"]

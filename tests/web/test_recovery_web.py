@@ -25,7 +25,7 @@ from tests.people import Person, enrol
 from tests.vault.conftest import Clock
 from vault.env import Env, RequestInfo
 from vault.errors import LoginFailed
-from vault.identity import authentication
+from vault.identity import authentication, throttle
 from vault.identity.credentials import RECOVERY_CHALLENGE_SECONDS
 from vault.identity.roles import Role
 from vault.opening import Vault
@@ -171,3 +171,33 @@ def test_a_malformed_challenge_is_a_clear_400(site: Site) -> None:
     answer = site.client.post("/recover/finish", json={**body, "challenge": "***"})
     assert answer.status_code == 400
     assert answer.json()["error"]
+
+
+# Anonymous ``POST /recover/start`` is throttled per source address, and a throttled call
+def _rows(env: Env) -> tuple[int, int]:
+    return env.db.read(
+        lambda c: (
+            c.execute("SELECT count(*) FROM recovery_challenge").fetchone()[0],
+            c.execute("SELECT count(*) FROM login_failure").fetchone()[0],
+        )
+    )
+
+
+def test_recovery_starts_are_throttled_per_address_without_a_write(site: Site) -> None:
+    free = 5  # throttle.RECOVERY_LIMIT.delay_from, checked at the end
+    for i in range(free):
+        name = "doctor" if i % 2 else f"ghost{i}"
+        assert site.client.post("/recover/start", json={"username": name}).status_code == 200
+    before = _rows(site.env)
+    known = site.client.post("/recover/start", json={"username": "doctor"})
+    unknown = site.client.post("/recover/start", json={"username": "nobody-at-all"})
+    # The same refusal for a name that exists and one that does not.
+    assert known.status_code == unknown.status_code == 429
+    assert known.json() == unknown.json()
+    assert known.headers["retry-after"] == unknown.headers["retry-after"]
+    for _ in range(20):
+        assert site.client.post("/recover/start", json={"username": "doctor"}).status_code == 429
+    assert _rows(site.env) == before  # no challenge, no counted failure: nothing written
+    site.clock.advance(seconds=int(known.headers["retry-after"]))
+    assert site.client.post("/recover/start", json={"username": "doctor"}).status_code == 200
+    assert throttle.RECOVERY_LIMIT.delay_from == free
