@@ -6,6 +6,7 @@ from crypto import totp
 from crypto.secret import Secret
 from vault.env import Env
 from vault.errors import Forbidden, NotFound
+from vault.identity.usernames import normal_username
 
 
 def mark_as_demo(env: Env) -> None:
@@ -38,7 +39,7 @@ def demo_code(env: Env, username: str) -> str:
         raise Forbidden("demo-code only works on a vault created by 'permanence demo'")
     row = env.db.read(
         lambda c: c.execute(
-            "SELECT totp_secret FROM account WHERE username = ?", (username.lower(),)
+            "SELECT totp_secret FROM account WHERE username = ?", (normal_username(username),)
         ).fetchone()
     )
     if row is None or row[0] is None:
