@@ -17,7 +17,7 @@ import pytest
 
 from cli.main import main
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
-from tests.e2e.test_deposit_e2e import PRACTICE, Site, _Logs, _Recorder
+from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
 from vault.env import Principal
 from vault.identity import accounts, practices
 from vault.identity.roles import Role
