@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vault.identity.roles import min_password_length
-from web import errors, i18n
+from web import errors, i18n, local_dates
 from web.responses import is_htmx
 
 WEB_DIR = Path(__file__).parent
@@ -25,6 +25,7 @@ _env = Environment(
 )
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 _env.globals["min_password_length"] = min_password_length
+local_dates.install(_env, i18n.current_language)
 
 
 def render(
@@ -38,6 +39,9 @@ def render(
     """The full page, or for ``HX-Request`` the partial that page includes."""
     name = partial if (is_htmx(request) and partial) else template
     session = getattr(request.state, "session", None)
+    vault = getattr(request.app.state, "vault", None)
+    if vault is not None:  # the practice's zone, for the time filters (web/local_dates.py)
+        local_dates.set_zone(vault.env.settings.hours.zone)
     page = _env.get_template(name).render(
         {
             **context,

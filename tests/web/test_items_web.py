@@ -314,8 +314,8 @@ def test_no_deposit_is_a_server_error(
 def test_the_item_page_shows_the_deposit_time_in_the_practices_zone(
     clients: Clients, language: str, shown: str
 ) -> None:
-    """Deposited 22:14 UTC on 1 December in Europe/Paris is 23:14 local, written like the call
-    time beside it ("1 December 2026 at 23:14"); the page said "2026-12-01 22:14 UTC"."""
+    """Deposited 22:14 UTC on 1 December in Europe/Paris is 23:14 local, in the long form the
+    call time beside it is written in (web/local_dates.py); the page said "2026-12-01 22:14 UTC"."""
     w = clients.world
     w.clock.at = datetime(2026, 12, 1, 22, 14, 30, tzinfo=UTC)
     iid, body = _deposit_json(w)
@@ -323,9 +323,13 @@ def test_the_item_page_shows_the_deposit_time_in_the_practices_zone(
     page = clients.as_(w.member).get(
         f"/items/{iid}", headers={"accept": "text/html", "accept-language": language}
     )
-    expected = {"en": "1 December 2026 at 23:14", "fr": "1 décembre 2026 à 23:14"}[language]
+    expected = {
+        "en": "Tuesday 1 December 2026, 11:14:30 pm",
+        "fr": "mardi 1 décembre 2026, 23 h 14 min 30 s",
+    }[language]
     assert page.status_code == 200
-    assert f'datetime="2026-12-01T22:14:30+00:00" data-deposited>{expected}</time>' in page.text
+    text = page.text.replace("\u00a0", " ")
+    assert f'datetime="2026-12-01T22:14:30Z" data-deposited>{expected}</time>' in text
     assert f"{shown} datetime" in page.text
 
 

@@ -40,7 +40,9 @@ class ActivityStats:
     accesses: dict[str, Counter[date]]  # practice id -> accesses per local day
     failed_logins: Counter[date]
     by_hour: Counter[tuple[int, int]]  # (weekday, hour) -> accesses
-    off_hours: tuple[tuple[int, str, str, str | None], ...]  # newest (index, at, who, practice)
+    off_hours: tuple[
+        tuple[int, datetime, str, str | None], ...
+    ]  # newest (index, at, who, practice)
 
 
 def _bounds(conn: Connection, window: Window, hours: BusinessHours) -> tuple[str, str, int, int]:
@@ -62,7 +64,7 @@ def activity(
     start, end, lo, hi = _bounds(conn, window, hours)
     accesses: dict[str, Counter[date]] = {}
     by_hour: Counter[tuple[int, int]] = Counter()
-    off: list[tuple[int, str, str, str | None]] = []
+    off: list[tuple[int, datetime, str, str | None]] = []
     rows = conn.execute(
         "SELECT idx, at, name, practice FROM audit_index"
         " WHERE action IN ('item.read', 'item.downloaded', 'instruction.read')"
@@ -75,7 +77,7 @@ def activity(
         accesses.setdefault(str(practice or ""), Counter())[local.date()] += 1
         by_hour[(local.weekday(), local.hour)] += 1
         if not hours.contains(when) and len(off) < off_hours_listed:
-            off.append((int(idx), local.strftime("%Y-%m-%d %H:%M"), str(name or ""), practice))
+            off.append((int(idx), when, str(name or ""), practice))
     failed: Counter[date] = Counter()
     for at, counted in conn.execute(
         "SELECT i.at, CAST(e.leaf AS TEXT) ->> '$.detail.count' FROM audit_index i"

@@ -242,25 +242,45 @@ CSV_HEADER = (
 )
 
 
-def to_csv(report: ActivityReport) -> str:
-    """Both tables in one CSV (``section`` says which), numbers with a dot, no formulas."""
+@dataclass(frozen=True, slots=True)
+class CsvStyle:
+    """How a CSV is written for its reader: the web picks French (``;``, decimal comma, French
+    headers, for French Excel) or English (``,``, dot, the headers above); both start with a
+    UTF-8 byte-order mark so Excel reads the accents of names (docs/reports.md)."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    header: tuple[str, ...] = CSV_HEADER
+    sections: tuple[str, str] = ("practice", "secretary")
+    bom: bool = False
+
+
+def to_csv(report: ActivityReport, style: CsvStyle = CsvStyle()) -> str:
+    """Both tables in one CSV (``section`` says which), numbers with ``style.decimal``, no
+    formulas."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    if style.bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
+    writer.writerow(style.header)
+
+    def num(value: float | None) -> str:
+        return "" if value is None else str(value).replace(".", style.decimal)
+
     for p in report.practices:
         writer.writerow(
             (
-                "practice",
+                style.sections[0],
                 _cell(p.practice),
                 p.month,
                 "",
                 p.calls,
-                p.call_minutes,
-                _blank(p.average_minutes),
+                num(p.call_minutes),
+                num(p.average_minutes),
                 p.urgent_calls,
                 p.items,
-                _blank(p.median_minutes_to_read),
-                _blank(p.median_minutes_to_handled),
+                num(p.median_minutes_to_read),
+                num(p.median_minutes_to_handled),
                 p.unread,
                 p.unhandled,
             )
@@ -268,12 +288,12 @@ def to_csv(report: ActivityReport) -> str:
     for s in report.secretaries:
         writer.writerow(
             (
-                "secretary",
+                style.sections[1],
                 _cell(s.practice),
                 s.month,
                 _cell(s.secretary),
                 s.calls,
-                s.call_minutes,
+                num(s.call_minutes),
                 "",
                 "",
                 "",
@@ -284,10 +304,6 @@ def to_csv(report: ActivityReport) -> str:
             )
         )
     return out.getvalue()
-
-
-def _blank(value: float | None) -> str | float:
-    return "" if value is None else value
 
 
 def _cell(text: str) -> str:

@@ -19,7 +19,7 @@ OUTCOMES = ("ok", "denied", "failed")
 @dataclass(frozen=True, slots=True)
 class RowView:
     index: int
-    at: str  # local time, to the second
+    at: datetime | None  # aware; pages write it in the practice's zone (web/local_dates.py)
     action: str
     outcome: str
     actor: str
@@ -30,17 +30,13 @@ class RowView:
     unreadable: bool  # the leaf no longer decodes: someone altered it
 
 
-def local_time(at: datetime, hours: BusinessHours) -> str:
-    return hours.local(at).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def row_view(row: EntryRow, hours: BusinessHours) -> RowView:
     e = row.entry
     if e is None:
-        return RowView(row.index, "", "", "", "", "", (), (), False, True)
+        return RowView(row.index, None, "", "", "", "", (), (), False, True)
     return RowView(
         row.index,
-        local_time(e.at, hours),
+        e.at,
         e.action,
         e.outcome,
         e.actor.name or "",

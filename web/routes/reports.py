@@ -13,6 +13,7 @@ from vault.business_hours import BusinessHours
 from vault.identity import practices
 from vault.identity.roles import Role
 from vault.items import reports
+from web import i18n
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.routing import route
@@ -50,12 +51,45 @@ async def activity_report(request: Request) -> Response:
     return render(request, "report.html", context)
 
 
+# The French CSV's headers and section names: the report page's own column titles.
+CSV_LABELS = (
+    "Section",
+    "Practice",
+    "Month",
+    "Secretary",
+    "Calls handled",
+    "Call minutes",
+    "Average minutes per call",
+    "Urgent calls",
+    "Items",
+    "Median minutes to read",
+    "Median minutes to handled",
+    "Unread",
+    "Unhandled",
+)
+
+
+def csv_style(language: str) -> reports.CsvStyle:
+    """French Excel splits columns on ``;`` and reads ``12,5`` as a number; English keeps the
+    comma and the dot (and the machine-friendly headers). Both have a BOM (docs/reports.md)."""
+    if language != "fr":
+        return reports.CsvStyle(bom=True)
+    fr = tuple(i18n.translate(label, "fr") for label in CSV_LABELS)
+    return reports.CsvStyle(
+        delimiter=";",
+        decimal=",",
+        header=fr,
+        sections=(i18n.translate("practice", "fr"), i18n.translate("secretary", "fr")),
+        bom=True,
+    )
+
+
 async def activity_report_csv(request: Request) -> Response:
     context = await run_in_threadpool(_context, request, True)
     report: reports.ActivityReport = context["report"]  # type: ignore[assignment]
     name = f"permanence-activity-{report.first_month}-{report.last_month}.csv"
     return Response(
-        reports.to_csv(report),
+        reports.to_csv(report, csv_style(i18n.current_language())),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )

@@ -2,6 +2,9 @@
 // shows the signed value of every field and a tamper warning for each difference. Pure
 // functions (no DOM), tested in tests/js/signedfields.test.mjs.
 import { ItemKind, Urgency } from "../crypto/index.js";
+import { formatDuration, longTime } from "./localdates.js";
+
+export { formatDuration };
 
 export const KIND_NAME = Object.freeze({
   [ItemKind.CALL_NOTE]: "call_note",
@@ -97,20 +100,10 @@ export function urgencyLabel(urgency, lang) {
   return URGENCY_LABELS[urgency]?.[lang] ?? String(urgency);
 }
 
-/** A call's start, in the practice's time zone, in the page's language. */
+/** A call's start, in the practice's time zone, in the page's language: the long form the
+ *  server writes the deposit time in beside it (app/localdates.js, web/local_dates.py). */
 export function formatCallTime(unixSeconds, timeZone, lang) {
-  return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "fr-FR", {
-    timeZone,
-    dateStyle: "long",
-    timeStyle: "short",
-  }).format(new Date(unixSeconds * 1000));
-}
-
-/** A call's duration: "4 min 05 s" (both languages write it so). */
-export function formatDuration(total) {
-  const minutes = Math.floor(total / 60);
-  const rest = String(total % 60).padStart(2, "0");
-  return minutes > 0 ? `${minutes} min ${rest} s` : `${total} s`;
+  return longTime(unixSeconds, timeZone, lang);
 }
 
 /** One field's value as a person reads it. */
