@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -66,6 +68,51 @@ def test_admin_sees_every_practice_and_downloads_csv(
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
     assert "practice,Cabinet A,2026-10,,5,12.0,3.0,1,6,25.0,120.0,2,3" in csv.text.splitlines()
+
+
+def _csv_rows(body: bytes, delimiter: str) -> list[list[str]]:
+    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark Excel needs
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+
+
+def test_the_english_csv_keeps_commas_and_dots(world: tuple[Env, dict[str, TestClient]]) -> None:
+    _, clients = world
+    got = clients["admin"].get(f"/reports.csv?{PERIOD}", headers={"accept-language": "en"})
+    rows = _csv_rows(got.content, ",")
+    assert rows[0][:3] == ["section", "practice", "month"] and len(rows[0]) == 13
+    assert ["practice", "Cabinet A", "2026-10", "", "5", "12.0", "3.0"] == rows[1][:7]
+    assert all(len(row) == 13 for row in rows)
+
+
+def test_the_french_csv_opens_in_columns_in_french_excel(
+    world: tuple[Env, dict[str, TestClient]],
+) -> None:
+    """Semicolons, decimal comma, French headers and sections, a BOM: French Excel splits the
+    columns and reads the figures as numbers (with commas it put each line in one cell)."""
+    _, clients = world
+    got = clients["admin"].get(
+        f"/reports.csv?{PERIOD}", headers={"accept-language": "fr-FR,fr;q=0.9"}
+    )
+    assert got.status_code == 200
+    assert b"12.0" not in got.content
+    rows = _csv_rows(got.content, ";")
+    assert rows[0][:5] == ["Section", "Cabinet", "Mois", "Secrétaire", "Appels traités"]
+    assert rows[0][-2:] == ["Non lus", "Non traités"]
+    assert ["cabinet", "Cabinet A", "2026-10", "", "5", "12,0", "3,0", "1", "6"] == rows[1][:9]
+    assert ["25,0", "120,0", "2", "3"] == rows[1][9:]
+    secretaries = [row for row in rows if row[0] == "secrétaire"]
+    assert secretaries and all(len(row) == 13 for row in rows)
+    assert float(rows[1][5].replace(",", ".")) == 12.0
+
+
+def test_the_report_page_writes_numbers_and_months_in_the_readers_language(
+    world: tuple[Env, dict[str, TestClient]],
+) -> None:
+    _, clients = world
+    fr = clients["member"].get(f"/reports?{PERIOD}", headers={"accept-language": "fr"}).text
+    assert '<td class="num">12,0</td>' in fr and "<td>oct.\u00a02026</td>" in fr
+    en = clients["member"].get(f"/reports?{PERIOD}", headers={"accept-language": "en"}).text
+    assert '<td class="num">12.0</td>' in en and "<td>Oct\u00a02026</td>" in en
 
 
 def test_auditor_gets_no_report(world: tuple[Env, dict[str, TestClient]]) -> None:

@@ -21,7 +21,7 @@ from vault.env import Env, Principal
 from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.identity import accounts
 from vault.identity.roles import Role
-from vault.items.reports import compute, to_csv, view
+from vault.items.reports import CsvStyle, compute, to_csv, view
 from vault.opening import Vault
 
 
@@ -100,3 +100,15 @@ def test_csv_has_both_tables_and_neutralises_formulas(env: Env) -> None:
     assert "practice,Cabinet A,2026-10,,5,12.0,3.0,1,6,25.0,120.0,2,3" in lines
     assert "secretary,Cabinet A,2026-10,sam,3,8.0,,,,,,," in lines
     assert any(line.startswith("practice,'=HYPERLINK(1)") for line in lines)
+
+
+def test_a_csv_style_sets_separators_decimals_labels_and_bom(env: Env) -> None:
+    seed(env)
+    hours = BusinessHours.of(env.settings)
+    header = tuple(f"h{i}" for i in range(13))
+    style = CsvStyle(delimiter=";", decimal=",", header=header, sections=("p", "s"), bom=True)
+    text = to_csv(env.db.read(lambda c: compute(c, hours, OCT, OCT)), style)
+    assert text.startswith("\ufeffh0;h1;")
+    lines = text[1:].splitlines()
+    assert "p;Cabinet A;2026-10;;5;12,0;3,0;1;6;25,0;120,0;2;3" in lines
+    assert "s;Cabinet A;2026-10;sam;3;8,0;;;;;;;" in lines
