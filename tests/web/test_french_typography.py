@@ -17,8 +17,8 @@ NO_BREAK = "\u00a0\u202f"
 HIGH = ":;?!"
 # What may follow a punctuation mark (anything else means it is not one: 19:15, https://).
 AFTER_MARK = " \n\t»)\"'<.,…" + HIGH + NO_BREAK
-WRONG_APOSTROPHES = "\u2019\u02bc\u2018"  # ’ ʼ ‘
-WRONG_QUOTES = "\u201c\u201d"  # “ ”
+WRONG_APOSTROPHES = "\u2019\u02bc\u2018"  # right and left single quotes, modifier letter
+WRONG_QUOTES = "\u201c\u201d"  # English double quotes
 
 
 def problems(text: str) -> list[str]:

@@ -105,7 +105,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize(("role", "path", "expected"), PAGES, ids=lambda v: str(v))
+@pytest.mark.parametrize(("role", "path", "expected"), PAGES, ids=str)
 def test_pages_show_local_times_and_no_utc_text(
     site: Site, role: str, path: str, expected: dict[str, str] | None, language: str
 ) -> None:

@@ -80,7 +80,7 @@ def test_the_english_csv_keeps_commas_and_dots(world: tuple[Env, dict[str, TestC
     got = clients["admin"].get(f"/reports.csv?{PERIOD}", headers={"accept-language": "en"})
     rows = _csv_rows(got.content, ",")
     assert rows[0][:3] == ["section", "practice", "month"] and len(rows[0]) == 13
-    assert ["practice", "Cabinet A", "2026-10", "", "5", "12.0", "3.0"] == rows[1][:7]
+    assert rows[1][:7] == ["practice", "Cabinet A", "2026-10", "", "5", "12.0", "3.0"]
     assert all(len(row) == 13 for row in rows)
 
 
@@ -98,8 +98,8 @@ def test_the_french_csv_opens_in_columns_in_french_excel(
     rows = _csv_rows(got.content, ";")
     assert rows[0][:5] == ["Section", "Cabinet", "Mois", "Secrétaire", "Appels traités"]
     assert rows[0][-2:] == ["Non lus", "Non traités"]
-    assert ["cabinet", "Cabinet A", "2026-10", "", "5", "12,0", "3,0", "1", "6"] == rows[1][:9]
-    assert ["25,0", "120,0", "2", "3"] == rows[1][9:]
+    assert rows[1][:9] == ["cabinet", "Cabinet A", "2026-10", "", "5", "12,0", "3,0", "1", "6"]
+    assert rows[1][9:] == ["25,0", "120,0", "2", "3"]
     secretaries = [row for row in rows if row[0] == "secrétaire"]
     assert secretaries and all(len(row) == 13 for row in rows)
     assert float(rows[1][5].replace(",", ".")) == 12.0
