@@ -37,21 +37,7 @@ from tests.people import Person, enrol
 from vault.clock import iso
 from vault.identity import authentication
 from vault.identity.roles import Role
-
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+from web.local_dates import long_time
 
 
 @pytest.fixture
@@ -139,9 +125,8 @@ def test_kind_and_call_time_changed_in_the_database_show_the_signed_ones_in_fren
     expect(page.locator("[data-fields-for=message]")).to_be_hidden()
     expect(page.locator("[data-field=caller_name]")).to_have_text("Jeanne Dupont")
 
-    def paris(at: datetime) -> str:
-        local = at.astimezone(ZoneInfo(practice.vault.settings.timezone))
-        return f"{local.day} {MONTHS_FR[local.month - 1]} {local.year} à {local:%H:%M}"
+    def paris(at: datetime) -> str:  # the long form the server writes too (web/local_dates.py)
+        return long_time(at, ZoneInfo(practice.vault.settings.timezone), "fr")
 
     nbsp = "\u00a0"
     assert _warnings(member_tab) == [
@@ -149,11 +134,11 @@ def test_kind_and_call_time_changed_in_the_database_show_the_signed_ones_in_fren
         f" indique «{nbsp}Message écrit{nbsp}».",
         f"Début de l'appel{nbsp}: l'auteur a signé «{nbsp}{paris(started)}{nbsp}», le registre"
         f" du serveur indique «{nbsp}{paris(later)}{nbsp}».",
-        f"Durée de l'appel{nbsp}: l'auteur a signé «{nbsp}4 min 05 s{nbsp}», le registre du"
-        f" serveur indique «{nbsp}30 s{nbsp}».",
+        f"Durée de l'appel{nbsp}: l'auteur a signé «{nbsp}4{nbsp}min 05{nbsp}s{nbsp}», le registre"
+        f" du serveur indique «{nbsp}30{nbsp}s{nbsp}».",
     ]
     expect(page.locator("[data-field=call_started_at]")).to_have_text(paris(started))
-    expect(page.locator("[data-field=call_seconds]")).to_have_text("245")
+    expect(page.locator("[data-field=call_seconds]")).to_have_text("4\u00a0min 05\u00a0s")
     assert_clean(member_tab)
 
 

@@ -25,6 +25,7 @@ import {
   describe,
   differences,
   formatCallTime,
+  formatDuration,
   ID_FIELDS,
   kindLabel,
   signedRecord,
@@ -84,7 +85,7 @@ function fillFields(signed, json) {
     if (name === "call_started_at") {
       value = signed.callStartedAt === null ? "" : formatCallTime(signed.callStartedAt, section.dataset.timezone || "UTC", lang());
     } else if (name === "call_seconds") {
-      value = signed.callSeconds;
+      value = signed.callSeconds === null ? "" : formatDuration(signed.callSeconds);
     }
     const caller = name === "caller_is" ? CALLER[value] : null;
     field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
