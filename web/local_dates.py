@@ -119,6 +119,11 @@ def short_date(day: date, language: str) -> str:
     return f"{day.day}{NBSP}{MONTHS_SHORT[lang][day.month - 1]}{NBSP}{day.year}"
 
 
+def day_month(day: date, language: str) -> str:
+    """ "1 déc." / "1 Dec" (a chart's axis)."""
+    return f"{day.day}{NBSP}{MONTHS_SHORT[_lang(language)][day.month - 1]}"
+
+
 def short_time(at: datetime, zone: tzinfo, language: str) -> str:
     """ "1 déc. 2026, 19 h 15" / "1 Dec 2026, 7:15 pm" (``at`` aware)."""
     local = at.astimezone(zone)
@@ -216,3 +221,4 @@ def install(env: Environment, lang: Callable[[], str]) -> None:
     env.filters["duration"] = lambda seconds: "" if seconds is None else duration(seconds)
     env.filters["number"] = number_filter
     env.filters["month"] = lambda text: month(str(text), lang())
+    env.filters["day"] = lambda text: short_date(date.fromisoformat(str(text)), lang())

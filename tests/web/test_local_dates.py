@@ -5,7 +5,7 @@ module (tests/js/local_dates_cases.json, tests/js/localdates.test.mjs)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from jinja2 import Environment
 from vault.business_hours import BusinessHours
 from web import local_dates
 from web.local_dates import (
+    day_month,
     duration,
     long_local,
     long_time,
@@ -82,6 +83,14 @@ def test_a_negative_duration_is_zero() -> None:
 def test_numbers(case: dict[str, Any]) -> None:
     assert number(case["value"], "fr") == text(case["fr"])
     assert number(case["value"], "en") == text(case["en"])
+
+
+def test_chart_days() -> None:
+    assert day_month(date(2026, 12, 1), "fr") == "1\u00a0déc."
+    assert day_month(date(2026, 9, 30), "en") == "30\u00a0Sep"
+    env = Environment(autoescape=True)
+    local_dates.install(env, lambda: "fr")
+    assert env.from_string("{{ d|day }}").render(d="2026-12-01") == "1\u00a0déc.\u00a02026"
 
 
 def test_report_months() -> None:

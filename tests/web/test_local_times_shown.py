@@ -128,6 +128,16 @@ def test_the_status_history_and_audit_entry_show_local_times(site: Site) -> None
     assert "2026-12-01T18:15:00.000Z" in html  # the raw JSON keeps its ISO time
 
 
+def test_the_activity_charts_name_days_in_the_readers_language(site: Site) -> None:
+    """The axis said "11-02", "11-09"…; now "2 nov.", "9 nov."… (and "2 Nov" in English)."""
+    fr = site.get("auditor", "/audit/activity", "fr")
+    assert not re.search(r">\d\d-\d\d<", fr)
+    assert re.search(r">\d{1,2}\u00a0(nov\.|déc\.)<", fr)
+    en = site.get("auditor", "/audit/activity", "en")
+    assert re.search(r">\d{1,2}\u00a0(Nov|Dec)<", en)
+    assert "<title>1\u00a0Dec\u00a02026 · " in en  # a bar's tooltip
+
+
 def test_an_overseas_practice_reads_its_own_zone(world: World, vault: Vault) -> None:
     """``timezone = "America/Martinique"``: 18:15 UTC is 14:15 there."""
     overseas = replace(vault.env.settings, timezone="America/Martinique")

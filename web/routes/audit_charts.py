@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from vault.business_hours import BusinessHours
+from web import i18n
+from web.local_dates import day_month
 
 WIDTH, HEIGHT = 720, 170
 LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 26
@@ -67,7 +69,7 @@ def day_bars(title: str, days: list[date], counts: Counter[date]) -> BarChart:
             )
         )
         if i % every == 0:
-            ticks.append(Tick(round(x + step / 2, 1), d.strftime("%m-%d")))
+            ticks.append(Tick(round(x + step / 2, 1), day_month(d, i18n.current_language())))
     total = sum(counts[d] for d in days)
     return BarChart(title, WIDTH, HEIGHT, tuple(bars), tuple(ticks), top, TOP + plot_h, total)
 
