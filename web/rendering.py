@@ -40,6 +40,7 @@ def render(
     name = partial if (is_htmx(request) and partial) else template
     session = getattr(request.state, "session", None)
     vault = getattr(request.app.state, "vault", None)
+    zone_name = vault.env.settings.timezone if vault is not None else "Europe/Paris"
     if vault is not None:  # the practice's zone, for the time filters (web/local_dates.py)
         local_dates.set_zone(vault.env.settings.hours.zone)
     page = _env.get_template(name).render(
@@ -47,6 +48,7 @@ def render(
             **context,
             "request": request,
             "language": i18n.current_language(),
+            "practice_timezone": zone_name,  # <meta name="practice-timezone">, app/localdates.js
             "principal": session.principal if session else None,
             "csrf_token": session.csrf_token if session else "",
             "awaiting_practice_key": bool(session and session.awaiting_practice_key),

@@ -10,6 +10,7 @@ import {
   formatNumber,
   longTime,
   machineTime,
+  pageZone,
   shortTime,
 } from "../../web/static/js/app/localdates.js";
 
@@ -41,6 +42,13 @@ test("durations and numbers as the server writes them", () => {
     assert.equal(formatNumber(n.value, "fr"), text(n.fr), String(n.value));
     assert.equal(formatNumber(n.value, "en"), text(n.en), String(n.value));
   }
+});
+
+test("the page states the practice's zone; Paris when it does not", () => {
+  const page = (zone) => ({ querySelector: () => (zone ? { content: zone } : null) });
+  assert.equal(pageZone(page("Indian/Reunion")), "Indian/Reunion");
+  assert.equal(pageZone(page("")), "Europe/Paris");
+  assert.equal(pageZone(undefined), "Europe/Paris");
 });
 
 test("the machine-readable time is UTC to the second", () => {

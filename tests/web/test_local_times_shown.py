@@ -148,3 +148,4 @@ def test_an_overseas_practice_reads_its_own_zone(world: World, vault: Vault) -> 
         c.cookies.set(COOKIE, token)
         page = c.get("/account", headers={"accept-language": "fr"})
     assert "1 déc. 2026, 14 h 15" in visible(page.text)
+    assert '<meta name="practice-timezone" content="America/Martinique">' in page.text

@@ -115,6 +115,12 @@ export function formatNumber(value, lang) {
   return language(lang) === "en" ? en : en.replaceAll(",", NNBSP).replace(".", ",");
 }
 
+/** The practice's time zone, as every page states it (`<meta name="practice-timezone">`, the
+ *  setting `timezone`): what a script passes to `shortTime` / `longTime` for its times. */
+export function pageZone(doc = globalThis.document) {
+  return doc?.querySelector?.('meta[name="practice-timezone"]')?.content || "Europe/Paris";
+}
+
 /** The `datetime` attribute the server writes: UTC to the second, with "Z". */
 export function machineTime(at) {
   return toDate(at).toISOString().replace(/\.\d{3}Z$/, "Z");
