@@ -204,13 +204,19 @@ def time_element(at: datetime | str, language: str, zone: tzinfo, *, long: bool 
 def install(env: Environment, lang: Callable[[], str]) -> None:
     """The template filters; ``lang()`` is the current request's language."""
 
-    def when(at: datetime | str | None) -> Markup:
-        return Markup("") if at is None or at == "" else time_element(at, lang(), current_zone())
-
-    def when_long(at: datetime | str | None) -> Markup:
+    def shown(at: datetime | str | None, long: bool) -> Markup:
         if at is None or at == "":
             return Markup("")
-        return time_element(at, lang(), current_zone(), long=True)
+        try:
+            return time_element(at, lang(), current_zone(), long=long)
+        except ValueError:  # text that is not a time: as it is, never a 500
+            return Markup.escape(at)
+
+    def when(at: datetime | str | None) -> Markup:
+        return shown(at, False)
+
+    def when_long(at: datetime | str | None) -> Markup:
+        return shown(at, True)
 
     def number_filter(value: float | None, decimals: int | None = None) -> str:
         return "—" if value is None else number(value, lang(), decimals)

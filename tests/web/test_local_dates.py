@@ -140,6 +140,7 @@ def test_the_filters_use_the_zone_and_language_of_the_request() -> None:
         machine(at),
     ]
     assert en[4] == "1,234.5"
+    assert env.from_string("{{ t|when }}").render(t="<not a time>") == "&lt;not a time&gt;"
 
 
 def test_long_local_is_the_long_form_in_the_deployments_zone() -> None:

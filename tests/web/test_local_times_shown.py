@@ -128,6 +128,15 @@ def test_the_status_history_and_audit_entry_show_local_times(site: Site) -> None
     assert "2026-12-01T18:15:00.000Z" in html  # the raw JSON keeps its ISO time
 
 
+def test_the_signed_checkpoint_shows_when_in_local_time(site: Site) -> None:
+    """It said "Signed at (UTC) 2026-12-01T18:15:00.000Z"."""
+    site.client.app.state.vault.checkpointing.issue_now(site.world.env)  # type: ignore[attr-defined]
+    for language, label in (("fr", "Signé le"), ("en", "Signed at")):
+        text = visible(site.get("auditor", "/audit", language))
+        assert f"{label} {LONG[language]}" in text
+        assert not ISO.search(text)
+
+
 def test_the_activity_charts_name_days_in_the_readers_language(site: Site) -> None:
     """The axis said "11-02", "11-09"…; now "2 nov.", "9 nov."… (and "2 Nov" in English)."""
     fr = site.get("auditor", "/audit/activity", "fr")
