@@ -167,6 +167,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         practice,
         reports,
         signin,
+        team,
         workspaces,
     )
 
@@ -184,6 +185,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *audit_actions.routes(),
         *audit_activity.routes(),
         *reports.routes(),
+        *team.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
