@@ -162,6 +162,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         audit_actions,
         audit_activity,
         auditing,
+        desk,
         enrolment,
         items,
         practice,
@@ -184,6 +185,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *audit_actions.routes(),
         *audit_activity.routes(),
         *reports.routes(),
+        *desk.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
