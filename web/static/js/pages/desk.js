@@ -395,8 +395,10 @@ armForm(form, async () => {
 // ---- Start: the fragment (never sent to the server) ----
 async function start() {
   const fragment = new URLSearchParams(location.hash.slice(1));
-  const from = (fragment.get("from") || "").slice(0, 50);
-  const to = (fragment.get("to") || "").slice(0, 50);
+  // A "+" not written %2B reads as a space: a leading space is the "+" of an international number.
+  const number = (name) => (fragment.get(name) || "").replace(/^ /, "+").trim().slice(0, 50);
+  const from = number("from");
+  const to = number("to");
   let chosen = fragment.get("practice");
   const notice = section.querySelector("[data-line-notice]");
   if (to) {
