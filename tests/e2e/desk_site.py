@@ -49,6 +49,11 @@ class DeskSite(Site):
     secretary_id: str = ""
     requests: RequestLines | None = None
     contexts: list[BrowserContext] = field(default_factory=list)
+    uncaught: dict[int, list[str]] = field(default_factory=dict)
+
+    def errors(self, page: Page) -> list[str]:
+        """The uncaught script errors of a page opened with ``page``."""
+        return self.uncaught.get(id(page), [])
 
     def page(self, chromium: Browser, username: str, width: int = 1366, height: int = 900) -> Page:
         context = chromium.new_context(viewport={"width": width, "height": height})
@@ -57,7 +62,7 @@ class DeskSite(Site):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.page_errors = errors  # type: ignore[attr-defined]
+        self.uncaught[id(page)] = errors
         page.goto(self.base_url + "/login")
         page.fill("input[name=username]", username)
         page.fill("#password", self.passwords[username])

@@ -42,7 +42,7 @@ def test_a_call_note_made_of_spaces_is_refused_beside_its_fields(
     page.wait_for_timeout(500)
     assert page.get_attribute(FORM, "data-deposited") is None
     assert deposited_items(desk_site) == 0
-    assert page.page_errors == []  # type: ignore[attr-defined]
+    assert desk_site.errors(page) == []
 
 
 def test_enter_in_the_caller_field_moves_on_and_does_not_deposit(
@@ -121,7 +121,7 @@ def test_the_timer_survives_a_deposit_made_while_it_runs(
     page.wait_for_timeout(1200)
     assert page.inner_text("[data-timer-display]") == stopped
     assert seconds(stopped) >= 3
-    assert page.page_errors == []  # type: ignore[attr-defined]
+    assert desk_site.errors(page) == []
     # The deposited note carries the time the call had run when it was deposited.
     (call_seconds,) = desk_site.env.db.read(
         lambda c: c.execute("SELECT call_seconds FROM item").fetchone()

@@ -74,7 +74,7 @@ def test_a_call_taken_with_the_keyboard_only(
     assert page.get_attribute("[data-timer-display]", "data-running") == "true"
     (urgency,) = desk_site.env.db.read(lambda c: c.execute("SELECT urgency FROM item").fetchone())
     assert urgency == 2  # urgent (docs/format.md §5)
-    assert page.page_errors == []  # type: ignore[attr-defined]
+    assert desk_site.errors(page) == []
     assert page.evaluate("window.__cspViolations") == []
 
 
