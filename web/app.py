@@ -168,6 +168,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         practice,
         reports,
         signin,
+        team,
         workspaces,
     )
 
@@ -185,6 +186,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *audit_actions.routes(),
         *audit_activity.routes(),
         *reports.routes(),
+        *team.routes(),
         *desk.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
