@@ -93,7 +93,8 @@ def _write_instructions(site: DeskSite, page: Page, today: str) -> None:
     _save(page, card)
     history = page.locator(f"{card} [data-history-list] li")
     assert history.count() == 2
-    assert all(MEMBER in line for line in history.all_inner_texts())
+    lines = history.all_text_contents()  # inside a closed <details>
+    assert all(MEMBER in line for line in lines), lines
     # After a reload the editor shows what was saved.
     page.reload()
     page.wait_for_selector("#instructions[data-ready=true]", timeout=30_000)

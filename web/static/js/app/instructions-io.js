@@ -5,10 +5,10 @@
 // signed header, verified here with the author's registered key; "when" is the time the
 // server stored it (the envelope carries no time).
 import { fromBase64url, userFingerprint, verifyInstruction } from "../crypto/index.js";
-import { getJson } from "./api.js";
+import { ApiError, getJson } from "./api.js";
 import { lang, t } from "./form.js";
 import { INSTRUCTION_TYPES, normalise } from "./instructions.js";
-import { readDocuments, writeDocument } from "./team.js";
+import { readDocuments, teamKeyFor, writeDocument } from "./team.js";
 
 function when(storedAt) {
   if (!storedAt) return "";
@@ -46,12 +46,21 @@ export function signedBy(doc) {
   });
 }
 
-/** { [type]: document | null } for every instruction type of the practice. */
+/** { [type]: document | null } for every instruction type of the practice, and
+ *  `unreadable` / `rolledBack` when some document did not open or was rolled back. */
 export async function loadInstructions(practiceId) {
-  const out = {};
+  const out = { unreadable: false, rolledBack: false };
+  // The key first, once: a member's first visit makes version 1, which parallel reads would
+  // each try to make.
+  await teamKeyFor(practiceId);
   await Promise.all(
     INSTRUCTION_TYPES.map(async (type) => {
-      const docs = await readDocuments(practiceId, { type });
+      const all = await readDocuments(practiceId, { type });
+      // A document that does not open is not used (and said so); one served at a lower
+      // revision than this browser saw before is a rollback: used, with a warning.
+      const docs = all.filter((d) => !d.failed);
+      if (docs.length < all.length) out.unreadable = true;
+      if (docs.some((d) => d.rolledBack)) out.rolledBack = true;
       const newest = [...docs].sort((a, b) => String(a.storedAt ?? a.stored_at ?? "").localeCompare(String(b.storedAt ?? b.stored_at ?? ""))).pop();
       out[type] = newest ? shaped(type, newest) : null;
     }),
@@ -95,4 +104,32 @@ export async function documentHistory(practiceId, documentId) {
     });
   }
   return out;
+}
+
+/** The sentence of a failure to read or write instructions. */
+export function failureText(error) {
+  if (error && error.sentences) return t(error.sentences); // TeamKeyError (app/team.js)
+  if (error instanceof ApiError) return error.message;
+  return t({
+    fr: "Les consignes n'ont pas pu être vérifiées ni déchiffrées. Rechargez la page.",
+    en: "The instructions could not be verified or decrypted. Reload the page.",
+  });
+}
+
+/** The warning for documents that did not open or were rolled back, or "". */
+export function warningText(instructions) {
+  const parts = [];
+  if (instructions.unreadable) {
+    parts.push(t({
+      fr: "Une partie des consignes n'a pas pu être vérifiée ni déchiffrée et n'est pas affichée.",
+      en: "Part of the instructions could not be verified or decrypted and is not shown.",
+    }));
+  }
+  if (instructions.rolledBack) {
+    parts.push(t({
+      fr: "Attention : le serveur présente une version plus ancienne de consignes déjà lues dans ce navigateur.",
+      en: "Warning: the server shows an older version of instructions this browser already read.",
+    }));
+  }
+  return parts.join(" ");
 }

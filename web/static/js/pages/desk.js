@@ -19,7 +19,14 @@ import {
 } from "../app/callnote.js";
 import { checkPin } from "../app/fingerprints.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
-import { closuresAround, DocType, onCallAt, onCallToday, practiceForLine } from "../app/instructions.js";
+import {
+  closuresAround,
+  DocType,
+  INSTRUCTION_TYPES,
+  onCallAt,
+  onCallToday,
+  practiceForLine,
+} from "../app/instructions.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
@@ -236,7 +243,8 @@ function renderInstructions(practice) {
   select.replaceChildren(new Option("—", ""), ...rules(instr).map((r) => new Option(r.name, r.id)));
   select.value = rules(instr).some((r) => r.id === chosen) ? chosen : "";
   showChosenRule();
-  const none = Object.values(instr).every((doc) => doc === null);
+  const none = INSTRUCTION_TYPES.every((type) => !instr[type]);
+  problem.textContent = io ? io.warningText(instr) : "";
   status.textContent = none
     ? t({ fr: "Ce cabinet n'a pas encore écrit de consignes.", en: "This practice has not written any instructions yet." })
     : t({ fr: "Consignes vérifiées et déchiffrées dans ce navigateur.", en: "Instructions verified and decrypted in this browser." });
@@ -272,9 +280,9 @@ async function select(practiceId) {
     if (current === practice) renderInstructions(practice);
   } catch (error) {
     status.textContent = "";
-    problem.textContent = error instanceof ApiError ? error.message : t({
-      fr: "Les consignes de ce cabinet n'ont pas pu être vérifiées ni déchiffrées.",
-      en: "This practice's instructions could not be verified or decrypted.",
+    problem.textContent = io ? io.failureText(error) : t({
+      fr: "Les consignes de ce cabinet n'ont pas pu être ouvertes.",
+      en: "This practice's instructions could not be opened.",
     });
   }
 }

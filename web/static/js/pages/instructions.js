@@ -2,10 +2,16 @@
 // (docs/format.md §10), read and decrypted here under the team key, and saved as its next
 // revision, encrypted here and signed with this member's key (app/team.js). The server sees
 // ciphertext only. Under each form: who signed the current revision, and the history.
-import { ApiError } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { addRow, fillForm, formBody, normalise } from "../app/instructions.js";
-import { documentHistory, loadInstructions, saveInstruction, signedBy } from "../app/instructions-io.js";
+import {
+  documentHistory,
+  failureText,
+  loadInstructions,
+  saveInstruction,
+  signedBy,
+  warningText,
+} from "../app/instructions-io.js";
 import { loadKeys } from "../app/keystore.js";
 
 const section = document.getElementById("instructions");
@@ -16,10 +22,7 @@ const forms = [...section.querySelectorAll("form[data-doc-type]")];
 let documents = {};
 
 function failure(error) {
-  return error instanceof ApiError ? error.message : t({
-    fr: "Les consignes n'ont pas pu être vérifiées ni déchiffrées. Rechargez la page.",
-    en: "The instructions could not be verified or decrypted. Reload the page.",
-  });
+  return failureText(error);
 }
 
 async function showHistory(form, doc) {
@@ -108,6 +111,7 @@ async function start() {
       fr: "Consignes vérifiées et déchiffrées dans ce navigateur.",
       en: "Instructions verified and decrypted in this browser.",
     });
+    pageError.textContent = warningText(documents);
     section.dataset.ready = "true";
   } catch (error) {
     pageStatus.textContent = "";
