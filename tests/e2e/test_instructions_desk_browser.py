@@ -148,6 +148,22 @@ def test_instructions_beside_the_call_and_custom_fields_to_the_practice(
     assert member.inner_text("[data-custom-field=call_type]") == "Urgence"
     assert member.evaluate("window.__cspViolations") == []
 
+    # On a phone, with the instructions shown: tabs, nothing wider than the screen.
+    phone = sec
+    phone.set_viewport_size({"width": 360, "height": 740})
+    phone.goto(f"{site.base_url}/desk")
+    phone.wait_for_selector(f"#desk[data-instructions-shown='{site.practice_id}']")
+    phone.click("#desk-tab-instructions")
+    assert phone.is_visible("[data-oncall-now]")
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert phone.evaluate(overflow) <= 0
+    phone.click("#desk-tab-call")
+    assert phone.evaluate(overflow) <= 0
+    member.set_viewport_size({"width": 360, "height": 740})
+    member.goto(f"{site.base_url}/practice/instructions")
+    member.wait_for_selector("#instructions[data-ready=true]", timeout=30_000)
+    assert member.evaluate(overflow) <= 0
+
     # The canary never reached the server in clear.
     assert not any(CANARY.encode() in body for body in site.recorder.bodies)
     assert not any(CANARY in line for line in site.logs.lines)
