@@ -137,6 +137,11 @@ def test_instructions_beside_the_call_and_custom_fields_to_the_practice(
     sec.keyboard.press("Control+Enter")
     sec.wait_for_selector(f"{FORM}[data-deposited]", timeout=30_000)
     note_id = sec.get_attribute(FORM, "data-deposited")
+    # Ready for the next call: no call type, its rule and fields gone, custom fields empty.
+    assert sec.input_value(f"{FORM} select[name=call_type]") == ""
+    assert sec.locator("[data-chosen-rule]").count() == 0
+    assert sec.locator(f"{FORM} [data-rule-fields] input").count() == 0
+    assert sec.input_value(f"{FORM} [data-custom-fields] input >> nth=0") == ""
     assert site.errors(sec) == []
 
     member.goto(f"{site.base_url}/items/{note_id}")

@@ -265,6 +265,8 @@ async function select(practiceId) {
   section.querySelector("[data-desk-practice-title]").textContent = ` · ${practice.name}`;
   document.title = `${t({ fr: "Bureau", en: "Desk" })} · ${practice.name} · Permanence`;
   section.dataset.practiceId = practice.id;
+  // For the panels other branches add to the desk (#desk-requests): the practice shown.
+  section.dispatchEvent(new CustomEvent("desk:practice", { detail: { practiceId: practice.id } }));
   history.replaceState(null, "", `#practice=${practice.id}`);
   sessionStorage.setItem("permanence.desk.practice", practice.id);
   if (practice.trusted === null) {
@@ -321,6 +323,7 @@ const timer = new CallTimer("permanence.calltimer.desk", {
 function newCall({ callback = "" } = {}) {
   timer.start();
   resetForNextCall(form);
+  showChosenRule();
   form.querySelector("[data-confirmation]").replaceChildren();
   if (callback) form.elements.callback_number.value = callback;
   showTab(tabs[0]);
@@ -390,6 +393,7 @@ armForm(form, async () => {
     confirmDeposit(form.querySelector("[data-confirmation]"), { body, urgency, at: new Date(), timeZone });
     form.dataset.deposited = itemId;
     resetForNextCall(form);
+    showChosenRule(); // the call type is back to none: its rule and fields go
   } catch (error) {
     showError(form, error instanceof ApiError ? error.message : t({
       fr: "Le dépôt a échoué ; rien n'a été perdu de ce qui était déjà déposé. Réessayez.",
@@ -442,6 +446,11 @@ async function start() {
   await shown;
   section.dataset.ready = "true";
 }
+
+// Who is on call changes with the hour: the highlighted box follows the clock.
+setInterval(() => {
+  if (current?.instructions) renderToday(current.instructions);
+}, 60_000);
 
 window.addEventListener("hashchange", () => {
   if (/(^|[#&])(from|to)=/.test(location.hash)) start();
