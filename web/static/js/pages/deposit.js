@@ -10,11 +10,6 @@ import {
   Urgency,
 } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
-import { armForm, busy, showError, showStatus, t } from "../app/form.js";
-import { loadKeys } from "../app/keystore.js";
-import { guardFingerprint } from "../app/pinwarning.js";
-import { withRetry } from "../app/transfer.js";
-import { uploadExtract } from "./extract-upload.js";
 import {
   CallTimer,
   checkFilled,
@@ -24,6 +19,11 @@ import {
   resetForNextCall,
   urgencyOf,
 } from "../app/callnote.js";
+import { armForm, busy, showError, showStatus, t } from "../app/form.js";
+import { loadKeys } from "../app/keystore.js";
+import { guardFingerprint } from "../app/pinwarning.js";
+import { withRetry } from "../app/transfer.js";
+import { uploadExtract } from "./extract-upload.js";
 
 const section = document.getElementById("deposit");
 const practiceId = section.dataset.practiceId;
