@@ -112,8 +112,11 @@ def test_upload_progress_restarts_and_leaving_during_an_upload_asks_first(
         page.route("**/uploads/*/*", hold)
         page.set_input_files("#extract-form input[name=file]", str(second))
         page.click("#extract-form button[type=submit]")
-        while not held:
+        for _ in range(600):  # the first part of the second file reaches the route
+            if held:
+                break
             page.wait_for_timeout(50)
+        assert held
         assert progress.evaluate("p => p.value") == 0  # not the first file's 100 %
 
         dialogs: list[str] = []
