@@ -56,7 +56,7 @@ def test_admin_invites_copies_reissues_and_disables(
         )
         page.wait_for_url("**/admin/accounts", timeout=SLOW_MS)
         page.wait_for_load_state("load")  # htmx (deferred) drives the forms
-        form = page.locator("#invite-form")
+        form = page.locator("form[hx-post='/admin/invitations']")
         form.locator("[name=username]").fill("dr.martin")
         form.locator("[name=display_name]").fill("Dr Claire Martin")
         form.locator("[name=role]").select_option("member")
