@@ -126,9 +126,9 @@ def test_the_code_that_just_signed_in_is_refused_as_just_used(env: Env) -> None:
     assert "wait for the next code" in str(caught.value)
     assert caught.value.field == "code"
     wrong = "000000" if code != "000000" else "111111"
-    with pytest.raises(SecondFactorRequired) as caught:
+    with pytest.raises(SecondFactorRequired) as generic:
         credentials.check_second_factor(env, ARRANGE, principal, wrong)
-    assert type(caught.value) is SecondFactorRequired
+    assert type(generic.value) is SecondFactorRequired
     credentials.check_second_factor(env, ARRANGE, principal, sec.code())
 
 
