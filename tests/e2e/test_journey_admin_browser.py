@@ -140,3 +140,40 @@ def test_admin_invites_copies_reissues_and_disables(
         )
         owner = login_refused(tab)
         assert owner == "This account is disabled: contact your administrator."
+
+
+def test_copy_without_the_clipboard_api_falls_back_and_says_so(
+    accounts_vault: AccountsVault, chromium: Browser
+) -> None:
+    """No ``navigator.clipboard`` (an older browser, a refused permission): the link is
+    selected and copied with the browser's copy command, and the page says what happened."""
+    vault = accounts_vault
+    admin = vault.enrol_over_http(
+        vault.invite(Role.ADMIN, "admin", "Admin Istrateur"), "admin", ADMIN_PASSWORD
+    )
+    with open_tab(chromium) as tab:
+        page = tab.page
+        page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+        submit_login(
+            tab, vault.base_url, "admin", ADMIN_PASSWORD, vault.fresh_code(admin.totp_secret)
+        )
+        page.wait_for_url("**/admin/accounts", timeout=SLOW_MS)
+        page.wait_for_load_state("load")
+        form = page.locator("form[hx-post='/admin/invitations']")
+        form.locator("[name=username]").fill("sophie.b")
+        form.locator("[name=display_name]").fill("Sophie B")
+        form.locator("[name=role]").select_option("secretary")
+        form.locator("button[type=submit]").click()
+        link = page.locator("[data-invitation-link]")
+        expect(link).to_contain_text("/enrol/")
+        page.click("[data-copy-link]")
+        said = page.locator("[data-copied]")
+        expect(said).not_to_be_empty()
+        assert said.inner_text() in {
+            "Link copied.",
+            "The link is selected: copy it with Ctrl+C (⌘+C on a Mac).",
+        }
+        assert page.evaluate("window.getSelection().toString()").strip() == (
+            link.inner_text().strip()
+        )
+        assert_clean(tab)
