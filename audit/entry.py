@@ -82,6 +82,7 @@ class Action(StrEnum):
     VAULT_INITIALISED = "vault.initialised"
     TEAM_KEY_CREATED = "team.key_created"
     TEAM_RECIPIENTS_ADDED = "team.recipients_added"
+    ACCOUNT_REINVITED = "account.reinvited"
 
 
 class Outcome(StrEnum):

@@ -39,13 +39,17 @@ class Refused(VaultError):
     """A request the vault will not carry out (``web/errors.py`` chooses its HTTP status).
 
     The message is a fixed English sentence (a message id the web layer translates);
-    it never carries user data.
+    it never carries user data. ``field`` names the form field the refusal is about, if
+    one (``"code"``, ``"username"``…): the page ties the sentence to that field.
     """
 
     message = "The request was refused."
+    field: str | None = None
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message or self.message)
+        if field is not None:
+            self.field = field
 
 
 class InvalidInput(Refused):
@@ -104,6 +108,23 @@ class InvitationInvalid(Refused):
 
 class SecondFactorRequired(Refused):
     message = "Please confirm with a current code from your authenticator app."
+    field = "code"
+
+
+class CodeJustUsed(SecondFactorRequired):
+    """A current code, but the one this account used last (to sign in, say): never twice."""
+
+    message = (
+        "This code has just been used: wait for the next code from your authenticator app"
+        " and enter it."
+    )
+
+
+class AccountDisabled(Refused):
+    """Right password and code, but an admin disabled the account (told only then: the
+    message is no oracle for someone who does not hold both)."""
+
+    message = "This account is disabled: contact your administrator."
 
 
 class FileUnavailable(Refused):

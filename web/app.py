@@ -145,7 +145,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         if isinstance(exc, TooSlow):  # the rest of the body is not waited for: hang up
             headers = {"connection": "close"}
         if wants_json(request):
-            return json_error(refusal.message, refusal.status, headers)
+            return json_error(refusal.message, refusal.status, headers, refusal.field)
         response = render_refusal(request, refusal)
         if headers:
             response.headers.update(headers)

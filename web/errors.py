@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vault.errors import (
+    AccountDisabled,
     AuthenticationRequired,
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
+    CodeJustUsed,
     ConfigError,
     Conflict,
     DataDirError,
@@ -33,6 +35,7 @@ class Refusal:
     status: int
     title: str  # English message id, translated when rendered
     message: str
+    field: str | None = None  # the form field the refusal is about, if one
 
 
 NOT_FOUND = Refusal(404, "Page not found", "There is nothing at this address.")
@@ -90,7 +93,9 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (AuthenticationRequired, 401),
     (LoginFailed, 401),
     (Forbidden, 403),  # a wrong role
+    (CodeJustUsed, 403),  # before its parent: the code is current, but was just used
     (SecondFactorRequired, 403),
+    (AccountDisabled, 403),
     (AuthenticatorReenrolmentRequired, 403),
     (AwaitingPracticeKey, 403),
     (NotFound, 404),  # an id the account may not reach, or that does not exist
@@ -115,7 +120,7 @@ def status_of(error: Refused) -> int:
 def for_error(error: VaultError) -> Refusal:
     """The refusal shown for a domain error; storage trouble is never the user's fault."""
     if isinstance(error, Refused):
-        return Refusal(status_of(error), "Request refused", str(error))
+        return Refusal(status_of(error), "Request refused", str(error), error.field)
     if isinstance(error, StoreError | DataDirError | ConfigError):
         return UNAVAILABLE
     return SERVER_ERROR

@@ -92,6 +92,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "admin_invite": frozenset({ADMIN}),
     "admin_disable": frozenset({ADMIN}),
     "admin_enable": frozenset({ADMIN}),
+    "admin_reinvite": frozenset({ADMIN}),
     "admin_practices": frozenset({ADMIN}),
     "admin_assign": frozenset({ADMIN}),
     "admin_unassign": frozenset({ADMIN}),

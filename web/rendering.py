@@ -60,11 +60,17 @@ def render(
 
 
 def render_refusal(request: Request, refusal: errors.Refusal) -> HTMLResponse:
-    """The error page (or its partial for htmx) for a refusal, in the user's language."""
+    """The error page for a refusal, in the user's language; for htmx (a form or a button
+    inside a page) only its one sentence, which ``refusals.js`` shows in the form's status
+    area, tied to ``refusal.field`` when it names one — never a page inside the page."""
     return render(
         request,
         "error.html",
-        {"title": i18n.gettext(refusal.title), "message": i18n.gettext(refusal.message)},
-        partial="_partials/error_message.html",
+        {
+            "title": i18n.gettext(refusal.title),
+            "message": i18n.gettext(refusal.message),
+            "field": refusal.field,
+        },
+        partial="_partials/refusal.html",
         status_code=refusal.status,
     )

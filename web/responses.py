@@ -32,8 +32,17 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def json_error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": i18n.gettext(message)}, status_code=status, headers=headers)
+def json_error(
+    message: str,
+    status: int,
+    headers: dict[str, str] | None = None,
+    field: str | None = None,
+) -> JSONResponse:
+    """``{"error": sentence}``, with ``"field"`` naming the form field it is about, if one."""
+    body: dict[str, str] = {"error": i18n.gettext(message)}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def json_ok(data: dict[str, Any]) -> JSONResponse:

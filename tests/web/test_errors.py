@@ -40,6 +40,8 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "AuthenticationRequired": 401,
         "InvitationInvalid": 404,
         "SecondFactorRequired": 403,
+        "CodeJustUsed": 403,
+        "AccountDisabled": 403,
         "AuthenticatorReenrolmentRequired": 403,
         "AwaitingPracticeKey": 403,
         "FileUnavailable": 503,
@@ -56,3 +58,11 @@ def test_a_refusal_keeps_its_sentence() -> None:
     refusal = errors.for_error(vault_errors.Conflict("This was already done."))
     assert (refusal.status, refusal.message) == (409, "This was already done.")
     assert errors.for_error(vault_errors.WrongKey()).status == 503
+
+
+def test_a_refusal_names_the_field_it_is_about() -> None:
+    """``field`` travels from the domain error to the refusal the page ties to a field."""
+    assert errors.for_error(vault_errors.SecondFactorRequired()).field == "code"
+    assert errors.for_error(vault_errors.CodeJustUsed()).field == "code"
+    assert errors.for_error(vault_errors.InvalidInput("x", field="username")).field == "username"
+    assert errors.for_error(vault_errors.Conflict()).field is None

@@ -22,7 +22,11 @@ from audit.entry import Action, Outcome
 from audit.issuer import CheckpointIssuer
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound, SecondFactorRequired
-from vault.identity.authentication import confirm_second_factor, second_factor
+from vault.identity.authentication import (
+    confirm_second_factor,
+    second_factor,
+    second_factor_refusal,
+)
 from vault.storage.store import Connection
 
 HANDLE_LIFETIME = timedelta(minutes=5)
@@ -59,7 +63,7 @@ class Exports:
         # A wrong code is returned, not raised: what checking it recorded must commit.
         def tx(conn: Connection) -> StoredCheckpoint | SecondFactorRequired:
             if not confirm_second_factor(env, conn, principal, code, reserved):
-                return SecondFactorRequired()
+                return second_factor_refusal(env, conn, principal, code)
             env.record(conn, Action.AUDIT_EXPORTED, request, actor=principal.actor)
             return issuer.issue(conn, now=env.now())
 

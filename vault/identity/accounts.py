@@ -74,14 +74,17 @@ def invitation_hash(token: str) -> bytes:
 def check_username(username: str) -> str:
     name = normal_username(username)
     if not 3 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
-        raise InvalidInput("A username has 3 to 64 characters: letters, digits and . - _ @ + only.")
+        raise InvalidInput(
+            "A username has 3 to 64 characters: letters, digits and . - _ @ + only.",
+            field="username",
+        )
     return name
 
 
 def check_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 100:
-        raise InvalidInput("A display name has 1 to 100 characters.")
+        raise InvalidInput("A display name has 1 to 100 characters.", field="display_name")
     display_names.check_characters(name)
     return name
 
@@ -103,9 +106,9 @@ def invite(
     if by_member and role != Role.MEMBER:
         raise Forbidden()  # a practice invites colleagues, nobody else
     if role == Role.MEMBER and not by_member and not (practice_name or "").strip():
-        raise InvalidInput("A client member is invited into a practice: name it.")
+        raise InvalidInput("A client member is invited into a practice: name it.", field="practice")
     if role != Role.MEMBER and practice_name:
-        raise InvalidInput("Only client members belong to a practice.")
+        raise InvalidInput("Only client members belong to a practice.", field="practice")
     username = check_username(username)
     display_name = check_display_name(display_name)
     token = b64url_encode(env.randbytes(TOKEN_BYTES))
@@ -119,8 +122,16 @@ def invite(
             )
             if refused is not None:
                 return refused  # committed with its audit entry, then raised
-        elif conn.execute("SELECT 1 FROM account WHERE username = ?", (username,)).fetchone():
-            raise Conflict("This username is already taken.")
+        elif taken := conn.execute(
+            "SELECT status, enrolled_at FROM account WHERE username = ?", (username,)
+        ).fetchone():
+            if taken[0] == "invited" and taken[1] is None:  # a lost or expired link
+                raise Conflict(
+                    "This person is invited already and has not enrolled yet: use"
+                    " “New invitation link” next to their name in the list.",
+                    field="username",
+                )
+            raise Conflict("This username is already taken.", field="username")
         practice_id: str | None = None
         if role == Role.MEMBER:
             if by is not None and by_member:
@@ -209,7 +220,7 @@ def _member_refusal(
     if row is None:
         return None
     if row[1] is not None and row[1] == by.practice_id:
-        return Conflict("This person already has an account in your practice.")
+        return Conflict("This person already has an account in your practice.", field="username")
     throttle.record_failure(conn, [subject], now)
     env.record(
         conn,
@@ -221,7 +232,8 @@ def _member_refusal(
         detail={"reason": "username_unavailable"},
     )
     return Conflict(
-        "This username cannot be used: choose another one, for example with your practice's name."
+        "This username cannot be used: choose another one, for example with your practice's name.",
+        field="username",
     )
 
 
@@ -230,7 +242,7 @@ def _practice_for_invite(
 ) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 120:
-        raise InvalidInput("A practice name has 1 to 120 characters.")
+        raise InvalidInput("A practice name has 1 to 120 characters.", field="practice")
     row = conn.execute("SELECT id FROM practice WHERE name = ?", (name,)).fetchone()
     if row:
         return str(row[0])

@@ -1,7 +1,9 @@
 """Signing in: pre-login (salt and KDF parameters), then auth key and TOTP together.
 
-Whatever fails — unknown name, wrong password, wrong or replayed code,
-disabled account — the caller gets the same ``LoginFailed``. A valid TOTP
+Whatever fails — unknown name, wrong password, wrong or replayed code —
+the caller gets the same ``LoginFailed``. A disabled account gets the same
+too, unless password and code are both right: then ``AccountDisabled`` tells
+its owner to contact the administrator (docs/decisions.md, journey-defects). A valid TOTP
 code is consumed even when the password was wrong, so a code seen once can
 never be replayed. Throttling is checked before any slow work.
 """
@@ -19,7 +21,7 @@ from crypto.password_hash import hash_auth_key, verify_auth_key
 from crypto.pseudonym import name_pseudonym
 from crypto.secret import Secret
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import LoginFailed, Throttled
+from vault.errors import AccountDisabled, CodeJustUsed, LoginFailed, SecondFactorRequired, Throttled
 from vault.identity import backup_codes, refusals, sessions, throttle
 from vault.identity.roles import Role
 from vault.identity.usernames import normal_username
@@ -42,12 +44,15 @@ class SignedIn:
 
 
 def prelogin(env: Env, username: str) -> KdfParams:
-    """The account's salt and parameters; stable fake ones for names that cannot sign in."""
+    """The account's salt and parameters; stable fake ones for names that cannot sign in.
+
+    A disabled account keeps its real ones, so that its owner's right password can be
+    recognised and they be told the account is disabled (``login``)."""
     name = normal_username(username)
     row = env.db.read(
         lambda c: c.execute(
             "SELECT kdf_salt, kdf_ops, kdf_mem FROM account WHERE username = ?"
-            " AND status = 'active'",
+            " AND status IN ('active', 'disabled')",
             (name,),
         ).fetchone()
     )
@@ -118,15 +123,15 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
     reserved = reserve_attempt(env, request, name)
     row = env.db.read(
         lambda c: c.execute(
-            "SELECT id, auth_hash, role, practice_id FROM account"
-            " WHERE username = ? AND status = 'active'",
+            "SELECT id, auth_hash, role, practice_id, status FROM account"
+            " WHERE username = ? AND status IN ('active', 'disabled')",
             (name,),
         ).fetchone()
     )
     password_ok = verify_auth_key(row[1] if row else _dummy_hash(), auth_key) and row is not None
 
     # A failure is returned, not raised: its entry (and a code spent) must commit.
-    def tx(conn: Connection) -> SignedIn | LoginFailed:
+    def tx(conn: Connection) -> SignedIn | LoginFailed | AccountDisabled:
         second_ok, used_backup = False, False
         if row is not None:
             second_ok = _consume_totp(conn, row[0], code, env)
@@ -141,7 +146,17 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
                 outcome=Outcome.DENIED,
             )
             return LoginFailed()
-        account_id, _, role, practice_id = row
+        account_id, _, role, practice_id, status = row
+        if status == "disabled":  # both factors right: the owner, told why (and audited)
+            env.record(
+                conn,
+                Action.LOGIN_FAILED,
+                request,
+                actor=typed_name_actor(env, conn, name),
+                outcome=Outcome.DENIED,
+                detail={"reason": "disabled"},
+            )
+            return AccountDisabled()
         principal = Principal(account_id, name, Role(role), practice_id)
         if used_backup:
             conn.execute("UPDATE account SET must_reenroll_totp = 1 WHERE id = ?", (account_id,))
@@ -160,7 +175,7 @@ def login(env: Env, request: RequestInfo, username: str, auth_key: Secret, code:
         return SignedIn(token, csrf, principal, key_bundle(conn, account_id), bool(reenrol))
 
     result = env.db.write(tx)
-    if isinstance(result, LoginFailed):
+    if isinstance(result, LoginFailed | AccountDisabled):
         raise result
     return result
 
@@ -203,6 +218,20 @@ def confirm_second_factor(
         return False
     release(env, conn, principal.username, reserved)
     return True
+
+
+def second_factor_refusal(
+    env: Env, conn: Connection, principal: Principal, code: str
+) -> SecondFactorRequired:
+    """Why ``confirm_second_factor`` refused ``code``: ``CodeJustUsed`` when it is still
+    current but is the very code this account used last (to sign in a moment ago, say),
+    so the person waits for the next one; ``SecondFactorRequired`` otherwise."""
+    secret, last = conn.execute(
+        "SELECT totp_secret, totp_last_step FROM account WHERE id = ?", (principal.account_id,)
+    ).fetchone()
+    if secret is not None and totp.verify(Secret(bytes(secret)), code, env.now(), last - 1) == last:
+        return CodeJustUsed()
+    return SecondFactorRequired()
 
 
 def keys_of(env: Env, principal: Principal) -> dict[str, object]:

@@ -30,6 +30,7 @@ from vault.identity.authentication import (
     release,
     reserve_attempt,
     second_factor,
+    second_factor_refusal,
 )
 from vault.identity.keymaterial import PasswordMaterial
 from vault.identity.roles import Role, min_password_length
@@ -61,7 +62,7 @@ def _require_totp(
     env: Env, conn: Connection, principal: Principal, code: str, reserved: list[int]
 ) -> None:
     if not confirm_second_factor(env, conn, principal, code, reserved):
-        raise SecondFactorRequired()
+        raise second_factor_refusal(env, conn, principal, code)
 
 
 def check_second_factor(env: Env, request: RequestInfo, principal: Principal, code: str) -> None:

@@ -8,9 +8,13 @@ from audit.entry import Action
 from crypto.fingerprint import practice_fingerprint
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, Forbidden, NotFound, SecondFactorRequired
+from vault.errors import Conflict, Forbidden, NotFound
 from vault.identity import accounts
-from vault.identity.authentication import confirm_second_factor, second_factor
+from vault.identity.authentication import (
+    confirm_second_factor,
+    second_factor,
+    second_factor_refusal,
+)
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.storage.store import Connection
@@ -107,7 +111,7 @@ def grant(
 
     def tx(conn: Connection) -> None:
         if not confirm_second_factor(env, conn, principal, code, reserved):
-            raise SecondFactorRequired()
+            raise second_factor_refusal(env, conn, principal, code)
         mine = conn.execute(
             "SELECT 1 FROM practice_grant WHERE practice_id = ? AND account_id = ?",
             (principal.practice_id, principal.account_id),

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vault.errors import InvalidInput
-from vault.identity import accounts, practices
+from vault.identity import accounts, practices, reinvitation
 from vault.identity.roles import Role
 from web.context import env_of, form_body, request_info, require_principal
 from web.rendering import render
@@ -42,10 +42,33 @@ async def admin_invite(request: Request) -> Response:
             practice_name=str(form.get("practice", "")).strip()[:120] or None,
         )
     )
+    return await _invitation_answer(request, invitation)
+
+
+async def admin_reinvite(request: Request) -> Response:
+    """A new link for an account that never completed enrolment; its older links are void."""
+    env = env_of(request)
+    invitation = await run_in_threadpool(
+        reinvitation.reissue,
+        env,
+        request_info(request),
+        require_principal(request),
+        request.path_params["account_id"],
+    )
+    return await _invitation_answer(request, invitation)
+
+
+async def _invitation_answer(request: Request, invitation: accounts.Invitation) -> Response:
+    """The link to send, and the account list with the invited account in it (out of band)."""
+    context = await run_in_threadpool(_accounts_context, request)
     return render(
         request,
         "_partials/invitation_link.html",
-        {"link": invitation.link(env.settings.base_url)},
+        {
+            **context,
+            "link": invitation.link(env_of(request).settings.base_url),
+            "refresh_accounts": True,
+        },
     )
 
 
@@ -115,6 +138,12 @@ def routes() -> list[Route]:
         route("/admin/accounts", admin_accounts, "admin_accounts"),
         route("/admin/invitations", admin_invite, "admin_invite", ["POST"]),
         route("/admin/accounts/{account_id}/disable", admin_disable, "admin_disable", ["POST"]),
+        route(
+            "/admin/accounts/{account_id}/invitation",
+            admin_reinvite,
+            "admin_reinvite",
+            ["POST"],
+        ),
         route("/admin/accounts/{account_id}/enable", admin_enable, "admin_enable", ["POST"]),
         route("/admin/practices", admin_practices, "admin_practices"),
         route("/admin/assignments", admin_assign, "admin_assign", ["POST"]),

@@ -1,10 +1,11 @@
 // Talking to the server from the page modules: same-origin JSON with the CSRF token.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, field) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.field = field; // the form field the refusal is about, if the server named one
   }
 }
 
@@ -34,7 +35,8 @@ export async function send(method, url, body, contentType = "application/json") 
   }
   if (!response.ok) {
     const message = data && typeof data.error === "string" ? data.error : response.statusText;
-    throw new ApiError(message, response.status);
+    const field = data && typeof data.field === "string" ? data.field : undefined;
+    throw new ApiError(message, response.status, field);
   }
   return data;
 }

@@ -14,10 +14,30 @@ export function showStatus(form, text) {
   if (status) status.textContent = text;
 }
 
-export function showError(form, text) {
+export function showError(form, text, field) {
   const { status, error } = formParts(form);
   if (status) status.textContent = "";
   if (error) error.textContent = text;
+  markField(form, error, field);
+}
+
+/**
+ * Tie the form's error sentence to the field it is about (`aria-invalid`, described by the
+ * sentence, focused), and untie every other field; no `field`: untie them all.
+ */
+export function markField(form, error, field) {
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    if (error && input.getAttribute("aria-describedby") === error.id) {
+      input.removeAttribute("aria-describedby");
+    }
+  }
+  const input = field && form.elements.namedItem(field);
+  if (!input || !error || !(input instanceof HTMLElement)) return;
+  if (!error.id) error.id = `${form.id || "form"}-error-${Math.random().toString(36).slice(2, 8)}`;
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", error.id);
+  input.focus();
 }
 
 export function busy(form, on) {

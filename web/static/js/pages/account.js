@@ -84,7 +84,7 @@ armForm(form, async () => {
     showError(form, error instanceof ApiError ? error.message : t({
       fr: "Le changement a échoué. Réessayez.",
       en: "The change failed. Please try again.",
-    }));
+    }), error.field);
   } finally {
     busy(form, false);
   }

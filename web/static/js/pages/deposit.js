@@ -23,7 +23,7 @@ import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
-import { uploadExtract } from "./extract-upload.js";
+import { tooLargeMessage, uploadExtract } from "./extract-upload.js";
 
 const section = document.getElementById("deposit");
 const practiceId = section.dataset.practiceId;
@@ -96,12 +96,9 @@ const builders = {
   },
   async extract(form, itemId) {
     const file = form.elements.file.files[0];
-    if (file.size > uploadLimit) {
-      throw new RefusedHere(
-        t({ fr: "Ce fichier dépasse la taille acceptée.", en: "This file is larger than allowed." }),
-      );
-    }
     const progress = form.querySelector("[data-progress]");
+    progress.value = 0; // never the last file's 100 %
+    if (file.size > uploadLimit) throw new RefusedHere(tooLargeMessage(file.size, uploadLimit));
     const { uploadId, manifest } = await uploadExtract(file, {
       practiceId,
       itemId,

@@ -22,6 +22,10 @@ const done = document.getElementById("enrolment-done");
 const showTotp = form.querySelector("[data-totp-show]");
 const TOTP_SECRET_BYTES = 20;
 let totpSecret = null; // drawn here when the invitee asks for the code to scan
+// Set once the server accepted the enrolment: the invitation is used up, so a second submit
+// (a double click, Enter pressed again) must send nothing and show nothing over the codes.
+let enrolled = false;
+let running = false;
 
 // The QR code of a secret this browser drew: the server only draws the picture (it stores
 // nothing), so whoever opened the invitation link first never saw the second factor.
@@ -51,7 +55,32 @@ showTotp.addEventListener("click", async () => {
 });
 showTotp.disabled = false;
 
+/** Once enrolled: the form (and the authenticator key it showed) leaves the page for good. */
+function finish(recoveryCode, backupCodes) {
+  enrolled = true;
+  form.querySelector("[data-totp-secret]").textContent = "";
+  form.querySelector("[data-totp-qr]").replaceChildren();
+  form.querySelector("[data-totp-setup]").hidden = true;
+  for (const input of form.querySelectorAll("input")) input.value = "";
+  form.hidden = true;
+  form.inert = true;
+  totpSecret = null;
+  done.querySelector("[data-recovery-code]").textContent = recoveryCode;
+  const list = done.querySelector("[data-backup-codes]");
+  list.replaceChildren();
+  for (const code of backupCodes) {
+    const item = document.createElement("li");
+    const text = document.createElement("code");
+    text.textContent = code;
+    item.append(text);
+    list.append(item);
+  }
+  done.hidden = false;
+  done.querySelector("h2").focus();
+}
+
 armForm(form, async () => {
+  if (enrolled || running) return; // one enrolment per invitation: never a second request
   const { token, accountId, minLength, role, practiceId, practicePk } = form.dataset;
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
@@ -70,6 +99,7 @@ armForm(form, async () => {
     }));
     return;
   }
+  running = true;
   busy(form, true);
   try {
     showStatus(form, t({ fr: "Création de vos clés…", en: "Creating your keys…" }));
@@ -99,23 +129,15 @@ armForm(form, async () => {
     }
     showStatus(form, t({ fr: "Enregistrement…", en: "Saving…" }));
     const answer = await postJson(`/enrol/${encodeURIComponent(token)}`, body);
-    form.hidden = true;
-    done.hidden = false;
-    done.querySelector("[data-recovery-code]").textContent = recovery.code;
-    const list = done.querySelector("[data-backup-codes]");
-    for (const code of answer.backup_codes) {
-      const item = document.createElement("li");
-      const text = document.createElement("code");
-      text.textContent = code;
-      item.append(text);
-      list.append(item);
-    }
+    finish(recovery.code, answer.backup_codes);
   } catch (error) {
+    if (enrolled) return; // nothing is ever shown over "your access is ready"
     showError(form, error instanceof ApiError ? error.message : t({
       fr: "L'inscription a échoué. Réessayez.",
       en: "Enrolment failed. Please try again.",
-    }));
+    }), error.field);
   } finally {
-    busy(form, false);
+    running = false;
+    if (!enrolled) busy(form, false);
   }
 });

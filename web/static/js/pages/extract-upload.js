@@ -4,9 +4,41 @@
 // plaintext, and neither side holds the whole file in memory.
 import { concatBytes, FileEncryptor, streamLength } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
+import { lang, t } from "../app/form.js";
 import { sleep, withRetry } from "../app/transfer.js";
 
 export const PART_BYTES = 4 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/** A size in mebibytes as the reader writes it: "12,5 Mio" in French, "12.5 MiB" in English. */
+export function formatMib(bytes, language = lang()) {
+  const number = new Intl.NumberFormat(language === "en" ? "en-GB" : "fr-FR", {
+    maximumFractionDigits: 1,
+  }).format(bytes / MIB);
+  return language === "en" ? `${number} MiB` : `${number}\u00a0Mio`;
+}
+
+/** The sentence for a file over the vault's limit, stating both sizes. */
+export function tooLargeMessage(size, limit) {
+  return t({
+    fr: `Ce fichier pèse ${formatMib(size, "fr")}\u00a0: la taille maximale acceptée est de ${formatMib(limit, "fr")}.`,
+    en: `This file is ${formatMib(size, "en")}: the largest file accepted is ${formatMib(limit, "en")}.`,
+  });
+}
+
+// While an upload runs, leaving the page (closing the tab, following a link) would lose it:
+// the browser asks first.
+let running = 0;
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = ""; // older browsers show their own sentence only when this is set
+}
+function uploadStarted() {
+  if (running++ === 0) window.addEventListener("beforeunload", warnBeforeLeaving);
+}
+function uploadEnded() {
+  if (--running === 0) window.removeEventListener("beforeunload", warnBeforeLeaving);
+}
 
 async function sendPart(uploadId, offset, part) {
   let sent = 0;
@@ -33,6 +65,16 @@ async function sendPart(uploadId, offset, part) {
 
 /** Encrypt and upload `file`; returns `{ uploadId, manifest }` for the extract's envelope. */
 export async function uploadExtract(file, { practiceId, itemId, onProgress = () => {} }) {
+  onProgress(0); // a new file starts from nothing, whatever the last one reached
+  uploadStarted();
+  try {
+    return await encryptAndSend(file, { practiceId, itemId, onProgress });
+  } finally {
+    uploadEnded();
+  }
+}
+
+async function encryptAndSend(file, { practiceId, itemId, onProgress }) {
   const total = streamLength(file.size);
   const start = await withRetry(() =>
     send("POST", "/uploads", { practice_id: practiceId, item_id: itemId, size: total }),

@@ -61,7 +61,7 @@ for (const form of document.querySelectorAll("form[data-grant]")) {
       showStatus(form, t({ fr: "Clé partagée.", en: "Key shared." }));
       form.querySelector('button[type="submit"]').remove();
     } catch (error) {
-      showError(form, error instanceof ApiError ? error.message : String(error));
+      showError(form, error instanceof ApiError ? error.message : String(error), error.field);
     } finally {
       busy(form, false);
     }
