@@ -80,6 +80,7 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     VAULT_INITIALISED = "vault.initialised"
+    ITEM_STATUS_UNDONE = "item.status_undone"
 
 
 class Outcome(StrEnum):
