@@ -27,6 +27,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid
+from vault.items import history
 from vault.items.access import (
     HOLDS_PRACTICE_KEY,
     Denied,
@@ -35,7 +36,6 @@ from vault.items.access import (
     record_access,
     write_or_deny,
 )
-from vault.items import history
 from vault.items.history import StatusChange
 from vault.items.uploads import blob_store
 from vault.items.vocabulary import FORWARD, HANDLING, Kind, Status, UrgencyLevel

@@ -10,7 +10,6 @@ from vault.errors import StoreError
 from vault.storage.migrate import Migration, all_migrations, current_version, migrate
 from vault.storage.store import connect, new_key
 
-
 # Numbers handed out to branches built in parallel (0008-0013): a branch may hold a later
 # number before the earlier ones are merged; once all are merged there is no gap again.
 ASSIGNED_AHEAD = frozenset(range(8, 14))

@@ -25,7 +25,8 @@ def test_the_rebuild_keeps_rows_and_allows_acknowledged(tmp_path: Path) -> None:
         )
     conn.execute(
         "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
-        " deposited_at, envelope, size) VALUES ('i', 'p', 's', 'message', 2, 1, 'read', ?, x'00', 1)",
+        " deposited_at, envelope, size)"
+        " VALUES ('i', 'p', 's', 'message', 2, 1, 'read', ?, x'00', 1)",
         (T,),
     )
     history = [("i", "new", "s", T), ("i", "read", "m", T)]
