@@ -62,6 +62,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "item_envelope": frozenset({MEMBER, SECRETARY}),
     "item_file": frozenset({MEMBER, SECRETARY}),
     "item_status": frozenset({MEMBER, SECRETARY}),
+    "item_status_undo": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),
