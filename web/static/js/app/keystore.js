@@ -43,6 +43,10 @@ function practiceSecret(bundle, userSecretKey) {
 
 function save(stored) {
   sessionStorage.setItem(KEY, JSON.stringify(stored));
+  // Modules of the page that read loadKeys() once can listen for keys opened later.
+  if (typeof document !== "undefined" && document.dispatchEvent) {
+    document.dispatchEvent(new CustomEvent("permanence:keys-opened"));
+  }
 }
 
 /**
