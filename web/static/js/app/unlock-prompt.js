@@ -16,11 +16,12 @@ function readable(unlocked, bundle) {
  * Resolve with the unlocked keys once they are open in this tab; `form` is the page's
  * [data-unlock-form] (shown only when no other tab had them).
  */
-export async function keysForThisPage(form) {
+export async function keysForThisPage(form, { onPrompt } = {}) {
   const { keys: bundle } = await getJson("/account/keys");
   const found = await keysFromOtherTabs(bundle);
   if (readable(found, bundle)) return found;
   if (!form) return found;
+  if (onPrompt) onPrompt();
   form.hidden = false;
   form.elements.password.focus();
   return new Promise((resolve) => {

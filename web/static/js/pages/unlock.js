@@ -19,8 +19,8 @@ function showState(unlocked) {
     state.dataset.unlocked = "true";
   } else {
     state.textContent = t({
-      fr: "Les clés du cabinet ne sont pas ouvertes dans cet onglet.",
-      en: "The practice keys are not open in this tab.",
+      fr: "Les clés du cabinet ne sont pas ouvertes dans cet onglet\u00a0: saisissez votre mot de passe ci-dessous pour les ouvrir.",
+      en: "The practice keys are not open in this tab: enter your password below to open them.",
     });
     state.dataset.unlocked = "false";
   }
@@ -45,6 +45,6 @@ function showState(unlocked) {
   }
 }
 
-keysForThisPage(document.querySelector("[data-unlock-form]"))
+keysForThisPage(document.querySelector("[data-unlock-form]"), { onPrompt: () => showState(null) })
   .then(showState)
   .catch(() => showState(null));
