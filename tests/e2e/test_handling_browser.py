@@ -145,7 +145,9 @@ def test_with_no_other_tab_the_password_alone_unlocks(
     assert practice.row("SELECT status FROM item WHERE id = ?", iid) == ("new",)
     form.locator("[name=password]").fill("not the password at all")
     form.locator("button[type=submit]").click()
-    expect(form.locator("[data-error]")).to_contain_text("does not open your keys", timeout=SLOW_MS)
+    expect(form.locator("[data-unlock-error]")).to_contain_text(
+        "does not open your keys", timeout=SLOW_MS
+    )
     form.locator("[name=password]").fill(practice.member.password)
     form.locator("button[type=submit]").click()
     _decrypted(second)

@@ -5,8 +5,14 @@
 // the bundle in this browser. Nothing of the password leaves the page.
 import { derivePasswordKeys } from "../crypto/index.js";
 import { getJson, postJson } from "./api.js";
-import { armForm, busy, showError, showStatus, t } from "./form.js";
+import { armForm, busy, t } from "./form.js";
 import { keysFromOtherTabs, unlockWithPassword } from "./keystore.js";
+
+// Its own hooks, not [data-status]/[data-error]: the page around it has those.
+function say(form, status, error) {
+  form.querySelector("[data-unlock-status]").textContent = status;
+  form.querySelector("[data-unlock-error]").textContent = error;
+}
 
 function readable(unlocked, bundle) {
   return unlocked && (unlocked.practice || !(bundle.practice && bundle.practice.grant));
@@ -28,7 +34,7 @@ export async function keysForThisPage(form, { onPrompt } = {}) {
     armForm(form, async () => {
       busy(form, true);
       try {
-        showStatus(form, t({ fr: "Ouverture des clés…", en: "Opening the keys…" }));
+        say(form, t({ fr: "Ouverture des clés…", en: "Opening the keys…" }), "");
         const { kdf } = await postJson("/login/prelogin", { username: bundle.username });
         const { kek } = await derivePasswordKeys(form.elements.password.value, kdf);
         const unlocked = unlockWithPassword(bundle, kek);
@@ -36,7 +42,7 @@ export async function keysForThisPage(form, { onPrompt } = {}) {
         form.hidden = true;
         resolve(unlocked);
       } catch {
-        showError(form, t({
+        say(form, "", t({
           fr: "Ce mot de passe n'ouvre pas vos clés. Vérifiez-le et réessayez.",
           en: "This password does not open your keys. Check it and try again.",
         }));
