@@ -83,6 +83,7 @@ class Action(StrEnum):
     TEAM_KEY_CREATED = "team.key_created"
     TEAM_RECIPIENTS_ADDED = "team.recipients_added"
     ACCOUNT_REINVITED = "account.reinvited"
+    ITEM_STATUS_UNDONE = "item.status_undone"
 
 
 class Outcome(StrEnum):

@@ -120,7 +120,7 @@ def _fetch(
             print(
                 printable(
                     f"{item['id']}  {item['deposited_at'][:16]}  {item['kind']:<9}"
-                    f" {item['urgency']:<7} {item['status']:<8} {item['author']}"
+                    f" {item['urgency']:<7} {item['status']:<12} {item['author']}"
                 )
             )
         return 0

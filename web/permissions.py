@@ -73,6 +73,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "document_list": frozenset({MEMBER, SECRETARY}),
     "document_read": frozenset({MEMBER, SECRETARY}),
     "document_write": frozenset({MEMBER, SECRETARY}),
+    "item_status_undo": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),

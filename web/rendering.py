@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vault.identity import sessions
 from vault.identity.roles import min_password_length
 from web import errors, i18n, local_dates
 from web.responses import is_htmx
@@ -52,6 +53,7 @@ def render(
             "principal": session.principal if session else None,
             "csrf_token": session.csrf_token if session else "",
             "awaiting_practice_key": bool(session and session.awaiting_practice_key),
+            "tab_session": sessions.tab_binding(session.id_hash) if session else "",
         }
     )
     response = HTMLResponse(page, status_code=status_code)

@@ -19,6 +19,9 @@ globalThis.sessionStorage = {
   setItem: (k, v) => store.set(k, String(v)),
   removeItem: (k) => store.delete(k),
 };
+// The page's session binding (<meta name="tab-session">), which the test changes.
+let session = "session-one";
+globalThis.document = { querySelector: () => ({ content: session }) };
 const { loadKeys, unlockAndStore } = await import("../../web/static/js/app/keystore.js");
 
 const accountId = "11111111-2222-4333-8444-555555555555";
@@ -66,4 +69,15 @@ test("keys that are not the published ones are refused and nothing is stored", (
     assert.throws(() => unlockAndStore(b, kek), DecryptionFailed);
     assert.equal(loadKeys(), null);
   }
+});
+
+test("keys stored for another session are never used, and are dropped", () => {
+  store.clear();
+  session = "session-one";
+  unlockAndStore(bundle(), kek);
+  assert.notEqual(loadKeys(), null);
+  session = "session-two"; // signed out, someone else signed in, in this tab
+  assert.equal(loadKeys(), null);
+  session = "session-one";
+  assert.equal(loadKeys(), null);
 });

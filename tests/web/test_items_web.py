@@ -92,7 +92,13 @@ def test_a_secretary_deposits_and_a_member_reads_over_http(clients: Clients) -> 
     envelope = member.get(f"/items/{iid}/envelope").json()
     assert envelope["author"]["id"] == w.secretary.id and envelope["status"] == "read"
     r = member.post(f"/items/{iid}/status", json={"status": "handled"})
-    assert r.json() == {"item_id": iid, "status": "handled"}
+    assert r.json() == {
+        "item_id": iid,
+        "status": "handled",
+        "changed_by": "Dr.Martin@Example.Org",
+        "changed_at": "2026-11-28T09:00:00+00:00",
+        "undo_until": "2026-11-28T09:02:00+00:00",
+    }
     assert member.get(f"/items/{iid}", headers={"accept": "text/html"}).status_code == 200
     access = member.get("/practice/access", headers={"accept": "text/html"})
     assert 'data-action="item.deposited"' in access.text and "Élément lu" in access.text
@@ -212,6 +218,7 @@ ID_ROUTES = {
     "item_envelope",
     "item_file",
     "item_status",
+    "item_status_undo",
 }
 
 

@@ -85,6 +85,24 @@ def name_and_key(env: Env, practice_id: str) -> tuple[str, bytes | None]:
     return str(row[0]), None if row[1] is None else bytes(row[1])
 
 
+def key_holders(env: Env, principal: Principal) -> list[tuple[str, str]]:
+    """Whom a waiting member can ask for the practice key: the practice's active members
+    who hold it, as (display name, username). Names only, which the waiting member would
+    learn from the practice anyway; nothing of the items."""
+    if principal.role != Role.MEMBER or principal.practice_id is None:
+        raise Forbidden()
+    rows = env.db.read(
+        lambda c: c.execute(
+            "SELECT a.display_name, a.username FROM account a JOIN practice_grant g"
+            " ON g.practice_id = a.practice_id AND g.account_id = a.id"
+            " WHERE a.practice_id = ? AND a.status = 'active' AND a.id != ?"
+            " ORDER BY a.display_name",
+            (principal.practice_id, principal.account_id),
+        ).fetchall()
+    )
+    return [(str(name), str(username)) for name, username in rows]
+
+
 def pending_grants(env: Env, principal: Principal) -> list[GrantRequest]:
     if principal.role != Role.MEMBER or principal.practice_id is None:
         raise Forbidden()

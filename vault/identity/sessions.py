@@ -106,6 +106,13 @@ def lookup(env: Env, token: str) -> SessionInfo | None:
     return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenrol), awaiting)
 
 
+def tab_binding(id_hash: bytes) -> str:
+    """The value that ties a session's browser tabs together (docs/design.md §7): tabs
+    share unlocked keys only on the channel named after it. Derived one way from the
+    session's hash, so it reveals neither the cookie nor the hash, and differs per session."""
+    return hashlib.blake2b(id_hash, digest_size=16, person=b"perm-tab-keys").hexdigest()
+
+
 def revoke(env: Env, conn: Connection, id_hash: bytes) -> None:
     conn.execute(
         "UPDATE session SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL",

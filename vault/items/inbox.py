@@ -2,8 +2,10 @@
 
 Listing shows metadata only. Reading an envelope and downloading a file are
 audited (and the entry committed) before anything is served; reading moves
-an item from ``new`` to ``read``. Statuses only move forward:
-new → read → handled, each change recorded with who and when.
+an item from ``new`` to ``read``. Statuses move forward: new → read →
+acknowledged → handled (a member may skip ahead), each change recorded with who
+and when; a member may undo their own acknowledgement or "handled" for a short
+while (vault/items/history.py), the undo recorded as a change of its own.
 
 Every id that is not the principal's to reach is a plain ``NotFound``
 (audited as ``access.denied``): nobody learns whether it exists elsewhere.
@@ -25,6 +27,7 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid
+from vault.items import history
 from vault.items.access import (
     HOLDS_PRACTICE_KEY,
     Denied,
@@ -33,12 +36,17 @@ from vault.items.access import (
     record_access,
     write_or_deny,
 )
+from vault.items.history import StatusChange
 from vault.items.uploads import blob_store
-from vault.items.vocabulary import FORWARD, Kind, Status, UrgencyLevel
+from vault.items.vocabulary import FORWARD, HANDLING, Kind, Status, UrgencyLevel
 from vault.storage.store import Connection
 
 PAGE_SIZE = 50
 BAD_STATUS = "This status change is not possible."
+TOO_LATE_TO_UNDO = (
+    "This change can no longer be undone: the time to undo it has passed, or the item"
+    " has changed since."
+)
 
 log = logging.getLogger("permanence.vault")
 
@@ -55,13 +63,11 @@ class ItemSummary:
     practice_name: str
     call_started_at: datetime | None
     call_seconds: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    status: str
-    by: str
-    at: datetime
+    # The latest status change: who made it and when (None for a listing without it).
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+    # Until when the reader may undo that change (None: not theirs, or too late).
+    undo_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +139,28 @@ class AccessRow:
 
 _SELECT = (
     "SELECT i.id, i.kind, i.urgency, i.status, i.deposited_at, i.size, a.display_name, p.name,"
-    " i.call_started_at, i.call_seconds, i.pinned FROM item i"
+    " i.call_started_at, i.call_seconds, i.pinned, b.display_name, h.account_id, h.at, h.undo"
+    " FROM item i"
     " JOIN account a ON a.id = i.author_id JOIN practice p ON p.id = i.practice_id"
+    # The latest status change (item_status_by_item holds the rowids of each item's rows).
+    " LEFT JOIN item_status h"
+    " ON h.rowid = (SELECT max(s.rowid) FROM item_status s WHERE s.item_id = i.id)"
+    " LEFT JOIN account b ON b.id = h.account_id"
 )
 
 
-def _summary(row: tuple[object, ...]) -> ItemSummary:
+def _summary(
+    row: tuple[object, ...], reader: str | None = None, now: datetime | None = None
+) -> ItemSummary:
+    """One row of ``_SELECT``; with ``reader`` and ``now``, whether the reader may undo."""
     iid, kind, urgency, status, at, size, author, practice, started, seconds = row[:10]
+    by_name, by_id, changed, undo = row[11:15]
+    changed_at = None if changed is None else parse_iso(str(changed))
+    until = (
+        None
+        if reader is None or now is None
+        else history.undo_until(str(status), str(by_id), changed_at, bool(undo), reader)
+    )
     return ItemSummary(
         id=str(iid),
         kind=str(kind),
@@ -151,6 +172,9 @@ def _summary(row: tuple[object, ...]) -> ItemSummary:
         practice_name=str(practice),
         call_started_at=None if started is None else parse_iso(str(started)),
         call_seconds=None if seconds is None else int(str(seconds)),
+        changed_by=None if by_name is None else str(by_name),
+        changed_at=changed_at,
+        undo_until=until if until is not None and now is not None and now <= until else None,
     )
 
 
@@ -212,7 +236,11 @@ def inbox(
     rows = env.db.read(read)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page([_summary(r) for r in rows], _cursor(rows[-1]) if more and rows else None)
+    now = env.now()
+    return Page(
+        [_summary(r, principal.account_id, now) for r in rows],
+        _cursor(rows[-1]) if more and rows else None,
+    )
 
 
 def _member_item(conn: Connection, principal: Principal, item_id: str) -> tuple[object, ...]:
@@ -238,43 +266,46 @@ def detail(env: Env, request: RequestInfo, principal: Principal, item_id: str) -
             " JOIN account a ON a.id = i.author_id WHERE i.id = ?",
             (item_id,),
         ).fetchone()
-        history = tuple(
-            StatusChange(str(s), str(by), parse_iso(str(at)))
-            for s, by, at in conn.execute(
-                "SELECT h.status, a.display_name, h.at FROM item_status h"
-                " JOIN account a ON a.id = h.account_id WHERE h.item_id = ? ORDER BY h.rowid",
-                (item_id,),
-            )
-        )
         return ItemDetail(
-            _summary(row),
+            _summary(row, principal.account_id, env.now()),
             str(principal.practice_id),
             Author(
                 str(author[0]), str(author[1]), str(author[2]), bytes(author[3]), bytes(author[4])
             ),
-            history,
+            history.load(conn, item_id),
         )
 
     return read_or_deny(env, request, principal, read)
 
 
 def _change_status(
-    env: Env, conn: Connection, request: RequestInfo, principal: Principal, item_id: str, to: str
+    env: Env,
+    conn: Connection,
+    request: RequestInfo,
+    principal: Principal,
+    item_id: str,
+    to: str,
+    undone: str | None = None,
 ) -> None:
+    """Set the status, append its history row and its audit entry; ``undone`` names the
+    status an undo takes back (``item.status_undone``)."""
     now = iso(env.now())
     practice = str(principal.practice_id)
+    # Pinned: urgent and not handled (an undone "handled" pins an urgent item again).
     conn.execute(
-        "UPDATE item SET status = ?, pinned = CASE WHEN ? = 'handled' THEN 0 ELSE pinned END"
-        " WHERE id = ?",
-        (to, to, item_id),
+        "UPDATE item SET status = ?, pinned = CASE WHEN ? = 'handled' THEN 0"
+        " WHEN urgency = ? THEN 1 ELSE pinned END WHERE id = ?",
+        (to, to, int(Urgency.URGENT), item_id),
     )
     conn.execute(
-        "INSERT INTO item_status (item_id, status, account_id, at) VALUES (?, ?, ?, ?)",
-        (item_id, to, principal.account_id, now),
+        "INSERT INTO item_status (item_id, status, account_id, at, undo) VALUES (?, ?, ?, ?, ?)",
+        (item_id, to, principal.account_id, now, int(undone is not None)),
     )
-    record_access(
-        env, conn, request, principal, Action.ITEM_STATUS_CHANGED, practice, item_id, {"status": to}
-    )
+    if undone is None:
+        action, detail_of = Action.ITEM_STATUS_CHANGED, {"status": to}
+    else:
+        action, detail_of = Action.ITEM_STATUS_UNDONE, {"status": to, "undone": undone}
+    record_access(env, conn, request, principal, action, practice, item_id, dict(detail_of))
 
 
 def read_envelope(
@@ -338,7 +369,8 @@ def open_download(
 def set_status(
     env: Env, request: RequestInfo, principal: Principal, item_id: str, status: str
 ) -> None:
-    """Move an item forward (new → read → handled); anything else is a 409."""
+    """Move an item forward (new → read → acknowledged → handled, skipping ahead allowed);
+    anything else is a 409."""
     if status not in tuple(Status):
         raise InvalidInput()
 
@@ -350,6 +382,24 @@ def set_status(
         _change_status(env, conn, request, principal, item_id, status)
 
     write_or_deny(env, request, principal, tx)
+
+
+def undo_status(env: Env, request: RequestInfo, principal: Principal, item_id: str) -> str:
+    """Take back the reader's own latest acknowledgement or "handled" within
+    ``history.UNDO_WINDOW``: the item goes back to the status before it, recorded as a
+    change of its own (``item.status_undone``). Return that status; too late is a 409."""
+
+    def tx(conn: Connection) -> str:
+        _member_item(conn, principal, item_id)
+        (current,) = conn.execute("SELECT status FROM item WHERE id = ?", (item_id,)).fetchone()
+        target = history.undo_target(history.load(conn, item_id), principal.account_id, env.now())
+        if target is None or target[0].status != current or current not in HANDLING:
+            raise Conflict(TOO_LATE_TO_UNDO)
+        back = target[1]
+        _change_status(env, conn, request, principal, item_id, back, undone=str(current))
+        return back
+
+    return write_or_deny(env, request, principal, tx)
 
 
 def my_deposits(env: Env, principal: Principal, after: str | None, limit: int = PAGE_SIZE) -> Page:

@@ -126,7 +126,10 @@ def compute(
         "SELECT i.id, i.practice_id, p.name, a.username, i.kind, i.urgency, i.deposited_at,"
         " i.call_started_at, i.call_seconds,"
         " (SELECT min(s.at) FROM item_status s WHERE s.item_id = i.id AND s.status = 'read'),"
-        " (SELECT min(s.at) FROM item_status s WHERE s.item_id = i.id AND s.status = 'handled')"
+        # Handled: when it was marked so, unless that was undone later (docs/items.md).
+        " (SELECT min(s.at) FROM item_status s WHERE s.item_id = i.id AND s.status = 'handled'"
+        " AND NOT EXISTS (SELECT 1 FROM item_status u"
+        " WHERE u.item_id = i.id AND u.undo = 1 AND u.rowid > s.rowid))"
         " FROM item i JOIN practice p ON p.id = i.practice_id JOIN account a ON a.id = i.author_id"
         # A call is noted soon after it ends: items deposited within two days of the
         # period are read, then each is counted by its own time below.

@@ -43,13 +43,25 @@ class UrgencyLevel(StrEnum):
 
 
 class Status(StrEnum):
-    """Where an item stands for its practice; it only moves forward."""
+    """Where an item stands for its practice; it moves forward, or back by an undo
+    (vault/items/history.py), which the history records as a change of its own."""
 
     NEW = "new"
     READ = "read"
+    ACKNOWLEDGED = "acknowledged"  # "Pris en charge": a member is dealing with it
     HANDLED = "handled"
 
 
 FORWARD = frozenset(
-    {(Status.NEW, Status.READ), (Status.NEW, Status.HANDLED), (Status.READ, Status.HANDLED)}
+    {
+        (Status.NEW, Status.READ),
+        (Status.NEW, Status.ACKNOWLEDGED),
+        (Status.READ, Status.ACKNOWLEDGED),
+        (Status.NEW, Status.HANDLED),
+        (Status.READ, Status.HANDLED),
+        (Status.ACKNOWLEDGED, Status.HANDLED),
+    }
 )
+
+HANDLING = frozenset({Status.ACKNOWLEDGED, Status.HANDLED})
+"""The statuses a member sets by hand (reading sets ``read``); only these can be undone."""

@@ -36,6 +36,7 @@ def _migrations() -> list[Migration]:
         Migration(6, "recovery challenges", _sql("0006_recovery_challenge.sql")),
         Migration(7, "refusal counts", _sql("0007_refusal_counts.sql")),
         Migration(8, "team keys and documents", _sql("0008_team.sql")),
+        Migration(10, "acknowledged items", _sql("0010_acknowledged.sql")),
     ]
 
 

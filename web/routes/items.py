@@ -236,9 +236,35 @@ async def item_status(request: Request) -> Response:
     await run_in_threadpool(
         inbox.set_status, env, request_info(request), principal, item_id, str(status)
     )
+    return await _status_answer(request, item_id)
+
+
+async def item_status_undo(request: Request) -> Response:
+    """Undo the reader's own latest acknowledgement or "handled" (vault/items/history.py)."""
+    env, principal = env_of(request), require_principal(request)
+    item_id = request.path_params["item_id"]
+    await run_in_threadpool(inbox.undo_status, env, request_info(request), principal, item_id)
+    return await _status_answer(request, item_id)
+
+
+async def _status_answer(request: Request, item_id: str) -> Response:
+    """The item's status as JSON, as the inbox row's cell (a request aimed at it), or as
+    the item page's status block."""
+    env, principal = env_of(request), require_principal(request)
     detail = await run_in_threadpool(inbox.detail, env, request_info(request), principal, item_id)
     if "application/json" in request.headers.get("accept", ""):
-        return json_ok({"item_id": item_id, "status": detail.item.status})
+        item = detail.item
+        return json_ok(
+            {
+                "item_id": item_id,
+                "status": item.status,
+                "changed_by": item.changed_by,
+                "changed_at": None if item.changed_at is None else item.changed_at.isoformat(),
+                "undo_until": None if item.undo_until is None else item.undo_until.isoformat(),
+            }
+        )
+    if request.headers.get("hx-target", "").startswith("status-cell-"):
+        return render(request, "_partials/item_status_cell.html", {"i": detail.item})
     return render(request, "_partials/item_status.html", {"detail": detail})
 
 
@@ -266,5 +292,6 @@ def routes() -> list[Route]:
         route("/items/{item_id}/envelope", item_envelope, "item_envelope"),
         route("/items/{item_id}/file", item_file, "item_file"),
         route("/items/{item_id}/status", item_status, "item_status", ["POST"]),
+        route("/items/{item_id}/status/undo", item_status_undo, "item_status_undo", ["POST"]),
         route("/practice/access", practice_access, "practice_access"),
     ]

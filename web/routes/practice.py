@@ -88,7 +88,8 @@ async def practice_waiting(request: Request) -> Response:
     if session is not None and not session.awaiting_practice_key:
         return RedirectResponse("/inbox", status_code=303)
     name = await run_in_threadpool(practices.practice_name, env, str(principal.practice_id))
-    return render(request, "practice_waiting.html", {"practice_name": name})
+    holders = await run_in_threadpool(practices.key_holders, env, principal)
+    return render(request, "practice_waiting.html", {"practice_name": name, "holders": holders})
 
 
 def routes() -> list[Route]:

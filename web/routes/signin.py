@@ -67,7 +67,15 @@ async def login(request: Request) -> Response:
     wanted = local_path(data.get("next")) or LANDING[signed_in.principal.role]
     target = "/account/totp" if signed_in.must_reenrol_totp else wanted
     # The CSRF token is also in every page's <meta>; API clients (permanence fetch) read it here.
-    response = json_ok({"keys": signed_in.keys, "next": target, "csrf_token": signed_in.csrf_token})
+    response = json_ok(
+        {
+            "keys": signed_in.keys,
+            "next": target,
+            "csrf_token": signed_in.csrf_token,
+            # What the browser stores its unlocked keys with (docs/design.md §7).
+            "tab_session": sessions.tab_binding(sessions.token_hash(signed_in.token)),
+        }
+    )
     set_session_cookie(response, signed_in.token, secure=env.settings.behind_tls)
     return response
 

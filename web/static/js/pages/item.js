@@ -6,6 +6,8 @@
 // difference is shown as a tamper warning (an id that differs refuses the item).
 // An extract's file is downloaded and decrypted chunk by chunk; the decrypted file is offered
 // only once the whole stream verified.
+// The keys come from this tab, another open tab of the session, or the password alone
+// (app/unlock-prompt.js); the handling buttons appear only once the item is decrypted.
 import {
   decryptFile,
   fromBase64url,
@@ -19,7 +21,8 @@ import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
 import { accountSubject } from "../app/fingerprints.js";
-import { loadKeys } from "../app/keystore.js";
+import { enableActions } from "../app/handling.js";
+import { keysForThisPage } from "../app/unlock-prompt.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
 import {
   claimedRecord,
@@ -95,14 +98,16 @@ function fillFields(signed, json) {
 }
 
 async function show() {
-  const unlocked = loadKeys();
+  signatureState.textContent = t({ fr: "Ouverture des clés…", en: "Opening the keys…" });
+  const unlocked = await keysForThisPage(document.querySelector("[data-unlock-form]"));
   if (!unlocked || !unlocked.practice) {
     fail({
-      fr: "Les clés du cabinet ne sont pas ouvertes dans cet onglet : reconnectez-vous.",
-      en: "The practice keys are not open in this tab: please sign in again.",
+      fr: "Les clés du cabinet ne sont pas ouvertes dans cet onglet.",
+      en: "The practice keys are not open in this tab.",
     });
     return null;
   }
+  signatureState.textContent = t({ fr: "Vérification de la signature…", en: "Checking the signature…" });
   const answer = await getJson(`/items/${itemId}/envelope`);
   const author = answer.author;
   const authorX = fromBase64url(author.x25519_pk);
@@ -166,6 +171,7 @@ async function show() {
   signatureState.dataset.verified = "true";
   fillFields(signed, opened.json);
   section.dataset.decrypted = "true";
+  enableActions();
   return { opened, signed };
 }
 

@@ -30,7 +30,7 @@ armForm(form, async () => {
     const body = { username, auth_key: toBase64url(authKey), code };
     if (next) body.next = next;
     const answer = await postJson("/login", body);
-    unlockAndStore(answer.keys, kek);
+    unlockAndStore(answer.keys, kek, answer.tab_session);
     form.reset();
     window.location.assign(localPath(answer.next) ?? "/");
   } catch (error) {
