@@ -80,6 +80,8 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     VAULT_INITIALISED = "vault.initialised"
+    ITEMS_LISTED = "items.listed"
+    ITEMS_SEARCHED = "items.searched"
 
 
 class Outcome(StrEnum):

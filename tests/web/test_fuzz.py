@@ -452,12 +452,14 @@ JSON_FIELDS = {
     ],
     "upload_start": ["size", "practice_id", "item_id"],
     "item_status": ["status"],
+    "inbox_envelopes": ["ids"],
+    "inbox_search": ["after"],
 }
 # What each page reads from its query string.
 QUERY_FIELDS = {
     "inbox": ["status", "urgency", "kind", "since", "until", "after"],
     "my_deposits": ["after"],
-    "practice_access": ["before"],
+    "practice_access": ["before", "what"],
     "item_envelope": ["purpose"],
     "audit_console": ["start", "end", "account", "role", "practice", "action", "outcome", "before"],
     "audit_activity": ["days"],
