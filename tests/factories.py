@@ -313,9 +313,24 @@ def seed_items(
         kind = "call_note" if is_call else "message"
         at = iso(s.deposited_at)
         call_at = iso(datetime.fromtimestamp(started, UTC)) if is_call else None
+        pinned = int(s.urgency == Urgency.URGENT)
+        seconds = 60 if is_call else None
+        size = len(envelope)
+        urgency = int(s.urgency)
         rows.append(
-            (iid, practice_id, author_id, kind, int(s.urgency), int(s.urgency == Urgency.URGENT))
-            + (at, envelope, len(envelope), call_at, 60 if is_call else None)
+            (
+                iid,
+                practice_id,
+                author_id,
+                kind,
+                urgency,
+                pinned,
+                at,
+                envelope,
+                size,
+                call_at,
+                seconds,
+            )
         )
 
     def tx(conn: Connection) -> None:
