@@ -172,7 +172,7 @@ def test_new_items_arrive_marked_and_announced_without_moving_the_reader(
     page.mouse.wheel(0, 200)
     link = reading.locator("[data-open-link]")
     link.focus()
-    top = reading.bounding_box()["y"]  # type: ignore[index]
+    top = reading.bounding_box()["y"]
     scrolled = page.evaluate("window.scrollY")
     assert scrolled > 0
     new = deposit_note(
@@ -189,6 +189,6 @@ def test_new_items_arrive_marked_and_announced_without_moving_the_reader(
     assert page.evaluate("document.activeElement.closest('[data-item-row]').dataset.itemId") == (
         item_id
     )
-    assert abs(reading.bounding_box()["y"] - top) <= 2  # type: ignore[index]
+    assert abs(reading.bounding_box()["y"] - top) <= 2
     assert page.evaluate("window.scrollY") > scrolled  # moved by the new row's height
     assert_clean(phone_tab)

@@ -74,7 +74,8 @@ def test_a_foreign_or_unknown_id_is_a_404_and_bad_batches_a_400_in_words(
     r = outsider.post("/inbox/envelopes", json={"ids": ids})
     assert r.status_code == 404
     member = _as(client, world, world.member)
-    for body in ({"ids": []}, {"ids": "x"}, {"ids": ids * 2}, {}):
+    bodies: list[dict[str, object]] = [{"ids": []}, {"ids": "x"}, {"ids": ids * 2}, {}]
+    for body in bodies:
         r = member.post("/inbox/envelopes", json=body)
         assert r.status_code == 400, body
         assert "50" in r.json()["error"]

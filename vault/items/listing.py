@@ -78,7 +78,7 @@ def _envelope(row: Sequence[object]) -> Envelope:
         call_started_at=None if started is None else parse_iso(str(started)),
         call_seconds=None if seconds is None else int(str(seconds)),
         author_id=str(author),
-        envelope=bytes(envelope),  # type: ignore[arg-type]
+        envelope=bytes(envelope),  # type: ignore[call-overload]
     )
 
 

@@ -115,3 +115,27 @@ export class SearchIndex {
     return found.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   }
 }
+
+/** The index entry of an opened item (`openOne`'s answer) and its batch row. */
+export function indexEntry(opened, item) {
+  return {
+    id: opened.id,
+    at: new Date(item.deposited_at).toISOString(),
+    kind: opened.signed.kind,
+    urgency: opened.signed.urgency,
+    what: essentials(opened.signed.kind, opened.json),
+    text: searchText(opened.signed.kind, opened.json, [opened.author.name]),
+  };
+}
+
+/** Open every item of a search batch: its index entries and how many were unreadable. */
+export function indexBatch(answer, practiceSecretKey, openOne) {
+  const entries = [];
+  let unreadable = 0;
+  for (const item of answer.items) {
+    const opened = openOne(item, answer, practiceSecretKey);
+    if (opened.ok) entries.push(indexEntry(opened, item));
+    else unreadable += 1;
+  }
+  return { entries, unreadable };
+}

@@ -17,7 +17,7 @@ import { getJson } from "../app/api.js";
 import { fetchListed, fetchSearchBatch, openBatch, openOne } from "../app/envelopes.js";
 import { armForm, lang, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
-import { essentials, formatSize, SearchIndex, searchText } from "../app/rowtext.js";
+import { essentials, formatSize, indexBatch, indexEntry, SearchIndex } from "../app/rowtext.js";
 import { kindLabel, urgencyLabel } from "../app/signedfields.js";
 
 const section = document.getElementById("inbox");
@@ -26,6 +26,7 @@ const announcer = section.querySelector("[data-announce]");
 const timeZone = section.dataset.timezone || "UTC";
 const MAX_BATCH = 50;
 const RESULTS_PER_PAGE = 20;
+const SEARCH_BATCH = 500; // vault/items/listing.py SEARCH_BATCH
 const unlocked = loadKeys();
 const practiceKey = unlocked && unlocked.practice ? unlocked.practice.secretKey : null;
 
@@ -323,25 +324,69 @@ let unreadable = 0;
 let found = [];
 let page = 0;
 
-function entryOf(opened, item) {
-  return {
-    id: opened.id,
-    at: new Date(item.deposited_at).toISOString(),
-    kind: opened.signed.kind,
-    urgency: opened.signed.urgency,
-    what: essentials(opened.signed.kind, opened.json),
-    text: searchText(opened.signed.kind, opened.json, [opened.author.name]),
-  };
-}
-
 /** An item decrypted for its row (a new arrival) joins an index already built. */
 function addToIndex(opened, answer) {
   if (!opened.ok) return;
-  index.add(entryOf(opened, answer.items.find((i) => i.item_id === opened.id)));
+  index.add(indexEntry(opened, answer.items.find((i) => i.item_id === opened.id)));
 }
 
 function yieldToPage() {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Decrypting a long history is spread over workers (one batch each, as many as the
+ * machine has cores, at most 4); a short one, or a browser without module workers, is
+ * decrypted here, yielding to the page between batches.
+ */
+function decrypters(total) {
+  const cores = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), 4);
+  if (total <= SEARCH_BATCH || typeof Worker === "undefined") return [];
+  const made = [];
+  try {
+    for (let i = 0; i < cores; i += 1) {
+      const worker = new Worker(new URL("../app/search-worker.js", import.meta.url), { type: "module" });
+      worker.ready = new Promise((resolve, reject) => {
+        worker.addEventListener("message", (event) => event.data.ready && resolve(), { once: true });
+        worker.addEventListener("error", reject, { once: true });
+      });
+      made.push(worker);
+    }
+  } catch {
+    for (const w of made) w.terminate();
+    return [];
+  }
+  return made;
+}
+
+let jobs = 0;
+
+async function inWorker(worker, answer) {
+  await worker.ready;
+  const job = (jobs += 1);
+  return new Promise((resolve, reject) => {
+    const listen = (event) => {
+      if (event.data.job !== job) return;
+      worker.removeEventListener("message", listen);
+      if (event.data.error) reject(new Error(event.data.error));
+      else resolve(event.data);
+    };
+    worker.addEventListener("message", listen);
+    worker.addEventListener("error", reject, { once: true });
+    worker.postMessage({ job, answer, practiceKey });
+  });
+}
+
+async function decrypt(workers, turn, answer) {
+  if (workers.length > 0) {
+    try {
+      return await inWorker(workers[turn % workers.length], answer);
+    } catch {
+      // A worker that failed (its libsodium did not load): this batch is done here.
+    }
+  }
+  await yieldToPage();
+  return indexBatch(answer, practiceKey, openOne);
 }
 
 /** Fetch, verify, decrypt and index every item of the practice, newest first. */
@@ -354,20 +399,9 @@ async function buildIndex() {
   let pending = fetchSearchBatch(null);
   let total = null;
   let done = 0;
-  for (;;) {
-    const answer = await pending;
-    if (typeof answer.total === "number") total = answer.total;
-    if (answer.next) pending = fetchSearchBatch(answer.next); // the next batch downloads meanwhile
-    const byId = new Map(answer.items.map((i) => [i.item_id, i]));
-    for (const item of answer.items) {
-      const opened = openOne(item, answer, practiceKey);
-      if (!opened.ok) {
-        unreadable += 1;
-        continue;
-      }
-      built.add(entryOf(opened, byId.get(opened.id)));
-    }
-    done += answer.items.length;
+  let workers = null;
+  const running = [];
+  const report = () => {
     if (total) {
       progress.max = total;
       progress.value = done;
@@ -376,8 +410,29 @@ async function buildIndex() {
       fr: `Préparation de la recherche\u00a0: ${done.toLocaleString("fr-FR")}${total ? ` sur ${total.toLocaleString("fr-FR")}` : ""} éléments déchiffrés…`,
       en: `Preparing the search: ${done.toLocaleString("en-GB")}${total ? ` of ${total.toLocaleString("en-GB")}` : ""} items decrypted…`,
     });
-    if (!answer.next) break;
-    await yieldToPage();
+  };
+  try {
+    for (let turn = 0; ; turn += 1) {
+      const answer = await pending;
+      if (typeof answer.total === "number") total = answer.total;
+      if (workers === null) workers = decrypters(total ?? 0);
+      if (answer.next) pending = fetchSearchBatch(answer.next); // the next batch downloads meanwhile
+      const count = answer.items.length;
+      running.push(
+        decrypt(workers, turn, answer).then((batch) => {
+          for (const entry of batch.entries) built.add(entry);
+          unreadable += batch.unreadable;
+          done += count;
+          report();
+        }),
+      );
+      if (!answer.next) break;
+      // Never more batches in memory than the decrypters can take next.
+      if (running.length >= 2 * Math.max(workers.length, 1)) await running.shift();
+    }
+    await Promise.all(running);
+  } finally {
+    for (const w of workers ?? []) w.terminate();
   }
   progress.hidden = true;
   section.dataset.indexMs = String(Math.round(performance.now() - started));
@@ -472,6 +527,8 @@ armForm(form, async () => {
 // ---- start ----
 
 fill(unfilledRows()).then(() => {
+  // Milliseconds from navigation to every row of the page filled (bench/bench_inbox.py).
+  section.dataset.rowsMs = String(Math.round(performance.now()));
   section.dataset.rowsReady = "true";
 });
 document.body.addEventListener("htmx:afterSettle", () => {
