@@ -60,7 +60,7 @@ _FETCH_ONLY = """async () => {
 
 def _note(n: int, at: datetime, target: int) -> Seeded:
     caller = "Mme Lefèvre" if n == target else f"Patient {n}"
-    body = {
+    body: dict[str, object] = {
         "caller_name": caller,
         "caller_is": "self",
         "callback_number": f"06 12 34 {n % 100:02d} 78",

@@ -213,11 +213,19 @@ function anchor() {
   return null;
 }
 
+/** Let htmx wire what a refresh inserted (the status cell's buttons, if any). */
+function wire(node) {
+  if (window.htmx) window.htmx.process(node);
+}
+
 function updateStatus(row, fresh) {
   if (row.dataset.status === fresh.dataset.status) return;
-  const cell = row.querySelector(".row-status");
-  if (cell.contains(document.activeElement)) return; // the reader is using it: next time
-  cell.replaceChildren(...fresh.querySelector(".row-status").childNodes);
+  const cell = row.querySelector("[data-handling-cell]");
+  const freshCell = fresh.querySelector("[data-handling-cell]");
+  if (!cell || !freshCell || cell.contains(document.activeElement)) return; // in use: next time
+  const copy = document.importNode(freshCell, true);
+  cell.replaceWith(copy);
+  wire(copy);
   row.dataset.status = fresh.dataset.status;
 }
 
@@ -268,6 +276,7 @@ async function refresh() {
       } else if (new Date(fresh.dataset.deposited).toISOString() > seen) {
         const row = document.importNode(fresh, true);
         placeNew(row, freshRows, index);
+        wire(row);
         markArrived(row);
         arrived.push(row);
       }
