@@ -13,6 +13,7 @@
 // - Search: every item of the practice is fetched as ciphertext in batches (each batch one
 //   `items.searched` entry, without the query, which never leaves this page), decrypted and
 //   indexed in memory (docs/decisions.md, inbox-rows); later searches use the index at once.
+import { takeEarly } from "../app/early-rows.js";
 import { getJson } from "../app/api.js";
 import { fetchListed, fetchSearchBatch, openBatch, openOne } from "../app/envelopes.js";
 import { armForm, lang, t } from "../app/form.js";
@@ -146,7 +147,8 @@ async function fill(rows) {
     const slice = rows.slice(start, start + MAX_BATCH);
     let answer;
     try {
-      answer = await fetchListed(slice.map((r) => r.dataset.itemId));
+      const ids = slice.map((r) => r.dataset.itemId);
+      answer = await (takeEarly(ids) ?? fetchListed(ids));
     } catch {
       for (const row of slice) {
         row.querySelector("[data-essentials]").replaceChildren(element("span", "row-warning", t(SENTENCES.failed)));
