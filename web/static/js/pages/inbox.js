@@ -352,7 +352,8 @@ function yieldToPage() {
  */
 function decrypters(total) {
   const cores = Math.min(Math.max(navigator.hardwareConcurrency || 1, 1), 4);
-  if (total <= SEARCH_BATCH || typeof Worker === "undefined") return [];
+  const off = section.dataset.searchWorkers === "0"; // bench/bench_inbox.py's comparison
+  if (off || total <= SEARCH_BATCH || typeof Worker === "undefined") return [];
   const made = [];
   try {
     for (let i = 0; i < cores; i += 1) {
