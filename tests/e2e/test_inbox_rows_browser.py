@@ -21,6 +21,7 @@ from crypto.envelope import Urgency
 from tests.browser.conftest import PageLog, chromium  # noqa: F401 - fixture
 from tests.e2e.accounts_pages import assert_clean, open_tab
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401
+from tests.e2e.conftest import ARRANGE
 from tests.e2e.inbox_site import (
     DEMO_NOTES,
     deposit_note,
@@ -31,6 +32,9 @@ from tests.e2e.inbox_site import (
 )
 from tests.e2e.trust_site import Practice, new_practice, sign_in_member
 from tests.people import Person
+from vault.env import Principal
+from vault.identity.roles import Role
+from vault.items import inbox
 from web.routes import workspaces
 
 ROWS_READY = "#inbox[data-rows-ready=true]"
@@ -175,6 +179,12 @@ def test_new_items_arrive_marked_and_announced_without_moving_the_reader(
     top = reading.bounding_box()["y"]
     scrolled = page.evaluate("window.scrollY")
     assert scrolled > 0
+    # Meanwhile a colleague handles another item, and a new urgent call comes in.
+    other = str(page.locator("[data-item-row]").nth(3).get_attribute("data-item-id"))
+    colleague = Principal(
+        practice.member.account_id, practice.member.username, Role.MEMBER, practice.id
+    )
+    inbox.set_status(practice.vault.env, ARRANGE, colleague, other, "handled")
     new = deposit_note(
         practice, secretary, "M. Nouvel", "Douleur thoracique", "0611", Urgency.URGENT
     )
@@ -185,6 +195,8 @@ def test_new_items_arrive_marked_and_announced_without_moving_the_reader(
     expect(page.locator("[data-announce]")).to_have_text("1 new item, 1 urgent.")
     expect(page.locator("[data-nav-urgent]")).to_have_attribute("data-count", "1")
     expect(page).to_have_title("(1 urgent item) Inbox · Permanence")
+    expect(_row(phone_tab, other)).to_have_attribute("data-status", "handled")
+    expect(_row(phone_tab, other).locator("[data-handling-cell]")).to_contain_text("Handled")
     # Same row under the reader's eyes, same focus.
     assert page.evaluate("document.activeElement.closest('[data-item-row]').dataset.itemId") == (
         item_id
