@@ -20,7 +20,6 @@ from web.responses import json_ok, wants_json
 from web.routing import route
 
 REFRESH_SECONDS = 30  # the inbox asks for new items this often (issue 12: 30 s at most)
-FILTER_KEYS = ("status", "urgency", "kind", "since", "until")
 
 
 async def inbox(request: Request) -> Response:
@@ -36,8 +35,6 @@ async def inbox(request: Request) -> Response:
             "urgent_count": listing.urgent_unhandled(env, principal),
             "timezone": env.settings.timezone,
             "refresh_seconds": REFRESH_SECONDS,
-            "filters_active": any(query.get(k) for k in FILTER_KEYS),
-            "after": query.get("after") or "",
             "practice_name": name,
             "practice_public_key": b64url_encode(public_key) if public_key else "",
             "page": page,

@@ -52,8 +52,8 @@ const SENTENCES = {
     en: "⚠ This item could not be verified or decrypted: its signature or content does not match. Do not rely on it; report it to the administrator.",
   },
   moved: {
-    fr: "⚠ Cet élément n'est pas affiché\u00a0: sa signature le désigne comme un autre élément, d'un autre cabinet ou d'un autre auteur.",
-    en: "⚠ This item is not shown: its signature names another item, practice or author.",
+    fr: "⚠ Cet élément n'est pas affiché\u00a0: son enveloppe le désigne comme un autre élément, d'un autre cabinet ou d'un autre auteur.",
+    en: "⚠ This item is not shown: its envelope names another item, practice or author.",
   },
   noKeys: {
     fr: "Les clés du cabinet ne sont pas ouvertes dans cet onglet\u00a0: reconnectez-vous pour voir de quoi il s'agit.",
