@@ -154,6 +154,10 @@ def test_a_search_for_lefevre_in_capitals_finds_her_among_2000_older_items(
     expect(page.locator("[data-result-page]")).to_have_text("Page 2 of 100")
     assert len(recorder.posts("/inbox/search")) == 5
     assert int(str(page.locator("#inbox").get_attribute("data-search-ms"))) < 1000
+    # The next page of rows (htmx "More") is decrypted too: one more listing entry.
+    page.click("[data-more-row] a")
+    expect(page.locator("[data-item-row][data-essentials=shown]")).to_have_count(100)
+    assert [len(listed_ids(e)) for e in entries(practice, "items.listed")] == [50, 50]
     assert statuses(practice) == before
     assert_clean(phone_tab)
 

@@ -142,6 +142,7 @@ async function fill(rows) {
     }
     return [];
   }
+  for (const row of rows) row.dataset.essentials = "pending"; // asked for once
   const opened = [];
   for (let start = 0; start < rows.length; start += MAX_BATCH) {
     const slice = rows.slice(start, start + MAX_BATCH);
@@ -152,6 +153,7 @@ async function fill(rows) {
     } catch {
       for (const row of slice) {
         row.querySelector("[data-essentials]").replaceChildren(element("span", "row-warning", t(SENTENCES.failed)));
+        delete row.dataset.essentials; // the next refresh asks again
       }
       continue;
     }
@@ -299,6 +301,8 @@ async function refresh() {
       const opened = await fill(arrived);
       if (index) for (const { item, answer } of opened) addToIndex(item, answer);
     }
+    const retry = unfilledRows();
+    if (retry.length > 0) await fill(retry);
     const count = await getJson("/inbox/urgent");
     showUrgent(Number(count.urgent) || 0);
   } catch {
