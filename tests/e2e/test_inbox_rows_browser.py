@@ -112,6 +112,17 @@ def test_the_phone_inbox_shows_who_called_why_and_a_tel_link_without_reading_any
     )
     expect(page.locator("tr[data-access-kind=opened]")).to_have_count(0)
     assert_clean(phone_tab)
+    # An envelope the operator altered shows a warning in its row, never an empty cell.
+    (envelope,) = practice.row("SELECT envelope FROM item WHERE id = ?", dupont)
+    altered = bytes(envelope[:-1]) + bytes([envelope[-1] ^ 1])
+    practice.operator("UPDATE item SET envelope = ? WHERE id = ?", altered, dupont)
+    page.goto(practice.vault.base_url + "/inbox")
+    page.wait_for_selector(ROWS_READY)
+    broken = _row(phone_tab, dupont)
+    expect(broken).to_have_attribute("data-essentials", "unreadable")
+    expect(broken.locator(".row-warning")).to_contain_text("could not be verified or decrypted")
+    expect(broken.locator(".row-caller")).to_have_count(0)
+    expect(_row(phone_tab, lefevre).locator(".row-caller")).to_have_text("Mme Lefèvre")
 
 
 def test_a_search_for_lefevre_in_capitals_finds_her_among_2000_older_items(
