@@ -193,7 +193,7 @@ def main() -> None:
     print("|---|---:|---|---|")
     print(_row("inbox: navigation → 50 decrypted rows", rows, GOALS["inbox"]))
     print(_row("baseline: same page, no practice key (nothing fetched or decrypted)", bare))
-    print(_row("  of which DOMContentLoaded (HTML parsed, module graph run)", DCL[1:]))
+    print(_row("DOMContentLoaded of all the inbox pages above", DCL[1:]))
     print(
         _row(
             f"first search of {args.items:,} items", [s[0] for s in searches], GOALS["first search"]
