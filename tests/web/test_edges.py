@@ -265,6 +265,8 @@ JSON_ROUTES = [
     ("member", "/items/{item}/status"),
     ("secretary", "/items"),
     ("secretary", "/uploads"),
+    ("member", "/inbox/envelopes"),
+    ("member", "/inbox/search"),
 ]
 
 
