@@ -38,6 +38,17 @@ from vault.items import inbox
 from web.routes import workspaces
 
 ROWS_READY = "#inbox[data-rows-ready=true]"
+# Records every text of the search status and whether the progress bar was ever shown.
+_RECORD_STATUS = """() => {
+  const status = document.querySelector("#search-form [data-status]");
+  const bar = document.querySelector("[data-search-progress]");
+  window.statusSeen = [];
+  window.progressSeen = false;
+  new MutationObserver(() => window.statusSeen.push(status.textContent)).observe(status, {
+    childList: true, characterData: true, subtree: true });
+  new MutationObserver(() => { if (!bar.hidden) window.progressSeen = true; }).observe(bar, {
+    attributes: true });
+}"""
 
 
 @pytest.fixture
@@ -135,10 +146,15 @@ def test_a_search_for_lefevre_in_capitals_finds_her_among_2000_older_items(
     page = phone_tab.page
     page.wait_for_selector(ROWS_READY)
     recorder = practice.vault.recorder
+    page.evaluate(_RECORD_STATUS)
     page.fill("#search-form [name=q]", "LEFEVRE")
     page.click("#search-form button[type=submit]")
     status = page.locator("#search-form [data-status]")
     expect(status).to_have_attribute("data-done", "1", timeout=60_000)
+    # A progress indicator while the index builds: the bar, and the count as it grows.
+    shown = page.evaluate("window.statusSeen")
+    assert "Preparing the search: 500 of 2,001 items decrypted…" in shown, shown
+    assert page.evaluate("window.progressSeen") is True
     expect(status).to_contain_text("2 items found among 2,001")
     found = page.locator("[data-result-list] [data-result-id]")
     expect(found).to_have_count(2)
