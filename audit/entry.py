@@ -84,6 +84,8 @@ class Action(StrEnum):
     TEAM_RECIPIENTS_ADDED = "team.recipients_added"
     ACCOUNT_REINVITED = "account.reinvited"
     ITEM_STATUS_UNDONE = "item.status_undone"
+    ITEMS_LISTED = "items.listed"
+    ITEMS_SEARCHED = "items.searched"
 
 
 class Outcome(StrEnum):

@@ -23,6 +23,7 @@ from audit.log import AuditLog
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from crypto.grants import GrantKind, PracticeKeyPair, seal_grant
 from crypto.secret import Secret
+from crypto.signing import SigningKey
 from crypto.stream import FileManifest, encrypt_stream, new_file_key
 from crypto.user_keys import UserKeyPair
 from vault.clock import Clock as ClockType
@@ -271,3 +272,78 @@ def upload_stream(w: World, item_id: str, stream: bytes, part: int = 100_000) ->
         piece = stream[offset : offset + part]
         uploads.append(w.env, REQ, w.secretary.principal, up.id, offset, [piece], len(piece))
     return up.id
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """One item for ``seed_items``: a call note or a message with its body and time."""
+
+    body: dict[str, object]
+    deposited_at: datetime
+    kind: ItemKind = ItemKind.CALL_NOTE
+    urgency: Urgency = Urgency.NORMAL
+
+
+def seed_items(
+    env: Env,
+    practice_id: str,
+    practice_public_key: bytes,
+    author_id: str,
+    signing_key: SigningKey,
+    items: list[Seeded],
+) -> list[str]:
+    """Many items at once, sealed and signed as a depositor's browser does, written in one
+    transaction straight into the item table (no deposit entries: arrangement, not the use
+    case, which ``tests/vault/items/test_deposits.py`` covers). Returns their ids."""
+    rows = []
+    for s in items:
+        iid = str(uuid.uuid4())
+        is_call = s.kind == ItemKind.CALL_NOTE
+        started = int(s.deposited_at.timestamp()) - 120 if is_call else 0
+        header = ItemHeader(
+            kind=s.kind,
+            urgency=s.urgency,
+            item_id=uuid.UUID(iid),
+            client_id=uuid.UUID(practice_id),
+            author_id=uuid.UUID(author_id),
+            call_started_at=started,
+            call_seconds=60 if is_call else 0,
+        )
+        envelope = seal_item(header, encode_body(s.body), practice_public_key, signing_key)
+        kind = "call_note" if is_call else "message"
+        at = iso(s.deposited_at)
+        call_at = iso(datetime.fromtimestamp(started, UTC)) if is_call else None
+        pinned = int(s.urgency == Urgency.URGENT)
+        seconds = 60 if is_call else None
+        size = len(envelope)
+        urgency = int(s.urgency)
+        rows.append(
+            (
+                iid,
+                practice_id,
+                author_id,
+                kind,
+                urgency,
+                pinned,
+                at,
+                envelope,
+                size,
+                call_at,
+                seconds,
+            )
+        )
+
+    def tx(conn: Connection) -> None:
+        conn.executemany(
+            "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
+            " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, NULL, ?, ?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO item_status (item_id, status, account_id, at) VALUES (?, 'new', ?, ?)",
+            [(r[0], author_id, r[6]) for r in rows],
+        )
+
+    env.db.write(tx)
+    return [str(r[0]) for r in rows]

@@ -42,6 +42,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "backup_codes": SIGNED_IN,
     # Client practice members.
     "inbox": frozenset({MEMBER}),
+    "inbox_envelopes": frozenset({MEMBER}),
+    "inbox_search": frozenset({MEMBER}),
+    "inbox_urgent": frozenset({MEMBER}),
     "practice_members": frozenset({MEMBER}),
     "practice_invite": frozenset({MEMBER}),
     "practice_grant": frozenset({MEMBER}),

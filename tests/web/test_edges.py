@@ -268,6 +268,8 @@ JSON_ROUTES = [
     ("member", "/practices/{practice}/team/versions"),
     ("member", "/practices/{practice}/team/recipients"),
     ("member", "PUT /practices/{practice}/documents/{item}"),
+    ("member", "/inbox/envelopes"),
+    ("member", "/inbox/search"),
 ]
 
 

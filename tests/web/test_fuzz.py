@@ -459,12 +459,14 @@ JSON_FIELDS = {
     "team_version_create": ["version", "record", "signature", "grants", "documents"],
     "team_recipients_add": ["version", "record", "signature", "grants"],
     "document_write": ["envelope"],
+    "inbox_envelopes": ["ids"],
+    "inbox_search": ["after"],
 }
 # What each page reads from its query string.
 QUERY_FIELDS = {
     "inbox": ["status", "urgency", "kind", "since", "until", "after"],
     "my_deposits": ["after"],
-    "practice_access": ["before"],
+    "practice_access": ["before", "what"],
     "item_envelope": ["purpose"],
     "audit_console": ["start", "end", "account", "role", "practice", "action", "outcome", "before"],
     "audit_activity": ["days"],

@@ -101,7 +101,8 @@ def test_a_secretary_deposits_and_a_member_reads_over_http(clients: Clients) -> 
     }
     assert member.get(f"/items/{iid}", headers={"accept": "text/html"}).status_code == 200
     access = member.get("/practice/access", headers={"accept": "text/html"})
-    assert 'data-action="item.deposited"' in access.text and "Élément lu" in access.text
+    assert 'data-action="deposited"' in access.text and 'data-action="opened"' in access.text
+    assert "Ouvert" in access.text
     mine = clients.as_(w.secretary).get("/workspace/deposits", headers={"accept": "text/html"})
     assert 'data-status-cell="handled"' in mine.text
 

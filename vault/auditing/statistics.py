@@ -16,7 +16,14 @@ from audit.entry import format_time, parse_time
 from vault.business_hours import BusinessHours
 from vault.storage.store import Connection
 
-ACCESS_ACTIONS = ("item.read", "item.downloaded", "instruction.read")  # as in the SQL below
+# As in the SQL below. A listing of the inbox and a search batch are one access each.
+ACCESS_ACTIONS = (
+    "item.read",
+    "item.downloaded",
+    "instruction.read",
+    "items.listed",
+    "items.searched",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +74,8 @@ def activity(
     off: list[tuple[int, datetime, str, str | None]] = []
     rows = conn.execute(
         "SELECT idx, at, name, practice FROM audit_index"
-        " WHERE action IN ('item.read', 'item.downloaded', 'instruction.read')"
+        " WHERE action IN ('item.read', 'item.downloaded', 'instruction.read',"
+        " 'items.listed', 'items.searched')"
         " AND idx BETWEEN ? AND ? AND at >= ? AND at < ? ORDER BY idx DESC",
         (lo, hi, start, end),
     ).fetchall()

@@ -22,7 +22,7 @@ from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
-from vault.items import calltime, deposits, inbox, uploads
+from vault.items import access_log, calltime, deposits, inbox, uploads
 from web import i18n
 from web.context import (
     ascii_int,
@@ -271,14 +271,21 @@ async def _status_answer(request: Request, item_id: str) -> Response:
 async def practice_access(request: Request) -> Response:
     before_text = request.query_params.get("before", "")
     before = ascii_int(before_text, 14)
+    kind = request.query_params.get("what") or None
     rows, more = await run_in_threadpool(
-        inbox.access_log, env_of(request), require_principal(request), before
+        access_log.accesses, env_of(request), require_principal(request), before, kind
     )
     zone = BusinessHours.of(env_of(request).settings)
     return render(
         request,
         "access.html",
-        {"rows": rows, "more": more, "local": zone.local, "zone": str(zone.zone)},
+        {
+            "rows": rows,
+            "more": more,
+            "what": kind or "",
+            "local": zone.local,
+            "zone": str(zone.zone),
+        },
     )
 
 

@@ -12,12 +12,14 @@ from starlette.routing import Route
 from crypto.encoding import b64url_encode
 from crypto.fingerprint import practice_fingerprint
 from vault.identity import practices
-from vault.items import deposits
+from vault.items import deposits, listing
 from vault.items import inbox as inbox_cases
 from web.context import env_of, request_info, require_principal
 from web.rendering import render
 from web.responses import json_ok, wants_json
 from web.routing import route
+
+REFRESH_SECONDS = 30  # the inbox asks for new items this often (issue 12: 30 s at most)
 
 
 async def inbox(request: Request) -> Response:
@@ -30,6 +32,9 @@ async def inbox(request: Request) -> Response:
         name, public_key = practices.name_and_key(env, str(principal.practice_id))
         page = inbox_cases.inbox(env, principal, filt, query.get("after") or None)
         return {
+            "urgent_count": listing.urgent_unhandled(env, principal),
+            "timezone": env.settings.timezone,
+            "refresh_seconds": REFRESH_SECONDS,
             "practice_name": name,
             "practice_public_key": b64url_encode(public_key) if public_key else "",
             "page": page,

@@ -100,3 +100,15 @@ def test_alerts_find_bursts_denials_and_failed_verifications(database: Database)
     burst = next(a for a in found if a.kind == "login_burst")
     assert burst.count == 6 and burst.last_index - burst.first_index == 5
     assert {a.first_index for a in found if a.kind != "login_burst"} == {denied, failed}
+
+
+def test_a_listing_and_a_search_batch_count_as_one_access_each(database: Database) -> None:
+    """A page of 50 rows shown is one access (one ``items.listed`` entry), not 50 readings."""
+    reader = Actor(account="a1", name="dr.martin", role="member")
+    _append(database, Action.ITEMS_LISTED, T0, actor=reader, targets={"practice": "p1"})
+    _append(database, Action.ITEMS_SEARCHED, T0, actor=reader, targets={"practice": "p1"})
+    stats = database.read(
+        lambda c: statistics.activity(c, statistics.Window(T0.date(), T0.date()), HOURS)
+    )
+    assert stats.accesses == {"p1": {T0.date(): 2}}
+    assert set(statistics.ACCESS_ACTIONS) >= {"items.listed", "items.searched"}
