@@ -108,7 +108,7 @@ def test_a_removed_secretary_cannot_open_what_is_written_after(clients: Clients)
     state = member.get(f"{base}/team").json()
     assert state["rekey_due"] is True and [a["id"] for a in state["recipients"]] == [w.member.id]
     _, env1b = document(v1.key, w.member, pid, version=1, revision=2, document_id=doc_id)
-    for language, words in (("en", "lost access"), ("fr", "perdu l\u2019acc\u00e8s")):
+    for language, words in (("en", "lost access"), ("fr", "perdu l'acc\u00e8s")):
         r = clients.as_(w.member, language).put(
             f"{base}/documents/{doc_id}", json={"envelope": b64url_encode(env1b)}
         )

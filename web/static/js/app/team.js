@@ -42,15 +42,15 @@ export class TeamKeyError extends Error {
 }
 
 const NO_KEY = Object.freeze({
-  fr: "Le cabinet n’a pas encore de clé d’équipe : un membre doit d’abord écrire ses consignes.",
+  fr: "Le cabinet n'a pas encore de clé d'équipe\u00a0: un membre doit d'abord écrire ses consignes.",
   en: "The practice has no team key yet: a member must write its instructions first.",
 });
 const CHANGED_KEYS = Object.freeze({
-  fr: "L’empreinte d’un membre de l’équipe a changé : vérifiez-la avant de continuer.",
+  fr: "L'empreinte d'un membre de l'équipe a changé\u00a0: vérifiez-la avant de continuer.",
   en: "The fingerprint of someone in the team changed: check it before going on.",
 });
 const NOT_UNLOCKED = Object.freeze({
-  fr: "Vos clés ne sont pas déverrouillées dans cet onglet : reconnectez-vous.",
+  fr: "Vos clés ne sont pas déverrouillées dans cet onglet\u00a0: reconnectez-vous.",
   en: "Your keys are not unlocked in this tab: please sign in again.",
 });
 
