@@ -80,6 +80,10 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     VAULT_INITIALISED = "vault.initialised"
+    REQUEST_OPENED = "request.opened"
+    REQUEST_TAKEN = "request.taken"
+    REQUEST_DONE = "request.done"
+    DEPOSIT_LABELLED = "deposit.labelled"
 
 
 class Outcome(StrEnum):
