@@ -166,6 +166,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         items,
         practice,
         reports,
+        requests,
         signin,
         workspaces,
     )
@@ -180,6 +181,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *practice.routes(),
         *workspaces.routes(),
         *items.routes(),
+        *requests.routes(),
         *auditing.routes(),
         *audit_actions.routes(),
         *audit_activity.routes(),

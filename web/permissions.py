@@ -46,9 +46,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_invite": frozenset({MEMBER}),
     "practice_grant": frozenset({MEMBER}),
     "practice_waiting": frozenset({MEMBER}),
+    "practice_requests_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
+    "requests_page": frozenset({SECRETARY}),
     # Items (docs/items.md). Every route that takes an id is open to both roles that deal
     # with items, and vault/ answers 404 (audited) for any id the account may not reach:
     # a 403 from the role check would tell nothing, but one answer for all is simpler to prove.
@@ -62,6 +64,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "item_envelope": frozenset({MEMBER, SECRETARY}),
     "item_file": frozenset({MEMBER, SECRETARY}),
     "item_status": frozenset({MEMBER, SECRETARY}),
+    # Requests and replies (docs/items.md): open to both roles, vault/ answers 404 (audited)
+    # for ids the account may not reach, 403 for the wrong role within the practice.
+    "deposit_label": frozenset({MEMBER, SECRETARY}),
+    "practice_requests": frozenset({MEMBER, SECRETARY}),
+    "request_take": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),
