@@ -20,6 +20,7 @@ import pytest
 
 from crypto import (
     DecryptionFailed,
+    DocType,
     FileManifest,
     GrantKind,
     KdfParams,
@@ -33,10 +34,15 @@ from crypto import (
     decrypt_stream,
     derive_password_keys,
     open_grant,
+    open_instruction,
     open_item,
+    open_team_key,
     practice_fingerprint,
+    read_unverified_instruction_header,
     unwrap_user_keys,
+    verify_team_key_record,
 )
+from crypto.instruction import NO_SUBJECT
 
 REPO = Path(__file__).resolve().parents[2]
 EMITTER = REPO / "tests" / "js" / "emit_interop.mjs"
@@ -183,3 +189,52 @@ def test_the_stream_length_is_the_same_in_javascript_and_python(node: str) -> No
         text=True,
     )
     assert json.loads(done.stdout) == [stream_length(n) for n in STREAM_SIZES]
+
+
+def test_js_team_key_record_and_instructions_open_in_python(js_made: dict[str, Any]) -> None:
+    """A record signed in JS verifies in Python and commits to the JS team key; instruction
+    envelopes sealed in JS (one by the member, a reply by the secretary) open in Python."""
+    team = js_made["team"]
+    client_id, member_id = uuid.UUID(js_made["client_id"]), uuid.UUID(js_made["user_id"])
+    author_id = uuid.UUID(js_made["author_id"])
+    member_key = VerifyKey(b64url_decode(team["member_ed25519_public"]))
+    opened_key = open_team_key(
+        b64url_decode(js_made["grants"]["team"]),
+        record=b64url_decode(team["record"]),
+        signature=b64url_decode(team["signature"]),
+        creator_verify_key=member_key,
+        creator_id=member_id,
+        client_id=client_id,
+        version=3,
+        recipient_id=member_id,
+        recipient_secret_key=Secret(b64url_decode(js_made["member"]["x25519_secret"])),
+    )
+    assert b64url_encode(opened_key.value) == js_made["team_key"]
+    record = verify_team_key_record(
+        b64url_decode(team["record"]), b64url_decode(team["signature"]), member_key
+    )
+    assert set(record.recipients) == {member_id, author_id}
+    authors = {
+        DocType.CALL_RULES: (member_id, member_key, NO_SUBJECT),
+        DocType.REPLY: (
+            author_id,
+            VerifyKey(b64url_decode(js_made["author_ed25519_public"])),
+            client_id,
+        ),
+    }
+    for document in team["documents"]:
+        envelope = b64url_decode(document["envelope"])
+        doc_type = read_unverified_instruction_header(envelope).type
+        who, key, subject = authors[doc_type]
+        header, body = open_instruction(
+            envelope,
+            opened_key,
+            key,
+            client_id=client_id,
+            document_id=uuid.UUID(document["document_id"]),
+            author_id=who,
+            version=3,
+            subject_id=subject,
+        )
+        assert body == document["body"]
+        assert header.revision == 2

@@ -21,14 +21,21 @@ from crypto.errors import (
 )
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
 from crypto.grants import GrantKind, open_grant
+from crypto.instruction import DocType, open_instruction, seal_instruction, verify_instruction
 from crypto.kdf import KdfParams, derive_auth_key, derive_kek, derive_master, fake_salt
 from crypto.recovery import RecoveryCode, recovery_proof_message
 from crypto.secret import Secret
 from crypto.signing import SigningKey, VerifyKey
 from crypto.stream import FileManifest, decrypt_stream
+from crypto.teamkey import (
+    open_team_key,
+    sign_team_key_record,
+    team_key_commit,
+    verify_team_key_record,
+)
 from crypto.totp import code_at, step_at
 from crypto.user_keys import WrapPurpose, unwrap_user_keys
-from tests.vectors.generate import VECTOR_FILE, generate, render
+from tests.vectors.generate import VECTOR_FILE, _fixed, generate, render
 
 VECTORS: dict[str, Any] = json.loads(VECTOR_FILE.read_text(encoding="utf-8"))
 ERRORS = {"DecryptionFailed": DecryptionFailed, "UnsupportedVersion": UnsupportedVersion}
@@ -247,3 +254,93 @@ def test_fingerprint_and_totp_vectors() -> None:
         secret = Secret(base64.b32decode(case["secret_base32"]))
         assert step_at(case["time"]) == case["step"]
         assert code_at(secret, case["time"]) == case["code"]
+
+
+def test_team_key_vectors() -> None:
+    """Records verify with their creator's key; each grant opens, through every check of
+    §10, for its recipient; version 2 lists and is sealed to the member only."""
+    versions = VECTORS["team_keys"]["versions"]
+    for case in versions:
+        creator = VerifyKey(unb64(case["creator_ed25519_public"]))
+        record = verify_team_key_record(unb64(case["record"]), unb64(case["signature"]), creator)
+        key = Secret(unb64(case["key"]))
+        assert team_key_commit(key) == unb64(case["commit"]) == record.commit
+        assert [str(r) for r in record.recipients] == case["recipients"]
+        assert (record.version, record.created_at) == (case["version"], case["created_at"])
+        assert SigningKey(unb64(case["creator_ed25519_seed"])).public_key == creator
+        assert sign_team_key_record(record, SigningKey(unb64(case["creator_ed25519_seed"]))) == (
+            unb64(case["signature"])
+        )
+        assert [g["recipient_id"] for g in case["grants"]] == case["recipients"]
+        for grant in case["grants"]:
+            pk, esk = unb64(grant["recipient_x25519_public"]), unb64(grant["ephemeral_secret"])
+            plain = b"\x01\x02" + uuid.UUID(case["client_id"]).bytes + key.value
+            assert unb64(grant["grant"]) == b"\x01" + _sealed_box(plain, pk, esk)
+            opened = open_team_key(
+                unb64(grant["grant"]),
+                record=unb64(case["record"]),
+                signature=unb64(case["signature"]),
+                creator_verify_key=creator,
+                creator_id=uuid.UUID(case["creator_id"]),
+                client_id=uuid.UUID(case["client_id"]),
+                version=case["version"],
+                recipient_id=uuid.UUID(grant["recipient_id"]),
+                recipient_secret_key=Secret(unb64(grant["recipient_x25519_secret"])),
+            )
+            assert opened == key
+    assert len(versions[0]["recipients"]) == 2
+    assert versions[1]["recipients"] == [versions[0]["creator_id"]]
+    first = versions[0]
+    for case in VECTORS["team_keys"]["refused"]:
+        with pytest.raises(ERRORS[case["error"]]):
+            verify_team_key_record(
+                unb64(case["record"]),
+                unb64(case["signature"]),
+                VerifyKey(unb64(first["creator_ed25519_public"])),
+            )
+
+
+def _open_instruction(case: dict[str, Any], envelope: bytes) -> tuple[Any, dict[str, Any]]:
+    return open_instruction(
+        envelope,
+        Secret(unb64(case["team_key"])),
+        VerifyKey(unb64(case["author_ed25519_public"])),
+        client_id=uuid.UUID(case["client_id"]),
+        document_id=uuid.UUID(case["document_id"]),
+        author_id=uuid.UUID(case["author_id"]),
+        version=case["version"],
+        type=DocType(case["type"]),
+        subject_id=uuid.UUID(case["subject_id"]),
+    )
+
+
+def test_instruction_vectors() -> None:
+    """Envelopes are byte-exact given the nonce, pass the server check and open to their
+    body; every tampered copy fails with the listed error."""
+    keys = {v["version"]: v["key"] for v in VECTORS["team_keys"]["versions"]}
+    for case in VECTORS["instructions"]["envelopes"]:
+        assert case["team_key"] == keys[case["version"]]
+        envelope = unb64(case["envelope"])
+        header = verify_instruction(envelope, VerifyKey(unb64(case["author_ed25519_public"])))
+        assert (header.type, header.revision) == (case["type"], case["revision"])
+        assert header.to_bytes() == unb64(case["header"])
+        _, body = _open_instruction(case, envelope)
+        assert body == json.loads(case["body"])
+        nonce = unb64(case["nonce"])
+        ciphertext = _primitives.aead_seal(
+            unb64(case["team_key"]), nonce, case["body"].encode(), unb64(case["header"])
+        )
+        assert ciphertext == unb64(case["ciphertext"])
+        resealed = seal_instruction(
+            Secret(unb64(case["team_key"])),
+            header,
+            json.loads(case["body"]),
+            SigningKey(unb64(case["author_ed25519_seed"])),
+            _fixed(nonce),
+        )
+        assert resealed == envelope
+        assert envelope == unb64(case["header"]) + unb64(case["signature"]) + nonce + ciphertext
+    first = VECTORS["instructions"]["envelopes"][0]
+    for case in VECTORS["instructions"]["refused"]:
+        with pytest.raises(ERRORS[case["error"]]):
+            _open_instruction(first, unb64(case["envelope"]))

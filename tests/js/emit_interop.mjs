@@ -5,6 +5,8 @@ import { filler } from "./helpers.mjs";
 import { writeFileSync } from "node:fs";
 import {
   derivePasswordKeys,
+  DocType,
+  encodeTeamKeyRecord,
   encryptFileToBlob,
   generatePracticeKeys,
   generateUserKeys,
@@ -14,7 +16,10 @@ import {
   newRecoveryCode,
   newTeamKey,
   sealGrant,
+  sealInstruction,
   sealItem,
+  signTeamKeyRecord,
+  teamKeyCommit,
   toBase64url as b64,
   Urgency,
   wrapUserKeys,
@@ -117,5 +122,43 @@ const out = {
   },
   items,
   files,
+  team: teamRecord(),
 };
+// A team key record signed by the member (§10), and an instruction and a reply under its key.
+function teamRecord() {
+  const record = encodeTeamKeyRecord({
+    clientId: ids.client,
+    version: 3,
+    creatorId: ids.user,
+    createdAt: 1795772465,
+    commit: teamKeyCommit(teamKey),
+    recipients: [ids.author, ids.user],
+  });
+  const document = (type, documentId, authorId, subjectId, seed, body) => ({
+    document_id: documentId,
+    envelope: b64(
+      sealInstruction(
+        teamKey,
+        { type, documentId, clientId: ids.client, authorId, subjectId, version: 3, revision: 2 },
+        body,
+        seed,
+      ),
+    ),
+    body,
+  });
+  return {
+    record: b64(record),
+    signature: b64(signTeamKeyRecord(record, member.ed25519Seed)),
+    member_ed25519_public: b64(member.ed25519PublicKey),
+    documents: [
+      document(DocType.CALL_RULES, crypto.randomUUID(), ids.user, undefined, member.ed25519Seed, {
+        rules: [{ call_type: "urgence", say: "Faites le 15 \u00ab vite \u00bb" }],
+      }),
+      document(DocType.REPLY, crypto.randomUUID(), ids.author, ids.client, author.ed25519Seed, {
+        text: "Rappel\u00e9e",
+      }),
+    ],
+  };
+}
+
 writeFileSync(process.argv[2], JSON.stringify(out));

@@ -511,6 +511,9 @@ def _totp() -> list[Json]:
 
 def generate() -> Json:
     """Every vector, in the layout described in tests/vectors/README.md."""
+    from tests.vectors.team import team_vectors  # it uses this module's helpers
+
+    team_keys, instructions = team_vectors()
     return {
         "format": "permanence format v1 test vectors",
         "schema": "tests/vectors/README.md",
@@ -524,6 +527,8 @@ def generate() -> Json:
         "refused": _refused(),
         "fingerprints": _fingerprints(),
         "totp": _totp(),
+        "team_keys": team_keys,
+        "instructions": instructions,
     }
 
 

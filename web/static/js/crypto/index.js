@@ -87,3 +87,22 @@ export {
   parseManifest,
   streamLength,
 } from "./stream.js";
+export {
+  decodeTeamKeyRecord,
+  encodeTeamKeyRecord,
+  openTeamKey,
+  signTeamKeyRecord,
+  teamKeyCommit,
+  verifyTeamKeyRecord,
+} from "./teamkey.js";
+export {
+  decodeInstructionHeader,
+  DocType,
+  encodeInstructionHeader,
+  NO_SUBJECT,
+  openInstruction,
+  readUnverifiedInstructionHeader,
+  sealInstruction,
+  secretariesMayWrite,
+  verifyInstruction,
+} from "./instruction.js";
