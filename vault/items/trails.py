@@ -67,9 +67,6 @@ def my_deposits(env: Env, principal: Principal, after: str | None) -> DepositsPa
 
     trails, labels, practices = env.db.read(read)
     return DepositsPage(
-        [
-            DepositRow(i, practices[i.id], tuple(trails[i.id]), labels.get(i.id))
-            for i in page.items
-        ],
+        [DepositRow(i, practices[i.id], tuple(trails[i.id]), labels.get(i.id)) for i in page.items],
         page.next_cursor,
     )

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from crypto.fingerprint import practice_fingerprint
-from vault.identity import practices
 from vault.errors import InvalidInput
+from vault.identity import practices
 from vault.items import deposits, labels, trails
 from vault.items import inbox as inbox_cases
 from web.context import env_of, json_body, request_info, require_principal

@@ -133,9 +133,7 @@ def test_an_ended_assignment_ends_access(world: World) -> None:
     w = world
     rid = _open(w)
     w.env.db.write(
-        lambda c: c.execute(
-            "DELETE FROM assignment WHERE secretary_id = ?", (w.secretary.id,)
-        )
+        lambda c: c.execute("DELETE FROM assignment WHERE secretary_id = ?", (w.secretary.id,))
     )
     with pytest.raises(NotFound):
         state.take(w.env, REQ, w.secretary.principal, w.practice.id, rid)
