@@ -43,9 +43,7 @@ def _practices(transport: HttpTransport) -> list[dict[str, Any]]:
     return [p for p in transport.get_json("/workspace")["practices"] if p["public_key"]]
 
 
-def _texts(
-    transport: HttpTransport, team: TeamKeys, practice_id: str
-) -> dict[str, dict[str, Any]]:
+def _texts(transport: HttpTransport, team: TeamKeys, practice_id: str) -> dict[str, dict[str, Any]]:
     """The practice's REQUEST documents, verified and decrypted: id → body."""
     answer = transport.get_json(f"/practices/{practice_id}/documents?type={int(DocType.REQUEST)}")
     out: dict[str, dict[str, Any]] = {}
@@ -101,7 +99,9 @@ def _list(
         states = [s for s in states if args.all or s["status"] != "done"]
         if not states:
             continue
-        texts = _texts(transport, TeamKeys(transport, unlocked, practice["id"], known), practice["id"])
+        texts = _texts(
+            transport, TeamKeys(transport, unlocked, practice["id"], known), practice["id"]
+        )
         for state in states:
             print(_line(state, practice, texts.get(str(state["id"]))))
             shown += 1

@@ -69,6 +69,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "deposit_label": frozenset({MEMBER, SECRETARY}),
     "practice_requests": frozenset({MEMBER, SECRETARY}),
     "request_take": frozenset({MEMBER, SECRETARY}),
+    "request_done": frozenset({MEMBER, SECRETARY}),
+    "request_replies": frozenset({MEMBER, SECRETARY}),
+    "item_replies": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),

@@ -14,12 +14,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from collections.abc import Mapping
+
+from crypto.encoding import b64url_decode, b64url_encode
+from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
-from vault.errors import RequestTaken
+from vault.clock import parse_iso
+from vault.errors import InvalidInput, RequestTaken
 from vault.identity import practices
-from vault.requests import state
+from vault.requests import state, threads, writes
+from vault.team.documents import StoredDocument
 from web import i18n
-from web.context import env_of, request_info, require_principal
+from web.context import env_of, json_body, request_info, require_principal
 from web.local_dates import long_local
 from web.rendering import render
 from web.responses import json_ok
@@ -52,8 +58,6 @@ def request_json(s: state.RequestState) -> dict[str, Any]:
 
 def taken_answer(request: Request, taken: RequestTaken) -> Response:
     """The 409 a second secretary gets: who has the request and since when, in her language."""
-    from vault.clock import parse_iso
-
     hours = BusinessHours.of(env_of(request).settings)
     when = long_local(parse_iso(taken.at), hours, i18n.current_language())
     sentence = i18n.gettext(DONE_BY if taken.done else TAKEN_BY).format(name=taken.by, when=when)
@@ -65,6 +69,9 @@ def taken_answer(request: Request, taken: RequestTaken) -> Response:
 
 
 async def practice_requests(request: Request) -> Response:
+    """GET: the practice's requests; POST: a member's new request (its REQUEST envelope)."""
+    if request.method == "POST":
+        return await request_create(request)
     env, info, principal = env_of(request), request_info(request), require_principal(request)
     practice_id = request.path_params["practice_id"]
     rows = await run_in_threadpool(state.of_practice, env, info, principal, practice_id)
@@ -105,15 +112,122 @@ async def member_requests_page(request: Request) -> Response:
     )
 
 
+MAX_BODY = 1024 * 1024  # base64url of an envelope (a reply is at most a few KiB) and ids
+
+
+def _envelope_of(data: Mapping[str, Any], id_name: str) -> tuple[str, bytes]:
+    """(document id, envelope) of a JSON body ``{id_name: uuid, "envelope": b64url}``."""
+    doc_id, text = data.get(id_name), data.get("envelope")
+    if not isinstance(doc_id, str) or len(doc_id) > 64 or not isinstance(text, str):
+        raise InvalidInput()
+    try:
+        return doc_id, b64url_decode(text)
+    except CryptoError:
+        raise InvalidInput(writes.WRONG_DOCUMENT) from None
+
+
+def document_json(d: StoredDocument) -> dict[str, Any]:
+    """A stored document as docs/format.md §10 writes it (the team routes' shape)."""
+    return {
+        "document_id": d.document_id,
+        "type": d.type,
+        "subject_id": d.subject_id,
+        "version": d.version,
+        "revision": d.revision,
+        "envelope": b64url_encode(d.envelope),
+        "author": {
+            "id": d.author.id,
+            "name": d.author.name,
+            "role": d.author.role,
+            "x25519_pk": b64url_encode(d.author.x25519_pk),
+            "ed25519_pk": b64url_encode(d.author.ed25519_pk),
+        },
+        "stored_at": d.stored_at,
+    }
+
+
+async def request_create(request: Request) -> Response:
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    pid = request.path_params["practice_id"]
+    rid, envelope = _envelope_of(await json_body(request, MAX_BODY), "request_id")
+    created = await run_in_threadpool(
+        writes.create_request, env, info, principal, pid, rid, envelope
+    )
+    response = json_ok({"request": request_json(created)})
+    response.status_code = 201
+    return response
+
+
+async def request_done(request: Request) -> Response:
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    pid, rid = request.path_params["practice_id"], request.path_params["request_id"]
+    reply_id, envelope = _envelope_of(await json_body(request, MAX_BODY), "reply_id")
+    try:
+        done = await run_in_threadpool(
+            writes.complete_request, env, info, principal, pid, rid, reply_id, envelope
+        )
+    except RequestTaken as refused:
+        return taken_answer(request, refused)
+    return json_ok({"request": request_json(done)})
+
+
+async def request_replies(request: Request) -> Response:
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    pid, rid = request.path_params["practice_id"], request.path_params["request_id"]
+    if request.method == "POST":
+        reply_id, envelope = _envelope_of(await json_body(request, MAX_BODY), "reply_id")
+        stored_at = await run_in_threadpool(
+            threads.reply_to_request, env, info, principal, pid, rid, reply_id, envelope
+        )
+        response = json_ok({"document_id": reply_id, "stored_at": stored_at})
+        response.status_code = 201
+        return response
+    replies = await run_in_threadpool(threads.request_thread, env, info, principal, pid, rid)
+    return json_ok({"practice_id": pid, "replies": [document_json(d) for d in replies]})
+
+
+async def item_replies(request: Request) -> Response:
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    item_id = request.path_params["item_id"]
+    if request.method == "POST":
+        reply_id, envelope = _envelope_of(await json_body(request, MAX_BODY), "reply_id")
+        stored_at = await run_in_threadpool(
+            threads.reply_to_item, env, info, principal, item_id, reply_id, envelope
+        )
+        response = json_ok({"document_id": reply_id, "stored_at": stored_at})
+        response.status_code = 201
+        return response
+    pid, replies = await run_in_threadpool(threads.item_thread, env, info, principal, item_id)
+    return json_ok({"practice_id": pid, "replies": [document_json(d) for d in replies]})
+
+
 def routes() -> list[Route]:
     return [
         route("/requests", secretary_requests_page, "requests_page"),
         route("/practice/requests", member_requests_page, "practice_requests_page"),
-        route("/practices/{practice_id}/requests", practice_requests, "practice_requests"),
+        route(
+            "/practices/{practice_id}/requests",
+            practice_requests,
+            "practice_requests",
+            ["GET", "POST"],
+        ),
         route(
             "/practices/{practice_id}/requests/{request_id}/take",
             request_take,
             "request_take",
             ["POST"],
         ),
+        route(
+            "/practices/{practice_id}/requests/{request_id}/done",
+            request_done,
+            "request_done",
+            ["POST"],
+        ),
+        route(
+            "/practices/{practice_id}/requests/{request_id}/replies",
+            request_replies,
+            "request_replies",
+            ["GET", "POST"],
+        ),
+        route("/items/{item_id}/replies", item_replies, "item_replies", ["GET", "POST"]),
     ]
