@@ -30,8 +30,8 @@ from vault.team.documents import StoredDocument
 
 __all__ = [
     "item_practice",
-    "replies_about",
     "item_thread",
+    "replies_about",
     "reply_to_item",
     "reply_to_request",
     "request_thread",
