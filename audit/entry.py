@@ -80,6 +80,8 @@ class Action(StrEnum):
     BACKUP_CREATED = "backup.created"
     BACKUP_RESTORED = "backup.restored"
     VAULT_INITIALISED = "vault.initialised"
+    TEAM_KEY_CREATED = "team.key_created"
+    TEAM_RECIPIENTS_ADDED = "team.recipients_added"
     REQUEST_OPENED = "request.opened"
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"

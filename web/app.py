@@ -168,6 +168,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         reports,
         requests,
         signin,
+        team,
         workspaces,
     )
 
@@ -186,6 +187,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *audit_actions.routes(),
         *audit_activity.routes(),
         *reports.routes(),
+        *team.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

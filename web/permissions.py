@@ -64,6 +64,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "item_envelope": frozenset({MEMBER, SECRETARY}),
     "item_file": frozenset({MEMBER, SECRETARY}),
     "item_status": frozenset({MEMBER, SECRETARY}),
+    # The team key and team documents (docs/format.md §10): open to both roles of a
+    # practice's team; vault/ answers an audited 404 to anyone outside it, and 403 to a
+    # secretary for what only members write.
+    "team_state": frozenset({MEMBER, SECRETARY}),
+    "team_version_create": frozenset({MEMBER, SECRETARY}),
+    "team_recipients_add": frozenset({MEMBER, SECRETARY}),
+    "document_list": frozenset({MEMBER, SECRETARY}),
+    "document_read": frozenset({MEMBER, SECRETARY}),
+    "document_write": frozenset({MEMBER, SECRETARY}),
     # Requests and replies (docs/items.md): open to both roles, vault/ answers 404 (audited)
     # for ids the account may not reach, 403 for the wrong role within the practice.
     "deposit_label": frozenset({MEMBER, SECRETARY}),

@@ -192,6 +192,7 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
                 "handle": ["0011223344556677"],
                 "token": ["not-a-real-token"],
                 "code": ["en", "fr"],
+                "document_id": [str(uuid.uuid4())],
             }
             yield world
     finally:

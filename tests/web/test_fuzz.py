@@ -197,6 +197,10 @@ def plausible_body(world: RouteWorld) -> dict[str, Any]:
         "role": "secretary",
         "secretary_id": world.people["secretary"].account_id,
         "note": "note",
+        "version": 1,
+        "record": _b64(111, b"\x01"),
+        "grants": {world.people["member"].account_id: _b64(99, b"\x01")},
+        "documents": [],
     }
 
 
@@ -452,6 +456,9 @@ JSON_FIELDS = {
     ],
     "upload_start": ["size", "practice_id", "item_id"],
     "item_status": ["status"],
+    "team_version_create": ["version", "record", "signature", "grants", "documents"],
+    "team_recipients_add": ["version", "record", "signature", "grants"],
+    "document_write": ["envelope"],
 }
 # What each page reads from its query string.
 QUERY_FIELDS = {
@@ -464,6 +471,8 @@ QUERY_FIELDS = {
     "activity_report": ["from", "to", "practice"],
     "activity_report_csv": ["from", "to", "practice"],
     "language": ["next"],
+    "document_list": ["type", "subject"],
+    "document_read": ["history"],
 }
 
 
@@ -482,7 +491,8 @@ def _sweep_cases(fields: dict[str, list[str]]) -> list[Any]:
 @pytest.mark.parametrize(("name", "key"), _sweep_cases(JSON_FIELDS))
 def test_each_json_field_with_each_odd_value(world: RouteWorld, name: str, key: str) -> None:
     """The field set to each odd text, and to each JSON type, the rest of the body well-formed."""
-    r = _route_named(world, name, "POST")
+    method = "PUT" if name == "document_write" else "POST"
+    r = _route_named(world, name, method)
     who = sorted(permissions.ALLOWED[name] - {permissions.ANONYMOUS}) or [permissions.ANONYMOUS]
     odd: list[Any] = [*NASTY, None, True, 0, -1, 2**64, 1.5, [], {}, [NASTY], {"x": NASTY}]
     for value in odd:
@@ -490,7 +500,7 @@ def test_each_json_field_with_each_odd_value(world: RouteWorld, name: str, key: 
         _send(
             world,
             who[0],
-            "POST",
+            method,
             world.path(r),
             content=json.dumps(body).encode(),
             headers={"content-type": "application/json", "accept": "application/json"},

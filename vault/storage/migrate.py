@@ -35,6 +35,7 @@ def _migrations() -> list[Migration]:
         Migration(5, "audit index", _sql("0005_audit_index.sql")),
         Migration(6, "recovery challenges", _sql("0006_recovery_challenge.sql")),
         Migration(7, "refusal counts", _sql("0007_refusal_counts.sql")),
+        Migration(8, "team keys and documents", _sql("0008_team.sql")),
         Migration(9, "requests and deposit labels", _sql("0009_requests.sql")),
     ]
 
