@@ -170,7 +170,9 @@ def test_the_new_routes_are_404_for_outsiders(clients: Clients) -> None:
             for method in sorted(r.methods or {"GET"}):
                 if method == "HEAD":
                     continue
-                got = client.request(method, path, json={})
+                # a well-formed body: what refuses it is the id, not the shape
+                body = {"request_id": str(uuid.uuid4()), "reply_id": str(uuid.uuid4())}
+                got = client.request(method, path, json={**body, "envelope": "AAAA"})
                 assert got.status_code == 404, (outsider.principal.username, method, path)
         label = client.put(f"/workspace/deposits/{iid}/label", json={"label": None})
         assert label.status_code == 404
@@ -178,4 +180,10 @@ def test_the_new_routes_are_404_for_outsiders(clients: Clients) -> None:
     assert clients.as_(w.member).put(f"/workspace/deposits/{iid}/label", json={}).status_code == 404
 
 
-REQUEST_ID_ROUTES = {"practice_requests", "request_take"}
+REQUEST_ID_ROUTES = {
+    "practice_requests",
+    "request_take",
+    "request_done",
+    "request_replies",
+    "item_replies",
+}
