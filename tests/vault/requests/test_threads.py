@@ -151,3 +151,28 @@ def test_threads_of_requests_reach_the_team_only(world: World, team: Made) -> No
             writes.create_request(
                 w.env, REQ, outsider.principal, w.practice.id, str(uuid.uuid4()), answer
             )
+
+
+def test_the_generic_document_routes_keep_an_items_thread_from_other_secretaries(
+    world: World, team: Made
+) -> None:
+    """Through vault/team too, another assigned secretary neither lists, reads nor writes
+    replies about a deposit that is not hers; the depositor does."""
+    from vault.team import documents
+
+    w = world
+    iid = _deposit(w)
+    colleague = add_account(w.env, Role.SECRETARY, "claire")
+    assign(w.env, colleague, w.practice)
+    rid, envelope = _reply(w, team, w.member, iid, f"rappelée {CANARY}")
+    threads.reply_to_item(w.env, REQ, w.member.principal, iid, rid, envelope)
+    listed = documents.list_documents(w.env, REQ, colleague.principal, w.practice.id)
+    assert rid not in [d.document_id for d in listed]
+    with pytest.raises(NotFound):
+        documents.read_document(w.env, REQ, colleague.principal, w.practice.id, rid)
+    cid, theirs = _reply(w, team, colleague, iid, "moi aussi")
+    with pytest.raises(NotFound):
+        documents.write_document(w.env, REQ, colleague.principal, w.practice.id, cid, theirs)
+    mine = documents.list_documents(w.env, REQ, w.secretary.principal, w.practice.id)
+    assert rid in [d.document_id for d in mine]
+    assert documents.read_document(w.env, REQ, w.secretary.principal, w.practice.id, rid)
