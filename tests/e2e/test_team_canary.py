@@ -18,6 +18,7 @@ import math
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nacl.bindings
 import pytest
@@ -64,7 +65,7 @@ def _c(text: str) -> str:
 
 
 # A body of every instruction type, the canary in every field (the keys are the desk's own).
-INSTRUCTIONS = {
+INSTRUCTIONS: dict[DocType, dict[str, Any]] = {
     DocType.PRACTICE_CARD: {
         "name": _c("Cabinet"),
         "address": _c("12 rue"),
