@@ -236,3 +236,21 @@ def test_a_newcomer_gets_a_record_of_the_same_version(world: World) -> None:
     with pytest.raises(Conflict):
         keys.add_recipients(w.env, REQ, w.member.principal, w.practice.id, only_new)
     assert "team.recipients_added" in audit_actions(w.env)
+
+
+def test_a_disabled_member_makes_re_keying_due(world: World) -> None:
+    """A colleague disabled by an admin is no longer of the team: the next version leaves
+    them out, and until then nothing is written."""
+    w = world
+    colleague = add_account(w.env, Role.MEMBER, "dr.durand", w.practice)
+    v1 = create(w.env, w.practice.id, w.member)
+    assert colleague.id in v1.new.grants
+    w.env.db.write(
+        lambda c: c.execute("UPDATE account SET status = 'disabled' WHERE id = ?", (colleague.id,))
+    )
+    assert keys.state(w.env, REQ, w.member.principal, w.practice.id).rekey_due
+    with pytest.raises(NotFound):
+        keys.state(w.env, REQ, colleague.principal, w.practice.id)
+    v2 = create(w.env, w.practice.id, w.member, 2)
+    assert set(v2.new.grants) == {w.member.id, w.secretary.id}
+    assert not keys.state(w.env, REQ, w.member.principal, w.practice.id).rekey_due
