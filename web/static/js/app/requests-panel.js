@@ -9,8 +9,8 @@ import { DocType } from "../crypto/index.js";
 import { getJson, postJson } from "./api.js";
 import { t } from "./form.js";
 import { loadKeys } from "./keystore.js";
-import { NoTeamKey, requestTexts, sealNew } from "./team-docs.js";
-import { formatTime, MAX_REPLY, showThread } from "./thread.js";
+import { requestTexts, sealNew } from "./team-docs.js";
+import { formatTime, MAX_REPLY, sentenceOf, showThread } from "./thread.js";
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -64,10 +64,7 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
       states = (await getJson(`/practices/${practiceId}/requests`)).requests;
       texts = states.length ? await requestTexts(practiceId) : new Map();
     } catch (error) {
-      alert.textContent =
-        error instanceof NoTeamKey
-          ? t({ fr: "La clé d'équipe de ce cabinet n'est pas encore disponible.", en: "This practice's team key is not available yet." })
-          : error.message || String(error);
+      alert.textContent = sentenceOf(error);
       element.dataset.panelState = "failed";
       return;
     }
@@ -124,7 +121,7 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
           await refresh();
         } catch (error) {
           await refresh(); // someone else took it: show who, then the server's sentence
-          alert.textContent = error.message || String(error);
+          alert.textContent = sentenceOf(error);
         }
       });
       article.append(take);
@@ -161,7 +158,7 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
         await refresh();
       } catch (error) {
         status.textContent = "";
-        alert.textContent = error.message || String(error);
+        alert.textContent = sentenceOf(error);
         button.disabled = false;
       }
     });

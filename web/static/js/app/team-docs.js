@@ -1,73 +1,51 @@
 // Requests and replies under a practice's team key (docs/format.md §10, §11), for the pages
-// of this branch: the team key is opened here from GET /practices/{pid}/team only when its
-// record verifies with its creator's registered key, the creator is a member, and the record
-// names this practice, version and account and commits to the key (openTeamKey); documents are
-// verified with their author's registered key and opened with the version they name.
+// of this branch. The team key comes from app/team.js (teamKeyFor: the record verified with its
+// creator's registered key, the creator a member with an unchanged pinned fingerprint, the
+// record naming this practice, version and account, committing to the key; a member's browser
+// makes version 1 or the next version when re-keying is due). Documents are verified with
+// their author's registered key and opened with the version they name.
 import {
   DocType,
   fromBase64url,
   NO_SUBJECT,
   openInstruction,
-  openTeamKey,
   readUnverifiedInstructionHeader,
   sealInstruction,
   toBase64url,
 } from "../crypto/index.js";
 import { getJson } from "./api.js";
 import { loadKeys } from "./keystore.js";
+import { forgetTeamKeys, TeamKeyError, teamKeyFor } from "./team.js";
 
-const teams = new Map(); // practice id → { state, keys: Map(version → key) }
-
-export class NoTeamKey extends Error {}
+export { TeamKeyError as NoTeamKey };
 
 function unlocked() {
   const keys = loadKeys();
-  if (!keys) throw new NoTeamKey("keys not open in this tab");
+  if (!keys) throw new TeamKeyError({ fr: "Vos clés ne sont pas ouvertes dans cet onglet.", en: "Your keys are not open in this tab." });
   return keys;
 }
 
-async function team(practiceId, { fresh = false } = {}) {
-  if (!fresh && teams.has(practiceId)) return teams.get(practiceId);
-  const state = await getJson(`/practices/${practiceId}/team`);
-  const entry = { state, keys: new Map() };
-  teams.set(practiceId, entry);
-  return entry;
-}
-
 async function keyOf(practiceId, version) {
-  const entry = await team(practiceId);
-  if (entry.keys.has(version)) return entry.keys.get(version);
-  const found = (entry.state.versions || []).find((v) => v.version === version);
-  if (!found || !found.grant || !found.creator || found.creator.role !== "member") {
-    throw new NoTeamKey("no usable grant of this version");
+  let team = await teamKeyFor(practiceId);
+  let key = team.keyOf(version);
+  if (!key) {
+    team = await teamKeyFor(practiceId, { refresh: true });
+    key = team.keyOf(version);
   }
-  const me = unlocked();
-  const key = openTeamKey(fromBase64url(found.grant), {
-    record: fromBase64url(found.record),
-    signature: fromBase64url(found.signature),
-    creatorPublicKey: fromBase64url(found.creator.ed25519_pk),
-    creatorId: found.creator.id,
-    clientId: practiceId,
-    version,
-    recipientId: me.accountId,
-    recipientSecretKey: me.keys.x25519SecretKey,
-  });
-  entry.keys.set(version, key);
+  if (!key) throw new Error("no team key of this version for this account");
   return key;
 }
 
-/** The current team key version of the practice and its key (NoTeamKey when there is none). */
+/** The current team key version of the practice and its key, fresh before writing. */
 export async function currentKey(practiceId) {
-  let entry = await team(practiceId);
-  if (!Number.isInteger(entry.state.current_version)) entry = await team(practiceId, { fresh: true });
-  const version = entry.state.current_version;
-  if (!Number.isInteger(version)) throw new NoTeamKey("the practice has no team key yet");
-  return { version, key: await keyOf(practiceId, version) };
+  const team = await teamKeyFor(practiceId, { refresh: true });
+  if (team.current === null) throw new TeamKeyError({ fr: "Pas de clé d'équipe actuelle.", en: "No current team key." });
+  return { version: team.current, key: team.keyOf(team.current) };
 }
 
 /** Forget what was fetched (after a 409 saying the key changed). */
-export function forgetTeam(practiceId) {
-  teams.delete(practiceId);
+export function forgetTeam() {
+  forgetTeamKeys();
 }
 
 /**

@@ -8,6 +8,13 @@ import { openDocument, sealNew } from "./team-docs.js";
 
 export const MAX_REPLY = 2000;
 
+/** What to tell the reader of an error: a team key refusal in her language, else the
+ * server's sentence (already in her language). */
+export function sentenceOf(error) {
+  if (error && error.sentences) return t(error.sentences);
+  return (error && error.message) || String(error);
+}
+
 /** A stored time (RFC 3339 UTC) in `timeZone`, as the pages write times. */
 export function formatTime(iso, timeZone) {
   return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : "fr-FR", {
@@ -73,7 +80,7 @@ export async function showThread(box, { itemId, practiceId, requestId, canWrite 
     status.textContent =
       answer.replies.length === 0 ? t({ fr: "Aucune réponse pour l'instant.", en: "No reply yet." }) : "";
   } catch (error) {
-    status.textContent = error.message || String(error);
+    status.textContent = sentenceOf(error);
     box.dataset.threadState = "failed";
     return;
   }
@@ -124,7 +131,7 @@ function replyForm(list, status, { itemId, practiceId, requestId, timeZone }) {
       status.textContent = t({ fr: "Réponse envoyée.", en: "Reply sent." });
     } catch (e) {
       status.textContent = "";
-      error.textContent = e.message || String(e);
+      error.textContent = sentenceOf(e);
     } finally {
       button.disabled = false;
     }

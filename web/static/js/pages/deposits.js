@@ -5,7 +5,7 @@ import { fromBase64url, openLabel, sealLabel, toBase64url } from "../crypto/inde
 import { send } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
-import { showThread } from "../app/thread.js";
+import { sentenceOf, showThread } from "../app/thread.js";
 
 const section = document.getElementById("deposits");
 const pageError = section.querySelector("[data-deposits-error]");
@@ -38,7 +38,7 @@ function setUpRow(row, unlocked) {
       showStatus(form, t({ fr: "Étiquette enregistrée.", en: "Label saved." }));
       cell.dataset.opened = text ? "true" : "";
     } catch (error) {
-      showError(form, error.message || String(error));
+      showError(form, sentenceOf(error));
     } finally {
       busy(form, false);
     }

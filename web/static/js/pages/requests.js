@@ -2,6 +2,7 @@
 // it; a secretary sees each assigned practice's requests, takes one and marks it done.
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { mountRequestsPanel, sendRequest } from "../app/requests-panel.js";
+import { sentenceOf } from "../app/thread.js";
 
 const member = document.getElementById("practice-requests");
 const secretary = document.getElementById("secretary-requests");
@@ -32,7 +33,7 @@ if (member) {
       showStatus(form, t({ fr: "Demande envoyée à vos secrétaires.", en: "Request sent to your secretaries." }));
       await panel.refresh();
     } catch (error) {
-      showError(form, error.message || String(error));
+      showError(form, sentenceOf(error));
     } finally {
       busy(form, false);
     }
