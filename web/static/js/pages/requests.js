@@ -3,6 +3,7 @@
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { mountRequestsPanel, sendRequest } from "../app/requests-panel.js";
 import { sentenceOf } from "../app/thread.js";
+import { zonedToUtc } from "../app/zoned.js";
 
 const member = document.getElementById("practice-requests");
 const secretary = document.getElementById("secretary-requests");
@@ -23,8 +24,8 @@ if (member) {
       showError(form, t({ fr: "Écrivez la demande d'abord.", en: "Write the request first." }));
       return;
     }
-    // A datetime-local value is the reader's local time: sent as the instant it names.
-    const due = dueValue ? new Date(dueValue).toISOString().replace(/\.\d{3}Z$/, "Z") : "";
+    // A datetime-local value is a wall-clock time in the practice's zone: sent as its instant.
+    const due = dueValue ? zonedToUtc(dueValue, timeZone) : "";
     busy(form, true);
     showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
     try {
