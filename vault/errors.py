@@ -140,7 +140,7 @@ class RequestTaken(Conflict):
     message = "Another secretary already took this request."
     done_message = "This request was already marked done."
 
-    def __init__(self, by: str, at: str, done: bool) -> None:
+    def __init__(self, by: str = "", at: str = "", done: bool = False) -> None:
         super().__init__(self.done_message if done else self.message)
         self.by = by
         self.at = at

@@ -268,6 +268,11 @@ JSON_ROUTES = [
     ("member", "/practices/{practice}/team/versions"),
     ("member", "/practices/{practice}/team/recipients"),
     ("member", "PUT /practices/{practice}/documents/{item}"),
+    ("member", "/practices/{practice}/requests"),
+    ("secretary", "/practices/{practice}/requests/{item}/done"),
+    ("member", "/practices/{practice}/requests/{item}/replies"),
+    ("member", "/items/{item}/replies"),
+    ("secretary", "PUT /workspace/deposits/{item}/label"),
 ]
 
 
