@@ -14,9 +14,11 @@ import pytest
 
 from cli.main import main
 from crypto.instruction import DocType
+from crypto.secret import Secret
 from tests.cli.items_site import MEMBER, SECRETARY, Vault, one_sentence, vault  # noqa: F401
-from tests.e2e.team_http import create_team_key, open_document, seal_document, signed_in
+from tests.e2e.team_http import Client, create_team_key, open_document, seal_document, signed_in
 
+Asked = tuple[Vault, str, tuple[Client, Secret]]
 TEXT = "Rappeler Mme X pour décaler son rendez-vous de jeudi"
 
 
@@ -32,7 +34,7 @@ def _requests(v: Vault, *args: str, stdin: str = "") -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def asked(vault: Vault) -> tuple[Vault, str, object]:  # noqa: F811
+def asked(vault: Vault) -> Asked:  # noqa: F811
     v = vault
     member = signed_in(v.url, MEMBER, v.site.passwords[MEMBER], v.code(MEMBER))
     key = create_team_key(member, v.practice_id)
@@ -45,8 +47,8 @@ def asked(vault: Vault) -> tuple[Vault, str, object]:  # noqa: F811
     return v, rid, (member, key)
 
 
-def test_list_take_and_done(asked: tuple[Vault, str, object]) -> None:
-    v, rid, (member, key) = asked  # type: ignore[misc]
+def test_list_take_and_done(asked: Asked) -> None:
+    v, rid, (member, key) = asked
     code, out, err = _requests(v, "list")
     assert code == 0, err
     assert rid in out and TEXT in out and "due: 2026-12-03T13:00:00Z" in out and "open" in out
@@ -66,16 +68,14 @@ def test_list_take_and_done(asked: tuple[Vault, str, object]) -> None:
     assert not any(b"RDV lundi" in body or TEXT.encode() in body for body in v.site.recorder.bodies)
 
 
-def test_an_empty_note_is_refused_before_signing_in(asked: tuple[Vault, str, object]) -> None:
+def test_an_empty_note_is_refused_before_signing_in(asked: Asked) -> None:
     v, rid, _ = asked
     code, _, err = _requests(v, "done", rid, "--note", "   ")
     assert code == 1 and "the note must hold 1 to 2000 characters" in one_sentence(err)
 
 
 @pytest.mark.parametrize("request_id", ["not-an-id", "00000000-0000-4000-8000-000000000000"])
-def test_an_unknown_or_malformed_request_is_one_sentence(
-    asked: tuple[Vault, str, object], request_id: str
-) -> None:
+def test_an_unknown_or_malformed_request_is_one_sentence(asked: Asked, request_id: str) -> None:
     v, _, _ = asked
     code, _, err = _requests(v, "take", request_id)
     assert code == 1
