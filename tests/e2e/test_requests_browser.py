@@ -66,6 +66,8 @@ def test_a_request_taken_done_and_answered(
     assert "sophie.requests" in taken.inner_text()
     assert taken.locator("[data-take]").count() == 0
     assert taken.locator("[data-done-form]").count() == 0  # not hers to mark done
+    wide = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert colleague.evaluate(wide) <= 0  # 360 px wide: nothing scrolls sideways
 
     secretary.fill("[data-done-form] [data-done-note]", NOTE)
     secretary.click("[data-done-form] button[type=submit]")
