@@ -166,6 +166,16 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
   }
 
   refresh();
+  // New requests appear by themselves (every 30 s), never over a note or reply being written.
+  const every = Number(element.dataset.pollMs || 30_000);
+  const timer = setInterval(() => {
+    if (!element.isConnected || element.dataset.practiceId !== practiceId) {
+      clearInterval(timer);
+      return;
+    }
+    const typing = [...element.querySelectorAll("textarea, input")].some((f) => f.value.trim() !== "");
+    if (!typing && !element.contains(document.activeElement)) refresh();
+  }, every);
   return { refresh };
 }
 
