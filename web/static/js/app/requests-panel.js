@@ -54,14 +54,22 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
   const list = el("div", { class: "stack", dataset: { requestList: "" } });
   element.replaceChildren(alert, list);
   element.dataset.practiceId = practiceId;
+  element.dataset.panelState = "loading";
 
-  async function refresh() {
-    element.dataset.panelState = "loading";
-    alert.textContent = "";
+  let shown = null; // what the list shows: ids and statuses
+
+  async function refresh({ onlyIfChanged = false } = {}) {
     let states;
     let texts;
     try {
       states = (await getJson(`/practices/${practiceId}/requests`)).requests;
+      // The states are metadata (not audited as reading); the texts are read (and audited)
+      // only when something changed.
+      const seen = states.map((s) => `${s.id}:${s.status}`).sort().join(",");
+      if (onlyIfChanged && seen === shown) return;
+      shown = seen;
+      element.dataset.panelState = "loading";
+      alert.textContent = "";
       texts = states.length ? await requestTexts(practiceId) : new Map();
     } catch (error) {
       alert.textContent = sentenceOf(error);
@@ -174,7 +182,7 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
       return;
     }
     const typing = [...element.querySelectorAll("textarea, input")].some((f) => f.value.trim() !== "");
-    if (!typing && !element.contains(document.activeElement)) refresh();
+    if (!typing && !element.contains(document.activeElement)) refresh({ onlyIfChanged: true });
   }, every);
   return { refresh };
 }
