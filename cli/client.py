@@ -147,6 +147,15 @@ class HttpTransport:
         )
         return self._send(request)
 
+    def put_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the vault's own base URL
+            self.base_url + path,
+            data=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json"},
+            method="PUT",
+        )
+        return self._send(request)
+
     def get_json(self, path: str) -> dict[str, Any]:
         return self._send(urllib.request.Request(self.base_url + path))  # noqa: S310
 

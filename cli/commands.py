@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "deposit a call note, a message (stdin) or a file, encrypted here",
     ),
     "fetch": ("cli.items_cmd", "list the practice's items, or fetch and decrypt one"),
+    "instructions": (
+        "cli.instructions_cmd",
+        "show or edit the practice's instructions (members), decrypted here",
+    ),
     "requests": (
         "cli.requests_cmd",
         "a secretary's requests from her practices: list, take, mark done",
