@@ -16,7 +16,7 @@ from typing import Any
 from cli.client import ClientError, HttpTransport, Unlocked
 from cli.client_session import common_options, guard, known_keys_of, session
 from cli.known_keys import KnownKeys
-from cli.team_keys import TeamKeys
+from cli.team_client import NO_KEY, Team, team_keys
 from cli.terminal import printable
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.instruction import (
@@ -27,6 +27,7 @@ from crypto.instruction import (
     read_unverified_instruction_header,
     seal_instruction,
 )
+from crypto.secret import Secret
 from crypto.signing import VerifyKey
 
 MAX_NOTE = 2000
@@ -43,7 +44,14 @@ def _practices(transport: HttpTransport) -> list[dict[str, Any]]:
     return [p for p in transport.get_json("/workspace")["practices"] if p["public_key"]]
 
 
-def _texts(transport: HttpTransport, team: TeamKeys, practice_id: str) -> dict[str, dict[str, Any]]:
+def _key(team: Team, version: int) -> Secret:
+    key = team.keys.get(version)
+    if key is None:
+        raise ClientError(NO_KEY, 0)
+    return key
+
+
+def _texts(transport: HttpTransport, team: Team, practice_id: str) -> dict[str, dict[str, Any]]:
     """The practice's REQUEST documents, verified and decrypted: id → body."""
     answer = transport.get_json(f"/practices/{practice_id}/documents?type={int(DocType.REQUEST)}")
     out: dict[str, dict[str, Any]] = {}
@@ -55,7 +63,7 @@ def _texts(transport: HttpTransport, team: TeamKeys, practice_id: str) -> dict[s
         version = read_unverified_instruction_header(envelope).version
         _, body = open_instruction(
             envelope,
-            team.key(version),
+            _key(team, version),
             VerifyKey(b64url_decode(author["ed25519_pk"])),
             client_id=uuid.UUID(practice_id),
             document_id=uuid.UUID(str(doc["document_id"])),
@@ -99,9 +107,8 @@ def _list(
         states = [s for s in states if args.all or s["status"] != "done"]
         if not states:
             continue
-        texts = _texts(
-            transport, TeamKeys(transport, unlocked, practice["id"], known), practice["id"]
-        )
+        team = team_keys(transport, unlocked, known, practice["id"])
+        texts = _texts(transport, team, practice["id"])
         for state in states:
             print(_line(state, practice, texts.get(str(state["id"]))))
             shown += 1
@@ -141,8 +148,10 @@ def done(args: argparse.Namespace) -> int:
     known = known_keys_of(args)
     with session(args) as (transport, unlocked):
         practice, _ = _find(transport, request_id)
-        team = TeamKeys(transport, unlocked, practice["id"], known)
-        version = team.current_version
+        team = team_keys(transport, unlocked, known, practice["id"])
+        if team.current is None:
+            raise ClientError(NO_KEY, 0)
+        version = team.current
         reply_id = uuid.uuid4()
         header = InstructionHeader(
             type=DocType.REPLY,
@@ -154,7 +163,7 @@ def done(args: argparse.Namespace) -> int:
             revision=1,
         )
         envelope = seal_instruction(
-            team.key(version), header, {"text": note}, unlocked.keys.signing_key
+            _key(team, version), header, {"text": note}, unlocked.keys.signing_key
         )
         answer = transport.post_json(
             f"/practices/{practice['id']}/requests/{request_id}/done",

@@ -8,8 +8,6 @@ canary test and the journey test; not a test module.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -40,13 +38,7 @@ class Client:
         return self.unlocked.account_id
 
     def put_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(  # noqa: S310 - the test's own live server
-            self.transport.base_url + path,
-            data=json.dumps(data).encode(),
-            headers={"Content-Type": "application/json"},
-            method="PUT",
-        )
-        return self.transport._send(request)
+        return self.transport.put_json(path, data)
 
 
 def signed_in(base_url: str, username: str, password: str, code: str) -> Client:
