@@ -25,8 +25,9 @@ from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, Forbidden, RequestTaken
 from vault.identity.roles import Role
 from vault.ids import is_uuid
-from vault.items.access import HOLDS_PRACTICE_KEY, Denied, assigned, read_or_deny, write_or_deny
+from vault.items.access import Denied, read_or_deny, write_or_deny
 from vault.storage.store import Connection
+from vault.team import access as team_access
 
 OPEN, TAKEN, DONE = "open", "taken", "done"
 EXISTS = "A request with this id already exists."
@@ -55,24 +56,10 @@ class RequestState:
     reply_id: str | None
 
 
-def reaches_practice(conn: Connection, principal: Principal, practice_id: str) -> bool:
-    """A member of the practice who holds its key, or a secretary assigned to it: the
-    people a team key is sealed to."""
-    if not is_uuid(practice_id):
-        return False
-    if principal.role == Role.SECRETARY:
-        return assigned(conn, principal, practice_id)
-    if principal.role == Role.MEMBER and principal.practice_id == practice_id:
-        row = conn.execute(
-            "SELECT " + HOLDS_PRACTICE_KEY, (practice_id, principal.account_id)
-        ).fetchone()
-        return bool(row[0])
-    return False
-
-
 def reach(conn: Connection, principal: Principal, practice_id: str) -> None:
-    if not reaches_practice(conn, principal, practice_id):
-        raise Denied(practice=practice_id)
+    """The practice's team only (its members holding its key, its assigned secretaries, all
+    active and enrolled: the people its team key is sealed to); ``Denied`` otherwise."""
+    team_access.reach(conn, principal, practice_id)
 
 
 _SELECT = (

@@ -50,9 +50,9 @@ def item_practice(conn: Connection, principal: Principal, item_id: str) -> str:
     practice_id, author_id = str(row[0]), str(row[1])
     if principal.role == Role.SECRETARY and author_id != principal.account_id:
         raise Denied(item=item_id)
-    if not state.reaches_practice(conn, principal, practice_id) or not team_access.is_recipient(
-        conn, practice_id, principal.account_id
-    ):
+    if principal.role == Role.MEMBER and principal.practice_id != practice_id:
+        raise Denied(item=item_id)
+    if not team_access.is_recipient(conn, practice_id, principal.account_id):
         raise Denied(item=item_id)
     return practice_id
 
@@ -63,7 +63,7 @@ def replies_about(conn: Connection, practice_id: str, subject_id: str) -> list[S
         "SELECT d.id, d.type, d.subject_id, r.version, r.revision, r.envelope, r.author_id,"
         " r.stored_at FROM team_document d JOIN team_revision r ON r.document_id = d.id"
         " WHERE d.practice_id = ? AND d.type = ? AND d.subject_id = ? AND r.revision = d.revision"
-        " ORDER BY d.created_at, d.id",
+        " ORDER BY d.created_at, d.rowid",
         (practice_id, int(DocType.REPLY), subject_id),
     ).fetchall()
     return [
