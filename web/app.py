@@ -162,6 +162,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         audit_actions,
         audit_activity,
         auditing,
+        desk,
         enrolment,
         items,
         practice,
@@ -188,6 +189,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *audit_activity.routes(),
         *reports.routes(),
         *team.routes(),
+        *desk.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -47,10 +47,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_grant": frozenset({MEMBER}),
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
+    "instructions_editor": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
     "requests_page": frozenset({SECRETARY}),
+    "desk": frozenset({SECRETARY}),
     # Items (docs/items.md). Every route that takes an id is open to both roles that deal
     # with items, and vault/ answers 404 (audited) for any id the account may not reach:
     # a 403 from the role check would tell nothing, but one answer for all is simpler to prove.

@@ -115,7 +115,7 @@ def test_deposit_read_download_handle_in_chromium_and_the_canary_stays_encrypted
     sec.check("#call-note-form input[value=third_party]")
     sec.fill("#call-note-form input[name=callback_number]", f"0612 {CANARY}")
     sec.fill("#call-note-form input[name=reason]", f"Douleur thoracique {CANARY}")
-    sec.select_option("#call-note-form select[name=urgency]", "urgent")
+    sec.check("#call-note-form input[name=urgency][value=urgent]")
     sec.fill("#call-note-form input[name=best_time]", f"avant midi {CANARY}")
     sec.fill("#call-note-form textarea[name=notes]", f"Rappeler vite {CANARY}")
     sec.wait_for_timeout(1100)

@@ -64,6 +64,8 @@ PAGES = {
     "account": ("member", "/account"),
     "workspace": ("secretary", "/workspace"),
     "deposit": ("secretary", "/workspace/{practice}"),
+    "desk": ("secretary", "/desk"),
+    "instructions": ("member", "/practice/instructions"),
     "admin practices": ("admin", "/admin/practices"),
 }
 
@@ -98,6 +100,9 @@ def test_the_pages_carry_the_keys_their_modules_compute_from(
     practice_key = b64url_encode(w.practice.keys.public_key)
     assert f'data-public-key="{practice_key}"' in _page(app_client, w, w.member, "/inbox")
     assert f'data-public-key="{practice_key}"' in _page(app_client, w, w.secretary, "/workspace")
+    desk = _page(app_client, w, w.secretary, "/desk")
+    assert f'data-public-key="{practice_key}"' in desk
+    assert 'data-fingerprint="' not in desk
     deposit = _page(app_client, w, w.secretary, f"/workspace/{w.practice.id}")
     assert f'data-public-key="{practice_key}"' in deposit
     assert 'data-fingerprint="' not in deposit

@@ -99,6 +99,7 @@ async def deposit_page(request: Request) -> Response:
                 "public_key": b64url_encode(key),
             },
             "upload_limit": env.settings.upload_limit_bytes,
+            "timezone": env.settings.timezone,
         },
     )
 

@@ -10,6 +10,15 @@ import {
   Urgency,
 } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
+import {
+  CallTimer,
+  checkFilled,
+  collect,
+  confirmDeposit,
+  keyboard,
+  resetForNextCall,
+  urgencyOf,
+} from "../app/callnote.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
@@ -34,32 +43,20 @@ guardFingerprint(section.querySelector("[data-pin-warning]"), `practice:${practi
     trusted = true;
   });
 
-// The call timer: start when the call starts, stop when it ends.
-const timer = { startedAt: null, seconds: null, interval: null };
-const display = section.querySelector("[data-timer-display]");
-const startButton = section.querySelector("[data-timer-start]");
-const stopButton = section.querySelector("[data-timer-stop]");
-function elapsed() {
-  return Math.round((Date.now() - timer.startedAt.getTime()) / 1000);
-}
-function showElapsed(seconds) {
-  display.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-}
-startButton.addEventListener("click", () => {
-  timer.startedAt = new Date();
-  timer.seconds = null;
-  clearInterval(timer.interval);
-  timer.interval = setInterval(() => showElapsed(elapsed()), 1000);
-  startButton.disabled = true;
-  stopButton.disabled = false;
+// The call timer (web/static/js/app/callnote.js): kept in this tab, it survives a deposit.
+const callForm = document.getElementById("call-note-form");
+const timer = new CallTimer(`permanence.calltimer.${practiceId}`, {
+  display: section.querySelector("[data-timer-display]"),
+  startButton: section.querySelector("[data-timer-start]"),
+  stopButton: section.querySelector("[data-timer-stop]"),
 });
-stopButton.addEventListener("click", () => {
-  timer.seconds = elapsed();
-  clearInterval(timer.interval);
-  showElapsed(timer.seconds);
-  stopButton.disabled = true;
-  startButton.disabled = false;
-});
+function newCall() {
+  timer.start();
+  callForm.elements.caller_name.focus();
+}
+section.querySelector("[data-timer-start]").addEventListener("click", newCall);
+section.querySelector("[data-timer-stop]").addEventListener("click", () => timer.stop());
+keyboard(callForm, { onNewCall: newCall });
 
 function seal(kind, urgency, itemId, body, call = {}) {
   const unlocked = loadKeys();
@@ -81,20 +78,10 @@ const builders = {
   async call_note(form, itemId) {
     // The call time is signed in the header (Unix seconds) and sent in clear for the server,
     // which refuses a deposit where the two differ.
-    const started = timer.startedAt ?? new Date();
-    const callSeconds = timer.seconds ?? (timer.startedAt ? elapsed() : 0);
-    const callStartedAt = Math.floor(started.getTime() / 1000);
-    const f = form.elements;
-    const body = {
-      caller_name: f.caller_name.value,
-      caller_is: f.caller_is.value,
-      callback_number: f.callback_number.value,
-      reason: f.reason.value,
-      best_time: f.best_time.value,
-      notes: f.notes.value,
-    };
-    const urgency = URGENCY[f.urgency.value];
-    const envelope = seal(ItemKind.CALL_NOTE, urgency, itemId, body, { callStartedAt, callSeconds });
+    const { callStartedAt, callSeconds } = timer.callTime();
+    const body = collect(form);
+    const envelope = seal(ItemKind.CALL_NOTE, URGENCY[urgencyOf(form)], itemId, body, { callStartedAt, callSeconds });
+    form.sealedBody = body;
     return {
       item_id: itemId,
       envelope,
@@ -145,15 +132,28 @@ for (const form of section.querySelectorAll("[data-deposit-form]")) {
       }));
       return;
     }
+    const isCall = form === callForm;
+    if (isCall && !checkFilled(form)) return;
     busy(form, true);
     try {
       showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
       const itemId = crypto.randomUUID();
       await deposit(await builders[form.dataset.depositForm](form, itemId));
-      form.reset();
-      timer.startedAt = null;
-      timer.seconds = null;
-      showStatus(form, t({ fr: "Déposé.", en: "Deposited." }));
+      if (isCall) {
+        const urgency = urgencyOf(form);
+        timer.afterDeposit();
+        showStatus(form, "");
+        confirmDeposit(form.querySelector("[data-confirmation]"), {
+          body: form.sealedBody,
+          urgency,
+          at: new Date(),
+          timeZone: section.dataset.timezone,
+        });
+        resetForNextCall(form);
+      } else {
+        form.reset();
+        showStatus(form, t({ fr: "Déposé.", en: "Deposited." }));
+      }
       form.dataset.deposited = itemId;
     } catch (error) {
       showError(form, error instanceof ApiError || error instanceof RefusedHere ? error.message : t({

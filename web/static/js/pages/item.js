@@ -17,6 +17,7 @@ import {
 import { getJson } from "../app/api.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
+import { renderCustomFields } from "../app/customfields.js";
 import { accountSubject } from "../app/fingerprints.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
@@ -89,6 +90,7 @@ function fillFields(signed, json) {
     const caller = name === "caller_is" ? CALLER[value] : null;
     field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
   }
+  if (signed.kind === "call_note") renderCustomFields(group, json);
 }
 
 async function show() {
