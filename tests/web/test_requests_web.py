@@ -187,3 +187,34 @@ REQUEST_ID_ROUTES = {
     "request_replies",
     "item_replies",
 }
+
+
+def test_done_by_another_secretary_is_a_409_naming_who_took_it(clients: Clients) -> None:
+    """The done note of a second secretary is refused with who took the request, and
+    nothing of it is stored (the request stays hers, no reply joins its thread)."""
+    from crypto.instruction import DocType
+    from tests.teamkeys import create, document
+
+    w = clients.world
+    colleague = add_account(w.env, Role.SECRETARY, "claire")
+    assign(w.env, colleague, w.practice)
+    made = create(w.env, w.practice.id, w.member)
+    rid = _open(w)
+    clients.as_(w.secretary).post(f"/practices/{w.practice.id}/requests/{rid}/take")
+    reply_id, note = document(
+        made.key,
+        colleague,
+        w.practice.id,
+        version=1,
+        doc_type=DocType.REPLY,
+        body={"text": "fait"},
+        subject_id=uuid.UUID(rid),
+    )
+    r = clients.as_(colleague).post(
+        f"/practices/{w.practice.id}/requests/{rid}/done",
+        json={"reply_id": reply_id, "envelope": b64url_encode(note)},
+    )
+    assert r.status_code == 409 and r.json()["error"].startswith("Sophie already took")
+    thread = clients.as_(w.member).get(f"/practices/{w.practice.id}/requests/{rid}/replies")
+    assert thread.json()["replies"] == []
+    assert state.one(w.env, REQ, w.member.principal, w.practice.id, rid).status == "taken"
