@@ -86,6 +86,10 @@ class Action(StrEnum):
     ITEM_STATUS_UNDONE = "item.status_undone"
     ITEMS_LISTED = "items.listed"
     ITEMS_SEARCHED = "items.searched"
+    REQUEST_OPENED = "request.opened"
+    REQUEST_TAKEN = "request.taken"
+    REQUEST_DONE = "request.done"
+    DEPOSIT_LABELLED = "deposit.labelled"
 
 
 class Outcome(StrEnum):

@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.instructions_cmd",
         "show or edit the practice's instructions (members), decrypted here",
     ),
+    "requests": (
+        "cli.requests_cmd",
+        "a secretary's requests from her practices: list, take, mark done",
+    ),
     "audit": ("cli.audit_cmd", "sign, verify, export and prove the audit log"),
 }
 

@@ -151,3 +151,18 @@ class AwaitingPracticeKey(Refused):
     message = (
         "A colleague must share the practice key with you before you can see the practice's items."
     )
+
+
+class RequestTaken(Conflict):
+    """A request another secretary took (or already marked done): who and when, so that the
+    second secretary does not call too. The sentence stays fixed; the web and the command
+    line add the name and time from ``by`` and ``at``."""
+
+    message = "Another secretary already took this request."
+    done_message = "This request was already marked done."
+
+    def __init__(self, by: str = "", at: str = "", done: bool = False) -> None:
+        super().__init__(self.done_message if done else self.message)
+        self.by = by
+        self.at = at
+        self.done = done

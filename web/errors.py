@@ -21,6 +21,7 @@ from vault.errors import (
     LoginFailed,
     NotFound,
     Refused,
+    RequestTaken,
     SecondFactorRequired,
     StoreError,
     Throttled,
@@ -100,6 +101,7 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (AwaitingPracticeKey, 403),
     (NotFound, 404),  # an id the account may not reach, or that does not exist
     (InvitationInvalid, 404),
+    (RequestTaken, 409),  # another secretary has the request (the route names her)
     (Conflict, 409),  # already done, or out of step with the stored state
     (TooSlow, 408),
     (TooLarge, 413),

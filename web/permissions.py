@@ -49,10 +49,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_invite": frozenset({MEMBER}),
     "practice_grant": frozenset({MEMBER}),
     "practice_waiting": frozenset({MEMBER}),
+    "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
+    "requests_page": frozenset({SECRETARY}),
     "desk": frozenset({SECRETARY}),
     # Items (docs/items.md). Every route that takes an id is open to both roles that deal
     # with items, and vault/ answers 404 (audited) for any id the account may not reach:
@@ -77,6 +79,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "document_read": frozenset({MEMBER, SECRETARY}),
     "document_write": frozenset({MEMBER, SECRETARY}),
     "item_status_undo": frozenset({MEMBER, SECRETARY}),
+    # Requests and replies (docs/items.md): open to both roles, vault/ answers 404 (audited)
+    # for ids the account may not reach, 403 for the wrong role within the practice.
+    "deposit_label": frozenset({MEMBER, SECRETARY}),
+    "practice_requests": frozenset({MEMBER, SECRETARY}),
+    "request_take": frozenset({MEMBER, SECRETARY}),
+    "request_done": frozenset({MEMBER, SECRETARY}),
+    "request_replies": frozenset({MEMBER, SECRETARY}),
+    "item_replies": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),

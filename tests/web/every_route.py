@@ -33,9 +33,10 @@ from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_ite
 from tests.factories import call_note_body, encrypted_file, open_test_vault
 from tests.people import ARRANGE, Person, TestClientTransport, enrol
 from vault.auditing.checkpoints import load_signer
-from vault.env import Env
+from vault.env import Env, Principal
 from vault.identity import accounts, practices, sessions
 from vault.identity.roles import Role
+from vault.requests import state
 from vault.settings import Settings
 from vault.storage.database import Database
 from vault.storage.datadir import initialise
@@ -182,7 +183,13 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
                 spare.account_id,
             )
             _deposit(world, secretary)
+            request_id = str(uuid.uuid4())  # an open request (its state; no document needed)
+            doctor = Principal(member.account_id, member.username, Role.MEMBER, practice_id)
+            env.db.write(
+                lambda c: state.open_request(env, c, ARRANGE, doctor, practice_id, request_id)
+            )
             world.params = {
+                "request_id": [request_id, str(uuid.uuid4())],
                 "item_id": [world.extract_id, world.item_id, str(uuid.uuid4())],
                 "practice_id": [practice_id, str(uuid.uuid4())],
                 "account_id": [spare.account_id, str(uuid.uuid4())],

@@ -270,6 +270,11 @@ JSON_ROUTES = [
     ("member", "PUT /practices/{practice}/documents/{item}"),
     ("member", "/inbox/envelopes"),
     ("member", "/inbox/search"),
+    ("member", "/practices/{practice}/requests"),
+    ("secretary", "/practices/{practice}/requests/{item}/done"),
+    ("member", "/practices/{practice}/requests/{item}/replies"),
+    ("member", "/items/{item}/replies"),
+    ("secretary", "PUT /workspace/deposits/{item}/label"),
 ]
 
 

@@ -220,6 +220,7 @@ ID_ROUTES = {
     "item_file",
     "item_status",
     "item_status_undo",
+    "deposit_label",
 }
 
 
@@ -251,8 +252,8 @@ def test_every_item_route_with_an_id_is_a_404_for_outsiders(clients: Clients) ->
                 kwargs: dict[str, object] = {}
                 if method == "POST":
                     kwargs["json"] = {"status": "handled"}
-                if method == "PUT":
-                    kwargs["content"] = b"\x01"
+                if method == "PUT":  # a part of an upload, or a label removed
+                    kwargs["content"] = b'{"label": null}'
                 got = client.request(method, path, **kwargs)  # type: ignore[arg-type]
                 assert got.status_code == 404, (outsider.principal.username, method, path)
         fresh = str(uuid.uuid4())

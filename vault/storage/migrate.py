@@ -36,7 +36,9 @@ def _migrations() -> list[Migration]:
         Migration(6, "recovery challenges", _sql("0006_recovery_challenge.sql")),
         Migration(7, "refusal counts", _sql("0007_refusal_counts.sql")),
         Migration(8, "team keys and documents", _sql("0008_team.sql")),
-        Migration(10, "acknowledged items", _sql("0010_acknowledged.sql")),
+        # Acknowledged items rebuild the item table: before anything else refers to it.
+        Migration(9, "acknowledged items", _sql("0009_acknowledged.sql")),
+        Migration(10, "requests and deposit labels", _sql("0010_requests.sql")),
     ]
 
 

@@ -15,12 +15,20 @@ from audit.entry import Action
 from crypto.instruction import DocType
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict
+from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.items.access import Denied, deny, write_or_deny
 from vault.storage.store import Connection
 from vault.team import access
 from vault.team.access import TeamAccount
 from vault.team.revisions import NO_KEY, REKEY_DUE, checked_revision, store_revision
+
+# SQL: a reply about an item that the secretary (the parameter) did not deposit. Every
+# assigned secretary holds the team key, but only the depositor is sent an item's thread.
+_OTHERS_ITEM_REPLY = (
+    "(d.type = 17 AND EXISTS (SELECT 1 FROM item i WHERE i.id = d.subject_id AND i.author_id != ?))"
+)
+
 
 # One audit detail value holds at most 8192 characters: 200 ids of 37 (with a comma).
 IDS_PER_ENTRY = 200
@@ -70,6 +78,16 @@ def write_document(
         checked = checked_revision(
             conn, principal, practice_id, document_id, envelope, version=newest[0]
         )
+        header = checked.header
+        if (
+            principal.role == Role.SECRETARY
+            and header.type == DocType.REPLY
+            and conn.execute(
+                "SELECT 1 FROM item WHERE id = ? AND author_id != ?",
+                (str(header.subject_id), principal.account_id),
+            ).fetchone()
+        ):
+            raise access_denied(practice_id, document_id)  # a reply on another's deposit
         stored_at = store_revision(env, conn, request, principal, practice_id, checked)
         return Written(document_id, checked.header.revision, stored_at, checked.new_document)
 
@@ -153,6 +171,9 @@ def list_documents(
         if subject_id is not None:
             sql += " AND d.subject_id = ?"
             args.append(subject_id)
+        if principal.role == Role.SECRETARY:
+            sql += " AND NOT " + _OTHERS_ITEM_REPLY
+            args.append(principal.account_id)
         rows = conn.execute(sql + " ORDER BY d.created_at, d.rowid", args).fetchall()
         documents = _stored(conn, rows)
         _record_read(env, conn, request, principal, practice_id, documents)
@@ -178,9 +199,13 @@ def read_document(
     def tx(conn: Connection) -> list[StoredDocument]:
         access.reach(conn, principal, practice_id)
         sql = _SELECT + " WHERE d.id = ? AND d.practice_id = ?"
+        args: list[object] = [document_id, practice_id]
         if not history:
             sql += " AND r.revision = d.revision"
-        rows = conn.execute(sql + " ORDER BY r.revision", (document_id, practice_id)).fetchall()
+        if principal.role == Role.SECRETARY:
+            sql += " AND NOT " + _OTHERS_ITEM_REPLY
+            args.append(principal.account_id)
+        rows = conn.execute(sql + " ORDER BY r.revision", args).fetchall()
         if not rows:
             raise access_denied(practice_id, document_id)
         documents = _stored(conn, rows)

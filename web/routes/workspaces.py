@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crypto.encoding import b64url_encode
+from crypto.encoding import b64url_decode, b64url_encode
+from crypto.errors import CryptoError
 from crypto.fingerprint import practice_fingerprint
+from vault.errors import InvalidInput
 from vault.identity import practices
-from vault.items import deposits, listing
+from vault.items import deposits, labels, listing, trails
 from vault.items import inbox as inbox_cases
-from web.context import env_of, request_info, require_principal
+from web.context import env_of, json_body, request_info, require_principal
 from web.rendering import render
 from web.responses import json_ok, wants_json
 from web.routing import route
@@ -111,8 +113,34 @@ async def my_deposits(request: Request) -> Response:
     env = env_of(request)
     principal = require_principal(request)
     after = request.query_params.get("after") or None
-    page = await run_in_threadpool(inbox_cases.my_deposits, env, principal, after)
-    return render(request, "deposits.html", {"page": page}, partial="_partials/deposit_rows.html")
+    page = await run_in_threadpool(trails.my_deposits, env, principal, after)
+    return render(
+        request,
+        "deposits.html",
+        {"page": page, "b64": b64url_encode},
+        partial="_partials/deposit_rows.html",
+    )
+
+
+async def deposit_label(request: Request) -> Response:
+    """Store the label the secretary's browser sealed to her own key (docs/format.md §11)."""
+    data = await json_body(request, 4096)
+    text = data.get("label")
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput()
+    try:
+        sealed = None if text is None else b64url_decode(text)
+    except CryptoError:
+        raise InvalidInput(labels.BAD_LABEL) from None
+    await run_in_threadpool(
+        labels.set_label,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["item_id"],
+        sealed,
+    )
+    return json_ok({"item_id": request.path_params["item_id"], "labelled": sealed is not None})
 
 
 def routes() -> list[Route]:
@@ -120,5 +148,6 @@ def routes() -> list[Route]:
         route("/inbox", inbox, "inbox"),
         route("/workspace", workspace, "workspace"),
         route("/workspace/deposits", my_deposits, "my_deposits"),
+        route("/workspace/deposits/{item_id}/label", deposit_label, "deposit_label", ["PUT"]),
         route("/workspace/{practice_id}", deposit_page, "deposit_page"),
     ]

@@ -54,6 +54,7 @@ export {
   recoveryProofMessage,
 } from "./recovery.js";
 export { practiceFingerprint, userFingerprint } from "./fingerprint.js";
+export { MAX_LABEL_CHARS, normalizeLabel, openLabel, sealLabel } from "./label.js";
 export {
   generatePracticeKeys,
   GrantKind,

@@ -1,0 +1,72 @@
+"""A secretary's deposits with what became of each: its acknowledgement trail and her label.
+
+The trail is every status change the practice made (new → read → handled, and any
+status a later version adds), with who and when: the secretary learns that her call
+was seen and dealt with, never what it said (she may not read deposits back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vault.clock import parse_iso
+from vault.env import Env, Principal
+from vault.items import inbox
+from vault.items.inbox import ItemSummary, StatusChange
+from vault.items.labels import labels_of
+from vault.storage.store import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRow:
+    item: ItemSummary
+    practice_id: str
+    trail: tuple[StatusChange, ...]
+    label: bytes | None  # docs/format.md §11, sealed to her own key
+
+
+@dataclass(frozen=True, slots=True)
+class DepositsPage:
+    rows: list[DepositRow]
+    next_cursor: str | None
+
+
+def _trails(conn: Connection, item_ids: list[str]) -> dict[str, list[StatusChange]]:
+    out: dict[str, list[StatusChange]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return out
+    marks = ", ".join("?" * len(item_ids))
+    for item_id, status, by, at in conn.execute(
+        "SELECT h.item_id, h.status, a.display_name, h.at FROM item_status h"  # noqa: S608 - placeholders only
+        f" JOIN account a ON a.id = h.account_id WHERE h.item_id IN ({marks}) ORDER BY h.rowid",
+        item_ids,
+    ):
+        out[str(item_id)].append(StatusChange(str(status), str(by), parse_iso(str(at))))
+    return out
+
+
+def my_deposits(env: Env, principal: Principal, after: str | None) -> DepositsPage:
+    """One page of the secretary's own deposits, each with its trail and her sealed label."""
+    page = inbox.my_deposits(env, principal, after)
+    ids = [i.id for i in page.items]
+
+    def read(
+        conn: Connection,
+    ) -> tuple[dict[str, list[StatusChange]], dict[str, bytes], dict[str, str]]:
+        practices: dict[str, str] = {}
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            practices = {
+                str(i): str(p)
+                for i, p in conn.execute(
+                    f"SELECT id, practice_id FROM item WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+                    ids,
+                )
+            }
+        return _trails(conn, ids), labels_of(conn, principal, ids), practices
+
+    trails, labels, practices = env.db.read(read)
+    return DepositsPage(
+        [DepositRow(i, practices[i.id], tuple(trails[i.id]), labels.get(i.id)) for i in page.items],
+        page.next_cursor,
+    )

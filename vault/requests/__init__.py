@@ -1,0 +1,1 @@
+"""Requests from a practice to its secretaries and replies (docs/items.md, format.md §10)."""
