@@ -84,8 +84,8 @@ def test_a_second_secretary_is_told_who_took_the_request(clients: Clients) -> No
     assert taken.status_code == 200, taken.text
     assert taken.json()["request"]["taken_by"] == {"id": w.secretary.id, "name": "Sophie"}
     for language, sentence in (
-        ("en", "Sophie already took this request (28 November 2026 at 10:00)."),
-        ("fr", "Sophie a déjà pris cette demande (28 novembre 2026 à 10:00)."),
+        ("en", "Sophie already took this request (28\u00a0Nov\u00a02026, 10:00\u00a0am)."),
+        ("fr", "Sophie a déjà pris cette demande (28\u00a0nov.\u00a02026, 10\u00a0h\u00a000)."),
     ):
         again = clients.as_(colleague, language).post(
             f"/practices/{w.practice.id}/requests/{rid}/take"

@@ -25,7 +25,7 @@ from vault.identity import practices
 from vault.requests import state, threads, writes
 from web import i18n
 from web.context import env_of, json_body, request_info, require_principal
-from web.local_dates import long_local
+from web.local_dates import short_time
 from web.rendering import render
 from web.responses import json_ok
 from web.routing import route
@@ -58,7 +58,7 @@ def request_json(s: state.RequestState) -> dict[str, Any]:
 def taken_answer(request: Request, taken: RequestTaken) -> Response:
     """The 409 a second secretary gets: who has the request and since when, in her language."""
     hours = BusinessHours.of(env_of(request).settings)
-    when = long_local(parse_iso(taken.at), hours, i18n.current_language())
+    when = short_time(parse_iso(taken.at), hours.zone, i18n.current_language())
     sentence = i18n.gettext(DONE_BY if taken.done else TAKEN_BY).format(name=taken.by, when=when)
     response = json_ok(
         {"error": sentence, "taken_by": taken.by, "at": taken.at, "done": taken.done}
