@@ -70,7 +70,8 @@ _CONTROLS_JS = """
     let box = el.getBoundingClientRect();
     const type = (el.getAttribute('type') || '').toLowerCase();
     if (el.tagName === 'INPUT' && (type === 'checkbox' || type === 'radio')) {
-      const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
+      const label = el.closest('label')
+        || (el.id && document.querySelector(`label[for="${el.id}"]`));
       if (label) box = label.getBoundingClientRect();
     }
     const key = type === 'radio' && el.name ? 'radio:' + (el.form ? el.form.id : '') + el.name
@@ -90,7 +91,8 @@ _ACTIVE_KEY_JS = """
   let el = document.activeElement;
   while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
   if (!el || el === document.body) return null;
-  return el.dataset.checkKey || ('unlisted ' + el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''));
+  const tag = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+  return el.dataset.checkKey || ('unlisted ' + tag);
 }
 """
 
