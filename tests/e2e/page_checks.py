@@ -8,6 +8,9 @@
 - **Targets of at least 44 x 44 CSS px** on a narrow viewport (``PHONE_WIDTH`` or less):
   a checkbox or radio button counts with its label, a link inside a sentence is exempt
   (WCAG 2.5.5's "inline" exception).
+- **Looks** (the visual defects of issue 12): typed text not bold, radio buttons and
+  checkboxes before their words, no default-blue links, no empty table header cell, no
+  two links of the same name to different places.
 - **axe-core** (vendored for the tests only under ``tests/vendor/``, never served): no
   violation of impact "serious" or "critical".
 
@@ -97,6 +100,67 @@ _ACTIVE_KEY_JS = """
 """
 
 
+# The visual defects of issue 12, checked on every page: what is typed in a field is not
+# bold; a radio button or checkbox sits before its words, on their line; links are not the
+# browser's default blue or purple; no table header cell is empty; links with the same name
+# lead to the same place (18 "Open" links each need a name of their own).
+_LOOKS_JS = """
+() => {
+  const shown = (el) => !el.closest('[hidden]') && el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden';
+  const words = (el) => (el.getAttribute('aria-label') || el.textContent || '')
+    .replace(/\\s+/g, ' ').trim();
+  const problems = [];
+  document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach((el) => {
+    if (!shown(el)) return;
+    const weight = parseInt(getComputedStyle(el).fontWeight, 10);
+    const what = el.name || el.id || el.tagName;
+    if (weight >= 600) problems.push(`${what} is typed in bold (${weight})`);
+  });
+  const choices = 'label input[type=radio], label input[type=checkbox]';
+  document.querySelectorAll(choices).forEach((el) => {
+    if (!shown(el)) return;
+    const label = el.closest('label');
+    const range = document.createRange();
+    const text = [...label.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!text) return;
+    range.selectNodeContents(text);
+    const t = [...range.getClientRects()].find((r) => r.width > 0);
+    const box = el.getBoundingClientRect();
+    if (!t) return;
+    const sameLine = box.top < t.bottom && box.bottom > t.top;
+    if (!sameLine || box.right > t.left + 1) {
+      problems.push(`the ${el.type} "${words(label)}" is not before its words on their line`);
+    }
+  });
+  const defaults = ['rgb(0, 0, 238)', 'rgb(85, 26, 139)', 'rgb(0, 0, 255)'];
+  document.querySelectorAll('a[href]').forEach((el) => {
+    const color = getComputedStyle(el).color;
+    if (shown(el) && defaults.includes(color)) {
+      problems.push(`the link "${words(el)}" is the browser's default ${color}`);
+    }
+  });
+  document.querySelectorAll('th').forEach((el, i) => {
+    if (!words(el)) problems.push(`table header cell ${i + 1} is empty`);
+  });
+  const targets = new Map();
+  document.querySelectorAll('a[href]').forEach((el) => {
+    if (!shown(el)) return;
+    const name = words(el);
+    const href = el.getAttribute('href');
+    if (!targets.has(name)) targets.set(name, new Set());
+    targets.get(name).add(href);
+  });
+  targets.forEach((hrefs, name) => {
+    if (hrefs.size > 1) {
+      problems.push(`${hrefs.size} links named "${name}" lead to different places`);
+    }
+  });
+  return problems;
+}
+"""
+
+
 @dataclass
 class Findings:
     """What a page failed; empty lists mean it passed."""
@@ -108,9 +172,10 @@ class Findings:
     unreachable: list[str] = field(default_factory=list)
     small: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
+    looks: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return [*self.overflow, *self.unreachable, *self.small, *self.axe]
+        return [*self.overflow, *self.unreachable, *self.small, *self.axe, *self.looks]
 
 
 @cache
@@ -240,6 +305,8 @@ def findings(page: Page, *, axe: bool = True) -> Findings:
             found.small += [p + suffix for p in small_targets(listed)]
         if axe:
             found.axe += [p + suffix for p in axe_violations(page)]
+        found.looks += [p + suffix for p in page.evaluate(_LOOKS_JS)]
+    found.looks = list(dict.fromkeys(found.looks))
     found.overflow = list(dict.fromkeys(found.overflow))
     found.unreachable = list(dict.fromkeys(found.unreachable))
     found.small = list(dict.fromkeys(found.small))

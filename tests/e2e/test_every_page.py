@@ -58,10 +58,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         practice = new_practice(vault)
         secretary = practice.secretary("sec.durand", "Claire Durand")
-        notes = [
-            practice.deposit_note(secretary, caller=name)
-            for name in ("Jeanne Dupont", "Paul Lefèvre", "Awa Ndiaye")
-        ]
+        notes = []
+        for name in ("Jeanne Dupont", "Paul Lefèvre", "Awa Ndiaye"):
+            notes.append(practice.deposit_note(secretary, caller=name))
+            clock.advance(60)  # a minute apart: each "Open" link is named by kind and time
         practice.deposit_message(secretary, "Commande de fournitures")
         colleague = enrol(vault.env, Role.MEMBER, "dr.petit", practice=PRACTICE)
         people = {
