@@ -11,6 +11,7 @@ violation.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -26,7 +27,7 @@ from tests.e2e.accounts_pages import SLOW_MS, open_tab, submit_login
 from tests.e2e.accounts_pages import enrol as enrol_in_browser
 from tests.e2e.accounts_server import AccountsVault, ManualClock, Recorder
 from tests.e2e.conftest import new_vault, start_server
-from tests.e2e.page_checks import DESKTOP, PHONE, check_page
+from tests.e2e.page_checks import DESKTOP, MIN_TARGET, PHONE, check_page
 from tests.e2e.trust_site import PRACTICE, Practice, new_practice
 from tests.people import Person, enrol
 from vault.auditing.checkpoints import Checkpointing
@@ -97,6 +98,14 @@ def tabs(chromium: Browser, site: Site) -> Iterator[Callable[[str], Page]]:
             return site.tabs[role].page
 
         yield tab
+
+
+def _until(page: Page, condition: str, seconds: float = 5) -> None:
+    """Poll ``condition`` (evaluated by the DevTools protocol: the page's CSP forbids eval)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, condition
+        time.sleep(0.05)
 
 
 def _invite(site: Site, role: Role, username: str) -> str:
@@ -192,3 +201,100 @@ def test_the_pages_load_no_axe_from_the_site(tabs: Callable[[str], Page], site: 
     assert answer.status == 404
     page.goto(site.vault.base_url + "/login")
     assert "axe" not in page.content()
+
+
+def test_inbox_shows_its_first_message_without_scrolling_on_a_phone(
+    tabs: Callable[[str], Page], site: Site
+) -> None:
+    """The filters fold behind one control: the first row and its Open link are on screen."""
+    page = tabs("member")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    _goto("/inbox", UNLOCKED)(page, site)
+    expect(page.locator("details.fold > summary")).to_be_visible()
+    expect(page.locator("form[action='/inbox'] select[name=status]")).to_be_hidden()
+    first_link = page.locator("[data-item-row] a[href^='/items/']").first
+    box = first_link.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= PHONE["height"], box
+
+
+def test_the_menu_works_without_javascript(
+    chromium: Browser, tabs: Callable[[str], Page], site: Site
+) -> None:
+    """On a phone the navigation is one <details> menu: closed, then opened by a tap."""
+    member = tabs("member")
+    context = chromium.new_context(java_script_enabled=False, viewport=PHONE)  # type: ignore[arg-type]
+    try:
+        context.add_cookies(member.context.cookies())  # type: ignore[arg-type]
+        page = context.new_page()
+        page.goto(site.vault.base_url + "/practice/members")
+        inbox = page.locator(".mainnav a[href='/inbox']")
+        expect(inbox).to_be_hidden()
+        page.click(".menu > summary")
+        expect(inbox).to_be_visible()
+        expect(page.locator(".languages a")).to_be_visible()
+        inbox.click()
+        page.wait_for_url("**/inbox")
+        page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+        expect(page.locator(".menu > summary")).to_be_hidden()
+        expect(page.locator(".mainnav a[href='/account']")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_first_tab_stop_skips_to_the_content(tabs: Callable[[str], Page], site: Site) -> None:
+    page = tabs("secretary")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    _goto("/workspace")(page, site)
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    expect(skip).to_have_attribute("href", "#main")
+    box = skip.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0
+    assert box["height"] >= MIN_TARGET
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_a_form_error_is_tied_to_its_field_and_takes_the_focus(
+    tabs: Callable[[str], Page], site: Site
+) -> None:
+    page = tabs("member")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    _goto("/account")(page, site)
+    form = page.locator("#password-form")
+    form.locator("#current").fill(site.people["member"].password)
+    form.locator("#password").fill("a new password that is long")
+    form.locator("#password2").fill("a different password, long")
+    form.locator("[name=code]").fill("123456")
+    form.locator("button[type=submit]").click()
+    error = form.locator("[data-error]")
+    expect(error).to_have_text("The two passwords differ.")
+    error_id = error.get_attribute("id")
+    assert error_id
+    again = form.locator("#password2")
+    expect(again).to_have_attribute("aria-invalid", "true")
+    for field_id in ("current", "password", "password2"):
+        described = form.locator(f"#{field_id}").get_attribute("aria-describedby") or ""
+        assert error_id in described.split(), field_id
+    expect(again).to_be_focused()
+    expect(form.locator("#current")).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_focus_stays_in_the_list_a_button_replaced(tabs: Callable[[str], Page], site: Site) -> None:
+    """Removing an assignment replaces the table and its button: focus lands in the new table."""
+    page = tabs("admin")
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    _goto("/admin/practices")(page, site)
+    remove = page.locator("#practices form[hx-post='/admin/assignments/remove'] button").first
+    remove.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#practices form[hx-post='/admin/assignments/remove']")).to_have_count(0)
+    _until(page, "document.activeElement !== document.body")
+    assert page.evaluate("document.getElementById('practices').contains(document.activeElement)")
+    assign = page.locator("#practices form[hx-post='/admin/assignments'] button").first
+    assign.focus()
+    page.keyboard.press("Enter")  # and back as it was, for the pages checked after this test
+    page.wait_for_selector("#practices form[hx-post='/admin/assignments/remove']")
+    _until(page, "document.activeElement !== document.body")
