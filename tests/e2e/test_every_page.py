@@ -210,12 +210,12 @@ def test_inbox_shows_its_first_message_without_scrolling_on_a_phone(
     page = tabs("member")
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     _goto("/inbox", UNLOCKED)(page, site)
-    expect(page.locator("details.fold > summary")).to_be_visible()
-    expect(page.locator("form[action='/inbox'] select[name=status]")).to_be_hidden()
     first_link = page.locator("[data-item-row] a[href^='/items/']").first
     box = first_link.bounding_box()
     assert box is not None
     assert box["y"] + box["height"] <= PHONE["height"], box
+    expect(page.locator("details.fold > summary")).to_be_visible()
+    expect(page.locator("form[action='/inbox'] select[name=status]")).to_be_hidden()
 
 
 def test_the_menu_works_without_javascript(
