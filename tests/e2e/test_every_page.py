@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from audit.entry import Action, Actor, AuditEntry, Outcome
 from tests.browser.conftest import PageLog
 from tests.e2e.accounts_pages import SLOW_MS, open_tab, submit_login
 from tests.e2e.accounts_pages import enrol as enrol_in_browser
@@ -72,6 +73,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "admin": enrol(vault.env, Role.ADMIN, "admin.root"),
             "auditor": enrol(vault.env, Role.AUDITOR, "audit.leroy"),
         }
+        env = vault.env
+        for _ in range(6):  # a burst of failed sign-ins: an alert on the activity page
+            env.db.write(
+                lambda c: env.log.append(
+                    c,
+                    AuditEntry.new(
+                        Action.LOGIN_FAILED, actor=Actor(name="mallory"), outcome=Outcome.DENIED
+                    ),
+                )
+            )
         Checkpointing.for_settings(settings).issue_now(vault.env)
         ids = {"item": notes[0], "practice": practice.id, "missing": str(uuid.uuid4())}
         yield Site(vault, practice, people, ids)
