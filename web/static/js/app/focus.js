@@ -7,13 +7,18 @@ export function focusLost() {
   return !active || active === document.body || !active.isConnected;
 }
 
-/** Focus `el` without scrolling past it, making it focusable by script only if it is not. */
-export function focusOn(el) {
+/**
+ * Focus `el`, making it focusable by script only if it is not already. Without `scroll` the
+ * view does not move (a refreshed list keeps the reader's place); with it, `el` is brought
+ * into view if it is not (a form's invalid field).
+ */
+export function focusOn(el, scroll = false) {
   if (!el) return;
   if (!el.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
     el.setAttribute("tabindex", "-1");
   }
-  el.focus({ preventScroll: false });
+  el.focus({ preventScroll: true });
+  if (scroll) el.scrollIntoView({ block: "nearest" });
 }
 
 /** Where focus goes in a part of the page that was just replaced. */

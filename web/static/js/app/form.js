@@ -60,8 +60,8 @@ export function showError(form, text, field) {
   error.textContent = text;
   const invalid = tieError(form, error, text, field);
   if (text && (focusLost() || form.contains(document.activeElement))) {
-    if (invalid.length) focusOn(invalid[0]);
-    else if (focusLost()) focusOn(error);
+    if (invalid.length) focusOn(invalid[0], true);
+    else if (focusLost()) focusOn(error, true);
   }
 }
 
