@@ -6,6 +6,10 @@ runs it only to change a pinned version::
     python scripts/vendor_static.py          # npm pack, verify, extract, write VERSIONS.json
     python scripts/vendor_static.py --check  # no network: re-hash the vendored files
 
+Libraries only the tests use (axe-core) are vendored the same way into
+``tests/vendor/``, with their own VERSIONS.json: the server never serves that
+folder, so no page can load them.
+
 Each tarball is checked against the registry's ``dist.integrity`` (sha512) *and*
 against the integrity pinned below, so a registry that changes a published
 version is noticed. ``VERSIONS.json`` records, for every package, its name,
@@ -35,6 +39,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "web" / "static" / "vendor"
+TEST_VENDOR = ROOT / "tests" / "vendor"  # used by the browser tests only, never served
 MANIFEST = "VERSIONS.json"
 
 
@@ -58,7 +63,7 @@ class Package:
     patches: dict[str, Patch] = field(default_factory=dict)  # vendored path -> patch
 
 
-PACKAGES = (
+WEB_PACKAGES = (
     Package(
         name="htmx.org",
         version="2.0.11",
@@ -98,6 +103,22 @@ PACKAGES = (
 )
 
 
+TEST_PACKAGES = (
+    Package(
+        name="axe-core",
+        version="4.14.1",
+        integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        files={
+            "package/axe.min.js": "axe-core/axe.min.js",
+            "package/LICENSE": "axe-core/LICENSE",
+        },
+    ),
+)
+
+# Each vendor folder with the packages it holds (and its own VERSIONS.json).
+FOLDERS = ((VENDOR, WEB_PACKAGES), (TEST_VENDOR, TEST_PACKAGES))
+
+
 class VendorError(Exception):
     """The registry, a tarball or a vendored file is not what was pinned."""
 
@@ -132,8 +153,8 @@ def _fetch(pkg: Package, workdir: Path) -> Path:
     return tarball
 
 
-def _extract(pkg: Package, tarball: Path) -> dict[str, Any]:
-    """Write the package's files under VENDOR and return its VERSIONS.json record."""
+def _extract(pkg: Package, tarball: Path, vendor_dir: Path) -> dict[str, Any]:
+    """Write the package's files under ``vendor_dir`` and return its VERSIONS.json record."""
     files = []
     with tarfile.open(tarball, "r:gz") as archive:
         for source, dest in pkg.files.items():
@@ -156,7 +177,7 @@ def _extract(pkg: Package, tarball: Path) -> dict[str, Any]:
                     "patched": {"why": patch.why, "old": patch.old, "new": patch.new},
                     "published_sha256": record["sha256"],
                 }
-            target = VENDOR / dest
+            target = vendor_dir / dest
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             files.append(record)
@@ -170,19 +191,21 @@ def _extract(pkg: Package, tarball: Path) -> dict[str, Any]:
 
 
 def vendor() -> None:
-    """Fetch, verify and extract every pinned package; rewrite VERSIONS.json."""
-    records = []
+    """Fetch, verify and extract every pinned package; rewrite each folder's VERSIONS.json."""
     with tempfile.TemporaryDirectory(prefix="permanence-vendor-") as tmp:
-        for pkg in PACKAGES:
-            records.append(_extract(pkg, _fetch(pkg, Path(tmp))))
-    manifest = {
-        "comment": "Written by scripts/vendor_static.py; check with --check. Do not edit by hand.",
-        "packages": records,
-    }
-    (VENDOR / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for vendor_dir, packages in FOLDERS:
+            records = [_extract(pkg, _fetch(pkg, Path(tmp)), vendor_dir) for pkg in packages]
+            manifest = {
+                "comment": (
+                    "Written by scripts/vendor_static.py; check with --check. Do not edit by hand."
+                ),
+                "packages": records,
+            }
+            text = json.dumps(manifest, indent=2) + "\n"
+            (vendor_dir / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def check(vendor_dir: Path = VENDOR) -> list[str]:
+def check(vendor_dir: Path = VENDOR, packages: tuple[Package, ...] = WEB_PACKAGES) -> list[str]:
     """Return the problems found re-hashing ``vendor_dir`` against its VERSIONS.json."""
     try:
         manifest = json.loads((vendor_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -190,7 +213,7 @@ def check(vendor_dir: Path = VENDOR) -> list[str]:
         return [f"{MANIFEST}: {exc}"]
     problems = []
     listed = {MANIFEST}
-    pinned = {(p.name, p.version, p.integrity) for p in PACKAGES}
+    pinned = {(p.name, p.version, p.integrity) for p in packages}
     for record in manifest["packages"]:
         if (record["name"], record["version"], record["integrity"]) not in pinned:
             problems.append(f"{record['name']}@{record['version']}: not the pinned version")
@@ -203,7 +226,7 @@ def check(vendor_dir: Path = VENDOR) -> list[str]:
             hashes = _sha256(path.read_bytes())
             if hashes["sha256"] != entry["sha256"] or hashes["sri"] != entry["sri"]:
                 problems.append(f"{entry['path']}: sha256 does not match {MANIFEST}")
-    if {p.name for p in PACKAGES} != {r["name"] for r in manifest["packages"]}:
+    if {p.name for p in packages} != {r["name"] for r in manifest["packages"]}:
         problems.append(f"{MANIFEST}: packages differ from the pins in vendor_static.py")
     for path in sorted(vendor_dir.rglob("*")):
         rel = path.relative_to(vendor_dir).as_posix()
@@ -219,19 +242,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check:
-        problems = check()
-        for problem in problems:
-            print(f"vendor check: {problem}", file=sys.stderr)
-        if not problems:
-            print(f"vendor check: {VENDOR.relative_to(ROOT)} matches {MANIFEST}")
-        return 1 if problems else 0
+        failed = False
+        for vendor_dir, packages in FOLDERS:
+            problems = check(vendor_dir, packages)
+            for problem in problems:
+                print(f"vendor check: {vendor_dir.relative_to(ROOT)}: {problem}", file=sys.stderr)
+            if not problems:
+                print(f"vendor check: {vendor_dir.relative_to(ROOT)} matches {MANIFEST}")
+            failed = failed or bool(problems)
+        return 1 if failed else 0
     try:
         vendor()
     except (VendorError, subprocess.CalledProcessError) as exc:
         print(f"vendor: {exc}", file=sys.stderr)
         return 1
-    print(f"vendor: wrote {VENDOR.relative_to(ROOT)}/{MANIFEST}")
-    return 1 if check() else 0
+    print(f"vendor: wrote {MANIFEST} in {', '.join(str(d.relative_to(ROOT)) for d, _ in FOLDERS)}")
+    return 1 if any(check(d, p) for d, p in FOLDERS) else 0
 
 
 if __name__ == "__main__":

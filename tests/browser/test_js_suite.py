@@ -70,3 +70,30 @@ def test_vendor_check_notices_a_modified_file(
         "htmx.org/htmx.min.js: sha256 does not match VERSIONS.json",
         "stray.js: not listed in VERSIONS.json",
     ]
+
+
+def test_vendor_check_covers_the_tests_only_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """axe-core (tests/vendor/, never served) is pinned and re-hashed the same way."""
+    spec = importlib.util.spec_from_file_location("vendor_static", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    vendor_static = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "vendor_static", vendor_static)
+    spec.loader.exec_module(vendor_static)
+    packages = vendor_static.TEST_PACKAGES
+    assert [p.name for p in packages] == ["axe-core"]
+    copy = tmp_path / "vendor"
+    source = REPO / "tests" / "vendor"
+    for path in source.rglob("*"):
+        if path.is_file():
+            target = copy / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    assert vendor_static.check(copy, packages) == []
+    axe = copy / "axe-core" / "axe.min.js"
+    axe.write_bytes(axe.read_bytes().replace(b"axe", b"AXE", 1))
+    assert vendor_static.check(copy, packages) == [
+        "axe-core/axe.min.js: sha256 does not match VERSIONS.json"
+    ]

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from crypto.secret import Secret
 from tests.browser.conftest import _CSP_LISTENER, PageLog
@@ -137,7 +137,15 @@ def expect_keys_unlocked(tab: PageLog, unlocked: bool) -> None:
     expect(state).to_have_attribute("data-unlocked", "true" if unlocked else "false")
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the navigation is folded in the top bar's menu: open it if it is closed."""
+    summary = page.locator(".menu:not([open]) > summary")
+    if summary.count() and summary.is_visible():
+        summary.click()
+
+
 def sign_out(tab: PageLog) -> None:
+    open_menu(tab.page)
     tab.page.click("[data-signout]")
     tab.page.wait_for_url("**/login")
     assert tab.page.evaluate(f"sessionStorage.getItem({KEYS_ITEM!r})") is None

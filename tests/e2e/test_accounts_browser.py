@@ -26,6 +26,7 @@ from tests.e2e.accounts_pages import (
     expect_keys_unlocked,
     is_recovery_code,
     login_refused,
+    open_menu,
     open_tab,
     session_cookie,
     sign_in,
@@ -304,6 +305,7 @@ def test_second_member_gets_the_practice_key_from_the_first(
         for path in ("/inbox", "/practice/access", "/practice/members", "/reports"):
             waiting.goto(vault.base_url + path)
             assert urlsplit(waiting.url).path == "/practice/waiting", path
+        open_menu(waiting)  # on a phone the language is in the menu
         waiting.click("a[hreflang=fr]")
         expect(waiting.locator("#waiting h1")).to_have_text("En attente d'un confrère")
         assert waiting.evaluate("document.documentElement.scrollWidth") <= 360

@@ -117,7 +117,7 @@ def test_auditor_filters_opens_verifies_exports_and_catches_an_alteration(
         )
         assert cosigned.returncode == 0, cosigned.stderr
         public = made.stdout.strip().splitlines()[-1]
-        page.click("details summary")
+        page.click("details:has([data-cosign]) > summary")
         page.fill("[data-cosign] [name=verifier_key]", public)
         page.fill("[data-cosign] [name=note]", cosigned.stdout)
         page.click("[data-cosign] button[type=submit]")

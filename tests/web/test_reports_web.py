@@ -55,7 +55,7 @@ def test_member_sees_own_practice_figures(world: tuple[Env, dict[str, TestClient
     page = clients["member"].get(f"/reports?{PERIOD}")
     assert page.status_code == 200
     assert "Cabinet A" in page.text and "Cabinet B" not in page.text
-    assert '<td class="num">12.0</td>' in page.text  # October's call minutes
+    assert 'class="num">12.0</td>' in page.text  # October's call minutes
 
 
 def test_admin_sees_every_practice_and_downloads_csv(

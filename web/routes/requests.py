@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from vault.team.documents import StoredDocument
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
@@ -23,6 +22,7 @@ from vault.clock import parse_iso
 from vault.errors import InvalidInput, RequestTaken
 from vault.identity import practices
 from vault.requests import state, threads, writes
+from vault.team.documents import StoredDocument
 from web import i18n
 from web.context import env_of, json_body, request_info, require_principal
 from web.local_dates import short_time

@@ -10,6 +10,7 @@ from vault.errors import StoreError
 from vault.storage.migrate import Migration, all_migrations, current_version, migrate
 from vault.storage.store import connect, new_key
 
+
 def test_migrations_are_numbered_densely_from_one() -> None:
     """No gap and no duplicate in the migration numbers."""
     numbers = [m.number for m in all_migrations()]

@@ -47,12 +47,12 @@ armForm(form, async () => {
   const { username, accountId, minLength } = form.dataset;
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
-    showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }));
+    showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }), form.elements.password2);
     return;
   }
   const problem = passwordProblem(password, Number(minLength));
   if (problem) {
-    showError(form, t(problem));
+    showError(form, t(problem), form.elements.password);
     return;
   }
   busy(form, true);

@@ -27,7 +27,7 @@ armForm(form, async () => {
   const username = form.elements.username.value.trim();
   const password = form.elements.password.value;
   if (password !== form.elements.password2.value) {
-    showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }));
+    showError(form, t({ fr: "Les deux mots de passe diffèrent.", en: "The two passwords differ." }), form.elements.password2);
     return;
   }
   busy(form, true);
