@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from vault.clock import parse_iso
 from vault.env import Env, Principal
 from vault.items import inbox
-from vault.items.inbox import ItemSummary, StatusChange
+from vault.items.history import StatusChange
+from vault.items.inbox import ItemSummary
 from vault.items.labels import labels_of
 from vault.storage.store import Connection
 
