@@ -150,7 +150,7 @@ def test_deposit_read_download_handle_in_chromium_and_the_canary_stays_encrypted
     assert rows.count() == 3
     assert rows.first.get_attribute("data-item-id") == note_id
     assert rows.first.get_attribute("data-urgency") == "urgent"
-    rows.first.locator("a").click()
+    rows.first.locator("a[data-open-link]").click()
     mem.wait_for_selector("#item[data-decrypted=true]", timeout=30_000)
     for name in ("caller_name", "callback_number", "reason", "best_time", "notes"):
         assert CANARY in mem.inner_text(f"[data-field={name}]")

@@ -147,6 +147,7 @@ def test_a_search_for_lefevre_in_capitals_finds_her_among_2000_older_items(
     page.wait_for_selector(ROWS_READY)
     recorder = practice.vault.recorder
     page.evaluate(_RECORD_STATUS)
+    page.click("#inbox details.fold > summary")  # on a phone the search folds with the filters
     page.fill("#search-form [name=q]", "LEFEVRE")
     page.click("#search-form button[type=submit]")
     status = page.locator("#search-form [data-status]")
