@@ -79,6 +79,12 @@ def test_the_confirmation_says_what_was_deposited_and_when(
     assert re.search(r"\d{1,2} h \d{2}|\d{1,2}:\d{2} [ap]m", text), text  # when
     assert box.get_attribute("role") == "status"  # announced by screen readers
     assert box.is_visible()
+    # A next note refused (made of spaces) does not keep saying that a note went.
+    page.fill(f"{FORM} input[name=caller_name]", "   ")
+    page.fill(f"{FORM} input[name=reason]", "   ")
+    page.click(f"{FORM} button[type=submit]")
+    page.wait_for_selector(f"{FORM} input[name=caller_name][aria-invalid=true]", timeout=10_000)
+    assert not box.is_visible()
 
 
 def test_after_a_deposit_the_form_is_empty_and_the_focus_on_its_first_field(

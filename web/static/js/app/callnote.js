@@ -164,6 +164,13 @@ export function checkFilled(form) {
     }
   }
   if (first) {
+    // The previous deposit's confirmation would read as if this note had gone too.
+    const box = form.querySelector("[data-confirmation]");
+    if (box) {
+      box.hidden = true;
+      box.replaceChildren();
+      delete box.dataset.confirmed;
+    }
     first.focus();
     return false;
   }
