@@ -82,8 +82,9 @@ function whatNodes(kind, what) {
       link.dataset.callback = "";
       link.append(element("span", "", "📞"), ` ${t({ fr: "Rappeler", en: "Call back" })} `);
       link.firstChild.setAttribute("aria-hidden", "true");
-      link.append(element("span", "row-number", what.callback));
+      link.append(element("span", "row-number", what.telNumber)); // exactly the number dialled
       nodes.push(link);
+      if (what.telRest) nodes.push(element("span", "row-number-rest", what.telRest));
     } else if (what.callback) {
       nodes.push(element("span", "row-number", `${t({ fr: "Numéro", en: "Number" })}\u00a0: ${what.callback}`));
     }
