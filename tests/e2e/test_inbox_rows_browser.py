@@ -248,12 +248,17 @@ def test_rows_that_arrive_by_the_refresh_show_their_handling_buttons(
     until a reload (handling.js applied only on enableActions and htmx:load)."""
     monkeypatch.setattr(workspaces, "REFRESH_SECONDS", 1)
     before = deposit_note(
-        practice, secretary, "Mme Avant", "Ordonnance", "0612345678", Urgency.NORMAL
+        practice, secretary, "Mme Avant", "Ordonnance", "01 23 45 67 89 (18h)", Urgency.NORMAL
     )
     sign_in_member(phone_tab, practice)
     page = phone_tab.page
     page.wait_for_selector(ROWS_READY)
     expect(_row(phone_tab, before).locator("[data-acknowledge]")).to_be_visible()
+    # "Call back" dials only the number, which is the link's text; the note follows as text.
+    call = _row(phone_tab, before).locator("a[data-callback]")
+    expect(call).to_have_attribute("href", "tel:0123456789")
+    expect(call.locator(".row-number")).to_have_text("01 23 45 67 89")
+    expect(_row(phone_tab, before).locator(".row-number-rest")).to_have_text("(18h)")
     colleague = Principal(
         practice.member.account_id, practice.member.username, Role.MEMBER, practice.id
     )
