@@ -236,3 +236,42 @@ def test_new_items_arrive_marked_and_announced_without_moving_the_reader(
     assert abs(reading.bounding_box()["y"] - top) <= 2
     assert page.evaluate("window.scrollY") > scrolled  # moved by the new row's height
     assert_clean(phone_tab)
+
+
+def test_rows_that_arrive_by_the_refresh_show_their_handling_buttons(
+    practice: Practice,
+    secretary: Person,
+    phone_tab: PageLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before the fix the buttons of inserted rows and replaced status cells stayed hidden
+    until a reload (handling.js applied only on enableActions and htmx:load)."""
+    monkeypatch.setattr(workspaces, "REFRESH_SECONDS", 1)
+    before = deposit_note(
+        practice, secretary, "Mme Avant", "Ordonnance", "01 23 45 67 89 (18h)", Urgency.NORMAL
+    )
+    sign_in_member(phone_tab, practice)
+    page = phone_tab.page
+    page.wait_for_selector(ROWS_READY)
+    expect(_row(phone_tab, before).locator("[data-acknowledge]")).to_be_visible()
+    # "Call back" dials only the number, which is the link's text; the note follows as text.
+    call = _row(phone_tab, before).locator("a[data-callback]")
+    expect(call).to_have_attribute("href", "tel:0123456789")
+    expect(call.locator(".row-number")).to_have_text("01 23 45 67 89")
+    expect(_row(phone_tab, before).locator(".row-number-rest")).to_have_text("(18h)")
+    colleague = Principal(
+        practice.member.account_id, practice.member.username, Role.MEMBER, practice.id
+    )
+    inbox.set_status(practice.vault.env, ARRANGE, colleague, before, "acknowledged")
+    new = deposit_note(practice, secretary, "M. Nouvel", "Rendez-vous", "0611", Urgency.NORMAL)
+    arrived = _row(phone_tab, new)
+    expect(arrived).to_have_attribute("data-arrived", "true", timeout=15_000)
+    expect(arrived.locator("[data-acknowledge]")).to_be_visible()
+    expect(arrived.locator("[data-mark-handled]")).to_be_visible()
+    replaced = _row(phone_tab, before)
+    expect(replaced).to_have_attribute("data-status", "acknowledged", timeout=15_000)
+    expect(replaced.locator("[data-mark-handled]")).to_be_visible()
+    # And they work: the new row is handled from the inbox without a reload.
+    arrived.locator("[data-mark-handled]").click()
+    expect(arrived.locator("[data-status-cell]")).to_have_attribute("data-status", "handled")
+    assert_clean(phone_tab)

@@ -85,7 +85,7 @@ def _write_instructions(site: DeskSite, page: Page, today: str) -> None:
     for box in page.locator(f"{oncall} [data-list=entries] input[type=checkbox]").all():
         box.check()
     page.fill(f"{oncall} [data-list=entries] [data-key=name]", "Dr Garde")
-    page.fill(f"{oncall} [data-list=entries] [data-key=phone]", "06 00 00 00 15")
+    page.fill(f"{oncall} [data-list=entries] [data-key=phone]", "06 00 00 00 15 ou 07 11 22 33 44")
     _save(page, oncall)
 
     # A second revision of the card: the history names the member for both.
@@ -119,6 +119,11 @@ def test_instructions_beside_the_call_and_custom_fields_to_the_practice(
     assert sec.input_value(f"{FORM} input[name=callback_number]") == "0611223344"
     assert sec.get_attribute("[data-timer-display]", "data-running") == "true"
     assert "Dr Garde" in sec.inner_text("[data-oncall-now]")
+    # Only the first number is dialled, and the link says exactly which (fix-links).
+    call = sec.locator("[data-oncall-person] a")
+    assert call.get_attribute("href") == "tel:0600000015"
+    assert call.inner_text() == "06 00 00 00 15"
+    assert "06 00 00 00 15 ou 07 11 22 33 44" in sec.inner_text("[data-oncall-person]")
     assert "Dr Martin" in sec.inner_text("[data-closures-today]")
     assert "Dr Durand" in sec.inner_text("[data-closures-today]")
     assert CANARY in sec.inner_text("[data-card]")

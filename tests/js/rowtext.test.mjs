@@ -48,7 +48,8 @@ test("a search finds an item by an accent-less upper-case surname among others, 
 
 test("a callback number becomes a tel: URI of a plus and digits only, or nothing", () => {
   assert.equal(telHref("06 12 34 56 78"), "tel:0612345678");
-  assert.equal(telHref("+33 (0)6 12.34-56/78"), "tel:+33612345678");
+  assert.equal(telHref("+33 (0)6 12.34-56-78"), "tel:+33612345678");
+  assert.equal(telHref("+33 (0)6 12.34-56/78"), "tel:+336123456"); // stops at the slash
   assert.equal(telHref("06 12 34 56 78 poste 12"), "tel:0612345678");
   assert.equal(telHref("\u00a0０６ １２ ３４ ５６ ７８ "), "tel:0612345678");
   assert.equal(telHref("15"), "tel:15");
@@ -72,6 +73,32 @@ test("a callback number becomes a tel: URI of a plus and digits only, or nothing
   assert.equal(telHref("0612345678;ext=javascript:alert(1)"), "tel:0612345678");
 });
 
+test("a search finds custom-field and call-rule field values, not their ids or types", () => {
+  const index = new SearchIndex();
+  index.add({ id: "plain", at: "2026-12-01T10:00:00.000Z", text: searchText("call_note", { caller_name: "M. Durand", reason: "Rendez-vous" }) });
+  index.add({
+    id: "custom",
+    at: "2026-12-01T11:00:00.000Z",
+    text: searchText("call_note", {
+      caller_name: "Mme Roux",
+      reason: "Douleur",
+      call_type: "Urgence",
+      custom_fields: [
+        { id: "f1", label: "Mutuelle", type: "text", value: "Harmonie Santé" },
+        { id: "rule:r1:0", label: "Médecin traitant", type: "choice", value: "Dr Béranger" },
+        { id: "f2", label: "Date de naissance", type: "date", value: "1950-03-04" },
+      ],
+    }),
+  });
+  assert.deepEqual(index.search("harmonie sante").map((e) => e.id), ["custom"]);
+  assert.deepEqual(index.search("beranger").map((e) => e.id), ["custom"]);
+  assert.deepEqual(index.search("1950-03-04").map((e) => e.id), ["custom"]);
+  assert.deepEqual(index.search("mutuelle").map((e) => e.id), ["custom"]);
+  assert.deepEqual(index.search("urgence").map((e) => e.id), ["custom"]);
+  assert.deepEqual(index.search("rule:r1"), []);
+  assert.deepEqual(index.search("choice"), []);
+});
+
 test("sizes are written as people read them, in each language", () => {
   assert.equal(formatSize(512, "fr"), "512\u00a0o");
   assert.equal(formatSize(12_800, "fr"), "12,5\u00a0Ko");
@@ -86,8 +113,16 @@ test("the essentials of each kind; missing or odd values are shown as text", () 
     reason: "Ordonnance",
     callback: "06 12 34 56 78",
     tel: "tel:0612345678",
+    telNumber: "06 12 34 56 78",
+    telRest: "",
   });
-  assert.deepEqual(essentials("call_note", { reason: 12 }), { kind: "call_note", caller: "", reason: "12", callback: "", tel: null });
+  assert.deepEqual(essentials("call_note", { reason: 12 }), { kind: "call_note", caller: "", reason: "12", callback: "", tel: null, telNumber: "", telRest: "" });
+  // The link dials and shows only the number; the note after it is plain text.
+  const noted = essentials("call_note", { callback_number: "01 23 45 67 89 (18h)" });
+  assert.equal(noted.tel, "tel:0123456789");
+  assert.equal(noted.telNumber, "01 23 45 67 89");
+  assert.equal(noted.telRest, " (18h)");
+  assert.equal(essentials("call_note", { callback_number: "06.12.34.56.78 - 2" }).tel, "tel:0612345678");
   assert.deepEqual(essentials("message", { subject: "Commande" }), { kind: "message", subject: "Commande" });
   assert.deepEqual(essentials("extract", { name: "a.csv", size: 10 }), { kind: "extract", name: "a.csv", size: 10 });
 });

@@ -17,9 +17,19 @@ from crypto.instruction import DocType, open_instruction
 from crypto.secret import Secret
 from crypto.signing import VerifyKey
 from crypto.teamkey import open_team_key
-from tests.factories import Person, World, add_account, session_for
+from tests.factories import (
+    REQ,
+    Person,
+    World,
+    add_account,
+    audit_actions,
+    deposit_as_secretary,
+    seal,
+    session_for,
+)
 from tests.teamkeys import Made, document, make_version
 from vault.identity.roles import Role
+from vault.items import deposits
 from vault.opening import Vault
 from web.app import create_app
 from web.routes import team as team_routes
@@ -210,3 +220,69 @@ def test_bad_input_is_a_clear_400(clients: Clients) -> None:
     assert member.get(f"/practices/{pid}/documents", params={"subject": "x"}).status_code == 400
     r = member.put(f"/practices/{pid}/documents/{uuid.uuid4()}", json={"envelope": "AQ"})
     assert r.status_code in (400, 409), r.text
+
+
+def test_outsiders_get_the_audited_404_whatever_body_they_send(clients: Clients) -> None:
+    """Before the fix the body was checked before access: an outsider's empty or malformed
+    body got a 400 from /team/versions and /team/recipients, telling the practice exists."""
+    w = clients.world
+    pid = w.practice.id
+    v1 = make_version(w.env, pid, w.member, 1)
+    well_formed = _version_json(v1)
+    assert "access.denied" not in audit_actions(w.env)
+    for outsider in (w.outsider, w.stranger):
+        client = clients.as_(outsider)
+        for path in (f"/practices/{pid}/team/versions", f"/practices/{pid}/team/recipients"):
+            for body in (well_formed, {}, None):
+                got = (
+                    client.post(path, content=b"") if body is None else client.post(path, json=body)
+                )
+                assert got.status_code == 404, (outsider.principal.username, path, body, got.text)
+    assert "access.denied" in audit_actions(w.env)  # repeats are counted per window
+    assert clients.as_(w.member).post(f"/practices/{pid}/team/versions", json={}).status_code == 400
+
+
+def test_a_secretary_replies_over_http_only_about_her_own_deposit(clients: Clients) -> None:
+    """Before the fix PUT /documents stored her REPLY about any id but another secretary's
+    item: an unknown id, another practice's item."""
+    w = clients.world
+    pid = w.practice.id
+    v1 = make_version(w.env, pid, w.member, 1)
+    assert (
+        clients.as_(w.member)
+        .post(f"/practices/{pid}/team/versions", json=_version_json(v1))
+        .status_code
+        == 201
+    )
+    own, envelope = seal(w.secretary, w.practice)
+    deposit_as_secretary(w, envelope, own)
+    foreign, envelope = seal(w.stranger, w.other)
+    deposits.deposit(
+        w.env,
+        REQ,
+        w.stranger.principal,
+        deposits.Deposit(item_id=foreign, practice_id=w.other.id, envelope=envelope),
+    )
+    secretary = clients.as_(w.secretary)
+    for subject in (str(uuid.uuid4()), foreign):
+        doc_id, env = document(
+            v1.key,
+            w.secretary,
+            pid,
+            version=1,
+            doc_type=DocType.REPLY,
+            subject_id=uuid.UUID(subject),
+        )
+        r = secretary.put(
+            f"/practices/{pid}/documents/{doc_id}", json={"envelope": b64url_encode(env)}
+        )
+        assert r.status_code == 404, (subject, r.text)
+    doc_id, env = document(
+        v1.key, w.secretary, pid, version=1, doc_type=DocType.REPLY, subject_id=uuid.UUID(own)
+    )
+    r = secretary.put(f"/practices/{pid}/documents/{doc_id}", json={"envelope": b64url_encode(env)})
+    assert r.status_code == 201, r.text
+    count = w.env.db.read(
+        lambda c: c.execute("SELECT count(*) FROM team_document WHERE type = 17").fetchone()[0]
+    )
+    assert count == 1

@@ -79,19 +79,32 @@ def write_document(
             conn, principal, practice_id, document_id, envelope, version=newest[0]
         )
         header = checked.header
-        if (
-            principal.role == Role.SECRETARY
-            and header.type == DocType.REPLY
-            and conn.execute(
-                "SELECT 1 FROM item WHERE id = ? AND author_id != ?",
-                (str(header.subject_id), principal.account_id),
-            ).fetchone()
+        if header.type == DocType.REPLY and not _may_reply_about(
+            conn, principal, practice_id, str(header.subject_id)
         ):
-            raise access_denied(practice_id, document_id)  # a reply on another's deposit
+            raise access_denied(practice_id, document_id)
         stored_at = store_revision(env, conn, request, principal, practice_id, checked)
         return Written(document_id, checked.header.revision, stored_at, checked.new_document)
 
     return write_or_deny(env, request, principal, tx)
+
+
+def _may_reply_about(
+    conn: Connection, principal: Principal, practice_id: str, subject_id: str
+) -> bool:
+    """A reply is about a request of this practice, or an item of this practice the writer
+    reaches: a member any of them, a secretary only her own deposit. Anything else (an
+    unknown id, another practice's item or request, another secretary's deposit) is not."""
+    if conn.execute(
+        "SELECT 1 FROM request WHERE id = ? AND practice_id = ?", (subject_id, practice_id)
+    ).fetchone():
+        return True
+    row = conn.execute(
+        "SELECT author_id FROM item WHERE id = ? AND practice_id = ?", (subject_id, practice_id)
+    ).fetchone()
+    if row is None:
+        return False
+    return principal.role == Role.MEMBER or str(row[0]) == principal.account_id
 
 
 def access_denied(practice_id: str, document_id: str) -> Denied:

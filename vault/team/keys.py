@@ -210,6 +210,14 @@ def _store_record(
     )
 
 
+def reach_as_member(env: Env, request: RequestInfo, principal: Principal, practice_id: str) -> None:
+    """Before a request's body is read: an outsider gets the audited 404 whatever he sent
+    (never a 400 that tells him the practice exists), a secretary of it the 403."""
+    read_or_deny(
+        env, request, principal, lambda conn: access.reach_as_member(conn, principal, practice_id)
+    )
+
+
 def create_version(
     env: Env, request: RequestInfo, principal: Principal, practice_id: str, new: NewVersion
 ) -> int:

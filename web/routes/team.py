@@ -133,7 +133,18 @@ async def team_state(request: Request) -> Response:
     )
 
 
+async def _reach_as_member(request: Request) -> None:
+    await run_in_threadpool(
+        keys.reach_as_member,
+        env_of(request),
+        request_info(request),
+        require_principal(request),
+        request.path_params["practice_id"],
+    )
+
+
 async def team_version_create(request: Request) -> Response:
+    await _reach_as_member(request)  # access before the body: outsiders get the audited 404
     new = _new_version(await json_body(request, MAX_VERSION_BODY), with_documents=True)
     version = await run_in_threadpool(
         keys.create_version,
@@ -149,6 +160,7 @@ async def team_version_create(request: Request) -> Response:
 
 
 async def team_recipients_add(request: Request) -> Response:
+    await _reach_as_member(request)  # access before the body: outsiders get the audited 404
     new = _new_version(await json_body(request, MAX_RECIPIENTS_BODY), with_documents=False)
     version = await run_in_threadpool(
         keys.add_recipients,

@@ -9,9 +9,20 @@ import pytest
 
 from audit.entry import decode
 from crypto.instruction import DocType
-from tests.factories import REQ, World, audit_actions
+from tests.factories import (
+    REQ,
+    World,
+    add_account,
+    assign,
+    audit_actions,
+    deposit_as_secretary,
+    seal,
+)
 from tests.teamkeys import create, document
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vault.identity.roles import Role
+from vault.items import deposits
+from vault.requests import writes
 from vault.team import documents
 from vault.team.documents import write_document
 
@@ -116,7 +127,7 @@ def test_roles_per_type(world: World) -> None:
                 w.practice.id,
                 *document(made.key, w.secretary, w.practice.id, version=1, doc_type=doc_type),
             )
-    subject = uuid.uuid4()
+    subject = uuid.UUID(_deposit(w))
     reply = document(
         made.key, w.secretary, w.practice.id, version=1, doc_type=DocType.REPLY, subject_id=subject
     )
@@ -147,6 +158,69 @@ def test_roles_per_type(world: World) -> None:
     )
     assert [d.author.id for d in found] == [w.secretary.id, w.member.id]
     assert found[0].author.role == "secretary"
+
+
+def _deposit(w: World) -> str:
+    iid, envelope = seal(w.secretary, w.practice)
+    deposit_as_secretary(w, envelope, iid)
+    return iid
+
+
+def test_a_reply_is_only_about_an_item_or_request_of_the_practice_the_writer_reaches(
+    world: World,
+) -> None:
+    """Before the fix a secretary (or a member) stored a reply about any id: unknown, an
+    item or a request of another practice. Only another secretary's item was refused."""
+    w = world
+    made = create(w.env, w.practice.id, w.member)
+    own = _deposit(w)
+    colleague = add_account(w.env, Role.SECRETARY, "lea")
+    assign(w.env, colleague, w.practice)
+    hers, envelope = seal(colleague, w.practice)
+    d = deposits.Deposit(item_id=hers, practice_id=w.practice.id, envelope=envelope)
+    deposits.deposit(w.env, REQ, colleague.principal, d)
+    foreign_item, envelope = seal(w.stranger, w.other)
+    d = deposits.Deposit(item_id=foreign_item, practice_id=w.other.id, envelope=envelope)
+    deposits.deposit(w.env, REQ, w.stranger.principal, d)
+    other_key = create(w.env, w.other.id, w.outsider).key
+    foreign_request, envelope = document(
+        other_key, w.outsider, w.other.id, version=1, doc_type=DocType.REQUEST
+    )
+    writes.create_request(w.env, REQ, w.outsider.principal, w.other.id, foreign_request, envelope)
+    request_id, envelope = document(
+        made.key, w.member, w.practice.id, version=1, doc_type=DocType.REQUEST
+    )
+    writes.create_request(w.env, REQ, w.member.principal, w.practice.id, request_id, envelope)
+
+    def reply(author: object, subject: str) -> tuple[str, bytes]:
+        return document(
+            made.key,
+            author,  # type: ignore[arg-type]
+            w.practice.id,
+            version=1,
+            doc_type=DocType.REPLY,
+            subject_id=uuid.UUID(subject),
+        )
+
+    refused = [
+        (w.secretary, [str(uuid.uuid4()), hers, foreign_item, foreign_request, w.practice.id]),
+        (w.member, [str(uuid.uuid4()), foreign_item, foreign_request, w.member.id]),
+    ]
+    for author, subjects in refused:
+        for subject in subjects:
+            with pytest.raises(NotFound):
+                write_document(w.env, REQ, author.principal, w.practice.id, *reply(author, subject))
+    allowed = [(w.secretary, [own, request_id]), (w.member, [own, hers, request_id])]
+    for author, subjects in allowed:
+        for subject in subjects:
+            written = write_document(
+                w.env, REQ, author.principal, w.practice.id, *reply(author, subject)
+            )
+            assert written.created
+    stored = w.env.db.read(
+        lambda c: c.execute("SELECT subject_id FROM team_document WHERE type = 17").fetchall()
+    )
+    assert sorted(r[0] for r in stored) == sorted([own, request_id, own, hers, request_id])
 
 
 def test_every_read_is_one_audit_entry_with_the_ids_and_no_content(world: World) -> None:

@@ -5,7 +5,11 @@
 // status cell or block after a change) gets the same treatment.
 let enabled = false;
 
-function apply(root) {
+/**
+ * Show the handling buttons inside `root` if this page has enabled them (nothing before
+ * enableActions): for nodes a page inserts itself, such as the inbox's refreshed rows.
+ */
+export function apply(root) {
   if (!enabled || !root.querySelectorAll) return;
   for (const box of root.querySelectorAll("[data-needs-keys]")) box.hidden = false;
   const now = Date.now();

@@ -1,6 +1,10 @@
 // What an inbox row says about an item, from its decrypted body, and the in-memory search
 // index over every item of the practice. Pure functions (no DOM), tested under node.
 
+import { phoneLink } from "./tel.js";
+
+export { telHref } from "./tel.js";
+
 /**
  * Text folded for searching: lower case, compatibility-decomposed (NFKD: "ﬁ" is "fi",
  * full-width digits are digits), combining marks removed ("Lefèvre" is "lefevre"),
@@ -14,24 +18,6 @@ export function fold(text) {
     .replace(/œ/g, "oe")
     .replace(/æ/g, "ae")
     .replace(/ß/g, "ss");
-}
-
-const MAX_DIGITS = 15; // E.164: at most 15 digits, country code included
-const MIN_DIGITS = 2; // "15", "112": short emergency and service numbers
-
-/**
- * A `tel:` URI for a callback number typed by a secretary, or null when it is no number.
- * Only a leading "+" and the digits of the number's first run of phone characters are kept
- * ("06 12 34 56 78 poste 12" calls 0612345678; "+33 (0)6 …" drops the trunk "(0)"), so the
- * result is always `tel:` followed by `+?[0-9]+`: untrusted text never becomes another
- * scheme or parameter.
- */
-export function telHref(number) {
-  const text = String(number ?? "").normalize("NFKC").trim();
-  const run = /^[+]?[\s0-9().\-/\u00a0\u202f]*/.exec(text)[0].replace(/\(0\)/g, "");
-  const digits = run.replace(/[^0-9]/g, "");
-  if (digits.length < MIN_DIGITS || digits.length > MAX_DIGITS) return null;
-  return `tel:${run.startsWith("+") ? "+" : ""}${digits}`;
 }
 
 const UNITS = {
@@ -62,23 +48,41 @@ function text(value) {
 export function essentials(kind, json) {
   if (kind === "call_note") {
     const callback = text(json.callback_number);
+    const phone = phoneLink(callback);
     return {
       kind,
       caller: text(json.caller_name),
       reason: text(json.reason),
       callback,
-      tel: telHref(callback),
+      tel: phone.href,
+      telNumber: phone.number, // the link's text: exactly the number dialled
+      telRest: phone.rest, // shown after the link, as plain text
     };
   }
   if (kind === "message") return { kind, subject: text(json.subject) };
   return { kind, name: text(json.name), size: Number.isSafeInteger(json.size) ? json.size : null };
 }
 
+// Inside nested objects (a call note's `custom_fields`: docs/format.md §5) the field's
+// `id` and `type` ("rule:…", "text", "yes_no") are not what anyone searches for.
+const NESTED_SKIP = new Set(["id", "type"]);
+const MAX_DEPTH = 4;
+
+/** Every string value of a decrypted body, nested ones included (labels and values). */
+function strings(value, out, depth, nested) {
+  if (typeof value === "string") out.push(value);
+  else if (depth < MAX_DEPTH && value !== null && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) {
+      if (nested && NESTED_SKIP.has(key)) continue;
+      strings(inner, out, depth + 1, depth > 0);
+    }
+  }
+  return out;
+}
+
 /** Everything of an item a search looks in, folded once (digits of numbers also run together). */
 export function searchText(kind, json, extra = []) {
-  const values = Object.values(json ?? {})
-    .filter((v) => typeof v === "string")
-    .concat(extra.map(text));
+  const values = strings(json ?? {}, [], 0, false).concat(extra.map(text));
   if (kind === "call_note") values.push(text(json.callback_number).replace(/[^0-9]/g, ""));
   return fold(values.join("\n"));
 }

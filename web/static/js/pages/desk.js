@@ -28,6 +28,7 @@ import {
   practiceForLine,
 } from "../app/instructions.js";
 import { loadKeys } from "../app/keystore.js";
+import { phoneLink } from "../app/tel.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
 
@@ -123,8 +124,9 @@ function renderToday(instr) {
     oncallBox.append(el("p", {}, t({ fr: "Personne n'est indiqué pour cette heure.", en: "Nobody is listed for this hour." })));
   }
   for (const e of nowOnCall) {
-    const phone = e.phone ? el("a", { href: `tel:${e.phone.replace(/[^\d+]/g, "")}` }, e.phone) : null;
-    oncallBox.append(el("p", { "data-oncall-person": "" }, el("strong", {}, e.name), ` (${hours(e)}) `, phone, e.note ? ` — ${e.note}` : ""));
+    const tel = phoneLink(e.phone);
+    const phone = tel.href ? el("a", { href: tel.href }, tel.number) : null;
+    oncallBox.append(el("p", { "data-oncall-person": "" }, el("strong", {}, e.name), ` (${hours(e)}) `, phone, tel.rest || null, e.note ? ` — ${e.note}` : ""));
   }
   box.append(oncallBox);
   const { current: closed, coming } = closuresAround(instr[DocType.CLOSURES]?.body.closures ?? [], now, timeZone);

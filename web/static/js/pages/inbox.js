@@ -17,6 +17,7 @@ import { takeEarly } from "../app/early-rows.js";
 import { getJson } from "../app/api.js";
 import { fetchListed, fetchSearchBatch, openBatch, openOne } from "../app/envelopes.js";
 import { armForm, lang, t } from "../app/form.js";
+import { apply as showActions } from "../app/handling.js";
 import { loadKeys } from "../app/keystore.js";
 import { essentials, formatSize, indexBatch, indexEntry, SearchIndex } from "../app/rowtext.js";
 import { kindLabel, urgencyLabel } from "../app/signedfields.js";
@@ -82,8 +83,9 @@ function whatNodes(kind, what) {
       link.dataset.callback = "";
       link.append(element("span", "", "📞"), ` ${t({ fr: "Rappeler", en: "Call back" })} `);
       link.firstChild.setAttribute("aria-hidden", "true");
-      link.append(element("span", "row-number", what.callback));
+      link.append(element("span", "row-number", what.telNumber)); // exactly the number dialled
       nodes.push(link);
+      if (what.telRest) nodes.push(element("span", "row-number-rest", what.telRest));
     } else if (what.callback) {
       nodes.push(element("span", "row-number", `${t({ fr: "Numéro", en: "Number" })}\u00a0: ${what.callback}`));
     }
@@ -225,6 +227,7 @@ function anchor() {
 /** Let htmx wire what a refresh inserted (the status cell's buttons, if any). */
 function wire(node) {
   if (window.htmx) window.htmx.process(node);
+  showActions(node); // its handling buttons, once this tab can read the items
 }
 
 function updateStatus(row, fresh) {
