@@ -73,3 +73,15 @@ test("closures on the desk are written with dateSpan, the deposits' thread in th
   assert.match(source("pages/deposits.js"), /showThread\(box, \{[^}]*timeZone: pageZone\(\)/);
   assert.doesNotMatch(source("app/thread.js"), /\|\| "UTC"/);
 });
+
+test("without a zone, the scripts use the page's zone, never UTC", async () => {
+  const { localMoment } = await import("../../web/static/js/app/instructions.js");
+  const { zonedToUtc } = await import("../../web/static/js/app/zoned.js");
+  const { clockTime } = await import("../../web/static/js/app/callnote.js");
+  page.zone = "Europe/Paris";
+  page.lang = "fr";
+  assert.equal(localMoment(new Date(at)).time, "02:20");
+  assert.equal(zonedToUtc("2026-12-02T02:20"), "2026-12-02T01:20:00Z");
+  assert.match(clockTime(new Date(at)), /^2\s?h\s?20$/);
+  assert.doesNotMatch(source("pages/item.js"), /\|\| "UTC"/);
+});
