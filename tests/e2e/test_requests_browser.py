@@ -56,7 +56,9 @@ def test_a_request_taken_done_and_answered(
     secretary = site.page(chromium, SECRETARY)
     _panel(secretary, site.base_url + "/requests")
     card = secretary.locator("[data-request][data-status=open]")
-    assert TASK in card.inner_text() and "14:00" in card.inner_text()
+    assert (
+        TASK in card.inner_text() and "Due: 3\u00a0Dec\u00a02026, 2:00\u00a0pm" in card.inner_text()
+    )
     card.locator("[data-take]").click()
     secretary.wait_for_selector("[data-request][data-status=taken]", timeout=SLOW)
 
@@ -82,6 +84,11 @@ def test_a_request_taken_done_and_answered(
     assert re.search(r"taken by sophie\.requests on .+ · done by sophie\.requests on ", state), (
         state
     )
+    # Times in the short form the server writes ("2 Dec 2026, 2:20 am"), in the page's zone.
+    short = r"\d{1,2}\u00a0[A-Z][a-z]{2}\u00a02\d{3}, \d{1,2}:\d\d\u00a0[ap]m"
+    assert re.search(rf"taken by sophie\.requests on {short} · done by", state), state
+    reply_time = member.locator("[data-request] [data-request-thread] li time").first.inner_text()
+    assert re.fullmatch(short, reply_time), reply_time
     assert NOTE in member.inner_text("[data-request] [data-reply-text]")
     member.fill("[data-request] [data-reply-input]", ANSWER)
     member.click("[data-request] [data-reply-form] button[type=submit]")
