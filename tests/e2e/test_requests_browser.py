@@ -11,6 +11,8 @@ thread on her deposits page, where she writes a label only she can read.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -23,6 +25,7 @@ from tests.e2e.requests_site import (  # noqa: F401 - fixture
     RequestsSite,
     requests_site,
 )
+from web.local_dates import short_time
 
 TASK = "Rappeler Mme X pour décaler son rendez-vous de jeudi"
 NOTE = "Mme X rappelée, RDV déplacé à vendredi 10 h"
@@ -128,6 +131,10 @@ def test_a_reply_on_an_item_reaches_its_depositor_and_her_label_stays_hers(
         f"tr[data-item-id='{item_id}'] [data-thread-state=ready]", timeout=SLOW
     )
     assert "rappelée, RDV pris lundi 9 h" in row.locator("[data-reply-text]").inner_text()
+    # The reply's time in the practice's zone (the page's), not UTC.
+    stamp = row.locator("[data-thread] li time").first
+    at = datetime.fromisoformat(str(stamp.get_attribute("datetime")).replace("Z", "+00:00"))
+    assert stamp.inner_text() == short_time(at, ZoneInfo("Europe/Paris"), "en")
     trail = row.locator("[data-trail] li").all_inner_texts()
     assert trail[0].startswith("Deposited · sophie.requests")
     assert any(t.startswith("Read · dr.requests") for t in trail)
