@@ -34,7 +34,7 @@ function shaped(type, doc) {
   };
 }
 
-/** "Revision 3, by Dr Martin (dr.martin), 1 déc. 2026, 19:15". */
+/** "Revision 3, by Dr Martin (dr.martin), on 1 Dec 2026, 7:15 pm (signature verified)." */
 export function signedBy(doc) {
   if (!doc) return "";
   const at = when(doc.storedAt);
