@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -90,3 +91,20 @@ def test_an_unknown_or_malformed_request_is_one_sentence(asked: Asked, request_i
     assert code == 1
     sentence = one_sentence(err)
     assert "is not a request id" in sentence or "no request" in sentence
+
+
+def test_times_without_the_servers_zone_are_in_this_machines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cli.requests_cmd import _when, _zone
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert _zone(None) is None and _zone("Not/AZone") is None
+        assert _when("2026-12-02T01:20:14Z", None) == "1 Dec 2026, 8:20 pm"
+        assert _when("2026-12-02T01:20:14+00:00", _zone("Europe/Paris")) == "2 Dec 2026, 2:20 am"
+        assert _when("jeudi matin", None) == "jeudi matin"  # a due time written as text
+    finally:
+        monkeypatch.undo()
+        time.tzset()
