@@ -159,3 +159,8 @@ test("times and durations as people read them", () => {
   assert.equal(formatDuration(245), nb("4 min_05 s"));
   assert.equal(formatDuration(3600), nb("1 h_00 min_00 s"));
 });
+
+test("a call time moved by seconds only still shows two different times", () => {
+  const text = describe({ field: "callStartedAt", signed: STARTED_S, claimed: STARTED_S + 20 }, { lang: "en", ...PARIS });
+  assert.match(text, /signed “[^”]+ \(2026-11-27T08:15:00Z\)”, the server's record says “[^”]+ \(2026-11-27T08:15:20Z\)”/);
+});
