@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cli.client import ClientError, HttpTransport, Unlocked
 from cli.client_session import common_options, guard, known_keys_of, session
@@ -29,6 +31,7 @@ from crypto.instruction import (
 )
 from crypto.secret import Secret
 from crypto.signing import VerifyKey
+from web.local_dates import NBSP, short_time
 
 MAX_NOTE = 2000
 
@@ -76,15 +79,42 @@ def _texts(transport: HttpTransport, team: Team, practice_id: str) -> dict[str, 
     return out
 
 
-def _line(state: dict[str, Any], practice: dict[str, Any], body: dict[str, Any] | None) -> str:
+def _zone(name: object) -> tzinfo | None:
+    """The practice's zone as the server states it; ``None`` (this machine's) when absent."""
+    try:
+        return ZoneInfo(str(name)) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _when(text: object, zone: tzinfo | None) -> str:
+    """A stored time (RFC 3339) as the pages write it, in English: "2 Dec 2026, 2:20 am"."""
+    try:
+        at = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return str(text)  # not a time: as it was written
+    if at.tzinfo is None:
+        return str(text)
+    local = zone if zone is not None else at.astimezone().tzinfo or UTC
+    return short_time(at, local, "en").replace(NBSP, " ")
+
+
+def _line(
+    state: dict[str, Any],
+    practice: dict[str, Any],
+    body: dict[str, Any] | None,
+    zone: tzinfo | None = None,
+) -> str:
     parts = [f"{state['id']}  {state['status']:<5}  {practice['name']}"]
-    parts.append(f"  asked {state['created_at'][:16]}Z by {state['created_by']['name']}")
+    parts.append(f"  asked {_when(state['created_at'], zone)} by {state['created_by']['name']}")
     if state.get("taken_by"):
-        parts.append(f"; taken by {state['taken_by']['name']} at {state['taken_at'][:16]}Z")
+        taken = _when(state["taken_at"], zone)
+        parts.append(f"; taken by {state['taken_by']['name']} at {taken}")
     if state.get("done_by"):
-        parts.append(f"; done by {state['done_by']['name']} at {state['done_at'][:16]}Z")
+        parts.append(f"; done by {state['done_by']['name']} at {_when(state['done_at'], zone)}")
     text = "(could not be decrypted)" if body is None else str(body.get("text", ""))
     due = "" if body is None else str(body.get("due") or "")
+    due = _when(due, zone) if due else ""
     lines = ["".join(parts)]
     if due:
         lines.append(f"    due: {due}")
@@ -103,14 +133,15 @@ def _list(
 ) -> int:
     shown = 0
     for practice in _practices(transport):
-        states = transport.get_json(f"/practices/{practice['id']}/requests")["requests"]
-        states = [s for s in states if args.all or s["status"] != "done"]
+        answer = transport.get_json(f"/practices/{practice['id']}/requests")
+        zone = _zone(answer.get("timezone"))
+        states = [s for s in answer["requests"] if args.all or s["status"] != "done"]
         if not states:
             continue
         team = team_keys(transport, unlocked, known, practice["id"])
         texts = _texts(transport, team, practice["id"])
         for state in states:
-            print(_line(state, practice, texts.get(str(state["id"]))))
+            print(_line(state, practice, texts.get(str(state["id"])), zone))
             shown += 1
     if shown == 0:
         print("no open request" if not args.all else "no request", file=sys.stderr)

@@ -4,8 +4,9 @@ Every time a page shows is in the practice's time zone (setting ``timezone``, ch
 when the settings are built) and in the reader's language, in one of two forms:
 
 - short (tables, lists): "1 déc. 2026, 19 h 15" / "1 Dec 2026, 7:15 pm";
-- long (one thing on its page): "mardi 1 décembre 2026, 19 h 15 min 05 s" /
-  "Tuesday 1 December 2026, 7:15:05 pm".
+- long (one thing on its page): "mardi 1 décembre 2026, 19 h 15" /
+  "Tuesday 1 December 2026, 7:15 pm" (no seconds: "19 h 15 min 05 s" reads like a
+  duration; the seconds stay in the ``datetime`` attribute).
 
 Inside a date and inside a time the spaces are no-break (U+00A0), so a phone breaks a time
 only after its comma. Durations are "3 min 05 s" in both languages ("45 s", "1 h 02 min 05 s").
@@ -103,14 +104,12 @@ def _lang(language: str) -> str:
     return "en" if language == "en" else "fr"
 
 
-def _clock(local: datetime, lang: str, seconds: bool) -> str:
+def _clock(local: datetime, lang: str) -> str:
     if lang == "fr":
-        text = f"{local.hour}{NBSP}h{NBSP}{local.minute:02d}"
-        return f"{text}{NBSP}min{NBSP}{local.second:02d}{NBSP}s" if seconds else text
+        return f"{local.hour}{NBSP}h{NBSP}{local.minute:02d}"
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
-    sec = f":{local.second:02d}" if seconds else ""
-    return f"{hour}:{local.minute:02d}{sec}{NBSP}{suffix}"
+    return f"{hour}:{local.minute:02d}{NBSP}{suffix}"
 
 
 def short_date(day: date, language: str) -> str:
@@ -127,16 +126,16 @@ def day_month(day: date, language: str) -> str:
 def short_time(at: datetime, zone: tzinfo, language: str) -> str:
     """ "1 déc. 2026, 19 h 15" / "1 Dec 2026, 7:15 pm" (``at`` aware)."""
     local = at.astimezone(zone)
-    return f"{short_date(local.date(), language)}, {_clock(local, _lang(language), False)}"
+    return f"{short_date(local.date(), language)}, {_clock(local, _lang(language))}"
 
 
 def long_time(at: datetime, zone: tzinfo, language: str) -> str:
-    """ "mardi 1 décembre 2026, 19 h 15 min 05 s" / "Tuesday 1 December 2026, 7:15:05 pm"."""
+    """ "mardi 1 décembre 2026, 19 h 15" / "Tuesday 1 December 2026, 7:15 pm"."""
     lang = _lang(language)
     local = at.astimezone(zone)
     day = f"{WEEKDAYS[lang][local.weekday()]}{NBSP}{local.day}{NBSP}"
     day += f"{MONTHS[lang][local.month - 1]}{NBSP}{local.year}"
-    return f"{day}, {_clock(local, lang, True)}"
+    return f"{day}, {_clock(local, lang)}"
 
 
 def long_local(at: datetime, hours: BusinessHours, language: str) -> str:

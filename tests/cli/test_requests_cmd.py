@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +20,7 @@ from crypto.instruction import DocType
 from crypto.secret import Secret
 from tests.cli.items_site import MEMBER, SECRETARY, Vault, one_sentence, vault  # noqa: F401
 from tests.e2e.team_http import Client, create_team_key, open_document, seal_document, signed_in
+from web.local_dates import short_time
 
 Asked = tuple[Vault, str, tuple[Client, Secret]]
 TEXT = "Rappeler Mme X pour décaler son rendez-vous de jeudi"
@@ -51,7 +55,13 @@ def test_list_take_and_done(asked: Asked) -> None:
     v, rid, (member, key) = asked
     code, out, err = _requests(v, "list")
     assert code == 0, err
-    assert rid in out and TEXT in out and "due: 2026-12-03T13:00:00Z" in out and "open" in out
+    assert rid in out and TEXT in out and "open" in out
+    # Times in the practice's zone, as the pages write them (Paris: 13:00Z is 2 pm), not UTC.
+    assert "due: 3 Dec 2026, 2:00 pm" in out and "Z by" not in out
+    [state] = member.transport.get_json(f"/practices/{v.practice_id}/requests")["requests"]
+    asked_at = datetime.fromisoformat(state["created_at"])
+    shown = short_time(asked_at, ZoneInfo("Europe/Paris"), "en").replace("\u00a0", " ")
+    assert f"asked {shown} by {MEMBER}" in out
     code, out, err = _requests(v, "take", rid)
     assert code == 0 and f"taken: {rid}" in out, err
     code, out, err = _requests(v, "done", rid, "--note", "-", stdin="Rappelée, RDV lundi 9 h\n")
@@ -81,3 +91,20 @@ def test_an_unknown_or_malformed_request_is_one_sentence(asked: Asked, request_i
     assert code == 1
     sentence = one_sentence(err)
     assert "is not a request id" in sentence or "no request" in sentence
+
+
+def test_times_without_the_servers_zone_are_in_this_machines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cli.requests_cmd import _when, _zone
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert _zone(None) is None and _zone("Not/AZone") is None
+        assert _when("2026-12-02T01:20:14Z", None) == "1 Dec 2026, 8:20 pm"
+        assert _when("2026-12-02T01:20:14+00:00", _zone("Europe/Paris")) == "2 Dec 2026, 2:20 am"
+        assert _when("jeudi matin", None) == "jeudi matin"  # a due time written as text
+    finally:
+        monkeypatch.undo()
+        time.tzset()

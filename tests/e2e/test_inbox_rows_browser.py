@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -164,6 +165,9 @@ def test_a_search_for_lefevre_in_capitals_finds_her_among_2000_older_items(
         older[1500],
     ]
     expect(found.nth(1)).to_contain_text("Mme Lefèvre-Durand")
+    # Each result's time in the short form the server writes ("2 Dec 2026, 2:20 am").
+    short = r"\d{1,2}\u00a0[A-Z][a-z]{2}\u00a02\d{3}, \d{1,2}:\d\d\u00a0[ap]m"
+    assert re.search(short, found.nth(0).inner_text()), found.nth(0).inner_text()
     searches = recorder.posts("/inbox/search")
     assert len(searches) == 5  # 2,001 items in batches of 500
     # Each batch is one entry; neither the entries nor the requests carry the query.

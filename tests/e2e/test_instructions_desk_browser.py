@@ -7,7 +7,8 @@ with the custom fields filled; the member sees those fields on the item page."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page
@@ -19,6 +20,7 @@ from tests.e2e.desk_site import (  # noqa: F401 - fixture
     DeskSite,
     desk_site,
 )
+from web.local_dates import short_date
 
 FORM = "#call-note-form"
 CANARY = "CANARY-dk72Lq"
@@ -95,6 +97,9 @@ def _write_instructions(site: DeskSite, page: Page, today: str) -> None:
     assert history.count() == 2
     lines = history.all_text_contents()  # inside a closed <details>
     assert all(MEMBER in line for line in lines), lines
+    # When each revision was stored, in the short form ("2 Dec 2026, 2:19 am"), never "02:19".
+    short = r"\d{1,2}\u00a0\S+\u00a02\d{3}, \d{1,2}(:\d\d\u00a0[ap]m|\u00a0h\u00a0\d\d)"
+    assert all(re.search(short, line) for line in lines), lines
     # After a reload the editor shows what was saved.
     page.reload()
     page.wait_for_selector("#instructions[data-ready=true]", timeout=30_000)
@@ -126,6 +131,11 @@ def test_instructions_beside_the_call_and_custom_fields_to_the_practice(
     assert "06 00 00 00 15 ou 07 11 22 33 44" in sec.inner_text("[data-oncall-person]")
     assert "Dr Martin" in sec.inner_text("[data-closures-today]")
     assert "Dr Durand" in sec.inner_text("[data-closures-today]")
+    # The closure's day in the short date form ("1 Dec 2026"), not ISO.
+    closed = sec.inner_text("[data-closures-today]")
+    day = date.fromisoformat(today)
+    assert short_date(day, "en") in closed or short_date(day, "fr") in closed, closed
+    assert today not in closed, closed
     assert CANARY in sec.inner_text("[data-card]")
     assert sec.locator("#desk-instructions [data-signed-by]").count() >= 1
     # Both panes side by side on a desktop.

@@ -11,6 +11,8 @@ thread on her deposits page, where she writes a label only she can read.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -23,6 +25,7 @@ from tests.e2e.requests_site import (  # noqa: F401 - fixture
     RequestsSite,
     requests_site,
 )
+from web.local_dates import short_time
 
 TASK = "Rappeler Mme X pour décaler son rendez-vous de jeudi"
 NOTE = "Mme X rappelée, RDV déplacé à vendredi 10 h"
@@ -56,7 +59,9 @@ def test_a_request_taken_done_and_answered(
     secretary = site.page(chromium, SECRETARY)
     _panel(secretary, site.base_url + "/requests")
     card = secretary.locator("[data-request][data-status=open]")
-    assert TASK in card.inner_text() and "14:00" in card.inner_text()
+    assert (
+        TASK in card.inner_text() and "Due: 3\u00a0Dec\u00a02026, 2:00\u00a0pm" in card.inner_text()
+    )
     card.locator("[data-take]").click()
     secretary.wait_for_selector("[data-request][data-status=taken]", timeout=SLOW)
 
@@ -82,6 +87,11 @@ def test_a_request_taken_done_and_answered(
     assert re.search(r"taken by sophie\.requests on .+ · done by sophie\.requests on ", state), (
         state
     )
+    # Times in the short form the server writes ("2 Dec 2026, 2:20 am"), in the page's zone.
+    short = r"\d{1,2}\u00a0[A-Z][a-z]{2}\u00a02\d{3}, \d{1,2}:\d\d\u00a0[ap]m"
+    assert re.search(rf"taken by sophie\.requests on {short} · done by", state), state
+    reply_time = member.locator("[data-request] [data-request-thread] li time").first.inner_text()
+    assert re.fullmatch(short, reply_time), reply_time
     assert NOTE in member.inner_text("[data-request] [data-reply-text]")
     member.fill("[data-request] [data-reply-input]", ANSWER)
     member.click("[data-request] [data-reply-form] button[type=submit]")
@@ -121,6 +131,10 @@ def test_a_reply_on_an_item_reaches_its_depositor_and_her_label_stays_hers(
         f"tr[data-item-id='{item_id}'] [data-thread-state=ready]", timeout=SLOW
     )
     assert "rappelée, RDV pris lundi 9 h" in row.locator("[data-reply-text]").inner_text()
+    # The reply's time in the practice's zone (the page's), not UTC.
+    stamp = row.locator("[data-thread] li time").first
+    at = datetime.fromisoformat(str(stamp.get_attribute("datetime")).replace("Z", "+00:00"))
+    assert stamp.inner_text() == short_time(at, ZoneInfo("Europe/Paris"), "en")
     trail = row.locator("[data-trail] li").all_inner_texts()
     assert trail[0].startswith("Deposited · sophie.requests")
     assert any(t.startswith("Read · dr.requests") for t in trail)

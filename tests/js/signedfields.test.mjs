@@ -119,9 +119,9 @@ test("a moved call time or duration is reported in the practice's time zone and 
   );
   assert.equal(
     describe(diffs[0], { lang: "fr", ...PARIS }),
-    "Début de l'appel\u00a0: l'auteur a signé «\u00a0vendredi\u00a027\u00a0novembre\u00a02026, 9\u00a0h\u00a015\u00a0min\u00a000\u00a0s\u00a0», le registre du serveur indique «\u00a0vendredi\u00a027\u00a0novembre\u00a02026, 10\u00a0h\u00a015\u00a0min\u00a000\u00a0s\u00a0».",
+    "Début de l'appel\u00a0: l'auteur a signé «\u00a0vendredi\u00a027\u00a0novembre\u00a02026, 9\u00a0h\u00a015\u00a0», le registre du serveur indique «\u00a0vendredi\u00a027\u00a0novembre\u00a02026, 10\u00a0h\u00a015\u00a0».",
   );
-  assert.match(describe(diffs[0], { lang: "en", ...PARIS }), /“Friday\u00a027\u00a0November\u00a02026, 9:15:00\u00a0am”.*“Friday\u00a027\u00a0November\u00a02026, 10:15:00\u00a0am”/);
+  assert.match(describe(diffs[0], { lang: "en", ...PARIS }), /“Friday\u00a027\u00a0November\u00a02026, 9:15\u00a0am”.*“Friday\u00a027\u00a0November\u00a02026, 10:15\u00a0am”/);
   assert.match(describe(diffs[1], { lang: "en", ...PARIS }), /“4\u00a0min 05\u00a0s”.*“30\u00a0s”/);
 });
 
@@ -152,10 +152,15 @@ test("the call time compared is the header's; other kinds sign none", () => {
 test("times and durations as people read them", () => {
   // The long form of app/localdates.js (tests/js/localdates.test.mjs checks it against Python).
   const nb = (text) => text.replaceAll(" ", "\u00a0").replaceAll("_", " ");
-  assert.equal(formatCallTime(STARTED_S, "Europe/Paris", "fr"), nb("vendredi 27 novembre 2026,_9 h 15 min 00 s"));
-  assert.equal(formatCallTime(STARTED_S, "America/New_York", "en"), nb("Friday 27 November 2026,_3:15:00 am"));
+  assert.equal(formatCallTime(STARTED_S, "Europe/Paris", "fr"), nb("vendredi 27 novembre 2026,_9 h 15"));
+  assert.equal(formatCallTime(STARTED_S, "America/New_York", "en"), nb("Friday 27 November 2026,_3:15 am"));
   assert.equal(formatDuration(0), nb("0 s"));
   assert.equal(formatDuration(59), nb("59 s"));
   assert.equal(formatDuration(245), nb("4 min_05 s"));
   assert.equal(formatDuration(3600), nb("1 h_00 min_00 s"));
+});
+
+test("a call time moved by seconds only still shows two different times", () => {
+  const text = describe({ field: "callStartedAt", signed: STARTED_S, claimed: STARTED_S + 20 }, { lang: "en", ...PARIS });
+  assert.match(text, /signed “[^”]+ \(2026-11-27T08:15:00Z\)”, the server's record says “[^”]+ \(2026-11-27T08:15:20Z\)”/);
 });

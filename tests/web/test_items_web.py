@@ -333,8 +333,8 @@ def test_the_item_page_shows_the_deposit_time_in_the_practices_zone(
         f"/items/{iid}", headers={"accept": "text/html", "accept-language": language}
     )
     expected = {
-        "en": "Tuesday 1 December 2026, 11:14:30 pm",
-        "fr": "mardi 1 décembre 2026, 23 h 14 min 30 s",
+        "en": "Tuesday 1 December 2026, 11:14 pm",
+        "fr": "mardi 1 décembre 2026, 23 h 14",
     }[language]
     assert page.status_code == 200
     text = page.text.replace("\u00a0", " ")

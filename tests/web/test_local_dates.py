@@ -130,7 +130,7 @@ def test_the_filters_use_the_zone_and_language_of_the_request() -> None:
     finally:
         local_dates.set_zone(local_dates.DEFAULT_ZONE)
     assert fr[0].endswith(">30\u00a0juin\u00a02026, 22\u00a0h\u00a030</time>")
-    assert en[1].endswith(">Tuesday\u00a030\u00a0June\u00a02026, 10:30:00\u00a0pm</time>")
+    assert en[1].endswith(">Tuesday\u00a030\u00a0June\u00a02026, 10:30\u00a0pm</time>")
     assert fr[2:] == [
         "",
         "3\u00a0min 05\u00a0s",
@@ -147,3 +147,12 @@ def test_long_local_is_the_long_form_in_the_deployments_zone() -> None:
     hours = BusinessHours.parse("Mon-Fri 08:00-19:00", "Indian/Reunion")
     at = datetime(2026, 12, 1, 20, tzinfo=UTC)
     assert long_local(at, hours, "en") == long_time(at, ZoneInfo("Indian/Reunion"), "en")
+
+
+def test_the_long_form_has_no_seconds_but_the_datetime_attribute_keeps_them() -> None:
+    # "2 h 20 min 14 s" read like a duration: the long form stops at the minute.
+    at = datetime(2026, 12, 2, 1, 20, 14, tzinfo=UTC)
+    assert long_time(at, PARIS, "fr") == "mercredi\u00a02\u00a0décembre\u00a02026, 2\u00a0h\u00a020"
+    assert long_time(at, PARIS, "en") == "Wednesday\u00a02\u00a0December\u00a02026, 2:20\u00a0am"
+    html = time_element(at, "fr", PARIS, long=True)
+    assert html.startswith('<time datetime="2026-12-02T01:20:14Z">') and "min" not in html

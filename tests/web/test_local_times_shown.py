@@ -26,8 +26,8 @@ from web.session import COOKIE
 DEPOSITED = datetime(2026, 12, 1, 18, 15, tzinfo=UTC)  # Tuesday, 19:15 in Paris (off hours)
 SHORT = {"fr": "1 déc. 2026, 19 h 15", "en": "1 Dec 2026, 7:15 pm"}
 LONG = {
-    "fr": "mardi 1 décembre 2026, 19 h 15 min 00 s",
-    "en": "Tuesday 1 December 2026, 7:15:00 pm",
+    "fr": "mardi 1 décembre 2026, 19 h 15",
+    "en": "Tuesday 1 December 2026, 7:15 pm",
 }
 ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\bUTC\b|\d\d:\d\d:\d\d")
 

@@ -74,7 +74,13 @@ async def practice_requests(request: Request) -> Response:
     env, info, principal = env_of(request), request_info(request), require_principal(request)
     practice_id = request.path_params["practice_id"]
     rows = await run_in_threadpool(state.of_practice, env, info, principal, practice_id)
-    return json_ok({"practice_id": practice_id, "requests": [request_json(r) for r in rows]})
+    return json_ok(
+        {
+            "practice_id": practice_id,
+            "timezone": env.settings.timezone,  # the command line writes times in it
+            "requests": [request_json(r) for r in rows],
+        }
+    )
 
 
 async def request_take(request: Request) -> Response:

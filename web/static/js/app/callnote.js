@@ -6,6 +6,7 @@
 // and a confirmation that says what was deposited and when. Nothing here is sent anywhere:
 // the page seals what `collect` returns.
 import { lang, t } from "./form.js";
+import { pageZone } from "./localdates.js";
 
 const MAX_CALL_SECONDS = 86400;
 const TEXT_FIELDS = ["caller_name", "callback_number", "reason", "best_time", "notes"];
@@ -23,7 +24,7 @@ const URGENCY_WORDS = {
 export function clockTime(date, timeZone) {
   const english = lang() === "en";
   const text = new Intl.DateTimeFormat(english ? "en-GB" : "fr-FR", {
-    timeZone: timeZone || "UTC",
+    timeZone: timeZone || pageZone(),
     hour: "numeric",
     minute: "2-digit",
     hour12: english,

@@ -8,15 +8,13 @@ import { fromBase64url, userFingerprint, verifyInstruction } from "../crypto/ind
 import { ApiError, getJson } from "./api.js";
 import { lang, t } from "./form.js";
 import { INSTRUCTION_TYPES, normalise } from "./instructions.js";
+import { pageZone, shortTime } from "./localdates.js";
 import { readDocuments, teamKeyFor, writeDocument } from "./team.js";
 
-function when(storedAt) {
+/** When the server stored a revision, in the short form and the practice's zone. */
+export function when(storedAt) {
   if (!storedAt) return "";
-  return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : "fr-FR", {
-    dateStyle: "medium",
-    timeStyle: "short",
-    timeZone: document.querySelector("[data-timezone]")?.dataset.timezone || "UTC",
-  }).format(new Date(storedAt));
+  return shortTime(storedAt, pageZone(), lang());
 }
 
 function authorName(author) {
@@ -36,7 +34,7 @@ function shaped(type, doc) {
   };
 }
 
-/** "Revision 3, by Dr Martin (dr.martin), 1 déc. 2026, 19:15". */
+/** "Revision 3, by Dr Martin (dr.martin), on 1 Dec 2026, 7:15 pm (signature verified)." */
 export function signedBy(doc) {
   if (!doc) return "";
   const at = when(doc.storedAt);

@@ -4,6 +4,7 @@
 // shape), today's on-call person and closures in the practice's time zone, the dialled line
 // that names a practice, and the editor's forms to and from bodies.
 import { DocType } from "../crypto/index.js";
+import { pageZone } from "./localdates.js";
 
 export { DocType };
 
@@ -89,7 +90,7 @@ export function normalise(type, body) {
 export function localMoment(date, timeZone) {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-GB", {
-      timeZone: timeZone || "UTC",
+      timeZone: timeZone || pageZone(),
       year: "numeric",
       month: "2-digit",
       day: "2-digit",

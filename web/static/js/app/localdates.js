@@ -1,7 +1,9 @@
 // Times, durations and numbers as the reader reads them, written exactly as the server writes
 // them (web/local_dates.py; both are checked against tests/js/local_dates_cases.json):
 //   short: "1 déc. 2026, 19 h 15" / "1 Dec 2026, 7:15 pm"
-//   long:  "mardi 1 décembre 2026, 19 h 15 min 05 s" / "Tuesday 1 December 2026, 7:15:05 pm"
+//   long:  "mardi 1 décembre 2026, 19 h 15" / "Tuesday 1 December 2026, 7:15 pm" (no seconds:
+//          "19 h 15 min 05 s" reads like a duration; they stay in the `datetime` attribute)
+//   date:  "1 déc. 2026" / "1 Dec 2026" (a calendar day, "YYYY-MM-DD")
 //   duration: "3 min 05 s"; numbers: "1 234,5" / "1,234.5".
 // Intl only converts to the practice's zone (numeric parts); the words are ours, so that the
 // text does not depend on the browser's locale data. Pure functions (`timeElement` takes the document).
@@ -67,29 +69,40 @@ export function localParts(at, timeZone) {
 
 const two = (n) => String(n).padStart(2, "0");
 
-function clock(t, lang, seconds) {
-  if (lang === "fr") {
-    const text = `${t.hour}${NBSP}h${NBSP}${two(t.minute)}`;
-    return seconds ? `${text}${NBSP}min${NBSP}${two(t.second)}${NBSP}s` : text;
-  }
+function clock(t, lang) {
+  if (lang === "fr") return `${t.hour}${NBSP}h${NBSP}${two(t.minute)}`;
   const hour = t.hour % 12 || 12;
   const suffix = t.hour < 12 ? "am" : "pm";
-  return `${hour}:${two(t.minute)}${seconds ? `:${two(t.second)}` : ""}${NBSP}${suffix}`;
+  return `${hour}:${two(t.minute)}${NBSP}${suffix}`;
+}
+
+/** "1 déc. 2026" / "1 Dec 2026" for a calendar day "YYYY-MM-DD" (no zone: a day is a day);
+ *  any other text is returned as it is. */
+export function shortDate(day, lang) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day ?? ""));
+  if (!m) return String(day ?? "");
+  const l = language(lang);
+  return `${Number(m[3])}${NBSP}${MONTHS_SHORT[l][Number(m[2]) - 1]}${NBSP}${m[1]}`;
+}
+
+/** "1 déc. 2026 → 5 déc. 2026", or one day when `to` is empty or the same. */
+export function dateSpan(from, to, lang) {
+  return !to || to === from ? shortDate(from, lang) : `${shortDate(from, lang)} → ${shortDate(to, lang)}`;
 }
 
 /** "1 déc. 2026, 19 h 15" / "1 Dec 2026, 7:15 pm". */
 export function shortTime(at, timeZone, lang) {
   const l = language(lang);
   const t = localParts(at, timeZone);
-  return `${t.day}${NBSP}${MONTHS_SHORT[l][t.month - 1]}${NBSP}${t.year}, ${clock(t, l, false)}`;
+  return `${t.day}${NBSP}${MONTHS_SHORT[l][t.month - 1]}${NBSP}${t.year}, ${clock(t, l)}`;
 }
 
-/** "mardi 1 décembre 2026, 19 h 15 min 05 s" / "Tuesday 1 December 2026, 7:15:05 pm". */
+/** "mardi 1 décembre 2026, 19 h 15" / "Tuesday 1 December 2026, 7:15 pm". */
 export function longTime(at, timeZone, lang) {
   const l = language(lang);
   const t = localParts(at, timeZone);
   const day = `${WEEKDAYS[l][t.weekday]}${NBSP}${t.day}${NBSP}${MONTHS[l][t.month - 1]}${NBSP}${t.year}`;
-  return `${day}, ${clock(t, l, true)}`;
+  return `${day}, ${clock(t, l)}`;
 }
 
 /** "45 s", "3 min 05 s", "1 h 02 min 05 s" (both languages). */

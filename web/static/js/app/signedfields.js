@@ -2,7 +2,7 @@
 // shows the signed value of every field and a tamper warning for each difference. Pure
 // functions (no DOM), tested in tests/js/signedfields.test.mjs.
 import { ItemKind, Urgency } from "../crypto/index.js";
-import { formatDuration, longTime } from "./localdates.js";
+import { formatDuration, longTime, machineTime } from "./localdates.js";
 
 export { formatDuration };
 
@@ -119,8 +119,12 @@ export function formatValue(field, value, { lang, timeZone }) {
 /** The warning's sentence for one difference, in `lang`. */
 export function describe({ field, signed, claimed }, options) {
   const label = LABELS[field][options.lang];
-  const s = formatValue(field, signed, options);
-  const c = formatValue(field, claimed, options);
+  let s = formatValue(field, signed, options);
+  let c = formatValue(field, claimed, options);
+  if (field === "callStartedAt" && s === c && signed !== null && claimed !== null) {
+    // The long form stops at the minute: seconds apart, say them (UTC, to the second).
+    [s, c] = [`${s} (${machineTime(signed)})`, `${c} (${machineTime(claimed)})`];
+  }
   return options.lang === "en"
     ? `${label}: the author signed “${s}”, the server's record says “${c}”.`
     : `${label}\u00a0: l'auteur a signé «\u00a0${s}\u00a0», le registre du serveur indique «\u00a0${c}\u00a0».`;

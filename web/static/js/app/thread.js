@@ -4,6 +4,7 @@
 import { DocType } from "../crypto/index.js";
 import { getJson, postJson } from "./api.js";
 import { lang, t } from "./form.js";
+import { pageZone, shortTime } from "./localdates.js";
 import { openDocument, sealNew } from "./team-docs.js";
 
 export const MAX_REPLY = 2000;
@@ -15,13 +16,10 @@ export function sentenceOf(error) {
   return (error && error.message) || String(error);
 }
 
-/** A stored time (RFC 3339 UTC) in `timeZone`, as the pages write times. */
+/** A stored time (RFC 3339 UTC) in the short form, in `timeZone` (by default the practice's,
+ * as the page states it). */
 export function formatTime(iso, timeZone) {
-  return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : "fr-FR", {
-    timeZone: timeZone || "UTC",
-    dateStyle: "long",
-    timeStyle: "short",
-  }).format(new Date(iso));
+  return shortTime(iso, timeZone || pageZone(), lang());
 }
 
 function threadUrl({ itemId, practiceId, requestId }) {

@@ -1,4 +1,5 @@
 // Wall-clock times of the practice's zone as instants (a request's due time, format §11).
+import { pageZone } from "./localdates.js";
 
 /** The offset of `timeZone` at the instant `ms`, in milliseconds (local − UTC). */
 export function offsetAt(ms, timeZone) {
@@ -26,7 +27,8 @@ export function zonedToUtc(value, timeZone) {
   const [y, m, d] = date.split("-").map(Number);
   const [hh, mm] = time.split(":").map(Number);
   const wall = Date.UTC(y, m - 1, d, hh, mm);
-  let instant = wall - offsetAt(wall, timeZone || "UTC");
-  instant = wall - offsetAt(instant, timeZone || "UTC"); // around a change of offset
+  const zone = timeZone || pageZone();
+  let instant = wall - offsetAt(wall, zone);
+  instant = wall - offsetAt(instant, zone); // around a change of offset
   return new Date(instant).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

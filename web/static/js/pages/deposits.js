@@ -5,6 +5,7 @@ import { fromBase64url, openLabel, sealLabel, toBase64url } from "../crypto/inde
 import { send } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
+import { pageZone } from "../app/localdates.js";
 import { sentenceOf, showThread } from "../app/thread.js";
 
 const section = document.getElementById("deposits");
@@ -60,7 +61,7 @@ function setUpRow(row, unlocked) {
       button.after(box);
     }
     box.hidden = false;
-    showThread(box, { itemId, practiceId: row.dataset.practiceId, canWrite: true });
+    showThread(box, { itemId, practiceId: row.dataset.practiceId, canWrite: true, timeZone: pageZone() });
   });
 }
 

@@ -28,6 +28,7 @@ import {
   practiceForLine,
 } from "../app/instructions.js";
 import { loadKeys } from "../app/keystore.js";
+import { dateSpan } from "../app/localdates.js";
 import { phoneLink } from "../app/tel.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
@@ -102,7 +103,7 @@ function who(c) {
   return c.who || t({ fr: "tout le cabinet", en: "the whole practice" });
 }
 function closureLine(c) {
-  const span = c.from === c.to || !c.to ? c.from : `${c.from} → ${c.to}`;
+  const span = dateSpan(c.from, c.to, document.documentElement.lang);
   const replacement = c.replacement ? t({ fr: ` — remplacé par ${c.replacement}`, en: ` — replaced by ${c.replacement}` }) : "";
   return `${span}\u00a0: ${who(c)}${replacement}${c.note ? ` (${c.note})` : ""}`;
 }

@@ -19,6 +19,7 @@ import { fetchListed, fetchSearchBatch, openBatch, openOne } from "../app/envelo
 import { armForm, lang, t } from "../app/form.js";
 import { apply as showActions } from "../app/handling.js";
 import { loadKeys } from "../app/keystore.js";
+import { pageZone, shortTime } from "../app/localdates.js";
 import { essentials, formatSize, indexBatch, indexEntry, SearchIndex } from "../app/rowtext.js";
 import { kindLabel, urgencyLabel } from "../app/signedfields.js";
 
@@ -45,11 +46,7 @@ function element(tag, className, text) {
 }
 
 function localTime(iso) {
-  return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : "fr-FR", {
-    timeZone,
-    dateStyle: "medium",
-    timeStyle: "short",
-  }).format(new Date(iso));
+  return shortTime(iso, section.dataset.timezone || pageZone(), lang());
 }
 
 const SENTENCES = {

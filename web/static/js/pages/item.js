@@ -23,6 +23,7 @@ import { renderCustomFields } from "../app/customfields.js";
 import { accountSubject } from "../app/fingerprints.js";
 import { enableActions } from "../app/handling.js";
 import { keysForThisPage } from "../app/unlock-prompt.js";
+import { pageZone } from "../app/localdates.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
 import {
   claimedRecord,
@@ -58,7 +59,7 @@ function warnTampered(diffs) {
   });
   const list = box.querySelector("[data-tamper-list]");
   list.replaceChildren();
-  const options = { lang: lang(), timeZone: section.dataset.timezone || "UTC" };
+  const options = { lang: lang(), timeZone: section.dataset.timezone || pageZone() };
   for (const diff of diffs) {
     const line = document.createElement("li");
     line.dataset.tamperedField = diff.field;
@@ -87,7 +88,7 @@ function fillFields(signed, json) {
     const name = field.dataset.field;
     let value = json[name];
     if (name === "call_started_at") {
-      value = signed.callStartedAt === null ? "" : formatCallTime(signed.callStartedAt, section.dataset.timezone || "UTC", lang());
+      value = signed.callStartedAt === null ? "" : formatCallTime(signed.callStartedAt, section.dataset.timezone || pageZone(), lang());
     } else if (name === "call_seconds") {
       value = signed.callSeconds === null ? "" : formatDuration(signed.callSeconds);
     }
