@@ -28,6 +28,7 @@ import {
   practiceForLine,
 } from "../app/instructions.js";
 import { loadKeys } from "../app/keystore.js";
+import { keysReady } from "../app/unlock-prompt.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
 
@@ -455,10 +456,6 @@ setInterval(() => {
 window.addEventListener("hashchange", () => {
   if (/(^|[#&])(from|to)=/.test(location.hash)) start();
 });
-if (!loadKeys()) {
-  section.querySelector("[data-keys-error]").textContent = t({
-    fr: "Vos clés ne sont pas ouvertes dans cet onglet : reconnectez-vous.",
-    en: "Your keys are not open in this tab: please sign in again.",
-  });
-}
-start();
+// The keys: this tab's, another tab's of the session, or the password only; the fragment and
+// the dialled line are looked up once they are open (the instructions need them).
+keysReady().then(() => start());
