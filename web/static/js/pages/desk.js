@@ -246,7 +246,10 @@ function renderInstructions(practice) {
   showChosenRule();
   const none = INSTRUCTION_TYPES.every((type) => !instr[type]);
   problem.textContent = io ? io.warningText(instr) : "";
-  status.textContent = none
+  // "None written" only when none failed to open: a failure is said as such (warningText).
+  status.textContent = none && instr.unreadable
+    ? ""
+    : none
     ? t({ fr: "Ce cabinet n'a pas encore écrit de consignes.", en: "This practice has not written any instructions yet." })
     : t({ fr: "Consignes vérifiées et déchiffrées dans ce navigateur.", en: "Instructions verified and decrypted in this browser." });
   section.dataset.instructionsShown = practice.id;
