@@ -11,6 +11,10 @@ import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { welcomeNewcomers } from "../app/newcomers.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
+import { keysReady } from "../app/unlock-prompt.js";
+
+// The practice key to share: this tab's, another tab's of the session, or the password only.
+await keysReady();
 
 for (const form of document.querySelectorAll("form[data-grant]")) {
   // Read once: the key sealed to below is the key whose fingerprint is shown.
