@@ -38,8 +38,25 @@ def test_the_softphone_url_in_a_new_tab_opens_the_practice_with_the_number(
     desk_site: DeskSite,  # noqa: F811
     chromium: Browser,  # noqa: F811
 ) -> None:
-    _write_card(desk_site, desk_site.page(chromium, MEMBER))
+    member = desk_site.page(chromium, MEMBER)
+    _write_card(desk_site, member)
+    # The member's instructions and requests pages, each in a new tab of her session.
+    for path, ready in (
+        ("/practice/instructions", "#instructions[data-ready=true]"),
+        ("/practice/requests", "[data-requests-panel][data-panel-state=ready]"),
+    ):
+        tab = member.context.new_page()
+        tab.goto(desk_site.base_url + path)
+        tab.wait_for_selector(ready, timeout=30_000)
+        assert tab.locator("[data-unlock-form]").is_hidden()
+        tab.close()
     first = desk_site.page(chromium, SECRETARY)
+    deposits = first.context.new_page()
+    deposits.goto(desk_site.base_url + "/workspace/deposits")
+    deposits.wait_for_timeout(1500)
+    text = deposits.inner_text("main").lower()
+    assert "reconnect" not in text and "sign in again" not in text
+    assert deposits.locator("[data-unlock-form]").is_hidden()
     second = first.context.new_page()
     _softphone(second, desk_site)
     assert "Cabinet Desk" in second.inner_text("[data-line-notice]")
