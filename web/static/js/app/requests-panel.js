@@ -102,7 +102,8 @@ export function mountRequestsPanel(element, { practiceId, role, timeZone }) {
     const due = opened && !opened.failed ? dueText(opened.json.due, timeZone) : "";
     if (due) article.append(el("p", { dataset: { requestDue: "" } }, due));
     article.append(el("p", { class: "hint", dataset: { requestState: "" } }, stateLine(s, timeZone)));
-    if (role === "secretary") secretaryActions(article, s, me);
+    // No "take" or "done" on a request this page cannot read: one would act blind.
+    if (role === "secretary" && opened && !opened.failed) secretaryActions(article, s, me);
     if (s.status === "done" || role === "member") {
       const details = el("details", { dataset: { requestThread: "" } });
       const box = el("div");

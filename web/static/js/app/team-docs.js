@@ -97,6 +97,9 @@ export async function openDocument(practiceId, doc, { type, subjectId } = {}) {
 export async function requestTexts(practiceId) {
   const answer = await getJson(`/practices/${practiceId}/documents?type=${DocType.REQUEST}`);
   const out = new Map();
+  // The key first: a newcomer not given it yet is told so (app/team.js), not that each
+  // request "could not be verified".
+  if (answer.documents.length) await teamKeyFor(practiceId);
   for (const doc of answer.documents) {
     out.set(doc.document_id, await openDocument(practiceId, doc, { type: DocType.REQUEST, subjectId: NO_SUBJECT }));
   }

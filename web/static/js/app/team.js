@@ -45,6 +45,12 @@ const NO_KEY = Object.freeze({
   fr: "Le cabinet n'a pas encore de clé d'équipe\u00a0: un membre doit d'abord écrire ses consignes.",
   en: "The practice has no team key yet: a member must write its instructions first.",
 });
+// A newcomer (secretary just assigned, member just granted): the key exists but was not
+// sealed to them yet; a member's next page load adds them (addNewcomers).
+const WAITING = Object.freeze({
+  fr: "Vous n'avez pas encore la clé d'équipe de ce cabinet : en attente qu'un membre du cabinet ouvre Permanence, qui vous la donnera alors.",
+  en: "You do not have this practice's team key yet: waiting for a member of the practice to open Permanence, which will then give it to you.",
+});
 const CHANGED_KEYS = Object.freeze({
   fr: "L'empreinte d'un membre de l'équipe a changé\u00a0: vérifiez-la avant de continuer.",
   en: "The fingerprint of someone in the team changed: check it before going on.",
@@ -221,14 +227,34 @@ export async function teamKeyFor(practiceId, options = {}) {
   }
   if (state.current_version === null) throw new TeamKeyError(NO_KEY);
   const keys = openAll(state, practiceId, o.me, o.pin);
+  // Not sealed to this account yet: nothing current reads, so say so rather than "nothing".
+  if (!keys.has(state.current_version)) throw new TeamKeyError(WAITING);
   const team = Object.freeze({
     practiceId,
-    current: keys.has(state.current_version) ? state.current_version : null,
+    current: state.current_version,
     rekeyDue: state.rekey_due,
     keyOf: (version) => keys.get(version) ?? null,
   });
   cache.set(practiceId, { team });
   return team;
+}
+
+/**
+ * A member's page adds the pending newcomers (new members, newly assigned secretaries) to the
+ * team key in the background: one GET of the team state, and the record and grants only when
+ * the server reports some (`missing`), or the next version when re-keying is due anyway.
+ * Returns true when someone was added. Nothing for a practice without a team key yet.
+ */
+export async function addNewcomers(practiceId, options = {}) {
+  const o = defaults(options);
+  if (!o.me || !isMemberOf(o.me, practiceId)) return false;
+  const state = await o.api.get(`${base(practiceId)}/team`);
+  if (state.current_version === null || !(state.missing?.length > 0)) return false;
+  const keys = openAll(state, practiceId, o.me, o.pin);
+  if (state.rekey_due) await makeVersion(practiceId, state, keys, o);
+  else await addRecipients(practiceId, state, keys, o);
+  cache.delete(practiceId);
+  return true;
 }
 
 /** Forget the cached team keys (sign-out, or a 409 telling that the key changed). */

@@ -6,7 +6,7 @@
 import { derivePasswordKeys } from "../crypto/index.js";
 import { getJson, postJson } from "./api.js";
 import { armForm, busy, t } from "./form.js";
-import { keysFromOtherTabs, unlockWithPassword } from "./keystore.js";
+import { keysFromOtherTabs, loadKeys, unlockWithPassword } from "./keystore.js";
 
 // Its own hooks, not [data-status]/[data-error]: the page around it has those.
 function say(form, status, error) {
@@ -51,4 +51,13 @@ export async function keysForThisPage(form, { onPrompt } = {}) {
       }
     });
   });
+}
+
+/**
+ * For a page that only needs the account's keys (desk, requests, deposits, instructions):
+ * this tab's, or another tab's of the session, or the password-only prompt of the page's
+ * [data-unlock-form] — never "sign in again". Resolves once the keys are open here.
+ */
+export async function keysReady(form = document.querySelector("[data-unlock-form]")) {
+  return loadKeys() ?? (await keysForThisPage(form));
 }

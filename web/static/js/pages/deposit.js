@@ -22,6 +22,7 @@ import {
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { guardFingerprint } from "../app/pinwarning.js";
+import { keysReady } from "../app/unlock-prompt.js";
 import { withRetry } from "../app/transfer.js";
 import { tooLargeMessage, uploadExtract } from "./extract-upload.js";
 
@@ -124,8 +125,8 @@ for (const form of section.querySelectorAll("[data-deposit-form]")) {
     }
     if (!loadKeys()) {
       showError(form, t({
-        fr: "Vos clés ne sont pas ouvertes dans cet onglet : reconnectez-vous.",
-        en: "Your keys are not open in this tab: please sign in again.",
+        fr: "Vos clés ne sont pas encore ouvertes dans cet onglet : saisissez votre mot de passe dans le cadre ci-dessus.",
+        en: "Your keys are not open in this tab yet: enter your password in the box above.",
       }));
       return;
     }
@@ -162,3 +163,6 @@ for (const form of section.querySelectorAll("[data-deposit-form]")) {
     }
   });
 }
+
+// The keys from another tab of the session, or the password-only prompt at the top.
+keysReady();

@@ -6,6 +6,7 @@ import { send } from "../app/api.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
 import { pageZone } from "../app/localdates.js";
+import { keysReady } from "../app/unlock-prompt.js";
 import { sentenceOf, showThread } from "../app/thread.js";
 
 const section = document.getElementById("deposits");
@@ -77,6 +78,7 @@ function setUpAll() {
   for (const row of section.querySelectorAll("tr[data-item-id]")) setUpRow(row, unlocked);
 }
 
+await keysReady();
 setUpAll();
 // "More" swaps the next page's rows in (htmx): set them up too.
 document.body.addEventListener("htmx:afterSwap", setUpAll);

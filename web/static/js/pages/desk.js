@@ -30,6 +30,7 @@ import {
 import { loadKeys } from "../app/keystore.js";
 import { dateSpan } from "../app/localdates.js";
 import { phoneLink } from "../app/tel.js";
+import { keysReady } from "../app/unlock-prompt.js";
 import { guardFingerprint } from "../app/pinwarning.js";
 import { withRetry } from "../app/transfer.js";
 
@@ -248,7 +249,10 @@ function renderInstructions(practice) {
   showChosenRule();
   const none = INSTRUCTION_TYPES.every((type) => !instr[type]);
   problem.textContent = io ? io.warningText(instr) : "";
-  status.textContent = none
+  // "None written" only when none failed to open: a failure is said as such (warningText).
+  status.textContent = none && instr.unreadable
+    ? ""
+    : none
     ? t({ fr: "Ce cabinet n'a pas encore écrit de consignes.", en: "This practice has not written any instructions yet." })
     : t({ fr: "Consignes vérifiées et déchiffrées dans ce navigateur.", en: "Instructions verified and decrypted in this browser." });
   section.dataset.instructionsShown = practice.id;
@@ -458,10 +462,6 @@ setInterval(() => {
 window.addEventListener("hashchange", () => {
   if (/(^|[#&])(from|to)=/.test(location.hash)) start();
 });
-if (!loadKeys()) {
-  section.querySelector("[data-keys-error]").textContent = t({
-    fr: "Vos clés ne sont pas ouvertes dans cet onglet : reconnectez-vous.",
-    en: "Your keys are not open in this tab: please sign in again.",
-  });
-}
-start();
+// The keys: this tab's, another tab's of the session, or the password only; the fragment and
+// the dialled line are looked up once they are open (the instructions need them).
+keysReady().then(() => start());

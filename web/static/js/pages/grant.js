@@ -9,7 +9,12 @@ import { ApiError, postJson } from "../app/api.js";
 import { accountSubject } from "../app/fingerprints.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { loadKeys } from "../app/keystore.js";
+import { welcomeNewcomers } from "../app/newcomers.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
+import { keysReady } from "../app/unlock-prompt.js";
+
+// The practice key to share: this tab's, another tab's of the session, or the password only.
+await keysReady();
 
 for (const form of document.querySelectorAll("form[data-grant]")) {
   // Read once: the key sealed to below is the key whose fingerprint is shown.
@@ -59,6 +64,8 @@ for (const form of document.querySelectorAll("form[data-grant]")) {
         code: form.elements.code.value,
       });
       showStatus(form, t({ fr: "Clé partagée.", en: "Key shared." }));
+      // The colleague now a member gets the team key too (in the background).
+      welcomeNewcomers(unlocked);
       form.querySelector('button[type="submit"]').remove();
     } catch (error) {
       showError(form, error instanceof ApiError ? error.message : String(error), error.field);

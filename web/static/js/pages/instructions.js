@@ -13,6 +13,7 @@ import {
   warningText,
 } from "../app/instructions-io.js";
 import { loadKeys } from "../app/keystore.js";
+import { keysReady } from "../app/unlock-prompt.js";
 
 const section = document.getElementById("instructions");
 const practiceId = section.dataset.practiceId;
@@ -119,4 +120,4 @@ async function start() {
   }
 }
 
-start();
+keysReady().then(() => start());

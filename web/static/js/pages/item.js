@@ -22,6 +22,7 @@ import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
 import { accountSubject } from "../app/fingerprints.js";
 import { enableActions } from "../app/handling.js";
+import { welcomeNewcomers } from "../app/newcomers.js";
 import { keysForThisPage } from "../app/unlock-prompt.js";
 import { pageZone } from "../app/localdates.js";
 import { guardFingerprint, lookAlikeWarning } from "../app/pinwarning.js";
@@ -108,6 +109,7 @@ async function show() {
     });
     return null;
   }
+  welcomeNewcomers(unlocked);
   signatureState.textContent = t({ fr: "Vérification de la signature…", en: "Checking the signature…" });
   const answer = await getJson(`/items/${itemId}/envelope`);
   const author = answer.author;

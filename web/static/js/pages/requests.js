@@ -3,7 +3,11 @@
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
 import { mountRequestsPanel, sendRequest } from "../app/requests-panel.js";
 import { sentenceOf } from "../app/thread.js";
+import { keysReady } from "../app/unlock-prompt.js";
 import { zonedToUtc } from "../app/zoned.js";
+
+// The panels read under the team key: the keys first (another tab's, or the password only).
+await keysReady();
 
 const member = document.getElementById("practice-requests");
 const secretary = document.getElementById("secretary-requests");

@@ -5,6 +5,7 @@
 import { fromBase64url, practiceFingerprint, practiceKeysFromSecret, toBase64url } from "../crypto/index.js";
 import { t } from "../app/form.js";
 import { enableActions } from "../app/handling.js";
+import { welcomeNewcomers } from "../app/newcomers.js";
 import { keysForThisPage } from "../app/unlock-prompt.js";
 
 const state = document.querySelector("[data-keys-state]");
@@ -46,5 +47,8 @@ function showState(unlocked) {
 }
 
 keysForThisPage(document.querySelector("[data-unlock-form]"), { onPrompt: () => showState(null) })
-  .then(showState)
+  .then((unlocked) => {
+    showState(unlocked);
+    welcomeNewcomers(unlocked);
+  })
   .catch(() => showState(null));
