@@ -48,5 +48,6 @@ def test_the_editor_is_the_members_own_practice(world: World, app_client: TestCl
     assert world.other.id not in page
     for doc_type in range(1, 6):
         assert f'data-doc-type="{doc_type}"' in page
-    # Nothing can be saved before the module ran: the save buttons start disabled.
-    assert page.count('type="submit" disabled') == 5
+    # Nothing can be saved before the module ran: the save buttons start disabled (and the
+    # password prompt's, for a tab opened without its keys).
+    assert page.count('type="submit" disabled') == 5 + page.count("data-unlock-form")
