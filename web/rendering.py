@@ -27,6 +27,8 @@ _env = Environment(
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 _env.globals["min_password_length"] = min_password_length
 local_dates.install(_env, i18n.current_language)
+# A label's colon, as French writes it (a no-break space before it) or English: "Rôle :", "Role:".
+_env.globals["colon"] = lambda: "\u00a0:" if i18n.current_language() == "fr" else ":"
 
 
 def render(

@@ -158,3 +158,16 @@ def test_an_overseas_practice_reads_its_own_zone(world: World, vault: Vault) -> 
         page = c.get("/account", headers={"accept-language": "fr"})
     assert "1 déc. 2026, 14 h 15" in visible(page.text)
     assert '<meta name="practice-timezone" content="America/Martinique">' in page.text
+
+
+@pytest.mark.parametrize("role, path", [("member", "/account"), ("member", "/inbox")])
+def test_a_labels_colon_is_written_the_french_way_in_french(
+    site: Site, role: str, path: str
+) -> None:
+    """ "Nom d'utilisateur :" with a no-break space in French; "Username:" in English."""
+    french = site.get(role, path, "fr")
+    english = site.get(role, path, "en")
+    text = re.sub(r"<[^>]+>", "", french.split("<body", 1)[1])
+    glued = re.findall(r"\w+: ", text)  # "cabinet: " (a time is 19:15, a URL https://)
+    assert glued == []
+    assert re.findall(r"\w\u00a0:", re.sub(r"<[^>]+>", "", english)) == []
