@@ -160,7 +160,7 @@ def test_an_overseas_practice_reads_its_own_zone(world: World, vault: Vault) -> 
     assert '<meta name="practice-timezone" content="America/Martinique">' in page.text
 
 
-@pytest.mark.parametrize("role, path", [("member", "/account"), ("member", "/inbox")])
+@pytest.mark.parametrize(("role", "path"), [("member", "/account"), ("member", "/inbox")])
 def test_a_labels_colon_is_written_the_french_way_in_french(
     site: Site, role: str, path: str
 ) -> None:
