@@ -199,6 +199,8 @@ def main() -> None:
 
     size = args.size_mib << 20
     have_age = shutil.which(AGE) is not None
+    if not have_age:  # the comparison row is the point: never drop it silently
+        sys.exit(f"{AGE} not found: run scripts/setup --dev, which installs Debian's age.")
     with tempfile.TemporaryDirectory(prefix="bench-crypto-") as tmp:
         d = Path(tmp)
         src = d / "plain.bin"

@@ -68,25 +68,28 @@ class _BackgroundHash:
 
     hashlib and libsodium (through cffi) both release the GIL on large
     buffers, so on two cores the stream runs at the speed of the slower of
-    the two instead of their sum. The queue is bounded: memory stays flat.
-    Always ``close()`` it (the stream functions do, in ``finally``).
+    the two instead of their sum. Pieces are handed over by lists of about
+    1 MiB (one queue hand-off per 16 chunks, and no copy: joining them cost
+    the encrypting thread a tenth of its time). The queue is bounded: memory
+    stays flat. Always ``close()`` it (the stream functions do, in ``finally``).
     """
 
     def __init__(self) -> None:
         # libsodium's BLAKE2b (vectorised) is faster than CPython's; same digest.
         self._hash = nacl.hashlib.blake2b(digest_size=32)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=4)
         self._batch: list[bytes] = []
         self._batched = 0
         self._thread = threading.Thread(target=self._run, name="stream-hash", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (data := self._queue.get()) is not None:
-            self._hash.update(data)
+        update = self._hash.update
+        while (batch := self._queue.get()) is not None:
+            for data in batch:
+                update(data)
 
     def update(self, data: bytes) -> None:
-        # Hand over about 1 MiB at a time: one queue hand-off per 16 chunks, not per chunk.
         self._batch.append(data)
         self._batched += len(data)
         if self._batched >= _HASH_BATCH:
@@ -94,7 +97,7 @@ class _BackgroundHash:
 
     def _flush(self) -> None:
         if self._batch:
-            self._queue.put(b"".join(self._batch))
+            self._queue.put(self._batch)
             self._batch, self._batched = [], 0
 
     def close(self) -> None:
@@ -303,14 +306,31 @@ def encrypt_stream(
     file_key: Secret,
     randbytes: Callable[[int], bytes] = os.urandom,
 ) -> StreamInfo:
-    """Encrypt everything ``reader`` yields into ``writer``, 64 KiB at a time."""
+    """Encrypt everything ``reader`` yields into ``writer``, 64 KiB at a time.
+
+    The same stream as ``StreamEncryptor`` writes, without its buffering: each
+    piece read is pushed as it is (one read ahead tells whether it is the last),
+    so the only copies are libsodium's output and the writer's.
+    """
+    header = randbytes(STREAM_HEADER_BYTES)
+    state = _state(file_key, header)
+    push = sodium.crypto_secretstream_xchacha20poly1305_push
     background = _BackgroundHash()
     try:
-        encryptor = StreamEncryptor(file_key, randbytes, _hash=background)
-        while piece := _read_full(reader, CHUNK_BYTES):
-            writer.write(encryptor.update(piece))
-        writer.write(encryptor.finish())
-        return encryptor.info
+        prefix = bytes([_primitives.VERSION]) + header
+        writer.write(prefix)
+        background.update(prefix)
+        size = 0
+        piece = _read_full(reader, CHUNK_BYTES)
+        while True:
+            following = _read_full(reader, CHUNK_BYTES) if len(piece) == CHUNK_BYTES else b""
+            chunk = push(state, piece, None, TAG_MESSAGE if following else TAG_FINAL)
+            writer.write(chunk)
+            background.update(chunk)
+            size += len(piece)
+            if not following:
+                return StreamInfo(size=size, stream_hash=background.digest())
+            piece = following
     finally:
         background.close()
 
@@ -318,16 +338,43 @@ def encrypt_stream(
 def decrypt_stream(reader: BinaryIO, writer: Writer, file_key: Secret, stream_hash: bytes) -> int:
     """Decrypt and verify a stream into ``writer``; return the plaintext size.
 
+    The checks are ``StreamDecryptor``'s, chunk by chunk without its buffering.
     Plaintext reaches ``writer`` before the end is verified: write to a
     temporary file and keep it only if this returns without raising.
     """
+    _primitives.require_length("file key", file_key.value, 32)
+    pull = sodium.crypto_secretstream_xchacha20poly1305_pull
     background = _BackgroundHash()
     try:
-        decryptor = StreamDecryptor(file_key, stream_hash, _hash=background)
+        prefix = _read_full(reader, PREFIX_BYTES)
+        if prefix and prefix[0] != _primitives.VERSION:
+            raise UnsupportedVersion(prefix[0])
+        if len(prefix) < PREFIX_BYTES:
+            raise DecryptionFailed
+        background.update(prefix)
+        state = _state(file_key, prefix[1:])
+        size = 0
+        first = True
         while chunk := _read_full(reader, CIPHER_CHUNK_BYTES):
-            writer.write(decryptor.update(chunk))
-        writer.write(decryptor.finish())
-        return decryptor.size
+            background.update(chunk)
+            try:
+                plain, tag = pull(state, chunk)
+            except nacl.exceptions.CryptoError:
+                raise DecryptionFailed from None
+            if tag == TAG_FINAL:
+                # one encoding per file: no empty trailing FINAL, nothing after FINAL
+                if (not plain and not first) or reader.read(1):
+                    raise DecryptionFailed
+                writer.write(plain)
+                if not hmac.compare_digest(background.digest(), stream_hash):
+                    raise DecryptionFailed
+                return size + len(plain)
+            if tag != TAG_MESSAGE:
+                raise DecryptionFailed
+            writer.write(plain)
+            size += len(plain)
+            first = False
+        raise DecryptionFailed  # the stream ended without its FINAL chunk
     finally:
         background.close()
 

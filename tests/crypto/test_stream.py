@@ -37,10 +37,25 @@ def _encrypt(plaintext: bytes, key: Secret = KEY) -> tuple[bytes, bytes]:
 
 
 def _decrypt(stream: bytes, stream_hash: bytes, key: Secret = KEY) -> bytes:
+    """``decrypt_stream``'s plaintext, checked to be what ``StreamDecryptor`` gives fed in
+    pieces, or its exception, checked to be the one ``StreamDecryptor`` raises: the file
+    path and the incremental one make the same decisions on every stream."""
     out = io.BytesIO()
-    size = decrypt_stream(io.BytesIO(stream), out, key, stream_hash)
+    try:
+        size = decrypt_stream(io.BytesIO(stream), out, key, stream_hash)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            _decrypt_in_pieces(stream, stream_hash, key)
+        raise
     assert size == len(out.getvalue())
+    assert _decrypt_in_pieces(stream, stream_hash, key) == out.getvalue()
     return out.getvalue()
+
+
+def _decrypt_in_pieces(stream: bytes, stream_hash: bytes, key: Secret) -> bytes:
+    decryptor = StreamDecryptor(key, stream_hash)
+    plain = [decryptor.update(stream[i : i + 10000]) for i in range(0, len(stream), 10000)]
+    return b"".join(plain) + decryptor.finish()
 
 
 def _chunks(stream: bytes) -> tuple[bytes, list[bytes]]:
