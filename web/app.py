@@ -13,7 +13,6 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vault.errors import Throttled, TooSlow, VaultError
@@ -25,6 +24,7 @@ from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
 from web.routing import route
 from web.security import AllowedHosts, SecurityHeaders
+from web.static_files import IMMUTABLE, REVALIDATE, CachedStatic, tree_fingerprint, url_prefix
 from web.session import SessionMiddleware
 
 log = logging.getLogger("permanence.web")
@@ -92,14 +92,29 @@ def _safe_next(target: str | None) -> str:
     return local_path(target) or "/"
 
 
-def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
+def create_app(
+    vault: Vault, lifecycle: Lifecycle | None = None, *, fingerprinted_static: bool = True
+) -> Starlette:
     """Build the app over an open vault (``vault.opening.open_vault``; its opener closes it).
+
+    Pages name static files under a fingerprint of their content, cached as immutable
+    (web/static_files.py); ``fingerprinted_static=False`` is the former way, plain URLs
+    answered ``no-store``, kept as the benchmarks' baseline.
 
     The app's lifespan starts ``lifecycle`` (by default the vault's server jobs) and,
     at shutdown, stops it before the opener closes the vault.
     """
     settings = vault.settings
     background = lifecycle or Lifecycle(vault)
+    fingerprint = tree_fingerprint(STATIC_DIR) if fingerprinted_static else None
+    static_mounts = [
+        *(
+            [Mount(f"/static/{fingerprint}", CachedStatic(STATIC_DIR, IMMUTABLE))]
+            if fingerprint
+            else []
+        ),
+        Mount("/static", CachedStatic(STATIC_DIR, REVALIDATE if fingerprint else "no-store")),
+    ]
 
     async def choose_language(request: Request) -> Response:
         code = request.path_params["code"]
@@ -192,7 +207,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *reports.routes(),
         *team.routes(),
         *desk.routes(),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *static_mounts,
     ]
     app = Starlette(
         routes=routes,
@@ -210,5 +225,6 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.vault = vault
+    app.state.static_prefix = url_prefix(fingerprint)
     app.state.lifecycle = background
     return app

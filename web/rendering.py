@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -31,6 +32,15 @@ local_dates.install(_env, i18n.current_language)
 _env.globals["colon"] = lambda: "\u00a0:" if i18n.current_language() == "fr" else ":"
 
 
+@pass_context
+def _static(context: Context, path: str) -> str:
+    """The URL of a static file, under the app's fingerprint (web/static_files.py)."""
+    return f"{context['static_prefix']}/{path}"
+
+
+_env.globals["static"] = _static
+
+
 def render(
     request: Request,
     template: str,
@@ -50,6 +60,7 @@ def render(
         {
             **context,
             "request": request,
+            "static_prefix": getattr(request.app.state, "static_prefix", "/static"),
             "language": i18n.current_language(),
             "practice_timezone": zone_name,  # <meta name="practice-timezone">, app/localdates.js
             "principal": session.principal if session else None,

@@ -175,7 +175,7 @@ def test_password_not_sent_when_the_sign_in_module_does_not_run(
     vault.recorder.requests.clear()
     with open_tab(chromium) as tab:
         page = tab.page
-        page.route("**/static/js/pages/login.js", lambda route: route.abort())
+        page.route("**/js/pages/login.js", lambda route: route.abort())
         page.goto(vault.base_url + "/login")
         page.fill("#login-form [name=username]", "dr.martin")
         page.fill("#login-form #password", PASSWORD)

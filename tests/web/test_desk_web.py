@@ -37,7 +37,7 @@ def test_the_desk_lists_the_assigned_practices_only(world: World, app_client: Te
     assert f'data-public-key="{b64url_encode(world.practice.keys.public_key)}"' in mine
     assert world.other.id not in mine
     assert 'id="desk-requests"' in mine  # the slot of branch requests-replies
-    assert "/static/js/pages/desk.js" in mine
+    assert "/js/pages/desk.js" in mine
     theirs = _get(app_client, world, world.stranger, "/desk")
     assert world.practice.id not in theirs and world.other.id in theirs
 
