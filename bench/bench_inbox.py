@@ -34,6 +34,7 @@ from crypto.encoding import b64url_encode
 from crypto.envelope import ItemKind, Urgency
 from tests.e2e.conftest import new_vault, start_server
 from tests.factories import Seeded, add_account, add_practice, assign, seed_items, session_for
+from vault.identity import sessions
 from vault.identity.roles import Role
 from web.app import create_app
 
@@ -87,6 +88,7 @@ def _arrange(tmp: Path, items: int) -> tuple[Any, Any, dict[str, str]]:
     seed_items(env, practice.id, practice.keys.public_key, secretary.id, keys.signing_key, notes)
     token, _ = session_for(env, member)
     stored = {
+        "session": sessions.tab_binding(sessions.token_hash(token)),  # keys bound to this tab
         "accountId": member.id,
         "x25519": b64url_encode(member.keys.x25519_secret.value),
         "ed25519": b64url_encode(member.keys.ed25519_seed.value),
