@@ -25,7 +25,6 @@ import platform
 import socket
 import statistics
 import tempfile
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -210,7 +209,8 @@ def _report(
         f"### Page loads, cold and warm caches (headless Chromium {version}, medians of {runs})\n"
     )
     print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.\n"
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end.\n"
     )
     print("| page | link | static files | cache | time to ready | static fetched | runs (ms) |")
     print("|---|---|---|---|---:|---:|---|")
@@ -219,8 +219,10 @@ def _report(
         kib = statistics.median(f[1] for f in figures) / 1024
         count = statistics.median(f[2] for f in figures)
         runs_text = ", ".join(f"{m:.0f}" for m in ms)
+        median = statistics.median(ms)
         print(
-            f"| {kind} | {link} | {mode} | {cache} | {statistics.median(ms):.0f} ms | {count:.0f} files, {kib:.0f} KiB | {runs_text} |"
+            f"| {kind} | {link} | {mode} | {cache} | {median:.0f} ms "
+            f"| {count:.0f} files, {kib:.0f} KiB | {runs_text} |"
         )
 
 

@@ -24,8 +24,8 @@ from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
 from web.routing import route
 from web.security import AllowedHosts, SecurityHeaders
-from web.static_files import IMMUTABLE, REVALIDATE, CachedStatic, tree_fingerprint, url_prefix
 from web.session import SessionMiddleware
+from web.static_files import IMMUTABLE, REVALIDATE, CachedStatic, tree_fingerprint, url_prefix
 
 log = logging.getLogger("permanence.web")
 
