@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -193,39 +195,73 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
 
 
+WRK_MAX_RATE = 6000  # bodies given to a wrk run per second: more than any server here answers
+
+
+def _wrk(
+    url: str,
+    clients: int,
+    seconds: float,
+    bodies: list[dict[str, Any]],
+    headers: dict[str, str],
+    tmp: Path,
+) -> tuple[int, float, float, int]:
+    """(deposits/s, p50 ms, p99 ms, bodies used) with wrk (C, its own process and threads)
+    sending pre-built bodies; a non-2xx answer or a socket error fails the run."""
+    path = tmp / "bodies.jsonl"
+    path.write_text("".join(json.dumps(b, separators=(",", ":")) + "\n" for b in bodies))
+    threads = min(2, clients)
+    command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s"]
+    command += ["-s", str(Path(__file__).with_name("deposits.lua"))]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += [url, "--", str(path), str(threads)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.split("RESULT ", 1)[1])
+    if result["non2xx"] or result["errors"]:
+        raise RuntimeError(f"wrk: {result['non2xx']} non-2xx answers, {result['errors']} errors")
+    rate = int(result["requests"] / (result["duration_us"] / 1e6))
+    return rate, result["p50_us"] / 1000, result["p99_us"] / 1000, int(result["requests"])
+
+
 def bench_deposits(tmp: Path, seconds: float) -> None:
+    """Both servers under both load generators, at 1, 16 and 64 clients, in one run."""
     settings, arr = _vault(tmp / "vault")
-    bodies = _envelopes(arr, 60_000)
+    bodies = _envelopes(arr, 120_000)
     headers = {
         "cookie": f"permanence_session={arr['token']}",
         "x-csrf-token": arr["csrf"],
         "accept": "application/json",
+        "content-type": "application/json",
     }
     vault_proc, vault_url = _start(_serve_vault, str(settings.data_dir), 100 * 1024 * 1024)
     bare_proc, bare_url = _start(_serve_bare, str(tmp / "bare.db"))
-    print("| clients | server | deposits/s | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|")
+    print("| clients | load generator | server | deposits/s | p50 ms | p99 ms | vs bare |")
+    print("|---:|---|---|---:|---:|---:|---:|")
     try:
         for clients in (1, 16, 64):
-            for name, url in (
-                ("bare SQLCipher insert", bare_url),
-                ("Permanence deposit", vault_url),
-            ):
-                rate, lat = asyncio.run(
-                    _load(
-                        url,
-                        clients,
-                        seconds,
-                        bodies,
-                        headers,
+            for generator in ("wrk", "httpx (Python, asyncio)"):
+                bare_rate = 0
+                for name, url in (
+                    ("bare SQLCipher insert", bare_url),
+                    ("Permanence deposit", vault_url),
+                ):
+                    if generator == "wrk":  # wrk's threads share the slice: drop all of it
+                        batch = bodies[: int(seconds * WRK_MAX_RATE)]
+                        rate, p50, p99, _ = _wrk(url, clients, seconds, batch, headers, tmp)
+                        used = len(batch)
+                    else:
+                        rate, lat = asyncio.run(_load(url, clients, seconds, bodies, headers))
+                        p50, p99, used = _pct(lat, 50), _pct(lat, 99), len(lat)
+                    ratio = "" if not bare_rate else f"{rate / bare_rate:.2f}\u00d7"
+                    bare_rate = bare_rate or rate
+                    print(
+                        f"| {clients} | {generator} | {name} | {rate:,} |"
+                        f" {p50:.1f} | {p99:.1f} | {ratio} |",
+                        flush=True,
                     )
-                )
-                print(
-                    f"| {clients} | {name} | {rate:,} |"
-                    f" {_pct(lat, 50):.1f} | {_pct(lat, 99):.1f} |",
-                    flush=True,
-                )
-                if name == "Permanence deposit":
-                    bodies = bodies[len(lat) :]
+                    if name == "Permanence deposit":
+                        bodies = bodies[used + clients :]  # never the same item twice
     finally:
         vault_proc.terminate()
         bare_proc.terminate()
