@@ -157,9 +157,10 @@ def format_time(at: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    if not _TIME_RE.match(text):
+    if not _TIME_RE.fullmatch(text):
         raise InvalidEntry(f"not an RFC 3339 UTC millisecond time: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # The pattern fixed the shape; fromisoformat (C) reads it ten times faster than strptime.
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def encode(entry: AuditEntry, index: int) -> bytes:

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from cli.main import SERVE_HTTP, SERVE_LOOP, uvicorn_options
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from crypto.stream import stream_length
@@ -84,7 +85,16 @@ def _serve_bare(path: str, port: int) -> None:
         return JSONResponse({"ok": True}, status_code=201)
 
     app = Starlette(routes=[Route("/items", endpoint, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # The same HTTP parser and event loop as ``permanence serve`` (cli/main.py).
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        http=SERVE_HTTP,
+        loop=SERVE_LOOP,
+    )
 
 
 def _serve_vault(data_dir: str, limit: int, port: int) -> None:
@@ -92,15 +102,11 @@ def _serve_vault(data_dir: str, limit: int, port: int) -> None:
 
     from web.app import create_app
 
-    settings = replace(Settings(data_dir=Path(data_dir)), upload_limit_bytes=limit, port=port)
+    settings = replace(
+        Settings(data_dir=Path(data_dir)), upload_limit_bytes=limit, port=port, host="127.0.0.1"
+    )
     with open_test_vault(settings) as vault:
-        uvicorn.run(
-            create_app(vault),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
+        uvicorn.run(create_app(vault), **uvicorn_options(settings))  # as ``permanence serve``
 
 
 def _start(target: Any, *args: Any) -> tuple[Any, str]:
@@ -224,7 +230,7 @@ def _wrk(
     return rate, result["p50_us"] / 1000, result["p99_us"] / 1000, int(result["requests"])
 
 
-def bench_deposits(tmp: Path, seconds: float) -> None:
+def bench_deposits(tmp: Path, seconds: float, client_counts: Sequence[int] = (1, 16, 64)) -> None:
     """Both servers under both load generators, at 1, 16 and 64 clients, in one run."""
     settings, arr = _vault(tmp / "vault")
     bodies = _envelopes(arr, 120_000)
@@ -239,7 +245,7 @@ def bench_deposits(tmp: Path, seconds: float) -> None:
     print("| clients | load generator | server | deposits/s | p50 ms | p99 ms | vs bare |")
     print("|---:|---|---|---:|---:|---:|---:|")
     try:
-        for clients in (1, 16, 64):
+        for clients in client_counts:
             for generator in ("wrk", "httpx (Python, asyncio)"):
                 bare_rate = 0
                 for name, url in (
@@ -427,11 +433,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--files", default=f"{64 * 1024**2},{GIB}")
     parser.add_argument("--only", choices=["deposits", "inbox", "memory"])
+    parser.add_argument("--clients", default="1,16,64", help="deposit runs' client counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if args.only in (None, "deposits"):
-            bench_deposits(tmp, args.seconds)
+            bench_deposits(tmp, args.seconds, [int(c) for c in args.clients.split(",")])
         if args.only in (None, "inbox"):
             bench_inbox(tmp, [int(s) for s in args.sizes.split(",")])
         if args.only in (None, "memory"):

@@ -109,6 +109,12 @@ def _warn_if_exposed(host: str) -> None:
         )
 
 
+# httptools (C HTTP parser) and uvloop (libuv event loop), named rather than left to
+# uvicorn's "auto": per request they cost a fraction of h11 and asyncio's selector loop.
+SERVE_HTTP = "httptools"
+SERVE_LOOP = "uvloop"
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How ``serve`` runs uvicorn: every option that matters is explicit, none from its defaults.
 
@@ -125,6 +131,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": "warning",
         "server_header": False,
         "date_header": True,
+        "http": SERVE_HTTP,
+        "loop": SERVE_LOOP,
     }
 
 

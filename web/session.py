@@ -12,6 +12,7 @@ page's ``<meta name="csrf-token">``.
 from __future__ import annotations
 
 import hmac
+import itertools
 import secrets
 from urllib.parse import urlsplit
 
@@ -70,6 +71,16 @@ def _token_matches(sent: str, expected: str) -> bool:
     return hmac.compare_digest(sent.encode("latin-1", "replace"), expected.encode("ascii"))
 
 
+# A request's id ties its log lines and audit entries together; it needs to be unique,
+# not secret: a random prefix per process and a counter, without a system call per request.
+_REQUEST_PREFIX = secrets.token_hex(4)
+_request_numbers = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
+
+
 class SessionMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -79,13 +90,19 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        request.state.request_id = secrets.token_hex(8)
+        request.state.request_id = new_request_id()
         env: Env = scope["app"].state.vault.env
         secure = env.settings.behind_tls
         session = None
         token = request.cookies.get(cookie_name(secure=secure))
         if token:
-            session = await run_in_threadpool(sessions.lookup, env, token)
+            # From the cache on this thread when it can answer alone (most requests of a
+            # busy session), else a read (and a touch) in a worker thread.
+            cached = sessions.peek(env, token)
+            if cached is False:
+                session = await run_in_threadpool(sessions.lookup, env, token)
+            else:
+                session = cached
         request.state.session = session
         if request.method not in SAFE_METHODS:
             refused = not _same_origin(request, "https" if secure else "http")

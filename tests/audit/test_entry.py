@@ -118,3 +118,24 @@ def test_integers_stay_within_what_every_json_reader_holds_exactly() -> None:
     for n in (2**53, -(2**53)):
         with pytest.raises(InvalidEntry):
             _entry(detail={"n": n})
+
+
+def test_times_are_read_exactly_as_written() -> None:
+    """format_time and parse_time round-trip; any other text, even with only a trailing
+    newline, and impossible dates are refused (the reading is fast, never lenient)."""
+    from datetime import UTC, datetime
+
+    from audit.entry import InvalidEntry, format_time, parse_time
+
+    at = datetime(2026, 11, 27, 23, 44, 0, 123000, tzinfo=UTC)
+    assert parse_time(format_time(at)) == at
+    for text in (
+        "2026-11-27T23:44:00.123Z\n",
+        "2026-11-27T23:44:00.123",
+        "2026-11-27 23:44:00.123Z",
+    ):
+        with pytest.raises(InvalidEntry):
+            parse_time(text)
+    for text in ("2026-13-01T00:00:00.000Z", "2026-02-30T00:00:00.000Z"):
+        with pytest.raises(ValueError, match=r"out of range|must be in"):
+            parse_time(text)

@@ -2,7 +2,8 @@
 
 Idle timeout and absolute lifetime come from the settings; a session is
 refused (and forgotten) past either. ``last_seen_at`` is refreshed at most
-once a minute so reading a page is not a write.
+once a minute so reading a page is not a write. What a lookup reads is kept a
+moment for the session's next requests (``vault/identity/session_cache.py``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from audit.entry import Action
 from crypto.encoding import b64url_encode
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
+from vault.identity import session_cache
 from vault.identity.roles import Role
 from vault.storage.store import Connection
 
@@ -65,45 +68,73 @@ def create(
     return token, csrf
 
 
+_LOOKUP = (
+    "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.id, a.username,"
+    " a.role, a.practice_id, a.status, a.must_reenroll_totp, a.ed25519_pk,"
+    " a.role = 'member' AND NOT EXISTS (SELECT 1 FROM practice_grant g"
+    " WHERE g.practice_id = a.practice_id AND g.account_id = a.id)"
+    " FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = ?"
+)
+SEEN = 2  # last_seen_at's place in a row of _LOOKUP
+
+
+def peek(env: Env, token: str) -> SessionInfo | Literal[False] | None:
+    """``lookup``'s answer when it needs neither a read nor a write (the session's row is
+    in the cache, its ``last_seen_at`` recent), else False: call ``lookup`` in a thread."""
+    if not token or len(token) > 100:
+        return None
+    h = token_hash(token)
+    now = env.now()
+    row = session_cache.cache_for(env.db).get(h, now)
+    if row is None or now - parse_iso(row[SEEN]) > TOUCH_EVERY:
+        return False
+    return _session(env, h, row, now)
+
+
 def lookup(env: Env, token: str) -> SessionInfo | None:
     """The live session for ``token``, or None (unknown, revoked, idle or too old)."""
     if not token or len(token) > 100:
         return None
     h = token_hash(token)
-    row = env.db.read(
-        lambda c: c.execute(
-            "SELECT s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.id, a.username,"
-            " a.role, a.practice_id, a.status, a.must_reenroll_totp, a.ed25519_pk,"
-            " a.role = 'member' AND NOT EXISTS (SELECT 1 FROM practice_grant g"
-            " WHERE g.practice_id = a.practice_id AND g.account_id = a.id)"
-            " FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = ?",
-            (h,),
-        ).fetchone()
-    )
-    if row is None:
-        return None
-    csrf, created, seen, revoked, account_id, username, role, practice, status, reenrol, pk = row[
-        :11
-    ]
-    awaiting = bool(row[11])
+    cache = session_cache.cache_for(env.db)
     now = env.now()
-    created_at, seen_at = parse_iso(created), parse_iso(seen)
-    expired = now - seen_at > timedelta(
-        seconds=env.settings.session_idle_seconds
-    ) or now - created_at > timedelta(seconds=env.settings.session_absolute_seconds)
-    if revoked is not None or status != "active" or expired:
-        return None
-    if now - seen_at > TOUCH_EVERY:
+    row = cache.get(h, now)
+    if row is None:
+        generation = cache.generation  # before the read: see session_cache
+        row = env.db.read(lambda c: c.execute(_LOOKUP, (h,)).fetchone())
+        if row is None:
+            return None
+        row = tuple(row)
+        cache.put(h, row, now, generation)
+    if now - parse_iso(row[SEEN]) > TOUCH_EVERY and _live(env, row, now):
         env.db.write(
             lambda c: c.execute(
                 "UPDATE session SET last_seen_at = ? WHERE id_hash = ?", (iso(now), h)
             )
         )
-        seen_at = now
+        cache.forget(h)  # read again next time, with its new last_seen_at
+        row = (*row[:SEEN], iso(now), *row[SEEN + 1 :])
+    return _session(env, h, row, now)
+
+
+def _live(env: Env, row: tuple[Any, ...], now: datetime) -> bool:
+    created, seen, revoked, status = row[1], row[SEEN], row[3], row[8]
+    expired = now - parse_iso(seen) > timedelta(
+        seconds=env.settings.session_idle_seconds
+    ) or now - parse_iso(created) > timedelta(seconds=env.settings.session_absolute_seconds)
+    return revoked is None and status == "active" and not expired
+
+
+def _session(env: Env, h: bytes, row: tuple[Any, ...], now: datetime) -> SessionInfo | None:
+    if not _live(env, row, now):
+        return None
+    csrf, created, seen, _, account_id, username, role, practice, _, reenrol, pk = row[:11]
     principal = Principal(
         account_id, username, Role(role), practice, None if pk is None else bytes(pk)
     )
-    return SessionInfo(h, principal, csrf, created_at, seen_at, bool(reenrol), awaiting)
+    return SessionInfo(
+        h, principal, csrf, parse_iso(created), parse_iso(seen), bool(reenrol), bool(row[11])
+    )
 
 
 def tab_binding(id_hash: bytes) -> str:

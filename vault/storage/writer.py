@@ -49,6 +49,28 @@ class WriterStats:
     failed: int = 0
 
 
+class ChangeWatch:
+    """A count of the commits that changed some watched rows (``Writer.watch``).
+
+    The count moves *after* the commit, so a reader that takes ``generation`` before it
+    reads, and keeps what it read only while the count has not moved, never keeps rows
+    older than a commit it could have seen. Only this writer's commits are counted: a
+    change by another process on the same database file is not.
+    """
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._fired = False
+
+    def fired(self) -> None:  # called by the watched triggers, inside the transaction
+        self._fired = True
+
+    def committed(self) -> None:
+        if self._fired:
+            self._fired = False
+            self.generation += 1
+
+
 class Writer:
     """The single writer of a database connection."""
 
@@ -63,7 +85,29 @@ class Writer:
         self._lock = threading.Lock()
         self._closed = False
         self._refusal = "the writer is closed"
+        self._watches: list[ChangeWatch] = []
         self._thread.start()
+
+    def watch(self, name: str, triggers: list[str]) -> ChangeWatch:
+        """A ``ChangeWatch`` moved by every commit in which one of ``triggers`` fired.
+
+        Each trigger is ``"AFTER <event> ON <table>"`` (e.g. ``AFTER UPDATE OF revoked_at
+        ON session``); they are created as TEMP triggers of this connection only, calling
+        the SQL function ``name``, so the schema and other connections are untouched.
+        """
+        watch = ChangeWatch()
+
+        def install(conn: Connection) -> None:
+            conn.create_function(name, 0, watch.fired)  # type: ignore[attr-defined]
+            for n, when in enumerate(triggers):
+                conn.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_{n} {when}"
+                    f" BEGIN SELECT {name}(); END"
+                )
+
+        self.run(install)
+        self._watches.append(watch)
+        return watch
 
     # -- callers -------------------------------------------------------------
 
@@ -181,6 +225,8 @@ class Writer:
                         conn.execute("RELEASE job")
                         outcomes.append((job, True, value))
                 conn.execute("COMMIT")
+            for watch in self._watches:
+                watch.committed()
         except VaultError as e:
             self._rollback_quietly()
             failure = WriteFailed(f"the commit failed: {e}")
