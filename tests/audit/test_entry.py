@@ -125,7 +125,7 @@ def test_times_are_read_exactly_as_written() -> None:
     newline, and impossible dates are refused (the reading is fast, never lenient)."""
     from datetime import UTC, datetime
 
-    from audit.entry import InvalidEntry, format_time, parse_time
+    from audit.entry import format_time, parse_time
 
     at = datetime(2026, 11, 27, 23, 44, 0, 123000, tzinfo=UTC)
     assert parse_time(format_time(at)) == at
