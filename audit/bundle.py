@@ -10,8 +10,9 @@ The entries are the exact leaf bytes (UTF-8 JSON text). After retention pruned
 the log's oldest entries, the bundle also holds ``"first_entry": M`` (the minimum
 index) and ``"pruned_hashes"``: the M leaf hashes (base64) of the pruned entries,
 and ``entries`` starts at index M; the verifier then checks the contents from M
-and, below it, that the hashes lead to every signed root (nothing more is left). A bundle ends exactly
-at a signed checkpoint: the export signs one and writes the entries it covers,
+and, below it, that the hashes lead to every signed root (nothing more is left).
+
+A bundle ends exactly at a signed checkpoint: the export signs one and writes the entries it covers,
 no more, and a verifier refuses a bundle with no checkpoint or with entries no
 checkpoint covers. The verifier key in a bundle is informational: an auditor
 verifies with the key they pinned, whose name is the log's origin.

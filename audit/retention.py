@@ -47,7 +47,7 @@ def state(conn: Connection) -> RetentionState:
         row = conn.execute(
             "SELECT min_index, months, pruned_at FROM audit_retention WHERE id = 0"
         ).fetchone()
-    except Exception as e:  # noqa: BLE001 - the driver's error for an older schema
+    except Exception as e:  # the driver's own error type, for an older schema
         if "no such table" in str(e):
             return RetentionState(0, None, None)
         raise
