@@ -16,6 +16,7 @@ import pytest
 
 from audit import merkle
 from audit.bundle import Bundle, verify_bundle, write_bundle
+from audit.checkpoint import StoredCheckpoint
 from audit.entry import Action, Actor, AuditEntry
 from audit.issuer import CheckpointIssuer, stored_checkpoints
 from audit.proof import verify_proof_file
@@ -144,7 +145,7 @@ def test_100000_entries_over_18_months_pruned_at_12_still_verify(
         latest = stored_checkpoints_of(vault)[-1]
         for index in (minimum, minimum + 1, minimum + 12_345, first + 99_999):
             proof = operations.prove(env, issuer, index)
-            checkpoint, leaf = verify_proof_file(proof.text, server, origin=server.name)
+            _, leaf = verify_proof_file(proof.text, server, origin=server.name)
             assert json.loads(leaf)["index"] == index
         older_cp = next(c for c in stored_checkpoints_of(vault) if c.checkpoint.size > minimum)
         hashes = env.db.read(
@@ -184,9 +185,9 @@ def test_100000_entries_over_18_months_pruned_at_12_still_verify(
     print(f"\n100,000 entries built in {built:.1f} s, whole test {total:.1f} s")
 
 
-def stored_checkpoints_of(vault: Vault) -> list[object]:  # type: ignore[misc]
+def stored_checkpoints_of(vault: Vault) -> list[StoredCheckpoint]:
     verifier = vault.checkpointing.issuer.signer.verifier
-    return vault.env.db.read(lambda c: stored_checkpoints(c, verifier))  # type: ignore[return-value]
+    return vault.env.db.read(lambda c: stored_checkpoints(c, verifier))
 
 
 def test_pruning_is_audited_and_clears_the_derived_indexes(aged: Vault) -> None:
