@@ -161,10 +161,10 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 def pruned_in_french(e: EntryPruned) -> str:
     return (
-        f"l\u2019entrée {e.index} est plus ancienne que la durée de conservation du journal"
-        " d\u2019audit\u00a0: son contenu a été supprimé et seule son empreinte est"
+        f"l'entrée {e.index} est plus ancienne que la durée de conservation du journal"
+        " d'audit\u00a0: son contenu a été supprimé et seule son empreinte est"
         " conservée\u00a0;"
-        f" les entrées sont lisibles à partir de l\u2019index {e.minimum}."
+        f" les entrées sont lisibles à partir de l'index {e.minimum}."
     )
 
 
