@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from cli.client import sign_in
 from tests.factories import REQ, Clock, open_test_vault
-from tests.people import Person, TestClientTransport, enrol
+from tests.people import TestClientTransport, enrol
 from vault.auditing import retention
 from vault.env import Env
 from vault.identity.roles import Role
