@@ -282,3 +282,42 @@ def test_the_vault_still_verifies_after_a_prune_through_the_use_case(aged: Vault
     retention.prune(env, REQ)
     report = operations.verify_log(env, aged.checkpointing.issuer.signer.verifier)
     assert report.pruned > 500
+
+
+def test_the_background_job_prunes_once_a_day(aged: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's "audit retention" job prunes on its first round; its next rounds the
+    same day append nothing."""
+    import asyncio
+
+    from vault import lifecycle
+
+    env = aged.env
+    _fill(aged, _start(), 1800, checkpoints=6)
+    monkeypatch.setattr(lifecycle, "RETENTION_FIRST_AFTER", 0.0)
+    monkeypatch.setattr(lifecycle, "RETENTION_EVERY_SECONDS", 0.02)
+    jobs = [j for j in lifecycle.server_jobs(aged) if j.name == "audit retention"]
+    assert len(jobs) == 1
+
+    def pruned_entries() -> int:
+        return int(
+            env.db.read(
+                lambda c: c.execute(
+                    "SELECT count(*) FROM audit_index WHERE action = 'audit.pruned'"
+                ).fetchone()[0]
+            )
+        )
+
+    async def serve() -> None:
+        async with lifecycle.Lifecycle(aged, jobs):
+            for _ in range(200):
+                await asyncio.sleep(0.02)
+                if pruned_entries():
+                    break
+            await asyncio.sleep(0.3)  # a dozen more rounds, the same day
+
+    asyncio.run(serve())
+    assert pruned_entries() == 1
+    assert (
+        env.db.read(lambda c: c.execute("SELECT min_index FROM audit_retention").fetchone()[0])
+        > 500
+    )
