@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from audit import retention
-from audit.entry import Action, format_time
+from audit.entry import SYSTEM, Action, format_time
 from vault.env import Env, RequestInfo
 from vault.storage.store import Connection
 
@@ -135,7 +135,7 @@ def prune_daily(env: Env) -> Pruned:
         last = retention.state(conn).pruned_at
         if last is not None and last[:10] >= today:
             return Pruned(plan(env, conn, now), None, skipped=True)
-        return _prune(env, conn, RequestInfo(), now)
+        return _prune(env, conn, RequestInfo(actor=SYSTEM), now)
 
     return env.db.write(tx)
 

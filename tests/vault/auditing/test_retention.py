@@ -262,6 +262,8 @@ def test_a_second_run_the_same_day_does_nothing(aged: Vault, clock: Clock) -> No
     _fill(aged, _start(), 1800, checkpoints=6)
     first = retention.prune_daily(env)
     assert first.plan.count > 0 and not first.skipped
+    recorded = env.db.read(lambda c: env.log.entry(c, first.recorded_at or 0)).entry
+    assert (recorded.action, recorded.actor.name) == ("audit.pruned", "system")
     # Later the same day more entries are past the period and a checkpoint covers them ...
     clock.advance(3600)
     aged.checkpointing.issue_now(env)
