@@ -96,6 +96,16 @@ def test_dry_run_says_what_and_changes_nothing_then_prune_does_it(
     assert "l'entrée 3 est plus ancienne que la durée de conservation" in err
     assert "Traceback" not in err and not (tmp_path / "p").exists()
     assert _run(aged, "prove", "--index", "201", "--out", str(tmp_path / "p")) == 0
+    capsys.readouterr()
+
+    # The export after pruning verifies offline, saying from where contents were checked.
+    assert _run(aged, "public-key") == 0
+    public = capsys.readouterr().out.strip()
+    bundle = tmp_path / "bundle.json"
+    assert _run(aged, "export", "--out", str(bundle)) == 0
+    capsys.readouterr()
+    assert _run(aged, "verify", "--bundle", str(bundle), "--verifier-key", public) == 0
+    assert "Contents checked from entry 201" in capsys.readouterr().out
 
 
 def test_a_checkpoint_not_yet_cosigned_holds_pruning_when_required(
