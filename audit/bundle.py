@@ -6,8 +6,13 @@
                       "cosigners": ["<verifier key>", ...]}, ...],
      "entries": ["<leaf 0, the canonical JSON text>", ...]}
 
-The entries are the exact leaf bytes (UTF-8 JSON text). A bundle ends exactly
-at a signed checkpoint: the export signs one and writes the entries it covers,
+The entries are the exact leaf bytes (UTF-8 JSON text). After retention pruned
+the log's oldest entries, the bundle also holds ``"first_entry": M`` (the minimum
+index) and ``"pruned_hashes"``: the M leaf hashes (base64) of the pruned entries,
+and ``entries`` starts at index M; the verifier then checks the contents from M
+and, below it, that the hashes lead to every signed root (nothing more is left).
+
+A bundle ends exactly at a signed checkpoint: the export signs one and writes the entries it covers,
 no more, and a verifier refuses a bundle with no checkpoint or with entries no
 checkpoint covers. The verifier key in a bundle is informational: an auditor
 verifies with the key they pinned, whose name is the log's origin.
@@ -15,6 +20,8 @@ verifies with the key they pinned, whose name is the log's origin.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +36,8 @@ from audit.errors import BadBundle, BadCheckpoint, BadKey, BadNote, LogInconsist
 from audit.issuer import cosigners, stored_checkpoints
 from audit.keys import NoteVerifier, parse_verifier
 from audit.log import AuditLog
-from audit.merkle import CompactRange
+from audit.merkle import HASH_BYTES, CompactRange
+from audit.retention import minimum_index
 from audit.verify import (
     Progress,
     VerifyReport,
@@ -55,7 +63,12 @@ class Bundle:
     verifier_key: str
     exported_at: str
     checkpoints: tuple[BundleCheckpoint, ...]
-    entries: tuple[bytes, ...]
+    entries: tuple[bytes, ...]  # from index ``first_entry``
+    pruned_hashes: tuple[bytes, ...] = ()  # leaf hashes of entries 0 .. first_entry - 1
+
+    @property
+    def first_entry(self) -> int:
+        return len(self.pruned_hashes)
 
     @classmethod
     def parse(cls, text: str) -> Bundle:
@@ -75,11 +88,30 @@ class Bundle:
             for c in _list(obj, "checkpoints", dict, "a checkpoint")
         )
         entries = tuple(e.encode("utf-8") for e in _strings(obj, "entries", "an entry"))
-        if _int(obj, "size") != len(entries):
+        first = _int(obj, "first_entry") if "first_entry" in obj else 0
+        pruned = tuple(_hash(h) for h in _strings(obj, "pruned_hashes", "a hash")) if first else ()
+        if len(pruned) != first:
+            raise BadBundle("the bundle's pruned hashes do not match its first entry")
+        if _int(obj, "size") != first + len(entries):
             raise BadBundle("the bundle's size does not match its entries")
         return cls(
-            _str(obj, "origin"), _str(obj, "verifier_key"), _str(obj, "exported_at"), cps, entries
+            _str(obj, "origin"),
+            _str(obj, "verifier_key"),
+            _str(obj, "exported_at"),
+            cps,
+            entries,
+            pruned,
         )
+
+
+def _hash(text: str) -> bytes:
+    try:
+        value = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        value = b""
+    if len(value) != HASH_BYTES:
+        raise BadBundle("malformed audit bundle: a pruned hash is not 32 bytes of base64")
+    return value
 
 
 def _field(obj: dict[str, Any], name: str, kind: type, what: str) -> Any:
@@ -137,6 +169,7 @@ def write_bundle(
             "there is no signed checkpoint to export up to; run 'permanence audit checkpoint'"
         )
     size = stored[-1].checkpoint.size
+    first = min(minimum_index(conn), size)
     checkpoints = [
         {
             "seq": sc.seq,
@@ -153,15 +186,28 @@ def write_bundle(
         "size": size,
         "checkpoints": checkpoints,
     }
-    out.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "entries": [')
-    for i, leaf in enumerate(log.leaves(conn)):
+    out.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2])
+    if first:
+        out.write(f',\n "first_entry": {first},\n "pruned_hashes": [')
+        rows = conn.execute(
+            "SELECT idx, hash FROM audit_entries WHERE idx < ? ORDER BY idx", (first,)
+        ).fetchall()
+        for i, (idx, stored) in enumerate(rows):
+            if idx != i:
+                raise LogInconsistent(i, f"entry {i} is missing")
+            h = base64.b64encode(bytes(stored)).decode()
+            out.write(("\n  " if i == 0 else ",\n  ") + f'"{h}"')
+        out.write("\n ]")
+    out.write(',\n "entries": [')
+    kept = log.leaves(conn, first) if first < size else iter(())
+    for i, leaf in enumerate(kept, start=first):
         if i >= size:
             break
         try:
             text = leaf.decode("utf-8")
         except UnicodeDecodeError:
             raise LogInconsistent(i, f"entry {i} is not UTF-8 text") from None
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(text, ensure_ascii=False))
+        out.write(("\n  " if i == first else ",\n  ") + json.dumps(text, ensure_ascii=False))
         if progress is not None and (i + 1) % 65536 == 0:
             progress(i + 1, size)
     out.write("\n ]\n}\n")
@@ -169,8 +215,9 @@ def write_bundle(
 
 
 def leaf_hashes(bundle: Bundle) -> list[bytes]:
-    """The leaf hashes of a bundle's entries, each checked to name its own index."""
-    return check_leaves(0, bundle.entries)
+    """The leaf hashes of a bundle's entries, each checked to name its own index (below
+    its first entry, the pruned entries' hashes as the bundle gives them)."""
+    return [*bundle.pruned_hashes, *check_leaves(bundle.first_entry, bundle.entries)]
 
 
 def verify_bundle(
@@ -244,7 +291,13 @@ def verify_bundle(
     if progress is not None:
         progress(size, size)
     return VerifyReport(
-        size, len(opened), sum(len(c.cosigners) for c in stored), opened[-1], 0, cosigned
+        size,
+        len(opened),
+        sum(len(c.cosigners) for c in stored),
+        opened[-1],
+        0,
+        cosigned,
+        bundle.first_entry,
     )
 
 

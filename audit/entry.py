@@ -90,6 +90,7 @@ class Action(StrEnum):
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
+    AUDIT_PRUNED = "audit.pruned"
 
 
 class Outcome(StrEnum):

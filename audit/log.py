@@ -7,7 +7,8 @@ savepoint can never leave it out of step with the database.
 Storage: ``audit_entries`` holds each leaf and its leaf hash (level 0);
 ``audit_nodes`` holds the hash of every complete perfect subtree of level
 >= 1, keyed by (level, index), written as soon as the subtree completes. Any
-root or proof then costs O(log n) primary-key reads.
+root or proof then costs O(log n) primary-key reads. Below the minimum index
+(``audit.retention``) an entry's leaf is pruned: its hash stays, its bytes do not.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from audit import merkle
+from audit import merkle, retention
 from audit.connection import Connection
 from audit.entry import AuditEntry, LoggedEntry, decode, encode
 from audit.errors import AppendRefused, AuditError, LogInconsistent, ProofFailed
+from audit.retention import EntryPruned
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +101,23 @@ class AuditLog:
         return merkle.root(size, self._reader(conn))
 
     def leaf(self, conn: Connection, index: int) -> bytes:
+        """Entry ``index``'s leaf bytes; ``EntryPruned`` below the minimum index."""
         row = conn.execute("SELECT leaf FROM audit_entries WHERE idx = ?", (index,)).fetchone()
         if row is None:
             raise LogInconsistent(index, f"the entry at index {index} is missing")
+        if row[0] is None:
+            raise EntryPruned(index, retention.minimum_index(conn))
         return bytes(row[0])
 
     def entry(self, conn: Connection, index: int) -> LoggedEntry:
         return decode(self.leaf(conn, index))
 
     def leaves(self, conn: Connection, start: int = 0, *, batch: int = 4096) -> Iterator[bytes]:
-        """Every leaf from ``start`` in index order, checking that none is missing."""
+        """Every leaf from ``start`` in index order, checking that none is missing;
+        ``EntryPruned`` if ``start`` is below the minimum index."""
+        minimum = retention.minimum_index(conn)
+        if start < minimum:
+            raise EntryPruned(start, minimum)
         expected = start
         while True:
             rows = conn.execute(
@@ -118,7 +127,7 @@ class AuditLog:
             if not rows:
                 return
             for idx, leaf in rows:
-                if idx != expected:
+                if idx != expected or leaf is None:
                     raise LogInconsistent(expected, f"the entry at index {expected} is missing")
                 yield bytes(leaf)
                 expected += 1

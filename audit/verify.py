@@ -7,11 +7,12 @@ chunks' top hashes then feed the levels above. Errors name the first bad index.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from audit import merkle
+from audit import merkle, retention
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.connection import Connection
@@ -36,6 +37,9 @@ class VerifyReport:
     uncovered: int  # entries after the latest checkpoint, not yet signed
     # For each cosigner required: (its name, the size of the latest checkpoint it signed).
     cosigned: tuple[tuple[str, int], ...] = ()
+    # The minimum index: entries below it were pruned (retention), so their contents were
+    # not checked, only their stored hashes through the tree; contents checked from here.
+    pruned: int = 0
 
 
 def check_leaves(start: int, leaves: Sequence[bytes]) -> list[bytes]:
@@ -70,8 +74,12 @@ def verify_database(
     """
     log = AuditLog()
     size = log.size(conn)
-    _verify_tree(conn, size, progress)
+    pruned = retention.minimum_index(conn)
+    if pruned > size:
+        raise LogInconsistent(size, f"the minimum index {pruned} is beyond the log's end {size}")
+    _verify_tree(conn, size, pruned, progress)
     report = _verify_checkpoints(conn, log, size, verifier, origin, required_cosigners)
+    report = dataclasses.replace(report, pruned=pruned)
     if since is not None:
         if since_leaf_hashes is not None:
             compare_hashes(since_leaf_hashes, size, lambda i: log.subtree_hash(conn, 0, i))
@@ -118,7 +126,7 @@ def compare_hashes(earlier: Sequence[bytes], size: int, now: Callable[[int], byt
             )
 
 
-def _verify_tree(conn: Connection, size: int, progress: Progress | None) -> None:
+def _verify_tree(conn: Connection, size: int, pruned: int, progress: Progress | None) -> None:
     chunk = 1 << CHUNK_LEVEL
     tops: list[bytes] = []
     for start in range(0, size, chunk):
@@ -132,8 +140,19 @@ def _verify_tree(conn: Connection, size: int, progress: Progress | None) -> None
                 raise LogInconsistent(start + offset, f"entry {start + offset} is missing")
         if len(rows) != end - start:
             raise LogInconsistent(start + len(rows), f"entry {start + len(rows)} is missing")
-        hashes = check_leaves(start, [bytes(r[1]) for r in rows])
-        _compare(hashes, [bytes(r[2]) for r in rows], 0, start, "was altered")
+        # Below the minimum index a leaf is pruned: its stored hash is all there is, and it
+        # is checked through every subtree above it; from the minimum index, leaves are
+        # hashed again and must match.
+        first = max(0, min(pruned - start, len(rows)))
+        for offset in range(first, len(rows)):
+            if rows[offset][1] is None:
+                i = start + offset
+                raise LogInconsistent(
+                    i, f"entry {i} lost its content but is not below the minimum index {pruned}"
+                )
+        kept = check_leaves(start + first, [bytes(r[1]) for r in rows[first:]])
+        _compare(kept, [bytes(r[2]) for r in rows[first:]], 0, start + first, "was altered")
+        hashes = [bytes(r[2]) for r in rows[:first]] + kept
         top = _verify_levels(conn, hashes, 0, start)
         if end - start == chunk:
             tops.append(top[0])

@@ -24,9 +24,10 @@ from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import CheckpointIssuer
 from audit.keys import parse_signer
+from audit.retention import EntryPruned
 from cli import audit_offline as offline
 from cli.operator import command_line
-from vault.auditing import operations
+from vault.auditing import operations, retention
 from vault.env import Env, RequestInfo
 
 EXIT_FAILED = 1
@@ -89,6 +90,14 @@ def register(subparsers: argparse._SubParsersAction[Any], open_context: OpenCont
     cosign_note.add_argument(
         "--note", type=Path, required=True, help="the checkpoint note, from the console"
     )
+    prune = add(
+        "prune",
+        "remove the content of entries older than the retention period (hashes stay)",
+        lambda a: _prune(a, open_context),
+    )
+    prune.add_argument(
+        "--dry-run", action="store_true", help="only say what would be pruned; change nothing"
+    )
     keygen = add("keygen", "create a signer key file for an auditor or witness", offline.keygen)
     keygen.add_argument("--name", required=True, help="key name, e.g. auditor.example.com")
     keygen.add_argument("--out", type=Path, required=True, help="key file to create (mode 0600)")
@@ -141,9 +150,22 @@ def _verify_options(verify: argparse.ArgumentParser) -> None:
 def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return fn(args)
+    except EntryPruned as e:
+        print(f"permanence: {e}", file=sys.stderr)
+        print(f"permanence : {pruned_in_french(e)}", file=sys.stderr)
+        return EXIT_FAILED
     except AuditError as e:
         print(f"permanence: {e}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def pruned_in_french(e: EntryPruned) -> str:
+    return (
+        f"l'entrée {e.index} est plus ancienne que la durée de conservation du journal"
+        " d'audit\u00a0: son contenu a été supprimé et seule son empreinte est"
+        " conservée\u00a0;"
+        f" les entrées sont lisibles à partir de l'index {e.minimum}."
+    )
 
 
 # -- commands ------------------------------------------------------------------
@@ -229,3 +251,45 @@ def _public_key(args: argparse.Namespace, open_context: OpenContext) -> int:
     with open_context(args) as ctx:
         print(ctx.issuer.signer.verifier)
     return 0
+
+
+def _prune(args: argparse.Namespace, open_context: OpenContext) -> int:
+    with open_context(args) as ctx:
+        if args.dry_run:
+            plan = retention.preview(ctx.env)
+        else:
+            plan = retention.prune(ctx.env, _request(args)).plan
+    print(describe_plan(plan, dry_run=args.dry_run))
+    return 0
+
+
+def describe_plan(plan: retention.PrunePlan, *, dry_run: bool) -> str:
+    """What ``permanence audit prune`` says: how many entries, up to which index, and why not
+    more."""
+    lines = [
+        f"Retention: {plan.months} months; entries older than {plan.cutoff} are past it.",
+    ]
+    if plan.count:
+        verb = "Would prune" if dry_run else "Pruned"
+        lines.append(
+            f"{verb} the content of {plan.count} entries ({plan.minimum}..{plan.upto - 1});"
+            f" entries are readable from index {plan.upto}; their hashes stay."
+        )
+    else:
+        lines.append(
+            f"Nothing to prune: entries are readable from index {plan.minimum}"
+            f" (the log holds {plan.size})."
+        )
+    if plan.held_by == retention.HELD_BY_COSIGNING:
+        lines.append(
+            f"Entries {plan.upto}..{plan.due - 1} are past the period but kept: the vault"
+            " requires cosigning and no auditor has cosigned a checkpoint covering them yet."
+        )
+    elif plan.held_by == retention.HELD_BY_CHECKPOINT:
+        lines.append(
+            f"Entries {plan.upto}..{plan.due - 1} are past the period but kept until a signed"
+            " checkpoint covers them."
+        )
+    if dry_run:
+        lines.append("Dry run: nothing was changed.")
+    return "\n".join(lines)

@@ -190,6 +190,12 @@ def print_report(report: VerifyReport, since: Checkpoint | None) -> None:
     )
     if latest is not None:
         print(f"Latest checkpoint: {latest.size} entries, root {root_text(latest)}")
+    if report.pruned:
+        print(
+            f"Contents checked from entry {report.pruned}: entries 0..{report.pruned - 1} were"
+            " pruned (retention) and only their hashes, checked through the tree and every"
+            " signed root, are kept."
+        )
     for name, size in report.cosigned:
         print(f"Cosigned by {name}: the first {size} entries (its latest cosigned checkpoint).")
     if since is not None:

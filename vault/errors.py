@@ -78,6 +78,15 @@ class Forbidden(Refused):
     message = "You are not allowed to do this."
 
 
+class Pruned(Refused):
+    """An audit entry below the minimum index: retention removed its content (410)."""
+
+    message = (
+        "This audit entry is older than the log's retention period: its content was deleted"
+        " and only its hash is kept, so the log still verifies."
+    )
+
+
 class Conflict(Refused):
     message = "This was already done."
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from vault.auditing import retention
 from vault.auditing.checkpoints import TICK_SECONDS
 from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
@@ -36,6 +37,10 @@ log = logging.getLogger("permanence.lifecycle")
 
 NOTIFY_EVERY_SECONDS = 2.0
 ORPHANS_EVERY_SECONDS = 3600.0
+# Each round prunes only if no pruning ran yet this UTC day (stored, so exactly once a day
+# across restarts and processes): hourly rounds start it within an hour of midnight.
+RETENTION_EVERY_SECONDS = 3600.0
+RETENTION_FIRST_AFTER = 60.0
 
 
 async def _in_thread(fn: Callable[[], object]) -> None:
@@ -88,6 +93,12 @@ def server_jobs(vault: Vault) -> list[Job]:
         periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
         periodic(
             "notification delivery", lambda: notifications.deliver_due(env), NOTIFY_EVERY_SECONDS
+        ),
+        periodic(
+            "audit retention",
+            lambda: retention.prune_daily(env),
+            RETENTION_EVERY_SECONDS,
+            first_after=RETENTION_FIRST_AFTER,
         ),
     ]
 
@@ -170,6 +181,7 @@ class Lifecycle:
 __all__ = [
     "NOTIFY_EVERY_SECONDS",
     "ORPHANS_EVERY_SECONDS",
+    "RETENTION_EVERY_SECONDS",
     "Job",
     "Lifecycle",
     "periodic",

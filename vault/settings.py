@@ -22,6 +22,7 @@ from vault.business_hours import BusinessHours
 from vault.errors import ConfigError
 
 MIB = 1024 * 1024
+MAX_RETENTION_MONTHS = 120
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 # Names under which a browser on this machine reaches the server; the host of
@@ -76,6 +77,12 @@ class Settings:
     checkpoint_every_entries: int = 1000
     checkpoint_every_seconds: int = 300
     audit_origin: str = "permanence.local/audit"
+    # Audit entries older than this lose their content (their hashes stay), once a day.
+    audit_retention_months: int = 12
+    # Pruning never reaches past the latest checkpoint an auditor has cosigned.
+    audit_require_cosigning: bool = False
+    # How far back activity reports show time-tracking figures (calls, call minutes).
+    report_retention_months: int = 60
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB
@@ -106,6 +113,12 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be a positive whole number")
+        for name in ("audit_retention_months", "report_retention_months"):
+            if not 1 <= getattr(self, name) <= MAX_RETENTION_MONTHS:
+                raise ConfigError(
+                    f"setting {name} must be a whole number of months from 1 to"
+                    f" {MAX_RETENTION_MONTHS}"
+                )
         if not valid_name(self.audit_origin):  # it names the audit signing key
             raise ConfigError("setting audit_origin must be a non-empty name without '+' or spaces")
         if self.upload_limit_bytes < 0:

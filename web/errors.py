@@ -20,6 +20,7 @@ from vault.errors import (
     InvitationLimit,
     LoginFailed,
     NotFound,
+    Pruned,
     Refused,
     RequestTaken,
     SecondFactorRequired,
@@ -101,6 +102,7 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (AwaitingPracticeKey, 403),
     (NotFound, 404),  # an id the account may not reach, or that does not exist
     (InvitationInvalid, 404),
+    (Pruned, 410),  # an audit entry older than the retention period: only its hash is kept
     (RequestTaken, 409),  # another secretary has the request (the route names her)
     (Conflict, 409),  # already done, or out of step with the stored state
     (TooSlow, 408),

@@ -27,8 +27,10 @@ AUDIT_MIGRATION = Migration(2, "audit", SCHEMA_SQL)
 
 
 def migrations() -> list[Migration]:
-    """The foundation migration and the audit schema, as the lead's migration 2 will apply it."""
-    return [*(m for m in all_migrations() if m.number < 2), AUDIT_MIGRATION]
+    """The foundation migration and the audit schema, as the lead's migration 2 will apply it,
+    with the audit index (5) and retention (16) migrations that change the audit tables."""
+    kept = [m for m in all_migrations() if m.number in (1, 5, 16)]
+    return sorted([*kept, AUDIT_MIGRATION], key=lambda m: m.number)
 
 
 def open_db(path: Path) -> Connection:

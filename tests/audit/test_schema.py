@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit.entry import encode
 from audit.log import AuditLog
 from audit.schema import SCHEMA_SQL
 from tests.audit.helpers import entry
@@ -80,10 +81,12 @@ def test_out_of_order_and_replacing_inserts_are_refused(filled: Connection, sql:
 
 def test_the_next_insert_is_accepted(filled: Connection) -> None:
     """The guards do not refuse the legitimate next row (so the refusals above mean something)."""
-    filled.execute("INSERT INTO audit_entries (idx, leaf, hash) VALUES (4, x'00', x'00')")
+    # Real leaves: the audit index (migration 5) reads each new leaf's JSON.
+    new = "INSERT INTO audit_entries (idx, leaf, hash) VALUES (?, ?, x'00')"
+    filled.execute(new, (4, encode(entry(4), 4)))
     with pytest.raises(DriverError):  # node (1, 2) covers entries 4 and 5: not complete yet
         filled.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 2, x'00')")
-    filled.execute("INSERT INTO audit_entries (idx, leaf, hash) VALUES (5, x'00', x'00')")
+    filled.execute(new, (5, encode(entry(5), 5)))
     filled.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 2, x'00')")
     with pytest.raises(DriverError):
         filled.execute(  # a second cosignature by the same key is refused ...

@@ -46,6 +46,7 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "AwaitingPracticeKey": 403,
         "FileUnavailable": 503,
         "RequestTaken": 409,
+        "Pruned": 410,
     }
     shown = {
         c.__name__: errors.for_error(c(1) if issubclass(c, vault_errors.Throttled) else c()).status

@@ -13,11 +13,13 @@ from audit.entry import Action
 from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.proof import ProofFile
-from vault.auditing import alerts, entries, statistics
+from audit.retention import EntryPruned, minimum_index
+from vault.auditing import alerts, entries, retention, statistics
 from vault.auditing.checkpoints import Checkpointing
+from vault.auditing.retention import RetentionSummary
 from vault.business_hours import BusinessHours
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import NotFound
+from vault.errors import NotFound, Pruned
 from vault.storage.store import Connection
 
 
@@ -29,6 +31,7 @@ class ConsolePage:
     actions: list[str] | None = None
     checkpoint: entries.CheckpointStatus | None = None
     log_size: int = 0
+    kept: RetentionSummary | None = None  # what retention keeps, and for how long
 
 
 def record_view(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> None:
@@ -63,6 +66,7 @@ def console_page(
             actions=entries.known_actions(conn),
             checkpoint=entries.checkpoint_status(conn, verifier),
             log_size=env.log.size(conn),
+            kept=retention.summary(env, conn),
         )
 
     return env.db.read(read)
@@ -90,11 +94,16 @@ def proof_file(
     verifier = checkpointing.issuer.signer.verifier
     if index >= env.db.read(env.log.size):
         raise NotFound()
+    if index < env.db.read(minimum_index):
+        raise Pruned()
     latest = checkpointing.issue_now(env)
 
     def read(conn: Connection) -> str:
         proof = env.log.inclusion_proof(conn, index, latest.checkpoint.size)
-        leaf = env.log.leaf(conn, index)
+        try:
+            leaf = env.log.leaf(conn, index)
+        except EntryPruned:
+            raise Pruned() from None
         cosigned = checkpoint_at(conn, latest.seq, verifier).cosigned_note
         return ProofFile(index, proof.hashes, cosigned, leaf).text()
 

@@ -21,6 +21,7 @@ from audit.entry import AuditEntry, decode, format_time
 from audit.errors import AuditError
 from audit.keys import NoteVerifier, parse_verifier
 from audit.log import AuditLog
+from vault.errors import Pruned
 from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
 
@@ -178,6 +179,8 @@ def entry_with_proof(conn: Connection, index: int, verifier: NoteVerifier) -> En
     row = conn.execute("SELECT leaf FROM audit_entries WHERE idx = ?", (index,)).fetchone()
     if row is None:
         return None
+    if row[0] is None:  # below the minimum index: retention removed its content
+        raise Pruned()
     leaf = bytes(row[0])
     signed = conn.execute(
         "SELECT seq, note FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"

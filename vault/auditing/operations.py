@@ -20,6 +20,7 @@ from audit.errors import BadCheckpoint
 from audit.issuer import CheckpointIssuer, latest_checkpoint
 from audit.keys import NoteSigner, NoteVerifier
 from audit.proof import ProofFile
+from audit.retention import EntryPruned, minimum_index
 from audit.verify import VerifyReport, verify_database
 from vault.auditing.cosigning import store_cosignature
 from vault.env import Env, RequestInfo
@@ -94,6 +95,9 @@ def prove(env: Env, issuer: CheckpointIssuer, index: int) -> Proof:
     else in one signed now."""
     with env.db.reading() as conn:
         signed = latest_checkpoint(conn, issuer.signer.verifier)
+        minimum = minimum_index(conn)
+    if index < minimum:  # before signing anything: there is no entry left to prove
+        raise EntryPruned(index, minimum)
     if signed is None or signed.checkpoint.size <= index:
         signed = env.db.write(issuer.issue)
     with env.db.reading() as conn:

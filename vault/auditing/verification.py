@@ -44,6 +44,7 @@ class VerificationRun:
     size: int = 0
     checkpoints: int = 0
     cosignatures: int = 0
+    pruned: int = 0  # the minimum index: contents were checked from there, hashes below
     bad_index: int | None = None
     problem: str | None = None  # the verifier's own sentence (English, technical)
     recorded_at: int | None = None  # index of the audit.verified entry
@@ -135,11 +136,14 @@ def run_verification(
         )
         run.ok, run.size = True, report.size
         run.checkpoints, run.cosignatures = report.checkpoints, report.cosignatures
+        run.pruned = report.pruned
     except LogInconsistent as e:
         run.ok, run.bad_index, run.problem = False, e.index, str(e)
     except AuditError as e:
         run.ok, run.problem = False, str(e)
     detail: dict[str, int | str | None] = {"size": run.size}
+    if run.pruned:
+        detail["contents_from"] = run.pruned
     if not run.ok:
         detail = {"first_bad_index": run.bad_index}
     run.recorded_at = env.db.write(

@@ -33,6 +33,7 @@ from vault.errors import AwaitingPracticeKey, Forbidden, InvalidInput, NotFound
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.items.access import deny, holds_practice_key
+from vault.settings import Settings
 from vault.storage.store import Connection
 
 URGENT = 2
@@ -105,6 +106,19 @@ def parse_month(text: str) -> date:
     if not 2000 <= parsed.year <= 2099:
         raise InvalidInput()
     return parsed
+
+
+REPORT_TOO_OLD = (
+    "Activity reports keep their time-tracking figures for a limited period, and this month"
+    " is older: choose a more recent month."
+)
+
+
+def oldest_month(today: date, settings: Settings) -> date:
+    """The first month a report may show: ``report_retention_months`` months back,
+    counting the current month (its own retention, apart from the audit log's)."""
+    months = today.year * 12 + today.month - settings.report_retention_months
+    return date(months // 12, months % 12 + 1, 1)
 
 
 def _next_month(d: date) -> date:
@@ -213,6 +227,8 @@ def view(
     elif principal.role != Role.ADMIN:
         raise Forbidden()
     hours = BusinessHours.of(env.settings)
+    if first < oldest_month(env.now().astimezone(hours.zone).date(), env.settings):
+        raise InvalidInput(REPORT_TOO_OLD)
     report = env.db.read(lambda conn: compute(conn, hours, first, last, practice_id))
     targets = {"practice": practice_id} if practice_id else {}
     env.db.write(

@@ -62,6 +62,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
         context["actions"] = shown.actions
         context["checkpoint"] = shown.checkpoint
         context["log_size"] = shown.log_size
+        context["retention"] = shown.kept
         context["practices"] = practices.list_practices(env)
         context["roles"] = ROLES
         context["outcomes"] = OUTCOMES

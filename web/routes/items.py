@@ -285,6 +285,7 @@ async def practice_access(request: Request) -> Response:
             "what": kind or "",
             "local": zone.local,
             "zone": str(zone.zone),
+            "retention_months": env_of(request).settings.audit_retention_months,
         },
     )
 
