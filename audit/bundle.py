@@ -24,10 +24,11 @@ from typing import Any, TextIO
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.connection import Connection
+from audit.cosignature import parse_cosigner
 from audit.entry import format_time
 from audit.errors import BadBundle, BadCheckpoint, BadKey, BadNote, LogInconsistent
 from audit.issuer import cosigners, stored_checkpoints
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from audit.log import AuditLog
 from audit.merkle import CompactRange
 from audit.verify import (
@@ -179,7 +180,7 @@ def verify_bundle(
     *,
     since: Checkpoint | None = None,
     since_leaf_hashes: Sequence[bytes] | None = None,
-    required_cosigners: Sequence[NoteVerifier] = (),
+    required_cosigners: Sequence[Verifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify a bundle offline with the pinned ``verifier``; name the first bad index.
@@ -250,7 +251,7 @@ def verify_bundle(
 
 def _open(c: BundleCheckpoint, verifier: NoteVerifier, origin: str) -> Checkpoint:
     try:
-        keys = [parse_verifier(k) for k in c.cosigners]
+        keys = [parse_cosigner(k) for k in c.cosigners]
         opened = notes.open_note(c.note, [verifier, *keys])
     except (BadNote, BadKey) as e:
         raise BadCheckpoint(f"checkpoint {c.seq} does not verify: {e}") from None

@@ -169,7 +169,7 @@ def _verify(args: argparse.Namespace, open_context: OpenContext) -> int:
         return offline.verify_offline(args)
     if args.insecure_trust_bundle_key:
         raise offline.NoPinnedKey("--insecure-trust-bundle-key applies to --bundle only")
-    required = [offline.read_verifier(k) for k in args.require_cosigner or ()]
+    required = [offline.read_cosigner(k) for k in args.require_cosigner or ()]
     pinned = offline.read_verifier(args.verifier_key) if args.verifier_key else None
     with open_context(args) as ctx:
         verifier = pinned or ctx.issuer.signer.verifier

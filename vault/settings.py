@@ -76,6 +76,9 @@ class Settings:
     checkpoint_every_entries: int = 1000
     checkpoint_every_seconds: int = 300
     audit_origin: str = "permanence.local/audit"
+    # A C2SP tlog-policy file naming the witnesses and their quorum (docs/audit.md,
+    # "Witnesses"); relative to the data directory; empty: checkpoints are not witnessed.
+    witness_policy: str = ""
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from audit.checkpoint import StoredCheckpoint
+from audit.cosignature import parse_cosigner
 from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from vault.auditing import entries
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput
@@ -21,7 +22,7 @@ def store_cosignature(
     request: RequestInfo,
     seq: int,
     note: str,
-    cosigner: NoteVerifier,
+    cosigner: Verifier,
     server: NoteVerifier,
     principal: Principal | None = None,
 ) -> StoredCheckpoint:
@@ -50,7 +51,7 @@ def cosign_latest(
     """Store the console's cosignature ``note`` of the latest checkpoint by the key
     ``key_text``; the checkpoint's status after it. ``InvalidInput`` if it does not verify."""
     try:
-        cosigner = parse_verifier(key_text.strip())
+        cosigner = parse_cosigner(key_text.strip())
     except AuditError:
         raise InvalidInput(DOES_NOT_VERIFY) from None
 

@@ -17,9 +17,10 @@ from typing import Any
 from audit import merkle
 from audit import note as notes
 from audit.checkpoint import Checkpoint
+from audit.cosignature import parse_cosigner
 from audit.entry import AuditEntry, decode, format_time
 from audit.errors import AuditError
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from audit.log import AuditLog
 from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
@@ -222,7 +223,7 @@ def checkpoint_status(conn: Connection, verifier: NoteVerifier) -> CheckpointSta
         "SELECT verifier, line FROM audit_cosignatures WHERE seq = ? ORDER BY verifier", (seq,)
     ).fetchall():
         try:
-            cosigner = parse_verifier(str(key))
+            cosigner = parse_cosigner(str(key))
         except AuditError:
             signatures.append(SignatureStatus(str(key), str(key), False, False))
             continue
@@ -240,7 +241,7 @@ def _text(note: str) -> str:
         return note
 
 
-def _opens(note: str, verifier: NoteVerifier) -> bool:
+def _opens(note: str, verifier: Verifier) -> bool:
     try:
         return notes.open_note(note, [verifier]).signed_by(verifier)
     except AuditError:
