@@ -153,7 +153,7 @@ def parse_cosignature_verifier(text: str) -> CosignatureVerifier:
 def parse_cosigner(text: str) -> NoteVerifier | CosignatureVerifier:
     """A cosigner's key: a plain note key (0x01, ``audit cosign``) or a cosignature/v1 key."""
     text = text.strip()
-    raw = text.rsplit("+", 1)[-1]
+    raw = text.split("+", 2)[-1]
     try:
         alg = base64.b64decode(raw, validate=True)[:1]
     except ValueError:
