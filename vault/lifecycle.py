@@ -1,7 +1,8 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
 ``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the witnesses' submissions (with a witness policy), the refusal-count sweeper, the notification queue and the orphan
+ticker, the witnesses' submissions (with a witness policy), the refusal-count
+sweeper, the notification queue and the orphan
 collection (periodic jobs, each round in a worker thread), and the state
 that lives as long as the server: the "verify now" runs and the pending
 exports. ``start`` starts the jobs in order; ``stop`` interrupts the
