@@ -141,6 +141,7 @@ def test_split_views_are_refused_and_never_cosigned(witness: RunningWitness) -> 
         honest.submit(witness, 20, 25).status == 409
     )  # a stale old size: 409, never a cosignature
     status, monitored = _monitored(witness)
+    assert status == 200
     assert Checkpoint.parse(notes.split(monitored)[0]).size == 30
     assert notes.split(monitored)[0] == notes.split(honest.note(30))[0]
     assert honest.submit(witness, 30, 50).status == 200  # the honest log goes on
