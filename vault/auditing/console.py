@@ -13,7 +13,8 @@ from audit.entry import Action
 from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.proof import ProofFile
-from vault.auditing import alerts, entries, statistics
+from audit.witness_policy import WitnessPolicy
+from vault.auditing import alerts, entries, statistics, witnessing
 from vault.auditing.checkpoints import Checkpointing
 from vault.business_hours import BusinessHours
 from vault.env import Env, Principal, RequestInfo
@@ -29,6 +30,7 @@ class ConsolePage:
     actions: list[str] | None = None
     checkpoint: entries.CheckpointStatus | None = None
     log_size: int = 0
+    witnessing: tuple[witnessing.CheckpointWitnessing, ...] = ()
 
 
 def record_view(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> None:
@@ -49,6 +51,7 @@ def console_page(
     before: int | None,
     verifier: NoteVerifier,
     full_page: bool,
+    policy: WitnessPolicy | None = None,
 ) -> ConsolePage:
     """A page of the console; a full page load is recorded first, an htmx refresh is not."""
     if full_page:
@@ -61,8 +64,9 @@ def console_page(
         return ConsolePage(
             page,
             actions=entries.known_actions(conn),
-            checkpoint=entries.checkpoint_status(conn, verifier),
+            checkpoint=entries.checkpoint_status(conn, verifier, policy),
             log_size=env.log.size(conn),
+            witnessing=tuple(witnessing.recent_witnessing(conn, policy) if policy else ()),
         )
 
     return env.db.read(read)

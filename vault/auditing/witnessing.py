@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from audit import note as notes
 from audit.checkpoint import StoredCheckpoint
 from audit.cosignature import CosignatureVerifier, timestamp_of
+from audit.entry import format_time
 from audit.errors import AuditError
 from audit.issuer import add_cosignature, latest_checkpoint
 from audit.keys import NoteVerifier
@@ -85,6 +87,27 @@ class WitnessStatus:
     valid: bool
     timestamp: int | None  # the cosignature's own time (POSIX seconds)
 
+    @property
+    def at(self) -> str | None:
+        """The cosignature's time, RFC 3339 UTC (for the pages' date filters)."""
+        if self.timestamp is None:
+            return None
+        try:
+            return format_time(datetime.fromtimestamp(self.timestamp, UTC))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointWitnessing:
+    """One stored checkpoint and what the policy's witnesses did with it."""
+
+    seq: int
+    size: int
+    issued_at: str
+    witnesses: tuple[WitnessStatus, ...]
+    published: bool
+
 
 def cosigned_by(conn: Connection, seq: int, key: CosignatureVerifier) -> str | None:
     row = conn.execute(
@@ -121,6 +144,25 @@ def witness_statuses(
             )
         except (AuditError, StopIteration):
             out.append(WitnessStatus(w.name, str(w.key), w.url, True, False, None))
+    return out
+
+
+def recent_witnessing(
+    conn: Connection, policy: WitnessPolicy, limit: int = 10
+) -> list[CheckpointWitnessing]:
+    """The latest ``limit`` checkpoints, newest first, each with its witnesses' cosignatures."""
+    out: list[CheckpointWitnessing] = []
+    for seq, size, note, issued_at in conn.execute(
+        "SELECT seq, size, note, issued_at FROM audit_checkpoints ORDER BY seq DESC LIMIT ?",
+        (limit,),
+    ).fetchall():
+        try:
+            body = notes.split(str(note))[0]
+        except AuditError:
+            body = str(note)
+        statuses = tuple(witness_statuses(conn, policy, int(seq), body))
+        published = policy.satisfied(s.name for s in statuses if s.valid)
+        out.append(CheckpointWitnessing(int(seq), int(size), str(issued_at), statuses, published))
     return out
 
 
