@@ -142,7 +142,11 @@ class Witness:
             return request
         old, proof, checkpoint, opened, key = request
         with self._lock:
-            view = self.view(checkpoint.origin)
+            try:
+                view = self.view(checkpoint.origin)
+            except (AuditError, OSError, UnicodeDecodeError):
+                log.error("the stored view of %s cannot be read", checkpoint.origin)
+                return Answer(500, "The witness's stored view of this log is damaged.\n")
             known = 0 if view is None else view.checkpoint.size
             if old != known:
                 return Answer(409, f"{known}\n", SIZE_CONTENT_TYPE)
