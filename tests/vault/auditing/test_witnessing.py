@@ -7,10 +7,12 @@ once the third is up, and after its 409, the quorum is reached.
 
 from __future__ import annotations
 
+import io
 import socket
 from pathlib import Path
 
 from audit import note as notes
+from audit.bundle import Bundle, verify_bundle, write_bundle
 from audit.checkpoint import Checkpoint
 from audit.entry import Action
 from audit.verify import verify_database
@@ -109,6 +111,15 @@ def test_published_only_with_the_quorum(vault: Vault, tmp_path: Path) -> None:
     )
     size = second.checkpoint.size
     assert dict(report.cosigned) == {"a.example": size, "c.example": size}
+    # and an exported bundle carries them, checked offline with the witnesses' keys
+    out = io.StringIO()
+    env.db.read(lambda conn: write_bundle(conn, out, issuer.signer.verifier, origin=issuer.origin))
+    offline = verify_bundle(
+        Bundle.parse(out.getvalue()),
+        issuer.signer.verifier,
+        required_cosigners=[a.verifier, c.verifier],
+    )
+    assert dict(offline.cosigned) == {"a.example": size, "c.example": size}
 
 
 def _c_key(folder: Path) -> str:
