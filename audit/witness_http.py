@@ -27,6 +27,7 @@ def make_server(witness: Witness, host: str, port: int, prefix: str = "") -> Thr
     class Handler(BaseHTTPRequestHandler):
         server_version = "permanence-witness"
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a client may take to send its request (slow clients hold threads)
 
         def _send(self, answer: Answer) -> None:
             data = answer.body.encode("utf-8")

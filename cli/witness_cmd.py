@@ -9,6 +9,7 @@ the witness is the auditor's, on a machine of the auditor's.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import stat
@@ -109,6 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
     logs = [_log_key(k) for k in args.log_key]
     state = Path(args.state_dir)
     state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = _lock(state)  # held until the process ends: one witness per state directory
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = make_server(Witness(signer, logs, state, time.time), args.host, args.port, args.prefix)
     host, port = server.server_address[:2]
@@ -120,4 +122,17 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        os.close(lock)
     return 0
+
+
+def _lock(state: Path) -> int:
+    fd = os.open(state / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise BadKey(
+            f"another witness is already running on {state}: one witness per state directory"
+        ) from None
+    return fd

@@ -78,3 +78,17 @@ def test_audit_witness_submits_and_says_whether_the_checkpoint_is_published(
         assert "NOT published (quorum: 2 of w, o)" in done.stdout
     no_policy = run(*data, "audit", "witness")
     assert_one_clear_sentence(no_policy)
+
+
+def test_two_witnesses_cannot_share_a_state_directory(tmp_path: Path) -> None:
+    from audit.keys import NoteSigner
+    from crypto.signing import SigningKey
+
+    log_key = str(NoteSigner("log.example", SigningKey(bytes(32))).verifier)
+    with witness_process(tmp_path / "w", "w.example", log_key):
+        second = run(
+            *("witness", "serve", "--key", str(tmp_path / "w" / "witness.key")),
+            *("--log-key", log_key, "--state-dir", str(tmp_path / "w" / "state"), "--port", "0"),
+        )
+        assert_one_clear_sentence(second)
+        assert "already running" in second.stderr
