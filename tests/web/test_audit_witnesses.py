@@ -70,7 +70,20 @@ def test_the_console_shows_witnesses_their_time_and_the_quorum(tmp_path: Path) -
             assert "2 of alice, bob" in page  # the quorum in words
             assert f'data-witnessed="{latest.seq}"' in page
 
-            cosign(BOB, body)
+            # bob's cosignature/v1 pasted into the console's cosign form: checked, stored,
+            # and the re-rendered checkpoint keeps its witness table
+            client.headers["x-csrf-token"] = transport.csrf
+            answer = client.post(
+                "/audit/cosign",
+                data={
+                    "verifier_key": str(BOB.verifier),
+                    "note": body + "\n" + BOB.cosign(body, T).line(),
+                },
+                headers={"hx-request": "true"},
+            )
+            assert answer.status_code == 200, answer.text
+            assert 'data-published="yes"' in answer.text
+            assert 'data-cosignature="valid"' in _row(answer.text, "bob")
             page = client.get("/audit").text
             assert 'data-published="yes"' in page
             assert 'data-cosignature="valid"' in _row(page, "bob")

@@ -8,6 +8,7 @@ from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
 from audit.keys import NoteVerifier, Verifier
+from audit.witness_policy import WitnessPolicy
 from vault.auditing import entries
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput
@@ -47,6 +48,7 @@ def cosign_latest(
     key_text: str,
     note: str,
     server: NoteVerifier,
+    policy: WitnessPolicy | None = None,
 ) -> entries.CheckpointStatus | None:
     """Store the console's cosignature ``note`` of the latest checkpoint by the key
     ``key_text``; the checkpoint's status after it. ``InvalidInput`` if it does not verify."""
@@ -65,4 +67,4 @@ def cosign_latest(
             raise InvalidInput(DOES_NOT_VERIFY) from None
 
     env.db.write(tx)
-    return env.db.read(lambda conn: entries.checkpoint_status(conn, server))
+    return env.db.read(lambda conn: entries.checkpoint_status(conn, server, policy))
