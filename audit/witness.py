@@ -50,6 +50,10 @@ SIZE_CONTENT_TYPE = "text/x.tlog.size"
 _OLD_RE = re.compile(r"^old (0|[1-9][0-9]{0,18})$")
 
 
+class StateInUse(AuditError):
+    """Another witness process holds the state directory."""
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """An HTTP answer of the witness: status, body and content type."""

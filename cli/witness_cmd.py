@@ -22,6 +22,7 @@ from typing import Any
 from audit.cosignature import CosignatureSigner, generate_cosigner_key, parse_cosigner_signer
 from audit.errors import AuditError, BadKey
 from audit.keys import NoteVerifier, parse_verifier
+from audit.witness import StateInUse
 from vault.settings import Settings
 
 EXIT_FAILED = 1
@@ -132,7 +133,7 @@ def _lock(state: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
-        raise BadKey(
+        raise StateInUse(
             f"another witness is already running on {state}: one witness per state directory"
         ) from None
     return fd
