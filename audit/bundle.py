@@ -31,10 +31,11 @@ from typing import Any, TextIO
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.connection import Connection
+from audit.cosignature import parse_cosigner
 from audit.entry import format_time
 from audit.errors import BadBundle, BadCheckpoint, BadKey, BadNote, LogInconsistent
 from audit.issuer import cosigners, stored_checkpoints
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from audit.log import AuditLog
 from audit.merkle import HASH_BYTES, CompactRange
 from audit.retention import minimum_index
@@ -226,7 +227,7 @@ def verify_bundle(
     *,
     since: Checkpoint | None = None,
     since_leaf_hashes: Sequence[bytes] | None = None,
-    required_cosigners: Sequence[NoteVerifier] = (),
+    required_cosigners: Sequence[Verifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify a bundle offline with the pinned ``verifier``; name the first bad index.
@@ -303,7 +304,7 @@ def verify_bundle(
 
 def _open(c: BundleCheckpoint, verifier: NoteVerifier, origin: str) -> Checkpoint:
     try:
-        keys = [parse_verifier(k) for k in c.cosigners]
+        keys = [parse_cosigner(k) for k in c.cosigners]
         opened = notes.open_note(c.note, [verifier, *keys])
     except (BadNote, BadKey) as e:
         raise BadCheckpoint(f"checkpoint {c.seq} does not verify: {e}") from None

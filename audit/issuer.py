@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from audit import note as notes
 from audit.checkpoint import Checkpoint, CheckpointPolicy, StoredCheckpoint
 from audit.connection import Connection
+from audit.cosignature import parse_cosigner
 from audit.entry import format_time, parse_time
 from audit.errors import BadCheckpoint, BadNote
-from audit.keys import NoteSigner, NoteVerifier, parse_verifier
+from audit.keys import NoteSigner, NoteVerifier, Verifier
 from audit.log import AuditLog
 
 _SELECT = "SELECT seq, note, issued_at FROM audit_checkpoints"
@@ -87,7 +88,7 @@ def add_cosignature(
     conn: Connection,
     seq: int,
     cosigned: str,
-    cosigner: NoteVerifier,
+    cosigner: Verifier,
     server: NoteVerifier,
     *,
     now: datetime | None = None,
@@ -120,11 +121,11 @@ def add_cosignature(
     return checkpoint_at(conn, seq, server)
 
 
-def cosigners(conn: Connection, seq: int) -> list[NoteVerifier]:
+def cosigners(conn: Connection, seq: int) -> list[Verifier]:
     rows = conn.execute(
         "SELECT verifier FROM audit_cosignatures WHERE seq = ? ORDER BY verifier", (seq,)
     ).fetchall()
-    return [parse_verifier(r[0]) for r in rows]
+    return [parse_cosigner(r[0]) for r in rows]
 
 
 def _load(conn: Connection, row: tuple[int, str, str], verifier: NoteVerifier) -> StoredCheckpoint:

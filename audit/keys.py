@@ -16,6 +16,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from audit.errors import BadKey
 from audit.names import valid_name
@@ -31,6 +32,22 @@ def key_hash(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
 
 
+class Verifier(Protocol):
+    """Anything that checks a note signature line: a note key (0x01) or a cosigner (0x04)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key(self) -> VerifyKey: ...
+
+    @property
+    def hash(self) -> bytes: ...
+
+    def check(self, text: bytes, signature: bytes) -> None:
+        """Raise ``crypto.signing.BadSignature`` unless ``signature`` signs ``text``."""
+
+
 @dataclass(frozen=True, slots=True)
 class NoteVerifier:
     """A named Ed25519 public key that checks note signatures."""
@@ -41,6 +58,9 @@ class NoteVerifier:
     @property
     def hash(self) -> bytes:
         return key_hash(self.name, self.key.key)
+
+    def check(self, text: bytes, signature: bytes) -> None:
+        self.key.verify(text, signature)
 
     def __str__(self) -> str:
         raw = base64.b64encode(bytes([ALG_ED25519]) + self.key.key).decode()
@@ -106,6 +126,11 @@ def parse_verifier(text: str) -> NoteVerifier:
 
 
 def _split(text: str, what: str) -> tuple[str, bytes]:
+    return split_key(text, what, ALG_ED25519)
+
+
+def split_key(text: str, what: str, alg: int) -> tuple[str, bytes]:
+    """The name and 32 key bytes of ``<name>+<hash>+<base64(alg || key)>`` (hash not checked)."""
     parts = text.split("+", 2)
     if len(parts) != 3 or not valid_name(parts[0]) or len(parts[1]) != 8:
         raise BadKey(f"malformed {what} key")
@@ -113,6 +138,7 @@ def _split(text: str, what: str) -> tuple[str, bytes]:
         raw = base64.b64decode(parts[2], validate=True)
     except (binascii.Error, ValueError):
         raise BadKey(f"malformed {what} key") from None
-    if len(raw) != 1 + SEED_BYTES or raw[0] != ALG_ED25519:
-        raise BadKey(f"the {what} key is not an Ed25519 note key")
+    if len(raw) != 1 + SEED_BYTES or raw[0] != alg:
+        kind = "an Ed25519 note key" if alg == ALG_ED25519 else "an Ed25519 cosigner key"
+        raise BadKey(f"the {what} key is not {kind}")
     return parts[0], raw[1:]

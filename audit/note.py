@@ -1,7 +1,9 @@
 """C2SP signed notes: a UTF-8 text, a blank line, and signature lines.
 
 Each signature line is ``— <name> <base64(key hash || signature)>`` (U+2014,
-space); every signature covers the text only, including its final newline.
+space); every signature covers the text only, including its final newline
+(a ``cosignature/v1`` line signs it behind a header and a timestamp,
+``audit.cosignature``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audit.errors import BadNote
-from audit.keys import NoteSigner, NoteVerifier
+from audit.keys import NoteSigner, Verifier
 from audit.names import valid_name
 from crypto.signing import BadSignature
 
@@ -40,7 +42,7 @@ class Note:
     verified: tuple[NoteSignature, ...]
     unverified: tuple[NoteSignature, ...]
 
-    def signed_by(self, verifier: NoteVerifier) -> bool:
+    def signed_by(self, verifier: Verifier) -> bool:
         return any(s.name == verifier.name and s.hash == verifier.hash for s in self.verified)
 
 
@@ -83,8 +85,11 @@ def split(note: str) -> tuple[str, list[NoteSignature]]:
     return text, sigs
 
 
-def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> Note:
+def open_note(note: str, verifiers: Iterable[Verifier]) -> Note:
     """Check ``note`` against known keys; unknown signers are kept aside, not trusted.
+
+    Keys are the log's note keys or cosigners' keys (``audit.cosignature``):
+    each checks its own line format.
 
     Raises ``BadNote`` if a known key's signature is wrong, or no known key signed it.
     """
@@ -98,7 +103,7 @@ def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> Note:
             unverified.append(sig)
             continue
         try:
-            verifier.key.verify(text.encode("utf-8"), sig.signature)
+            verifier.check(text.encode("utf-8"), sig.signature)
         except BadSignature:
             raise BadNote(f"the signature by {sig.name} is invalid") from None
         verified.append(sig)

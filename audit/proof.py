@@ -23,7 +23,7 @@ from audit import merkle
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.errors import BadCheckpoint, BadNote, ProofFailed
-from audit.keys import NoteVerifier
+from audit.keys import NoteVerifier, Verifier
 from audit.verify import refuse_log_key
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -70,7 +70,7 @@ def verify_proof_file(
     verifier: NoteVerifier,
     *,
     leaf: bytes | None = None,
-    cosigners: Iterable[NoteVerifier] = (),
+    cosigners: Iterable[Verifier] = (),
     origin: str | None = None,
 ) -> tuple[Checkpoint, bytes]:
     """Check a proof file; return its checkpoint and the proven leaf bytes.

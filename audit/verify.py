@@ -16,10 +16,11 @@ from audit import merkle, retention
 from audit import note as notes
 from audit.checkpoint import Checkpoint
 from audit.connection import Connection
+from audit.cosignature import parse_cosigner
 from audit.entry import MAX_LEAF_BYTES
 from audit.errors import BadCheckpoint, BadNote, LogInconsistent, ProofFailed
 from audit.issuer import stored_checkpoints
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from audit.log import AuditLog
 
 Progress = Callable[[int, int], None]  # (entries done, entries in all)
@@ -62,7 +63,7 @@ def verify_database(
     origin: str | None = None,
     since: Checkpoint | None = None,
     since_leaf_hashes: Sequence[bytes] | None = None,
-    required_cosigners: Sequence[NoteVerifier] = (),
+    required_cosigners: Sequence[Verifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the whole log in ``conn``; raise ``LogInconsistent`` naming the first bad index.
@@ -194,7 +195,7 @@ def _compare(computed: list[bytes], stored: list[bytes], level: int, first: int,
     raise LogInconsistent(index, f"the stored hash over {span} is missing or wrong")
 
 
-def refuse_log_key(log: NoteVerifier, required: Sequence[NoteVerifier]) -> None:
+def refuse_log_key(log: NoteVerifier, required: Sequence[Verifier]) -> None:
     """A cosigner is a key other than the log's (not its name, not its public key).
 
     Otherwise the log's own signature on every checkpoint would count as a cosignature.
@@ -209,7 +210,7 @@ def refuse_log_key(log: NoteVerifier, required: Sequence[NoteVerifier]) -> None:
 
 def cosigned_sizes(
     signed: Sequence[tuple[int, Checkpoint, str]],
-    required: Sequence[NoteVerifier],
+    required: Sequence[Verifier],
     log: NoteVerifier,
 ) -> tuple[tuple[str, int], ...]:
     """For each ``required`` cosigner, the size of the latest checkpoint it signed.
@@ -246,7 +247,7 @@ def _verify_checkpoints(
     size: int,
     verifier: NoteVerifier,
     origin: str | None,
-    required: Sequence[NoteVerifier],
+    required: Sequence[Verifier],
 ) -> VerifyReport:
     try:
         stored = stored_checkpoints(conn, verifier)
@@ -297,7 +298,7 @@ def _verify_cosignatures(conn: Connection, seq: int, cp: Checkpoint) -> int:
         "SELECT verifier, line FROM audit_cosignatures WHERE seq = ?", (seq,)
     ).fetchall()
     for key, line in rows:
-        cosigner = parse_verifier(str(key))
+        cosigner = parse_cosigner(str(key))
         try:
             notes.open_note(cp.body() + "\n" + str(line), [cosigner])
         except BadNote:

@@ -1,4 +1,4 @@
-"""``permanence audit ...``: checkpoint, verify, export, prove, cosign, cosign-note, keygen, ...
+"""``permanence audit ...``: checkpoint, verify, export, prove, cosign, witness, keygen, ...
 
 Thin: parsing arguments, reading and writing files, printing. The use cases live in
 ``vault.auditing.operations`` (entries, checkpoints, snapshots), the logic in ``audit``.
@@ -102,6 +102,11 @@ def register(subparsers: argparse._SubParsersAction[Any], open_context: OpenCont
     keygen.add_argument("--name", required=True, help="key name, e.g. auditor.example.com")
     keygen.add_argument("--out", type=Path, required=True, help="key file to create (mode 0600)")
     add(
+        "witness",
+        "submit the latest checkpoint to the policy's witnesses; say whether it is published",
+        lambda a: _witness(a, open_context),
+    )
+    add(
         "public-key",
         "print the log's public verifier key, to pin",
         lambda a: _public_key(a, open_context),
@@ -191,7 +196,7 @@ def _verify(args: argparse.Namespace, open_context: OpenContext) -> int:
         return offline.verify_offline(args)
     if args.insecure_trust_bundle_key:
         raise offline.NoPinnedKey("--insecure-trust-bundle-key applies to --bundle only")
-    required = [offline.read_verifier(k) for k in args.require_cosigner or ()]
+    required = [offline.read_cosigner(k) for k in args.require_cosigner or ()]
     pinned = offline.read_verifier(args.verifier_key) if args.verifier_key else None
     with open_context(args) as ctx:
         verifier = pinned or ctx.issuer.signer.verifier
@@ -245,6 +250,25 @@ def _cosign(args: argparse.Namespace, open_context: OpenContext) -> int:
         f" ({sc.checkpoint.size} entries) as {cosigner.name}"
     )
     return 0
+
+
+def _witness(args: argparse.Namespace, open_context: OpenContext) -> int:
+    from vault.auditing.witnessing import load_policy, publish_latest
+
+    with open_context(args) as ctx:
+        policy = load_policy(ctx.env.settings)
+        if policy is None:
+            print("permanence: no witness policy: set witness_policy first", file=sys.stderr)
+            return EXIT_FAILED
+        done = publish_latest(ctx.env, ctx.issuer.signer.verifier, policy)
+    if done is None:
+        print("permanence: the log has no checkpoint yet", file=sys.stderr)
+        return EXIT_FAILED
+    for o in done.outcomes:
+        print(f"{o.witness}: {o.state}" + (f" ({o.detail})" if o.detail else ""))
+    state = "published" if done.published else "NOT published"
+    print(f"Checkpoint {done.seq} ({done.size} entries): {state} (quorum: {policy.needed()})")
+    return 0 if done.published else EXIT_FAILED
 
 
 def _public_key(args: argparse.Namespace, open_context: OpenContext) -> int:

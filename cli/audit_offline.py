@@ -21,8 +21,9 @@ from typing import Any
 from audit import note as notes
 from audit.bundle import Bundle, leaf_hashes, verify_bundle
 from audit.checkpoint import Checkpoint
+from audit.cosignature import parse_cosigner
 from audit.errors import AuditError, BadCheckpoint, BadKey, BadNote
-from audit.keys import NoteVerifier, generate_signer_key, parse_signer, parse_verifier
+from audit.keys import NoteVerifier, Verifier, generate_signer_key, parse_signer, parse_verifier
 from audit.proof import ProofFile, verify_proof_file
 from audit.verify import VerifyReport
 from vault.files import replace_private
@@ -50,9 +51,14 @@ def read_verifier(value: str) -> NoteVerifier:
     return parse_verifier(value if "+" in value else read(Path(value)))
 
 
+def read_cosigner(value: str) -> Verifier:
+    """A cosigner's key (a note key or a cosignature/v1 key), as text or in a file."""
+    return parse_cosigner(value if "+" in value else read(Path(value)))
+
+
 def verify_offline(args: argparse.Namespace) -> int:
     """``verify --bundle`` or ``verify --proof``: with the pinned key only."""
-    required = [read_verifier(k) for k in args.require_cosigner or ()]
+    required = [read_cosigner(k) for k in args.require_cosigner or ()]
     if args.proof is not None:
         if args.insecure_trust_bundle_key or args.since_checkpoint is not None:
             raise NoPinnedKey(
@@ -97,7 +103,7 @@ def _pinned(given: str | None, bundle: Bundle | None = None) -> NoteVerifier:
     )
 
 
-def _verify_proof(path: Path, pinned: NoteVerifier, required: Sequence[NoteVerifier]) -> int:
+def _verify_proof(path: Path, pinned: NoteVerifier, required: Sequence[Verifier]) -> int:
     text = read(path)
     checkpoint, leaf = verify_proof_file(text, pinned, cosigners=required, origin=pinned.name)
     index = ProofFile.parse(text).index

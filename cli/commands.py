@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "a secretary's requests from her practices: list, take, mark done",
     ),
     "audit": ("cli.audit_cmd", "sign, verify, export and prove the audit log"),
+    "witness": (
+        "cli.witness_cmd",
+        "run a standing witness that cosigns the audit log's checkpoints",
+    ),
 }
 
 

@@ -1,7 +1,8 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
 ``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the refusal-count sweeper, the notification queue and the orphan
+ticker, the witnesses' submissions (with a witness policy), the refusal-count
+sweeper, the notification queue and the orphan
 collection (periodic jobs, each round in a worker thread), and the state
 that lives as long as the server: the "verify now" runs and the pending
 exports. ``start`` starts the jobs in order; ``stop`` interrupts the
@@ -29,6 +30,7 @@ from vault.auditing import retention
 from vault.auditing.checkpoints import TICK_SECONDS
 from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
+from vault.auditing.witnessing import publish_latest
 from vault.identity import refusals
 from vault.items import deposits, notifications
 from vault.opening import Vault
@@ -100,6 +102,23 @@ def server_jobs(vault: Vault) -> list[Job]:
             RETENTION_EVERY_SECONDS,
             first_after=RETENTION_FIRST_AFTER,
         ),
+        *_witness_jobs(vault),
+    ]
+
+
+def _witness_jobs(vault: Vault) -> list[Job]:
+    """With a witness policy: each new checkpoint submitted to the witnesses lacking it."""
+    policy, issuer = vault.checkpointing.witnesses, vault.checkpointing.issuer
+    if policy is None:
+        return []
+    verifier = issuer.signer.verifier
+    return [
+        periodic(
+            "audit witnesses",
+            lambda: publish_latest(vault.env, verifier, policy),
+            TICK_SECONDS,
+            first_after=TICK_SECONDS,
+        )
     ]
 
 

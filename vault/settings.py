@@ -83,6 +83,9 @@ class Settings:
     audit_require_cosigning: bool = False
     # How far back activity reports show time-tracking figures (calls, call minutes).
     report_retention_months: int = 60
+    # A C2SP tlog-policy file naming the witnesses and their quorum (docs/audit.md,
+    # "Witnesses"); relative to the data directory; empty: checkpoints are not witnessed.
+    witness_policy: str = ""
     timezone: str = "Europe/Paris"  # for business hours, charts and reports
     business_hours: str = "Mon-Fri 08:00-19:00"  # accesses outside are highlighted
     upload_limit_bytes: int = 100 * MIB

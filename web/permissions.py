@@ -98,6 +98,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "audit_export_download": frozenset({AUDITOR}),
     "audit_cosign": frozenset({AUDITOR}),
     "audit_activity": frozenset({AUDITOR}),
+    # The log as C2SP tlog-tiles (docs/audit.md, "Tiles"): the checkpoint and the hash
+    # tiles hold hashes only, for any witness or monitor; entries only to auditors.
+    "audit_tlog_checkpoint": EVERYONE,
+    "audit_tlog_tile": EVERYONE,
+    "audit_tlog_entries": frozenset({AUDITOR}),
     # Activity reports: a practice its own, admins every practice (docs/reports.md).
     "activity_report": frozenset({MEMBER, ADMIN}),
     "activity_report_csv": frozenset({MEMBER, ADMIN}),

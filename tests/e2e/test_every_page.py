@@ -15,14 +15,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from audit.cosignature import CosignatureSigner
 from audit.entry import Action, Actor, AuditEntry, Outcome
+from audit.issuer import add_cosignature
+from audit.witness_policy import parse_policy
+from crypto.signing import SigningKey
 from tests.browser.conftest import PageLog
 from tests.e2e.accounts_pages import SLOW_MS, open_tab, submit_login
 from tests.e2e.accounts_pages import enrol as enrol_in_browser
@@ -49,11 +53,22 @@ class Site:
     tabs: dict[str, PageLog] = field(default_factory=dict)
 
 
+WITNESS = CosignatureSigner("witness.alice.example", SigningKey(bytes([1]) * 32))
+OTHER_WITNESS = CosignatureSigner("witness.bob.example", SigningKey(bytes([2]) * 32))
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp: Path = tmp_path_factory.mktemp("every-page")
     clock = ManualClock()
     sock, settings, opened = new_vault(tmp, now=clock)
+    # two witnesses in the policy (the console's witness tables): one cosigns, one never does
+    witnesses = parse_policy(
+        f"witness alice {WITNESS.verifier} http://127.0.0.1:9/a\n"
+        f"witness bob {OTHER_WITNESS.verifier} http://127.0.0.1:9/b\n"
+        "group both all alice bob\nquorum both\n"
+    )
+    opened = replace(opened, checkpointing=replace(opened.checkpointing, witnesses=witnesses))
     recorder = Recorder(create_app(opened))
     server, thread = start_server(recorder, sock)
     vault = AccountsVault(settings.base_url, settings, opened.env, clock, recorder)
@@ -83,7 +98,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     ),
                 )
             )
-        Checkpointing.for_settings(settings).issue_now(vault.env)
+        signed = Checkpointing.for_settings(settings).issue_now(vault.env)
+        line = WITNESS.cosign(signed.checkpoint.body(), 1_790_000_000).line()
+        log_key = opened.checkpointing.issuer.signer.verifier
+        env.db.write(
+            lambda c: add_cosignature(
+                c, signed.seq, signed.checkpoint.body() + "\n" + line, WITNESS.verifier, log_key
+            )
+        )
         ids = {"item": notes[0], "practice": practice.id, "missing": str(uuid.uuid4())}
         yield Site(vault, practice, people, ids)
     finally:

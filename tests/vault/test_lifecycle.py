@@ -41,6 +41,17 @@ def test_the_server_jobs_are_every_background_job(vault: Vault) -> None:
     ]
 
 
+def test_with_a_witness_policy_the_server_also_submits_to_the_witnesses(vault: Vault) -> None:
+    from dataclasses import replace
+
+    from audit.witness_policy import parse_policy
+
+    witnessed = replace(
+        vault, checkpointing=replace(vault.checkpointing, witnesses=parse_policy("quorum none"))
+    )
+    assert [job.name for job in server_jobs(witnessed)][-1] == "audit witnesses"
+
+
 def test_jobs_start_in_order_and_stop_in_the_reverse_order(vault: Vault) -> None:
     events: list[str] = []
     lifecycle = Lifecycle(vault, [_recording_job(n, events) for n in ("a", "b", "c")])

@@ -200,6 +200,7 @@ def route_world(data_dir: Path) -> Iterator[RouteWorld]:
                 "token": ["not-a-real-token"],
                 "code": ["en", "fr"],
                 "document_id": [str(uuid.uuid4())],
+                "path": ["0/000.p/1", "000.p/1", "0/000", "1/x001/002.p/3"],  # tlog tiles
             }
             yield world
     finally:

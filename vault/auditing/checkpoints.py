@@ -17,6 +17,7 @@ from audit.checkpoint import CheckpointPolicy, StoredCheckpoint
 from audit.errors import AuditError
 from audit.issuer import CheckpointIssuer
 from audit.keys import NoteSigner, parse_signer
+from audit.witness_policy import WitnessPolicy
 from vault.env import Env
 from vault.errors import DataDirError
 from vault.settings import Settings
@@ -57,15 +58,19 @@ def checkpoint_issuer(settings: Settings) -> CheckpointIssuer:
 class Checkpointing:
     issuer: CheckpointIssuer
     policy: CheckpointPolicy
+    witnesses: WitnessPolicy | None = None  # the setting witness_policy's file, if any
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Checkpointing:
+        from vault.auditing.witnessing import load_policy
+
         return cls(
             checkpoint_issuer(settings),
             CheckpointPolicy(
                 every_entries=settings.checkpoint_every_entries,
                 every_seconds=settings.checkpoint_every_seconds,
             ),
+            load_policy(settings),
         )
 
     def tick(self, env: Env) -> StoredCheckpoint | None:

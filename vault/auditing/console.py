@@ -14,7 +14,8 @@ from audit.issuer import checkpoint_at
 from audit.keys import NoteVerifier
 from audit.proof import ProofFile
 from audit.retention import EntryPruned, minimum_index
-from vault.auditing import alerts, entries, retention, statistics
+from audit.witness_policy import WitnessPolicy
+from vault.auditing import alerts, entries, retention, statistics, witnessing
 from vault.auditing.checkpoints import Checkpointing
 from vault.auditing.retention import RetentionSummary
 from vault.business_hours import BusinessHours
@@ -32,6 +33,7 @@ class ConsolePage:
     checkpoint: entries.CheckpointStatus | None = None
     log_size: int = 0
     kept: RetentionSummary | None = None  # what retention keeps, and for how long
+    witnessing: tuple[witnessing.CheckpointWitnessing, ...] = ()
 
 
 def record_view(env: Env, request: RequestInfo, principal: Principal, **targets: str) -> None:
@@ -52,6 +54,7 @@ def console_page(
     before: int | None,
     verifier: NoteVerifier,
     full_page: bool,
+    policy: WitnessPolicy | None = None,
 ) -> ConsolePage:
     """A page of the console; a full page load is recorded first, an htmx refresh is not."""
     if full_page:
@@ -64,9 +67,10 @@ def console_page(
         return ConsolePage(
             page,
             actions=entries.known_actions(conn),
-            checkpoint=entries.checkpoint_status(conn, verifier),
+            checkpoint=entries.checkpoint_status(conn, verifier, policy),
             log_size=env.log.size(conn),
             kept=retention.summary(env, conn),
+            witnessing=tuple(witnessing.recent_witnessing(conn, policy) if policy else ()),
         )
 
     return env.db.read(read)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from audit.checkpoint import StoredCheckpoint
+from audit.cosignature import parse_cosigner
 from audit.entry import Action
 from audit.errors import AuditError
 from audit.issuer import add_cosignature
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
+from audit.witness_policy import WitnessPolicy
 from vault.auditing import entries
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import InvalidInput
@@ -21,7 +23,7 @@ def store_cosignature(
     request: RequestInfo,
     seq: int,
     note: str,
-    cosigner: NoteVerifier,
+    cosigner: Verifier,
     server: NoteVerifier,
     principal: Principal | None = None,
 ) -> StoredCheckpoint:
@@ -46,11 +48,12 @@ def cosign_latest(
     key_text: str,
     note: str,
     server: NoteVerifier,
+    policy: WitnessPolicy | None = None,
 ) -> entries.CheckpointStatus | None:
     """Store the console's cosignature ``note`` of the latest checkpoint by the key
     ``key_text``; the checkpoint's status after it. ``InvalidInput`` if it does not verify."""
     try:
-        cosigner = parse_verifier(key_text.strip())
+        cosigner = parse_cosigner(key_text.strip())
     except AuditError:
         raise InvalidInput(DOES_NOT_VERIFY) from None
 
@@ -64,4 +67,4 @@ def cosign_latest(
             raise InvalidInput(DOES_NOT_VERIFY) from None
 
     env.db.write(tx)
-    return env.db.read(lambda conn: entries.checkpoint_status(conn, server))
+    return env.db.read(lambda conn: entries.checkpoint_status(conn, server, policy))

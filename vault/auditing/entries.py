@@ -10,17 +10,20 @@ the cost of a page does not grow with the log.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit import merkle
 from audit import note as notes
 from audit.checkpoint import Checkpoint
+from audit.cosignature import CosignatureVerifier, parse_cosigner, timestamp_of
 from audit.entry import AuditEntry, decode, format_time
 from audit.errors import AuditError
-from audit.keys import NoteVerifier, parse_verifier
+from audit.keys import NoteVerifier, Verifier
 from audit.log import AuditLog
+from audit.witness_policy import WitnessPolicy
+from vault.auditing.witnessing import WitnessStatus, witness_statuses
 from vault.errors import Pruned
 from vault.identity.usernames import normal_username
 from vault.storage.store import Connection
@@ -75,6 +78,7 @@ class SignatureStatus:
     key: str  # the verifier key, as auditors pin it
     by_log: bool
     valid: bool
+    at: str | None = None  # a cosignature/v1's own time (RFC 3339), from the verified line
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,10 @@ class CheckpointStatus:
     issued_at: str
     signatures: tuple[SignatureStatus, ...]
     log_size: int
+    # With a witness policy: each witness's cosignature of this checkpoint, and the quorum.
+    witnesses: tuple[WitnessStatus, ...] = ()
+    quorum: str | None = None
+    published: bool | None = None
 
 
 def _where(conn: Connection, f: EntryFilter) -> tuple[list[str], list[Any]] | None:
@@ -207,8 +215,13 @@ def entry_with_proof(conn: Connection, index: int, verifier: NoteVerifier) -> En
     return EntryProof(EntryRow(index, _decode(leaf)), leaf, leaf_hash, size, root, hashes, seq, ok)
 
 
-def checkpoint_status(conn: Connection, verifier: NoteVerifier) -> CheckpointStatus | None:
-    """The latest checkpoint, each of its signatures checked; None before the first one."""
+def checkpoint_status(
+    conn: Connection, verifier: NoteVerifier, policy: WitnessPolicy | None = None
+) -> CheckpointStatus | None:
+    """The latest checkpoint, each of its signatures checked; None before the first one.
+
+    With ``policy``, also each witness's cosignature (checked again) and whether the
+    quorum is met (the checkpoint is published)."""
     row = conn.execute(
         "SELECT seq, note, issued_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"
     ).fetchone()
@@ -225,15 +238,31 @@ def checkpoint_status(conn: Connection, verifier: NoteVerifier) -> CheckpointSta
         "SELECT verifier, line FROM audit_cosignatures WHERE seq = ? ORDER BY verifier", (seq,)
     ).fetchall():
         try:
-            cosigner = parse_verifier(str(key))
+            cosigner = parse_cosigner(str(key))
         except AuditError:
             signatures.append(SignatureStatus(str(key), str(key), False, False))
             continue
         valid = _opens(text + "\n" + str(line), cosigner)
-        signatures.append(SignatureStatus(cosigner.name, str(cosigner), False, valid))
-    return CheckpointStatus(
+        at = (
+            _cosigned_at(str(line)) if valid and isinstance(cosigner, CosignatureVerifier) else None
+        )
+        signatures.append(SignatureStatus(cosigner.name, str(cosigner), False, valid, at))
+    status = CheckpointStatus(
         seq, checkpoint, note, issued_at, tuple(signatures), AuditLog().size(conn)
     )
+    if policy is None:
+        return status
+    witnesses = tuple(witness_statuses(conn, policy, seq, text))
+    published = policy.satisfied(w.name for w in witnesses if w.valid)
+    return replace(status, witnesses=witnesses, quorum=policy.needed(), published=published)
+
+
+def _cosigned_at(line: str) -> str | None:
+    try:
+        sig = notes.split("x\n\n" + line)[1][0]
+        return format_time(datetime.fromtimestamp(timestamp_of(sig.signature), UTC))
+    except (AuditError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _text(note: str) -> str:
@@ -243,7 +272,7 @@ def _text(note: str) -> str:
         return note
 
 
-def _opens(note: str, verifier: NoteVerifier) -> bool:
+def _opens(note: str, verifier: Verifier) -> bool:
     try:
         return notes.open_note(note, [verifier]).signed_by(verifier)
     except AuditError:

@@ -18,7 +18,7 @@ from audit.checkpoint import Checkpoint, StoredCheckpoint
 from audit.entry import Action
 from audit.errors import BadCheckpoint
 from audit.issuer import CheckpointIssuer, latest_checkpoint
-from audit.keys import NoteSigner, NoteVerifier
+from audit.keys import NoteSigner, NoteVerifier, Verifier
 from audit.proof import ProofFile
 from audit.retention import EntryPruned, minimum_index
 from audit.verify import VerifyReport, verify_database
@@ -48,7 +48,7 @@ def verify_log(
     *,
     since: Checkpoint | None = None,
     since_leaf_hashes: list[bytes] | None = None,
-    required_cosigners: Sequence[NoteVerifier] = (),
+    required_cosigners: Sequence[Verifier] = (),
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify the whole log against ``verifier``, in one snapshot."""

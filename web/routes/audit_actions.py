@@ -97,6 +97,7 @@ def _cosign(request: Request, key_text: str, note: str) -> dict[str, object]:
         key_text,
         note,
         verifier_of(request),
+        checkpointing_of(request).witnesses,
     )
     return {"checkpoint": status}
 

@@ -51,6 +51,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
         before=parse_before(request.query_params),
         verifier=verifier_of(request),
         full_page=full_page,
+        policy=checkpointing_of(request).witnesses,
     )
     context: dict[str, object] = {
         "rows": [row_view(r, hours) for r in shown.page.rows],
@@ -61,6 +62,7 @@ def _console_context(request: Request, full_page: bool) -> dict[str, object]:
     if full_page:
         context["actions"] = shown.actions
         context["checkpoint"] = shown.checkpoint
+        context["witnessing"] = shown.witnessing
         context["log_size"] = shown.log_size
         context["retention"] = shown.kept
         context["practices"] = practices.list_practices(env)
