@@ -90,6 +90,10 @@ class Action(StrEnum):
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
+    APPOINTMENT_REQUESTED = "appointment.requested"
+    APPOINTMENT_CONFIRMED = "appointment.confirmed"
+    APPOINTMENT_MOVED = "appointment.moved"
+    APPOINTMENT_DECLINED = "appointment.declined"
 
 
 class Outcome(StrEnum):
