@@ -159,6 +159,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
     from web.routes import (
         account,
         admin,
+        appointments,
         audit_actions,
         audit_activity,
         auditing,
@@ -186,6 +187,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *inbox_rows.routes(),
         *items.routes(),
         *requests.routes(),
+        *appointments.routes(),
         *auditing.routes(),
         *audit_actions.routes(),
         *audit_activity.routes(),
