@@ -83,3 +83,28 @@ test("conflicts: overlapping busy slots of the same practitioner, end exclusive"
   assert.equal(at("2026-12-04T00:00").length, 1); // past midnight
   assert.equal(at("garbage").length, 0);
 });
+
+import { appointmentOf, busySlots, heldTime, valuesOf } from "../../web/static/js/app/appointment.js";
+
+test("an appointment from a form body, a move's new time, the busy slots published", () => {
+  assert.deepEqual(valuesOf({ values: [{ id: "caller", value: "Mme D" }] }), { caller: "Mme D" });
+  assert.deepEqual(valuesOf("junk"), {});
+  const a = appointmentOf({ values: { caller: "Mme D", practitioner: "Dr Martin", date: "2026-12-03", time: "09:00", minutes: "30", visit: "first" } });
+  assert.equal(a.start, "2026-12-03T09:00");
+  assert.equal(a.contact, "");
+  const moved = heldTime(a, { status: "moved" }, { start: "2026-12-04T10:00", minutes: "45" });
+  assert.deepEqual(moved, { start: "2026-12-04T10:00", minutes: "45" });
+  assert.deepEqual(heldTime(a, { status: "moved" }, { start: "bad" }), { start: a.start, minutes: "30" });
+  const entries = [
+    { status: "confirmed", practitioner: "Dr Martin", start: "2026-12-03T09:00", minutes: "30", caller: "Mme D" },
+    { status: "requested", practitioner: "Dr Martin", start: "2026-12-03T10:00", minutes: "30" },
+    { status: "moved", practitioner: "Dr Roux", start: "2026-12-02T08:00", minutes: "30" },
+    { status: "confirmed", practitioner: "Dr Roux", start: "2026-12-01T08:00", minutes: "30" },
+  ];
+  const slots = busySlots(entries, "2026-12-02");
+  assert.deepEqual(slots, [
+    { practitioner: "Dr Roux", start: "2026-12-02T08:00", minutes: "30" },
+    { practitioner: "Dr Martin", start: "2026-12-03T09:00", minutes: "30" },
+  ]);
+  assert.equal(JSON.stringify(slots).includes("Mme D"), false); // times only
+});
