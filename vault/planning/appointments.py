@@ -19,7 +19,7 @@ calls those people back). Ids one may not reach are the audited 404 of items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from audit.entry import Action
@@ -64,6 +64,9 @@ class AppointmentState:
     decided_by: Who | None
     decided_at: datetime | None
     reply_id: str | None
+    # The label the booking secretary sealed to her own key (docs/format.md §11), served to
+    # her alone: who to call back, which she cannot read from the item.
+    label: bytes | None = None
 
 
 _SELECT = (
@@ -197,10 +200,22 @@ def of_practice(
     def read(conn: Connection) -> list[AppointmentState]:
         team_access.reach(conn, principal, practice_id)
         sql, args = _SELECT + " WHERE a.practice_id = ?", [practice_id]
-        if principal.role != Role.MEMBER:
-            sql += " AND a.booked_by = ?"
-            args.append(principal.account_id)
-        sql += " ORDER BY a.booked_at DESC, a.item_id"
-        return [_state(r) for r in conn.execute(sql, args)]
+        if principal.role == Role.MEMBER:
+            sql += " ORDER BY a.booked_at DESC, a.item_id"
+            return [_state(r) for r in conn.execute(sql, args)]
+        sql += " AND a.booked_by = ? ORDER BY a.booked_at DESC, a.item_id"
+        args.append(principal.account_id)
+        labels = {
+            str(item): bytes(sealed)
+            for item, sealed in conn.execute(
+                "SELECT l.item_id, l.sealed FROM deposit_label l JOIN appointment a"
+                " ON a.item_id = l.item_id WHERE a.practice_id = ? AND l.author_id = ?",
+                (practice_id, principal.account_id),
+            )
+        }
+        return [
+            replace(s, label=labels.get(s.item_id))
+            for s in (_state(r) for r in conn.execute(sql, args))
+        ]
 
     return read_or_deny(env, request, principal, read)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crypto.encoding import b64url_encode
 from vault.errors import InvalidInput
 from vault.identity import practices
 from vault.planning import appointments
@@ -39,6 +40,7 @@ def appointment_json(a: appointments.AppointmentState) -> dict[str, Any]:
         "decided_by": _who(a.decided_by),
         "decided_at": None if a.decided_at is None else a.decided_at.isoformat(),
         "reply_id": a.reply_id,
+        "sealed_label": None if a.label is None else b64url_encode(a.label),
     }
 
 
