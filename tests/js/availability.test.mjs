@@ -87,14 +87,23 @@ test("conflicts: overlapping busy slots of the same practitioner, end exclusive"
 import { appointmentOf, busySlots, heldTime, valuesOf } from "../../web/static/js/app/appointment.js";
 
 test("an appointment from a form body, a move's new time, the busy slots published", () => {
-  assert.deepEqual(valuesOf({ values: [{ id: "caller", value: "Mme D" }] }), { caller: "Mme D" });
+  assert.deepEqual(valuesOf({ values: [{ id: "person", value: "Mme D" }] }), { person: "Mme D" });
   assert.deepEqual(valuesOf("junk"), {});
-  const a = appointmentOf({ values: { caller: "Mme D", practitioner: "Dr Martin", date: "2026-12-03", time: "09:00", minutes: "30", visit: "first" } });
+  const a = appointmentOf({
+    template_id: "t",
+    template_version: 1,
+    values: { person: "Mme D", practitioner: "Dr Martin", date: "2026-12-03", time: "09:00", duration: "45", visit: "Première visite" },
+  });
   assert.equal(a.start, "2026-12-03T09:00");
+  assert.equal(a.caller, "Mme D");
+  assert.equal(a.minutes, "45");
+  assert.equal(a.visit, "first");
+  assert.equal(appointmentOf({ values: { visit: "Follow-up", duration: "" } }).visit, "follow_up");
+  assert.equal(appointmentOf({ values: { duration: "" } }).minutes, "30");
   assert.equal(a.contact, "");
   const moved = heldTime(a, { status: "moved" }, { start: "2026-12-04T10:00", minutes: "45" });
   assert.deepEqual(moved, { start: "2026-12-04T10:00", minutes: "45" });
-  assert.deepEqual(heldTime(a, { status: "moved" }, { start: "bad" }), { start: a.start, minutes: "30" });
+  assert.deepEqual(heldTime(a, { status: "moved" }, { start: "bad" }), { start: a.start, minutes: "45" });
   const entries = [
     { status: "confirmed", practitioner: "Dr Martin", start: "2026-12-03T09:00", minutes: "30", caller: "Mme D" },
     { status: "requested", practitioner: "Dr Martin", start: "2026-12-03T10:00", minutes: "30" },

@@ -5,8 +5,20 @@
 import { parseStart, slotMinutes } from "./availability.js";
 
 export const STATUSES = ["requested", "confirmed", "moved", "declined"];
-// The keys of the appointment's values, whatever the form's field labels say.
-export const FIELDS = ["caller", "contact", "practitioner", "date", "time", "minutes", "reason", "visit", "mode"];
+// The field ids of the built-in appointment template (app/forms/builtins.js), kept by the
+// practice's copies whatever their labels say → the keys of an appointment here.
+export const FIELDS = {
+  person: "caller",
+  contact: "contact",
+  practitioner: "practitioner",
+  date: "date",
+  time: "time",
+  duration: "minutes",
+  reason: "reason",
+  visit: "visit",
+};
+const FIRST = ["première visite", "first visit"];
+const FOLLOW_UP = ["suivi", "follow-up"];
 
 const text = (value) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : "");
 const object = (value) => (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {});
@@ -27,9 +39,10 @@ export function valuesOf(body) {
 export function appointmentOf(body) {
   const v = valuesOf(body);
   const out = {};
-  for (const key of FIELDS) out[key] = text(v[key]);
+  for (const [id, key] of Object.entries(FIELDS)) out[key] = text(v[id]).trim();
   out.minutes = String(slotMinutes(out.minutes));
-  out.visit = out.visit === "follow_up" ? "follow_up" : out.visit === "first" ? "first" : out.visit;
+  const visit = out.visit.toLowerCase();
+  out.visit = FIRST.includes(visit) ? "first" : FOLLOW_UP.includes(visit) ? "follow_up" : out.visit;
   out.start = out.date && out.time ? `${out.date}T${out.time}` : "";
   return out;
 }

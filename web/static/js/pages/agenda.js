@@ -9,6 +9,7 @@ import { addDays, conflicts, parseStart, weekdayOf } from "../app/availability.j
 import { appointmentOf, busySlots, heldTime, sameSlots } from "../app/appointment.js";
 import { fetchListed, openBatch } from "../app/envelopes.js";
 import { lang, t } from "../app/form.js";
+import { clockText } from "../app/agenda-text.js";
 import { icsCalendar } from "../app/ics.js";
 import { localMoment } from "../app/instructions.js";
 import { NBSP, shortDate } from "../app/localdates.js";
@@ -56,12 +57,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** "9 h 30" / "9:30 am" of "09:30". */
-export function clockText(hhmm, l = lang()) {
-  const [h, m] = hhmm.split(":").map(Number);
-  if (l === "fr") return `${h}${NBSP}h${NBSP}${String(m).padStart(2, "0")}`;
-  return `${h % 12 || 12}:${String(m).padStart(2, "0")}${NBSP}${h < 12 ? "am" : "pm"}`;
-}
 
 function endOf(start, minutes) {
   const p = parseStart(start);
