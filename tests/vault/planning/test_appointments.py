@@ -70,9 +70,7 @@ def test_booked_then_confirmed_with_who_and_when(world: World, team: Made) -> No
     assert audit_actions(w.env)[-2:] == ["appointment.requested", "appointment.confirmed"]
 
 
-def test_a_move_carries_the_new_time_encrypted_for_the_secretary(
-    world: World, team: Made
-) -> None:
+def test_a_move_carries_the_new_time_encrypted_for_the_secretary(world: World, team: Made) -> None:
     w = world
     iid = _deposit(w)
     appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, iid)
@@ -98,12 +96,14 @@ def test_a_move_carries_the_new_time_encrypted_for_the_secretary(
     )
     assert opened["start"] == "2026-12-03T10:00"
     assert CANARY.encode() not in reply.envelope
-    assert audit_actions(w.env)[-3:] == ["instruction.written", "appointment.moved", "instruction.read"]
+    assert audit_actions(w.env)[-3:] == [
+        "instruction.written",
+        "appointment.moved",
+        "instruction.read",
+    ]
 
 
-def test_a_move_or_a_refusal_needs_its_reply_and_nothing_changes(
-    world: World, team: Made
-) -> None:
+def test_a_move_or_a_refusal_needs_its_reply_and_nothing_changes(world: World, team: Made) -> None:
     w = world
     iid = _deposit(w)
     appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, iid)
