@@ -57,7 +57,7 @@ def test_book_label_and_decline_with_a_reason(clients: Clients) -> None:
     booked = secretary.post(base, json={"item_id": iid})
     assert booked.status_code == 201 and booked.json()["appointment"]["status"] == "requested"
     assert secretary.post(base, json={"item_id": iid}).status_code == 409
-    plain = b"\x01" + uuid.UUID(iid).bytes + "Mme Durand 06".encode()
+    plain = b"\x01" + uuid.UUID(iid).bytes + b"Mme Durand 06"
     label = b"\x01" + nacl.bindings.crypto_box_seal(plain, w.secretary.keys.public_keys.x25519)
     put = secretary.put(f"/workspace/deposits/{iid}/label", json={"label": b64url_encode(label)})
     assert put.status_code == 200
