@@ -19,15 +19,6 @@ import {
   Urgency,
 } from "../crypto/index.js";
 import { getJson, postJson, send } from "../app/api.js";
-import {
-  collectValues,
-  formBody,
-  latestVersion,
-  loadTemplates,
-  offeredTemplates,
-  readFields,
-  renderFields,
-} from "../app/forms/index.js";
 import { conflicts, normaliseBusy, outsideAvailability, practitionersOf, slotMinutes, slotsFor } from "../app/availability.js";
 import { checkPin } from "../app/fingerprints.js";
 import { busy as busyForm, showError, showStatus, t } from "../app/form.js";
@@ -59,6 +50,9 @@ const STATUS = {
 };
 
 let state = null; // {practiceId, publicKey, template, version, rules, closures, busy}
+// The forms' modules (app/forms/), loaded on first use: should they fail, the desk still
+// shows the practice's answers.
+let forms = null;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -84,7 +78,7 @@ function inputOf(fieldId) {
 }
 
 function wanted() {
-  const raw = readFields(fieldsBox, state.version);
+  const raw = forms.readFields(fieldsBox, state.version);
   const rule = state.rules.find((r) => r.practitioner.trim().toLowerCase() === String(raw.practitioner ?? "").trim().toLowerCase());
   const minutes = /^\d+$/.test(String(raw.duration ?? "").trim()) ? Number(raw.duration) : rule ? slotMinutes(rule.minutes) : 30;
   return {
@@ -145,8 +139,9 @@ async function load(practiceId) {
   slotsBox.replaceChildren();
   conflictLine.textContent = "";
   loading.textContent = t({ fr: "Ouverture du formulaire de rendez-vous du cabinet…", en: "Opening the practice's appointment form…" });
-  const templates = await loadTemplates(practiceId);
-  const template = offeredTemplates(templates.body).find((x) => x.origin === "appointment") ?? null;
+  forms ??= await import("../app/forms/index.js");
+  const templates = await forms.loadTemplates(practiceId);
+  const template = forms.offeredTemplates(templates.body).find((x) => x.origin === "appointment") ?? null;
   const closures = normalise(DocType.CLOSURES, newest(await readDocuments(practiceId, { type: DocType.CLOSURES }))?.body ?? {});
   const busyDoc = newest(await readDocuments(practiceId, { type: DocType.BUSY_SLOTS }));
   if (desk.dataset.practiceId !== practiceId) return;
@@ -154,7 +149,7 @@ async function load(practiceId) {
     practiceId,
     publicKey: fromBase64url(button.dataset.publicKey),
     template,
-    version: template ? latestVersion(template) : null,
+    version: template ? forms.latestVersion(template) : null,
     rules: closures.availability,
     closures: closures.closures,
     busy: normaliseBusy(busyDoc?.body ?? {}),
@@ -163,7 +158,7 @@ async function load(practiceId) {
     loading.textContent = t({ fr: "Ce cabinet n'a pas encore de formulaire de rendez-vous.", en: "This practice has no appointment form yet." });
     return;
   }
-  renderFields(fieldsBox, state.version, { prefix: "appointment" });
+  forms.renderFields(fieldsBox, state.version, { prefix: "appointment" });
   const practitioner = inputOf("practitioner");
   if (practitioner) {
     const list = el("datalist", { id: "appointment-practitioners" }, ...practitionersOf(state.rules).map((p) => el("option", { value: p })));
@@ -196,7 +191,7 @@ form.addEventListener("submit", async (event) => {
     showError(form, t({ fr: "Confirmez d'abord l'empreinte de clé du cabinet ci-dessus.", en: "First confirm the practice's key fingerprint above." }));
     return;
   }
-  const { values, problems } = collectValues(fieldsBox, state.version);
+  const { values, problems } = forms.collectValues(fieldsBox, state.version);
   if (problems.length) {
     showError(form, t({ fr: "Complétez les champs signalés.", en: "Complete the fields marked." }));
     return;
@@ -210,7 +205,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const itemId = crypto.randomUUID();
     // `appointment` says whether a slot was booked or a request taken (§10, "Appointments").
-    const body = { ...formBody(state.template, state.version, values), appointment: mode() };
+    const body = { ...forms.formBody(state.template, state.version, values), appointment: mode() };
     const envelope = sealItem(
       { kind: ItemKind.FORM, urgency: Urgency.NORMAL, itemId, clientId: state.practiceId, authorId: unlocked.accountId, callStartedAt: 0, callSeconds: 0 },
       body,
@@ -227,7 +222,7 @@ form.addEventListener("submit", async (event) => {
     const label = toBase64url(sealLabel(itemId, labelText(values), unlocked.keys.x25519PublicKey));
     await send("PUT", `/workspace/deposits/${itemId}/label`, { label });
     form.dataset.booked = itemId;
-    renderFields(fieldsBox, state.version, { prefix: "appointment" });
+    forms.renderFields(fieldsBox, state.version, { prefix: "appointment" });
     guide();
     showStatus(form, t({
       fr: "Rendez-vous envoyé au cabinet, qui va le confirmer, le déplacer ou le refuser.",
@@ -276,12 +271,12 @@ async function showOutcomes(practiceId) {
 
 async function show(practiceId) {
   if (!practiceId) return;
-  try {
-    await load(practiceId);
-    await showOutcomes(practiceId);
-  } catch (error) {
-    loading.textContent = "";
-    showError(form, sentenceOf(error));
+  const [loaded, shown] = await Promise.allSettled([load(practiceId), showOutcomes(practiceId)]);
+  for (const result of [loaded, shown]) {
+    if (result.status === "rejected") {
+      loading.textContent = "";
+      showError(form, sentenceOf(result.reason));
+    }
   }
 }
 
