@@ -12,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_decode, b64url_encode
+from crypto.envelope import ItemKind, encode_body
 from crypto.instruction import DocType
 from tests.factories import Person, World, deposit_as_secretary, seal, session_for
 from tests.teamkeys import create, document
@@ -42,9 +43,15 @@ def clients(world: World, vault: Vault) -> Iterator[Clients]:
         yield Clients(world, c)
 
 
-def _deposit(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
+TEMPLATE = str(uuid.uuid4())
+
+
+def _deposit(w: World, kind: ItemKind = ItemKind.FORM) -> str:
+    body = {"template_id": TEMPLATE, "template_version": 1, "template_name": "RDV", "values": {}}
+    iid, envelope = seal(w.secretary, w.practice, kind=kind, body=encode_body(body))
+    deposit_as_secretary(
+        w, envelope, iid, form_template=TEMPLATE if kind == ItemKind.FORM else None
+    )
     return iid
 
 

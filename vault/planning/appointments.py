@@ -44,6 +44,7 @@ _ACTIONS = {
 ALREADY_BOOKED = "This deposit is already an appointment."
 ONLY_SECRETARIES = "Only the secretary who took the call books the appointment."
 ONLY_MEMBERS = "Only the practice's members confirm, move or decline an appointment."
+NOT_A_FORM = "Only a form deposited from the appointment template is an appointment."
 NOT_A_DECISION = "An appointment is confirmed, moved or declined."
 REPLY_NEEDED = "Say the new time or the reason: the secretary calls the person back with it."
 
@@ -119,11 +120,13 @@ def book(
         if not is_uuid(item_id):
             raise Denied(practice=practice_id, item=item_id)
         row = conn.execute(
-            "SELECT author_id FROM item WHERE id = ? AND practice_id = ?",
+            "SELECT author_id, kind FROM item WHERE id = ? AND practice_id = ?",
             (item_id, practice_id),
         ).fetchone()
         if row is None or str(row[0]) != principal.account_id:
             raise Denied(practice=practice_id, item=item_id)
+        if str(row[1]) != "form":
+            raise InvalidInput(NOT_A_FORM)
         if conn.execute("SELECT 1 FROM appointment WHERE item_id = ?", (item_id,)).fetchone():
             raise Conflict(ALREADY_BOOKED)
         conn.execute(

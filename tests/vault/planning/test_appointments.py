@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from crypto.envelope import ItemKind, encode_body
 from crypto.instruction import DocType, open_instruction
 from crypto.signing import VerifyKey
 from tests.factories import (
@@ -31,9 +32,15 @@ def team(world: World) -> Made:
     return create(world.env, world.practice.id, world.member)
 
 
-def _deposit(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
+TEMPLATE = str(uuid.uuid4())
+
+
+def _deposit(w: World, kind: ItemKind = ItemKind.FORM) -> str:
+    body = {"template_id": TEMPLATE, "template_version": 1, "template_name": "RDV", "values": {}}
+    iid, envelope = seal(w.secretary, w.practice, kind=kind, body=encode_body(body))
+    deposit_as_secretary(
+        w, envelope, iid, form_template=TEMPLATE if kind == ItemKind.FORM else None
+    )
     return iid
 
 
@@ -140,6 +147,9 @@ def test_who_may_book_and_decide(world: World, team: Made) -> None:
         appointments.book(w.env, REQ, w.member.principal, w.practice.id, iid)
     with pytest.raises(NotFound):
         appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, str(uuid.uuid4()))
+    note = _deposit(w, ItemKind.CALL_NOTE)
+    with pytest.raises(InvalidInput):  # a call note is not an appointment
+        appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, note)
     appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, iid)
     with pytest.raises(Conflict):
         appointments.book(w.env, REQ, w.secretary.principal, w.practice.id, iid)
