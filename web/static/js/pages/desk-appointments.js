@@ -92,10 +92,18 @@ function wanted() {
 function guide() {
   if (!state?.version) return [];
   const w = wanted();
-  slotsBox.replaceChildren();
-  if (w.practitioner && w.day) {
-    const free = slotsFor(state.rules, state.closures, w.practitioner, w.day)
-      .filter((s) => conflicts(state.busy, { practitioner: w.practitioner, start: `${w.day}T${s.start}`, minutes: s.minutes }).length === 0);
+  const free = w.practitioner && w.day
+    ? slotsFor(state.rules, state.closures, w.practitioner, w.day)
+      .filter((s) => conflicts(state.busy, { practitioner: w.practitioner, start: `${w.day}T${s.start}`, minutes: s.minutes }).length === 0)
+    : null;
+  // Rebuilt only when they change: a click on a slot must find its button still there
+  // (the change event of the field left fires first).
+  const key = JSON.stringify([w.practitioner, w.day, free]);
+  if (slotsBox.dataset.key !== key) {
+    slotsBox.dataset.key = key;
+    slotsBox.replaceChildren();
+  }
+  if (free && !slotsBox.firstChild) {
     if (free.length) {
       const list = el("ul", { class: "slot-list", "aria-label": t({ fr: "Créneaux libres", en: "Free slots" }) });
       for (const s of free) {
