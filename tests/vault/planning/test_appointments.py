@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 import pytest
 
@@ -44,7 +45,7 @@ def _deposit(w: World, kind: ItemKind = ItemKind.FORM) -> str:
     return iid
 
 
-def _reply(w: World, team: Made, item_id: str, body: dict[str, object]) -> tuple[str, bytes]:
+def _reply(w: World, team: Made, item_id: str, body: Mapping[str, object]) -> tuple[str, bytes]:
     return document(
         team.key,
         w.member,
