@@ -79,7 +79,9 @@ def _desk(site: DeskSite, page: Page) -> None:
         page.reload()  # the same address with a fragment would not load the page again
     else:
         page.goto(url)
-    page.wait_for_selector(f"#desk-appointment[data-ready='{site.practice_id}']", timeout=SLOW)
+    page.wait_for_selector(
+        f"#desk-appointment[data-ready='{site.practice_id}']", state="attached", timeout=SLOW
+    )
 
 
 def _fill(page: Page, day: str) -> None:
@@ -172,4 +174,68 @@ def test_book_confirm_agenda_ics_and_conflict(
     secretary.click("#appointment-form button[type=submit]")
     assert "already taken" in secretary.inner_text("#appointment-form [data-error]")
     assert deposited_items(site) == items
+    assert site.errors(secretary) == [] and site.errors(member) == []
+
+
+def _book(page: Page, day: str, time: str, *, request: bool = False) -> None:
+    _fill(page, day)
+    if request:
+        page.check("#appointment-form input[name=appointment_mode][value=request]")
+    page.fill("[data-form-field=time] [data-input]", time)
+    page.fill("[data-form-field=duration] [data-input]", "30")
+    before = page.get_attribute("#appointment-form", "data-booked")
+    page.click("#appointment-form button[type=submit]")
+    page.wait_for_function(
+        "before => { const b = document.getElementById('appointment-form').dataset.booked;"
+        " return b && b !== before; }",
+        arg=before,
+        timeout=SLOW,
+    )
+
+
+def test_a_request_moved_and_another_declined_reach_the_desk(
+    desk_site: DeskSite,  # noqa: F811
+    chromium: Browser,  # noqa: F811
+) -> None:
+    site = desk_site
+    day = _next_thursday(ZoneInfo(site.settings.timezone)).isoformat()
+    member = site.page(chromium, MEMBER)
+    _practice_setup(site, member)
+    secretary = site.page(chromium, SECRETARY, width=360, height=740)
+    _desk(site, secretary)
+    secretary.click("#desk-tab-appointment")
+    _book(secretary, day, "09:00", request=True)
+    _book(secretary, day, "09:30")
+
+    member.goto(f"{site.base_url}/practice/agenda#day={day}")
+    member.wait_for_selector("#agenda[data-agenda-ready]", timeout=SLOW)
+    first = member.locator("[data-agenda-requested] [data-appointment]").first
+    first.locator("[data-move-time]").fill("11:00")
+    first.locator("[data-move]").click()
+    member.wait_for_selector(f"[data-day='{day}'] [data-status=moved]", timeout=SLOW)
+    moved = member.locator(f"[data-day='{day}'] [data-status=moved] [data-time]")
+    assert moved.get_attribute("data-time") == f"{day}T11:00"
+    second = member.locator("[data-agenda-requested] [data-appointment]").first
+    second.locator("[data-decline-reason]").fill("Le docteur est en formation ce matin-là.")
+    second.locator("[data-decline]").click()
+    member.wait_for_selector("[data-agenda-requested] p.hint", timeout=SLOW)  # none waiting
+    assert member.locator(f"[data-day='{day}'] [data-status=declined]").count() == 0
+    _clean(member)
+
+    # On her phone the secretary reads both answers under the form, and 11:00 is now taken.
+    _desk(site, secretary)
+    secretary.click("#desk-tab-appointment")
+    outcomes = "[data-appointment-outcomes]"
+    secretary.wait_for_selector(f"{outcomes} [data-status=moved] [data-answer]", timeout=SLOW)
+    assert "11:00" in secretary.inner_text(f"{outcomes} [data-status=moved] [data-answer]")
+    declined = secretary.inner_text(f"{outcomes} [data-status=declined] [data-answer]")
+    assert declined == "Le docteur est en formation ce matin-là."
+    _fill(secretary, day)
+    offered = secretary.locator("#appointment-form [data-slot]").evaluate_all(
+        "buttons => buttons.map(b => b.dataset.slot)"
+    )
+    assert "11:00" not in offered and "09:30" in offered  # a declined one holds no slot
+    wide = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert secretary.evaluate(wide) <= 0
+    _clean(secretary)
     assert site.errors(secretary) == [] and site.errors(member) == []

@@ -200,6 +200,7 @@ SIZES = {"phone": PHONE, "desktop": DESKTOP, "phone-fr": PHONE}
 # French words are longer: these pages are checked on the phone in French too.
 IN_FRENCH = {
     "login",
+    "agenda",
     "enrolment",
     "inbox",
     "item",
