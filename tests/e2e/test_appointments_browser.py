@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -28,8 +29,9 @@ from tests.e2e.desk_site import (  # noqa: F401 - fixture
 )
 
 SLOW = 30_000
-CALLER = "Mme Durand"
+CALLER = "Mme Durand-Qx7"
 REASON = "Douleur au genou; depuis lundi, suivi"
+DECLINED = "Le docteur est en formation ce matin-là."
 APPOINTMENT_FORM = """async () => {
   const forms = await import("/static/js/app/forms/index.js");
   const practiceId = document.getElementById("instructions").dataset.practiceId;
@@ -38,6 +40,26 @@ APPOINTMENT_FORM = """async () => {
   await forms.saveTemplates(practiceId, null, body);
   return made.id;
 }"""
+
+
+def _nowhere_on_the_server(site: DeskSite, *texts: str) -> None:
+    """Neither in a request body the server received, its logs, nor its database."""
+
+    def dump(conn: Any) -> list[bytes]:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return [
+            value if isinstance(value, bytes) else str(value).encode()
+            for table in tables
+            for row in conn.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - schema names
+            for value in row
+        ]
+
+    stored = site.env.db.read(dump)
+    for text in texts:
+        needle = text.encode()
+        assert not any(needle in body for body in site.recorder.bodies), text
+        assert not any(text in line for line in site.logs.lines), text
+        assert not any(needle in value for value in stored), text
 
 
 def _next_thursday(zone: ZoneInfo) -> date:
@@ -175,6 +197,7 @@ def test_book_confirm_agenda_ics_and_conflict(
     assert "already taken" in secretary.inner_text("#appointment-form [data-error]")
     assert deposited_items(site) == items
     assert site.errors(secretary) == [] and site.errors(member) == []
+    _nowhere_on_the_server(site, CALLER, "Douleur au genou", "06 12 34 56 78")
 
 
 def _book(page: Page, day: str, time: str, *, request: bool = False) -> None:
@@ -216,7 +239,7 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     moved = member.locator(f"[data-day='{day}'] [data-status=moved] [data-time]")
     assert moved.get_attribute("data-time") == f"{day}T11:00"
     second = member.locator("[data-agenda-requested] [data-appointment]").first
-    second.locator("[data-decline-reason]").fill("Le docteur est en formation ce matin-là.")
+    second.locator("[data-decline-reason]").fill(DECLINED)
     second.locator("[data-decline]").click()
     member.wait_for_selector("[data-agenda-requested] p.hint", timeout=SLOW)  # none waiting
     assert member.locator(f"[data-day='{day}'] [data-status=declined]").count() == 0
@@ -229,7 +252,7 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     secretary.wait_for_selector(f"{outcomes} [data-status=moved] [data-answer]", timeout=SLOW)
     assert "11:00" in secretary.inner_text(f"{outcomes} [data-status=moved] [data-answer]")
     declined = secretary.inner_text(f"{outcomes} [data-status=declined] [data-answer]")
-    assert declined == "Le docteur est en formation ce matin-là."
+    assert declined == DECLINED
     _fill(secretary, day)
     offered = secretary.locator("#appointment-form [data-slot]").evaluate_all(
         "buttons => buttons.map(b => b.dataset.slot)"
@@ -239,3 +262,4 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     assert secretary.evaluate(wide) <= 0
     _clean(secretary)
     assert site.errors(secretary) == [] and site.errors(member) == []
+    _nowhere_on_the_server(site, CALLER, DECLINED, "New time")
