@@ -27,10 +27,12 @@ from tests.e2e.desk_site import (  # noqa: F401 - fixture
     deposited_items,
     desk_site,
 )
+from tests.e2e.page_checks import PHONE, check_page
 
 SLOW = 30_000
 CALLER = "Mme Durand-Qx7"
-REASON = "Douleur au genou; depuis lundi, suivi"
+# Long, accented, with ";" and ",": the .ics line is folded and escaped, and read back whole.
+REASON = "Douleur au genou; depuis lundi, suivi — kinésithérapie prévue, à revoir après l'IRM"
 DECLINED = "Le docteur est en formation ce matin-là."
 APPOINTMENT_FORM = """async () => {
   const forms = await import("/static/js/app/forms/index.js");
@@ -179,7 +181,8 @@ def test_book_confirm_agenda_ics_and_conflict(
     )
     assert event.decoded("DTEND") - start == timedelta(minutes=30)
     assert str(event.get("SUMMARY")).startswith(CALLER)
-    assert str(event.get("DESCRIPTION")).startswith(REASON)  # ";" escaped and read back
+    assert str(event.get("DESCRIPTION")) == f"{REASON}\n06 12 34 56 78"
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 75  # folded at 75 octets
     assert str(event.get("STATUS")) == "CONFIRMED"
     _clean(member)
 
@@ -243,6 +246,8 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     second.locator("[data-decline]").click()
     member.wait_for_selector("[data-agenda-requested] p.hint", timeout=SLOW)  # none waiting
     assert member.locator(f"[data-day='{day}'] [data-status=declined]").count() == 0
+    member.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    check_page(member)  # the week with an appointment in it, on a phone
     _clean(member)
 
     # On her phone the secretary reads both answers under the form, and 11:00 is now taken.
@@ -258,8 +263,7 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
         "buttons => buttons.map(b => b.dataset.slot)"
     )
     assert "11:00" not in offered and "09:30" in offered  # a declined one holds no slot
-    wide = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    assert secretary.evaluate(wide) <= 0
+    check_page(secretary)  # the filled form and its slots on a phone: keyboard, targets, axe
     _clean(secretary)
     assert site.errors(secretary) == [] and site.errors(member) == []
     _nowhere_on_the_server(site, CALLER, DECLINED, "New time")
