@@ -215,7 +215,7 @@ function renderRequested() {
 
 async function publishBusy() {
   const slots = busySlots(entries, localMoment(new Date(), timeZone).day);
-  if (busyDoc && sameSlots(busyDoc.body?.slots ?? null, slots)) return;
+  if (busyDoc ? sameSlots(busyDoc.body?.slots ?? null, slots) : slots.length === 0) return;
   const written = await writeDocument(practiceId, {
     type: DocType.BUSY_SLOTS,
     documentId: busyDoc?.documentId ?? crypto.randomUUID(),
@@ -288,6 +288,11 @@ if (wanted) focusDay = wanted[1];
 try {
   await load();
   render();
+  // A decision taken in another tab whose busy slots were not written (a failure, a race)
+  // is published now: the desks check against what the agenda shows.
+  publishBusy().catch((error) => {
+    errorLine.textContent = sentenceOf(error);
+  });
 } catch (error) {
   statusLine.textContent = "";
   errorLine.textContent = sentenceOf(error);
