@@ -11,6 +11,7 @@ is deposited.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,15 @@ def test_book_confirm_agenda_ics_and_conflict(
     secretary.click("#appointment-form button[type=submit]")
     assert "already taken" in secretary.inner_text("#appointment-form [data-error]")
     assert deposited_items(site) == items
+    # The caller's wish may still go to the practice as a request, which it decides.
+    secretary.check("#appointment-form input[name=appointment_mode][value=request]")
+    secretary.click("#appointment-form button[type=submit]")
+    secretary.wait_for_function(
+        "() => document.querySelectorAll('[data-appointment-outcomes] [data-status=requested]')"
+        ".length === 1",
+        timeout=SLOW,
+    )
+    assert deposited_items(site) == items + 1
     assert site.errors(secretary) == [] and site.errors(member) == []
     _nowhere_on_the_server(site, CALLER, "Douleur au genou", "06 12 34 56 78")
 
@@ -236,6 +246,7 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     member.goto(f"{site.base_url}/practice/agenda#day={day}")
     member.wait_for_selector("#agenda[data-agenda-ready]", timeout=SLOW)
     first = member.locator("[data-agenda-requested] [data-appointment]").first
+    assert first.locator("[data-request-mode]").count() == 1  # taken as a request
     first.locator("[data-move-time]").fill("11:00")
     first.locator("[data-move]").click()
     member.wait_for_selector(f"[data-day='{day}'] [data-status=moved]", timeout=SLOW)
@@ -256,6 +267,8 @@ def test_a_request_moved_and_another_declined_reach_the_desk(
     outcomes = "[data-appointment-outcomes]"
     secretary.wait_for_selector(f"{outcomes} [data-status=moved] [data-answer]", timeout=SLOW)
     assert "11:00" in secretary.inner_text(f"{outcomes} [data-status=moved] [data-answer]")
+    decided = secretary.inner_text(f"{outcomes} [data-status=moved] [data-decided]")
+    assert decided.startswith(MEMBER) and re.search(r"\d{1,2}:\d\d\u00a0[ap]m$", decided)
     declined = secretary.inner_text(f"{outcomes} [data-status=declined] [data-answer]")
     assert declined == DECLINED
     _fill(secretary, day)

@@ -101,6 +101,8 @@ test("an appointment from a form body, a move's new time, the busy slots publish
   assert.equal(appointmentOf({ values: { visit: "Follow-up", duration: "" } }).visit, "follow_up");
   assert.equal(appointmentOf({ values: { duration: "" } }).minutes, "30");
   assert.equal(a.contact, "");
+  assert.equal(a.mode, "slot");
+  assert.equal(appointmentOf({ appointment: "request", values: {} }).mode, "request");
   const moved = heldTime(a, { status: "moved" }, { start: "2026-12-04T10:00", minutes: "45" });
   assert.deepEqual(moved, { start: "2026-12-04T10:00", minutes: "45" });
   assert.deepEqual(heldTime(a, { status: "moved" }, { start: "bad" }), { start: a.start, minutes: "45" });
@@ -116,4 +118,13 @@ test("an appointment from a form body, a move's new time, the busy slots publish
     { practitioner: "Dr Martin", start: "2026-12-03T09:00", minutes: "30" },
   ]);
   assert.equal(JSON.stringify(slots).includes("Mme D"), false); // times only
+});
+
+import { clockText } from "../../web/static/js/app/agenda-text.js";
+
+test("appointment times in French and English", () => {
+  assert.equal(clockText("09:05", "fr"), "9\u00a0h\u00a005");
+  assert.equal(clockText("14:30", "en"), "2:30\u00a0pm");
+  assert.equal(clockText("00:15", "en"), "12:15\u00a0am");
+  assert.equal(clockText("bad", "fr"), "bad");
 });

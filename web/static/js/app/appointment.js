@@ -44,6 +44,8 @@ export function appointmentOf(body) {
   const visit = out.visit.toLowerCase();
   out.visit = FIRST.includes(visit) ? "first" : FOLLOW_UP.includes(visit) ? "follow_up" : out.visit;
   out.start = out.date && out.time ? `${out.date}T${out.time}` : "";
+  // Whether the secretary booked a slot or took a request (the desk's own key, §10).
+  out.mode = object(body).appointment === "request" ? "request" : "slot";
   return out;
 }
 

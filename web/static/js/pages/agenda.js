@@ -127,6 +127,9 @@ function row(e) {
     " ",
     el("span", { class: "badge", "data-badge": e.status }, t(STATUS_TEXT[e.status])),
   );
+  if (e.mode === "request" && e.status === "requested") {
+    li.append(" ", el("span", { class: "hint", "data-request-mode": "" }, t({ fr: "(demande : le cabinet choisit l'heure)", en: "(request: the practice chooses the time)" }).replace(" :", "\u00a0:")));
+  }
   if (e.reason) li.append(el("div", { class: "hint" }, e.reason));
   if (e.contact) li.append(el("div", { class: "hint" }, e.contact));
   return li;

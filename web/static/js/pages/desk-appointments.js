@@ -21,10 +21,10 @@ import {
 import { getJson, postJson, send } from "../app/api.js";
 import { conflicts, normaliseBusy, outsideAvailability, practitionersOf, slotMinutes, slotsFor } from "../app/availability.js";
 import { checkPin } from "../app/fingerprints.js";
-import { busy as busyForm, showError, showStatus, t } from "../app/form.js";
+import { busy as busyForm, lang, showError, showStatus, t } from "../app/form.js";
 import { normalise } from "../app/instructions.js";
 import { loadKeys } from "../app/keystore.js";
-import { shortDate } from "../app/localdates.js";
+import { shortDate, shortTime } from "../app/localdates.js";
 import { readDocuments } from "../app/team.js";
 import { openDocument } from "../app/team-docs.js";
 import { sentenceOf } from "../app/thread.js";
@@ -267,7 +267,10 @@ async function showOutcomes(practiceId) {
     }
     const li = el("li", { class: "agenda-item", "data-appointment": a.item_id, "data-status": a.status },
       el("strong", {}, label), " ", el("span", { class: "badge" }, t(STATUS[a.status] ?? STATUS.requested)));
-    if (a.decided_by) li.append(" ", el("span", { class: "hint" }, a.decided_by.name));
+    if (a.decided_by) {
+      const when = a.decided_at ? `, ${shortTime(a.decided_at, desk.dataset.timezone, lang())}` : "";
+      li.append(" ", el("span", { class: "hint", "data-decided": "" }, `${a.decided_by.name}${when}`));
+    }
     if (a.reply_id) li.append(el("div", { "data-answer": "" }, await replyText(a.item_id, a.reply_id, practiceId)));
     if (a.status !== "requested") li.append(el("div", { class: "hint" }, t({ fr: "Rappelez la personne pour le lui dire.", en: "Call the person back to tell them." })));
     list.append(li);
