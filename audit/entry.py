@@ -91,6 +91,10 @@ class Action(StrEnum):
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
     AUDIT_PRUNED = "audit.pruned"
+    APPOINTMENT_REQUESTED = "appointment.requested"
+    APPOINTMENT_CONFIRMED = "appointment.confirmed"
+    APPOINTMENT_MOVED = "appointment.moved"
+    APPOINTMENT_DECLINED = "appointment.declined"
 
 
 class Outcome(StrEnum):

@@ -174,6 +174,7 @@ def create_app(
     from web.routes import (
         account,
         admin,
+        appointments,
         audit_actions,
         audit_activity,
         audit_tiles,
@@ -202,6 +203,7 @@ def create_app(
         *inbox_rows.routes(),
         *items.routes(),
         *requests.routes(),
+        *appointments.routes(),
         *auditing.routes(),
         *audit_actions.routes(),
         *audit_activity.routes(),

@@ -51,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
+    "agenda_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
@@ -87,6 +88,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "request_done": frozenset({MEMBER, SECRETARY}),
     "request_replies": frozenset({MEMBER, SECRETARY}),
     "item_replies": frozenset({MEMBER, SECRETARY}),
+    # Appointments (docs/items.md): as requests, 404 outside the team, 403 for the wrong role.
+    "practice_appointments": frozenset({MEMBER, SECRETARY}),
+    "appointment_decide": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),

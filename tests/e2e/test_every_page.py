@@ -172,6 +172,16 @@ def _opened_item(page: Page, site: Site) -> None:
 
 UNLOCKED = "[data-keys-state][data-unlocked]"
 
+
+def _desk_appointment(page: Page, site: Site) -> None:
+    """The desk's appointment tab (on a phone; both panes show on a desktop), its form read."""
+    _goto("/desk", "#desk[data-ready]")(page, site)
+    tab = page.locator("#desk-tab-appointment")
+    if tab.is_visible():
+        tab.click()
+    page.wait_for_selector("[data-appointment-outcomes][data-practice-id]", timeout=SLOW_MS)
+
+
 # (name, role, how to reach the page or state)
 PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("login", SIGNED_OUT, _goto("/login")),
@@ -185,6 +195,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
     ("practice-requests", "member", _goto("/practice/requests")),
+    ("agenda", "member", _goto("/practice/agenda", "#agenda[data-agenda-ready]")),
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
     ("member-account", "member", _goto("/account")),
@@ -195,6 +206,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("deposit", "secretary", _goto("/workspace/{practice}", "[data-deposit-form]")),
     ("deposits", "secretary", _goto("/workspace/deposits")),
     ("desk", "secretary", _goto("/desk")),
+    ("desk-appointment", "secretary", _desk_appointment),
     ("secretary-requests", "secretary", _goto("/requests")),
     ("secretary-account", "secretary", _goto("/account")),
     ("admin-accounts", "admin", _goto("/admin/accounts")),
@@ -210,6 +222,7 @@ SIZES = {"phone": PHONE, "desktop": DESKTOP, "phone-fr": PHONE}
 # French words are longer: these pages are checked on the phone in French too.
 IN_FRENCH = {
     "login",
+    "agenda",
     "enrolment",
     "inbox",
     "item",

@@ -465,6 +465,8 @@ JSON_FIELDS = {
     "request_done": ["reply_id", "envelope"],
     "request_replies": ["reply_id", "envelope"],
     "item_replies": ["reply_id", "envelope"],
+    "practice_appointments": ["item_id"],
+    "appointment_decide": ["status", "reply_id", "envelope"],
     "deposit_label": ["label"],
 }
 # What each page reads from its query string.

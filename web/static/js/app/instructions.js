@@ -69,6 +69,14 @@ export function normalise(type, body) {
           replacement: text(c.replacement),
           note: text(c.note),
         })),
+        // Appointment hours (docs/format.md §10, "Appointments"), beside the closures.
+        availability: list(b.availability).map(object).map((r) => ({
+          practitioner: text(r.practitioner),
+          days: strings(r.days).filter((d) => DAYS.includes(d)),
+          from: text(r.from),
+          to: text(r.to),
+          minutes: text(r.minutes),
+        })),
       };
     case DocType.ON_CALL:
       return {

@@ -1,0 +1,1 @@
+"""Appointments taken by secretaries and decided by the practice (docs/items.md)."""
