@@ -90,6 +90,9 @@ class Action(StrEnum):
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
+    ORDER_PLACED = "order.placed"
+    ORDER_APPROVED = "order.approved"
+    ORDER_DELIVERED = "order.delivered"
 
 
 class Outcome(StrEnum):

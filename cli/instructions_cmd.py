@@ -42,6 +42,7 @@ INSTRUCTION_TYPES = {
         DocType.CLOSURES,
         DocType.ON_CALL,
         DocType.FORM_TEMPLATES,
+        DocType.CATALOGUE,
     )
 }
 MEMBERS_ONLY = "only a practice's members can show or edit its instructions"

@@ -166,6 +166,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         enrolment,
         inbox_rows,
         items,
+        orders,
         practice,
         reports,
         requests,
@@ -192,6 +193,7 @@ def create_app(vault: Vault, lifecycle: Lifecycle | None = None) -> Starlette:
         *reports.routes(),
         *team.routes(),
         *desk.routes(),
+        *orders.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

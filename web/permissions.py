@@ -87,6 +87,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "request_done": frozenset({MEMBER, SECRETARY}),
     "request_replies": frozenset({MEMBER, SECRETARY}),
     "item_replies": frozenset({MEMBER, SECRETARY}),
+    # Order forms (docs/items.md "Orders"): the pages by role; the state routes open to both
+    # roles, vault/ answering 404 (audited) for an item one may not reach, 403 for the wrong
+    # role within the practice.
+    "order_new_page": frozenset({SECRETARY}),
+    "practice_orders": frozenset({MEMBER}),
+    "order_page": frozenset({MEMBER}),
+    "order_state": frozenset({MEMBER, SECRETARY}),
+    "order_approve": frozenset({MEMBER, SECRETARY}),
+    "order_delivered": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),
