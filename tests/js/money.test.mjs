@@ -14,6 +14,7 @@ import {
   parseAmount,
   parseQuantity,
   parseRate,
+  parseUnitPrice,
 } from "../../web/static/js/app/money.js";
 
 const NBSP = "\u00a0";
@@ -22,8 +23,8 @@ const NNBSP = "\u202f";
 test("0,10 + 0,20 is 0,30, not 0.30000000000000004", () => {
   assert.notEqual(0.1 + 0.2, 0.3);
   const t = orderTotals([
-    { unitPrice: parseAmount("0,10"), quantity: parseQuantity("1"), rate: parseRate("20") },
-    { unitPrice: parseAmount("0.20"), quantity: parseQuantity("1"), rate: parseRate("20") },
+    { unitPrice: parseUnitPrice("0,10"), quantity: parseQuantity("1"), rate: parseRate("20") },
+    { unitPrice: parseUnitPrice("0.20"), quantity: parseQuantity("1"), rate: parseRate("20") },
   ]);
   assert.equal(t.net, 30n);
   assert.equal(t.vat, 6n);
@@ -33,7 +34,7 @@ test("0,10 + 0,20 is 0,30, not 0.30000000000000004", () => {
 
 test("19,99 × 3 at 20 %: 59,97 + 11,99 = 71,96 (float says 71.964)", () => {
   assert.equal(19.99 * 3 * 1.2, 71.964);
-  const t = orderTotals([{ unitPrice: parseAmount("19,99"), quantity: parseQuantity("3"), rate: parseRate("20 %") }]);
+  const t = orderTotals([{ unitPrice: parseUnitPrice("19,99"), quantity: parseQuantity("3"), rate: parseRate("20 %") }]);
   assert.deepEqual(t.lines, [5997n]);
   assert.deepEqual(t.byRate, [{ rate: 2000n, base: 5997n, vat: 1199n }]);
   assert.equal(t.gross, 7196n);
@@ -50,7 +51,7 @@ test("three lines at two rates: the VAT of 5,5 % on 23,00 is 1,27 where float ro
   assert.equal(floatVat, 1.26);
   const t = orderTotals(
     lines.map((l) => ({
-      unitPrice: parseAmount(l.unitPrice),
+      unitPrice: parseUnitPrice(l.unitPrice),
       quantity: parseQuantity(l.quantity),
       rate: parseRate(l.rate),
     })),
@@ -67,8 +68,12 @@ test("three lines at two rates: the VAT of 5,5 % on 23,00 is 1,27 where float ro
 });
 
 test("a line is rounded half-up to the cent: 0,33 × 1,5 = 0,495 → 0,50; 1,005 is not a price", () => {
-  const t = orderTotals([{ unitPrice: 33n, quantity: parseQuantity("1,5"), rate: 0n }]);
+  const t = orderTotals([{ unitPrice: 3300n, quantity: parseQuantity("1,5"), rate: 0n }]);
   assert.deepEqual(t.lines, [50n]);
+  // A unit price may have four decimals; the line is rounded once: 0,0350 × 333 = 11,655 → 11,66.
+  const gloves = orderTotals([{ unitPrice: parseUnitPrice("0,0350"), quantity: parseQuantity("333"), rate: 0n }]);
+  assert.deepEqual(gloves.lines, [1166n]);
+  assert.throws(() => parseUnitPrice("0,03505"), MoneyError);
   assert.equal(Math.round(1.005 * 100), 100); // float would round 1,005 down
   assert.throws(() => parseAmount("1,005"), MoneyError);
   assert.equal(divideHalfUp(5n, 10n), 1n);
@@ -124,7 +129,7 @@ test("formatted in French with the right no-break spaces", () => {
 });
 
 test("large amounts stay exact beyond 2^53", () => {
-  const unit = parseAmount("999 999 999 999,99");
+  const unit = parseUnitPrice("999 999 999 999,99");
   const t = orderTotals([{ unitPrice: unit, quantity: parseQuantity("1000"), rate: parseRate("20") }]);
   assert.equal(t.net, 99999999999999000n);
   assert.ok(t.net > BigInt(Number.MAX_SAFE_INTEGER));

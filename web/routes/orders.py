@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crypto.encoding import b64url_encode
 from vault.identity import practices
 from vault.orders import status
 from web.context import env_of, request_info, require_principal
@@ -95,12 +96,14 @@ async def order_page(request: Request) -> Response:
     env, info, principal = env_of(request), request_info(request), require_principal(request)
     item_id = request.path_params["item_id"]
     state = await run_in_threadpool(status.one, env, info, principal, item_id)
+    name = await run_in_threadpool(practices.practice_name, env, str(principal.practice_id))
     return render(
         request,
         "order.html",
         {
             "item_id": item_id,
             "order": state,
+            "practice_name": name,
             "practice_id": principal.practice_id,
             "timezone": env.settings.timezone,
         },
@@ -116,7 +119,9 @@ async def new_order_page(request: Request) -> Response:
         "order_new.html",
         {
             "practices": [
-                {"id": pid, "name": name, "public_key": key} for pid, name, key in assigned if key
+                {"id": pid, "name": name, "public_key": b64url_encode(key)}
+                for pid, name, key in assigned
+                if key
             ],
             "timezone": env.settings.timezone,
         },

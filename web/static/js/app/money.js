@@ -1,9 +1,11 @@
 // Exact money arithmetic for order forms (docs/format.md §10 "Orders", docs/decisions.md
 // "orders"). Pure functions, no DOM, tested under node (tests/js/money.test.mjs).
 //
-// Every amount is a BigInt of cents, every quantity a BigInt of thousandths, every VAT rate a
-// BigInt of hundredths of a percent (20 % = 2000n, 5,5 % = 550n): no binary floating point
-// anywhere, so 0,10 + 0,20 is 0,30 and 19,99 × 3 at 20 % is 59,97 + 11,99 = 71,96.
+// Every amount is a BigInt of cents, every unit price a BigInt of ten-thousandths of a euro
+// (a catalogue may price a glove at 0,0350 €), every quantity a BigInt of thousandths, every
+// VAT rate a BigInt of hundredths of a percent (20 % = 2000n, 5,5 % = 550n): no binary
+// floating point anywhere, so 0,10 + 0,20 is 0,30 and 19,99 × 3 at 20 % is 59,97 + 11,99 =
+// 71,96.
 //
 // Rounding, as French invoices do: each line's amount excluding VAT (unit price × quantity) is
 // rounded half-up to the cent; the VAT of each rate is computed once on the sum of that rate's
@@ -81,6 +83,10 @@ const BAD_AMOUNT = Object.freeze({
   fr: "Ce montant n'est pas valide\u00a0: écrivez par exemple 1234,56 (deux décimales au plus).",
   en: "This amount is not valid: write for example 1234.56 (at most two decimals).",
 });
+const BAD_PRICE = Object.freeze({
+  fr: "Ce prix n'est pas valide\u00a0: écrivez par exemple 19,99 ou 0,0350 (quatre décimales au plus).",
+  en: "This price is not valid: write for example 19.99 or 0.0350 (at most four decimals).",
+});
 const BAD_QUANTITY = Object.freeze({
   fr: "Cette quantité n'est pas valide\u00a0: écrivez par exemple 3 ou 2,5 (trois décimales au plus).",
   en: "This quantity is not valid: write for example 3 or 2.5 (at most three decimals).",
@@ -93,6 +99,11 @@ const BAD_RATE = Object.freeze({
 /** "1 234,56" → 123456n (cents). */
 export function parseAmount(text) {
   return parseDecimal(text, 2, BAD_AMOUNT);
+}
+
+/** A unit price, "0,0350" → 350n (ten-thousandths of a euro, at most four decimals). */
+export function parseUnitPrice(text) {
+  return parseDecimal(text, 4, BAD_PRICE);
 }
 
 /** "2,5" → 2500n (thousandths); never negative. */
@@ -117,9 +128,10 @@ export function divideHalfUp(numerator, denominator) {
   return negative ? -q : q;
 }
 
-/** A line's amount excluding VAT, in cents: unit price (cents) × quantity (thousandths). */
-export function lineAmount(unitCents, quantityMilli) {
-  return divideHalfUp(unitCents * quantityMilli, 1000n);
+/** A line's amount excluding VAT, in cents: unit price (ten-thousandths of a euro) ×
+ *  quantity (thousandths), rounded half-up once. */
+export function lineAmount(unitPrice, quantityMilli) {
+  return divideHalfUp(unitPrice * quantityMilli, 100_000n);
 }
 
 /** The VAT on `baseCents` at `rate` (hundredths of a percent), in cents. */
@@ -128,7 +140,8 @@ export function vatOn(baseCents, rate) {
 }
 
 /**
- * Totals of order lines `[{ unitPrice: cents, quantity: thousandths, rate: hundredths of % }]`:
+ * Totals of order lines `[{ unitPrice: ten-thousandths of a euro, quantity: thousandths,
+ * rate: hundredths of % }]`:
  * `{ lines: [cents excl. VAT, …], byRate: [{ rate, base, vat }] (rates ascending), net, vat,
  * gross }`, every value a BigInt.
  */
@@ -164,6 +177,23 @@ export function formatEuros(cents) {
 export function formatPlain(cents) {
   const { negative, whole, fraction } = digitsOf(BigInt(cents), 2);
   return `${negative ? "-" : ""}${whole},${fraction}`;
+}
+
+function priceDigits(unitPrice) {
+  const { negative, whole, fraction } = digitsOf(BigInt(unitPrice), 4);
+  return { negative, whole, fraction: fraction.replace(/0+$/, "").padEnd(2, "0") };
+}
+
+/** A unit price (ten-thousandths): 199900n → "19,99 €", 350n → "0,035 €" (2 to 4 decimals). */
+export function formatPrice(unitPrice) {
+  const { negative, whole, fraction } = priceDigits(unitPrice);
+  return `${negative ? "-" : ""}${grouped(whole)},${fraction}${NBSP}€`;
+}
+
+/** A unit price as written in bodies and CSV: 350n → "0.035" (or "0,035" with `comma`). */
+export function priceText(unitPrice, comma = false) {
+  const { negative, whole, fraction } = priceDigits(unitPrice);
+  return `${negative ? "-" : ""}${whole}${comma ? "," : "."}${fraction}`;
 }
 
 /** 2500n → "2,5", 3000n → "3" (thousandths, trailing zeros dropped). */
