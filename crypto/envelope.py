@@ -42,6 +42,7 @@ class ItemKind(IntEnum):
     CALL_NOTE = 0x01
     MESSAGE = 0x02
     EXTRACT = 0x03
+    FORM = 0x04
 
 
 class Urgency(IntEnum):

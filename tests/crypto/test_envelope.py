@@ -231,7 +231,7 @@ def test_resigned_envelope_with_swapped_ciphertext_fails(
         _open(forged, practice, author, ids)
 
 
-@pytest.mark.parametrize(("kind", "urgency"), [(0, 1), (4, 1), (2, 3), (2, 0xFF)])
+@pytest.mark.parametrize(("kind", "urgency"), [(0, 1), (5, 1), (2, 3), (2, 0xFF)])
 def test_unknown_kind_or_urgency_fails(ids: Ids, kind: int, urgency: int) -> None:
     """A header with an unknown kind or urgency is refused."""
     header = bytes([1, kind, urgency]) + b"".join(i.bytes for i in ids) + bytes(12)

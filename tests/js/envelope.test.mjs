@@ -218,7 +218,7 @@ test("unknown kind or urgency values are refused when reading a header", () => {
   const header = b(V[0].header);
   for (const [index, value] of [
     [1, 0],
-    [1, 4],
+    [1, 5],
     [2, 3],
   ]) {
     const bad = Uint8Array.from(header);

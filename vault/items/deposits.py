@@ -60,6 +60,7 @@ MISMATCH = "The envelope does not match this deposit: item, practice or author d
 BAD_VERSION = "This format version is not supported."
 INCOMPLETE = "The upload is not complete yet."
 FILE_RULE = "An extract needs its uploaded file, and only an extract has one."
+FORM_RULE = "A form names the id of its template, and only a form does."
 
 _publish_lock = threading.Lock()
 
@@ -74,6 +75,9 @@ class Deposit:
     upload_id: str | None = None
     call_started_at: datetime | None = None
     call_seconds: int | None = None
+    # A form's template id in clear (docs/format.md §5): server metadata for reports and
+    # records, not signed apart from the body's template_id, which the practice compares.
+    form_template: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,10 @@ def _check_envelope(
         raise InvalidInput(MISMATCH)
     if (header.kind == ItemKind.EXTRACT) != (deposit.upload_id is not None):
         raise InvalidInput(FILE_RULE)
+    if (header.kind == ItemKind.FORM) != (deposit.form_template is not None) or (
+        deposit.form_template is not None and not is_uuid(deposit.form_template)
+    ):
+        raise InvalidInput(FORM_RULE)
     check_call_time(env, header, deposit.call_started_at, deposit.call_seconds)
     return _Checked(int(header.kind), int(header.urgency))
 
@@ -267,8 +275,8 @@ def _insert(
     kind_name = Kind.of(ItemKind(kind)).value
     conn.execute(
         "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
-        " deposited_at, envelope, size, blob_size, call_started_at, call_seconds)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+        " deposited_at, envelope, size, blob_size, call_started_at, call_seconds,"
+        " form_template_id) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
         (
             d.item_id,
             d.practice_id,
@@ -282,6 +290,7 @@ def _insert(
             blob_size,
             None if call_started_at is None else iso(call_started_at),
             call_seconds,
+            d.form_template if kind == ItemKind.FORM else None,
         ),
     )
     conn.execute(

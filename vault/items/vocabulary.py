@@ -16,6 +16,7 @@ class Kind(StrEnum):
     CALL_NOTE = "call_note"
     MESSAGE = "message"
     EXTRACT = "extract"
+    FORM = "form"
 
     @classmethod
     def of(cls, code: ItemKind) -> Kind:

@@ -72,6 +72,7 @@ def _deposit_of(data: Mapping[str, Any]) -> deposits.Deposit:
         upload_id=_text(data, "upload_id", optional=True),
         call_started_at=_call_started_at(data.get("call_started_at")),
         call_seconds=seconds,
+        form_template=_text(data, "form_template", optional=True),
     )
 
 

@@ -10,6 +10,7 @@ export const KIND_NAME = Object.freeze({
   [ItemKind.CALL_NOTE]: "call_note",
   [ItemKind.MESSAGE]: "message",
   [ItemKind.EXTRACT]: "extract",
+  [ItemKind.FORM]: "form",
 });
 export const URGENCY_NAME = Object.freeze({
   [Urgency.LOW]: "low",
@@ -42,6 +43,7 @@ const KIND_LABELS = {
   call_note: { fr: "Note d'appel", en: "Call note" },
   message: { fr: "Message écrit", en: "Written message" },
   extract: { fr: "Extrait", en: "Extract" },
+  form: { fr: "Formulaire", en: "Form" },
 };
 const URGENCY_LABELS = {
   urgent: { fr: "Urgente", en: "Urgent" },

@@ -34,7 +34,7 @@ export const MAX_CALL_SECONDS = 24 * 3600;
 export const SEALED_KEY_BYTES = 32 + SEAL_OVERHEAD; // 80
 export const MIN_ENVELOPE_BYTES =
   HEADER_BYTES + SEALED_KEY_BYTES + SIGNATURE_BYTES + NONCE_BYTES + 16;
-export const ItemKind = Object.freeze({ CALL_NOTE: 0x01, MESSAGE: 0x02, EXTRACT: 0x03 });
+export const ItemKind = Object.freeze({ CALL_NOTE: 0x01, MESSAGE: 0x02, EXTRACT: 0x03, FORM: 0x04 });
 export const Urgency = Object.freeze({ LOW: 0x00, NORMAL: 0x01, URGENT: 0x02 });
 const KINDS = new Set(Object.values(ItemKind));
 const URGENCIES = new Set(Object.values(Urgency));
