@@ -87,31 +87,40 @@ test("the catalogue is checked and written canonically before a member saves it"
   assert.deepEqual(normaliseCatalogue("nonsense"), { delivery_address: "", suppliers: [], products: [] });
 });
 
+const UUID_B = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+const UUID_C = "6fa459ea-ee8a-3ca4-894e-db77e160355e";
+
 test("the form item's values follow the practice's order template, every field written", () => {
+  const text = (id, extra = {}) => ({ id, label: id, type: "text", required: false, help: "", choices: [], columns: [], ...extra });
   const version = {
     version: 3,
     name: "Bon de commande",
+    description: "",
     fields: [
-      { id: "supplier", type: "text" },
-      { id: "lines", type: "table", columns: [{ id: "reference" }, { id: "label" }, { id: "quantity" }, { id: "unit_price" }, { id: "vat_rate" }, { id: "colour" }] },
-      { id: "delivery_address", type: "text" },
-      { id: "delivery_date", type: "date" },
-      { id: "notes", type: "text" },
-      { id: "budget_code", type: "text" },
-      { id: "attachments", type: "table", columns: [{ id: "x" }] },
+      text("supplier", { required: true }),
+      text("lines", {
+        type: "table",
+        required: true,
+        columns: [text("reference"), text("label", { required: true }), text("quantity", { type: "number" }), text("unit_price", { type: "money" }), text("vat_rate", { type: "number" }), text("colour")],
+      }),
+      text("delivery_address"),
+      text("delivery_date", { type: "date" }),
+      text("notes"),
+      text("budget_code"),
+      text("attachments", { type: "table", columns: [text("x")] }),
     ],
   };
   const templates = orderTemplates({
     templates: [
-      { id: "a", origin: "record", versions: [version] },
-      { id: "b", origin: "order", archived: true, versions: [version] },
-      { id: "c", origin: "order", versions: [{ ...version, version: 1 }, version] },
+      { id: UUID_B, origin: "record", versions: [version] },
+      { id: "0f8fad5b-d9cb-469f-a165-70867728950e", origin: "order", archived: true, versions: [version] },
+      { id: UUID_C, origin: "order", versions: [{ ...version, version: 1 }, version] },
     ],
   });
-  assert.deepEqual(templates.map((t) => t.id), ["c"]);
+  assert.deepEqual(templates.map((t) => [t.template.id, t.version.version]), [[UUID_C, 3]]);
   const { order } = checkOrder(typed);
   const body = orderBody(templates[0], order);
-  assert.equal(body.template_id, "c");
+  assert.equal(body.template_id, UUID_C);
   assert.equal(body.template_version, 3);
   assert.deepEqual(Object.keys(body.values).sort(), ["attachments", "budget_code", "delivery_address", "delivery_date", "lines", "notes", "supplier"]);
   assert.equal(body.values.budget_code, "");
@@ -119,5 +128,8 @@ test("the form item's values follow the practice's order template, every field w
   assert.deepEqual(body.values.lines[1], { reference: "SER-5", label: "Sérum physiologique", quantity: "2", unit_price: "10.20", vat_rate: "5.5", colour: "" });
   // What the practice reads back is the same order.
   assert.deepEqual(normaliseOrder(body.values).lines, order.lines);
-  assert.throws(() => orderBody({ id: "d", version: { version: 1, fields: [{ id: "supplier", type: "text" }] } }, order));
+  // A field the practice made required that the order page does not fill: refused, named.
+  const strict = { ...version, fields: [...version.fields.slice(0, 5), text("budget_code", { required: true })] };
+  assert.throws(() => orderBody({ template: templates[0].template, version: strict }, order), /budget_code/);
+  assert.throws(() => orderBody({ template: templates[0].template, version: { ...version, fields: [text("supplier")] } }, order));
 });

@@ -4,10 +4,10 @@
 // placed (its state "ordered" on the server). The field ids are those of the built-in order
 // template; a field of the practice's version that the order page does not fill is written
 // empty, as every form writes every field of its version.
-import { DocType, ItemKind, sealItem, toBase64url, Urgency } from "../crypto/index.js";
+import { ItemKind, sealItem, toBase64url, Urgency } from "../crypto/index.js";
 import { ApiError, send } from "./api.js";
 import { loadKeys } from "./keystore.js";
-import { readDocuments } from "./team.js";
+import { checkValues, formBody, latestVersion, loadTemplates, normaliseTemplates, offeredTemplates } from "./forms/index.js";
 import { withRetry } from "./transfer.js";
 
 const NO_TEMPLATE = Object.freeze({
@@ -27,54 +27,46 @@ export class OrderError extends Error {
 const object = (value) => (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {});
 const list = (value) => (Array.isArray(value) ? value : []);
 
-/** The practice's order templates, in the newest form-templates document: [{ id, version }]
- *  with `version` its last version ({ version, name, fields }). */
+/** The practice's order templates (normalised 0x06 body, app/forms/template.js): those whose
+ *  `origin` is "order", not archived, in the document's order: [{ template, version }] with
+ *  `version` the last one (the one secretaries fill in). */
 export function orderTemplates(body) {
-  return list(object(body).templates)
-    .map(object)
-    .filter((t) => t.origin === "order" && t.archived !== true && typeof t.id === "string")
-    .map((t) => ({ id: t.id, version: list(t.versions).map(object).at(-1) }))
-    .filter((t) => t.version && Number.isInteger(t.version.version) && t.version.version >= 1);
+  return offeredTemplates(normaliseTemplates(body))
+    .filter((t) => t.origin === "order")
+    .map((template) => ({ template, version: latestVersion(template) }))
+    .filter((t) => t.version);
 }
 
-/** The order template secretaries fill: the first one not archived; null when none. */
+/** The order template secretaries fill: the first one offered; null when none. */
 export async function orderTemplateOf(practiceId) {
-  const docs = (await readDocuments(practiceId, { type: DocType.FORM_TEMPLATES })).filter((d) => !d.failed);
-  const newest = docs.at(-1);
-  return newest ? (orderTemplates(newest.body)[0] ?? null) : null;
+  const { body } = await loadTemplates(practiceId);
+  return orderTemplates(body)[0] ?? null;
 }
 
-function emptyOf(field) {
-  return field.type === "table" ? [] : "";
-}
-
-/** The form's values: one key per field of the version, the order's where the ids match. */
+/** What the order page fills, by the built-in order template's field ids. */
 export function orderValues(version, order) {
   const values = {};
   for (const field of list(version.fields).map(object)) {
-    if (typeof field.id !== "string") continue;
-    if (field.type === "table") {
-      const columns = list(field.columns).map(object).filter((c) => typeof c.id === "string");
-      values[field.id] = field.id === "lines"
-        ? order.lines.map((l) => Object.fromEntries(columns.map((c) => [c.id, l[c.id] ?? emptyOf(c)])))
-        : [];
-    } else {
-      values[field.id] = typeof order[field.id] === "string" ? order[field.id] : emptyOf(field);
+    if (field.id === "lines" && field.type === "table") {
+      values.lines = order.lines.map((l) => Object.fromEntries(list(field.columns).map((c) => [c.id, l[c.id] ?? ""])));
+    } else if (field.type !== "table" && typeof order[field.id] === "string") {
+      values[field.id] = order[field.id];
     }
   }
   return values;
 }
 
-/** The form item's body (docs/format.md §5, form) of `order` filled in from `template`. */
-export function orderBody(template, order) {
-  const fields = list(template.version.fields).map(object);
-  if (!fields.some((f) => f.id === "lines" && f.type === "table")) throw new OrderError(NO_TEMPLATE);
-  return {
-    template_id: template.id,
-    template_version: template.version.version,
-    template_name: typeof template.version.name === "string" ? template.version.name : "",
-    values: orderValues(template.version, order),
-  };
+/**
+ * The form item's body (docs/format.md §5, form) of `order` filled in from the order
+ * template `{ template, version }`, every field written and checked as forms are
+ * (app/forms/values.js): a problem (a field the practice made required that the order page
+ * does not fill) is an OrderError in one sentence.
+ */
+export function orderBody({ template, version }, order) {
+  if (!version.fields.some((f) => f.id === "lines" && f.type === "table")) throw new OrderError(NO_TEMPLATE);
+  const { values, problems } = checkValues(version, orderValues(version, order));
+  if (problems.length > 0) throw new OrderError(problems[0].message);
+  return formBody(template, version, values);
 }
 
 const pending = new Map(); // what was sealed for an order not yet placed: retried as it is
@@ -98,7 +90,7 @@ export async function depositOrder(practice, order) {
       practice.publicKey,
       me.keys.ed25519Seed,
     );
-    request = { practice_id: practice.id, item_id: itemId, envelope: toBase64url(envelope), form_template: template.id };
+    request = { practice_id: practice.id, item_id: itemId, envelope: toBase64url(envelope), form_template: template.template.id };
     pending.set(key, request);
   }
   await withRetry(() => send("POST", "/items", request));
