@@ -49,7 +49,7 @@ export function normaliseOrder(value) {
 
 /** The supplier's text of an order: its name, then its address, e-mail, phone, our number. */
 export function supplierText({ name = "", address = "", email = "", phone = "", account = "" }, lang = "fr") {
-  const number = account.trim() ? `${lang === "en" ? "Customer no." : "N° client"}\u00a0: ${account.trim()}` : "";
+  const number = account.trim() ? (lang === "en" ? `Customer no.: ${account.trim()}` : `N° client\u00a0: ${account.trim()}`) : "";
   return [name, address, email, phone, number].map((s) => s.trim()).filter((s) => s !== "").join("\n");
 }
 
@@ -143,9 +143,10 @@ const L = {
   status: { fr: "Statut", en: "Status" },
 };
 
-/** Labels of the order form in `lang` ("fr" or "en"). */
+/** Labels of the order form in `lang` ("fr" or "en"); `colon` is ":" with French spacing. */
 export function labels(lang) {
-  return Object.fromEntries(Object.entries(L).map(([k, v]) => [k, v[lang] ?? v.en]));
+  const words = Object.fromEntries(Object.entries(L).map(([k, v]) => [k, v[lang] ?? v.en]));
+  return { ...words, colon: lang === "en" ? ":" : "\u00a0:" };
 }
 
 function el(tag, props = {}, ...children) {
@@ -175,14 +176,14 @@ export function renderOrder(container, order, meta, lang) {
   const head = el("header", { class: "order-head" },
     el("h2", { "data-order-title": "" }, w.title),
     el("p", {}, `${w.number} ${meta.number} · ${w.date} ${meta.date}`),
-    meta.status ? el("p", { "data-order-status-shown": "" }, `${w.status}\u00a0: ${meta.status}`) : null);
+    meta.status ? el("p", { "data-order-status-shown": "" }, `${w.status}${w.colon} ${meta.status}`) : null);
   const [name, ...rest] = order.supplier.split("\n");
   const parties = el("div", { class: "order-parties" },
     el("section", { "data-order-customer": "" }, el("h3", {}, w.from), el("p", {}, meta.practiceName)),
     el("section", { "data-order-supplier": "" }, el("h3", {}, w.supplier), el("p", {}, el("strong", {}, name)),
       lines(rest.join("\n"))),
     el("section", { "data-order-delivery": "" }, el("h3", {}, w.delivery), lines(order.delivery_address),
-      order.delivery_date ? el("p", {}, `${w.deliveryDate}\u00a0: ${shortDate(order.delivery_date, lang)}`) : null));
+      order.delivery_date ? el("p", {}, `${w.deliveryDate}${w.colon} ${shortDate(order.delivery_date, lang)}`) : null));
   const table = el("table", { class: "order-lines", "data-order-lines": "" });
   table.append(el("thead", {}, el("tr", {}, ...["reference", "label", "quantity", "unit", "rate", "amount"].map((k) =>
     el("th", { scope: "col", class: ["quantity", "unit", "rate", "amount"].includes(k) ? "number" : "" }, w[k])))));
@@ -207,8 +208,8 @@ export function renderOrder(container, order, meta, lang) {
     foot.append(totalRow(w.gross, formatEuros(totals.gross), "gross"));
   }
   table.append(foot);
-  container.replaceChildren(head, parties, el("div", { class: "table-scroll" }, table),
-    order.notes ? el("p", { "data-order-note": "" }, `${w.notes}\u00a0: ${order.notes}`) : null);
+  const note = order.notes ? [el("p", { "data-order-note": "" }, `${w.notes}${w.colon} ${order.notes}`)] : [];
+  container.replaceChildren(head, parties, el("div", { class: "table-scroll" }, table), ...note);
   return totals;
 }
 

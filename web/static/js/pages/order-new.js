@@ -107,7 +107,7 @@ function showTotals() {
   // Lines emptied entirely are dropped by checkOrder: match amounts to the filled lines.
   const filled = lines.filter((line) => [...line.querySelectorAll("[data-line-key]")].some((i) => i.value.trim() !== ""));
   filled.forEach((line, i) => {
-    line.querySelector("[data-line-amount]").textContent = `${w.amount}\u00a0: ${formatEuros(totals.lines[i])}`;
+    line.querySelector("[data-line-amount]").textContent = `${w.amount}${w.colon} ${formatEuros(totals.lines[i])}`;
   });
   const rows = [...term(w.net, formatEuros(totals.net), "net")];
   for (const r of totals.byRate) rows.push(...term(`${w.vatAt} ${formatRate(r.rate)}`, formatEuros(r.vat), `vat-${r.rate}`));
