@@ -23,16 +23,19 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from audit.entry import Action, Actor, AuditEntry, Outcome
+from crypto.envelope import ItemKind, Urgency
 from tests.browser.conftest import PageLog
 from tests.e2e.accounts_pages import SLOW_MS, open_tab, submit_login
 from tests.e2e.accounts_pages import enrol as enrol_in_browser
 from tests.e2e.accounts_server import AccountsVault, ManualClock, Recorder
-from tests.e2e.conftest import new_vault, start_server
+from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.page_checks import DESKTOP, MIN_TARGET, PHONE, check_page
 from tests.e2e.trust_site import PRACTICE, Practice, new_practice
 from tests.people import Person, enrol
 from vault.auditing.checkpoints import Checkpointing
+from vault.env import Principal
 from vault.identity.roles import Role
+from vault.orders import status as order_status
 from web.app import create_app
 
 SIGNED_OUT = "signed-out"
@@ -47,6 +50,39 @@ class Site:
     people: dict[str, Person]
     ids: dict[str, str]
     tabs: dict[str, PageLog] = field(default_factory=dict)
+
+
+ORDER_LINES = [
+    {"reference": "CMP-10", "label": "Compresses stériles", "quantity": "3",
+     "unit_price": "19.99", "vat_rate": "20"},
+    {"reference": "SER-5", "label": "Sérum physiologique", "quantity": "2",
+     "unit_price": "10.20", "vat_rate": "5.5"},
+    {"reference": "", "label": "Abaisse-langue", "quantity": "26", "unit_price": "0.10",
+     "vat_rate": "5.5"},
+]  # fmt: skip
+
+
+def _deposit_order(vault: AccountsVault, practice: Practice, secretary: Person) -> str:
+    """An order form (a form item) deposited by the secretary and placed (docs/items.md)."""
+    template = str(uuid.uuid4())
+    body = {
+        "template_id": template,
+        "template_version": 1,
+        "template_name": "Bon de commande",
+        "values": {
+            "supplier": "Médical Sud\n12 rue des Lilas\n13001 Marseille",
+            "lines": ORDER_LINES,
+            "delivery_address": "Cabinet Martin\n1 place du Marché",
+            "delivery_date": "2026-12-10",
+            "notes": "Livrer le matin.",
+        },
+    }
+    item_id = practice._deposit(  # the seeding helper of trust_site
+        secretary, ItemKind.FORM, Urgency.NORMAL, body, {"form_template": template}
+    )
+    who = Principal(secretary.account_id, secretary.username, Role.SECRETARY)
+    order_status.place(vault.env, ARRANGE, who, item_id)
+    return item_id
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             notes.append(practice.deposit_note(secretary, caller=name))
             clock.advance(60)  # a minute apart: each "Open" link is named by kind and time
         practice.deposit_message(secretary, "Commande de fournitures")
+        order = _deposit_order(vault, practice, secretary)
         colleague = enrol(vault.env, Role.MEMBER, "dr.petit", practice=PRACTICE)
         people = {
             "member": practice.member,
@@ -84,7 +121,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 )
             )
         Checkpointing.for_settings(settings).issue_now(vault.env)
-        ids = {"item": notes[0], "practice": practice.id, "missing": str(uuid.uuid4())}
+        ids = {
+            "item": notes[0],
+            "order": order,
+            "practice": practice.id,
+            "missing": str(uuid.uuid4()),
+        }
         yield Site(vault, practice, people, ids)
     finally:
         server.should_exit = True
@@ -163,6 +205,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
     ("practice-requests", "member", _goto("/practice/requests")),
+    ("orders", "member", _goto("/practice/orders", "#orders[data-decrypted=true]")),
+    ("order", "member", _goto("/practice/orders/{order}", "#order[data-decrypted=true]")),
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
     ("member-account", "member", _goto("/account")),
@@ -174,6 +218,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("deposits", "secretary", _goto("/workspace/deposits")),
     ("desk", "secretary", _goto("/desk")),
     ("secretary-requests", "secretary", _goto("/requests")),
+    ("order-new", "secretary", _goto("/desk/order", "#order-new[data-catalogue-ready=true]")),
     ("secretary-account", "secretary", _goto("/account")),
     ("admin-accounts", "admin", _goto("/admin/accounts")),
     ("admin-practices", "admin", _goto("/admin/practices")),
@@ -196,6 +241,9 @@ IN_FRENCH = {
     "member-account",
     "deposit",
     "deposits",
+    "orders",
+    "order",
+    "order-new",
     "admin-accounts",
     "audit",
     "audit-activity",

@@ -81,7 +81,9 @@ def _fill_order(page: Page, site: DeskSite) -> None:
     expect(form.locator("[data-supplier=account]")).to_have_value("C-42")
     expect(form.locator("[data-delivery-address]")).to_have_value("Cabinet Desk\n1 place du Marché")
     lines = form.locator("[data-lines] > [data-line]")
-    for n, (quantity, (reference, label, _, _)) in enumerate(zip(("3", "2"), PRODUCTS)):
+    for n, (quantity, (reference, label, _, _)) in enumerate(
+        zip(("3", "2"), PRODUCTS, strict=True)
+    ):
         if n > 0:
             form.locator("[data-add-line]").click()
         line = lines.nth(n)
@@ -102,7 +104,11 @@ def _fill_order(page: Page, site: DeskSite) -> None:
     expect(totals.locator("[data-total=gross]")).to_have_text(f"96,23{NBSP}€")
     expect(lines.nth(0).locator("[data-line-amount]")).to_contain_text(f"59,97{NBSP}€")
     form.locator("button[type=submit]").click()
-    _until(page, "document.querySelector('#order-form').dataset.deposited || document.querySelector('#order-form [data-error]').textContent")
+    _until(
+        page,
+        "document.querySelector('#order-form').dataset.deposited"
+        " || document.querySelector('#order-form [data-error]').textContent",
+    )
     assert form.locator("[data-error]").text_content() == ""
     expect(form.locator("[data-confirmation]")).to_contain_text(f"96,23{NBSP}€", timeout=SLOW)
 
@@ -138,9 +144,9 @@ def test_an_order_is_filled_approved_and_printed_on_one_a4_page(
     )
     assert kind == "form"
     secretary.goto(site.base_url + "/workspace/deposits")
-    expect(secretary.locator(f"tr[data-item-id='{item_id}'] [data-order-status]")).to_have_attribute(
-        "data-order-status", "ordered"
-    )
+    expect(
+        secretary.locator(f"tr[data-item-id='{item_id}'] [data-order-status]")
+    ).to_have_attribute("data-order-status", "ordered")
 
     member.goto(site.base_url + "/practice/orders")
     row = member.locator(f"[data-order-row='{item_id}']")

@@ -123,6 +123,7 @@ export function totalsOf(order) {
 
 const L = {
   title: { fr: "Bon de commande", en: "Order form" },
+  lines: { fr: "Lignes de la commande", en: "Order lines" },
   number: { fr: "N°", en: "No." },
   date: { fr: "Date", en: "Date" },
   from: { fr: "Client", en: "Customer" },
@@ -153,7 +154,7 @@ function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === "class") node.className = value;
-    else if (key.startsWith("data-") || key === "scope" || key === "colspan") node.setAttribute(key, value);
+    else if (/^(data|aria)-/.test(key) || ["scope", "colspan", "role", "tabindex"].includes(key)) node.setAttribute(key, value);
     else node[key] = value;
   }
   for (const child of children) if (child !== null && child !== undefined && child !== "") node.append(child);
@@ -209,7 +210,7 @@ export function renderOrder(container, order, meta, lang) {
   }
   table.append(foot);
   const note = order.notes ? [el("p", { "data-order-note": "" }, `${w.notes}${w.colon} ${order.notes}`)] : [];
-  container.replaceChildren(head, parties, el("div", { class: "table-scroll" }, table), ...note);
+  container.replaceChildren(head, parties, el("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": w.lines }, table), ...note);
   return totals;
 }
 
