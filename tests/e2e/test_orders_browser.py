@@ -70,14 +70,12 @@ def _catalogue(page: Page) -> None:
         row.locator("[data-key=vat_rate]").fill(rate)
         row.locator("[data-key=supplier]").fill(SUPPLIER if n == 0 else "")
     # A price the editor cannot read is refused before anything is sealed, naming the product.
-    price = (
-        form.locator("[data-list=products] > [data-row]").nth(1).locator("[data-key=unit_price]")
-    )
-    price.fill("10,2,0")
+    bad = form.locator("[data-list=products] > [data-row]").nth(1).locator("[data-key=unit_price]")
+    bad.fill("10,2,0")
     form.locator("button[type=submit]").click()
     expect(form.locator("[data-error]")).to_contain_text("SER-5")
     assert form.get_attribute("data-saved") is None
-    price.fill(PRODUCTS[1][2])
+    bad.fill(PRODUCTS[1][2])
     form.locator("button[type=submit]").click()
     expect(form).to_have_attribute("data-saved", "1", timeout=SLOW)
 
