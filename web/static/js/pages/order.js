@@ -4,7 +4,7 @@
 // the practice key, and the order form built with textContent (app/order.js), its totals
 // computed here exactly (app/money.js). Approve and mark delivered change the server's state;
 // print prints this page with the A4 print stylesheet: nothing is rendered by the server.
-import { fromBase64url, openItem, userFingerprint, verifyEnvelope } from "../crypto/index.js";
+import { fromBase64url, ItemKind, openItem, userFingerprint, verifyEnvelope } from "../crypto/index.js";
 import { ApiError, getJson, postJson } from "../app/api.js";
 import { lang, t } from "../app/form.js";
 import { accountSubject } from "../app/fingerprints.js";
@@ -62,8 +62,10 @@ async function open() {
   try {
     const envelope = fromBase64url(answer.envelope);
     const header = verifyEnvelope(envelope, authorEd);
-    // This item, of this practice, by the author whose key verified it: else not shown.
-    if (header.itemId !== itemId || header.clientId !== section.dataset.practiceId || header.authorId !== answer.author.id) {
+    // This item, of this practice, by the author whose key verified it, signed as a form:
+    // else not shown.
+    const expected = [itemId, section.dataset.practiceId, answer.author.id].map((id) => id.toLowerCase());
+    if (header.kind !== ItemKind.FORM || [header.itemId, header.clientId, header.authorId].some((id, i) => id.toLowerCase() !== expected[i])) {
       throw new Error("moved");
     }
     const result = openItem(envelope, {
