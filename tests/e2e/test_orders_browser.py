@@ -159,6 +159,22 @@ def test_an_order_is_filled_approved_and_printed_on_one_a4_page(
     row = member.locator(f"[data-order-row='{item_id}']")
     expect(row.locator("[data-order-total]")).to_have_text(f"96,23{NBSP}€", timeout=SLOW)
     expect(row.locator("[data-order-supplier]")).to_have_text(SUPPLIER)
+    # The CSV for French Excel is made in this browser from the decrypted orders.
+    member.locator("[data-export-csv]").click()
+    with member.expect_download() as download:
+        member.locator("[data-csv-save]").click()
+    saved = tmp_path / "commandes.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "commandes.csv"
+    text = saved.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffcommande;date;statut;fournisseur;")
+    rows = text[1:].split("\r\n")
+    assert len(rows) == 5 and rows[-1] == ""
+    assert (
+        f";{SUPPLIER};CMP-10;Compresses stériles canari;3;19,99;20;59,97;82,97;13,26;96,23;"
+        in rows[1]
+    )
+    assert ";Abaisse-langue canari;26;0,10;5,5;2,60;" in rows[3]
     row.locator("a").click()
     member.wait_for_selector("#order[data-decrypted=true]", state="attached", timeout=SLOW)
     document = member.locator("[data-order-document]")
