@@ -16,6 +16,7 @@ const rows = [...section.querySelectorAll("[data-order-row]")];
 const exportButton = section.querySelector("[data-export-csv]");
 const STATUS = { ordered: "commandee", approved: "approuvee", delivered: "livree" };
 const opened = new Map();
+const BATCH = 50; // the server lists at most 50 envelopes at a time (vault/items/listing.py)
 const two = (n) => String(n).padStart(2, "0");
 
 /** The practice's local day ("2026-12-02") of an RFC 3339 time. */
@@ -34,8 +35,8 @@ async function start() {
     return;
   }
   const ids = rows.map((r) => r.dataset.orderRow);
-  for (let i = 0; i < ids.length; i += 100) {
-    const answer = await fetchListed(ids.slice(i, i + 100));
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const answer = await fetchListed(ids.slice(i, i + BATCH));
     for (const one of openBatch(answer, unlocked.practice.secretKey)) {
       const row = section.querySelector(`[data-order-row="${one.id}"]`);
       if (!row) continue;
