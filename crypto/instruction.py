@@ -43,7 +43,7 @@ class DocType(IntEnum):
     CLOSURES = 0x04
     ON_CALL = 0x05
     FORM_TEMPLATES = 0x06
-    CATALOGUE = 0x08  # suppliers and products of order forms (0x07 left free)
+    CATALOGUE = 0x07  # suppliers and products of order forms
     REQUEST = 0x10
     REPLY = 0x11
 

@@ -54,7 +54,7 @@ def _order_template(page: Page, site: DeskSite) -> None:
 
 def _catalogue(page: Page) -> None:
     """The member writes suppliers and catalogue in the instructions editor, as a person does."""
-    form = page.locator("#doc-8")
+    form = page.locator("#doc-7")
     form.locator("[data-key=delivery_address]").first.fill("Cabinet Desk\n1 place du Marché")
     form.locator("[data-add=suppliers]").click()
     supplier = form.locator("[data-list=suppliers] > [data-row]").nth(0)

@@ -46,7 +46,7 @@ def test_the_editor_is_the_members_own_practice(world: World, app_client: TestCl
     page = _get(app_client, world, world.member, "/practice/instructions")
     assert f'data-practice-id="{world.practice.id}"' in page
     assert world.other.id not in page
-    doc_types = (1, 2, 3, 4, 5, 8)  # 8: suppliers and catalogue (order forms)
+    doc_types = (1, 2, 3, 4, 5, 7)  # 7: suppliers and catalogue (order forms)
     for doc_type in doc_types:
         assert f'data-doc-type="{doc_type}"' in page
     # Nothing can be saved before the module ran: the save buttons start disabled (and the

@@ -2,7 +2,7 @@
 
 What an order says travels only inside its item's envelope (sealed to the practice key)
 and is decrypted in the member's browser; the catalogue the secretary picks from is a
-team document (docs/format.md §10, type 0x08). These routes carry the state ordered →
+team document (docs/format.md §10, type 0x07). These routes carry the state ordered →
 approved → delivered, and render pages without any of the order's content.
 """
 

@@ -1,4 +1,4 @@
-// The practice's suppliers and catalogue for order forms (docs/format.md §10, type 0x08
+// The practice's suppliers and catalogue for order forms (docs/format.md §10, type 0x07
 // "catalogue"): read defensively (a reader never trusts a body's shape) and checked before a
 // member saves it. Pure functions, tested under node (tests/js/catalogue.test.mjs).
 import { canonical, MoneyError, parseRate, parseUnitPrice, priceText } from "./money.js";

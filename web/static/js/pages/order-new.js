@@ -3,7 +3,7 @@
 // the catalogue, exact totals as she types (app/money.js), then the order is encrypted here,
 // sealed to the practice key whose fingerprint is computed here, signed, deposited, and placed
 // (its state "ordered" on the server, docs/items.md "Orders").
-import { fromBase64url, practiceFingerprint } from "../crypto/index.js";
+import { DocType, fromBase64url, practiceFingerprint } from "../crypto/index.js";
 import { ApiError } from "../app/api.js";
 import { normaliseCatalogue, productsOf } from "../app/catalogue.js";
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
@@ -127,7 +127,7 @@ async function loadCatalogue(practice) {
   try {
     const io = await import("../app/instructions-io.js");
     const instructions = await io.loadInstructions(practice.id);
-    const doc = instructions[8];
+    const doc = instructions[DocType.CATALOGUE];
     catalogue = normaliseCatalogue(doc?.body ?? {});
     catalogueStatus.textContent = doc
       ? t({ fr: `Catalogue vérifié et déchiffré (${catalogue.products.length} produits, ${catalogue.suppliers.length} fournisseurs).`, en: `Catalogue verified and decrypted (${catalogue.products.length} products, ${catalogue.suppliers.length} suppliers).` })
