@@ -95,6 +95,9 @@ class Action(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment.confirmed"
     APPOINTMENT_MOVED = "appointment.moved"
     APPOINTMENT_DECLINED = "appointment.declined"
+    ORDER_PLACED = "order.placed"
+    ORDER_APPROVED = "order.approved"
+    ORDER_DELIVERED = "order.delivered"
 
 
 class Outcome(StrEnum):

@@ -17,6 +17,7 @@ from cli.client import ClientError, HttpTransport, Unlocked
 from cli.client_session import canonical_id, known_keys_of, progress, session, upper_first
 from cli.download import BadItem, download
 from cli.known_keys import KeyRole, KnownKeys, Pin
+from cli.orders_export import export_orders
 from cli.signed_fields import show_signed
 from cli.terminal import printable
 from crypto.encoding import b64url_decode
@@ -77,6 +78,13 @@ def _open(
     return answer, opened, pins
 
 
+def open_verified(
+    transport: HttpTransport, unlocked: Unlocked, item_id: str, known: KnownKeys
+) -> OpenedItem:
+    """One item fetched, verified with its author's pinned key and decrypted here."""
+    return _open(transport, unlocked, _item_id(item_id), known)[1]
+
+
 def _author_name(author: dict[str, Any]) -> str:
     """Display name (not unique) and, when the server gives it, account name (unique)."""
     username = author.get("username")
@@ -104,6 +112,8 @@ def fetch(args: argparse.Namespace) -> int:
     item_id = _item_id(args.item) if args.item else None
     known = known_keys_of(args)
     with session(args) as (transport, unlocked):
+        if getattr(args, "orders", None):
+            return export_orders(transport, unlocked, known, str(args.orders))
         return _fetch(args, item_id, known, transport, unlocked)
 
 

@@ -1,8 +1,9 @@
 """``permanence instructions show|edit``: a practice's instructions, decrypted here.
 
 For members. ``show`` prints the instructions documents (practice card, call rules,
-custom fields, closures, on-call list, form templates) as JSON, each verified with
-its author's registered key and decrypted with the team key (cli/team_client.py).
+custom fields, closures, on-call list, form templates, suppliers and catalogue) as JSON,
+each verified with its author's registered key and decrypted with the team key
+(cli/team_client.py).
 ``edit`` opens ``$VISUAL`` or ``$EDITOR`` on the same JSON in a file of mode 0600 in a
 private temporary folder, removed afterwards whatever happens, and writes a new
 revision of each document whose body changed (a new document for an entry without
@@ -42,6 +43,7 @@ INSTRUCTION_TYPES = {
         DocType.CLOSURES,
         DocType.ON_CALL,
         DocType.FORM_TEMPLATES,
+        DocType.CATALOGUE,
     )
 }
 MEMBERS_ONLY = "only a practice's members can show or edit its instructions"

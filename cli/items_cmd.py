@@ -220,6 +220,11 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
     fet.add_argument("--item", help="the item id to fetch (list the inbox when absent)")
     fet.add_argument("--out", default=".", help="folder for a downloaded extract")
     fet.add_argument(
+        "--orders",
+        metavar="FILE",
+        help="export every order form as CSV for French Excel into FILE ('-': standard output)",
+    )
+    fet.add_argument(
         "--force", action="store_true", help="replace a file of the same name in --out"
     )
     fet.set_defaults(run=lambda args: guard(fetch, args))

@@ -43,6 +43,7 @@ class DocType(IntEnum):
     CLOSURES = 0x04
     ON_CALL = 0x05
     FORM_TEMPLATES = 0x06
+    CATALOGUE = 0x07  # suppliers and products of order forms
     BUSY_SLOTS = 0x08
     REQUEST = 0x10
     REPLY = 0x11

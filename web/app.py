@@ -183,6 +183,7 @@ def create_app(
         enrolment,
         inbox_rows,
         items,
+        orders,
         practice,
         reports,
         requests,
@@ -211,6 +212,7 @@ def create_app(
         *reports.routes(),
         *team.routes(),
         *desk.routes(),
+        *orders.routes(),
         *static_mounts,
     ]
     app = Starlette(

@@ -91,6 +91,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Appointments (docs/items.md): as requests, 404 outside the team, 403 for the wrong role.
     "practice_appointments": frozenset({MEMBER, SECRETARY}),
     "appointment_decide": frozenset({MEMBER, SECRETARY}),
+    # Order forms (docs/items.md "Orders"): the pages by role; the state routes open to both
+    # roles, vault/ answering 404 (audited) for an item one may not reach, 403 for the wrong
+    # role within the practice.
+    "order_new_page": frozenset({SECRETARY}),
+    "practice_orders": frozenset({MEMBER}),
+    "order_page": frozenset({MEMBER}),
+    "order_state": frozenset({MEMBER, SECRETARY}),
+    "order_approve": frozenset({MEMBER, SECRETARY}),
+    "order_delivered": frozenset({MEMBER, SECRETARY}),
     # Auditors.
     "audit_console": frozenset({AUDITOR}),
     "audit_entry": frozenset({AUDITOR}),

@@ -102,7 +102,7 @@ def test_header_layout_and_refusals() -> None:
     for bad in (
         b"",
         data[:-1],
-        data[:1] + b"\x07" + data[2:],
+        data[:1] + b"\x0f" + data[2:],  # a type nobody uses
         data[:66] + bytes(4) + data[70:],
         data[:70] + bytes(4),
     ):

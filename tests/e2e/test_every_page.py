@@ -26,17 +26,20 @@ from audit.cosignature import CosignatureSigner
 from audit.entry import Action, Actor, AuditEntry, Outcome
 from audit.issuer import add_cosignature
 from audit.witness_policy import parse_policy
+from crypto.envelope import ItemKind, Urgency
 from crypto.signing import SigningKey
 from tests.browser.conftest import PageLog
 from tests.e2e.accounts_pages import SLOW_MS, open_tab, submit_login
 from tests.e2e.accounts_pages import enrol as enrol_in_browser
 from tests.e2e.accounts_server import AccountsVault, ManualClock, Recorder
-from tests.e2e.conftest import new_vault, start_server
+from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.page_checks import DESKTOP, MIN_TARGET, PHONE, check_page
 from tests.e2e.trust_site import PRACTICE, Practice, new_practice
 from tests.people import Person, enrol
 from vault.auditing.checkpoints import Checkpointing
+from vault.env import Principal
 from vault.identity.roles import Role
+from vault.orders import status as order_status
 from web.app import create_app
 
 SIGNED_OUT = "signed-out"
@@ -55,6 +58,37 @@ class Site:
 
 WITNESS = CosignatureSigner("witness.alice.example", SigningKey(bytes([1]) * 32))
 OTHER_WITNESS = CosignatureSigner("witness.bob.example", SigningKey(bytes([2]) * 32))
+ORDER_LINES = [
+    {"reference": "CMP-10", "label": "Compresses stériles", "quantity": "3",
+     "unit_price": "19.99", "vat_rate": "20"},
+    {"reference": "SER-5", "label": "Sérum physiologique", "quantity": "2",
+     "unit_price": "10.20", "vat_rate": "5.5"},
+    {"reference": "", "label": "Abaisse-langue", "quantity": "26", "unit_price": "0.10",
+     "vat_rate": "5.5"},
+]  # fmt: skip
+
+
+def _deposit_order(vault: AccountsVault, practice: Practice, secretary: Person) -> str:
+    """An order form (a form item) deposited by the secretary and placed (docs/items.md)."""
+    template = str(uuid.uuid4())
+    body = {
+        "template_id": template,
+        "template_version": 1,
+        "template_name": "Bon de commande",
+        "values": {
+            "supplier": "Médical Sud\n12 rue des Lilas\n13001 Marseille",
+            "lines": ORDER_LINES,
+            "delivery_address": "Cabinet Martin\n1 place du Marché",
+            "delivery_date": "2026-12-10",
+            "notes": "Livrer le matin.",
+        },
+    }
+    item_id = practice._deposit(  # the seeding helper of trust_site
+        secretary, ItemKind.FORM, Urgency.NORMAL, body, {"form_template": template}
+    )
+    who = Principal(secretary.account_id, secretary.username, Role.SECRETARY)
+    order_status.place(vault.env, ARRANGE, who, item_id)
+    return item_id
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +114,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             notes.append(practice.deposit_note(secretary, caller=name))
             clock.advance(60)  # a minute apart: each "Open" link is named by kind and time
         practice.deposit_message(secretary, "Commande de fournitures")
+        order = _deposit_order(vault, practice, secretary)
         colleague = enrol(vault.env, Role.MEMBER, "dr.petit", practice=PRACTICE)
         people = {
             "member": practice.member,
@@ -106,7 +141,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 c, signed.seq, signed.checkpoint.body() + "\n" + line, WITNESS.verifier, log_key
             )
         )
-        ids = {"item": notes[0], "practice": practice.id, "missing": str(uuid.uuid4())}
+        ids = {
+            "item": notes[0],
+            "order": order,
+            "practice": practice.id,
+            "missing": str(uuid.uuid4()),
+        }
         yield Site(vault, practice, people, ids)
     finally:
         server.should_exit = True
@@ -196,6 +236,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("instructions", "member", _goto("/practice/instructions")),
     ("practice-requests", "member", _goto("/practice/requests")),
     ("agenda", "member", _goto("/practice/agenda", "#agenda[data-agenda-ready]")),
+    ("orders", "member", _goto("/practice/orders", "#orders[data-decrypted=true]")),
+    ("order", "member", _goto("/practice/orders/{order}", "#order[data-decrypted=true]")),
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
     ("member-account", "member", _goto("/account")),
@@ -208,6 +250,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("desk", "secretary", _goto("/desk")),
     ("desk-appointment", "secretary", _desk_appointment),
     ("secretary-requests", "secretary", _goto("/requests")),
+    ("order-new", "secretary", _goto("/desk/order", "#order-new[data-catalogue-ready=true]")),
     ("secretary-account", "secretary", _goto("/account")),
     ("admin-accounts", "admin", _goto("/admin/accounts")),
     ("admin-practices", "admin", _goto("/admin/practices")),
@@ -231,6 +274,9 @@ IN_FRENCH = {
     "member-account",
     "deposit",
     "deposits",
+    "orders",
+    "order",
+    "order-new",
     "admin-accounts",
     "audit",
     "audit-activity",

@@ -91,6 +91,10 @@ INSTRUCTIONS: dict[DocType, dict[str, Any]] = {
         ]
     },
     DocType.FORM_TEMPLATES: {"templates": [{"name": _c("modèle"), "text": _c("texte")}]},
+    DocType.CATALOGUE: {
+        "suppliers": [{"id": _c("s"), "name": _c("Fournisseur"), "address": _c("rue")}],
+        "products": [{"reference": _c("REF"), "label": _c("Gants"), "unit_price": "19.99"}],
+    },
 }
 
 

@@ -235,7 +235,7 @@ test("fresh documents round-trip; only replies may come from secretaries", () =>
     Object.values(DocType).filter(secretariesMayWrite),
     [DocType.REPLY],
   );
-  for (const change of [{ type: 0x07 }, { version: 0 }, { revision: 2 ** 32 }]) {
+  for (const change of [{ type: 0x0f }, { version: 0 }, { revision: 2 ** 32 }]) {
     assert.throws(() => encodeInstructionHeader({ ...fields, ...change }), MalformedInput);
   }
   assert.throws(() => sealInstruction(new Uint8Array(31), fields, {}, author.ed25519Seed), MalformedInput);

@@ -216,7 +216,7 @@ def test_bad_input_is_a_clear_400(clients: Clients) -> None:
     ):
         r = member.post(f"/practices/{pid}/team/versions", json=body)
         assert r.status_code == 400 and r.json()["error"], r.text
-    assert member.get(f"/practices/{pid}/documents", params={"type": "7"}).status_code == 400
+    assert member.get(f"/practices/{pid}/documents", params={"type": "15"}).status_code == 400
     assert member.get(f"/practices/{pid}/documents", params={"subject": "x"}).status_code == 400
     r = member.put(f"/practices/{pid}/documents/{uuid.uuid4()}", json={"envelope": "AQ"})
     assert r.status_code in (400, 409), r.text

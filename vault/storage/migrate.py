@@ -42,6 +42,7 @@ def _migrations() -> list[Migration]:
         # Forms rebuild the item table in place (the tables referring to it stay).
         Migration(13, "forms", _sql("0013_forms.sql")),
         Migration(14, "appointments", _sql("0014_appointments.sql")),
+        Migration(15, "order statuses", _sql("0015_orders.sql")),
         Migration(16, "audit retention", _sql("0016_retention.sql")),
     ]
 

@@ -16,6 +16,7 @@ from vault.errors import InvalidInput
 from vault.identity import practices
 from vault.items import deposits, labels, listing, trails
 from vault.items import inbox as inbox_cases
+from vault.orders import status as order_status
 from web.context import env_of, json_body, request_info, require_principal
 from web.rendering import render
 from web.responses import json_ok, wants_json
@@ -114,10 +115,12 @@ async def my_deposits(request: Request) -> Response:
     principal = require_principal(request)
     after = request.query_params.get("after") or None
     page = await run_in_threadpool(trails.my_deposits, env, principal, after)
+    ids = [r.item.id for r in page.rows]
+    orders = await run_in_threadpool(order_status.for_deposits, env, principal, ids)
     return render(
         request,
         "deposits.html",
-        {"page": page, "b64": b64url_encode},
+        {"page": page, "b64": b64url_encode, "orders": orders},
         partial="_partials/deposit_rows.html",
     )
 

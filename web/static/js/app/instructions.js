@@ -4,6 +4,7 @@
 // shape), today's on-call person and closures in the practice's time zone, the dialled line
 // that names a practice, and the editor's forms to and from bodies.
 import { DocType } from "../crypto/index.js";
+import { normaliseCatalogue } from "./catalogue.js";
 import { pageZone } from "./localdates.js";
 
 export { DocType };
@@ -15,6 +16,7 @@ export const INSTRUCTION_TYPES = [
   DocType.CUSTOM_FIELDS,
   DocType.CLOSURES,
   DocType.ON_CALL,
+  DocType.CATALOGUE,
 ];
 
 export const FIELD_TYPES = ["text", "choice", "yes_no", "date"];
@@ -89,6 +91,8 @@ export function normalise(type, body) {
           note: text(e.note),
         })),
       };
+    case DocType.CATALOGUE:
+      return normaliseCatalogue(b);
     default:
       return b;
   }

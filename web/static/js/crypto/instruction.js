@@ -32,6 +32,7 @@ export const DocType = Object.freeze({
   CLOSURES: 0x04,
   ON_CALL: 0x05,
   FORM_TEMPLATES: 0x06,
+  CATALOGUE: 0x07, // suppliers and products of order forms
   BUSY_SLOTS: 0x08,
   REQUEST: 0x10,
   REPLY: 0x11,

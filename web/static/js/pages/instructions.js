@@ -3,7 +3,8 @@
 // revision, encrypted here and signed with this member's key (app/team.js). The server sees
 // ciphertext only. Under each form: who signed the current revision, and the history.
 import { armForm, busy, showError, showStatus, t } from "../app/form.js";
-import { addRow, fillForm, formBody, normalise } from "../app/instructions.js";
+import { checkCatalogue } from "../app/catalogue.js";
+import { addRow, DocType, fillForm, formBody, normalise } from "../app/instructions.js";
 import {
   documentHistory,
   failureText,
@@ -75,10 +76,19 @@ section.addEventListener("click", (event) => {
 function arm(form) {
   armForm(form, async () => {
     const type = Number(form.dataset.docType);
+    let body = normalise(type, formBody(form));
+    if (type === DocType.CATALOGUE) {
+      // Prices and rates checked and written canonically before anything is sealed.
+      const checked = checkCatalogue(body);
+      if (checked.problem) {
+        showError(form, t(checked.problem));
+        return;
+      }
+      body = checked.body;
+    }
     busy(form, true);
     try {
       showStatus(form, t({ fr: "Chiffrement, signature et envoi…", en: "Encrypting, signing and sending…" }));
-      const body = normalise(type, formBody(form));
       await saveInstruction(practiceId, type, documents[type], body);
       documents = await loadInstructions(practiceId);
       await show(form);

@@ -1,0 +1,1 @@
+"""Order forms: their state ordered → approved → delivered (docs/items.md "Orders")."""
