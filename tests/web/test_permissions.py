@@ -163,8 +163,13 @@ def test_an_undeclared_route_cannot_be_added() -> None:
 
 
 def test_mounts_are_only_static_files(world: World) -> None:
-    """Nothing but static files is mounted outside the guard."""
-    assert [m.path for m in world.mounts] == ["/static"]
+    """Nothing but static files is mounted outside the guard: the fingerprinted tree and
+    the plain one (web/static_files.py), both the same directory."""
+    from web.rendering import STATIC_DIR
+    from web.static_files import CachedStatic, tree_fingerprint
+
+    assert [m.path for m in world.mounts] == [f"/static/{tree_fingerprint(STATIC_DIR)}", "/static"]
+    assert all(isinstance(m.app, CachedStatic) for m in world.mounts)
 
 
 def test_each_role_reaches_exactly_its_declared_routes(world: World) -> None:
