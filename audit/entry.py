@@ -90,6 +90,11 @@ class Action(StrEnum):
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
+    LADDER_CHANGED = "ladder.changed"
+    ESCALATION_STARTED = "escalation.started"
+    ESCALATION_STEP = "escalation.step"
+    ESCALATION_ENDED = "escalation.ended"
+    NOTIFICATION_OPENED = "notification.opened"
 
 
 class Outcome(StrEnum):

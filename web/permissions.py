@@ -30,6 +30,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "recover_page": EVERYONE,
     "recover_start": EVERYONE,
     "recover_finish": EVERYONE,
+    # A notification's link: records "opened", then sends the reader on (or to sign in).
+    "notification_open": EVERYONE,
     # Every signed-in account: its own credentials and sessions.
     "logout": SIGNED_IN,
     "account": SIGNED_IN,
@@ -51,6 +53,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
+    "ladder_read": frozenset({MEMBER}),
+    "ladder_write": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
