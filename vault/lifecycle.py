@@ -87,7 +87,7 @@ def server_jobs(vault: Vault) -> list[Job]:
         ),
         periodic("refusal count", lambda: refusals.flush_closed(env), refusals.SWEEP_SECONDS),
         periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
-        periodic("escalation", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
+        periodic("notification delivery", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
     ]
 
 

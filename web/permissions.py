@@ -30,8 +30,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     "recover_page": EVERYONE,
     "recover_start": EVERYONE,
     "recover_finish": EVERYONE,
-    # A notification's link: records "opened", then sends the reader on (or to sign in).
-    "notification_open": EVERYONE,
     # Every signed-in account: its own credentials and sessions.
     "logout": SIGNED_IN,
     "account": SIGNED_IN,
@@ -42,6 +40,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "totp_start": SIGNED_IN,
     "totp_confirm": SIGNED_IN,
     "backup_codes": SIGNED_IN,
+    # A notification's link: "opened" when its recipient follows it (signed in).
+    "notification_open": SIGNED_IN,
     # Client practice members.
     "inbox": frozenset({MEMBER}),
     "inbox_envelopes": frozenset({MEMBER}),

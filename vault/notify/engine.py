@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from audit.entry import Action, Actor, Outcome
 from crypto.encoding import b64url_encode
 from vault.clock import iso, parse_iso
-from vault.env import Env, RequestInfo
+from vault.env import Env, Principal, RequestInfo
 from vault.notify import channels, ladder, messages
 from vault.notify.fallback import reachable  # until contacts' vault/notify/contacts.py
 from vault.storage.store import Connection
@@ -96,7 +96,11 @@ def advance(env: Env) -> int:
     )
     ran = 0
     for item_id in due:
-        if env.db.write(lambda c, i=item_id: _step(env, c, i, env.now())):
+
+        def tx(conn: Connection, item_id: str = item_id) -> bool:
+            return _step(env, conn, item_id, env.now())
+
+        if env.db.write(tx):
             ran += 1
     return ran
 
@@ -128,8 +132,12 @@ def _step(env: Env, conn: Connection, item_id: str, now: datetime) -> bool:
         ),
         None,
     )
-    if nxt is not None:
-        recipients = [(nxt, "urgent")]
+    if nxt is not None or step == 0:
+        # The next person on call; nobody on call at the first step: every member at once
+        # (the secretary hears of it only after a delay without acknowledgement).
+        recipients = (
+            [(nxt, "urgent")] if nxt is not None else [(a, "urgent") for a in sorted(active)]
+        )
         conn.execute(
             "UPDATE escalation SET step = step + 1, next_at = ? WHERE item_id = ?",
             (iso(now + timedelta(seconds=steps.delay_seconds)), item_id),
@@ -445,9 +453,12 @@ def tick(env: Env) -> tuple[int, int]:
 # -- the notification link --------------------------------------------------------------
 
 
-def open_link(env: Env, request: RequestInfo, token: str) -> tuple[str, str] | None:
-    """Record that a notification's link was opened (the first time, audited); return
-    (item id, practice id) for a genuine link, None for anything else."""
+def open_link(
+    env: Env, request: RequestInfo, principal: Principal, token: str
+) -> tuple[str, str] | None:
+    """Record that the recipient of a notification opened its link (the first time,
+    audited); return (item id, practice id), or None for anything else (a link that is
+    not genuine, or someone else's)."""
     number, _, _ = token.partition(".")
     if not number.isdigit() or len(number) > 18:
         return None
@@ -464,19 +475,18 @@ def open_link(env: Env, request: RequestInfo, token: str) -> tuple[str, str] | N
         if row is None:
             return None
         item_id, practice_id, account, opened, channel = row
+        if account is None or str(account) != principal.account_id:
+            return None
         if opened is None:
             conn.execute(
                 "UPDATE delivery SET opened_at = ? WHERE id = ?", (iso(env.now()), delivery_id)
             )
-            targets = {"practice": str(practice_id), "item": str(item_id)}
-            if account is not None:
-                targets["account"] = str(account)
             env.record(
                 conn,
                 Action.NOTIFICATION_OPENED,
                 request,
-                actor=_SYSTEM_ACTOR,
-                targets=targets,
+                actor=principal.actor,
+                targets={"practice": str(practice_id), "item": str(item_id)},
                 detail={"delivery": delivery_id, "channel": str(channel)},
             )
         return str(item_id), str(practice_id)

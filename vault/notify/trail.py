@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vault.clock import parse_iso
+from vault.env import Env
 from vault.storage.store import Connection
 
 STATES = ("pending", "sent", "retried", "failed", "cancelled", "opened", "acknowledged")
@@ -126,3 +127,8 @@ def trail_for(conn: Connection, item_id: str) -> list[TrailStep]:
         )
     steps.sort(key=lambda s: (s[0], s[1]))
     return [s[2] for s in steps]
+
+
+def trail_for_env(env: Env, item_id: str) -> list[TrailStep]:
+    """``trail_for`` in a read transaction of its own."""
+    return env.db.read(lambda c: trail_for(c, item_id))

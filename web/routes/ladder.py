@@ -2,14 +2,13 @@
 
 ``GET /practice/oncall`` gives the member's practice's ladder, the members it may name
 and who is on call now; ``PUT /practice/oncall`` replaces it (vault/notify/ladder.py,
-audited). ``GET /n/{token}`` is the link of a notification: it records "opened"
-(vault/notify/engine.py) and sends the reader on; whoever is not signed in is sent to
-sign in whatever the token, so the answer tells nothing about it.
+audited). ``GET /n/{token}`` is the link of a notification: whoever is not signed in is
+sent to sign in first (by the route guard, whatever the token: the answer tells nothing);
+when its recipient follows it, it records "opened" (vault/notify/engine.py) and leads to
+the item (a member) or to the deposits page (the secretary); anyone else goes home.
 """
 
 from __future__ import annotations
-
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from starlette.routing import Route
 
 from vault.identity.roles import Role
 from vault.notify import engine, ladder
-from web.context import env_of, json_body, principal_of, request_info, require_principal
+from web.context import env_of, json_body, request_info, require_principal
 from web.responses import json_ok
 from web.routing import route
 
@@ -40,10 +39,10 @@ async def ladder_write(request: Request) -> Response:
 
 async def notification_open(request: Request) -> Response:
     token = str(request.path_params["token"])[:MAX_TOKEN]
-    found = await run_in_threadpool(engine.open_link, env_of(request), request_info(request), token)
-    principal = principal_of(request)
-    if principal is None:
-        return RedirectResponse("/login?next=" + quote("/n/" + token, safe="/"), status_code=303)
+    principal = require_principal(request)
+    found = await run_in_threadpool(
+        engine.open_link, env_of(request), request_info(request), principal, token
+    )
     target = "/"
     if found is not None:
         item_id, practice_id = found

@@ -17,6 +17,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def mail_text(mail: Message) -> str:
+    """The decoded text of a (single-part) mail."""
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
 class Inbox:
     """aiosmtpd's handler: every mail received, with its recipients."""
 
@@ -66,7 +73,9 @@ def http_receiver() -> HttpReceiver:
             body = self.rfile.read(length) if length else b""
             receiver = holder[0]
             receiver.requests.append(
-                Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                Received(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
             )
             self.send_response(receiver.status)
             self.send_header("Content-Length", "2")
@@ -75,7 +84,7 @@ def http_receiver() -> HttpReceiver:
 
         do_GET = do_POST = do_PUT = _any  # noqa: N815 - http.server's names
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

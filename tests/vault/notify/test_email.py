@@ -13,7 +13,7 @@ from tests.factories import (
     deposit_as_secretary,
     seal,
 )
-from tests.vault.notify.receivers import Inbox, free_port
+from tests.vault.notify.receivers import Inbox, free_port, mail_text
 from vault.notify import engine
 from vault.settings import SmtpSettings
 
@@ -25,7 +25,7 @@ def _with_smtp(w: World, port: int) -> World:
 
 
 def _text(mail: Message) -> str:
-    return mail.as_string() + str(mail.get_payload(decode=True), "utf-8")
+    return mail.as_string() + mail_text(mail)
 
 
 def test_an_urgent_deposit_mails_the_member_without_content(world: World, smtp: Inbox) -> None:
