@@ -1,0 +1,1 @@
+"""Notifications: whom to tell and how (contacts), the daily digest, the ladder and trail."""
