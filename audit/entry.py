@@ -90,6 +90,13 @@ class Action(StrEnum):
     REQUEST_TAKEN = "request.taken"
     REQUEST_DONE = "request.done"
     DEPOSIT_LABELLED = "deposit.labelled"
+    CONTACT_CODE_SENT = "contact.code_sent"
+    CONTACT_VERIFIED = "contact.verified"
+    CONTACT_REMOVED = "contact.removed"
+    CONTACT_CHANNELS_CHOSEN = "contact.channels_chosen"
+    DIGEST_CHANGED = "digest.changed"
+    DIGEST_SENT = "digest.sent"
+    DIGEST_FAILED = "digest.failed"
 
 
 class Outcome(StrEnum):
