@@ -130,7 +130,7 @@ def request_code(
     salt = env.randbytes(16)
     try:
         (send or default_sender(env))(channel, address, code_text(code))
-    except Exception as exc:  # noqa: BLE001 - any failure of the channel is the same refusal
+    except Exception as exc:  # any failure of the channel is the same refusal
         log.warning("a %s verification code could not be sent: %s", channel, type(exc).__name__)
         env.db.write(
             lambda c: _audit(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -19,15 +18,15 @@ INFO = RequestInfo(request_id="t")
 
 
 @pytest.fixture
-def w(world: World, smtp: tuple[_Inbox, int]) -> Iterator[World]:  # noqa: F811 - the fixture
+def w(world: World, smtp: tuple[_Inbox, int]) -> World:  # noqa: F811 - the fixture
     settings = SmtpSettings(host="127.0.0.1", port=smtp[1], sender="vault@example.org")
     world.env = replace(world.env, settings=replace(world.env.settings, smtp=settings))
     world.inbox = smtp[0]  # type: ignore[attr-defined]
-    yield world
+    return world
 
 
 def _code_mailed(w: World) -> str:
-    to, mail = w.inbox.mails[-1]  # type: ignore[attr-defined]
+    _to, mail = w.inbox.mails[-1]  # type: ignore[attr-defined]
     body = mail.get_payload(decode=True).decode()
     match = re.search(r"\b(\d{6})\b", body)
     assert match is not None
@@ -49,7 +48,7 @@ def _reach(w: World) -> list[tuple[str, str]]:
 def test_the_right_code_verifies_the_address(w: World) -> None:
     """The code goes to the typed address, not the username; once typed, it is used."""
     assert _ask(w, " Martin@Cabinet.FR ") == "Martin@cabinet.fr"
-    (to, mail) = w.inbox.mails[-1]  # type: ignore[attr-defined]
+    (to, _mail) = w.inbox.mails[-1]  # type: ignore[attr-defined]
     assert to == ["Martin@cabinet.fr"]
     assert _reach(w) == [("email", "dr.martin@example.org")]  # not yet: the old address
     code = _code_mailed(w)
