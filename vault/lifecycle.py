@@ -4,8 +4,8 @@
 ticker, the refusal-count sweeper, the notification queue, the orphan
 collection and the members' daily digests (periodic jobs, each round in a
 worker thread), and the state that lives as long as the server: the
-"verify now" runs and the pending exports. ``start`` starts the jobs in order; ``stop`` interrupts the
-verifications and waits for their threads, then stops the jobs in the
+"verify now" runs and the pending exports. ``start`` starts the jobs in
+order; ``stop`` interrupts the verifications and waits for their threads, then stops the jobs in the
 reverse order (a round in progress finishes first: its thread is never
 abandoned), so the caller may close the database afterwards.
 
