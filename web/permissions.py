@@ -40,6 +40,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "totp_start": SIGNED_IN,
     "totp_confirm": SIGNED_IN,
     "backup_codes": SIGNED_IN,
+    # The people notifications reach: their own contact details and channels.
+    "contact_code": frozenset({MEMBER, SECRETARY}),
+    "contact_verify": frozenset({MEMBER, SECRETARY}),
+    "contact_remove": frozenset({MEMBER, SECRETARY}),
+    "contact_channels": frozenset({MEMBER, SECRETARY}),
+    "digest_change": frozenset({MEMBER}),
     # Client practice members.
     "inbox": frozenset({MEMBER}),
     "inbox_envelopes": frozenset({MEMBER}),

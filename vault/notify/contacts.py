@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vault.clock import parse_iso
+from vault.env import Env
 from vault.errors import InvalidInput
 from vault.storage.store import Connection
 
@@ -157,6 +158,11 @@ def contacts_of(conn: Connection, account_id: str) -> Contacts:
     )
 
 
+def of_account(env: Env, account_id: str) -> Contacts:
+    """What ``/account`` shows of one's own details and choices."""
+    return env.db.read(lambda c: contacts_of(c, account_id))
+
+
 __all__ = [
     "CHANNELS",
     "DEFAULT_CHOICE",
@@ -173,5 +179,6 @@ __all__ = [
     "normal_address",
     "normal_email",
     "normal_phone",
+    "of_account",
     "reachable",
 ]

@@ -74,6 +74,10 @@ def setting_of(conn: Connection, account_id: str) -> DigestSetting:
     )
 
 
+def of_account(env: Env, account_id: str) -> DigestSetting:
+    return env.db.read(lambda c: setting_of(c, account_id))
+
+
 def check_time(typed: str) -> str:
     text = typed.strip().replace("h", ":").replace("H", ":")
     if re.fullmatch(r"\d:\d\d", text):
@@ -294,6 +298,7 @@ __all__ = [
     "DigestSetting",
     "check_time",
     "counts",
+    "of_account",
     "run_due",
     "set_digest",
     "setting_of",
