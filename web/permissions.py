@@ -57,6 +57,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
+    "ladder_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),
