@@ -1,11 +1,11 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
 ``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the refusal-count sweeper, the escalation of urgent items and the orphan
-collection (periodic jobs, each round in a worker thread), and the state
-that lives as long as the server: the "verify now" runs and the pending
-exports. ``start`` starts the jobs in order; ``stop`` interrupts the
-verifications and waits for their threads, then stops the jobs in the
+ticker, the refusal-count sweeper, the escalation of urgent items, the orphan
+collection and the members' daily digests (periodic jobs, each round in a
+worker thread), and the state that lives as long as the server: the
+"verify now" runs and the pending exports. ``start`` starts the jobs in
+order; ``stop`` interrupts the verifications and waits for their threads, then stops the jobs in the
 reverse order (a round in progress finishes first: its thread is never
 abandoned), so the caller may close the database afterwards.
 
@@ -30,13 +30,14 @@ from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
 from vault.identity import refusals
 from vault.items import deposits
-from vault.notify import engine
+from vault.notify import digest, engine
 from vault.opening import Vault
 
 log = logging.getLogger("permanence.lifecycle")
 
 NOTIFY_EVERY_SECONDS = 2.0
 ORPHANS_EVERY_SECONDS = 3600.0
+DIGEST_EVERY_SECONDS = 30.0
 
 
 async def _in_thread(fn: Callable[[], object]) -> None:
@@ -88,6 +89,7 @@ def server_jobs(vault: Vault) -> list[Job]:
         periodic("refusal count", lambda: refusals.flush_closed(env), refusals.SWEEP_SECONDS),
         periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
         periodic("notification delivery", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
+        periodic("daily digest", lambda: digest.run_due(env), DIGEST_EVERY_SECONDS),
     ]
 
 
@@ -167,6 +169,7 @@ class Lifecycle:
 
 
 __all__ = [
+    "DIGEST_EVERY_SECONDS",
     "NOTIFY_EVERY_SECONDS",
     "ORPHANS_EVERY_SECONDS",
     "Job",

@@ -10,6 +10,8 @@ from vault.errors import (
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
     CodeJustUsed,
+    CodeNotSent,
+    CodeRefused,
     ConfigError,
     Conflict,
     DataDirError,
@@ -108,6 +110,8 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (InvitationLimit, 429),
     (Throttled, 429),
     (FileUnavailable, 503),
+    (CodeRefused, 400),  # a contact code: wrong, expired or tried too often
+    (CodeNotSent, 503),  # the mail server or SMS gateway did not take the code
 )
 
 

@@ -42,6 +42,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "backup_codes": SIGNED_IN,
     # A notification's link: "opened" when its recipient follows it (signed in).
     "notification_open": SIGNED_IN,
+    # The people notifications reach: their own contact details and channels.
+    "contact_code": frozenset({MEMBER, SECRETARY}),
+    "contact_verify": frozenset({MEMBER, SECRETARY}),
+    "contact_remove": frozenset({MEMBER, SECRETARY}),
+    "contact_channels": frozenset({MEMBER, SECRETARY}),
+    "digest_change": frozenset({MEMBER}),
     # Client practice members.
     "inbox": frozenset({MEMBER}),
     "inbox_envelopes": frozenset({MEMBER}),
@@ -55,6 +61,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "instructions_editor": frozenset({MEMBER}),
     "ladder_read": frozenset({MEMBER}),
     "ladder_write": frozenset({MEMBER}),
+    "ladder_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),

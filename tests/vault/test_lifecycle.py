@@ -31,12 +31,13 @@ def _recording_job(name: str, events: list[str]) -> Job:
 
 
 def test_the_server_jobs_are_every_background_job(vault: Vault) -> None:
-    """Checkpoints, refusal counts, orphans and notifications: the jobs a server runs."""
+    """Checkpoints, refusal counts, orphans, notifications and digests: the jobs a server runs."""
     assert [job.name for job in server_jobs(vault)] == [
         "audit checkpoint",
         "refusal count",
         "orphan collection",
         "notification delivery",
+        "daily digest",
     ]
 
 

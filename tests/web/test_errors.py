@@ -45,6 +45,8 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "AuthenticatorReenrolmentRequired": 403,
         "AwaitingPracticeKey": 403,
         "FileUnavailable": 503,
+        "CodeRefused": 400,
+        "CodeNotSent": 503,
         "RequestTaken": 409,
     }
     shown = {

@@ -25,7 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -37,6 +37,17 @@ CHANNELS = ("email", "sms", "webhook")
 HTTP_TIMEOUT_SECONDS = 10.0
 SMTP_TIMEOUT_SECONDS = 20.0
 USER_AGENT = "Permanence-notify/1"
+
+
+RETRY_FIRST_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 60 s, 120 s, … capped at an hour: a failed send is retried forever, never dropped."""
+    return timedelta(
+        seconds=min(RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+    )
 
 
 class ChannelFailed(Exception):

@@ -38,13 +38,14 @@ from crypto.encoding import b64url_encode
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.notify import channels, ladder, messages
-from vault.notify.fallback import reachable  # until contacts' vault/notify/contacts.py
+from vault.notify.contacts import reachable
 from vault.storage.store import Connection
 
 log = logging.getLogger("permanence.notify")
 
-RETRY_FIRST_SECONDS = 30
-RETRY_MAX_SECONDS = 3600
+RETRY_FIRST_SECONDS = channels.RETRY_FIRST_SECONDS
+RETRY_MAX_SECONDS = channels.RETRY_MAX_SECONDS
+retry_delay = channels.retry_delay
 LEASE_SECONDS = 120  # longer than any one send (SMTP 20 s, HTTP 10 s, plus margins)
 BATCH = 50
 SYSTEM = RequestInfo(request_id="escalation")
@@ -52,13 +53,6 @@ _SYSTEM_ACTOR = Actor(account=None, name="system", role="system")
 # Who this process is when it claims a message (one id per server process).
 PROCESS = uuid.uuid4().hex
 _LINK_LABEL = b"permanence notification link\x00"
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 s, 60 s, 120 s, … capped at an hour: retried forever, never dropped."""
-    return timedelta(
-        seconds=min(RETRY_FIRST_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
-    )
 
 
 # -- starting and stepping --------------------------------------------------------------

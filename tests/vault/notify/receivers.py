@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
@@ -92,3 +96,33 @@ def http_receiver() -> HttpReceiver:
     holder.append(receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return receiver
+
+
+# Fixtures (imported by tests/vault/notify/conftest.py, and by web tests that need mail).
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free port, recording every mail."""
+    handler = Inbox(free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(mailbox: Inbox) -> tuple[Inbox, int]:
+    """The same as (handler, port), as the first notification tests had it."""
+    return mailbox, mailbox.port
+
+
+@pytest.fixture
+def http() -> Iterator[HttpReceiver]:
+    receiver = http_receiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()

@@ -28,13 +28,13 @@ def _text(mail: Message) -> str:
     return mail.as_string() + mail_text(mail)
 
 
-def test_an_urgent_deposit_mails_the_member_without_content(world: World, smtp: Inbox) -> None:
+def test_an_urgent_deposit_mails_the_member_without_content(world: World, mailbox: Inbox) -> None:
     """The mail says "1 message urgent pour Cabinet Martin" and links; no word of the note."""
-    w = _with_smtp(world, smtp.port)
+    w = _with_smtp(world, mailbox.port)
     iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT)
     deposit_as_secretary(w, envelope, iid)
     assert engine.deliver_due(w.env) == (1, 0)
-    ((to, mail),) = smtp.mails
+    ((to, mail),) = mailbox.mails
     assert to == ["dr.martin@example.org"]
     text = _text(mail)
     assert "1 message urgent pour Cabinet Martin" in text and "/n/" in text
@@ -45,25 +45,25 @@ def test_an_urgent_deposit_mails_the_member_without_content(world: World, smtp: 
     assert engine.deliver_due(w.env) == (0, 0)  # sent once only
 
 
-def test_a_normal_deposit_sends_nothing(world: World, smtp: Inbox) -> None:
-    w = _with_smtp(world, smtp.port)
+def test_a_normal_deposit_sends_nothing(world: World, mailbox: Inbox) -> None:
+    w = _with_smtp(world, mailbox.port)
     iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.NORMAL)
     deposit_as_secretary(w, envelope, iid)
-    assert engine.tick(w.env) == (0, 0) and smtp.mails == []
+    assert engine.tick(w.env) == (0, 0) and mailbox.mails == []
 
 
-def test_an_smtp_outage_keeps_the_deposit_and_retries_later(world: World, smtp: Inbox) -> None:
+def test_an_smtp_outage_keeps_the_deposit_and_retries_later(world: World, mailbox: Inbox) -> None:
     """With SMTP down the deposit succeeds; the failure is audited and retried after a delay."""
     w = _with_smtp(world, free_port())  # nothing listens there
     iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT)
     assert deposit_as_secretary(w, envelope, iid).created
     assert engine.deliver_due(w.env) == (0, 1)
     assert audit_actions(w.env)[-1] == "notification.failed"
-    w = _with_smtp(w, smtp.port)
+    w = _with_smtp(w, mailbox.port)
     assert engine.deliver_due(w.env) == (0, 0)  # not due yet: backing off
     w.clock.advance(engine.RETRY_FIRST_SECONDS + 1)
     assert engine.deliver_due(w.env) == (1, 0)
-    assert len(smtp.mails) == 1 and engine.pending_count(w.env) == 0
+    assert len(mailbox.mails) == 1 and engine.pending_count(w.env) == 0
 
 
 def test_retry_delays_grow_and_cap() -> None:

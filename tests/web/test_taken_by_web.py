@@ -1,0 +1,53 @@
+"""The secretary's deposits page says who acknowledged her deposit and at what local time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.factories import REQ, World, deposit_as_secretary, seal, session_for
+from vault.items import inbox
+from vault.opening import Vault
+from web.app import create_app
+from web.session import COOKIE
+
+
+@pytest.fixture
+def client(world: World, vault: Vault) -> Iterator[TestClient]:
+    app = create_app(vault.with_env(now=world.clock))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.world = world  # type: ignore[attr-defined]
+        yield c
+
+
+def _taken(client: TestClient, language: str) -> list[str]:
+    world: World = client.world  # type: ignore[attr-defined]
+    token, _csrf = session_for(world.env, world.secretary)  # a fresh session: the clock moved
+    client.cookies.set(COOKIE, token)
+    page = client.get("/workspace/deposits", headers={"accept-language": language}).text
+    return [
+        re.sub(r"<[^>]+>", "", t)
+        for t in re.findall(r"<p class=\"taken\" data-taken-by>(.*?)</p>", page)
+    ]
+
+
+def test_acknowledged_shows_who_and_the_local_time(world: World, client: TestClient) -> None:
+    """09:42 UTC on 28 November is 10 h 42 in Paris: the French typography, the local time."""
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    assert _taken(client, "fr") == []
+    world.clock.advance(42 * 60)
+    inbox.set_status(world.env, REQ, world.member.principal, iid, "acknowledged")
+    name = world.env.db.read(
+        lambda c: c.execute(
+            "SELECT display_name FROM account WHERE id = ?", (world.member.principal.account_id,)
+        ).fetchone()[0]
+    )
+    assert _taken(client, "fr") == [f"Pris en charge par {name} à 10\u00a0h\u00a042"]
+    assert _taken(client, "en") == [f"Acknowledged by {name} at 10:42\u00a0am"]
+    world.clock.advance(600)
+    inbox.set_status(world.env, REQ, world.member.principal, iid, "handled")
+    assert _taken(client, "fr") == [f"Pris en charge par {name} à 10\u00a0h\u00a042"]  # kept
