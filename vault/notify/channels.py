@@ -116,7 +116,7 @@ def _split_header(line: str) -> tuple[str, str]:
 def sms_request(settings: SmsSettings, to: str, text: str) -> HttpRequest:
     """The gateway request for one SMS: the templates filled, each value escaped for
     where it stands."""
-    url = settings.url.format(to=quote(to, safe="+"), text=quote(text, safe=""))
+    url = settings.url.format(to=quote(to, safe=""), text=quote(text, safe=""))
     headers = {"User-Agent": USER_AGENT}
     body: bytes | None = None
     if settings.body:
