@@ -52,7 +52,8 @@ def wired(world: World, mailbox: Inbox, http: HttpReceiver) -> World:
             (w.member.id, at, w.member.id, PHONE, at),
         )
         conn.execute(  # type: ignore[attr-defined]
-            "INSERT INTO contact_choice (account_id, urgency, channels) VALUES (?, 'urgent', 'email,sms')",
+            "INSERT INTO contact_choice (account_id, urgency, channels)"
+            " VALUES (?, 'urgent', 'email,sms')",
             (w.member.id,),
         )
 

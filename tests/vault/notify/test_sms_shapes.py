@@ -20,7 +20,8 @@ TO = "+33612345678"
 def test_brevo_json_body_and_api_key_header() -> None:
     settings = SmsSettings(
         url="https://api.brevo.com/v3/transactionalSMS/sms",
-        body='{{"sender": "Cabinet", "recipient": "{to}", "content": "{text}", "type": "transactional"}}',
+        body='{{"sender": "Cabinet", "recipient": "{to}", "content": "{text}",'
+        ' "type": "transactional"}}',
         auth_header=Secret(b"api-key: xkeysib-123"),
     )
     r = sms_request(settings, TO, NASTY)
@@ -52,7 +53,8 @@ def test_twilio_form_body_and_basic_auth() -> None:
 def test_octopush_nested_json_and_two_headers() -> None:
     settings = SmsSettings(
         url="https://api.octopush.com/v1/public/sms-campaign/send",
-        body='{{"recipients": [{{"phone_number": "{to}"}}], "text": "{text}", "type": "sms_premium"}}',
+        body='{{"recipients": [{{"phone_number": "{to}"}}], "text": "{text}",'
+        ' "type": "sms_premium"}}',
         auth_header=Secret(b"api-key: k"),
         headers=("api-login: cabinet@example.fr",),
     )
