@@ -197,13 +197,16 @@ def test_a_server_killed_mid_ladder_resumes_where_it_was(tmp_path: Path, mailbox
 
 
 def test_two_servers_on_one_vault_send_each_step_once(tmp_path: Path, mailbox: Inbox) -> None:
+    # A slow relay (1 s a mail): each send is a long window in which the other server
+    # would send the same message again, were the message not leased to the first.
+    mailbox.delay = 1.0
     arranged = _arrange(tmp_path / "data", mailbox.port)
     first, second = VaultServer(arranged.data_dir), VaultServer(arranged.data_dir)
     first.start()
     second.start()
     try:
         item_id = _deposit_urgent(arranged, first)
-        _wait_for(mailbox, 7, 30)
+        _wait_for(mailbox, 7, 40)
         time.sleep(DELAY + 2.5)  # both servers keep ticking: nothing more comes
     finally:
         first.stop()

@@ -3,6 +3,7 @@ server standing for the SMS gateway and the webhook receiver, each recording wha
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -31,12 +32,15 @@ def mail_text(mail: Message) -> str:
 class Inbox:
     """aiosmtpd's handler: every mail received, with its recipients."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, delay: float = 0.0) -> None:
         self.port = port
+        self.delay = delay  # seconds each mail takes to be accepted (a slow relay)
         self.mails: list[tuple[list[str], Message]] = []
         self.raw: list[bytes] = []
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         content: bytes = envelope.content  # type: ignore[attr-defined]
         self.raw.append(content)
         self.mails.append((list(envelope.rcpt_tos), message_from_bytes(content)))  # type: ignore[attr-defined]
