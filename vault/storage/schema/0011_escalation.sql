@@ -69,3 +69,12 @@ CREATE TABLE delivery (
 ) STRICT;
 CREATE INDEX delivery_due ON delivery (state, next_at);
 CREATE INDEX delivery_by_item ON delivery (item_id, id);
+
+-- Urgent items still waiting in the old mail queue (vault/items/notifications.py, gone)
+-- are escalated instead, from their first step, at the server's first round; nothing
+-- writes to ``notification`` any more.
+INSERT INTO escalation (item_id, practice_id, author_id, state, step, next_at, started_at)
+    SELECT i.id, i.practice_id, i.author_id, 'running', 0, min(n.next_at), min(n.created_at)
+    FROM notification n JOIN item i ON i.id = n.item_id
+    WHERE n.status = 'pending' AND i.status NOT IN ('acknowledged', 'handled')
+    GROUP BY i.id;
