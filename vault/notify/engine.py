@@ -73,7 +73,18 @@ def start(env: Env, conn: Connection, item_id: str, practice_id: str, author_id:
         actor=_SYSTEM_ACTOR,
         targets={"practice": practice_id, "item": item_id},
     )
-    _step(env, conn, item_id, now)
+    # The first step at once, but never at the deposit's expense: should it fail, it is
+    # undone alone and the server's next round runs it (the step is due now).
+    conn.execute("SAVEPOINT first_step")
+    try:
+        _step(env, conn, item_id, now)
+    except Exception as e:
+        conn.execute("ROLLBACK TO first_step")
+        log.error(
+            "the first step of an escalation failed (%s); the next round retries it",
+            type(e).__name__,
+        )
+    conn.execute("RELEASE first_step")
 
 
 def advance(env: Env) -> int:

@@ -210,3 +210,23 @@ def test_without_a_ladder_every_member_is_told_at_once(world: World, mailbox: In
     ]
     w.clock.advance(DELAY)
     assert engine.tick(w.env) == (0, 0)
+
+
+def test_a_failing_first_step_never_fails_the_deposit(
+    three: tuple[World, list[Person]], mailbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first step runs inside the deposit; if it raises, the deposit still commits and
+    the server's next round runs the step."""
+    w, _ = three
+    real = engine.reachable
+
+    def broken(conn: object, account_id: str, urgency: str) -> list[tuple[str, str]]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(engine, "reachable", broken)
+    iid = _urgent(w)
+    assert w.env.db.read(lambda c: c.execute("SELECT count(*) FROM item").fetchone()[0]) == 1
+    assert trail.trail_for_env(w.env, iid) == []
+    monkeypatch.setattr(engine, "reachable", real)
+    assert engine.tick(w.env) == (1, 0)
+    assert _to(mailbox) == ["dr.martin@example.org"]
