@@ -47,6 +47,7 @@ pytestmark = pytest.mark.slow
 DELAY = 3
 MEMBERS = ("dr.a@example.org", "dr.b@example.org", "dr.c@example.org")
 SECRETARY = "sophie@example.org"
+CANARY = "CANARY-proc-51c2"
 
 
 @dataclass
@@ -115,7 +116,7 @@ def _deposit_urgent(arranged: Arranged, server: VaultServer) -> str:
         client_id=uuid.UUID(arranged.practice.id),
         author_id=uuid.UUID(arranged.secretary.id),
     )
-    body = encode_body({"subject": "Urgent", "text": str(call_note_body("CANARY-proc"))})
+    body = encode_body({"subject": f"Urgent {CANARY}", "text": str(call_note_body(CANARY))})
     envelope = seal_item(
         header, body, arranged.practice.keys.public_key, arranged.secretary.keys.signing_key
     )
@@ -171,7 +172,9 @@ def _check_the_vault(data_dir: Path, item_id: str) -> None:
         vault.db.close()
 
 
-def test_a_server_killed_mid_ladder_resumes_where_it_was(tmp_path: Path, mailbox: Inbox) -> None:
+def test_a_server_killed_mid_ladder_resumes_where_it_was(
+    tmp_path: Path, mailbox: Inbox, capfd: pytest.CaptureFixture[str]
+) -> None:
     arranged = _arrange(tmp_path / "data", mailbox.port)
     server = VaultServer(arranged.data_dir)
     server.start()
@@ -194,6 +197,9 @@ def test_a_server_killed_mid_ladder_resumes_where_it_was(tmp_path: Path, mailbox
     assert _recipients(mailbox)[:3] == list(MEMBERS)
     assert Counter(_recipients(mailbox)) == EXPECTED
     _check_the_vault(arranged.data_dir, item_id)
+    logs = capfd.readouterr()
+    seen = [logs.out, logs.err, *(m.decode("utf-8", "replace") for m in mailbox.raw)]
+    assert not any(CANARY in text for text in seen)
 
 
 def test_two_servers_on_one_vault_send_each_step_once(tmp_path: Path, mailbox: Inbox) -> None:
