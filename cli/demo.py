@@ -90,6 +90,8 @@ def seed_demo(settings: Settings) -> None:
             practice_id,
             True,
         )
+        for username, (email, phone) in demo.DEMO_CONTACTS.items():
+            demo.add_verified_contacts(env, DEMO, ids[username], email, phone)
         sophie = next(u for u in USERS if u.username == "sophie")
         deposit_demo_items(env, DEMO, ids["sophie"], sophie.password, enrolled["sophie"][1])
 
