@@ -1,7 +1,7 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
 ``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the refusal-count sweeper, the notification queue, the orphan
+ticker, the refusal-count sweeper, the escalation of urgent items, the orphan
 collection and the members' daily digests (periodic jobs, each round in a
 worker thread), and the state that lives as long as the server: the
 "verify now" runs and the pending exports. ``start`` starts the jobs in
@@ -29,8 +29,8 @@ from vault.auditing.checkpoints import TICK_SECONDS
 from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
 from vault.identity import refusals
-from vault.items import deposits, notifications
-from vault.notify import digest
+from vault.items import deposits
+from vault.notify import digest, engine
 from vault.opening import Vault
 
 log = logging.getLogger("permanence.lifecycle")
@@ -88,9 +88,7 @@ def server_jobs(vault: Vault) -> list[Job]:
         ),
         periodic("refusal count", lambda: refusals.flush_closed(env), refusals.SWEEP_SECONDS),
         periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
-        periodic(
-            "notification delivery", lambda: notifications.deliver_due(env), NOTIFY_EVERY_SECONDS
-        ),
+        periodic("notification delivery", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
         periodic("daily digest", lambda: digest.run_due(env), DIGEST_EVERY_SECONDS),
     ]
 

@@ -40,6 +40,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "totp_start": SIGNED_IN,
     "totp_confirm": SIGNED_IN,
     "backup_codes": SIGNED_IN,
+    # A notification's link: "opened" when its recipient follows it (signed in).
+    "notification_open": SIGNED_IN,
     # The people notifications reach: their own contact details and channels.
     "contact_code": frozenset({MEMBER, SECRETARY}),
     "contact_verify": frozenset({MEMBER, SECRETARY}),
@@ -57,6 +59,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
+    "ladder_read": frozenset({MEMBER}),
+    "ladder_write": frozenset({MEMBER}),
     "ladder_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),

@@ -10,7 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.factories import Person, World, add_account, session_for
-from tests.vault.items.test_notifications import _Inbox, smtp  # noqa: F401 - the fixture
+from tests.vault.notify.receivers import Inbox as _Inbox
+from tests.vault.notify.receivers import mailbox, smtp  # noqa: F401 - the fixtures
 from vault.identity.roles import Role
 from vault.opening import Vault
 from vault.settings import SmtpSettings

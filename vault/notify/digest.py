@@ -31,7 +31,7 @@ from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Forbidden, InvalidInput
 from vault.identity.roles import Role
-from vault.items import notifications
+from vault.notify import channels as notifications  # smtp_sender, retry_delay
 from vault.notify import contacts
 from vault.notify.contacts import EMAIL, NORMAL
 from vault.storage.store import Connection

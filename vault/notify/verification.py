@@ -30,7 +30,7 @@ from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import CodeNotSent, CodeRefused, Forbidden, InvalidInput, Throttled
 from vault.identity.roles import Role
-from vault.items import notifications
+from vault.notify import channels as notifications  # smtp_sender, retry_delay
 from vault.notify import contacts
 from vault.notify.contacts import EMAIL, NORMAL, URGENT
 from vault.storage.store import Connection

@@ -16,7 +16,7 @@ from tests.factories import (
     open_test_vault,
     seal,
 )
-from tests.vault.items.test_notifications import _Inbox, smtp  # noqa: F401 - the fixture
+from tests.vault.notify.receivers import Inbox as _Inbox
 from vault.env import Env, RequestInfo
 from vault.errors import Forbidden, InvalidInput
 from vault.notify import digest
@@ -32,7 +32,7 @@ def _smtp_env(env: Env, port: int) -> Env:
 
 
 @pytest.fixture
-def w(world: World, smtp: tuple[_Inbox, int]) -> World:  # noqa: F811 - the fixture
+def w(world: World, smtp: tuple[_Inbox, int]) -> World:
     world.env = _smtp_env(world.env, smtp[1])
     world.inbox = smtp[0]  # type: ignore[attr-defined]
     return world
@@ -101,7 +101,7 @@ def _body(canary: str) -> bytes:
 def test_exactly_once_across_two_processes_and_a_restart(
     w: World,
     initialised: Settings,
-    smtp: tuple[_Inbox, int],  # noqa: F811 - the fixture
+    smtp: tuple[_Inbox, int],
 ) -> None:
     """Two vaults opened on one database (two server processes) run the job at the same
     moment, many times: one digest. Opened again later (a restart): still one."""
@@ -127,7 +127,7 @@ def test_exactly_once_across_two_processes_and_a_restart(
     assert rows == [("2026-11-28", "sent")]
 
 
-def test_a_mail_server_outage_is_retried_that_day(world: World, smtp: tuple[_Inbox, int]) -> None:  # noqa: F811
+def test_a_mail_server_outage_is_retried_that_day(world: World, smtp: tuple[_Inbox, int]) -> None:
     world.env = _smtp_env(world.env, 9)  # nothing listens there
     digest.set_digest(world.env, INFO, world.member.principal, True, "09:00")
     assert digest.run_due(world.env) == (0, 1)

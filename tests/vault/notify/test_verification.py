@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from tests.factories import World, audit_actions
-from tests.vault.items.test_notifications import _Inbox, smtp  # noqa: F401 - the fixture
+from tests.vault.notify.receivers import Inbox as _Inbox
 from vault.env import RequestInfo
 from vault.errors import CodeNotSent, CodeRefused, Forbidden, InvalidInput, Throttled
 from vault.notify import contacts, verification
@@ -18,7 +18,7 @@ INFO = RequestInfo(request_id="t")
 
 
 @pytest.fixture
-def w(world: World, smtp: tuple[_Inbox, int]) -> World:  # noqa: F811 - the fixture
+def w(world: World, smtp: tuple[_Inbox, int]) -> World:
     settings = SmtpSettings(host="127.0.0.1", port=smtp[1], sender="vault@example.org")
     world.env = replace(world.env, settings=replace(world.env.settings, smtp=settings))
     world.inbox = smtp[0]  # type: ignore[attr-defined]
