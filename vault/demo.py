@@ -58,6 +58,21 @@ DEMO_CONTACTS = {
 }
 
 
+def demo_ladder(member_id: str) -> dict[str, object]:
+    """The demo practice's on-call ladder: Dr Martin every day, all day, 10 minutes."""
+    return {
+        "delay_minutes": 10,
+        "rungs": [
+            {
+                "account_id": member_id,
+                "days": [1, 2, 3, 4, 5, 6, 7],
+                "start": "00:00",
+                "end": "00:00",
+            }
+        ],
+    }
+
+
 def add_verified_contacts(
     env: Env, request: RequestInfo, account_id: str, email: str, phone: str
 ) -> None:

@@ -1,4 +1,4 @@
-"""The demo vault's accounts have verified contact details; other vaults refuse them."""
+"""The demo vault's people have verified contact details and a ladder; no other vault takes them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from cli.demo import DEMO, seed_demo
 from tests.factories import World, open_test_vault
 from vault import demo
 from vault.errors import Forbidden
+from vault.notify import ladder
 from vault.notify.contacts import reachable
 from vault.settings import Settings
 from vault.storage.datadir import initialise
@@ -24,7 +25,16 @@ def test_the_demo_members_are_reached_at_verified_details(tmp_path: Path) -> Non
             lambda c: c.execute("SELECT id FROM account WHERE username = 'dr.martin'").fetchone()[0]
         )
         found = vault.env.db.read(lambda c: reachable(c, account, "urgent"))
+        practice = vault.env.db.read(
+            lambda c: c.execute(
+                "SELECT practice_id FROM account WHERE id = ?", (account,)
+            ).fetchone()[0]
+        )
+        on_call = vault.env.db.read(
+            lambda c: ladder.load(c, vault.env, practice).on_call(vault.env.now())
+        )
     assert found == [("email", "dr.martin@cabinet-martin.example"), ("sms", "+33639980042")]
+    assert [r.account_id for r in on_call] == [account]  # the demo ladder: Dr Martin, always
 
 
 def test_only_a_demo_vault_takes_demo_contacts(world: World) -> None:
