@@ -1,4 +1,5 @@
-"""A secretary's deposits with what became of each: its acknowledgement trail and her label.
+"""A secretary's deposits with what became of each: its acknowledgement trail, her label and,
+for an urgent one, its delivery trail (whom the practice's ladder told, how, when).
 
 The trail is every status change the practice made (new → read → handled, and any
 status a later version adds), with who and when: the secretary learns that her call
@@ -15,6 +16,7 @@ from vault.items import inbox
 from vault.items.history import StatusChange
 from vault.items.inbox import ItemSummary
 from vault.items.labels import labels_of
+from vault.notify.trail import TrailStep, trail_for
 from vault.storage.store import Connection
 
 
@@ -24,6 +26,7 @@ class DepositRow:
     practice_id: str
     trail: tuple[StatusChange, ...]
     label: bytes | None  # docs/format.md §11, sealed to her own key
+    deliveries: tuple[TrailStep, ...] = ()  # the urgent item's delivery trail (metadata)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,12 @@ def my_deposits(env: Env, principal: Principal, after: str | None) -> DepositsPa
 
     def read(
         conn: Connection,
-    ) -> tuple[dict[str, list[StatusChange]], dict[str, bytes], dict[str, str]]:
+    ) -> tuple[
+        dict[str, list[StatusChange]],
+        dict[str, bytes],
+        dict[str, str],
+        dict[str, tuple[TrailStep, ...]],
+    ]:
         practices: dict[str, str] = {}
         if ids:
             marks = ", ".join("?" * len(ids))
@@ -64,10 +72,17 @@ def my_deposits(env: Env, principal: Principal, after: str | None) -> DepositsPa
                     ids,
                 )
             }
-        return _trails(conn, ids), labels_of(conn, principal, ids), practices
+        urgent = [i.id for i in page.items if i.urgency == "urgent"]
+        deliveries = {i: tuple(trail_for(conn, i)) for i in urgent}
+        return _trails(conn, ids), labels_of(conn, principal, ids), practices, deliveries
 
-    trails, labels, practices = env.db.read(read)
+    trails, labels, practices, deliveries = env.db.read(read)
     return DepositsPage(
-        [DepositRow(i, practices[i.id], tuple(trails[i.id]), labels.get(i.id)) for i in page.items],
+        [
+            DepositRow(
+                i, practices[i.id], tuple(trails[i.id]), labels.get(i.id), deliveries.get(i.id, ())
+            )
+            for i in page.items
+        ],
         page.next_cursor,
     )
