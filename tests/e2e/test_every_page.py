@@ -178,6 +178,13 @@ def _account_digest_on(page: Page, site: Site) -> None:
     expect(page.locator("[data-digest=on]")).to_be_visible()
 
 
+def _ladder_with_a_line(page: Page, site: Site) -> None:
+    """The ladder editor once loaded, with one line added (member, days, hours, moves)."""
+    _goto("/practice/ladder", "[data-add-rung]:enabled")(page, site)
+    page.click("[data-add-rung]")
+    expect(page.locator("[data-rung]")).to_have_count(1)
+
+
 UNLOCKED = "[data-keys-state][data-unlocked]"
 
 # (name, role, how to reach the page or state)
@@ -192,6 +199,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("item-missing", "member", _goto("/items/{missing}")),
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
+    ("ladder", "member", _ladder_with_a_line),
     ("practice-requests", "member", _goto("/practice/requests")),
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
@@ -228,6 +236,7 @@ IN_FRENCH = {
     "member-account",
     "member-account-code",
     "member-account-digest",
+    "ladder",
     "deposit",
     "deposits",
     "admin-accounts",
