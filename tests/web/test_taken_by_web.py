@@ -92,3 +92,13 @@ def test_the_delivery_trail_on_the_item_page_and_the_deposits_page(
                 "Prévenu · Dr.Martin@Example.Org · par e-mail · 10\u00a0h\u00a000",
                 "Pris en charge · Dr.Martin@Example.Org · 10\u00a0h\u00a042",
             ], path
+
+
+def test_an_undone_acknowledgement_is_not_shown_later(world: World, client: TestClient) -> None:
+    """Acknowledged, undone, then handled directly: nobody "took charge" of it."""
+    iid, envelope = seal(world.secretary, world.practice)
+    deposit_as_secretary(world, envelope, iid)
+    inbox.set_status(world.env, REQ, world.member.principal, iid, "acknowledged")
+    inbox.undo_status(world.env, REQ, world.member.principal, iid)
+    inbox.set_status(world.env, REQ, world.member.principal, iid, "handled")
+    assert _taken(client, "en") == []

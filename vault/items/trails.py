@@ -28,6 +28,18 @@ class DepositRow:
     label: bytes | None  # docs/format.md §11, sealed to her own key
     deliveries: tuple[TrailStep, ...] = ()  # the urgent item's delivery trail (metadata)
 
+    @property
+    def taken(self) -> StatusChange | None:
+        """The acknowledgement that still stands ("Pris en charge par …"): the latest one,
+        unless an undo took the item back before it since."""
+        standing = None
+        for change in self.trail:
+            if change.status == "acknowledged" and not change.undo:
+                standing = change
+            elif change.undo and change.status in ("new", "read"):
+                standing = None
+        return standing
+
 
 @dataclass(frozen=True, slots=True)
 class DepositsPage:
@@ -40,12 +52,14 @@ def _trails(conn: Connection, item_ids: list[str]) -> dict[str, list[StatusChang
     if not item_ids:
         return out
     marks = ", ".join("?" * len(item_ids))
-    for item_id, status, by, at in conn.execute(
-        "SELECT h.item_id, h.status, a.display_name, h.at FROM item_status h"  # noqa: S608 - placeholders only
+    for item_id, status, by, at, undo in conn.execute(
+        "SELECT h.item_id, h.status, a.display_name, h.at, h.undo FROM item_status h"  # noqa: S608 - placeholders only
         f" JOIN account a ON a.id = h.account_id WHERE h.item_id IN ({marks}) ORDER BY h.rowid",
         item_ids,
     ):
-        out[str(item_id)].append(StatusChange(str(status), str(by), parse_iso(str(at))))
+        out[str(item_id)].append(
+            StatusChange(str(status), str(by), parse_iso(str(at)), undo=bool(undo))
+        )
     return out
 
 
