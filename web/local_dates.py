@@ -240,7 +240,7 @@ def install(env: Environment, lang: Callable[[], str]) -> None:
         if at is None or at == "":
             return Markup("")
         zone = current_zone()
-        day = None if same_day_as in (None, "") else _aware(same_day_as).astimezone(zone).date()  # type: ignore[arg-type]
+        day = None if not same_day_as else _aware(same_day_as).astimezone(zone).date()
         return clock_element(at, lang(), zone, day)
 
     env.filters["when"] = when

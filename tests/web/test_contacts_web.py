@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.factories import Person, World, add_account, session_for
 from tests.vault.notify.receivers import Inbox as _Inbox
-from tests.vault.notify.receivers import mailbox, smtp  # noqa: F401 - the fixtures
+from tests.vault.notify.receivers import mail_text, mailbox, smtp  # noqa: F401 - the fixtures
 from vault.identity.roles import Role
 from vault.opening import Vault
 from vault.settings import SmtpSettings
@@ -36,7 +36,7 @@ class Site:
 
     def code(self) -> str:
         _to, mail = self.inbox.mails[-1]
-        match = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode())
+        match = re.search(r"\b(\d{6})\b", mail_text(mail))
         assert match is not None
         return match.group(1)
 

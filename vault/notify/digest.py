@@ -24,15 +24,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from email.message import EmailMessage
 
 from audit.entry import Action, Actor, Outcome
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Forbidden, InvalidInput
 from vault.identity.roles import Role
-from vault.notify import channels as notifications  # smtp_sender, retry_delay
-from vault.notify import contacts
+from vault.notify import channels, contacts
 from vault.notify.contacts import EMAIL, NORMAL
 from vault.storage.store import Connection
 
@@ -167,19 +165,24 @@ def text_of(c: Counts, base_url: str) -> tuple[str, str]:
     return "Permanence : résumé du jour / daily digest", body
 
 
-def smtp_digest_sender(env: Env) -> SendDigest:
-    """Digests by e-mail through the vault's SMTP settings."""
-    send = notifications.smtp_sender(env.settings.smtp)
+def sms_text_of(c: Counts, base_url: str) -> str:
+    """The digest as one short SMS: the three counts and the link."""
+    link = base_url.rstrip("/") + "/inbox"
+    return (
+        f"Permanence\u00a0: {c.new} nouveaux (24\u00a0h), {c.urgent_open} urgents non pris en"
+        f" charge, {c.handled_today} traités aujourd\u2019hui / {c.new} new, {c.urgent_open}"
+        f" urgent not acknowledged, {c.handled_today} handled today. {link}"
+    )
+
+
+def channel_sender(env: Env) -> SendDigest:
+    """Digests through escalation's channels: e-mail over SMTP, SMS through the gateway."""
 
     def send_digest(channel: str, address: str, subject: str, text: str) -> None:
-        if channel != EMAIL:
-            raise OSError("no SMS gateway")
-        mail = EmailMessage()
-        mail["From"] = env.settings.smtp.sender
-        mail["To"] = address
-        mail["Subject"] = subject
-        mail.set_content(text)
-        send(address, mail)
+        if channel == EMAIL:
+            channels.send_mail(env.settings.smtp, address, subject, text)
+        else:
+            channels.send_sms(env.settings.sms, address, text)
 
     return send_digest
 
@@ -236,11 +239,12 @@ def run_due(env: Env, send: SendDigest | None = None) -> tuple[int, int]:
 
         numbers, targets = env.db.read(read)
         subject, body = text_of(numbers, env.settings.base_url)
-        sender = send or smtp_digest_sender(env)
+        short = sms_text_of(numbers, env.settings.base_url)
+        sender = send or channel_sender(env)
         errors: list[str] = []
         for channel, address in targets:
             try:
-                sender(channel, address, subject, body)
+                sender(channel, address, subject, body if channel == EMAIL else short)
             except Exception as exc:  # any channel failure: retried later
                 errors.append(type(exc).__name__)
                 log.warning("a %s digest could not be sent: %s", channel, type(exc).__name__)
@@ -272,7 +276,7 @@ def _finish(
             conn.execute(
                 "UPDATE digest_run SET attempts = attempts + 1, next_at = ?, leased_until = NULL"
                 " WHERE account_id = ? AND day = ?",
-                (iso(now + notifications.retry_delay(attempts + 1)), account, day),
+                (iso(now + channels.retry_delay(attempts + 1)), account, day),
             )
         env.record(
             conn,
@@ -302,5 +306,6 @@ __all__ = [
     "run_due",
     "set_digest",
     "setting_of",
+    "sms_text_of",
     "text_of",
 ]

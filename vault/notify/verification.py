@@ -23,16 +23,14 @@ import hmac
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from email.message import EmailMessage
 
 from audit.entry import Action, Outcome
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import CodeNotSent, CodeRefused, Forbidden, InvalidInput, Throttled
 from vault.identity.roles import Role
-from vault.notify import channels as notifications  # smtp_sender, retry_delay
-from vault.notify import contacts
-from vault.notify.contacts import EMAIL, NORMAL, URGENT
+from vault.notify import channels, contacts
+from vault.notify.contacts import NORMAL, URGENT
 from vault.storage.store import Connection
 
 log = logging.getLogger("permanence.contacts")
@@ -63,25 +61,13 @@ def code_text(code: str) -> str:
     )
 
 
-def smtp_code_sender(env: Env) -> SendCode:
-    """Codes by e-mail through the vault's SMTP settings (SMS needs the gateway)."""
-    send = notifications.smtp_sender(env.settings.smtp)
+def default_sender(env: Env) -> SendCode:
+    """Codes through escalation's channels: e-mail over SMTP, SMS through the gateway."""
 
     def send_code(channel: str, address: str, text: str) -> None:
-        if channel != EMAIL:
-            raise OSError("no SMS gateway")
-        mail = EmailMessage()
-        mail["From"] = env.settings.smtp.sender
-        mail["To"] = address
-        mail["Subject"] = "Permanence : code de confirmation / confirmation code"
-        mail.set_content(text)
-        send(address, mail)
+        channels.send_code(env, channel, address, text)
 
     return send_code
-
-
-def default_sender(env: Env) -> SendCode:
-    return smtp_code_sender(env)
 
 
 def _hash(env: Env, salt: bytes, code: str) -> bytes:

@@ -23,6 +23,7 @@ from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.items import access_log, calltime, deposits, inbox, uploads
+from vault.notify.trail import trail_for_env as trails_of_deliveries
 from web import i18n
 from web.context import (
     ascii_int,
@@ -151,11 +152,14 @@ async def item_page(request: Request) -> Response:
         request.path_params["item_id"],
     )
     started = detail.item.call_started_at
+    # The delivery trail (metadata), once inbox.detail has checked the member may see the item.
+    trail = await run_in_threadpool(trails_of_deliveries, env_of(request), detail.item.id)
     return render(
         request,
         "item.html",
         {
             "detail": detail,
+            "trail": trail,
             # The server's record of the call time, for item.js to compare with the signed one.
             "call_started": "" if started is None else str(int(started.timestamp())),
             "timezone": env_of(request).settings.timezone,

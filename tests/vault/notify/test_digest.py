@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 
@@ -16,11 +17,12 @@ from tests.factories import (
     open_test_vault,
     seal,
 )
+from tests.vault.notify.receivers import HttpReceiver
 from tests.vault.notify.receivers import Inbox as _Inbox
 from vault.env import Env, RequestInfo
 from vault.errors import Forbidden, InvalidInput
-from vault.notify import digest
-from vault.settings import Settings, SmtpSettings
+from vault.notify import digest, verification
+from vault.settings import Settings, SmsSettings, SmtpSettings
 
 INFO = RequestInfo(request_id="t")
 # The world's clock: 2026-11-28 09:00 UTC, 10:00 in Paris.
@@ -145,3 +147,28 @@ def test_bad_times_and_roles_are_refused(w: World) -> None:
             digest.set_digest(w.env, INFO, w.member.principal, True, typed)
     with pytest.raises(Forbidden):
         digest.set_digest(w.env, INFO, w.secretary.principal, True, "08:00")
+
+
+def test_a_digest_by_sms_says_the_counts_only(w: World, http: HttpReceiver) -> None:
+    """A member who chose SMS for normal notices gets the digest through the gateway."""
+    sms = SmsSettings(url=http.url + "/sms", body='{{"to":"{to}","text":"{text}"}}')
+    w.env = replace(w.env, settings=replace(w.env.settings, sms=sms))
+    account = w.member.principal.account_id
+    w.env.db.write(
+        lambda c: c.execute(
+            "INSERT INTO contact VALUES (?, 'sms', '+33639980042', '2026-11-01T00:00:00.000Z')",
+            (account,),
+        )
+    )
+    verification.choose_channels(w.env, INFO, w.member.principal, "normal", ["sms"])
+    iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT, body=_body("CANARY-sms"))
+    deposit_as_secretary(w, envelope, iid)
+    digest.set_digest(w.env, INFO, w.member.principal, True, "10:00")
+    assert digest.run_due(w.env) == (1, 0)
+    (sent,) = [r for r in http.requests if r.path == "/sms"]
+    body = json.loads(sent.body)
+    assert body["to"] == "+33639980042"
+    assert "1 new, 1 urgent not acknowledged, 0 handled today" in body["text"]
+    for secret in ("CANARY-sms", "Cabinet Martin", "sophie", iid):
+        assert secret not in body["text"]
+    assert _mails(w) == []  # not by e-mail: she chose SMS

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
 import pytest
 
 from tests.factories import World, audit_actions
+from tests.vault.notify.receivers import HttpReceiver
 from tests.vault.notify.receivers import Inbox as _Inbox
 from vault.env import RequestInfo
 from vault.errors import CodeNotSent, CodeRefused, Forbidden, InvalidInput, Throttled
 from vault.notify import contacts, verification
-from vault.settings import SmtpSettings
+from vault.settings import SmsSettings, SmtpSettings
 
 INFO = RequestInfo(request_id="t")
 
@@ -166,3 +168,35 @@ def test_only_members_and_secretaries_keep_details(w: World) -> None:
     auditor = add_account(w.env, Role.AUDITOR, "auditor@example.org")
     with pytest.raises(Forbidden):
         verification.request_code(w.env, INFO, auditor.principal, "email", "a@b.fr")
+
+
+def _with_gateway(w: World, http: HttpReceiver) -> None:
+    sms = SmsSettings(url=http.url + "/sms", body='{{"to":"{to}","text":"{text}"}}')
+    w.env = replace(w.env, settings=replace(w.env.settings, sms=sms))
+
+
+def test_a_phone_number_is_verified_by_a_code_sent_through_the_sms_gateway(
+    w: World, http: HttpReceiver
+) -> None:
+    _with_gateway(w, http)
+    p = w.member.principal
+    assert verification.request_code(w.env, INFO, p, "sms", "06 39 98 00 42") == "+33639980042"
+    (sent,) = http.requests
+    body = json.loads(sent.body)
+    assert body["to"] == "+33639980042"
+    code = re.search(r"\b(\d{6})\b", body["text"])
+    assert code is not None
+    assert verification.confirm_code(w.env, INFO, p, "sms", code.group(1)) == "+33639980042"
+    assert w.env.db.read(lambda c: contacts.reachable(c, p.account_id, "urgent")) == [
+        ("sms", "+33639980042")
+    ]
+
+
+def test_a_gateway_outage_leaves_no_pending_code(w: World, http: HttpReceiver) -> None:
+    _with_gateway(w, http)
+    http.status = 503
+    with pytest.raises(CodeNotSent):
+        verification.request_code(w.env, INFO, w.member.principal, "sms", "0639980042")
+    assert (
+        w.env.db.read(lambda c: c.execute("SELECT count(*) FROM contact_code").fetchone())[0] == 0
+    )
