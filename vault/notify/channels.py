@@ -166,18 +166,33 @@ def webhook_request(
     )
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A gateway's redirect is a failure: it could lead the message (and the authentication
+    header) somewhere the settings did not name, over plain HTTP."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# No proxy from the environment (nothing below the command line reads it) and no redirect.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
 def http_send(request: HttpRequest, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
     """Send ``request``; anything but a 2xx answer is ``ChannelFailed``."""
     req = urllib.request.Request(  # noqa: S310 - the scheme is checked by the settings
         request.url, data=request.body, headers=dict(request.headers), method=request.method
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as answer:  # noqa: S310
+        with _OPENER.open(req, timeout=timeout) as answer:
             answer.read(65536)
+            status = int(answer.status)
     except urllib.error.HTTPError as e:
         raise ChannelFailed(f"HTTP {e.code}") from None
     except (OSError, ValueError) as e:
         raise ChannelFailed(type(e).__name__) from None
+    if not 200 <= status < 300:
+        raise ChannelFailed(f"HTTP {status}")
 
 
 def send_sms(settings: SmsSettings, to: str, text: str) -> None:

@@ -86,6 +86,8 @@ def http_receiver() -> HttpReceiver:
                 )
             )
             self.send_response(receiver.status)
+            if 300 <= receiver.status < 400:
+                self.send_header("Location", receiver.url + "/elsewhere")
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"{}")

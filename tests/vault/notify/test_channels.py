@@ -18,7 +18,7 @@ from tests.factories import REQ, World, audit_actions, call_note_body, deposit_a
 from tests.vault.notify.receivers import HttpReceiver, Inbox, mail_text
 from vault.clock import iso
 from vault.items import inbox
-from vault.notify import engine, trail
+from vault.notify import channels, engine, trail
 from vault.settings import SmsSettings, SmtpSettings, WebhookSettings
 
 SECRET = b"webhook-secret-0123456789"
@@ -168,3 +168,12 @@ def test_a_canary_in_every_field_reaches_no_message_and_no_log(
         text = blob.decode("utf-8", "replace")
         for value in secrets:
             assert value not in text, (value, text[:200])
+
+
+def test_a_gateway_redirect_is_a_failure(http: HttpReceiver) -> None:
+    """A 302 is not followed (the message and its header would go elsewhere): failed, retried."""
+    http.status = 302
+    settings = SmsSettings(url=http.url + "/sms", body='{{"to": "{to}", "message": "{text}"}}')
+    with pytest.raises(channels.ChannelFailed, match="HTTP 302"):
+        channels.send_sms(settings, PHONE, "1 message urgent pour Cabinet Martin")
+    assert len(http.requests) == 1
