@@ -129,11 +129,15 @@ def _step(env: Env, conn: Connection, item_id: str, now: datetime) -> bool:
         )
     }
     active = _active_members(conn, practice_id)
+    # The next person on call, not told yet, whom some channel reaches (someone who
+    # cannot be reached is passed over rather than waited for).
     nxt = next(
         (
             r.account_id
             for r in steps.on_call(now)
-            if r.account_id in active and r.account_id not in told
+            if r.account_id in active
+            and r.account_id not in told
+            and _addresses(env, conn, r.account_id)
         ),
         None,
     )
@@ -160,10 +164,9 @@ def _step(env: Env, conn: Connection, item_id: str, now: datetime) -> bool:
         last = True
     messages_queued = 0
     for account, purpose in recipients:
-        for channel, address in reachable(conn, account, "urgent"):
-            if channel in ("email", "sms"):
-                _queue(conn, item_id, step, account, purpose, channel, address, now)
-                messages_queued += 1
+        for channel, address in _addresses(env, conn, account):
+            _queue(conn, item_id, step, account, purpose, channel, address, now)
+            messages_queued += 1
     if channels.configured(env, "webhook"):
         _queue(
             conn,
@@ -198,6 +201,16 @@ def _step(env: Env, conn: Connection, item_id: str, now: datetime) -> bool:
             detail={"outcome": "exhausted", "steps": step + 1},
         )
     return True
+
+
+def _addresses(env: Env, conn: Connection, account_id: str) -> list[tuple[str, str]]:
+    """Where to tell ``account_id`` of an urgent item, by the channels this deployment has
+    (a verified phone number is of no use once the SMS gateway is gone)."""
+    return [
+        (channel, address)
+        for channel, address in reachable(conn, account_id, "urgent")
+        if channel in ("email", "sms") and channels.configured(env, channel)
+    ]
 
 
 def _active_members(conn: Connection, practice_id: str) -> set[str]:

@@ -229,3 +229,39 @@ def test_a_failing_first_step_never_fails_the_deposit(
     monkeypatch.undo()
     assert engine.tick(w.env) == (1, 0)
     assert _to(mailbox) == ["dr.martin@example.org"]
+
+
+def test_someone_no_channel_reaches_is_passed_over(
+    three: tuple[World, list[Person]], mailbox: Inbox
+) -> None:
+    """Dr Bernard has no e-mail username and nothing verified: the ladder goes from
+    Dr Martin to Dr Petit one delay later, instead of waiting a delay for nobody."""
+    w, (_, bernard, _) = three
+    w.env.db.write(
+        lambda c: c.execute("UPDATE account SET username = 'bernard' WHERE id = ?", (bernard.id,))
+    )
+    _urgent(w)
+    engine.tick(w.env)
+    assert _to(mailbox) == ["dr.martin@example.org"]
+    w.clock.advance(DELAY)
+    engine.tick(w.env)
+    assert _to(mailbox) == ["dr.petit@example.org"]
+
+
+def test_a_phone_number_without_a_gateway_is_not_used(
+    three: tuple[World, list[Person]], mailbox: Inbox
+) -> None:
+    """A verified phone number but no SMS gateway configured: only the mail goes, and no
+    message waits in the trail to be retried for ever."""
+    w, (martin, _, _) = three
+    at = "2026-11-28T08:00:00.000Z"
+    w.env.db.write(
+        lambda c: c.execute(
+            "INSERT INTO contact VALUES (?, 'email', 'martin@example.org', ?),"
+            " (?, 'sms', '+33612345678', ?)",
+            (martin.id, at, martin.id, at),
+        )
+    )
+    iid = _urgent(w)
+    assert engine.tick(w.env) == (1, 0)
+    assert [s.channel for s in trail.trail_for_env(w.env, iid)] == ["email"]
