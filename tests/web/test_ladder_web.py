@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from crypto.envelope import Urgency
 from tests.factories import World, audit_actions, deposit_as_secretary, seal, session_for
-from vault.notify import engine, trail
+from vault.notify import delivery, trail
 from vault.opening import Vault
 from web.app import create_app
 from web.session import COOKIE
@@ -93,7 +93,7 @@ def test_the_link_records_opened_for_its_recipient_only(
     (delivery_id,) = world.env.db.read(
         lambda c: c.execute("SELECT id FROM delivery WHERE item_id = ?", (iid,)).fetchone()
     )
-    link = "/n/" + engine.link_token(world.env, int(delivery_id))
+    link = "/n/" + delivery.link_token(world.env, int(delivery_id))
     with _client(world, vault, world.outsider) as outsider:
         r = outsider.get(link, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/"

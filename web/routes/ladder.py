@@ -4,7 +4,7 @@
 and who is on call now; ``PUT /practice/oncall`` replaces it (vault/notify/ladder.py,
 audited). ``GET /n/{token}`` is the link of a notification: whoever is not signed in is
 sent to sign in first (by the route guard, whatever the token: the answer tells nothing);
-when its recipient follows it, it records "opened" (vault/notify/engine.py) and leads to
+when its recipient follows it, it records "opened" (vault/notify/delivery.py) and leads to
 the item (a member) or to the deposits page (the secretary); anyone else goes home.
 """
 
@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from vault.identity.roles import Role
-from vault.notify import engine, ladder
+from vault.notify import delivery, ladder
 from web.context import env_of, json_body, request_info, require_principal
 from web.responses import json_ok
 from web.routing import route
@@ -41,7 +41,7 @@ async def notification_open(request: Request) -> Response:
     token = str(request.path_params["token"])[:MAX_TOKEN]
     principal = require_principal(request)
     found = await run_in_threadpool(
-        engine.open_link, env_of(request), request_info(request), principal, token
+        delivery.open_link, env_of(request), request_info(request), principal, token
     )
     target = "/"
     if found is not None:

@@ -18,7 +18,7 @@ from tests.factories import REQ, World, audit_actions, call_note_body, deposit_a
 from tests.vault.notify.receivers import HttpReceiver, Inbox, mail_text
 from vault.clock import iso
 from vault.items import inbox
-from vault.notify import channels, engine, trail
+from vault.notify import channels, delivery, engine, trail
 from vault.settings import SmsSettings, SmtpSettings, WebhookSettings
 
 SECRET = b"webhook-secret-0123456789"
@@ -122,7 +122,7 @@ def test_a_gateway_outage_is_retried_and_shows_in_the_trail(
     assert "notification.failed" in audit_actions(w.env)
     http.status = 200
     assert engine.tick(w.env) == (0, 0)  # backing off
-    w.clock.advance(engine.RETRY_FIRST_SECONDS)
+    w.clock.advance(delivery.RETRY_FIRST_SECONDS)
     assert engine.tick(w.env) == (2, 0)
     steps = trail.trail_for_env(w.env, iid)
     assert {s.channel: (s.state, s.attempts) for s in steps} == {

@@ -14,7 +14,7 @@ from tests.factories import (
     seal,
 )
 from tests.vault.notify.receivers import Inbox, free_port, mail_text
-from vault.notify import engine
+from vault.notify import delivery, engine
 from vault.settings import SmtpSettings
 
 
@@ -33,7 +33,7 @@ def test_an_urgent_deposit_mails_the_member_without_content(world: World, mailbo
     w = _with_smtp(world, mailbox.port)
     iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT)
     deposit_as_secretary(w, envelope, iid)
-    assert engine.deliver_due(w.env) == (1, 0)
+    assert delivery.deliver_due(w.env) == (1, 0)
     ((to, mail),) = mailbox.mails
     assert to == ["dr.martin@example.org"]
     text = _text(mail)
@@ -42,7 +42,7 @@ def test_an_urgent_deposit_mails_the_member_without_content(world: World, mailbo
         assert str(value) not in text
     assert iid not in text
     assert audit_actions(w.env)[-1] == "notification.sent"
-    assert engine.deliver_due(w.env) == (0, 0)  # sent once only
+    assert delivery.deliver_due(w.env) == (0, 0)  # sent once only
 
 
 def test_a_normal_deposit_sends_nothing(world: World, mailbox: Inbox) -> None:
@@ -57,15 +57,15 @@ def test_an_smtp_outage_keeps_the_deposit_and_retries_later(world: World, mailbo
     w = _with_smtp(world, free_port())  # nothing listens there
     iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT)
     assert deposit_as_secretary(w, envelope, iid).created
-    assert engine.deliver_due(w.env) == (0, 1)
+    assert delivery.deliver_due(w.env) == (0, 1)
     assert audit_actions(w.env)[-1] == "notification.failed"
     w = _with_smtp(w, mailbox.port)
-    assert engine.deliver_due(w.env) == (0, 0)  # not due yet: backing off
-    w.clock.advance(engine.RETRY_FIRST_SECONDS + 1)
-    assert engine.deliver_due(w.env) == (1, 0)
-    assert len(mailbox.mails) == 1 and engine.pending_count(w.env) == 0
+    assert delivery.deliver_due(w.env) == (0, 0)  # not due yet: backing off
+    w.clock.advance(delivery.RETRY_FIRST_SECONDS + 1)
+    assert delivery.deliver_due(w.env) == (1, 0)
+    assert len(mailbox.mails) == 1 and delivery.pending_count(w.env) == 0
 
 
 def test_retry_delays_grow_and_cap() -> None:
-    delays = [engine.retry_delay(n).total_seconds() for n in (1, 2, 3, 20)]
-    assert delays == [30, 60, 120, engine.RETRY_MAX_SECONDS]
+    delays = [delivery.retry_delay(n).total_seconds() for n in (1, 2, 3, 20)]
+    assert delays == [30, 60, 120, delivery.RETRY_MAX_SECONDS]
