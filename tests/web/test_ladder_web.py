@@ -44,7 +44,9 @@ def test_a_member_reads_and_replaces_the_ladder(member: TestClient, world: World
     got = r.json()
     assert got["configured"] and got["delay_minutes"] == 5
     # Saturday 09:00 UTC is 10:00 in Paris: on call now.
-    assert got["rungs"] == [{**rung, "display_name": "Dr.Martin@Example.Org", "on_call_now": True}]
+    assert got["rungs"] == [
+        {**rung, "display_name": "Dr.Martin@Example.Org", "on_call_now": True, "active": True}
+    ]
     assert member.get("/practice/oncall").json()["rungs"] == got["rungs"]
     assert audit_actions(world.env)[-1] == "ladder.changed"
 

@@ -47,6 +47,7 @@ class Rung:
     start: int
     end: int
     display_name: str = ""
+    active: bool = True  # False: the account was disabled since (the engine passes it over)
 
     def on_call(self, local: datetime) -> bool:
         minute = local.hour * 60 + local.minute
@@ -85,6 +86,7 @@ class Ladder:
                 {
                     "account_id": r.account_id,
                     "display_name": r.display_name,
+                    "active": r.active,
                     "days": sorted(r.days),
                     "start": _hhmm(r.start),
                     "end": _hhmm(r.end),
@@ -120,9 +122,12 @@ def load(conn: Connection, env: Env, practice_id: str) -> Ladder:
         "SELECT delay_seconds, timezone FROM oncall_ladder WHERE practice_id = ?", (practice_id,)
     ).fetchone()
     rungs = tuple(
-        Rung(str(a), frozenset(int(d) for d in str(days)), int(s), int(e), str(name))
-        for a, days, s, e, name in conn.execute(
-            "SELECT r.account_id, r.days, r.start_minute, r.end_minute, a.display_name"
+        Rung(
+            str(a), frozenset(int(d) for d in str(days)), int(s), int(e), str(name), st == "active"
+        )
+        for a, days, s, e, name, st in conn.execute(
+            "SELECT r.account_id, r.days, r.start_minute, r.end_minute, a.display_name,"
+            " a.status"
             " FROM oncall_rung r JOIN account a ON a.id = r.account_id"
             " WHERE r.practice_id = ? ORDER BY r.position",
             (practice_id,),
