@@ -32,7 +32,9 @@ log = logging.getLogger("permanence.notify")
 RETRY_FIRST_SECONDS = channels.RETRY_FIRST_SECONDS
 RETRY_MAX_SECONDS = channels.RETRY_MAX_SECONDS
 retry_delay = channels.retry_delay
-LEASE_SECONDS = 120  # longer than any one send (SMTP 20 s, HTTP 10 s, plus margins)
+# Longer than any one send: SMTP's 20 s are per exchange (connect, EHLO, STARTTLS, AUTH,
+# MAIL, RCPT, DATA), HTTP's 10 s per connect and read.
+LEASE_SECONDS = 300
 BATCH = 50
 SYSTEM = RequestInfo(request_id="escalation")
 _SYSTEM_ACTOR = Actor(account=None, name="system", role="system")
@@ -58,7 +60,7 @@ class _Claimed:
     timezone: str
 
 
-def _claim(env: Env, worker: str, now: datetime) -> list[_Claimed]:
+def _claim(env: Env, worker: str, now: datetime, limit: int) -> list[_Claimed]:
     def tx(conn: Connection) -> list[_Claimed]:
         rows = conn.execute(
             "SELECT d.id, d.item_id, d.step, d.account_id, d.purpose, d.channel, d.address,"
@@ -68,7 +70,7 @@ def _claim(env: Env, worker: str, now: datetime) -> list[_Claimed]:
             " LEFT JOIN account a ON a.id = d.account_id"
             " WHERE d.state IN ('pending', 'failed') AND d.next_at <= ?"
             " AND (d.claimed_until IS NULL OR d.claimed_until <= ?) ORDER BY d.id LIMIT ?",
-            (iso(now), iso(now), BATCH),
+            (iso(now), iso(now), limit),
         ).fetchall()
         conn.executemany(
             "UPDATE delivery SET claimed_by = ?, claimed_until = ? WHERE id = ?",
@@ -151,9 +153,16 @@ def _send(env: Env, d: _Claimed, mail: channels.MailSend | None) -> None:
 def deliver_due(
     env: Env, *, worker: str = PROCESS, mail: channels.MailSend | None = None
 ) -> tuple[int, int]:
-    """Claim and send every due message; return (sent, failed)."""
+    """Send the due messages (at most ``BATCH`` a round); return (sent, failed).
+
+    Each is claimed just before it is sent, so that a lease never covers time spent
+    sending others: however slow a relay, a message's lease outlasts its own send."""
     sent = failed = 0
-    for d in _claim(env, worker, env.now()):
+    for _ in range(BATCH):
+        claimed = _claim(env, worker, env.now(), 1)
+        if not claimed:
+            break
+        (d,) = claimed
         try:
             _send(env, d, mail)
         except channels.ChannelFailed as e:

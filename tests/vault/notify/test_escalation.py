@@ -4,7 +4,7 @@ first acknowledgement; the end of the ladder tells every member and the secretar
 from __future__ import annotations
 
 from dataclasses import replace
-from email.message import Message
+from email.message import EmailMessage, Message
 
 import pytest
 
@@ -21,7 +21,7 @@ from tests.factories import (
 from tests.vault.notify.receivers import Inbox, mail_text
 from vault.identity.roles import Role
 from vault.items import inbox
-from vault.notify import engine, ladder, trail
+from vault.notify import delivery, engine, ladder, trail
 from vault.settings import SmtpSettings
 
 ALL_DAYS = [1, 2, 3, 4, 5, 6, 7]
@@ -265,3 +265,38 @@ def test_a_phone_number_without_a_gateway_is_not_used(
     iid = _urgent(w)
     assert engine.tick(w.env) == (1, 0)
     assert [s.channel for s in trail.trail_for_env(w.env, iid)] == ["email"]
+
+
+def test_a_slow_relay_never_lets_another_process_send_the_same_message(
+    three: tuple[World, list[Person]], mailbox: Inbox
+) -> None:
+    """Each message takes most of a lease to send; after two of the four, another process
+    runs its round and sends the other two. Every message still goes once: a message is
+    leased when its own turn comes, not with the whole round."""
+    w, _ = three
+    for _ in range(3):  # climb the ladder's three rungs
+        _urgent_or_step(w)
+    w.clock.advance(DELAY)
+    engine.advance(w.env)  # its end: four messages due at once
+    sent: list[str] = []
+
+    def other(to: str, mail: EmailMessage) -> None:
+        sent.append(to)
+
+    def this(to: str, mail: EmailMessage) -> None:
+        sent.append(to)
+        w.clock.advance(delivery.LEASE_SECONDS * 0.6)
+        if len(sent) == 2:
+            delivery.deliver_due(w.env, worker="other", mail=other)
+
+    delivery.deliver_due(w.env, worker="this", mail=this)
+    assert len(sent) == 4 and len(set(sent)) == 4, sent
+
+
+def _urgent_or_step(w: World) -> None:
+    if not w.env.db.read(lambda c: c.execute("SELECT count(*) FROM escalation").fetchone()[0]):
+        _urgent(w)
+    else:
+        w.clock.advance(DELAY)
+    engine.advance(w.env)
+    delivery.deliver_due(w.env)
