@@ -181,3 +181,10 @@ class CodeNotSent(Refused):
 
     message = "The code could not be sent: check the address, or try again in a few minutes."
     field = "address"
+
+
+class CodeResendTooSoon(Throttled):
+    """A new verification code asked for within a minute of the last one (``retry_after``)."""
+
+    message = "A code was sent less than a minute ago: wait a moment before asking for another."
+    field = "address"

@@ -12,6 +12,7 @@ from vault.errors import (
     CodeJustUsed,
     CodeNotSent,
     CodeRefused,
+    CodeResendTooSoon,
     ConfigError,
     Conflict,
     DataDirError,
@@ -108,6 +109,7 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (TooSlow, 408),
     (TooLarge, 413),
     (InvitationLimit, 429),
+    (CodeResendTooSoon, 429),  # a contact code asked again within a minute
     (Throttled, 429),
     (FileUnavailable, 503),
     (CodeRefused, 400),  # a contact code: wrong, expired or tried too often

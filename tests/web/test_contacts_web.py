@@ -113,3 +113,13 @@ def test_secretaries_keep_details_but_no_digest_and_auditors_neither(site: Site)
     assert "Contact details" not in c.get("/account").text
     sent = c.post("/account/contacts/code", data={"channel": "email", "address": "a@b.fr"})
     assert sent.status_code == 403
+
+
+def test_asking_for_another_code_at_once_says_to_wait(site: Site) -> None:
+    c = site.as_(site.world.member, "fr")
+    data = {"channel": "email", "address": "martin@cabinet.fr"}
+    assert c.post("/account/contacts/code", data=data).status_code == 200
+    again = c.post("/account/contacts/code", data=data)
+    assert again.status_code == 429 and int(again.headers["retry-after"]) <= 60
+    assert "Un code a été envoyé il y a moins d&#39;une minute" in again.text
+    assert len(site.inbox.mails) == 1

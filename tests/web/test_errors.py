@@ -47,6 +47,7 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "FileUnavailable": 503,
         "CodeRefused": 400,
         "CodeNotSent": 503,
+        "CodeResendTooSoon": 429,
         "RequestTaken": 409,
     }
     shown = {

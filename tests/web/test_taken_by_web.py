@@ -102,3 +102,28 @@ def test_an_undone_acknowledgement_is_not_shown_later(world: World, client: Test
     inbox.undo_status(world.env, REQ, world.member.principal, iid)
     inbox.set_status(world.env, REQ, world.member.principal, iid, "handled")
     assert _taken(client, "en") == []
+
+
+def test_acknowledging_on_the_item_page_shows_it_in_the_trail_at_once(
+    world: World,
+    vault: Vault,
+    mailbox: Inbox,  # noqa: F811 - the fixture
+) -> None:
+    smtp = SmtpSettings(host="127.0.0.1", port=mailbox.port, sender="vault@example.org")
+    world.env = replace(world.env, settings=replace(world.env.settings, smtp=smtp))
+    app = create_app(vault.with_env(now=world.clock, settings=world.env.settings))
+    iid, envelope = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
+    deposit_as_secretary(world, envelope, iid)
+    engine.tick(world.env)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        token, csrf = session_for(world.env, world.member)
+        c.cookies.set(COOKIE, token)
+        answer = c.post(
+            f"/items/{iid}/status",
+            data={"status": "acknowledged"},
+            headers={"x-csrf-token": csrf, "hx-request": "true"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.text.startswith('<div id="item-status"') or 'id="item-status"' in answer.text
+    states = re.findall(r'data-trail-state="(\w+)"', answer.text)
+    assert states == ["sent", "acknowledged"]

@@ -8,8 +8,8 @@ that channel. The code is never logged, audited or shown again.
 
 The code is sent before anything is stored: a mail server or gateway that refuses it
 leaves no pending code behind (``CodeNotSent``, audited ``failed``). Asking again within
-``RESEND_SECONDS`` is refused (``Throttled``), so the form cannot be used to flood an
-address.
+``RESEND_SECONDS`` is refused (``CodeResendTooSoon``, a 429), so the form cannot be
+used to flood an address.
 
 Every change is audited in its own transaction: ``contact.code_sent``,
 ``contact.verified`` (``denied`` for a refused code), ``contact.removed``,
@@ -21,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
 from audit.entry import Action, Outcome
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import CodeNotSent, CodeRefused, Forbidden, InvalidInput, Throttled
+from vault.errors import CodeNotSent, CodeRefused, CodeResendTooSoon, Forbidden, InvalidInput
 from vault.identity.roles import Role
 from vault.notify import channels, contacts
 from vault.notify.contacts import NORMAL, URGENT
@@ -111,7 +112,7 @@ def request_code(
     if last is not None:
         wait = parse_iso(str(last[0])) + timedelta(seconds=RESEND_SECONDS) - now
         if wait > timedelta(0):
-            raise Throttled(int(wait.total_seconds()) + 1)
+            raise CodeResendTooSoon(math.ceil(wait.total_seconds()))
     code = _new_code(env)
     salt = env.randbytes(16)
     try:

@@ -269,7 +269,9 @@ async def _status_answer(request: Request, item_id: str) -> Response:
         )
     if request.headers.get("hx-target", "").startswith("status-cell-"):
         return render(request, "_partials/item_status_cell.html", {"i": detail.item})
-    return render(request, "_partials/item_status.html", {"detail": detail})
+    # The delivery trail beside it: an acknowledgement shows there at once.
+    trail = await run_in_threadpool(trails_of_deliveries, env, item_id)
+    return render(request, "_partials/item_status.html", {"detail": detail, "trail": trail})
 
 
 async def practice_access(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import replace
 
@@ -200,3 +201,24 @@ def test_a_gateway_outage_leaves_no_pending_code(w: World, http: HttpReceiver) -
     assert (
         w.env.db.read(lambda c: c.execute("SELECT count(*) FROM contact_code").fetchone())[0] == 0
     )
+
+
+def test_no_code_or_address_reaches_the_logs(
+    w: World, http: HttpReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sent, refused, confirmed, and a gateway outage: the logs name none of them."""
+    caplog.set_level(logging.DEBUG)
+    _with_gateway(w, http)
+    _ask(w)
+    code = _code_mailed(w)
+    with pytest.raises(CodeRefused):
+        _confirm(w, "999999" if code != "999999" else "111111")
+    _confirm(w, code)
+    http.status = 503
+    with pytest.raises(CodeNotSent):
+        verification.request_code(w.env, INFO, w.member.principal, "sms", "06 39 98 00 42")
+    # Every log line of this process, but the test's own SMTP server's (aiosmtpd's "mail.log").
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
+    assert "could not be sent" in text  # the outage is logged, by its type
+    for secret in (code, "martin@cabinet.fr", "+33639980042", "06 39 98 00 42"):
+        assert secret not in text
