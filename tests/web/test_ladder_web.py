@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from crypto.envelope import Urgency
 from tests.factories import World, audit_actions, deposit_as_secretary, seal, session_for
-from vault.notify import delivery, trail
+from vault.notify import delivery, engine, trail
 from vault.opening import Vault
 from web.app import create_app
 from web.session import COOKIE
@@ -114,3 +114,30 @@ def test_the_link_records_opened_for_its_recipient_only(
     states = [s.state for s in trail.trail_for_env(world.env, iid)]
     assert states[-1] == "opened" and states.count("opened") == 1
     assert audit_actions(world.env).count("notification.opened") == 1
+
+
+def test_the_secretary_link_leads_to_her_deposits(world: World, vault: Vault) -> None:
+    """The end of the ladder tells the secretary; her link records "opened" and leads to
+    her deposits page, where she sees the item is still unacknowledged."""
+    world.env.db.write(
+        lambda c: c.execute(
+            "UPDATE account SET username = 'sophie@example.org' WHERE id = ?",
+            (world.secretary.id,),
+        )
+    )
+    iid, envelope = seal(world.secretary, world.practice, urgency=Urgency.URGENT)
+    deposit_as_secretary(world, envelope, iid)
+    world.clock.advance(world.env.settings.escalation_delay_seconds)
+    engine.advance(world.env)
+    (delivery_id,) = world.env.db.read(
+        lambda c: c.execute(
+            "SELECT id FROM delivery WHERE item_id = ? AND account_id = ?",
+            (iid, world.secretary.id),
+        ).fetchone()
+    )
+    link = "/n/" + delivery.link_token(world.env, int(delivery_id))
+    with _client(world, vault, world.secretary) as secretary:
+        r = secretary.get(link, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/workspace/deposits"
+    opened = [s for s in trail.trail_for_env(world.env, iid) if s.state == "opened"]
+    assert [(s.recipient_id, s.purpose) for s in opened] == [(world.secretary.id, "unacknowledged")]
