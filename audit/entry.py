@@ -98,6 +98,18 @@ class Action(StrEnum):
     ORDER_PLACED = "order.placed"
     ORDER_APPROVED = "order.approved"
     ORDER_DELIVERED = "order.delivered"
+    LADDER_CHANGED = "ladder.changed"
+    ESCALATION_STARTED = "escalation.started"
+    ESCALATION_STEP = "escalation.step"
+    ESCALATION_ENDED = "escalation.ended"
+    NOTIFICATION_OPENED = "notification.opened"
+    CONTACT_CODE_SENT = "contact.code_sent"
+    CONTACT_VERIFIED = "contact.verified"
+    CONTACT_REMOVED = "contact.removed"
+    CONTACT_CHANNELS_CHOSEN = "contact.channels_chosen"
+    DIGEST_CHANGED = "digest.changed"
+    DIGEST_SENT = "digest.sent"
+    DIGEST_FAILED = "digest.failed"
 
 
 class Outcome(StrEnum):

@@ -17,11 +17,13 @@ from typing import Any
 
 from crypto.secret import Secret
 from vault.errors import ConfigError, DataDirError
-from vault.settings import DataLayout, Settings, SmtpSettings
+from vault.settings import DataLayout, Settings, SmsSettings, SmtpSettings, WebhookSettings
 from vault.storage.store import parse_key
 
 PREFIX = "PERMANENCE_"
-_SKIP = {"data_dir", "db_key", "smtp"}
+# The settings read from a table of their own: ``[smtp]``, or ``PERMANENCE_SMTP_HOST``.
+SECTIONS: dict[str, type] = {"smtp": SmtpSettings, "sms": SmsSettings, "webhook": WebhookSettings}
+_SKIP = {"data_dir", "db_key", *SECTIONS}
 
 
 def _boolean(raw: Any) -> bool:
@@ -67,8 +69,9 @@ def _types(cls: type) -> dict[str, type]:
     return {f.name: hints.get(str(f.type), str) for f in dataclasses.fields(cls) if f.init}
 
 
-def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The settings and the [smtp] table of a TOML file, refused whole when malformed."""
+def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The settings and the tables (``[smtp]``, ``[sms]``, ``[webhook]``) of a TOML file,
+    refused whole when malformed."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -78,10 +81,34 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             f"{path}: data_dir and db_key are not read from the configuration file;"
             " use --data-dir / PERMANENCE_DATA_DIR and the key file or PERMANENCE_DB_KEY"
         )
-    section = document.pop("smtp", {}) or {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [smtp] must be a table")
-    return document, section
+    sections: dict[str, dict[str, Any]] = {}
+    for name in SECTIONS:
+        section = document.pop(name, {}) or {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        sections[name] = section
+    return document, sections
+
+
+def _sections_from_environ(environ: Mapping[str, str], sections: dict[str, dict[str, Any]]) -> None:
+    """``PERMANENCE_SMTP_HOST`` and the like, over what the file said."""
+    for section_name, cls in SECTIONS.items():
+        for name in _types(cls):
+            env_name = f"{PREFIX}{section_name.upper()}_{name.upper()}"
+            if env_name in environ:
+                sections[section_name][name] = environ[env_name]
+
+
+def _build_sections(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    built: dict[str, Any] = {}
+    for section_name, cls in SECTIONS.items():
+        section_types = _types(cls)
+        given = sections[section_name]
+        unknown = set(given) - set(section_types)
+        if unknown:
+            raise ConfigError(f"unknown {section_name} setting(s): {', '.join(sorted(unknown))}")
+        built[section_name] = cls(**{k: _convert(k, v, section_types[k]) for k, v in given.items()})
+    return built
 
 
 def load_settings(
@@ -93,14 +120,15 @@ def load_settings(
     """Build the settings from the environment, the optional TOML file and overrides."""
     root = Path(data_dir or environ.get(PREFIX + "DATA_DIR") or "data").expanduser().absolute()
     values: dict[str, Any] = {}
-    smtp: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
 
     config_path = environ.get(PREFIX + "CONFIG")
     path = Path(config_path) if config_path else DataLayout(root).config_file
     if path.exists():
-        file_values, file_smtp = _read_file(path)
+        file_values, file_sections = _read_file(path)
         values.update(file_values)
-        smtp.update(file_smtp)
+        for name, section in file_sections.items():
+            sections[name].update(section)
     elif config_path:
         raise ConfigError(f"the configuration file {path} does not exist")
 
@@ -108,22 +136,14 @@ def load_settings(
     for name in types:
         if name not in _SKIP and PREFIX + name.upper() in environ:
             values[name] = environ[PREFIX + name.upper()]
-    smtp_types = _types(SmtpSettings)
-    for name in smtp_types:
-        env_name = PREFIX + "SMTP_" + name.upper()
-        if env_name in environ:
-            smtp[name] = environ[env_name]
+    _sections_from_environ(environ, sections)
     values.update(overrides or {})
 
-    unknown = set(values) - set(types) - {"smtp"}
+    unknown = set(values) - set(types) - set(SECTIONS)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    unknown_smtp = set(smtp) - set(smtp_types)
-    if unknown_smtp:
-        raise ConfigError(f"unknown smtp setting(s): {', '.join(sorted(unknown_smtp))}")
-
     kwargs = {k: _convert(k, v, types[k]) for k, v in values.items() if k not in _SKIP}
-    kwargs["smtp"] = SmtpSettings(**{k: _convert(k, v, smtp_types[k]) for k, v in smtp.items()})
+    kwargs.update(_build_sections(sections))
     if PREFIX + "DB_KEY" in environ:
         try:
             kwargs["db_key"] = parse_key(environ[PREFIX + "DB_KEY"].strip(), PREFIX + "DB_KEY")

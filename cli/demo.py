@@ -22,6 +22,7 @@ from vault.env import Env, RequestInfo
 from vault.identity import accounts, enrolment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
+from vault.notify import ladder
 from vault.settings import Settings
 
 DEMO = command_line("demo")
@@ -90,6 +91,10 @@ def seed_demo(settings: Settings) -> None:
             practice_id,
             True,
         )
+        for username, (email, phone) in demo.DEMO_CONTACTS.items():
+            demo.add_verified_contacts(env, DEMO, ids[username], email, phone)
+        member = Principal(ids["dr.martin"], "dr.martin", Role.MEMBER, practice_id)
+        ladder.replace(env, DEMO, member, demo.demo_ladder(ids["dr.martin"]))
         sophie = next(u for u in USERS if u.username == "sophie")
         deposit_demo_items(env, DEMO, ids["sophie"], sophie.password, enrolled["sophie"][1])
 

@@ -110,6 +110,8 @@ def _item_id(text: str) -> str:
 
 def fetch(args: argparse.Namespace) -> int:
     item_id = _item_id(args.item) if args.item else None
+    if getattr(args, "acknowledge", False) and item_id is None:
+        raise ClientError("--acknowledge needs --item: acknowledge the item you fetch", 0)
     known = known_keys_of(args)
     with session(args) as (transport, unlocked):
         if getattr(args, "orders", None):
@@ -169,4 +171,19 @@ def _fetch(
         )
     for warning in warnings:
         print(f"permanence: warning: {warning}", file=sys.stderr)
+    if getattr(args, "acknowledge", False):
+        _acknowledge(transport, item_id, answer.get("status"))
     return EXIT_TAMPERED if warnings else 0
+
+
+ACKNOWLEDGEABLE = ("new", "read")
+
+
+def _acknowledge(transport: HttpTransport, item_id: str, status: object) -> None:
+    """Mark the fetched item acknowledged ("Pris en charge"), which stops its escalation;
+    an item already acknowledged or handled (``status``, as fetched) is left as it is."""
+    if status not in ACKNOWLEDGEABLE:
+        print(f"already {printable(str(status))}: left as it is", file=sys.stderr)
+        return
+    transport.post_json(f"/items/{item_id}/status", {"status": "acknowledged"})
+    print("acknowledged (Pris en charge): its escalation stops", file=sys.stderr)

@@ -227,4 +227,10 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
     fet.add_argument(
         "--force", action="store_true", help="replace a file of the same name in --out"
     )
+    fet.add_argument(
+        "--acknowledge",
+        action="store_true",
+        help="once the item is fetched and verified, acknowledge it ('Pris en charge'):"
+        " its escalation stops",
+    )
     fet.set_defaults(run=lambda args: guard(fetch, args))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from audit.entry import Action
 from crypto import totp
 from crypto.secret import Secret
-from vault.env import Env
+from vault.clock import iso
+from vault.env import Env, RequestInfo
 from vault.errors import Forbidden, NotFound
 from vault.identity.usernames import normal_username
+from vault.notify.contacts import EMAIL, SMS, normal_email, normal_phone
+from vault.storage.store import Connection
 
 
 def mark_as_demo(env: Env) -> None:
@@ -45,3 +49,53 @@ def demo_code(env: Env, username: str) -> str:
     if row is None or row[0] is None:
         raise Forbidden(f"no enrolled demo account named {username!r}")
     return totp.code_at(Secret(bytes(row[0])), env.now())
+
+
+# Fictional addresses and numbers (.example; 06 39 98 xx xx is kept by ARCEP for fiction).
+DEMO_CONTACTS = {
+    "dr.martin": ("dr.martin@cabinet-martin.example", "+33639980042"),
+    "sophie": ("sophie@secretariat.example", "+33639980043"),
+}
+
+
+def demo_ladder(member_id: str) -> dict[str, object]:
+    """The demo practice's on-call ladder: Dr Martin every day, all day, 10 minutes."""
+    return {
+        "delay_minutes": 10,
+        "rungs": [
+            {
+                "account_id": member_id,
+                "days": [1, 2, 3, 4, 5, 6, 7],
+                "start": "00:00",
+                "end": "00:00",
+            }
+        ],
+    }
+
+
+def add_verified_contacts(
+    env: Env, request: RequestInfo, account_id: str, email: str, phone: str
+) -> None:
+    """Give a demo account verified contact details without codes (demo vaults only)."""
+    if not is_demo(env):
+        raise Forbidden("demo contacts only go into a vault created by 'permanence demo'")
+    now = iso(env.now())
+
+    def tx(conn: Connection) -> None:
+        for channel, address in ((EMAIL, normal_email(email)), (SMS, normal_phone(phone))):
+            conn.execute(
+                "INSERT INTO contact (account_id, channel, address, verified_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (account_id, channel) DO UPDATE SET address = excluded.address,"
+                " verified_at = excluded.verified_at",
+                (account_id, channel, address, now),
+            )
+            env.record(
+                conn,
+                Action.CONTACT_VERIFIED,
+                request,
+                targets={"account": account_id},
+                detail={"channel": channel, "demo": True},
+            )
+
+    env.db.write(tx)

@@ -175,3 +175,25 @@ class RequestTaken(Conflict):
         self.by = by
         self.at = at
         self.done = done
+
+
+class CodeRefused(Refused):
+    """A contact detail's verification code that is wrong, expired or tried too often (the
+    sentence says which, and what to do: type it again, or ask for a new code)."""
+
+    message = "This code is not the one we sent: check it and type it again."
+    field = "code"
+
+
+class CodeNotSent(Refused):
+    """The verification code could not be handed to the mail server or SMS gateway."""
+
+    message = "The code could not be sent: check the address, or try again in a few minutes."
+    field = "address"
+
+
+class CodeResendTooSoon(Throttled):
+    """A new verification code asked for within a minute of the last one (``retry_after``)."""
+
+    message = "A code was sent less than a minute ago: wait a moment before asking for another."
+    field = "address"

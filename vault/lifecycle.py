@@ -2,11 +2,11 @@
 
 ``Lifecycle`` owns every background job of a serving vault: the checkpoint
 ticker, the witnesses' submissions (with a witness policy), the refusal-count
-sweeper, the notification queue and the orphan
-collection (periodic jobs, each round in a worker thread), and the state
-that lives as long as the server: the "verify now" runs and the pending
-exports. ``start`` starts the jobs in order; ``stop`` interrupts the
-verifications and waits for their threads, then stops the jobs in the
+sweeper, the escalation of urgent items, the orphan collection, the members'
+daily digests and the audit log's retention (periodic jobs, each round in a
+worker thread), and the state that lives as long as the server: the
+"verify now" runs and the pending exports. ``start`` starts the jobs in
+order; ``stop`` interrupts the verifications and waits for their threads, then stops the jobs in the
 reverse order (a round in progress finishes first: its thread is never
 abandoned), so the caller may close the database afterwards.
 
@@ -32,7 +32,8 @@ from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
 from vault.auditing.witnessing import publish_latest
 from vault.identity import refusals
-from vault.items import deposits, notifications
+from vault.items import deposits
+from vault.notify import digest, engine
 from vault.opening import Vault
 
 log = logging.getLogger("permanence.lifecycle")
@@ -43,6 +44,7 @@ ORPHANS_EVERY_SECONDS = 3600.0
 # across restarts and processes): hourly rounds start it within an hour of midnight.
 RETENTION_EVERY_SECONDS = 3600.0
 RETENTION_FIRST_AFTER = 60.0
+DIGEST_EVERY_SECONDS = 30.0
 
 
 async def _in_thread(fn: Callable[[], object]) -> None:
@@ -93,9 +95,8 @@ def server_jobs(vault: Vault) -> list[Job]:
         ),
         periodic("refusal count", lambda: refusals.flush_closed(env), refusals.SWEEP_SECONDS),
         periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
-        periodic(
-            "notification delivery", lambda: notifications.deliver_due(env), NOTIFY_EVERY_SECONDS
-        ),
+        periodic("notification delivery", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
+        periodic("daily digest", lambda: digest.run_due(env), DIGEST_EVERY_SECONDS),
         periodic(
             "audit retention",
             lambda: retention.prune_daily(env),
@@ -198,6 +199,7 @@ class Lifecycle:
 
 
 __all__ = [
+    "DIGEST_EVERY_SECONDS",
     "NOTIFY_EVERY_SECONDS",
     "ORPHANS_EVERY_SECONDS",
     "RETENTION_EVERY_SECONDS",

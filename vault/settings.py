@@ -9,11 +9,13 @@ of failing on the first page that uses it.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+import string
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 from audit.names import valid_name
@@ -25,6 +27,7 @@ MIB = 1024 * 1024
 MAX_RETENTION_MONTHS = 120
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
+E = TypeVar("E", bound=StrEnum)
 # Names under which a browser on this machine reaches the server; the host of
 # ``base_url`` is always accepted as well.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -58,6 +61,88 @@ class SmtpSettings:
             raise ConfigError(
                 "setting smtp.username is set but smtp.tls is none, so the relay password"
                 " would cross the network in clear: set smtp.tls to starttls or tls"
+            )
+
+
+class SmsBody(StrEnum):
+    """How the SMS gateway's body template is filled (each placeholder escaped for it)."""
+
+    JSON = "json"
+    FORM = "form"
+
+
+SMS_PLACEHOLDERS = frozenset({"to", "text"})
+SMS_METHODS = ("POST", "PUT", "GET")
+_HEADER = re.compile(r"^[A-Za-z0-9-]+:[ \t]*[^\r\n]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """An HTTP SMS gateway (docs/operations.md): off while ``url`` is empty.
+
+    ``url`` and ``body`` are templates with the placeholders ``{to}`` (the number, in
+    international format) and ``{text}`` (the content-free message); ``{{`` and ``}}``
+    stand for braces. ``auth_header`` is one ``Name: value`` header kept secret;
+    ``headers`` any others (``Name: value`` each).
+    """
+
+    url: str = ""
+    method: str = "POST"
+    body_format: SmsBody = SmsBody.JSON
+    body: str = ""
+    auth_header: Secret = field(default_factory=lambda: Secret(b""))
+    headers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "body_format", _choice("sms.body_format", self.body_format, SmsBody)
+        )
+        object.__setattr__(self, "method", str(self.method).strip().upper())
+        if not self.url:
+            return
+        _remote_url("sms.url", self.url)
+        _template("sms.url", self.url)
+        if self.method not in SMS_METHODS:
+            raise ConfigError("setting sms.method must be one of POST, PUT, GET")
+        if self.method != "GET" and not self.body:
+            raise ConfigError("setting sms.body is empty: write the gateway's body template")
+        _template("sms.body", self.body)
+        if self.body_format is SmsBody.JSON and self.body:
+            sample = self.body.format(to="+33600000000", text="x")
+            try:
+                json.loads(sample)
+            except ValueError:
+                raise ConfigError(
+                    "setting sms.body is not JSON once filled in: put the placeholders"
+                    ' inside quotes, e.g. "{text}"'
+                ) from None
+        auth = self.auth_header.value.decode("utf-8", "replace")
+        for name, header in [
+            ("sms.auth_header", auth),
+            *(("sms.headers", h) for h in self.headers),
+        ]:
+            if header and not _HEADER.match(header):
+                raise ConfigError(f"setting {name} must be written 'Name: value'")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """The practice tools' webhook (docs/operations.md): off while ``url`` is empty.
+
+    Each event is a JSON body signed with HMAC-SHA256 under ``secret``.
+    """
+
+    url: str = ""
+    secret: Secret = field(default_factory=lambda: Secret(b""))
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            return
+        _remote_url("webhook.url", self.url)
+        if len(self.secret.value) < 16:
+            raise ConfigError(
+                "setting webhook.secret must be at least 16 characters: the receiver checks"
+                " each event's signature with it"
             )
 
 
@@ -98,6 +183,11 @@ class Settings:
     # Host names the server answers to, besides the host of ``base_url`` (DNS rebinding).
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    # How long an urgent item waits for an acknowledgement before the next person on call
+    # is told, for a practice whose ladder does not say (docs/items.md).
+    escalation_delay_seconds: int = 600
     # Parsed from ``business_hours`` and ``timezone`` once, when the settings are built.
     hours: BusinessHours = field(init=False, repr=False, compare=False)
 
@@ -113,6 +203,7 @@ class Settings:
             "checkpoint_every_seconds",
             "group_commit_max",
             "body_timeout_seconds",
+            "escalation_delay_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be a positive whole number")
@@ -183,7 +274,38 @@ class DataLayout:
         return self.root / "permanence.toml"
 
 
-def _choice(name: str, value: object, kind: type[SmtpTls]) -> SmtpTls:
+def _remote_url(name: str, url: str) -> None:
+    """An https:// address, or http:// to this machine only (no secret crosses in clear)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or not host or parts.scheme not in ("http", "https"):
+        raise ConfigError(f"setting {name} must be an https:// address")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"setting {name} must be an https:// address (http:// only to this machine)"
+        )
+
+
+def _template(name: str, text: str) -> None:
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError:
+        raise ConfigError(
+            f"setting {name}: unmatched brace (write {{{{ and }}}} for braces)"
+        ) from None
+    unknown = fields - SMS_PLACEHOLDERS
+    if unknown:
+        raise ConfigError(
+            f"setting {name}: unknown placeholder {{{sorted(unknown)[0]}}}"
+            " (use {to} and {text})"
+        )
+
+
+def _choice(name: str, value: object, kind: type[E]) -> E:
     try:
         return kind(str(value).strip().lower())
     except ValueError:

@@ -10,6 +10,9 @@ from vault.errors import (
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
     CodeJustUsed,
+    CodeNotSent,
+    CodeRefused,
+    CodeResendTooSoon,
     ConfigError,
     Conflict,
     DataDirError,
@@ -108,8 +111,11 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (TooSlow, 408),
     (TooLarge, 413),
     (InvitationLimit, 429),
+    (CodeResendTooSoon, 429),  # a contact code asked again within a minute
     (Throttled, 429),
     (FileUnavailable, 503),
+    (CodeRefused, 400),  # a contact code: wrong, expired or tried too often
+    (CodeNotSent, 503),  # the mail server or SMS gateway did not take the code
 )
 
 

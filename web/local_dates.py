@@ -200,6 +200,21 @@ def time_element(at: datetime | str, language: str, zone: tzinfo, *, long: bool 
     return Markup('<time datetime="{}" title="{}">{}</time>').format(utc, full, shown)
 
 
+def clock_element(at: datetime | str, language: str, zone: tzinfo, day: date | None) -> Markup:
+    """``<time>`` around the local time of day alone ("10 h 42" / "10:42 am") when ``at`` is
+    on local ``day``, else the short date and time; the long form as its title."""
+    moment = _aware(at)
+    local = moment.astimezone(zone)
+    shown = (
+        _clock(local, _lang(language))
+        if day is not None and local.date() == day
+        else short_time(moment, zone, language)
+    )
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        machine(moment), long_time(moment, zone, language), shown
+    )
+
+
 def install(env: Environment, lang: Callable[[], str]) -> None:
     """The template filters; ``lang()`` is the current request's language."""
 
@@ -220,7 +235,16 @@ def install(env: Environment, lang: Callable[[], str]) -> None:
     def number_filter(value: float | None, decimals: int | None = None) -> str:
         return "—" if value is None else number(value, lang(), decimals)
 
+    def clock(at: datetime | str | None, same_day_as: datetime | str | None = None) -> Markup:
+        """The time of day alone when ``at`` is on the local day of ``same_day_as``."""
+        if at is None or at == "":
+            return Markup("")
+        zone = current_zone()
+        day = None if not same_day_as else _aware(same_day_as).astimezone(zone).date()
+        return clock_element(at, lang(), zone, day)
+
     env.filters["when"] = when
+    env.filters["clock"] = clock
     env.filters["when_long"] = when_long
     env.filters["utc"] = lambda at: machine(_aware(at))
     env.filters["duration"] = lambda seconds: "" if seconds is None else duration(seconds)

@@ -40,6 +40,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "totp_start": SIGNED_IN,
     "totp_confirm": SIGNED_IN,
     "backup_codes": SIGNED_IN,
+    # A notification's link: "opened" when its recipient follows it (signed in).
+    "notification_open": SIGNED_IN,
+    # The people notifications reach: their own contact details and channels.
+    "contact_code": frozenset({MEMBER, SECRETARY}),
+    "contact_verify": frozenset({MEMBER, SECRETARY}),
+    "contact_remove": frozenset({MEMBER, SECRETARY}),
+    "contact_channels": frozenset({MEMBER, SECRETARY}),
+    "digest_change": frozenset({MEMBER}),
     # Client practice members.
     "inbox": frozenset({MEMBER}),
     "inbox_envelopes": frozenset({MEMBER}),
@@ -52,6 +60,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
     "agenda_page": frozenset({MEMBER}),
+    "ladder_read": frozenset({MEMBER}),
+    "ladder_write": frozenset({MEMBER}),
+    "ladder_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),

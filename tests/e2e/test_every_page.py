@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
 from audit.cosignature import CosignatureSigner
@@ -36,10 +37,12 @@ from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.page_checks import DESKTOP, MIN_TARGET, PHONE, check_page
 from tests.e2e.trust_site import PRACTICE, Practice, new_practice
 from tests.people import Person, enrol
+from tests.vault.notify.receivers import Inbox, free_port
 from vault.auditing.checkpoints import Checkpointing
 from vault.env import Principal
 from vault.identity.roles import Role
 from vault.orders import status as order_status
+from vault.settings import SmtpSettings
 from web.app import create_app
 
 SIGNED_OUT = "signed-out"
@@ -103,6 +106,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "group both all alice bob\nquorum both\n"
     )
     opened = replace(opened, checkpointing=replace(opened.checkpointing, witnesses=witnesses))
+    mail = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
+    mail.start()  # codes sent on the account page go to a real SMTP server
+    smtp = SmtpSettings(host="127.0.0.1", port=mail.port, sender="vault@example.org")
+    opened = opened.with_env(settings=replace(opened.env.settings, smtp=smtp))
     recorder = Recorder(create_app(opened))
     server, thread = start_server(recorder, sock)
     vault = AccountsVault(settings.base_url, settings, opened.env, clock, recorder)
@@ -152,6 +159,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.should_exit = True
         thread.join(timeout=20)
         opened.db.close()
+        mail.stop()
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +218,35 @@ def _opened_item(page: Page, site: Site) -> None:
     _goto("/items/{item}", "#item[data-decrypted=true]")(page, site)
 
 
+def _account_code_refused(page: Page, site: Site) -> None:
+    """A code sent to a new address (feedback), then a wrong one typed (the refusal)."""
+    site.vault.clock.advance(61)  # past the one-a-minute limit of the previous size's code
+    _goto("/account", "[data-contacts]")(page, site)
+    form = page.locator("[data-code-request=email]")
+    form.locator("input[name=address]").fill("claire.martin@cabinet.example")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("[data-contacts-feedback]")).to_contain_text("claire.martin@cabinet")
+    confirm = page.locator("[data-code-confirm=email]")
+    confirm.locator("input[name=code]").fill("000000x")
+    confirm.locator("button[type=submit]").click()
+    expect(confirm.locator("[data-error]")).not_to_be_empty()
+
+
+def _account_digest_on(page: Page, site: Site) -> None:
+    _goto("/account", "[data-contacts]")(page, site)
+    on = page.locator("[data-digest-on]")
+    if on.count():
+        on.click()
+    expect(page.locator("[data-digest=on]")).to_be_visible()
+
+
+def _ladder_with_a_line(page: Page, site: Site) -> None:
+    """The ladder editor once loaded, with one line added (member, days, hours, moves)."""
+    _goto("/practice/ladder", "[data-add-rung]:enabled")(page, site)
+    page.click("[data-add-rung]")
+    expect(page.locator("[data-rung]")).to_have_count(1)
+
+
 UNLOCKED = "[data-keys-state][data-unlocked]"
 
 
@@ -234,6 +271,7 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("item-missing", "member", _goto("/items/{missing}")),
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
+    ("ladder", "member", _ladder_with_a_line),
     ("practice-requests", "member", _goto("/practice/requests")),
     ("agenda", "member", _goto("/practice/agenda", "#agenda[data-agenda-ready]")),
     ("orders", "member", _goto("/practice/orders", "#orders[data-decrypted=true]")),
@@ -241,6 +279,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
     ("member-account", "member", _goto("/account")),
+    ("member-account-code", "member", _account_code_refused),
+    ("member-account-digest", "member", _account_digest_on),
     ("totp", "member", _goto("/account/totp")),
     ("forbidden", "member", _goto("/admin/accounts")),
     ("waiting", "colleague", _goto("/practice/waiting")),
@@ -272,6 +312,9 @@ IN_FRENCH = {
     "access",
     "member-reports",
     "member-account",
+    "member-account-code",
+    "member-account-digest",
+    "ladder",
     "deposit",
     "deposits",
     "orders",

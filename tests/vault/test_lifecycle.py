@@ -31,12 +31,13 @@ def _recording_job(name: str, events: list[str]) -> Job:
 
 
 def test_the_server_jobs_are_every_background_job(vault: Vault) -> None:
-    """Checkpoints, refusal counts, orphans, notifications and retention: a server's jobs."""
+    """Checkpoints, refusals, orphans, notifications, digests, retention: a server's jobs."""
     assert [job.name for job in server_jobs(vault)] == [
         "audit checkpoint",
         "refusal count",
         "orphan collection",
         "notification delivery",
+        "daily digest",
         "audit retention",
     ]
 

@@ -45,6 +45,9 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "AuthenticatorReenrolmentRequired": 403,
         "AwaitingPracticeKey": 403,
         "FileUnavailable": 503,
+        "CodeRefused": 400,
+        "CodeNotSent": 503,
+        "CodeResendTooSoon": 429,
         "RequestTaken": 409,
         "Pruned": 410,
     }

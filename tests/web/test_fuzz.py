@@ -83,6 +83,9 @@ NASTY = [
     "x" * 5000,
 ]
 KEYS = [
+    "rungs",
+    "delay_minutes",
+    "timezone",
     "username",
     "code",
     "auth_key",
@@ -468,6 +471,7 @@ JSON_FIELDS = {
     "practice_appointments": ["item_id"],
     "appointment_decide": ["status", "reply_id", "envelope"],
     "deposit_label": ["label"],
+    "ladder_write": ["rungs", "delay_minutes", "timezone"],
 }
 # What each page reads from its query string.
 QUERY_FIELDS = {
@@ -500,7 +504,7 @@ def _sweep_cases(fields: dict[str, list[str]]) -> list[Any]:
 @pytest.mark.parametrize(("name", "key"), _sweep_cases(JSON_FIELDS))
 def test_each_json_field_with_each_odd_value(world: RouteWorld, name: str, key: str) -> None:
     """The field set to each odd text, and to each JSON type, the rest of the body well-formed."""
-    method = "PUT" if name in ("document_write", "deposit_label") else "POST"
+    method = "PUT" if name in ("document_write", "deposit_label", "ladder_write") else "POST"
     r = _route_named(world, name, method)
     who = sorted(permissions.ALLOWED[name] - {permissions.ANONYMOUS}) or [permissions.ANONYMOUS]
     odd: list[Any] = [*NASTY, None, True, 0, -1, 2**64, 1.5, [], {}, [NASTY], {"x": NASTY}]

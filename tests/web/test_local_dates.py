@@ -156,3 +156,18 @@ def test_the_long_form_has_no_seconds_but_the_datetime_attribute_keeps_them() ->
     assert long_time(at, PARIS, "en") == "Wednesday\u00a02\u00a0December\u00a02026, 2:20\u00a0am"
     html = time_element(at, "fr", PARIS, long=True)
     assert html.startswith('<time datetime="2026-12-02T01:20:14Z">') and "min" not in html
+
+
+def test_the_clock_alone_on_the_same_day_else_the_date_too() -> None:
+    """ "10 h 42" for a moment on the deposit's local day; the short date and time otherwise
+    (09:42 UTC on 28 November is 10 h 42 in Paris; 23:30 UTC is already the 29th there)."""
+    clock_element = local_dates.clock_element
+    paris = ZoneInfo("Europe/Paris")
+    at = datetime(2026, 11, 28, 9, 42, tzinfo=UTC)
+    shown = clock_element(at, "fr", paris, date(2026, 11, 28))
+    assert shown.endswith(">10\u00a0h\u00a042</time>")
+    assert clock_element(at, "en", paris, date(2026, 11, 28)).endswith(">10:42\u00a0am</time>")
+    late = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
+    assert clock_element(late, "fr", paris, date(2026, 11, 28)).endswith(
+        ">29\u00a0nov.\u00a02026, 0\u00a0h\u00a030</time>"
+    )

@@ -33,7 +33,6 @@ from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import Conflict, InvalidInput
 from vault.ids import is_uuid
-from vault.items import notifications
 from vault.items.access import (
     Denied,
     assigned,
@@ -51,6 +50,7 @@ from vault.items.uploads import (
     upload_status,
 )
 from vault.items.vocabulary import Kind, UrgencyLevel
+from vault.notify import engine
 from vault.storage.store import Connection
 
 MAX_ENVELOPE_BYTES = 256 * 1024
@@ -310,7 +310,7 @@ def _insert(
         {"kind": kind_name, "urgency": UrgencyLevel.of(Urgency(urgency)).value, "size": size},
     )
     if urgency == Urgency.URGENT:
-        notifications.enqueue(env, conn, d.item_id, d.practice_id)
+        engine.start(env, conn, d.item_id, d.practice_id, principal.account_id)
     return Receipt(d.item_id, created=True)
 
 

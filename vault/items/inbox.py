@@ -39,6 +39,7 @@ from vault.items.access import (
 from vault.items.history import StatusChange
 from vault.items.uploads import blob_store
 from vault.items.vocabulary import FORWARD, HANDLING, Kind, Status, UrgencyLevel
+from vault.notify import engine
 from vault.storage.store import Connection
 
 PAGE_SIZE = 50
@@ -306,6 +307,8 @@ def _change_status(
     else:
         action, detail_of = Action.ITEM_STATUS_UNDONE, {"status": to, "undone": undone}
     record_access(env, conn, request, principal, action, practice, item_id, dict(detail_of))
+    if undone is None and to in HANDLING:  # "Pris en charge" (or handled) stops the escalation
+        engine.acknowledged(env, conn, item_id, principal.account_id)
 
 
 def read_envelope(

@@ -39,6 +39,8 @@ def _migrations() -> list[Migration]:
         # Acknowledged items rebuild the item table: before anything else refers to it.
         Migration(9, "acknowledged items", _sql("0009_acknowledged.sql")),
         Migration(10, "requests and deposit labels", _sql("0010_requests.sql")),
+        Migration(11, "on-call ladder and escalation", _sql("0011_escalation.sql")),
+        Migration(12, "contact details and digest", _sql("0012_contacts.sql")),
         # Forms rebuild the item table in place (the tables referring to it stay).
         Migration(13, "forms", _sql("0013_forms.sql")),
         Migration(14, "appointments", _sql("0014_appointments.sql")),

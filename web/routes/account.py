@@ -25,6 +25,7 @@ from web.hashing_pool import run_hashing
 from web.qr import qr_svg
 from web.rendering import render
 from web.responses import json_ok
+from web.routes import contacts
 from web.routing import route
 from web.session import clear_session_cookie
 
@@ -34,7 +35,7 @@ def _sessions_context(request: Request) -> dict[str, object]:
     principal = require_principal(request)
     current = session.id_hash if session else None
     rows = sessions.list_for(env_of(request), principal.account_id, current)
-    return {"sessions": rows}
+    return {"sessions": rows, **contacts.context_for(env_of(request), principal)}
 
 
 async def account(request: Request) -> Response:

@@ -23,6 +23,7 @@ from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
 from vault.errors import InvalidInput
 from vault.items import access_log, calltime, deposits, inbox, uploads
+from vault.notify.trail import trail_for_env as trails_of_deliveries
 from web import i18n
 from web.context import (
     ascii_int,
@@ -152,11 +153,14 @@ async def item_page(request: Request) -> Response:
         request.path_params["item_id"],
     )
     started = detail.item.call_started_at
+    # The delivery trail (metadata), once inbox.detail has checked the member may see the item.
+    trail = await run_in_threadpool(trails_of_deliveries, env_of(request), detail.item.id)
     return render(
         request,
         "item.html",
         {
             "detail": detail,
+            "trail": trail,
             # The server's record of the call time, for item.js to compare with the signed one.
             "call_started": "" if started is None else str(int(started.timestamp())),
             "timezone": env_of(request).settings.timezone,
@@ -266,7 +270,9 @@ async def _status_answer(request: Request, item_id: str) -> Response:
         )
     if request.headers.get("hx-target", "").startswith("status-cell-"):
         return render(request, "_partials/item_status_cell.html", {"i": detail.item})
-    return render(request, "_partials/item_status.html", {"detail": detail})
+    # The delivery trail beside it: an acknowledgement shows there at once.
+    trail = await run_in_threadpool(trails_of_deliveries, env, item_id)
+    return render(request, "_partials/item_status.html", {"detail": detail, "trail": trail})
 
 
 async def practice_access(request: Request) -> Response:
