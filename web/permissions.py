@@ -51,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practice_waiting": frozenset({MEMBER}),
     "practice_requests_page": frozenset({MEMBER}),
     "instructions_editor": frozenset({MEMBER}),
+    "records_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),

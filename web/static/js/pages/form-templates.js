@@ -20,6 +20,7 @@ import {
 } from "../app/forms/index.js";
 import { failureText, signedBy } from "../app/instructions-io.js";
 import { loadKeys } from "../app/keystore.js";
+import { forgetTeamKeys } from "../app/team.js";
 
 const section = document.querySelector("[data-form-templates]");
 const practiceId = document.getElementById("instructions").dataset.practiceId;
@@ -57,7 +58,11 @@ function showList() {
     edit.dataset.editTemplate = template.id;
     edit.textContent = t({ fr: "Modifier", en: "Edit" });
     edit.setAttribute("aria-label", `${t({ fr: "Modifier", en: "Edit" })} ${last.name}`);
-    item.append(edit);
+    const records = document.createElement("a");
+    records.href = `/practice/records#template=${template.id}`;
+    records.textContent = t({ fr: "Voir les fiches", en: "See the records" });
+    records.setAttribute("aria-label", `${t({ fr: "Voir les fiches", en: "See the records" })} ${last.name}`);
+    item.append(edit, records);
     list.append(item);
   }
   if (current.body.templates.length === 0) {
@@ -191,18 +196,27 @@ function arm() {
   });
 }
 
-function waitForKeys() {
+// After the instructions' module: on a member's first visit it makes team key version 1,
+// which a parallel read would try to make too.
+function waitForInstructions() {
+  const instructions = document.getElementById("instructions");
+  const pageError = instructions.querySelector("[data-page-error]");
   return new Promise((resolve) => {
-    const check = () => (loadKeys() ? resolve() : setTimeout(check, 250));
+    const check = () => (loadKeys() && (instructions.dataset.ready === "true" || pageError.textContent) ? resolve() : setTimeout(check, 200));
     check();
   });
 }
 
 async function start() {
   say(t({ fr: "Ouverture des modèles…", en: "Opening the templates…" }));
-  await waitForKeys();
+  await waitForInstructions();
   try {
-    await reload();
+    try {
+      await reload();
+    } catch {
+      forgetTeamKeys(); // a version made meanwhile (another tab, another member): once more
+      await reload();
+    }
     arm();
     say(t({ fr: "Modèles vérifiés et déchiffrés dans ce navigateur.", en: "Templates verified and decrypted in this browser." }), error.textContent);
     section.dataset.ready = "true";
