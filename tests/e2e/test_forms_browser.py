@@ -84,7 +84,12 @@ def _make_template(page: Page, base_url: str) -> str:
     try:
         page.wait_for_selector("[data-form-templates][data-ready=true]", timeout=30_000)
     except Exception:
-        print("DEBUG", page.inner_text("[data-form-templates]"), page.inner_text("#instructions [data-page-error]"), page.evaluate("window.__errs || null"))
+        print(
+            "DEBUG",
+            page.inner_text("[data-form-templates]"),
+            page.inner_text("#instructions [data-page-error]"),
+            page.evaluate("window.__errs || null"),
+        )
         raise
     page.select_option("[data-new-template] select", "record")
     page.click("[data-new-template] button[type=submit]")
@@ -127,7 +132,7 @@ def _fill_form(page: Page, base_url: str, practice_id: str) -> str:
     page.wait_for_selector(f"{FILLER}[data-ready=true]", timeout=30_000)
     filler = page.locator(FILLER)
     assert filler.is_visible()
-    filler.get_by_label(_c("Nom") + " *").fill(_c("Lefèvre; \"Jeanne\""))
+    filler.get_by_label(_c("Nom") + " *").fill(_c('Lefèvre; "Jeanne"'))
     filler.get_by_label("Prénom").fill(_c("Jeanne"))
     filler.get_by_label("Date de naissance").fill(DATE)
     filler.get_by_label("Téléphone").fill(_c("06 12 34 56 78"))
@@ -144,7 +149,9 @@ def _fill_form(page: Page, base_url: str, practice_id: str) -> str:
     filler.get_by_label(f"{_c('Dose')}, ligne 1").fill("trois")
     page.click(f"{FILLER} button[type=submit]")
     # A dose that is not a number is refused beside its cell, before anything is sealed.
-    assert "n'est pas un nombre" in page.inner_text(f"{FILLER} [data-field-type=table] [data-field-error]")
+    assert "n'est pas un nombre" in page.inner_text(
+        f"{FILLER} [data-field-type=table] [data-field-error]"
+    )
     assert page.get_attribute(f"{FILLER} form", "data-deposited") is None
     filler.get_by_label(f"{_c('Dose')}, ligne 1").fill("2,5")
     page.click(f"{FILLER} button[type=submit]")
