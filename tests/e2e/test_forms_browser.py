@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
