@@ -11,6 +11,7 @@ violation.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -150,6 +151,26 @@ def _opened_item(page: Page, site: Site) -> None:
 
 UNLOCKED = "[data-keys-state][data-unlocked]"
 
+
+def _form_editor(page: Page, site: Site) -> None:
+    """The form template editor open on the built-in order form (a table of lines), saved
+    once so that the desk and the deposit page show the secretary's form filler."""
+    _goto("/practice/instructions", "[data-form-templates][data-ready=true]")(page, site)
+    page.select_option("[data-new-template] select", "order")
+    page.click("[data-new-template] button[type=submit]")
+    if not page.locator("[data-template-list] li[data-template-id]").count():
+        page.click("[data-template-editor] button[type=submit]")
+        page.wait_for_selector("[data-template-list] li[data-template-id]", timeout=SLOW_MS)
+
+
+def _filler(path: str) -> Callable[[Page, Site], None]:
+    def visit(page: Page, site: Site) -> None:
+        _goto(path, "[data-form-filler][data-ready=true]")(page, site)
+        page.get_by_role("button", name=re.compile("Add a line|Ajouter une ligne")).click()
+
+    return visit
+
+
 # (name, role, how to reach the page or state)
 PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("login", SIGNED_OUT, _goto("/login")),
@@ -162,6 +183,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("item-missing", "member", _goto("/items/{missing}")),
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
+    ("instructions-form-editor", "member", _form_editor),
+    ("records", "member", _goto("/practice/records", "#records[data-ready=true]")),
     ("practice-requests", "member", _goto("/practice/requests")),
     ("access", "member", _goto("/practice/access")),
     ("member-reports", "member", _goto("/reports")),
@@ -173,6 +196,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("deposit", "secretary", _goto("/workspace/{practice}", "[data-deposit-form]")),
     ("deposits", "secretary", _goto("/workspace/deposits")),
     ("desk", "secretary", _goto("/desk")),
+    ("desk-form-filler", "secretary", _filler("/desk")),
+    ("deposit-form-filler", "secretary", _filler("/workspace/{practice}")),
     ("secretary-requests", "secretary", _goto("/requests")),
     ("secretary-account", "secretary", _goto("/account")),
     ("admin-accounts", "admin", _goto("/admin/accounts")),

@@ -105,7 +105,7 @@ def test_a_thousand_records_export_byte_identical(
     typed = [_typed(n) for n in range(ROWS)]
     for values in typed:
         item_id = uuid.uuid4()
-        header = ItemHeader(
+        signed = ItemHeader(
             ItemKind.FORM,
             Urgency.NORMAL,
             item_id,
@@ -119,7 +119,7 @@ def test_a_thousand_records_export_byte_identical(
             "values": _canonical(values),
         }
         envelope = seal_item(
-            header,
+            signed,
             encode_body(body),
             bytes(practice_pk),
             secretary.unlocked.keys.signing_key,

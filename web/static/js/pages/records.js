@@ -52,11 +52,12 @@ function showTable(template, header, rows, ids) {
   const trs = rows.map((cells, n) => {
     const tr = el("tr");
     tr.dataset.itemId = ids[n];
-    for (const cell of cells) {
+    cells.forEach((cell, c) => {
       const td = el("td", cell);
       td.className = "pre";
+      td.dataset.label = header[c];
       tr.append(td);
-    }
+    });
     const link = el("a", t({ fr: "Ouvrir", en: "Open" }));
     link.href = `/items/${ids[n]}`;
     link.setAttribute("aria-label", `${t({ fr: "Ouvrir la fiche", en: "Open the record" })} ${n + 1}`);
