@@ -327,3 +327,14 @@ def test_a_form_from_template_to_records_and_the_canary_stays_encrypted(
     # Every record of the root logger at DEBUG (the server's loggers propagate to it).
     assert not [line for line in site.logs.lines if CANARY in line or NUMBER_STORED in line]
     assert not site.errors(member) and not site.errors(sec)
+
+    # The server files the form under another template: the page warns, shows the signed one.
+    other = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    site.env.db.write(
+        lambda c: c.execute("UPDATE item SET form_template_id = ? WHERE id = ?", (other, item_id))
+    )
+    member.goto(f"{site.base_url}/items/{item_id}")
+    member.wait_for_selector("#item[data-decrypted=true]", timeout=30_000)
+    warning = member.inner_text("[data-form-template-mismatch]")
+    assert other in warning and template_id in warning
+    assert _c('Lefèvre; "Jeanne"') in member.inner_text(group)
