@@ -46,6 +46,8 @@ AWKWARD = [
     "tab\there",
     "",
     "virgule, point. deux-points: ok",
+    "point-virgule;seul",
+    "retour\rseul",
 ]
 
 
