@@ -16,14 +16,17 @@ from typing import Any
 from cli.client import ClientError, HttpTransport, Unlocked
 from cli.client_session import canonical_id, known_keys_of, progress, session, upper_first
 from cli.download import BadItem, download
+from cli.forms_export import form_json, records_csv
 from cli.known_keys import KeyRole, KnownKeys, Pin
 from cli.orders_export import export_orders
 from cli.signed_fields import show_signed
+from cli.team_client import open_document, team_keys
 from cli.terminal import printable
 from crypto.encoding import b64url_decode
 from crypto.envelope import ItemKind, OpenedItem, open_item
 from crypto.errors import CryptoError
 from crypto.fingerprint import practice_fingerprint, user_fingerprint
+from crypto.forms import FormBody, FormTemplate, parse_form_body, parse_templates
 from crypto.grants import PracticeKeyPair
 from crypto.secret import Secret
 from crypto.signing import VerifyKey
@@ -108,6 +111,76 @@ def _item_id(text: str) -> str:
         raise ClientError(f"{printable(text)!r} is not an item id", 0) from None
 
 
+def _templates(
+    transport: HttpTransport, unlocked: Unlocked, known: KnownKeys
+) -> tuple[FormTemplate, ...]:
+    """The practice's form templates (docs/format.md §10, type 0x06), opened with the team
+    key; the document the server stored last when there are several."""
+    practice_id = str(unlocked.practice_id)
+    team = team_keys(transport, unlocked, known, practice_id)
+    listed = transport.get_json(f"/practices/{practice_id}/documents?type=6")["documents"]
+    opened = []
+    for d in listed:
+        try:
+            opened.append(open_document(d, practice_id, team.keys))
+        except CryptoError:
+            print("permanence: warning: a form templates document did not verify", file=sys.stderr)
+    if not opened:
+        return ()
+    return parse_templates(max(opened, key=lambda o: o.stored_at).body)
+
+
+def _records(
+    args: argparse.Namespace, known: KnownKeys, transport: HttpTransport, unlocked: Unlocked
+) -> int:
+    """Every form of one template, verified and decrypted here, as CSV (records.js's bytes)."""
+    template_id = _item_id(args.records)
+    secret, practice_id, _, _ = _practice_key(unlocked, known)
+    template = next(
+        (t for t in _templates(transport, unlocked, known) if t.id == template_id), None
+    )
+    if template is None:
+        raise ClientError("no form template of this practice has this id", 0)
+    forms: list[tuple[FormBody, str, str]] = []
+    bad = 0
+    after = None
+    while True:
+        batch = transport.post_json("/inbox/search", {"after": after, "template": template_id})
+        for item in batch["items"]:
+            author = batch["authors"][item["author_id"]]
+            try:
+                opened = open_item(
+                    b64url_decode(item["envelope"]),
+                    author_verify_key=VerifyKey(b64url_decode(author["ed25519_pk"])),
+                    practice_secret_key=secret,
+                    item_id=uuid.UUID(item["item_id"]),
+                    client_id=uuid.UUID(practice_id),
+                    author_id=uuid.UUID(item["author_id"]),
+                )
+                form = parse_form_body(opened.json())
+                if opened.header.kind != ItemKind.FORM or form.template_id != template_id:
+                    raise BadItem
+            except (CryptoError, BadItem):
+                bad += 1
+                continue
+            forms.append((form, str(item["deposited_at"]), str(author["name"])))
+        after = batch["next"]
+        if not after:
+            break
+    zone = str(transport.get_json(f"/practices/{practice_id}/requests").get("timezone") or "UTC")
+    out = Path(args.out) / f"records-{template_id}.csv"
+    if out.exists() and not args.force:
+        raise ClientError(f"{printable(out)} exists: add --force to replace it", 0)
+    out.write_bytes(records_csv(template, forms, zone))
+    print(f"saved {printable(out)} ({len(forms)} records, each verified)")
+    if bad:
+        print(
+            f"permanence: warning: {bad} form(s) did not verify and are left out", file=sys.stderr
+        )
+        return EXIT_TAMPERED
+    return 0
+
+
 def fetch(args: argparse.Namespace) -> int:
     item_id = _item_id(args.item) if args.item else None
     if getattr(args, "acknowledge", False) and item_id is None:
@@ -116,6 +189,8 @@ def fetch(args: argparse.Namespace) -> int:
     with session(args) as (transport, unlocked):
         if getattr(args, "orders", None):
             return export_orders(transport, unlocked, known, str(args.orders))
+        if getattr(args, "records", None):
+            return _records(args, known, transport, unlocked)
         return _fetch(args, item_id, known, transport, unlocked)
 
 
@@ -140,6 +215,7 @@ def _fetch(
     try:
         body = opened.json()
         manifest = FileManifest.from_json(body) if opened.header.kind == ItemKind.EXTRACT else None
+        form = parse_form_body(body) if opened.header.kind == ItemKind.FORM else None
     except CryptoError:
         raise BadItem from None
     for pin, who in pins:
@@ -164,6 +240,8 @@ def _fetch(
         )
         print(f"saved {printable(saved)} ({manifest.size} bytes, verified)")
     else:
+        if form is not None:  # with the labels of the version it names (team key)
+            body = form_json(form, _templates(transport, unlocked, known))
         print(
             printable(
                 json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True), keep_newlines=True

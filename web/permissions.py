@@ -63,6 +63,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ladder_read": frozenset({MEMBER}),
     "ladder_write": frozenset({MEMBER}),
     "ladder_page": frozenset({MEMBER}),
+    "records_page": frozenset({MEMBER}),
     # Secretaries.
     "workspace": frozenset({SECRETARY}),
     "my_deposits": frozenset({SECRETARY}),

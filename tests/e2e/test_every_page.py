@@ -11,6 +11,7 @@ violation.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -259,6 +260,25 @@ def _desk_appointment(page: Page, site: Site) -> None:
     page.wait_for_selector("[data-appointment-outcomes][data-practice-id]", timeout=SLOW_MS)
 
 
+def _form_editor(page: Page, site: Site) -> None:
+    """The form template editor open on the built-in order form (a table of lines), saved
+    once so that the desk and the deposit page show the secretary's form filler."""
+    _goto("/practice/instructions", "[data-form-templates][data-ready=true]")(page, site)
+    page.select_option("[data-new-template] select", "order")
+    page.click("[data-new-template] button[type=submit]")
+    if not page.locator("[data-template-list] li[data-template-id]").count():
+        page.click("[data-template-editor] button[type=submit]")
+        page.wait_for_selector("[data-template-list] li[data-template-id]", timeout=SLOW_MS)
+
+
+def _filler(path: str) -> Callable[[Page, Site], None]:
+    def visit(page: Page, site: Site) -> None:
+        _goto(path, "[data-form-filler][data-ready=true]")(page, site)
+        page.get_by_role("button", name=re.compile("Add a line|Ajouter une ligne")).click()
+
+    return visit
+
+
 # (name, role, how to reach the page or state)
 PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("login", SIGNED_OUT, _goto("/login")),
@@ -272,6 +292,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("members", "member", _goto("/practice/members")),
     ("instructions", "member", _goto("/practice/instructions")),
     ("ladder", "member", _ladder_with_a_line),
+    ("instructions-form-editor", "member", _form_editor),
+    ("records", "member", _goto("/practice/records", "#records[data-ready=true]")),
     ("practice-requests", "member", _goto("/practice/requests")),
     ("agenda", "member", _goto("/practice/agenda", "#agenda[data-agenda-ready]")),
     ("orders", "member", _goto("/practice/orders", "#orders[data-decrypted=true]")),
@@ -289,6 +311,8 @@ PAGES: list[tuple[str, str, Callable[[Page, Site], None]]] = [
     ("deposits", "secretary", _goto("/workspace/deposits")),
     ("desk", "secretary", _goto("/desk")),
     ("desk-appointment", "secretary", _desk_appointment),
+    ("desk-form-filler", "secretary", _filler("/desk")),
+    ("deposit-form-filler", "secretary", _filler("/workspace/{practice}")),
     ("secretary-requests", "secretary", _goto("/requests")),
     ("order-new", "secretary", _goto("/desk/order", "#order-new[data-catalogue-ready=true]")),
     ("secretary-account", "secretary", _goto("/account")),

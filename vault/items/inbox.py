@@ -69,6 +69,7 @@ class ItemSummary:
     changed_at: datetime | None = None
     # Until when the reader may undo that change (None: not theirs, or too late).
     undo_until: datetime | None = None
+    form_template_id: str | None = None  # forms only: the template id in clear (§5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +141,8 @@ class AccessRow:
 
 _SELECT = (
     "SELECT i.id, i.kind, i.urgency, i.status, i.deposited_at, i.size, a.display_name, p.name,"
-    " i.call_started_at, i.call_seconds, i.pinned, b.display_name, h.account_id, h.at, h.undo"
-    " FROM item i"
+    " i.call_started_at, i.call_seconds, i.pinned, b.display_name, h.account_id, h.at, h.undo,"
+    " i.form_template_id FROM item i"
     " JOIN account a ON a.id = i.author_id JOIN practice p ON p.id = i.practice_id"
     # The latest status change (item_status_by_item holds the rowids of each item's rows).
     " LEFT JOIN item_status h"
@@ -155,7 +156,7 @@ def _summary(
 ) -> ItemSummary:
     """One row of ``_SELECT``; with ``reader`` and ``now``, whether the reader may undo."""
     iid, kind, urgency, status, at, size, author, practice, started, seconds = row[:10]
-    by_name, by_id, changed, undo = row[11:15]
+    by_name, by_id, changed, undo, template = row[11:16]
     changed_at = None if changed is None else parse_iso(str(changed))
     until = (
         None
@@ -176,6 +177,7 @@ def _summary(
         changed_by=None if by_name is None else str(by_name),
         changed_at=changed_at,
         undo_until=until if until is not None and now is not None and now <= until else None,
+        form_template_id=None if template is None else str(template),
     )
 
 

@@ -48,6 +48,7 @@ class Envelope:
     call_seconds: int | None
     author_id: str
     envelope: bytes
+    form_template_id: str | None = None  # forms only: the template id in clear (§5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +64,12 @@ class Batch:
 
 _SELECT = (
     "SELECT i.id, i.kind, i.urgency, i.status, i.deposited_at, i.call_started_at,"
-    " i.call_seconds, i.author_id, i.envelope FROM item i"
+    " i.call_seconds, i.author_id, i.envelope, i.form_template_id FROM item i"
 )
 
 
 def _envelope(row: Sequence[object]) -> Envelope:
-    iid, kind, urgency, status, at, started, seconds, author, envelope = row
+    iid, kind, urgency, status, at, started, seconds, author, envelope, template = row
     return Envelope(
         id=str(iid),
         kind=str(kind),
@@ -79,6 +80,7 @@ def _envelope(row: Sequence[object]) -> Envelope:
         call_seconds=None if seconds is None else int(str(seconds)),
         author_id=str(author),
         envelope=bytes(envelope),  # type: ignore[call-overload]
+        form_template_id=None if template is None else str(template),
     )
 
 
@@ -190,14 +192,24 @@ def searched(
     principal: Principal,
     after: str | None,
     limit: int = SEARCH_BATCH,
+    template: str | None = None,
 ) -> Batch:
     """The next batch of every item of the practice, newest first, for the browser's search
-    index; one ``items.searched`` entry (first and last id, count) unless the batch is empty."""
+    index; one ``items.searched`` entry (first and last id, count) unless the batch is empty.
+
+    With ``template`` (a form template's id), only the forms of that template: a records
+    table (docs/items.md "Forms"); the entry then names the template too.
+    """
     bound = None if after is None else _search_cursor(after)
+    if template is not None and not is_uuid(template):
+        raise InvalidInput()
 
     def tx(conn: Connection) -> Batch:
         practice = _member(conn, principal)
         where, args = "i.practice_id = ?", [practice]
+        if template is not None:
+            where += " AND i.form_template_id = ?"
+            args.append(template)
         if bound is not None:
             where += " AND (i.deposited_at, i.id) < (?, ?)"
             args.extend(bound)
@@ -214,13 +226,18 @@ def searched(
         items = [_envelope(r) for r in rows[:limit]]
         if items:
             targets = {"first": items[0].id, "last": items[-1].id}
+            if template is not None:
+                targets["template"] = template
             _record(env, conn, request, principal, Action.ITEMS_SEARCHED, targets, len(items))
         cursor = f"{rows[limit - 1][4]}.{items[-1].id}" if more and items else None
         total = None
         if bound is None:
-            (total,) = conn.execute(
-                "SELECT count(*) FROM item WHERE practice_id = ?", (practice,)
-            ).fetchone()
+            count = "SELECT count(*) FROM item WHERE practice_id = ?"
+            count_args: list[str] = [practice]
+            if template is not None:
+                count += " AND form_template_id = ?"
+                count_args.append(template)
+            (total,) = conn.execute(count, count_args).fetchone()
         authors = _authors(conn, {e.author_id for e in items})
         return Batch(practice, items, authors, cursor, None if total is None else int(total))
 

@@ -13,6 +13,10 @@ Per practice and month (local to the ``timezone`` setting):
   are left out, and counted in ``unread`` (``unhandled``).
 
 Per secretary (the author), practice and month: calls and call minutes.
+
+Per practice, month and form template: ``forms``, the forms deposited that month from that
+template (docs/items.md "Forms"), counted from the template id the item carries in clear,
+never from the form's content; only the practice's browser can name the template.
 Members see their own practice; admins see every practice. Viewing is recorded
 (``report.viewed``). Nothing here reads ciphertext or the audit log.
 """
@@ -86,12 +90,22 @@ class SecretaryMonth:
         return round(self.call_seconds / 60, 1)
 
 
+@dataclass
+class FormMonth:
+    practice_id: str
+    practice: str
+    month: str
+    template_id: str
+    forms: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityReport:
     first_month: str
     last_month: str
     practices: tuple[PracticeMonth, ...]
     secretaries: tuple[SecretaryMonth, ...]
+    forms: tuple[FormMonth, ...] = ()
 
 
 def parse_month(text: str) -> date:
@@ -138,7 +152,7 @@ def compute(
     end = datetime.combine(_next_month(last), time(), zone)
     rows = conn.execute(
         "SELECT i.id, i.practice_id, p.name, a.username, i.kind, i.urgency, i.deposited_at,"
-        " i.call_started_at, i.call_seconds,"
+        " i.call_started_at, i.call_seconds, i.form_template_id,"
         " (SELECT min(s.at) FROM item_status s WHERE s.item_id = i.id AND s.status = 'read'),"
         # Handled: when it was marked so, unless that was undone later (docs/items.md).
         " (SELECT min(s.at) FROM item_status s WHERE s.item_id = i.id AND s.status = 'handled'"
@@ -152,7 +166,10 @@ def compute(
     ).fetchall()
     practices: dict[tuple[str, str], PracticeMonth] = {}
     secretaries: dict[tuple[str, str, str], SecretaryMonth] = {}
-    for _id, pid, pname, author, kind, urgency, deposited, started, seconds, read, handled in rows:
+    forms: dict[tuple[str, str, str], FormMonth] = {}
+    for row in rows:
+        _id, pid, pname, author, kind, urgency, deposited, started, seconds, template = row[:10]
+        read, handled = row[10:]
         deposited_at = parse_iso(str(deposited))
         # Items count in the month of their deposit; calls in the month their call started.
         item_month = deposited_at.astimezone(zone).strftime("%Y-%m")
@@ -167,6 +184,11 @@ def compute(
                     setattr(pm, missing, getattr(pm, missing) + 1)
                 else:
                     into.append((parse_iso(str(stamp)) - deposited_at).total_seconds() / 60)
+            if kind == "form" and template is not None:
+                fkey = (str(pid), item_month, str(template))
+                fm = forms.get(fkey) or FormMonth(str(pid), str(pname), item_month, str(template))
+                forms[fkey] = fm
+                fm.forms += 1
         if kind != "call_note":
             continue
         call_at = parse_iso(str(started)) if started else deposited_at
@@ -191,6 +213,7 @@ def compute(
         tuple(
             sorted(secretaries.values(), key=lambda s: (s.practice.lower(), s.month, s.secretary))
         ),
+        tuple(sorted(forms.values(), key=lambda f: (f.practice.lower(), f.month, f.template_id))),
     )
 
 

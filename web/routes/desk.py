@@ -50,8 +50,23 @@ async def instructions_editor(request: Request) -> Response:
     )
 
 
+async def records_page(request: Request) -> Response:
+    """A form template's records (docs/items.md "Forms"): a shell; the template is chosen,
+    its forms fetched, decrypted, searched and exported as CSV in the browser."""
+    env = env_of(request)
+    principal = require_principal(request)
+    practice_id = str(principal.practice_id)
+    name = await run_in_threadpool(practices.practice_name, env, practice_id)
+    return render(
+        request,
+        "records.html",
+        {"practice": {"id": practice_id, "name": name}, "timezone": env.settings.timezone},
+    )
+
+
 def routes() -> list[Route]:
     return [
         route("/desk", desk, "desk"),
         route("/practice/instructions", instructions_editor, "instructions_editor"),
+        route("/practice/records", records_page, "records_page"),
     ]

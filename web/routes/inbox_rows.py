@@ -40,6 +40,7 @@ def batch_json(batch: listing.Batch) -> dict[str, Any]:
                 else e.call_started_at.isoformat(),
                 "call_seconds": e.call_seconds,
                 "author_id": e.author_id,
+                "form_template": e.form_template_id,
             }
             for e in batch.items
         ],
@@ -66,11 +67,16 @@ async def inbox_envelopes(request: Request) -> Response:
 
 
 async def inbox_search(request: Request) -> Response:
-    after = (await json_body(request, 1024)).get("after")
+    data = await json_body(request, 1024)
+    after, template = data.get("after"), data.get("template")
     if after is not None and (not isinstance(after, str) or len(after) > 128):
         raise InvalidInput()
+    if template is not None and (not isinstance(template, str) or len(template) > 64):
+        raise InvalidInput()
     env, info, principal = env_of(request), request_info(request), require_principal(request)
-    batch = await run_in_threadpool(listing.searched, env, info, principal, after or None)
+    batch = await run_in_threadpool(
+        listing.searched, env, info, principal, after or None, template=template
+    )
     return json_ok(batch_json(batch))
 
 

@@ -9,7 +9,7 @@ from vault.items.vocabulary import FORWARD, Kind, Status, UrgencyLevel
 def test_every_envelope_code_has_one_name_and_back() -> None:
     assert {Kind.of(k): k for k in ItemKind} == {k: k.code for k in Kind}
     assert {UrgencyLevel.of(u): u for u in Urgency} == {u: u.code for u in UrgencyLevel}
-    assert [str(k) for k in Kind] == ["call_note", "message", "extract"]
+    assert [str(k) for k in Kind] == ["call_note", "message", "extract", "form"]
     assert [str(u) for u in UrgencyLevel] == ["low", "normal", "urgent"]
 
 

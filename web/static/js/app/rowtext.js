@@ -60,6 +60,7 @@ export function essentials(kind, json) {
     };
   }
   if (kind === "message") return { kind, subject: text(json.subject) };
+  if (kind === "form") return { kind, json }; // summarised by app/forms/rows.js
   return { kind, name: text(json.name), size: Number.isSafeInteger(json.size) ? json.size : null };
 }
 

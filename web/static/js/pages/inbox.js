@@ -21,6 +21,7 @@ import { apply as showActions } from "../app/handling.js";
 import { loadKeys } from "../app/keystore.js";
 import { pageZone, shortTime } from "../app/localdates.js";
 import { essentials, formatSize, indexBatch, indexEntry, SearchIndex } from "../app/rowtext.js";
+import { formRowNode, setFormPractice } from "../app/forms/rows.js";
 import { kindLabel, urgencyLabel } from "../app/signedfields.js";
 
 const section = document.getElementById("inbox");
@@ -88,6 +89,8 @@ function whatNodes(kind, what) {
     }
   } else if (kind === "message") {
     nodes.push(element("span", "row-subject", what.subject || t({ fr: "(sans objet)", en: "(no subject)" })));
+  } else if (kind === "form") {
+    nodes.push(formRowNode(what.json));
   } else {
     const size = what.size === null ? "" : ` · ${formatSize(what.size, lang())}`;
     nodes.push(element("span", "row-file", what.name || t({ fr: "(fichier sans nom)", en: "(unnamed file)" })), size);
@@ -162,6 +165,7 @@ async function fill(rows) {
       continue;
     }
     const byId = new Map(slice.map((r) => [r.dataset.itemId, r]));
+    setFormPractice(answer.practice_id);
     for (const item of openBatch(answer, practiceKey)) {
       const row = byId.get(item.id);
       if (row) showOpened(row, item);

@@ -20,6 +20,7 @@ import { getJson } from "../app/api.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
+import { renderFormItem } from "../app/forms/item-form.js";
 import { accountSubject } from "../app/fingerprints.js";
 import { enableActions } from "../app/handling.js";
 import { welcomeNewcomers } from "../app/newcomers.js";
@@ -97,6 +98,10 @@ function fillFields(signed, json) {
     field.textContent = caller ? t(caller) : value === undefined || value === null ? "" : String(value);
   }
   if (signed.kind === "call_note") renderCustomFields(group, json);
+  if (signed.kind === "form") {
+    return renderFormItem(group, json, { practiceId: section.dataset.practiceId, claimedTemplate: section.dataset.formTemplate });
+  }
+  return null;
 }
 
 async function show() {
@@ -172,7 +177,7 @@ async function show() {
     en: `Signature verified: written by ${label.name} (${label.username}).`,
   });
   signatureState.dataset.verified = "true";
-  fillFields(signed, opened.json);
+  await fillFields(signed, opened.json);
   section.dataset.decrypted = "true";
   enableActions();
   return { opened, signed };

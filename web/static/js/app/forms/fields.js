@@ -93,7 +93,7 @@ function tableLine(field, row, lang, prefix, n) {
     const input = control(column, row?.[column.id], name, lang, `${labelText(column)}, ${WORDS.line[lang]} ${n + 1}`);
     input.dataset.column = column.id;
     if (column.required && input.tagName !== "SPAN") input.setAttribute("aria-required", "true");
-    tr.append(el("td", {}, input));
+    tr.append(el("td", { "data-label": labelText(column) }, input));
   }
   tr.append(el("td", {}, el("button", { type: "button", "data-remove-line": true, text: WORDS.remove[lang], "aria-label": `${WORDS.remove[lang]} : ${WORDS.line[lang]} ${n + 1}`.replace(" :", lang === "fr" ? "\u00a0:" : ":") })));
   return tr;

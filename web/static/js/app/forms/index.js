@@ -7,6 +7,8 @@
 //   fields.js    a version rendered as form fields, values read back and checked (DOM)
 //   view.js      a form item's values rendered read-only, a one-line summary (DOM)
 //   io.js        the practice's 0x06 document under the team key, read and saved
+//   editor.js    the template editor's inputs: a draft rendered, read back, rearranged (DOM)
+//   filler.js    the secretary's form filler (desk, deposit page) and sealForm (DOM)
 //
 // Each module documents its exported functions at its top. The API is kept stable: it only
 // grows.
@@ -16,3 +18,5 @@ export * from "./values.js";
 export * from "./fields.js";
 export * from "./view.js";
 export * from "./io.js";
+export * from "./editor.js";
+export * from "./filler.js";

@@ -104,7 +104,7 @@ export function renderValues(container, version, values, { lang = pageLang() } =
       if (rows.length === 0) dd.textContent = WORDS.noLines[lang];
       else {
         const head = el("tr", {}, ...field.columns.map((c) => el("th", { scope: "col", text: c.label || c.id })));
-        const body = el("tbody", {}, ...rows.map((row) => el("tr", {}, ...field.columns.map((c) => el("td", { text: cell(c, row[c.id], lang) })))));
+        const body = el("tbody", {}, ...rows.map((row) => el("tr", {}, ...field.columns.map((c) => el("td", { text: cell(c, row[c.id], lang), "data-label": c.label || c.id })))));
         dd.append(el("div", { class: "form-lines-scroll", tabindex: "0", role: "region", "aria-label": field.label || field.id }, el("table", { class: "form-lines" }, el("thead", {}, head), body)));
       }
     } else {
