@@ -11,13 +11,10 @@ from vault.storage.migrate import Migration, all_migrations, current_version, mi
 from vault.storage.store import connect, new_key
 
 
-def test_migrations_are_numbered_in_order_from_one() -> None:
-    """No duplicate, in increasing order; a gap only among the numbers assigned to parallel
-    branches (11 to 17), which may arrive in any order."""
+def test_migrations_are_numbered_densely_from_one() -> None:
+    """1, 2, 3, … with no gap: a vault at version n applies exactly the numbers above n."""
     numbers = [m.number for m in all_migrations()]
-    assert numbers == sorted(set(numbers))
-    assert [n for n in numbers if n <= 10] == list(range(1, 11))
-    assert all(n <= 17 for n in numbers[10:]) or numbers == list(range(1, len(numbers) + 1))
+    assert numbers == list(range(1, len(numbers) + 1))
 
 
 def test_every_migration_applies_to_a_database_holding_data(tmp_path: Path) -> None:
