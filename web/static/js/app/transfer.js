@@ -29,13 +29,34 @@ export const lastStats = { upload: null, download: null };
 
 const clock = () => performance.now();
 
-/** A new transfer worker (a module Worker, same origin: CSP `script-src 'self'`). */
+let spare = null;
+
+function newWorker() {
+  const worker = new Worker(new URL("./transfer-worker.js", import.meta.url), { type: "module" });
+  worker.onmessage = ({ data }) => {
+    if (data.ready) worker.ready = true; // the job posts at once (start)
+  };
+  return worker;
+}
+
+/**
+ * Start a transfer worker now so that its libsodium is compiled before the user's click
+ * (about a quarter of a second); the next transferWorker() takes it.
+ */
+export function warmTransferWorker() {
+  if (spare === null && typeof Worker !== "undefined") spare = newWorker();
+}
+
+/** A transfer worker for one job (a module Worker, same origin: CSP `script-src 'self'`). */
 export function transferWorker() {
-  return new Worker(new URL("./transfer-worker.js", import.meta.url), { type: "module" });
+  const worker = spare ?? newWorker();
+  spare = null;
+  return worker;
 }
 
 /** Waits for the worker's "ready", then posts `job`; calls `onData` with every later message. */
 function start(port, job, onData, onFailure) {
+  if (port.ready) port.postMessage(job);
   port.onmessage = ({ data }) => {
     if (data.ready) port.postMessage(job);
     else if (data.error !== undefined) onFailure(new Error(data.error));

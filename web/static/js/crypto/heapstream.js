@@ -88,7 +88,7 @@ function now() {
 
 /** Time spent per step, in milliseconds, and bytes moved. */
 export function newStats() {
-  return { readMs: 0, cryptoMs: 0, hashMs: 0, blobMs: 0, bytes: 0, parts: 0 };
+  return { readMs: 0, copyMs: 0, cryptoMs: 0, hashMs: 0, blobMs: 0, bytes: 0, parts: 0 };
 }
 
 /**
@@ -153,7 +153,9 @@ export class HeapEncryptor {
             continue;
           }
           const take = Math.min(want - have, piece.length - used);
+          const t3 = now();
           heap.u8.set(piece.subarray(used, used + take), input + have);
+          stats.copyMs += now() - t3;
           used += take;
           have += take;
         }
@@ -262,7 +264,9 @@ export async function decryptToBlob(
           continue;
         }
         const take = Math.min(n - have, piece.length - used);
+        const t3 = now();
         heap.u8.set(piece.subarray(used, used + take), input + have);
+        stats.copyMs += now() - t3;
         used += take;
         have += take;
       }

@@ -5,7 +5,7 @@
 import { streamLength } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
 import { lang, t } from "../app/form.js";
-import { lastStats, sleep, transferWorker, withRetry, WorkerParts } from "../app/transfer.js";
+import { lastStats, sleep, transferWorker, warmTransferWorker, withRetry, WorkerParts } from "../app/transfer.js";
 
 // The server's largest part (web/routes/items.py MAX_PART_BYTES): fewer round trips and fsyncs.
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -83,8 +83,13 @@ export async function uploadExtract(file, { practiceId, itemId, onProgress = () 
     return await encryptAndSend(file, { practiceId, itemId, onProgress, signal });
   } finally {
     uploadEnded();
+    warmTransferWorker(); // for the next file
   }
 }
+
+// The page with the extract form starts a worker at once: its libsodium compiles while the
+// secretary picks the file.
+if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker();
 
 async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) {
   const t0 = performance.now();

@@ -16,7 +16,7 @@ import {
   verifyEnvelope,
 } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
-import { decryptInWorker, transferWorker } from "../app/transfer.js";
+import { decryptInWorker, transferWorker, warmTransferWorker } from "../app/transfer.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
@@ -179,6 +179,7 @@ async function show() {
 }
 
 function setUpDownload(manifest) {
+  warmTransferWorker(); // compiled before the click
   const button = section.querySelector("[data-download]");
   const progress = section.querySelector("[data-progress]");
   const save = section.querySelector("[data-save]");
