@@ -289,7 +289,7 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         ms, stats = up.evaluate(_PRODUCT_UPLOAD, arr["practice"])
         out["product upload"] = ms
         out["upload stats"] = {
-            **stats,
+            **(stats or {}),
             "serverMs": sum(SERVER_PART_MS),
             "serverParts": len(SERVER_PART_MS),
         }
