@@ -195,7 +195,7 @@ def _time_appends() -> None:
         finally:
             SERVER_PART_MS.append((time.perf_counter() - t0) * 1000)
 
-    uploads.append = timed  # type: ignore[assignment]  # web.routes.items calls uploads.append
+    uploads.append = timed  # web.routes.items calls uploads.append
 
 
 def _arrange(tmp: Path, data_path: Path) -> dict[str, Any]:
