@@ -5,11 +5,15 @@ runs) uploads a 20 MiB file: parts of at most 8 MiB, one at a time and in order,
 stream Python's ``crypto.stream`` decrypts to the file; the worker, left alone, encrypts
 exactly ``PARTS_AHEAD`` parts ahead and waits; connections dropped mid-pipeline (a part the
 server stored but whose answer was lost, a part that never arrived) resume from the server's
-offset; a cancelled upload sends nothing more and stays incomplete on the server.
+offset; a cancelled upload sends nothing more and stays incomplete on the server. The
+worker's download gives the file (and progress) only once verified, and refuses a stream
+altered on the server's disk.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import socket
@@ -20,15 +24,27 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
+from crypto.envelope import ItemKind
 from crypto.stream import FileManifest, decrypt_stream
 from tests.browser.conftest import _CSP_LISTENER
 from tests.e2e.conftest import ARRANGE, start_server
 from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
-from tests.factories import open_test_vault
+from tests.factories import (
+    REQ,
+    add_account,
+    add_practice,
+    assign,
+    encrypted_file,
+    open_test_vault,
+    seal,
+    session_for,
+)
 from vault.env import Principal
 from vault.identity import accounts, practices
 from vault.identity.roles import Role
+from vault.items import deposits, uploads
 from vault.settings import MIB, Settings
+from vault.storage.blobs import BlobStore
 from vault.storage.datadir import initialise
 from web.app import create_app
 
@@ -250,3 +266,64 @@ def test_a_cancelled_upload_sends_nothing_more_and_stays_incomplete(
         assert site.env.db.read(lambda c: c.execute("SELECT COUNT(*) FROM item").fetchone()[0]) == 0
     finally:
         page.context.close()
+
+
+_DOWNLOAD = """async ([url, manifest]) => {
+  const transfer = await import("/static/js/app/transfer.js");
+  const pc = await import("/static/js/crypto/index.js");
+  const m = pc.parseManifest(manifest);
+  const worker = transfer.transferWorker();
+  const seen = [];
+  try {
+    const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
+    const blob = await transfer.decryptInWorker(worker, job, (received) => seen.push(received));
+    const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+    return { size: blob.size, type: blob.type, sha256: pc.toBase64url(new Uint8Array(digest)),
+             progress: seen.length, last: seen.at(-1) };
+  } catch (error) {
+    return { error: error.message };
+  } finally {
+    worker.terminate();
+  }
+}"""
+
+
+def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stream(
+    site: Site, chromium: Browser, tmp_path: Path
+) -> None:
+    env = site.env
+    practice = add_practice(env, "Cabinet Worker")
+    member = add_account(env, Role.MEMBER, "dr.worker", practice)
+    secretary = add_account(env, Role.SECRETARY, "sam")
+    assign(env, secretary, practice)
+    data = os.urandom(9 * MIB + 7)
+    stream, manifest = encrypted_file(data, "extract.bin")
+    item_id, envelope = seal(secretary, practice, kind=ItemKind.EXTRACT, body=manifest.to_body())
+    up = uploads.start_upload(env, REQ, secretary.principal, practice.id, item_id, len(stream))
+    uploads.append(env, REQ, secretary.principal, up.id, 0, [stream], len(stream))
+    deposit = deposits.Deposit(item_id, practice.id, envelope, upload_id=up.id)
+    deposits.deposit(env, REQ, secretary.principal, deposit)
+    context = chromium.new_context()
+    context.add_init_script(_CSP_LISTENER)
+    token = session_for(env, member)[0]
+    context.add_cookies([{"name": "permanence_session", "value": token, "url": site.base_url}])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{site.base_url}/items/{item_id}")
+        args = [f"/items/{item_id}/file", manifest.to_json()]
+        got = page.evaluate(_DOWNLOAD, args)
+        expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        assert got["sha256"] == expected
+        assert got["size"] == len(data)
+        assert got["last"] == len(stream)  # progress told up to the last byte
+        assert got["progress"] >= 2  # told on the way, not only at the end
+
+        blob = BlobStore(site.settings.layout.blobs_dir).path(item_id)
+        altered = bytearray(blob.read_bytes())
+        altered[len(altered) // 2] ^= 1
+        blob.write_bytes(bytes(altered))
+        assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
+        assert page.evaluate("window.__cspViolations") == []
+    finally:
+        context.close()
