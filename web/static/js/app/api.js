@@ -16,15 +16,17 @@ function csrfToken() {
 
 /**
  * One request, same-origin with the CSRF token; the JSON answer, or ApiError with the
- * server's sentence. `body` goes as JSON unless another `contentType` is named.
+ * server's sentence. `body` goes as JSON unless another `contentType` is named (a Blob is
+ * sent as it is). `signal` aborts it.
  */
-export async function send(method, url, body, contentType = "application/json") {
+export async function send(method, url, body, contentType = "application/json", { signal } = {}) {
   const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken() };
   if (body !== undefined) headers["Content-Type"] = contentType;
   const response = await fetch(url, {
     method,
     credentials: "same-origin",
     headers,
+    signal,
     body: body === undefined ? undefined : contentType === "application/json" ? JSON.stringify(body) : body,
   });
   let data = null;

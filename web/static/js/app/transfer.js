@@ -18,3 +18,129 @@ export async function withRetry(fn, attempts = 8) {
   }
   throw last;
 }
+
+// Extract transfers run in a Worker (app/transfer-worker.js); these are the page's side.
+
+/** Parts the worker may have encrypted ahead of the one being sent (memory: (ahead + 1) parts). */
+export const PARTS_AHEAD = 2;
+
+/** The last transfers' time per step (milliseconds), for bench/bench_transfers.py. */
+export const lastStats = { upload: null, download: null };
+
+const clock = () => performance.now();
+
+let spare = null;
+
+function newWorker() {
+  const worker = new Worker(new URL("./transfer-worker.js", import.meta.url), { type: "module" });
+  worker.onmessage = ({ data }) => {
+    if (data.ready) worker.ready = true; // the job posts at once (start)
+  };
+  return worker;
+}
+
+/**
+ * Start a transfer worker now so that its libsodium is compiled before the user's click
+ * (about a quarter of a second); the next transferWorker() takes it.
+ */
+export function warmTransferWorker() {
+  if (spare === null && typeof Worker !== "undefined") spare = newWorker();
+}
+
+/** A transfer worker for one job (a module Worker, same origin: CSP `script-src 'self'`). */
+export function transferWorker() {
+  const worker = spare ?? newWorker();
+  spare = null;
+  return worker;
+}
+
+/** Waits for the worker's "ready", then posts `job`; calls `onData` with every later message. */
+function start(port, job, onData, onFailure) {
+  if (port.ready) port.postMessage(job);
+  port.onmessage = ({ data }) => {
+    if (data.ready) port.postMessage(job);
+    else if (data.error !== undefined) onFailure(new Error(data.error));
+    else onData(data);
+  };
+  if ("onerror" in port) {
+    port.onerror = (event) => {
+      event.preventDefault?.();
+      onFailure(new Error(event.message || "the transfer worker failed"));
+    };
+  }
+}
+
+/**
+ * The encrypted parts of `file`, in order, as the worker on `port` makes them: iterate with
+ * `for await`, then read `result` ({ manifest, stats }). The worker stays at most `ahead`
+ * parts ahead of the part taken last, so encryption runs while the previous part is sent.
+ */
+export class WorkerParts {
+  constructor(port, job, ahead = PARTS_AHEAD) {
+    this.port = port;
+    this.queue = [];
+    this.result = null;
+    this.failure = null;
+    this.wake = null;
+    this.waitMs = 0; // time the sender waited for the worker
+    const poke = () => {
+      if (this.wake) this.wake();
+      this.wake = null;
+    };
+    start(
+      port,
+      { ...job, ahead },
+      (data) => {
+        if (data.part) this.queue.push(data.part);
+        else if (data.done) this.result = { manifest: data.manifest, stats: data.stats };
+        poke();
+      },
+      (error) => {
+        this.failure = error;
+        poke();
+      },
+    );
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      if (this.queue.length > 0) {
+        const part = this.queue.shift();
+        this.port.postMessage({ credit: 1 });
+        yield part;
+      } else if (this.failure) {
+        throw this.failure;
+      } else if (this.result) {
+        return;
+      } else {
+        const t0 = clock();
+        await new Promise((resolve) => {
+          this.wake = resolve;
+        });
+        this.waitMs += clock() - t0;
+      }
+    }
+  }
+}
+
+/**
+ * Download and decrypt in the worker on `port`: resolves to the verified plaintext Blob,
+ * `onProgress(received, total)` on the way. `stats` of the worker go to `lastStats.download`.
+ */
+export function decryptInWorker(port, { url, fileKey, streamHash, mediaType }, onProgress = () => {}) {
+  const t0 = clock();
+  return new Promise((resolve, reject) => {
+    start(
+      port,
+      { op: "decrypt", url, fileKey, streamHash, mediaType },
+      (data) => {
+        if (data.progress !== undefined) onProgress(data.progress, data.total);
+        else if (data.blob) {
+          lastStats.download = { ...data.stats, totalMs: clock() - t0 };
+          resolve(data.blob);
+        }
+      },
+      reject,
+    );
+  });
+}

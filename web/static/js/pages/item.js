@@ -4,12 +4,11 @@
 // field filled with textContent. Kind, urgency, author and call time are shown from the
 // verified header, never from the server's record: each is compared with the record and any
 // difference is shown as a tamper warning (an id that differs refuses the item).
-// An extract's file is downloaded and decrypted chunk by chunk; the decrypted file is offered
-// only once the whole stream verified.
+// An extract's file is downloaded and decrypted chunk by chunk in a Worker (app/transfer.js);
+// the decrypted file is offered only once the whole stream verified.
 // The keys come from this tab, another open tab of the session, or the password alone
 // (app/unlock-prompt.js); the handling buttons appear only once the item is decrypted.
 import {
-  decryptFile,
   fromBase64url,
   openItem,
   parseManifest,
@@ -17,6 +16,7 @@ import {
   verifyEnvelope,
 } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
+import { decryptInWorker, transferWorker, warmTransferWorker } from "../app/transfer.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
@@ -183,23 +183,8 @@ async function show() {
   return { opened, signed };
 }
 
-async function* counted(body, total, progress) {
-  const reader = body.getReader();
-  let received = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      received += value.length;
-      progress.value = Math.round((received / Math.max(total, 1)) * 100);
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
 function setUpDownload(manifest) {
+  warmTransferWorker(); // compiled before the click
   const button = section.querySelector("[data-download]");
   const progress = section.querySelector("[data-progress]");
   const save = section.querySelector("[data-save]");
@@ -208,14 +193,25 @@ function setUpDownload(manifest) {
     button.disabled = true;
     status.textContent = t({ fr: "Téléchargement et déchiffrement…", en: "Downloading and decrypting…" });
     try {
-      const response = await fetch(`/items/${itemId}/file`, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-      const total = Number(response.headers.get("content-length") || 0);
-      const parts = [];
-      for await (const piece of decryptFile(counted(response.body, total, progress), manifest)) {
-        parts.push(piece);
+      // Fetched and decrypted in a worker; the Blob exists only once the stream verified.
+      const worker = transferWorker();
+      let blob;
+      try {
+        blob = await decryptInWorker(
+          worker,
+          {
+            url: `/items/${itemId}/file`,
+            fileKey: manifest.fileKey,
+            streamHash: manifest.streamHash,
+            mediaType: manifest.mediaType,
+          },
+          (received, total) => {
+            progress.value = Math.round((received / Math.max(total, 1)) * 100);
+          },
+        );
+      } finally {
+        worker.terminate();
       }
-      const blob = new Blob(parts, { type: manifest.mediaType });
       save.href = URL.createObjectURL(blob);
       save.download = manifest.name || "extract";
       save.hidden = false;
