@@ -1,12 +1,12 @@
 """Issue 15's appointments journey, in real Chromium through uvicorn.
 
 The member gives the practice an appointment form (the built-in appointment template,
-saved under the team key) and appointment hours for Dr Martin; the secretary books a slot
-for a caller from her desk; the member confirms it on the agenda, which shows it at the
-time booked in the practice's zone and exports it as an .ics file made in the browser,
-read back here with the ``icalendar`` package; the secretary sees the confirmation; a
-second booking of the same slot shows the conflict before anything is sent, and nothing
-is deposited.
+started and saved in the template editor of the instructions page, under the team key) and
+appointment hours for Dr Martin; the secretary books a slot for a caller from her desk; the
+member confirms it on the agenda, which shows it at the time booked in the practice's zone
+and exports it as an .ics file made in the browser, read back here with the ``icalendar``
+package; the secretary sees the confirmation; a second booking of the same slot shows the
+conflict before anything is sent, and nothing is deposited.
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ CALLER = "Mme Durand-Qx7"
 # Long, accented, with ";" and ",": the .ics line is folded and escaped, and read back whole.
 REASON = "Douleur au genou; depuis lundi, suivi — kinésithérapie prévue, à revoir après l'IRM"
 DECLINED = "Le docteur est en formation ce matin-là."
-APPOINTMENT_FORM = """async () => {
+# What the editor saved, read back as the desk reads it (verified, decrypted): the desk's
+# appointment tab takes the template whose origin is "appointment".
+SAVED_TEMPLATES = """async () => {
   const forms = await import("/static/js/app/forms/index.js");
   const practiceId = document.getElementById("instructions").dataset.practiceId;
-  const made = forms.newTemplateFrom("appointment", "en");
-  const { body } = forms.withEditedVersion({ templates: [] }, made.id, made.version, "appointment");
-  await forms.saveTemplates(practiceId, null, body);
-  return made.id;
+  const { body } = await forms.loadTemplates(practiceId);
+  return body.templates.map((t) => ({ origin: t.origin, archived: t.archived,
+    fields: forms.latestVersion(t).fields.map((f) => f.id) }));
 }"""
 
 
@@ -77,9 +78,37 @@ def _clean(page: Page) -> None:
 def _practice_setup(site: DeskSite, page: Page) -> None:
     page.goto(f"{site.base_url}/practice/instructions")
     page.wait_for_selector("#instructions[data-ready=true]", timeout=SLOW)
-    # The appointment form: the built-in template, saved as the practice's own (forms'
-    # modules, as the template editor of the forms branch does).
-    assert page.evaluate(APPOINTMENT_FORM)
+    # The appointment form: the member starts from the built-in appointment template in
+    # the template editor and saves it, by keyboard and clicks as a person would.
+    page.wait_for_selector("[data-form-templates][data-ready=true]", timeout=SLOW)
+    templates = page.locator("[data-form-templates]")
+    templates.get_by_label("Start from").select_option("appointment")
+    templates.get_by_role("button", name="New form template", exact=True).click()
+    editor = templates.locator("[data-template-editor]")
+    assert editor.is_visible()
+    assert editor.locator("[data-prop=name]").first.input_value() == "Appointment"
+    editor.get_by_role("button", name="Encrypt, sign and save", exact=True).click()
+    page.wait_for_selector("[data-template-editor][data-saved]", timeout=SLOW)
+    page.wait_for_selector("[data-template-list] li[data-template-id]", timeout=SLOW)
+    assert editor.locator("[data-error]").inner_text() == ""
+    assert "version 1" in editor.locator("[data-status]").inner_text()
+    assert "Appointment" in page.inner_text("[data-template-list] li[data-template-id]")
+    assert page.evaluate(SAVED_TEMPLATES) == [
+        {
+            "origin": "appointment",
+            "archived": False,
+            "fields": [
+                "person",
+                "contact",
+                "practitioner",
+                "date",
+                "time",
+                "duration",
+                "reason",
+                "visit",
+            ],
+        }
+    ]
     closures = "#doc-4"
     page.click(f"{closures} [data-add=availability]")
     row = f"{closures} [data-list=availability] [data-row]"
