@@ -50,5 +50,8 @@ def test_the_editor_is_the_members_own_practice(world: World, app_client: TestCl
     for doc_type in doc_types:
         assert f'data-doc-type="{doc_type}"' in page
     # Nothing can be saved before the module ran: the save buttons start disabled (and the
-    # password prompt's, for a tab opened without its keys).
-    assert page.count('type="submit" disabled') == len(doc_types) + page.count("data-unlock-form")
+    # password prompt's, for a tab opened without its keys, and the form template editor's
+    # "Encrypt, sign and save"; its "New form template" is a secondary button, disabled too).
+    expected = len(doc_types) + page.count("data-unlock-form") + 1
+    assert page.count('type="submit" disabled') == expected
+    assert page.count('type="submit" class="secondary" disabled') == 1

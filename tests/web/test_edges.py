@@ -275,6 +275,9 @@ JSON_ROUTES = [
     ("member", "/practices/{practice}/requests/{item}/replies"),
     ("member", "/items/{item}/replies"),
     ("secretary", "PUT /workspace/deposits/{item}/label"),
+    ("member", "PUT /practice/oncall"),
+    ("secretary", "/practices/{practice}/appointments"),
+    ("member", "/practices/{practice}/appointments/{item}"),
 ]
 
 

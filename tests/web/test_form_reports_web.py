@@ -52,7 +52,7 @@ def test_members_see_their_forms_by_template_id_and_the_naming_script(
     assert f'data-template-name="{APPOINTMENT}"' in page.text
     assert f'data-template-name="{RECORD}"' in page.text
     assert page.text.count("data-template-name=") == 3  # A: two in October, one in November
-    assert "/static/js/pages/report-forms.js" in page.text
+    assert "/js/pages/report-forms.js" in page.text
 
 
 def test_admins_see_ids_and_counts_without_the_script(clients: dict[str, TestClient]) -> None:

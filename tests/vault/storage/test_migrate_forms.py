@@ -103,4 +103,4 @@ def test_a_child_left_dangling_fails_the_migration_and_changes_nothing(tmp_path:
     with pytest.raises(Exception, match="FOREIGN KEY"):
         migrate(conn, [*[m for m in all_migrations() if m.number < 13], Migration(13, "x", broken)])
     assert conn.execute("SELECT count(*) FROM item").fetchone() == (3,)
-    assert conn.execute("SELECT max(number) FROM schema_migrations").fetchone() == (10,)
+    assert conn.execute("SELECT max(number) FROM schema_migrations").fetchone() == (12,)
