@@ -30,11 +30,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, sync_playwright
 
-from crypto.encoding import b64url_encode
+from bench.tab_keys import signed_in_tab
 from crypto.envelope import ItemKind, Urgency
 from tests.e2e.conftest import new_vault, start_server
-from tests.factories import Seeded, add_account, add_practice, assign, seed_items, session_for
-from vault.identity import sessions
+from tests.factories import Seeded, add_account, add_practice, assign, seed_items
 from vault.identity.roles import Role
 from web.app import create_app
 
@@ -86,16 +85,9 @@ def _arrange(tmp: Path, items: int) -> tuple[Any, Any, dict[str, str]]:
     notes = [_note(n, now, items * 7 // 9) for n in range(items)]  # deep in the history
     keys = secretary.keys
     seed_items(env, practice.id, practice.keys.public_key, secretary.id, keys.signing_key, notes)
-    token, _ = session_for(env, member)
-    stored = {
-        "session": sessions.tab_binding(sessions.token_hash(token)),  # keys bound to this tab
-        "accountId": member.id,
-        "x25519": b64url_encode(member.keys.x25519_secret.value),
-        "ed25519": b64url_encode(member.keys.ed25519_seed.value),
-        "practice": {"id": practice.id, "secretKey": b64url_encode(practice.keys.secret_key.value)},
-    }
+    tab = signed_in_tab(env, member, practice)
     server, thread = start_server(create_app(vault), sock)
-    return (server, thread, vault), settings, {"token": token, "keys": json.dumps(stored)}
+    return (server, thread, vault), settings, tab
 
 
 def _context(browser: Browser, base_url: str, arr: dict[str, str], with_keys: bool) -> Any:

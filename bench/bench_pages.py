@@ -31,11 +31,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from crypto.encoding import b64url_encode
+from bench.tab_keys import signed_in_tab
 from crypto.envelope import ItemKind, Urgency
 from tests.e2e.conftest import new_vault, start_server
-from tests.factories import Seeded, add_account, add_practice, assign, seed_items, session_for
-from vault.identity import sessions
+from tests.factories import Seeded, add_account, add_practice, assign, seed_items
 from vault.identity.roles import Role
 from vault.opening import Vault
 from web.app import create_app
@@ -96,15 +95,8 @@ def _arrange(tmp: Path) -> tuple[Vault, Any, dict[str, str], str]:
             "UPDATE account SET wrapped_kek = ? WHERE id = ?", (os.urandom(107), member.id)
         )
     )
-    token, _ = session_for(env, member)
-    stored = {
-        "session": sessions.tab_binding(sessions.token_hash(token)),  # keys bound to this tab
-        "accountId": member.id,
-        "x25519": b64url_encode(member.keys.x25519_secret.value),
-        "ed25519": b64url_encode(member.keys.ed25519_seed.value),
-        "practice": {"id": practice.id, "secretKey": b64url_encode(practice.keys.secret_key.value)},
-    }
-    return vault, settings, {"token": token, "keys": json.dumps(stored)}, ids[0]
+    tab = signed_in_tab(env, member, practice)
+    return vault, settings, tab, ids[0]
 
 
 def _load(page: Page, url: str, ready: str) -> tuple[float, int, int]:
