@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -257,6 +258,49 @@ def created_at(env: Env, at: datetime) -> None:
 def deposit_as_secretary(w: World, envelope: bytes, item_id: str, **kw: object) -> deposits.Receipt:
     d = deposits.Deposit(item_id=item_id, practice_id=w.practice.id, envelope=envelope)
     return deposits.deposit(w.env, REQ, w.secretary.principal, replace(d, **kw))  # type: ignore[arg-type]
+
+
+def deposit_item(
+    w: World,
+    *,
+    kind: ItemKind = ItemKind.CALL_NOTE,
+    urgency: Urgency = Urgency.NORMAL,
+    body: bytes | None = None,
+    form_template: str | None = None,
+) -> str:
+    """The id of an item ``w.secretary`` seals for ``w.practice`` (a call note with
+    ``seal``'s body unless told otherwise) and deposits through the use case."""
+    iid, envelope = seal(w.secretary, w.practice, kind=kind, urgency=urgency, body=body)
+    deposit_as_secretary(w, envelope, iid, form_template=form_template)
+    return iid
+
+
+def deposit_form(
+    w: World,
+    template_id: str,
+    template_name: str,
+    values: Mapping[str, object] | None = None,
+    *,
+    kind: ItemKind = ItemKind.FORM,
+) -> str:
+    """The id of a form filled from version 1 of template ``template_id`` and deposited by
+    ``w.secretary``; with another ``kind`` the same body is sealed as that kind and names
+    no template (an item that is not a form)."""
+    body = {
+        "template_id": template_id,
+        "template_version": 1,
+        "template_name": template_name,
+        "values": dict(values or {}),
+    }
+    template = template_id if kind == ItemKind.FORM else None
+    return deposit_item(w, kind=kind, body=encode_body(body), form_template=template)
+
+
+def assigned_secretary(env: Env, username: str, practice: PracticeKeys) -> Person:
+    """Another secretary assigned to ``practice``: a colleague of the one who deposited."""
+    colleague = add_account(env, Role.SECRETARY, username)
+    assign(env, colleague, practice)
+    return colleague
 
 
 def audit_actions(env: Env) -> list[str]:

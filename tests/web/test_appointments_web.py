@@ -5,54 +5,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import nacl.bindings
 import pytest
-from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_decode, b64url_encode
-from crypto.envelope import ItemKind, encode_body
+from crypto.envelope import ItemKind
 from crypto.instruction import DocType
-from tests.factories import Person, World, deposit_as_secretary, seal, session_for
+from tests.factories import World, deposit_form
 from tests.teamkeys import create, document
+from tests.web.json_clients import Clients, open_clients
 from vault.opening import Vault
-from web.app import create_app
-from web.session import COOKIE
-
-
-@dataclass
-class Clients:
-    world: World
-    app_client: TestClient
-
-    def as_(self, person: Person, language: str = "en") -> TestClient:
-        token, csrf = session_for(self.world.env, person)
-        self.app_client.cookies.clear()
-        self.app_client.cookies.set(COOKIE, token)
-        self.app_client.headers["x-csrf-token"] = csrf
-        self.app_client.headers["accept"] = "application/json"
-        self.app_client.headers["accept-language"] = language
-        return self.app_client
 
 
 @pytest.fixture
 def clients(world: World, vault: Vault) -> Iterator[Clients]:
-    app = create_app(vault.with_env(now=world.clock))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield Clients(world, c)
+    yield from open_clients(world, vault)
 
 
 TEMPLATE = str(uuid.uuid4())
 
 
 def _deposit(w: World, kind: ItemKind = ItemKind.FORM) -> str:
-    body = {"template_id": TEMPLATE, "template_version": 1, "template_name": "RDV", "values": {}}
-    iid, envelope = seal(w.secretary, w.practice, kind=kind, body=encode_body(body))
-    deposit_as_secretary(
-        w, envelope, iid, form_template=TEMPLATE if kind == ItemKind.FORM else None
-    )
-    return iid
+    return deposit_form(w, TEMPLATE, "RDV", kind=kind)
 
 
 def test_book_label_and_decline_with_a_reason(clients: Clients) -> None:

@@ -6,53 +6,23 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import nacl.bindings
 import pytest
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_decode, b64url_encode
-from tests.factories import (
-    REQ,
-    Person,
-    World,
-    add_account,
-    assign,
-    deposit_as_secretary,
-    seal,
-    session_for,
-)
-from vault.identity.roles import Role
+from tests.factories import REQ, Person, World, assigned_secretary, deposit_item
+from tests.web.json_clients import Clients, open_clients
 from vault.items import inbox
 from vault.opening import Vault
 from vault.requests import state
-from web.app import create_app
 from web.routes import requests as request_routes
-from web.session import COOKIE
-
-
-@dataclass
-class Clients:
-    world: World
-    app_client: TestClient
-
-    def as_(self, person: Person, language: str = "en") -> TestClient:
-        token, csrf = session_for(self.world.env, person)
-        self.app_client.cookies.clear()
-        self.app_client.cookies.set(COOKIE, token)
-        self.app_client.headers["x-csrf-token"] = csrf
-        self.app_client.headers["accept"] = "application/json"
-        self.app_client.headers["accept-language"] = language
-        return self.app_client
 
 
 @pytest.fixture
 def clients(world: World, vault: Vault) -> Iterator[Clients]:
-    app = create_app(vault.with_env(now=world.clock))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield Clients(world, c)
+    yield from open_clients(world, vault)
 
 
 def _open(w: World) -> str:
@@ -69,16 +39,9 @@ def _label(person: Person, item_id: str, text: str) -> bytes:
     return b"\x01" + nacl.bindings.crypto_box_seal(plain, person.keys.public_keys.x25519)
 
 
-def _deposit(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
-    return iid
-
-
 def test_a_second_secretary_is_told_who_took_the_request(clients: Clients) -> None:
     w = clients.world
-    colleague = add_account(w.env, Role.SECRETARY, "claire")
-    assign(w.env, colleague, w.practice)
+    colleague = assigned_secretary(w.env, "claire", w.practice)
     rid = _open(w)
     taken = clients.as_(w.secretary).post(f"/practices/{w.practice.id}/requests/{rid}/take")
     assert taken.status_code == 200, taken.text
@@ -109,7 +72,7 @@ def test_a_member_may_not_take_a_request(clients: Clients) -> None:
 
 def test_a_label_is_stored_sealed_and_shown_to_her_alone(clients: Clients) -> None:
     w = clients.world
-    iid = _deposit(w)
+    iid = deposit_item(w)
     sealed = _label(w.secretary, iid, "Mme L. — ordonnance")
     sec = clients.as_(w.secretary)
     r = sec.put(f"/workspace/deposits/{iid}/label", json={"label": b64url_encode(sealed)})
@@ -133,7 +96,7 @@ def test_a_label_is_stored_sealed_and_shown_to_her_alone(clients: Clients) -> No
 )
 def test_a_malformed_label_is_a_clear_400(clients: Clients, label: str) -> None:
     w = clients.world
-    iid = _deposit(w)
+    iid = deposit_item(w)
     r = clients.as_(w.secretary).put(f"/workspace/deposits/{iid}/label", json={"label": label})
     assert r.status_code == 400
     assert r.json()["error"] in ("The label is not valid: its size or version is wrong.",)
@@ -141,7 +104,7 @@ def test_a_malformed_label_is_a_clear_400(clients: Clients, label: str) -> None:
 
 def test_the_deposits_page_shows_the_acknowledgement_trail(clients: Clients) -> None:
     w = clients.world
-    iid = _deposit(w)
+    iid = deposit_item(w)
     w.clock.advance(300)
     inbox.read_envelope(w.env, REQ, w.member.principal, iid)
     w.clock.advance(300)
@@ -159,7 +122,7 @@ def test_the_new_routes_are_404_for_outsiders(clients: Clients) -> None:
     that takes one of the first practice's ids."""
     w = clients.world
     rid = _open(w)
-    iid = _deposit(w)
+    iid = deposit_item(w)
     routes = [r for r in request_routes.routes() if isinstance(r, Route) and "{" in r.path]
     assert {r.name for r in routes} == REQUEST_ID_ROUTES  # a new id route must join this test
     ids = {"practice_id": w.practice.id, "request_id": rid, "item_id": iid}
@@ -196,8 +159,7 @@ def test_done_by_another_secretary_is_a_409_naming_who_took_it(clients: Clients)
     from tests.teamkeys import create, document
 
     w = clients.world
-    colleague = add_account(w.env, Role.SECRETARY, "claire")
-    assign(w.env, colleague, w.practice)
+    colleague = assigned_secretary(w.env, "claire", w.practice)
     made = create(w.env, w.practice.id, w.member)
     rid = _open(w)
     clients.as_(w.secretary).post(f"/practices/{w.practice.id}/requests/{rid}/take")

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import DecryptionFailed
@@ -23,39 +21,20 @@ from tests.factories import (
     World,
     add_account,
     audit_actions,
-    deposit_as_secretary,
+    deposit_item,
     seal,
-    session_for,
 )
 from tests.teamkeys import Made, document, make_version
+from tests.web.json_clients import Clients, open_clients
 from vault.identity.roles import Role
 from vault.items import deposits
 from vault.opening import Vault
-from web.app import create_app
 from web.routes import team as team_routes
-from web.session import COOKIE
-
-
-@dataclass
-class Clients:
-    world: World
-    app_client: TestClient
-
-    def as_(self, person: Person, language: str = "en") -> TestClient:
-        token, csrf = session_for(self.world.env, person)
-        self.app_client.cookies.clear()
-        self.app_client.cookies.set(COOKIE, token)
-        self.app_client.headers["x-csrf-token"] = csrf
-        self.app_client.headers["accept"] = "application/json"
-        self.app_client.headers["accept-language"] = language
-        return self.app_client
 
 
 @pytest.fixture
 def clients(world: World, vault: Vault) -> Iterator[Clients]:
-    app = create_app(vault.with_env(now=world.clock))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield Clients(world, c)
+    yield from open_clients(world, vault)
 
 
 def _version_json(made: Made, documents: Sequence[tuple[str, bytes]] = ()) -> dict[str, Any]:
@@ -254,8 +233,7 @@ def test_a_secretary_replies_over_http_only_about_her_own_deposit(clients: Clien
         .status_code
         == 201
     )
-    own, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, own)
+    own = deposit_item(w)
     foreign, envelope = seal(w.stranger, w.other)
     deposits.deposit(
         w.env,

@@ -9,15 +9,7 @@ from email.message import EmailMessage, Message
 import pytest
 
 from crypto.envelope import Urgency
-from tests.factories import (
-    REQ,
-    Person,
-    World,
-    add_account,
-    audit_actions,
-    deposit_as_secretary,
-    seal,
-)
+from tests.factories import REQ, Person, World, add_account, audit_actions, deposit_item
 from tests.vault.notify.receivers import Inbox, mail_text
 from vault.identity.roles import Role
 from vault.items import inbox
@@ -65,9 +57,7 @@ def _to(mailbox: Inbox) -> list[str]:
 
 
 def _urgent(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice, urgency=Urgency.URGENT)
-    deposit_as_secretary(w, envelope, iid)
-    return iid
+    return deposit_item(w, urgency=Urgency.URGENT)
 
 
 def test_the_ladder_is_climbed_one_person_per_delay(

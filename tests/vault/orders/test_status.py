@@ -7,29 +7,23 @@ import uuid
 
 import pytest
 
-from crypto.envelope import ItemKind, encode_body
 from tests.factories import (
     REQ,
     World,
-    add_account,
-    assign,
+    assigned_secretary,
     audit_actions,
-    deposit_as_secretary,
-    seal,
+    deposit_form,
+    deposit_item,
 )
 from vault.errors import Conflict, Forbidden, NotFound
-from vault.identity.roles import Role
 from vault.orders import status
 
 TEMPLATE = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
 
 def _order(w: World) -> str:
-    body = {"template_id": TEMPLATE, "template_version": 1, "template_name": "Bon de commande",
-            "values": {"supplier": "Médical Sud", "lines": []}}  # fmt: skip
-    iid, envelope = seal(w.secretary, w.practice, kind=ItemKind.FORM, body=encode_body(body))
-    deposit_as_secretary(w, envelope, iid, form_template=TEMPLATE)
-    return iid
+    values = {"supplier": "Médical Sud", "lines": []}
+    return deposit_form(w, TEMPLATE, "Bon de commande", values)
 
 
 def test_an_order_is_placed_approved_and_delivered_with_who_and_when(world: World) -> None:
@@ -88,8 +82,7 @@ def test_roles_within_the_practice(world: World) -> None:
 
 def test_only_a_form_is_an_order(world: World) -> None:
     w = world
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
+    iid = deposit_item(w)
     with pytest.raises(Conflict, match="Only a form"):
         status.place(w.env, REQ, w.secretary.principal, iid)
     assert w.env.db.read(lambda c: c.execute("SELECT count(*) FROM order_status").fetchone()) == (
@@ -100,8 +93,7 @@ def test_only_a_form_is_an_order(world: World) -> None:
 def test_outsiders_get_an_audited_404_and_change_nothing(world: World) -> None:
     w = world
     iid = _order(w)
-    colleague = add_account(w.env, Role.SECRETARY, "lea")
-    assign(w.env, colleague, w.practice)  # assigned too, but did not deposit this order
+    colleague = assigned_secretary(w.env, "lea", w.practice)  # did not deposit this order
     for who in (w.outsider, w.stranger, colleague):
         with pytest.raises(NotFound):
             status.place(w.env, REQ, who.principal, iid)

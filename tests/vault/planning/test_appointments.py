@@ -7,21 +7,12 @@ from collections.abc import Mapping
 
 import pytest
 
-from crypto.envelope import ItemKind, encode_body
+from crypto.envelope import ItemKind
 from crypto.instruction import DocType, open_instruction
 from crypto.signing import VerifyKey
-from tests.factories import (
-    REQ,
-    World,
-    add_account,
-    assign,
-    audit_actions,
-    deposit_as_secretary,
-    seal,
-)
+from tests.factories import REQ, World, assigned_secretary, audit_actions, deposit_form
 from tests.teamkeys import Made, create, document
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vault.identity.roles import Role
 from vault.planning import appointments
 from vault.requests import threads
 
@@ -37,12 +28,7 @@ TEMPLATE = str(uuid.uuid4())
 
 
 def _deposit(w: World, kind: ItemKind = ItemKind.FORM) -> str:
-    body = {"template_id": TEMPLATE, "template_version": 1, "template_name": "RDV", "values": {}}
-    iid, envelope = seal(w.secretary, w.practice, kind=kind, body=encode_body(body))
-    deposit_as_secretary(
-        w, envelope, iid, form_template=TEMPLATE if kind == ItemKind.FORM else None
-    )
-    return iid
+    return deposit_form(w, TEMPLATE, "RDV", kind=kind)
 
 
 def _reply(w: World, team: Made, item_id: str, body: Mapping[str, object]) -> tuple[str, bytes]:
@@ -140,8 +126,7 @@ def test_a_move_or_a_refusal_needs_its_reply_and_nothing_changes(world: World, t
 def test_who_may_book_and_decide(world: World, team: Made) -> None:
     w = world
     iid = _deposit(w)
-    colleague = add_account(w.env, Role.SECRETARY, "claire")
-    assign(w.env, colleague, w.practice)
+    colleague = assigned_secretary(w.env, "claire", w.practice)
     with pytest.raises(NotFound):  # not her deposit
         appointments.book(w.env, REQ, colleague.principal, w.practice.id, iid)
     with pytest.raises(Forbidden):

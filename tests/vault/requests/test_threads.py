@@ -8,18 +8,9 @@ import pytest
 
 from crypto.instruction import DocType, open_instruction
 from crypto.signing import VerifyKey
-from tests.factories import (
-    REQ,
-    World,
-    add_account,
-    assign,
-    audit_actions,
-    deposit_as_secretary,
-    seal,
-)
+from tests.factories import REQ, World, assigned_secretary, audit_actions, deposit_item
 from tests.teamkeys import Made, create, document
 from vault.errors import Forbidden, InvalidInput, NotFound
-from vault.identity.roles import Role
 from vault.requests import state, threads, writes
 
 CANARY = "CANARY-rq7"
@@ -53,12 +44,6 @@ def _reply(w: World, team: Made, author: object, subject: str, text: str) -> tup
         body={"text": text},
         subject_id=uuid.UUID(subject),
     )
-
-
-def _deposit(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
-    return iid
 
 
 def test_a_request_and_its_done_note_are_stored_with_their_state(world: World, team: Made) -> None:
@@ -117,9 +102,8 @@ def test_a_request_sent_as_a_reply_or_by_a_secretary_is_refused(world: World, te
 
 def test_the_thread_of_an_item_is_the_practice_and_its_depositor(world: World, team: Made) -> None:
     w = world
-    iid = _deposit(w)
-    colleague = add_account(w.env, Role.SECRETARY, "claire")
-    assign(w.env, colleague, w.practice)
+    iid = deposit_item(w)
+    colleague = assigned_secretary(w.env, "claire", w.practice)
     rid, envelope = _reply(w, team, w.member, iid, f"rappelée, RDV pris lundi 9 h {CANARY}")
     threads.reply_to_item(w.env, REQ, w.member.principal, iid, rid, envelope)
     sid, answer = _reply(w, team, w.secretary, iid, "merci")
@@ -161,9 +145,8 @@ def test_the_generic_document_routes_keep_an_items_thread_from_other_secretaries
     from vault.team import documents
 
     w = world
-    iid = _deposit(w)
-    colleague = add_account(w.env, Role.SECRETARY, "claire")
-    assign(w.env, colleague, w.practice)
+    iid = deposit_item(w)
+    colleague = assigned_secretary(w.env, "claire", w.practice)
     rid, envelope = _reply(w, team, w.member, iid, f"rappelée {CANARY}")
     threads.reply_to_item(w.env, REQ, w.member.principal, iid, rid, envelope)
     listed = documents.list_documents(w.env, REQ, colleague.principal, w.practice.id)

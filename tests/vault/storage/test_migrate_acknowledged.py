@@ -7,22 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.vault.storage.early_vaults import early_vault
 from vault.storage.migrate import migrate
-from vault.storage.store import connect, new_key
 
 T = "2026-11-28T09:00:00.000000Z"
 
 
 def test_the_rebuild_keeps_rows_and_allows_acknowledged(tmp_path: Path) -> None:
-    conn = connect(tmp_path / "v.db", new_key(), create=True)
-    migrate(conn, upto=7)
-    conn.execute("INSERT INTO practice (id, name, created_at) VALUES ('p', 'Cabinet', ?)", (T,))
-    for aid in ("m", "s"):
-        conn.execute(
-            "INSERT INTO account (id, username, display_name, role, practice_id, status,"
-            " created_at) VALUES (?, ?, ?, 'member', 'p', 'active', ?)",
-            (aid, aid, aid.upper(), T),
-        )
+    conn = early_vault(tmp_path, 7, T)
     conn.execute(
         "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"
         " deposited_at, envelope, size)"

@@ -7,23 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.vault.storage.early_vaults import early_vault
 from vault.storage.migrate import Migration, all_migrations, migrate
-from vault.storage.store import Connection, connect, new_key
+from vault.storage.store import Connection
 
 T = "2026-11-28T09:00:00.000000Z"
 TEMPLATE = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
 
 def _vault_with_items(tmp_path: Path) -> Connection:
-    conn = connect(tmp_path / "v.db", new_key(), create=True)
-    migrate(conn, upto=10)
-    conn.execute("INSERT INTO practice (id, name, created_at) VALUES ('p', 'Cabinet', ?)", (T,))
-    for aid in ("m", "s"):
-        conn.execute(
-            "INSERT INTO account (id, username, display_name, role, practice_id, status,"
-            " created_at) VALUES (?, ?, ?, 'member', 'p', 'active', ?)",
-            (aid, aid, aid.upper(), T),
-        )
+    conn = early_vault(tmp_path, 10, T)
     for iid, kind, blob in (("a", "message", None), ("b", "extract", 5), ("c", "call_note", None)):
         conn.execute(
             "INSERT INTO item (id, practice_id, author_id, kind, urgency, pinned, status,"

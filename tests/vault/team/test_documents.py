@@ -9,18 +9,9 @@ import pytest
 
 from audit.entry import decode
 from crypto.instruction import DocType
-from tests.factories import (
-    REQ,
-    World,
-    add_account,
-    assign,
-    audit_actions,
-    deposit_as_secretary,
-    seal,
-)
+from tests.factories import REQ, World, assigned_secretary, audit_actions, deposit_item, seal
 from tests.teamkeys import create, document
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vault.identity.roles import Role
 from vault.items import deposits
 from vault.requests import writes
 from vault.team import documents
@@ -127,7 +118,7 @@ def test_roles_per_type(world: World) -> None:
                 w.practice.id,
                 *document(made.key, w.secretary, w.practice.id, version=1, doc_type=doc_type),
             )
-    subject = uuid.UUID(_deposit(w))
+    subject = uuid.UUID(deposit_item(w))
     reply = document(
         made.key, w.secretary, w.practice.id, version=1, doc_type=DocType.REPLY, subject_id=subject
     )
@@ -160,12 +151,6 @@ def test_roles_per_type(world: World) -> None:
     assert found[0].author.role == "secretary"
 
 
-def _deposit(w: World) -> str:
-    iid, envelope = seal(w.secretary, w.practice)
-    deposit_as_secretary(w, envelope, iid)
-    return iid
-
-
 def test_a_reply_is_only_about_an_item_or_request_of_the_practice_the_writer_reaches(
     world: World,
 ) -> None:
@@ -173,9 +158,8 @@ def test_a_reply_is_only_about_an_item_or_request_of_the_practice_the_writer_rea
     item or a request of another practice. Only another secretary's item was refused."""
     w = world
     made = create(w.env, w.practice.id, w.member)
-    own = _deposit(w)
-    colleague = add_account(w.env, Role.SECRETARY, "lea")
-    assign(w.env, colleague, w.practice)
+    own = deposit_item(w)
+    colleague = assigned_secretary(w.env, "lea", w.practice)
     hers, envelope = seal(colleague, w.practice)
     d = deposits.Deposit(item_id=hers, practice_id=w.practice.id, envelope=envelope)
     deposits.deposit(w.env, REQ, colleague.principal, d)
