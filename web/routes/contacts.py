@@ -68,7 +68,7 @@ async def code_request(request: Request) -> Response:
         if channel == contacts.EMAIL
         else i18n.gettext("A code was sent by SMS to %(address)s: type it below.")
     )
-    return await _answer(request, sent % {"address": address})
+    return await _answer(request, sent % {"address": contacts.shown(address)})
 
 
 async def code_confirm(request: Request) -> Response:
