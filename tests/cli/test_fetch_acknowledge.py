@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.cli.items_site import MEMBER, Vault, one_sentence, vault  # noqa: F401
 
 
@@ -40,11 +43,12 @@ def test_acknowledge_without_an_item_is_one_sentence(vault: Vault) -> None:  # n
     assert "--acknowledge needs --item" in run.err
 
 
-def test_fetch_out_writes_a_message_s_json_into_the_folder(vault: Vault, tmp_path) -> None:  # noqa: F811
+def test_fetch_out_writes_a_message_s_json_into_the_folder(
+    vault: Vault,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     """``--out DIR`` for a message: DIR/ITEM_ID.json (DIR created), nothing on stdout; again
     without --force is one sentence; without --out the JSON goes to stdout."""
-    import json
-
     v = vault
     item = v.deposit_message("--urgency", "urgent")
     out = tmp_path / "new" / "dir"
