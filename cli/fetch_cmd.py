@@ -168,7 +168,7 @@ def _records(
         if not after:
             break
     zone = str(transport.get_json(f"/practices/{practice_id}/requests").get("timezone") or "UTC")
-    out = Path(args.out) / f"records-{template_id}.csv"
+    out = Path(args.out or ".") / f"records-{template_id}.csv"
     if out.exists() and not args.force:
         raise ClientError(f"{printable(out)} exists: add --force to replace it", 0)
     out.write_bytes(records_csv(template, forms, zone))
@@ -234,7 +234,7 @@ def _fetch(
             transport,
             item_id,
             manifest,
-            Path(args.out),
+            Path(args.out or "."),
             lambda total: progress("download", total),
             replace=args.force,
         )
@@ -242,16 +242,29 @@ def _fetch(
     else:
         if form is not None:  # with the labels of the version it names (team key)
             body = form_json(form, _templates(transport, unlocked, known))
-        print(
-            printable(
-                json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True), keep_newlines=True
-            )
-        )
+        text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+        if args.out is None:
+            print(printable(text, keep_newlines=True))
+        else:
+            _save_json(Path(args.out), item_id, text + "\n", replace=args.force)
     for warning in warnings:
         print(f"permanence: warning: {warning}", file=sys.stderr)
     if getattr(args, "acknowledge", False):
         _acknowledge(transport, item_id, answer.get("status"))
     return EXIT_TAMPERED if warnings else 0
+
+
+def _save_json(folder: Path, item_id: str, text: str, *, replace: bool) -> None:
+    """A message, call note or form's JSON into ``folder``/ITEM_ID.json (``--out``)."""
+    out = folder / f"{item_id}.json"
+    if out.exists() and not replace:
+        raise ClientError(f"{printable(str(out))} exists: add --force to replace it", 0)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ClientError(f"cannot write {printable(str(out))}: {e.strerror}", 0) from None
+    print(f"saved {printable(str(out))} (verified)")
 
 
 ACKNOWLEDGEABLE = ("new", "read")

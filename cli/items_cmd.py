@@ -218,7 +218,12 @@ def register(commands: argparse._SubParsersAction[Any], settings_of: Any) -> Non
     fet = commands.add_parser("fetch", help="list the practice's items, or fetch and decrypt one")
     common_options(fet)
     fet.add_argument("--item", help="the item id to fetch (list the inbox when absent)")
-    fet.add_argument("--out", default=".", help="folder for a downloaded extract or records")
+    fet.add_argument(
+        "--out",
+        help="folder to save into (created if missing): an extract's file, records' CSV, or"
+        " another item's JSON as ITEM_ID.json; without it, extracts and records go to the"
+        " current folder and other items' JSON to stdout",
+    )
     fet.add_argument(
         "--records", metavar="TEMPLATE_ID", help="save a form template's records as CSV in --out"
     )

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from vault.business_hours import BusinessHours
 from vault.clock import parse_iso
+from vault.clock_text import clock_text, hhmm_text
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -105,11 +106,7 @@ def _lang(language: str) -> str:
 
 
 def _clock(local: datetime, lang: str) -> str:
-    if lang == "fr":
-        return f"{local.hour}{NBSP}h{NBSP}{local.minute:02d}"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}:{local.minute:02d}{NBSP}{suffix}"
+    return clock_text(local.hour, local.minute, lang)
 
 
 def short_date(day: date, language: str) -> str:
@@ -250,4 +247,5 @@ def install(env: Environment, lang: Callable[[], str]) -> None:
     env.filters["duration"] = lambda seconds: "" if seconds is None else duration(seconds)
     env.filters["number"] = number_filter
     env.filters["month"] = lambda text: month(str(text), lang())
+    env.filters["hhmm"] = lambda text: hhmm_text(str(text), lang())
     env.filters["day"] = lambda text: short_date(date.fromisoformat(str(text)), lang())

@@ -151,7 +151,9 @@ def test_the_secretary_sees_who_took_charge_and_the_trail(
         )
         trail = row.locator("[data-delivery-trail] li")
         expect(trail.first).to_have_attribute("data-trail-state", "sent")
-        expect(trail.first).to_contain_text("Prévenu · Dr Martin · par e-mail · 10\u00a0h\u00a041")
+        expect(trail.first).to_contain_text(
+            "Notification envoyée · Dr Martin · par e-mail · 10\u00a0h\u00a041"
+        )
         expect(row.locator("[data-delivery-trail] li[data-trail-state=acknowledged]")).to_have_text(
             "Pris en charge · Dr Martin · 10\u00a0h\u00a042"
         )
@@ -161,7 +163,7 @@ def test_the_secretary_sees_who_took_charge_and_the_trail(
         page.goto(f"{vault.base_url}/items/{iid}")
         steps = page.locator("#item [data-delivery-trail] li")
         expect(steps.first).to_have_attribute("data-trail-state", "sent")
-        expect(steps.first).to_contain_text("Notified · Dr Martin · by e-mail")
+        expect(steps.first).to_contain_text("Notification sent · Dr Martin · by e-mail")
         expect(
             page.locator("#item [data-delivery-trail] li[data-trail-state=acknowledged]")
         ).to_contain_text("Acknowledged · Dr Martin · 10:42\u00a0am")

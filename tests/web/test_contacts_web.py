@@ -56,7 +56,7 @@ def test_the_account_page_shows_the_old_address_until_one_is_verified(site: Site
     page = c.get("/account").text
     assert "Contact details" in page and "Daily digest" in page
     assert "you are told at dr.martin@example.org" in page
-    assert "Turn the daily digest on (every day at 08:00)" in page
+    assert "Turn the daily digest on (every day at 8:00\u00a0am)" in page
 
 
 def test_an_e_mail_address_is_verified_by_its_code(site: Site) -> None:
@@ -96,7 +96,7 @@ def test_the_digest_is_on_by_one_click(site: Site) -> None:
     c = site.as_(site.world.member, "fr")
     on = c.post("/account/digest", data={"enabled": "1"})
     assert on.status_code == 200 and 'data-digest="on"' in on.text
-    assert "Votre résumé quotidien est activé, à 08:00." in on.text
+    assert "Votre résumé quotidien est activé, à 8\u00a0h\u00a000." in on.text
     off = c.post("/account/digest", data={"enabled": "0"})
     assert 'data-digest="off"' in off.text
 
@@ -123,3 +123,31 @@ def test_asking_for_another_code_at_once_says_to_wait(site: Site) -> None:
     assert again.status_code == 429 and int(again.headers["retry-after"]) <= 60
     assert "Un code a été envoyé il y a moins d&#39;une minute" in again.text
     assert len(site.inbox.mails) == 1
+
+
+def test_the_digest_time_is_said_as_pages_say_times(site: Site) -> None:
+    """ "8 h 00" in French, "8:00 am" in English, never "08:00" (the input keeps 08:00)."""
+    c = site.as_(site.world.member, "fr")
+    off = c.post("/account/digest", data={"enabled": "0"}).text
+    assert "(chaque jour à 8\u00a0h\u00a000)" in off and "08:00)" not in off
+    on = c.post("/account/digest", data={"enabled": "1", "time": "18:30"}).text
+    assert "Chaque jour à 18\u00a0h\u00a030" in on and 'value="18:30"' in on
+    c = site.as_(site.world.member, "en")
+    assert "Every day at 6:30\u00a0pm" in c.get("/account").text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_digest_switch_or_time_that_is_not_clear_is_refused(site: Site, language: str) -> None:
+    """An empty time with ``enabled=1``, or ``enabled`` neither 0 nor 1: a 400, nothing set."""
+    c = site.as_(site.world.member, language)
+    c.post("/account/digest", data={"enabled": "1", "time": "18:30"})
+    empty = c.post("/account/digest", data={"enabled": "1", "time": ""})
+    maybe = c.post("/account/digest", data={"enabled": "maybe"})
+    assert empty.status_code == 400 and maybe.status_code == 400
+    said = {
+        "en": ("hours and minutes", "on (1) or off (0)"),
+        "fr": ("heures et minutes", "activé (1) ou désactivé (0)"),
+    }[language]
+    assert said[0] in empty.text and said[1] in maybe.text
+    page = c.get("/account").text
+    assert 'data-digest="on"' in page and 'value="18:30"' in page

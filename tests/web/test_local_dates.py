@@ -171,3 +171,15 @@ def test_the_clock_alone_on_the_same_day_else_the_date_too() -> None:
     assert clock_element(late, "fr", paris, date(2026, 11, 28)).endswith(
         ">29\u00a0nov.\u00a02026, 0\u00a0h\u00a030</time>"
     )
+
+
+def test_pages_and_vault_messages_say_a_time_alike() -> None:
+    """``vault.clock_text`` (mails) and the pages' filters give the same words."""
+    from vault.clock_text import clock_text, hhmm_text
+
+    for hour, minute in ((0, 5), (4, 43), (12, 0), (19, 15)):
+        at = datetime(2026, 12, 1, hour, minute, tzinfo=UTC)
+        for lang in ("fr", "en"):
+            page = local_dates.short_time(at, UTC, lang).split(", ")[1]
+            assert page == clock_text(hour, minute, lang)
+            assert hhmm_text(f"{hour:02d}:{minute:02d}", lang) == page

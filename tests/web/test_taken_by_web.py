@@ -89,7 +89,7 @@ def test_the_delivery_trail_on_the_item_page_and_the_deposits_page(
                 )
             ]
             assert steps == [
-                "Prévenu · Dr.Martin@Example.Org · par e-mail · 10\u00a0h\u00a000",
+                "Notification envoyée · Dr.Martin@Example.Org · par e-mail · 10\u00a0h\u00a000",
                 "Pris en charge · Dr.Martin@Example.Org · 10\u00a0h\u00a042",
             ], path
 

@@ -94,6 +94,15 @@ def normal_phone(typed: str, country_code: str = "33") -> str:
     return text
 
 
+def shown(address: str) -> str:
+    """An address as a person reads it: a French number ``+33612345678`` as
+    "06 12 34 56 78", another number in E.164 as stored, an e-mail address as it is."""
+    if address.startswith("+33") and len(address) == 12 and address[1:].isdigit():
+        national = "0" + address[3:]
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    return address
+
+
 def normal_address(channel: str, typed: str) -> str:
     return normal_email(typed) if check_channel(channel) == EMAIL else normal_phone(typed)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from vault.clock import iso
+from vault.clock_text import clock_text
 
 NBSP = "\u00a0"  # before a French colon in mail; SMS keeps plain spaces (GSM 7-bit)
 
@@ -29,7 +30,9 @@ def _text(fr: str, en: str, link: str, language: str) -> Text:
     return Text(
         subject=f"Permanence{NBSP}: {fr} / {en}",
         body=f"{fr}{NBSP}:\n{link}\n\n{en}:\n{link}\n",
-        short=f"Permanence : {fr} {link}" if language == "fr" else f"Permanence: {en} {link}",
+        short=(
+            f"Permanence : {fr} {link}" if language == "fr" else f"Permanence: {en} {link}"
+        ).replace(NBSP, " "),
     )
 
 
@@ -53,11 +56,12 @@ def unacknowledged_to_secretary(
     practice: str, deposited_local: datetime, link: str, language: str
 ) -> Text:
     """The end of the ladder, to the secretary who deposited the item: phone the practice."""
+    hour, minute = deposited_local.hour, deposited_local.minute
     return _text(
-        f"le message urgent déposé à {deposited_local.hour} h {deposited_local.minute:02d}"
+        f"Le message urgent déposé à {clock_text(hour, minute, 'fr')}"
         f" pour {practice} n'est toujours pas pris en charge, appelez le cabinet",
-        f"the urgent message deposited at {deposited_local:%H:%M} for {practice} is still"
-        " unacknowledged, phone the practice",
+        f"The urgent message deposited at {clock_text(hour, minute, 'en')} for {practice}"
+        " is still unacknowledged, phone the practice",
         link,
         language,
     )

@@ -15,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from vault.clock_text import hhmm_text
 from vault.env import Env, Principal
+from vault.errors import InvalidInput
 from vault.identity.roles import Role
 from vault.notify import contacts, digest, verification
 from web import i18n
@@ -24,6 +26,7 @@ from web.rendering import render
 from web.routing import route
 
 PARTIAL = "_partials/contacts.html"
+DIGEST_ON_OR_OFF = "Say whether the daily digest is to be on (1) or off (0)."
 
 
 def context_for(env: Env, principal: Principal, feedback: str = "") -> dict[str, Any]:
@@ -65,7 +68,7 @@ async def code_request(request: Request) -> Response:
         if channel == contacts.EMAIL
         else i18n.gettext("A code was sent by SMS to %(address)s: type it below.")
     )
-    return await _answer(request, sent % {"address": address})
+    return await _answer(request, sent % {"address": contacts.shown(address)})
 
 
 async def code_confirm(request: Request) -> Response:
@@ -114,8 +117,13 @@ async def channels_choose(request: Request) -> Response:
 
 async def digest_change(request: Request) -> Response:
     form = await form_body(request)
-    enabled = _text(form, "enabled", 2) == "1"
+    switch = _text(form, "enabled", 2)
+    if switch not in ("0", "1"):
+        raise InvalidInput(DIGEST_ON_OR_OFF)
+    enabled = switch == "1"
     typed = _text(form, "time", 10)
+    if enabled and "time" in form and not typed.strip():
+        raise InvalidInput(digest.BAD_TIME, field="time")
     setting = await run_in_threadpool(
         digest.set_digest,
         env_of(request),
@@ -125,7 +133,8 @@ async def digest_change(request: Request) -> Response:
         typed or None,
     )
     said = (
-        i18n.gettext("Your daily digest is on, at %(time)s.") % {"time": setting.local_time}
+        i18n.gettext("Your daily digest is on, at %(time)s.")
+        % {"time": hhmm_text(setting.local_time, i18n.current_language())}
         if setting.enabled
         else i18n.gettext("Your daily digest is off.")
     )

@@ -108,7 +108,7 @@ def test_the_secretary_is_told_to_phone_the_practice(
         mails[to[0]] = mail
     text = mail_text(mails["sophie@example.org"])
     assert "toujours pas pris en charge" in text and "appelez le cabinet" in text
-    assert "10 h 00" in text  # deposited at 09:00 UTC, 10 h 00 in Paris
+    assert "10\u00a0h\u00a000" in text  # deposited at 09:00 UTC, 10 h 00 in Paris
 
 
 def test_an_acknowledgement_stops_the_ladder(

@@ -69,3 +69,20 @@ document.addEventListener("htmx:afterRequest", (event) => {
     source.nextElementSibling.remove();
   }
 });
+
+// Forms that share a block (`[data-error-scope]`, such as /account's contact details): a
+// request from one of them clears the sentences the others still show, so an old refusal
+// never stays beside a later answer.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const source = event.detail.requestConfig?.elt ?? event.target;
+  const form = source.closest?.("form");
+  const scope = form?.closest("[data-error-scope]");
+  if (!scope) return;
+  for (const other of scope.querySelectorAll("form")) {
+    if (other === form) continue;
+    const area = other.querySelector("[data-error]");
+    if (!area || !area.textContent) continue;
+    area.textContent = "";
+    markField(other, area, undefined);
+  }
+});
