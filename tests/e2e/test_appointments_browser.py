@@ -181,6 +181,10 @@ def test_book_confirm_agenda_ics_and_conflict(
     # The member confirms it on the agenda: shown at 10:30 on that Thursday.
     member.goto(f"{site.base_url}/practice/agenda#day={day}")
     member.wait_for_selector("#agenda[data-agenda-ready]", timeout=SLOW)
+    # One appointment: the count agrees with its noun ("1 appointment", not "1 appointments").
+    assert member.inner_text("#agenda p.status[data-status]") == (
+        "1 appointment decrypted in this browser."
+    )
     waiting = member.locator("[data-agenda-requested] [data-appointment]")
     assert waiting.count() == 1 and CALLER in waiting.inner_text()
     waiting.locator("[data-confirm]").click()
@@ -225,6 +229,8 @@ def test_book_confirm_agenda_ics_and_conflict(
     secretary.fill("[data-form-field=time] [data-input]", "10:45")
     conflict = secretary.inner_text("[data-appointment-conflict]")
     assert "already taken" in conflict and "Dr Martin" in conflict
+    # The confirmed slot is told by its start and end, not by its length.
+    assert "from 10:30\u00a0am to 11:00\u00a0am." in conflict and "min)" not in conflict
     items = deposited_items(site)
     secretary.click("#appointment-form button[type=submit]")
     assert "already taken" in secretary.inner_text("#appointment-form [data-error]")

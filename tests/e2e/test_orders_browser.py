@@ -188,6 +188,9 @@ def test_an_order_is_filled_approved_and_printed_on_one_a4_page(
     shown = document.inner_text()
     assert "null" not in shown and "undefined" not in shown
     assert " :" not in shown.replace(NBSP, " ")  # English: no space before a colon
+    # Every label of the printed order takes its colon ("Date: 2 Dec 2026", not "Date 2 Dec").
+    head = document.locator(".order-head p").first.inner_text()
+    assert re.fullmatch(rf"No\.{NBSP}[0-9A-F]{{8}} · Date: \d+{NBSP}\w+{NBSP}\d{{4}}.*", head), head
     member.locator("[data-approve]").click()
     expect(member.locator("#order")).to_have_attribute("data-status", "approved", timeout=SLOW)
     assert _state(site) == (item_id, "approved")

@@ -120,11 +120,51 @@ test("an appointment from a form body, a move's new time, the busy slots publish
   assert.equal(JSON.stringify(slots).includes("Mme D"), false); // times only
 });
 
-import { clockText } from "../../web/static/js/app/agenda-text.js";
+import {
+  clockSpan,
+  clockText,
+  conflictSentence,
+  decryptedSentence,
+  exportedSentence,
+  overlapSentence,
+} from "../../web/static/js/app/agenda-text.js";
 
 test("appointment times in French and English", () => {
   assert.equal(clockText("09:05", "fr"), "9\u00a0h\u00a005");
   assert.equal(clockText("14:30", "en"), "2:30\u00a0pm");
   assert.equal(clockText("00:15", "en"), "12:15\u00a0am");
   assert.equal(clockText("bad", "fr"), "bad");
+});
+
+test("a conflict names the confirmed slot's start and end, not its length", () => {
+  const slot = { practitioner: "Dr Martin", start: "2026-12-03T10:30", minutes: "30" };
+  assert.equal(
+    conflictSentence(slot, "fr"),
+    "Ce créneau est déjà pris\u00a0: un rendez-vous confirmé de Dr Martin le 3\u00a0déc.\u00a02026 de 10\u00a0h\u00a030 à 11\u00a0h\u00a000. Choisissez un autre créneau, ou prenez une demande.",
+  );
+  assert.equal(
+    conflictSentence(slot, "en"),
+    "This slot is already taken: a confirmed appointment with Dr Martin on 3\u00a0Dec\u00a02026 from 10:30\u00a0am to 11:00\u00a0am. Choose another slot, or take a request.",
+  );
+  assert.doesNotMatch(conflictSentence(slot, "fr"), /min\)/);
+  assert.equal(clockSpan("2026-12-03T11:45", 30, "en"), "from 11:45\u00a0am to 12:15\u00a0pm");
+  assert.equal(clockSpan("2026-12-03T23:30", 60, "fr"), "de 23\u00a0h\u00a030 à 0\u00a0h\u00a030");
+  // A slot with no readable length is taken as the default 30 minutes, as conflicts() does.
+  assert.match(conflictSentence({ practitioner: "", start: "2026-12-03T09:00", minutes: "" }, "fr"), /ce cabinet .* de 9\u00a0h\u00a000 à 9\u00a0h\u00a030\./);
+});
+
+test("counts of appointments agree in number, French and English", () => {
+  assert.equal(decryptedSentence(0, "fr"), "0 rendez-vous déchiffré dans ce navigateur.");
+  assert.equal(decryptedSentence(1, "fr"), "1 rendez-vous déchiffré dans ce navigateur.");
+  assert.equal(decryptedSentence(2, "fr"), "2 rendez-vous déchiffrés dans ce navigateur.");
+  assert.equal(decryptedSentence(0, "en"), "0 appointments decrypted in this browser.");
+  assert.equal(decryptedSentence(1, "en"), "1 appointment decrypted in this browser.");
+  assert.equal(decryptedSentence(3, "en"), "3 appointments decrypted in this browser.");
+  assert.equal(exportedSentence(1, "fr"), "1 rendez-vous exporté.");
+  assert.equal(exportedSentence(4, "fr"), "4 rendez-vous exportés.");
+  assert.equal(exportedSentence(1, "en"), "1 appointment exported.");
+  assert.equal(overlapSentence(1, "fr"), "Ce créneau chevauche 1 rendez-vous confirmé.");
+  assert.equal(overlapSentence(2, "fr"), "Ce créneau chevauche 2 rendez-vous confirmés.");
+  assert.equal(overlapSentence(1, "en"), "This slot overlaps 1 confirmed appointment.");
+  assert.equal(overlapSentence(2, "en"), "This slot overlaps 2 confirmed appointments.");
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkCatalogue, normaliseCatalogue, productsOf } from "../../web/static/js/app/catalogue.js";
-import { checkOrder, normaliseOrder, ordersCsv, supplierName, supplierText, totalsOf } from "../../web/static/js/app/order.js";
+import { checkOrder, headText, labels, normaliseOrder, ordersCsv, supplierName, supplierText, totalsOf } from "../../web/static/js/app/order.js";
 import { orderBody, orderTemplates } from "../../web/static/js/app/order-io.js";
 
 const typed = {
@@ -132,4 +132,12 @@ test("the form item's values follow the practice's order template, every field w
   const strict = { ...version, fields: [...version.fields.slice(0, 5), text("budget_code", { required: true })] };
   assert.throws(() => orderBody({ template: templates[0].template, version: strict }, order), /budget_code/);
   assert.throws(() => orderBody({ template: templates[0].template, version: { ...version, fields: [text("supplier")] } }, order));
+});
+
+test("the printed order's labels take their colon, with French spacing", () => {
+  const meta = { number: "1A2B3C4D", date: "2\u00a0déc.\u00a02026" };
+  assert.equal(headText(meta, "fr"), "N°\u00a01A2B3C4D · Date\u00a0: 2\u00a0déc.\u00a02026");
+  assert.equal(headText({ ...meta, date: "2\u00a0Dec\u00a02026" }, "en"), "No.\u00a01A2B3C4D · Date: 2\u00a0Dec\u00a02026");
+  assert.equal(labels("fr").colon, "\u00a0:");
+  assert.equal(labels("en").colon, ":");
 });

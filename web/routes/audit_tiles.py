@@ -4,8 +4,10 @@
     /audit/tlog/tile/<L>/<N>[.p/<W>]        hash tiles (public: hashes only)
     /audit/tlog/tile/entries/<N>[.p/<W>]    entry bundles (signed-in auditors only)
 
-Full tiles never change (``Cache-Control: immutable``); partial ones are cached
-an hour, the checkpoint five seconds.
+Full hash tiles never change (``Cache-Control: immutable``); partial ones are cached
+an hour, the checkpoint five seconds. Entry bundles are never stored by the browser
+(``private, no-store``): retention prunes their entries on the server, each read is
+audited, and a cached copy would outlive both (docs/decisions.md, fix-forms-text).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from web.routing import route
 
 IMMUTABLE = "max-age=31536000, immutable"
 PARTIAL = "max-age=3600"
+ENTRIES = "private, no-store"
 OCTETS = "application/octet-stream"
 
 
@@ -53,9 +56,8 @@ def _entries(request: Request) -> tuple[bytes, bool]:
 
 
 async def tlog_entries(request: Request) -> Response:
-    data, full = await run_in_threadpool(_entries, request)
-    cache = "private, " + (IMMUTABLE if full else PARTIAL)
-    return Response(data, media_type=OCTETS, headers={"cache-control": cache})
+    data, _full = await run_in_threadpool(_entries, request)
+    return Response(data, media_type=OCTETS, headers={"cache-control": ENTRIES})
 
 
 def routes() -> list[Route]:

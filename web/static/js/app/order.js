@@ -150,6 +150,13 @@ export function labels(lang) {
   return { ...words, colon: lang === "en" ? ":" : "\u00a0:" };
 }
 
+/** The order form's "N° 12 · Date : 2 déc. 2026" line: every label with its colon (French
+ *  spacing), the number kept on the line of its "N°". */
+export function headText(meta, lang) {
+  const w = labels(lang);
+  return `${w.number}\u00a0${meta.number} · ${w.date}${w.colon} ${meta.date}`;
+}
+
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -176,7 +183,7 @@ export function renderOrder(container, order, meta, lang) {
   const totals = totalsOf(order);
   const head = el("header", { class: "order-head" },
     el("h2", { "data-order-title": "" }, w.title),
-    el("p", {}, `${w.number} ${meta.number} · ${w.date} ${meta.date}`),
+    el("p", { "data-order-number-date": "" }, headText(meta, lang)),
     meta.status ? el("p", { "data-order-status-shown": "" }, `${w.status}${w.colon} ${meta.status}`) : null);
   const [name, ...rest] = order.supplier.split("\n");
   const parties = el("div", { class: "order-parties" },

@@ -9,7 +9,7 @@ import { addDays, conflicts, parseStart, weekdayOf } from "../app/availability.j
 import { appointmentOf, busySlots, heldTime, sameSlots } from "../app/appointment.js";
 import { fetchListed, openBatch } from "../app/envelopes.js";
 import { lang, t } from "../app/form.js";
-import { clockText } from "../app/agenda-text.js";
+import { clockText, decryptedSentence, endClock, exportedSentence, overlapSentence } from "../app/agenda-text.js";
 import { icsCalendar } from "../app/ics.js";
 import { localMoment } from "../app/instructions.js";
 import { NBSP, shortDate } from "../app/localdates.js";
@@ -58,12 +58,6 @@ function el(tag, attrs = {}, ...children) {
 }
 
 
-function endOf(start, minutes) {
-  const p = parseStart(start);
-  const end = p.minutes + Number(minutes);
-  return `${String(Math.floor(end / 60) % 24).padStart(2, "0")}:${String(end % 60).padStart(2, "0")}`;
-}
-
 function dayTitle(day) {
   return `${WEEKDAYS[lang()][DAYS.indexOf(weekdayOf(day))]} ${shortDate(day, lang())}`;
 }
@@ -101,10 +95,7 @@ async function load() {
   entries = out;
   const busy = (await readDocuments(practiceId, { type: DocType.BUSY_SLOTS })).filter((d) => !d.failed);
   busyDoc = busy.sort((a, b) => String(a.storedAt).localeCompare(String(b.storedAt))).pop() ?? null;
-  statusLine.textContent = t({
-    fr: `${entries.length} rendez-vous déchiffrés dans ce navigateur.`,
-    en: `${entries.length} appointments decrypted in this browser.`,
-  });
+  statusLine.textContent = decryptedSentence(entries.length);
   section.dataset.agendaReady = "true";
   icsButton.disabled = false;
 }
@@ -121,7 +112,7 @@ function row(e) {
     return li;
   }
   li.append(
-    el("span", { class: "agenda-time", "data-time": e.start }, `${clockText(e.start.slice(11))}–${clockText(endOf(e.start, e.minutes))}`),
+    el("span", { class: "agenda-time", "data-time": e.start }, `${clockText(e.start.slice(11))}–${clockText(endClock(e.start, e.minutes))}`),
     " ",
     el("strong", {}, summaryOf(e)),
     " ",
@@ -160,10 +151,7 @@ function decisionForm(e) {
   const held = entries.filter((o) => o !== e && (o.status === "confirmed" || o.status === "moved"));
   const clash = conflicts(held, { practitioner: e.practitioner, start: e.start, minutes: e.minutes });
   if (clash.length) {
-    box.append(el("p", { class: "warning", "data-conflict": "" }, t({
-      fr: `Ce créneau chevauche ${clash.length} rendez-vous confirmé(s).`,
-      en: `This slot overlaps ${clash.length} confirmed appointment(s).`,
-    })));
+    box.append(el("p", { class: "warning", "data-conflict": "" }, overlapSentence(clash.length)));
   }
   const confirm = el("button", { type: "button", "data-confirm": "" }, t({ fr: "Confirmer", en: "Confirm" }));
   confirm.addEventListener("click", () => decide(e, "confirmed", null, box));
@@ -269,7 +257,7 @@ function exportIcs() {
   document.body.append(link);
   link.click();
   link.remove();
-  statusLine.textContent = t({ fr: `${events.length} rendez-vous exportés.`, en: `${events.length} appointments exported.` });
+  statusLine.textContent = exportedSentence(events.length);
 }
 
 function shift(days) {

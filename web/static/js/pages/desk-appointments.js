@@ -29,7 +29,7 @@ import { readDocuments } from "../app/team.js";
 import { openDocument } from "../app/team-docs.js";
 import { sentenceOf } from "../app/thread.js";
 import { withRetry } from "../app/transfer.js";
-import { clockText } from "../app/agenda-text.js";
+import { clockText, conflictSentence } from "../app/agenda-text.js";
 
 const desk = document.getElementById("desk");
 const pane = document.getElementById("desk-appointment");
@@ -123,12 +123,7 @@ function guide() {
     }
   }
   const clash = w.start ? conflicts(state.busy, w) : [];
-  conflictLine.textContent = clash.length
-    ? t({
-        fr: `Ce créneau est déjà pris : un rendez-vous confirmé de ${clash[0].practitioner || "ce cabinet"} le ${shortDate(clash[0].start.slice(0, 10), "fr")} de ${clockText(clash[0].start.slice(11), "fr")} (${clash[0].minutes} min). Choisissez un autre créneau, ou prenez une demande.`.replace(" :", "\u00a0:"),
-        en: `This slot is already taken: a confirmed appointment of ${clash[0].practitioner || "this practice"} on ${shortDate(clash[0].start.slice(0, 10), "en")} at ${clockText(clash[0].start.slice(11), "en")} (${clash[0].minutes} min). Choose another slot, or take a request.`,
-      })
-    : "";
+  conflictLine.textContent = clash.length ? conflictSentence(clash[0]) : "";
   form.dataset.conflict = clash.length ? "true" : "false";
   const outside = w.start ? outsideAvailability(state.rules, state.closures, w) : "";
   hintLine.textContent = outside === "closed"
