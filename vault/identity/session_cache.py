@@ -96,6 +96,12 @@ _caches: weakref.WeakKeyDictionary[Database, SessionCache] = weakref.WeakKeyDict
 _creating = threading.Lock()
 
 
+def existing(db: Database) -> SessionCache | None:
+    """The database's session cache if a lookup made it already; never waits for the writer
+    (for ``sessions.peek``, on the event loop)."""
+    return _caches.get(db)
+
+
 def cache_for(db: Database) -> SessionCache:
     """The database's session cache, made (and its triggers installed) on first use."""
     cache = _caches.get(db)

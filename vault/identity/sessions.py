@@ -85,7 +85,8 @@ def peek(env: Env, token: str) -> SessionInfo | Literal[False] | None:
         return None
     h = token_hash(token)
     now = env.now()
-    row = session_cache.cache_for(env.db).get(h, now)
+    cache = session_cache.existing(env.db)  # made by the first lookup, in a worker thread
+    row = None if cache is None else cache.get(h, now)
     if row is None or now - parse_iso(row[SEEN]) > TOUCH_EVERY:
         return False
     return _session(env, h, row, now)

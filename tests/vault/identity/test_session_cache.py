@@ -137,3 +137,16 @@ def test_a_touch_is_still_written_once_a_minute(env: Env, clock: Clock) -> None:
     stored = env.db.read(lambda c: c.execute("SELECT last_seen_at FROM session").fetchone()[0])
     assert stored.startswith(seen.last_seen_at.strftime("%Y-%m-%dT%H:%M"))
     assert seen.last_seen_at - clock() < timedelta(seconds=1)
+
+
+def test_peek_never_makes_the_cache(env: Env) -> None:
+    """Making the cache installs triggers through the writer (a wait): peek, which runs on
+    the event loop, leaves that to the first lookup and answers False until then."""
+    sec = enrol(env, Role.SECRETARY, "sec")
+    token = _open(env, sec.account_id)
+    session_cache._caches.pop(env.db, None)
+    assert sessions.peek(env, token) is False
+    assert session_cache.existing(env.db) is None
+    assert sessions.lookup(env, token) is not None
+    assert session_cache.existing(env.db) is not None
+    assert sessions.peek(env, token) not in (False, None)
