@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from crypto.secret import Secret
 from tests.browser.conftest import _CSP_LISTENER, PageLog
-from tests.e2e.accounts_server import AccountsVault, secret_from_text
+from tests.e2e.accounts_server import AccountsVault, EnrolledAccount, secret_from_text
+from vault.identity.roles import Role
 
 # Argon2id (64 MiB) in the browser takes ~0.3-0.5 s; a password change runs it twice.
 SLOW_MS = 30_000
@@ -118,6 +119,24 @@ def sign_in(tab: PageLog, base_url: str, username: str, password: str, code: str
     tab.page.wait_for_url("**/inbox", timeout=SLOW_MS)
     expect(tab.page.locator("[data-keys-state][data-unlocked]")).to_be_attached()
     assert_clean(tab)
+
+
+def member_on_account_page(
+    tab: PageLog, vault: AccountsVault, password: str
+) -> tuple[EnrolledAccount, str]:
+    """Dr Leroy of "Cabinet Test", enrolled over HTTP and signed in in ``tab``, on /account
+    once htmx (deferred) drives its forms; returns the account and the sign-in code (still
+    current)."""
+    member = vault.enrol_over_http(
+        vault.invite(Role.MEMBER, "dr.leroy", "Dr Leroy", practice="Cabinet Test"),
+        "dr.leroy",
+        password,
+    )
+    code = vault.fresh_code(member.totp_secret)
+    sign_in(tab, vault.base_url, "dr.leroy", password, code)
+    tab.page.goto(vault.base_url + "/account")
+    tab.page.wait_for_load_state("load")
+    return member, code
 
 
 def login_refused(tab: PageLog) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.accounts_pages import SLOW_MS, assert_clean, open_tab, sign_in
+from tests.e2e.accounts_pages import SLOW_MS, assert_clean, member_on_account_page, open_tab
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
-from vault.identity.roles import Role
 
 PASSWORD = "Lune-verte-42!x"
 
@@ -15,17 +14,9 @@ PASSWORD = "Lune-verte-42!x"
 def test_a_refusal_clears_when_another_contact_form_is_sent(
     accounts_vault: AccountsVault, chromium: Browser
 ) -> None:
-    vault = accounts_vault
-    member = vault.enrol_over_http(
-        vault.invite(Role.MEMBER, "dr.leroy", "Dr Leroy", practice="Cabinet Test"),
-        "dr.leroy",
-        PASSWORD,
-    )
     with open_tab(chromium) as tab:
         page = tab.page
-        sign_in(tab, vault.base_url, "dr.leroy", PASSWORD, vault.fresh_code(member.totp_secret))
-        page.goto(vault.base_url + "/account")
-        page.wait_for_load_state("load")  # htmx (deferred) drives the forms
+        member_on_account_page(tab, accounts_vault, PASSWORD)
         sms = "form[data-code-request='sms']"
         email = "form[data-code-request='email']"
         page.fill(f"{sms} [name=address]", "12")

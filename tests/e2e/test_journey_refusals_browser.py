@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.accounts_pages import SLOW_MS, assert_clean, open_tab, sign_in
+from tests.e2e.accounts_pages import (
+    SLOW_MS,
+    assert_clean,
+    member_on_account_page,
+    open_tab,
+    sign_in,
+)
 from tests.e2e.accounts_server import AccountsVault, accounts_vault_fixture  # noqa: F401 - fixture
 from vault.identity.roles import Role
 
@@ -35,17 +41,9 @@ def test_a_refused_htmx_form_shows_one_sentence_tied_to_its_field(
 ) -> None:
     """New backup codes asked with the sign-in code, then a wrong code, then a fresh one."""
     vault = accounts_vault
-    member = vault.enrol_over_http(
-        vault.invite(Role.MEMBER, "dr.leroy", "Dr Leroy", practice="Cabinet Test"),
-        "dr.leroy",
-        PASSWORD,
-    )
     with open_tab(chromium) as tab:
         page = tab.page
-        code = vault.fresh_code(member.totp_secret)
-        sign_in(tab, vault.base_url, "dr.leroy", PASSWORD, code)
-        page.goto(vault.base_url + "/account")
-        page.wait_for_load_state("load")  # htmx (deferred) drives the form
+        member, code = member_on_account_page(tab, vault, PASSWORD)
         form = "form[hx-post='/account/backup-codes']"
         page.fill(f"{form} [name=code]", code)  # still current: it signed in a moment ago
         page.click(f"{form} button[type=submit]")
