@@ -17,12 +17,24 @@ from typing import Any
 
 from crypto.secret import Secret
 from vault.errors import ConfigError, DataDirError
-from vault.settings import DataLayout, Settings, SmsSettings, SmtpSettings, WebhookSettings
+from vault.settings import (
+    BlobStoreSettings,
+    DataLayout,
+    Settings,
+    SmsSettings,
+    SmtpSettings,
+    WebhookSettings,
+)
 from vault.storage.store import parse_key
 
 PREFIX = "PERMANENCE_"
 # The settings read from a table of their own: ``[smtp]``, or ``PERMANENCE_SMTP_HOST``.
-SECTIONS: dict[str, type] = {"smtp": SmtpSettings, "sms": SmsSettings, "webhook": WebhookSettings}
+SECTIONS: dict[str, type] = {
+    "smtp": SmtpSettings,
+    "sms": SmsSettings,
+    "webhook": WebhookSettings,
+    "blob_store": BlobStoreSettings,
+}
 _SKIP = {"data_dir", "db_key", *SECTIONS}
 
 
@@ -70,8 +82,8 @@ def _types(cls: type) -> dict[str, type]:
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The settings and the tables (``[smtp]``, ``[sms]``, ``[webhook]``) of a TOML file,
-    refused whole when malformed."""
+    """The settings and the tables (``[smtp]``, ``[sms]``, ``[webhook]``, ``[blob_store]``)
+    of a TOML file, refused whole when malformed."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

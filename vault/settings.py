@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TypeVar, get_args
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from audit.names import valid_name
 from crypto.secret import Secret
@@ -147,6 +147,69 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BlobStoreSettings:
+    """An S3-compatible object store for extract files (the distributed backend): off while
+    ``url`` is empty, and then the data directory's ``blobs/`` folder holds them.
+
+    ``url`` is the store's endpoint (``https://s3.example.net``; ``http://`` only to this
+    machine), ``bucket`` the bucket, created beforehand; the access key pair is kept secret.
+    """
+
+    url: str = ""
+    bucket: str = ""
+    access_key_id: str = ""
+    secret_access_key: Secret = field(default_factory=lambda: Secret(b""))
+    region: str = "us-east-1"
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            return
+        _remote_url("blob_store.url", self.url)
+        if not _BUCKET.match(self.bucket):
+            raise ConfigError(
+                "setting blob_store.bucket must name a bucket (3 to 63 lower-case letters,"
+                " digits, dots or hyphens)"
+            )
+        if not self.access_key_id or not self.secret_access_key.value:
+            raise ConfigError(
+                "settings blob_store.access_key_id and blob_store.secret_access_key are"
+                " required: the object store must ask for credentials"
+            )
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_DATABASE_SCHEMES = ("postgresql", "postgres")
+_TLS_MODES = ("verify-full", "verify-ca")
+
+
+def _database_url(url: Secret) -> None:
+    """A PostgreSQL address: over a Unix socket or to this machine, or with TLS verified
+    (metadata and the audit log would otherwise cross the network in clear)."""
+    text = url.value.decode("utf-8", "replace")
+    if not text:
+        return
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        query = parse_qs(parts.query)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in _DATABASE_SCHEMES or not parts.path.strip("/"):
+        raise ConfigError(
+            "setting database_url must be a PostgreSQL address such as"
+            " postgresql://permanence@db.example.net/permanence?sslmode=verify-full"
+        )
+    socket = (query.get("host") or [""])[0]
+    local = (not host and (not socket or socket.startswith("/"))) or _is_loopback(host)
+    if not local and (query.get("sslmode") or [""])[0] not in _TLS_MODES:
+        raise ConfigError(
+            "setting database_url reaches another machine without a verified TLS connection:"
+            " add ?sslmode=verify-full (and sslrootcert= if the server's certificate"
+            " authority is not the system's)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of a Permanence deployment."""
 
@@ -188,6 +251,10 @@ class Settings:
     # How long an urgent item waits for an acknowledgement before the next person on call
     # is told, for a practice whose ladder does not say (docs/items.md).
     escalation_delay_seconds: int = 600
+    # The distributed backend (docs/operations.md): a PostgreSQL address and an object
+    # store. Empty: the embedded SQLCipher database and blob folder of the data directory.
+    database_url: Secret = field(default_factory=lambda: Secret(b""))
+    blob_store: BlobStoreSettings = field(default_factory=BlobStoreSettings)
     # Parsed from ``business_hours`` and ``timezone`` once, when the settings are built.
     hours: BusinessHours = field(init=False, repr=False, compare=False)
 
@@ -227,6 +294,12 @@ class Settings:
         proxies = tuple(_network(p) for p in self.trusted_proxies)
         object.__setattr__(self, "trusted_proxies", proxies)
         object.__setattr__(self, "allowed_hosts", tuple(_host(h) for h in self.allowed_hosts))
+        _database_url(self.database_url)
+
+    @property
+    def distributed_database(self) -> bool:
+        """Whether the database is PostgreSQL (``database_url``) rather than SQLCipher."""
+        return bool(self.database_url.value)
 
     @property
     def layout(self) -> DataLayout:

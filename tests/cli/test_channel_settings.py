@@ -56,3 +56,17 @@ def test_the_tables_and_the_environment_are_read(tmp_path: Path) -> None:
 def test_a_bad_channel_setting_is_one_sentence(tmp_path: Path, text: str, sentence: str) -> None:
     with pytest.raises(ConfigError, match=sentence):
         load_settings(_toml(tmp_path, text), data_dir=str(tmp_path))
+
+
+def test_the_distributed_backend_is_read_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    environ = _toml(
+        tmp_path,
+        '[blob_store]\nurl = "https://s3.example.net"\nbucket = "vault"\n'
+        'access_key_id = "AKIA-vault"\n',
+    )
+    environ["PERMANENCE_DATABASE_URL"] = "postgresql://p:db-pass@127.0.0.1/permanence"
+    environ["PERMANENCE_BLOB_STORE_SECRET_ACCESS_KEY"] = "s3-secret-key"
+    settings = load_settings(environ, data_dir=str(tmp_path))
+    assert settings.distributed_database and settings.blob_store.bucket == "vault"
+    assert settings.blob_store.secret_access_key.value == b"s3-secret-key"
+    assert "db-pass" not in repr(settings) and "s3-secret-key" not in repr(settings)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from crypto.secret import Secret
 from tests.web.every_route import route_world
 from vault.business_hours import BusinessHours
 from vault.errors import ConfigError
-from vault.settings import Settings, SmtpSettings, SmtpTls
+from vault.settings import BlobStoreSettings, Settings, SmtpSettings, SmtpTls
 
 
 @pytest.mark.parametrize("value", ["STARTTLS", " starttls ", "StartTLS"])
@@ -99,3 +100,62 @@ def test_an_audit_origin_that_cannot_name_a_key_is_refused_at_load(
     sentence, not by a traceback from the key generator during ``init``."""
     with pytest.raises(ConfigError, match="audit_origin"):
         Settings(data_dir=tmp_path, audit_origin=origin)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql:///permanence?host=/run/postgresql",
+        "postgresql://permanence@127.0.0.1:5432/permanence",
+        "postgres://permanence@localhost/permanence",
+        "postgresql://permanence@db.example.net/permanence?sslmode=verify-full",
+        "postgresql://permanence@db.example.net/permanence?sslmode=verify-ca&sslrootcert=/ca.pem",
+    ],
+)
+def test_a_database_url_is_local_or_verified_tls(tmp_path: Path, url: str) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=Secret(url.encode()))
+    assert settings.distributed_database
+
+
+@pytest.mark.parametrize(
+    ("url", "sentence"),
+    [
+        ("postgresql://permanence@db.example.net/permanence", "without a verified TLS"),
+        ("postgresql://p@db.example.net/permanence?sslmode=require", "without a verified TLS"),
+        ("postgresql://p@db.example.net/x?host=db2.example.net", "without a verified TLS"),
+        ("mysql://permanence@localhost/permanence", "must be a PostgreSQL address"),
+        ("postgresql://permanence@localhost", "must be a PostgreSQL address"),
+    ],
+)
+def test_a_database_url_that_would_cross_the_network_in_clear_is_refused(
+    tmp_path: Path, url: str, sentence: str
+) -> None:
+    with pytest.raises(ConfigError, match=sentence):
+        Settings(data_dir=tmp_path, database_url=Secret(url.encode()))
+
+
+def test_the_embedded_backend_needs_no_address(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert not settings.distributed_database
+    assert not settings.blob_store.url
+
+
+def test_an_object_store_needs_tls_a_bucket_and_credentials() -> None:
+    secret = Secret(b"s3cret")
+    good = BlobStoreSettings(
+        url="https://s3.example.net", bucket="vault-1", access_key_id="k", secret_access_key=secret
+    )
+    assert good.bucket == "vault-1"
+    assert BlobStoreSettings(
+        url="http://127.0.0.1:8333", bucket="vault", access_key_id="k", secret_access_key=secret
+    ).url
+    refused = [
+        ({"url": "http://s3.example.net"}, "https://"),
+        ({"bucket": "Vault_1"}, "must name a bucket"),
+        ({"bucket": ""}, "must name a bucket"),
+        ({"access_key_id": ""}, "must ask for credentials"),
+        ({"secret_access_key": Secret(b"")}, "must ask for credentials"),
+    ]
+    for changes, sentence in refused:
+        with pytest.raises(ConfigError, match=sentence):
+            replace(good, **changes)  # type: ignore[arg-type]
