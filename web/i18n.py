@@ -29,11 +29,17 @@ def _load(language: str) -> dict[str, str]:
             continue
         with path.open("rb") as f:
             catalog = read_po(f, locale=language)
-        messages.update(
-            (str(m.id), str(m.string))
-            for m in catalog
-            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-        )
+        for m in catalog:
+            if not m.id or not m.string or m.fuzzy:
+                continue
+            if isinstance(m.id, str):
+                messages[m.id] = str(m.string)
+            else:  # msgid / msgid_plural: each English form to its French form (2 in French)
+                messages.update(
+                    (str(english), str(french))
+                    for english, french in zip(m.id, m.string, strict=False)
+                    if french
+                )
     return messages
 
 

@@ -35,3 +35,14 @@ def test_every_refusal_message_has_a_french_translation() -> None:
     for r in refusals:
         assert i18n.translate(r.title, "fr") != r.title
         assert i18n.translate(r.message, "fr") != r.message
+
+
+def test_plural_entries_of_the_catalog_are_translated() -> None:
+    """A ``msgid_plural`` entry gives both French forms (they used to be dropped: "3 attempts"
+    stayed English on a French page)."""
+    i18n.set_language("fr")
+    try:
+        assert i18n.ngettext("%(num)d attempt", "%(num)d attempts", 3) == "%(num)d essais"
+        assert i18n.ngettext("%(num)d attempt", "%(num)d attempts", 1) == "%(num)d essai"
+    finally:
+        i18n.set_language("en")

@@ -92,6 +92,16 @@ def test_the_delivery_trail_on_the_item_page_and_the_deposits_page(
                 "Notification envoyée · Dr.Martin@Example.Org · par e-mail · 10\u00a0h\u00a000",
                 "Pris en charge · Dr.Martin@Example.Org · 10\u00a0h\u00a042",
             ], path
+            folded = re.findall(
+                r"<details class=\"delivery-trail\"[^>]*>\s*<summary[^>]*>(.*?)</summary>", page
+            )
+            folded = [re.sub(r"<[^>]+>", "", f) for f in folded]
+            if path == "/workspace/deposits":  # folded under its latest step, on a phone too
+                assert folded == [
+                    "Suivi des envois\u00a0: Pris en charge · 10\u00a0h\u00a042 (2 étapes)"
+                ]
+            else:
+                assert folded == []
 
 
 def test_an_undone_acknowledgement_is_not_shown_later(world: World, client: TestClient) -> None:
