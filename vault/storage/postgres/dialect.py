@@ -4,8 +4,9 @@ The SQL of ``vault/`` and ``audit/`` is one text for both backends. What differs
 rewritten here, outside string literals and quoted names only:
 
 - parameters: ``?`` → ``%s``, ``:name`` → ``%(name)s``, ``?1`` → ``%(_1)s`` (the
-  connection then passes positional parameters by those names), and every ``%`` → ``%%`` (psycopg reads
-  placeholders inside literals too; the connection always passes parameters);
+  connection then passes positional parameters by those names), and every ``%`` →
+  ``%%`` (psycopg reads placeholders inside literals too; the connection always passes
+  parameters);
 - ``INSERT OR IGNORE INTO …`` → ``INSERT INTO … ON CONFLICT DO NOTHING``;
 - ``max(a, b)`` / ``min(a, b)`` (SQLite's scalar forms) → ``greatest`` / ``least``;
 - blob literals ``x'00ff'`` → ``'\\x00ff'::bytea``;
