@@ -191,3 +191,10 @@ def stop_shared() -> None:
 def drop_databases(cluster: Cluster, names: list[str]) -> None:
     for name in names:
         cluster.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def drop_made() -> None:
+    """Drop the databases made since the last call (after each test), if the cluster runs."""
+    if _shared is not None:
+        made, _shared.made[:] = list(_shared.made), []
+        drop_databases(_shared, made)
