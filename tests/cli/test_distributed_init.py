@@ -11,8 +11,9 @@ from vault.storage.postgres.connection import connect
 
 def test_init_makes_the_keys_here_and_the_schema_in_postgresql(tmp_path: Path) -> None:
     """The data directory gets the keys (no database file, no database key); PostgreSQL
-    gets the schema and the log (its first entry, then the first admin's invitation). A second init, from another data directory
-    on the same database, is refused in one sentence."""
+    gets the schema and the log (its first entry, then the first admin's invitation). A
+    second init, from another data directory on the same database, is refused in one
+    sentence."""
     url = shared_cluster().new_database(template=None)
     env = {"PERMANENCE_DATABASE_URL": url.value.decode()}
     data = tmp_path / "app1"
