@@ -4,6 +4,7 @@ values as SQLite gives them, and the writer's change watch."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_a_write_transaction_waits_for_another_process_s(url: Secret) -> None:
         second.close()
 
 
-def _append(n: int) -> object:
+def _append(n: int) -> Callable[[Connection], None]:
     def job(conn: Connection) -> None:
         AuditLog().append(
             conn, AuditEntry.new(Action.ITEM_READ, now=T0 + timedelta(seconds=n), request=f"r{n}")
@@ -66,7 +67,7 @@ def test_two_processes_appending_at_once_keep_the_log_dense(url: Secret) -> None
     one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
     try:
         futures = [
-            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
+            (one if n % 2 else two).writer.submit(_append(n))
             for n in range(400)
         ]
         for future in futures:
@@ -90,7 +91,7 @@ def test_without_the_lock_concurrent_appends_collide(
     failed = 0
     try:
         futures = [
-            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
+            (one if n % 2 else two).writer.submit(_append(n))
             for n in range(400)
         ]
         for future in futures:
