@@ -18,7 +18,7 @@ from vault.errors import StoreError, WriteFailed
 from vault.storage.database import Database
 from vault.storage.postgres import connection as pg_connection
 from vault.storage.postgres.connection import PostgresConnection, connect
-from vault.storage.store import Connection
+from vault.storage.store import Connection, integrity_check
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -189,3 +189,10 @@ def test_a_database_restart_costs_the_transaction_in_progress_only(
         assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (2,)
     finally:
         db.close()
+
+
+def test_the_sqlcipher_integrity_check_points_to_postgresql_s_tools(
+    pg: PostgresConnection,
+) -> None:
+    with pytest.raises(StoreError, match=r"SQLCipher's; .*docs/operations.md"):
+        integrity_check(pg)
