@@ -196,3 +196,28 @@ def test_the_sqlcipher_integrity_check_points_to_postgresql_s_tools(
 ) -> None:
     with pytest.raises(StoreError, match=r"SQLCipher's; .*docs/operations.md"):
         integrity_check(pg)
+
+
+@pytest.mark.parametrize(
+    ("when", "statement", "fires"),
+    [
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE session SET revoked_at = ?", True),
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE session SET last_seen_at = ?", False),
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE sessions SET revoked_at = ?", False),
+        ("AFTER DELETE ON session", "  DELETE FROM session WHERE id_hash = ?", True),
+        ("AFTER INSERT ON practice_grant", "INSERT OR IGNORE INTO practice_grant VALUES (?)", True),
+        ("AFTER UPDATE ON practice_grant", "INSERT INTO practice_grant VALUES (?)", False),
+        (
+            "AFTER UPDATE ON practice_grant",
+            "INSERT INTO practice_grant VALUES (?) ON CONFLICT (a) DO UPDATE SET sealed = ?",
+            True,
+        ),
+        ("AFTER UPDATE ON account", "SELECT * FROM account", False),
+    ],
+)
+def test_watched_changes_are_matched_on_the_statement(
+    when: str, statement: str, fires: bool
+) -> None:
+    fired: list[bool] = []
+    watch = pg_connection.parse_watch(when, lambda: fired.append(True))
+    assert watch.matches(statement) is fires
