@@ -49,7 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On the distributed backend, skip the tests about SQLCipher itself (``embedded_only``)."""
     if not DISTRIBUTED:
         return
-    skip = pytest.mark.skip(reason="about SQLCipher itself (PERMANENCE_TEST_BACKEND=distributed)")
+    skip = pytest.mark.skip(
+        reason="about SQLite/SQLCipher itself (PERMANENCE_TEST_BACKEND=distributed)"
+    )
     for item in items:
         if item.get_closest_marker("embedded_only") is not None:
             item.add_marker(skip)

@@ -45,10 +45,16 @@ def current_version(conn: PostgresConnection) -> int:
 
 def check_collation(conn: PostgresConnection) -> None:
     row = conn.execute(
-        "SELECT datcollate, datctype, datlocprovider FROM pg_database"
+        # datlocprovider (PostgreSQL 15: 'c' libc, 'i' ICU) read through jsonb: NULL before 15.
+        "SELECT datcollate, datctype, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d"
         " WHERE datname = current_database()"
     ).fetchone()
-    if row is None or row[0] not in C_LOCALES or row[1] not in C_LOCALES or row[2] != "c":
+    if (
+        row is None
+        or row[0] not in C_LOCALES
+        or row[1] not in C_LOCALES
+        or row[2] not in (None, "c")
+    ):
         raise StoreError(
             "the PostgreSQL database must be created with LC_COLLATE 'C' and LC_CTYPE 'C'"
             " (text then sorts as Permanence expects; docs/operations.md)"
