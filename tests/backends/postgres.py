@@ -109,7 +109,10 @@ def _command(run_as: str | None, *argv: str) -> list[str]:
 
 def start_cluster() -> Cluster:
     run_as = UNPRIVILEGED if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="permanence-pg-"))
+    # In /tmp (when there is one) rather than $TMPDIR: a Unix socket's path is limited to
+    # 107 bytes, and the unprivileged user must be able to reach the directory.
+    base = "/tmp" if os.path.isdir("/tmp") else None  # noqa: S108 - a private mkdtemp inside
+    root = Path(tempfile.mkdtemp(prefix="permanence-pg-", dir=base))
     if run_as is not None:
         user = pwd.getpwnam(run_as)
         os.chown(root, user.pw_uid, user.pw_gid)
