@@ -35,6 +35,9 @@ BEGIN_WRITE = "BEGIN"
 TAKE_WRITE_LOCK = f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
 BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 CONNECT_SECONDS = 10
+# How long a statement waits for a lock (the write lock above all) before failing, as
+# SQLite's busy_timeout: a process stuck holding it costs the others one error, not a hang.
+LOCK_TIMEOUT_MS = 10_000
 
 
 class _BoolAsInteger(Int8Dumper):
@@ -166,6 +169,8 @@ def connect(url: Secret) -> PostgresConnection:
         said = " ".join(line for line in str(e).splitlines() if not line[:1].isspace())
         reason = _without_secret(said, url) or "no reason given"  # libpq's hints left out
         raise StoreError(f"the PostgreSQL database cannot be reached: {reason}") from None
+    with translated_errors(url):
+        conn.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}")
     conn.adapters.register_dumper(bool, _BoolAsInteger)
     # JSON comes back as its text, as SQLite's ``->`` gives it.
     conn.adapters.register_loader("jsonb", TextLoader)

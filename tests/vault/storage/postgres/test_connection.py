@@ -221,3 +221,23 @@ def test_watched_changes_are_matched_on_the_statement(
     fired: list[bool] = []
     watch = pg_connection.parse_watch(when, lambda: fired.append(True))
     assert watch.matches(statement) is fires
+
+
+def test_a_writer_waits_for_the_lock_only_so_long(
+    url: Secret, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process stuck inside a write transaction makes the others' writes fail after the
+    lock timeout (SQLite's busy timeout), rather than hang."""
+    monkeypatch.setattr(pg_connection, "LOCK_TIMEOUT_MS", 300)
+    stuck, other = connect(url), connect(url)
+    try:
+        stuck.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="lock timeout"):
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        stuck.execute("COMMIT")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("COMMIT")
+    finally:
+        stuck.close()
+        other.close()
