@@ -33,6 +33,14 @@ def test_init_makes_the_keys_here_and_the_schema_in_postgresql(tmp_path: Path) -
         assert conn.execute("SELECT max(number) FROM schema_migrations").fetchone() == (16,)
     finally:
         conn.close()
+    for argv, says in (
+        (["audit", "checkpoint"], ""),
+        (["audit", "verify"], "The audit log verifies"),
+        (["users", "list"], "admin"),
+    ):
+        done = run("--data-dir", str(data), *argv, env=env)
+        assert done.returncode == 0, done.stderr
+        assert says in done.stdout
     second = run("--data-dir", str(tmp_path / "app2"), "init", env=env)
     assert_one_clear_sentence(second)
     assert "already holds a vault" in second.stderr
