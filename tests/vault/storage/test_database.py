@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.backends import DISTRIBUTED, open_database
+from tests.backends import DISTRIBUTED, open_connection, open_database
 from tests.descriptors import database_connections, open_descriptors
 from vault.errors import StoreError
 from vault.settings import Settings
@@ -49,7 +49,7 @@ def _burst(database: Database, threads: int) -> None:
 
     def read() -> None:
         def overlapping(conn: Connection) -> None:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
             together.wait(10)  # every thread holds a connection at once
 
         database.read(overlapping)
@@ -61,25 +61,45 @@ def _burst(database: Database, threads: int) -> None:
         t.join(10)
 
 
-@pytest.mark.embedded_only  # counts the SQLCipher file's descriptors
 def test_reads_from_ever_new_threads_keep_connections_and_descriptors_flat(
     initialised: Settings,
 ) -> None:
     """Five bursts of eight fresh threads: connections and open files stay where the first
     burst left them (one connection per thread kept until close grew by eight per burst)."""
-    path = initialised.layout.database
-    database = Database(path, _key(initialised))
+    database = open_database(initialised)
+
+    def connections() -> int:  # on the database file (SQLCipher), or to the server
+        if DISTRIBUTED:
+            return _server_connections(initialised)
+        return database_connections(initialised.layout.database)
+
     try:
         _burst(database, 8)
-        connections, descriptors = database_connections(path), len(open_descriptors())
+        opened, descriptors = connections(), len(open_descriptors())
         for _ in range(4):
             _burst(database, 8)
-        assert database_connections(path) == connections
+        assert connections() == opened
         assert len(open_descriptors()) == descriptors
         assert database.read_connections <= 8
     finally:
         database.close()
-    assert database_connections(path) == 0
+    deadline = time.monotonic() + 10  # a server process ends a moment after its client
+    while connections() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert connections() == 0
+
+
+def _server_connections(settings: Settings) -> int:
+    """This process's connections to the PostgreSQL database (the server's own count)."""
+    watcher = open_connection(settings)
+    try:
+        row = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = 'permanence' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        return int(row[0])
+    finally:
+        watcher.close()
 
 
 def test_read_connections_are_bounded_and_lent_again(initialised: Settings) -> None:
