@@ -85,7 +85,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
             settings, Role.ADMIN, args.admin_username, args.admin_name, request=request
         )
     print(f"Created a new vault in {result.layout.root}")
-    if result.key_in_file:
+    if result.distributed:
+        print("  database: PostgreSQL at database_url (schema created, audit log started)")
+    elif result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
     else:
         print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")
@@ -174,7 +176,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from vault.storage.datadir import initialise
 
     settings = _settings(args, host=args.host, port=args.port)
-    if not settings.layout.database.exists():
+    made = settings.layout.server_secret_file if settings.distributed_database else None
+    if not (made or settings.layout.database).exists():
         initialise(settings, command_line("demo"))
         print(f"Created a demo vault in {settings.layout.root}")
         seed_demo(settings)

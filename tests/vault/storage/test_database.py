@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import pytest
 
-import vault.storage.database as database_module
+from tests.backends import DISTRIBUTED, open_connection, open_database
 from tests.descriptors import database_connections, open_descriptors
 from vault.errors import StoreError
 from vault.settings import Settings
-from vault.storage import store
 from vault.storage.database import Database
 from vault.storage.store import Connection
 
@@ -51,7 +49,7 @@ def _burst(database: Database, threads: int) -> None:
 
     def read() -> None:
         def overlapping(conn: Connection) -> None:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
             together.wait(10)  # every thread holds a connection at once
 
         database.read(overlapping)
@@ -68,25 +66,46 @@ def test_reads_from_ever_new_threads_keep_connections_and_descriptors_flat(
 ) -> None:
     """Five bursts of eight fresh threads: connections and open files stay where the first
     burst left them (one connection per thread kept until close grew by eight per burst)."""
-    path = initialised.layout.database
-    database = Database(path, _key(initialised))
+    database = open_database(initialised)
+
+    def connections() -> int:  # on the database file (SQLCipher), or to the server
+        if DISTRIBUTED:
+            return _server_connections(initialised)
+        return database_connections(initialised.layout.database)
+
     try:
         _burst(database, 8)
-        connections, descriptors = database_connections(path), len(open_descriptors())
+        opened, descriptors = connections(), len(open_descriptors())
         for _ in range(4):
             _burst(database, 8)
-        assert database_connections(path) == connections
+        assert connections() == opened
         assert len(open_descriptors()) == descriptors
         assert database.read_connections <= 8
     finally:
         database.close()
-    assert database_connections(path) == 0
+    deadline = time.monotonic() + 10  # a server process ends a moment after its client
+    while connections() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert connections() == 0
+
+
+def _server_connections(settings: Settings) -> int:
+    """This process's connections to the PostgreSQL database (the server's own count)."""
+    watcher = open_connection(settings)
+    try:
+        row = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = 'permanence' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        return int(row[0])
+    finally:
+        watcher.close()
 
 
 def test_read_connections_are_bounded_and_lent_again(initialised: Settings) -> None:
     """With a bound of two, a third concurrent read waits for a connection to come back and
     then reads on it; no third connection is opened."""
-    database = Database(initialised.layout.database, _key(initialised), max_readers=2)
+    database = open_database(initialised, max_readers=2)
     held = [threading.Event(), threading.Event()]
     release = [threading.Event(), threading.Event()]
     used: dict[str, int] = {}
@@ -129,7 +148,7 @@ def test_a_read_waiting_for_a_connection_is_refused_when_the_database_closes(
     initialised: Settings,
 ) -> None:
     """A reader queued for a connection gets StoreError at close instead of waiting for ever."""
-    database = Database(initialised.layout.database, _key(initialised), max_readers=1)
+    database = open_database(initialised, max_readers=1)
     held, release = threading.Event(), threading.Event()
     outcome: list[BaseException] = []
 
@@ -165,21 +184,23 @@ def test_a_failed_read_gives_its_connection_back_clean(
     snapshot (it is neither closed and reopened nor left in its old transaction)."""
     opened: list[Connection] = []
 
-    def counting_connect(*args: Any, **kwargs: Any) -> Connection:
-        conn = store.connect(*args, **kwargs)
+    connect = Database._connect
+
+    def counting_connect(self: Database) -> Connection:
+        conn = connect(self)
         opened.append(conn)
         return conn
 
-    monkeypatch.setattr(database_module, "connect", counting_connect)
+    monkeypatch.setattr(Database, "_connect", counting_connect)
 
     def fail(conn: Connection) -> None:
         conn.execute("SELECT 1").fetchone()
         raise ValueError("deliberate")
 
+    catalog = "pg_tables WHERE tablename" if DISTRIBUTED else "sqlite_master WHERE name"
+
     def tables(conn: Connection) -> int:
-        return int(
-            conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone()[0]
-        )
+        return int(conn.execute(f"SELECT count(*) FROM {catalog} = 't'").fetchone()[0])  # noqa: S608
 
     with pytest.raises(ValueError, match="deliberate"):
         database.read(fail)
