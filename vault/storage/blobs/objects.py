@@ -143,20 +143,19 @@ class ObjectStore:
         so that an unreachable store refuses the upload before its row exists."""
         _upload(upload_id)
         with _translated("a new upload"):
-            self._s3.head_bucket(Bucket=self.bucket)
+            try:
+                self._s3.head_bucket(Bucket=self.bucket)
+            except ClientError as e:
+                if _code(e) in _MISSING_CODES:  # a HEAD has no body to say NoSuchBucket
+                    raise FileStoreUnavailable(NO_BUCKET) from None
+                raise
 
     def write_at(self, upload_id: str, offset: int, parts: Iterable[bytes]) -> int:
-        """Store ``parts`` from ``offset`` as part objects of at most about ``PART_BYTES``;
+        """Store ``parts`` from ``offset`` as part objects of at most ``PART_BYTES``;
         returns the length after them. Each PUT has succeeded when this returns."""
         position = offset
-        buffer = bytearray()
-        for part in parts:
-            buffer += part
-            if len(buffer) >= PART_BYTES:
-                position = self._put_part(upload_id, position, bytes(buffer))
-                buffer.clear()
-        if buffer:
-            position = self._put_part(upload_id, position, bytes(buffer))
+        for piece in _rechunked(parts, PART_BYTES):
+            position = self._put_part(upload_id, position, piece)
         return position
 
     def _put_part(self, upload_id: str, offset: int, data: bytes) -> int:
@@ -467,8 +466,10 @@ def _rechunked(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
     for chunk in chunks:
         buffer += chunk
         while len(buffer) >= size:
-            yield bytes(buffer[:size])
+            with memoryview(buffer) as view:
+                piece = bytes(view[:size])  # one copy, not a slice and then a copy
             del buffer[:size]
+            yield piece
     if buffer:
         yield bytes(buffer)
 
