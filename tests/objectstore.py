@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -161,6 +162,7 @@ def start_server(folder: Path) -> ObjectStoreServer:
     )
     try:
         _wait_ready(server)
+        _fsync_buckets(filer)
     except BaseException:
         stop_server(server)
         raise
@@ -193,6 +195,21 @@ def _wait_ready(server: ObjectStoreServer) -> None:
             time.sleep(0.3)
     tail = (server.folder / "weed.log").read_text(errors="replace")[-2000:]
     raise RuntimeError(f"SeaweedFS did not start ({last!r}); its log ends with:\n{tail}")
+
+
+def _fsync_buckets(filer_port: int) -> None:
+    """As docs/operations.md asks of a production SeaweedFS: the volume servers fsync what
+    is written under ``/buckets/`` before answering (``fs.configure ... -fsync``, which
+    stores this file in the filer)."""
+    conf = {"version": 0, "locations": [{"locationPrefix": "/buckets/", "fsync": True}]}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{filer_port}/etc/seaweedfs/filer.conf",
+        data=json.dumps(conf).encode(),
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our test filer
+        if answer.status not in (200, 201):
+            raise RuntimeError(f"SeaweedFS refused its filer.conf ({answer.status})")
 
 
 def stop_server(server: ObjectStoreServer) -> None:
