@@ -432,6 +432,10 @@ class ObjectStore:
             if old(upload["Initiated"]):
                 self._abort(upload["Key"], upload["UploadId"])
 
+    def stored_keys(self) -> list[str]:
+        """Every key the vault stored in the bucket (``items/`` and ``uploads/``)."""
+        return [e["Key"] for prefix in (_ITEMS, _UPLOADS) for e in self._list(prefix)]
+
     def _list(self, prefix: str) -> Iterator[dict[str, Any]]:
         with _translated("a listing"):
             pages = self._s3.get_paginator("list_objects_v2").paginate(
