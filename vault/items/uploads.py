@@ -162,9 +162,17 @@ def append(
         received = blob_store(env).write_at(upload_id, offset, parts)
         if received != offset + length:
             raise InvalidInput(BAD_STREAM)
-        env.db.write(
-            lambda c: c.execute(
-                "UPDATE upload SET received = ? WHERE id = ?", (received, upload_id)
-            )
-        )
+        acknowledge(env, upload_id, received)
         return Upload(upload_id, upload.item_id, upload.total, received)
+
+
+def acknowledge(env: Env, upload_id: str, received: int) -> None:
+    """Record that the first ``received`` bytes are stored. Never backwards: another
+    process may have acknowledged more of the same bytes meanwhile (a client retrying on
+    another server), and what was acknowledged stays stored (the blob store never cuts it)."""
+    env.db.write(
+        lambda c: c.execute(
+            "UPDATE upload SET received = ? WHERE id = ? AND received < ?",
+            (received, upload_id, received),
+        )
+    )

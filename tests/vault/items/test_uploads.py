@@ -239,3 +239,25 @@ def test_a_missing_blob_is_a_clear_503_not_a_crash(world: World) -> None:
     _lose_blob(world, iid)
     with pytest.raises(FileUnavailable):
         inbox.open_download(world.env, REQ, world.member.principal, iid)
+
+
+def test_an_acknowledged_offset_never_goes_back(world: World) -> None:
+    """Two processes held the same part: one acknowledged 9,000 bytes, the other, holding
+    a shorter resend, acknowledges 5,000 afterwards. The upload stays at 9,000, and those
+    bytes are what the deposit publishes."""
+    stream, manifest = encrypted_file(b"z" * 8900)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    uploads.append(world.env, REQ, p, up.id, 1000, [stream[1000:]], len(stream) - 1000)
+    blobs = uploads.blob_store(world.env)
+    if not isinstance(blobs, BlobDirectory):  # only the object store serves several processes
+        assert blobs.write_at(up.id, 1000, [stream[1000:5000]]) == 5000
+    uploads.acknowledge(world.env, up.id, 5000)
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == len(stream)
+    deposit_as_secretary(world, envelope, iid, upload_id=up.id)
+    download = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert b"".join(download.chunks) == stream
