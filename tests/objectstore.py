@@ -13,6 +13,7 @@ bucket and returns the ``BlobStoreSettings`` for it (one per test).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import json
 import os
@@ -88,6 +89,13 @@ def _free_ports(count: int) -> list[int]:
     return sorted(ports)
 
 
+def _die_with_parent() -> None:
+    """In the child: the server is killed if the test run dies without stopping it."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def start_server(folder: Path) -> ObjectStoreServer:
     """Start ``weed server`` with S3 and authentication in ``folder``; wait until a PUT works."""
     if not WEED.exists():
@@ -147,7 +155,12 @@ def start_server(folder: Path) -> ObjectStoreServer:
     ]
     log = open(folder / "weed.log", "wb")  # noqa: SIM115 - the server's lifetime
     process = subprocess.Popen(
-        command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, nothing else
     )
     log.close()
     server = ObjectStoreServer(

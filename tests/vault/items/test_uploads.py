@@ -261,3 +261,19 @@ def test_an_acknowledged_offset_never_goes_back(world: World) -> None:
     deposit_as_secretary(world, envelope, iid, upload_id=up.id)
     download = inbox.open_download(world.env, REQ, world.member.principal, iid)
     assert b"".join(download.chunks) == stream
+
+
+def test_a_deposit_whose_stored_upload_is_gone_is_a_503_not_a_crash(world: World) -> None:
+    """The upload's stored bytes vanished (storage trouble) though its row says complete:
+    the deposit is refused as a file that cannot be read, and nothing is deposited."""
+    from vault.errors import FileUnavailable
+
+    stream, manifest = encrypted_file(b"lost" * 1000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    upload_id = upload_stream(world, iid, stream)
+    uploads.blob_store(world.env).discard_upload(upload_id)
+    with pytest.raises(FileUnavailable):
+        deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []

@@ -76,8 +76,11 @@ class BlobDirectory:
         path = self.upload_path(upload_id)
         if not path.exists():
             path = self.path(item_id)
-        with open(path, "rb") as f:
-            return f.read(size)
+        try:
+            with open(path, "rb") as f:
+                return f.read(size)
+        except FileNotFoundError:
+            raise BlobMissing() from None
 
     def publish(self, upload_id: str, item_id: str, length: int) -> None:
         """Put a finished upload in place under the item's id, durably, never over another file.

@@ -127,10 +127,12 @@ def test_a_missing_blob_is_refused_before_any_byte(blobs: BlobStore) -> None:
     assert not blobs.has_item(item)
 
 
-def test_a_discarded_upload_leaves_nothing_to_publish(blobs: BlobStore) -> None:
+def test_a_discarded_upload_leaves_nothing_to_read_or_publish(blobs: BlobStore) -> None:
     data = os.urandom(1000)
     upload = _upload(blobs, data)
     blobs.discard_upload(upload)
+    with pytest.raises(BlobMissing):
+        blobs.read_head(upload, _id(), 1)
     with pytest.raises(BlobMissing):
         blobs.publish(upload, _id(), len(data))
 
