@@ -4,13 +4,17 @@ that cannot be reached is a 503 with its sentence, never a 500."""
 
 from __future__ import annotations
 
+import io
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import closing
 from dataclasses import replace
+from typing import Any
 
+import anyio
 import pytest
+from starlette.requests import ClientDisconnect
 from starlette.testclient import TestClient
 
 from crypto.envelope import ItemKind
@@ -20,9 +24,11 @@ from vault.items import inbox, uploads
 from vault.opening import Vault
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs import objects
+from vault.storage.blobs.chunks import Chunks
 from vault.storage.blobs.objects import ObjectStore
 from web import i18n
 from web.app import create_app
+from web.routes import items as item_routes
 
 
 @pytest.fixture(params=["directory", "objects"])
@@ -93,3 +99,25 @@ def test_an_unreachable_file_store_is_a_503_with_its_sentence(
     monkeypatch.undo()
     r = sec.post("/uploads", json=start)
     assert r.status_code == 200 and r.json()["received"] == 0
+
+
+def test_a_download_cut_short_closes_its_source() -> None:
+    """The client goes away after the first chunk: the blob's file (or the store's GET)
+    is closed then, not whenever the garbage collector comes by."""
+    closed: list[bool] = []
+    data = io.BytesIO(b"\x01" * (3 * 1024 * 1024))
+    chunks = Chunks(data.read, lambda: closed.append(True))
+    response = item_routes._Streamed(chunks, media_type="application/octet-stream")
+    scope = {"type": "http", "asgi": {"spec_version": "2.4"}, "method": "GET", "headers": []}
+
+    async def receive() -> dict[str, object]:
+        await anyio.sleep_forever()
+        return {}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            raise OSError("the client hung up")
+
+    with pytest.raises(ClientDisconnect):
+        anyio.run(response, scope, receive, send)
+    assert closed == [True]

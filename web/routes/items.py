@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
@@ -219,9 +220,22 @@ async def item_file(request: Request) -> Response:
         _close(download.chunks)
         return Response(media_type="application/octet-stream", headers=headers)
     # The whole file whatever ``Range`` says: the audit entry already says the whole of it.
-    return StreamingResponse(
-        download.chunks, media_type="application/octet-stream", headers=headers
-    )
+    return _Streamed(download.chunks, media_type="application/octet-stream", headers=headers)
+
+
+class _Streamed(StreamingResponse):
+    """A blob streamed from the thread pool, its source closed however the answer ends
+    (sent whole, or the client gone mid-way)."""
+
+    def __init__(self, chunks: Iterator[bytes], **kw: Any) -> None:
+        super().__init__(chunks, **kw)
+        self._chunks = chunks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _close(self._chunks)
 
 
 def _close(chunks: Iterator[bytes]) -> None:
