@@ -14,7 +14,7 @@ def stored_files(settings: Settings) -> list[bytes]:
     if isinstance(store, BlobDirectory):
         return [p.read_bytes() for p in sorted(store.root.rglob("*")) if p.is_file()]
     assert isinstance(store, ObjectStore)
-    return [b"".join(store._get(key, None)) for key in store.stored_keys()]
+    return [b"".join(store.bucket.get(key)) for key in store.stored_keys()]
 
 
 def stored_ids(settings: Settings) -> tuple[set[str], set[str]]:
@@ -41,7 +41,7 @@ def stored_upload(settings: Settings, upload_id: str) -> bytes:
         return store.upload_path(upload_id).read_bytes()
     assert isinstance(store, ObjectStore)
     parts = store._chain(upload_id, None) or []
-    return b"".join(b"".join(store._get(p.key, None)) for p in parts)
+    return b"".join(b"".join(store.bucket.get(p.key)) for p in parts)
 
 
 def alter_blob(settings: Settings, item_id: str) -> None:
@@ -53,5 +53,5 @@ def alter_blob(settings: Settings, item_id: str) -> None:
         store.path(item_id).write_bytes(bytes(data))
         return
     assert isinstance(store, ObjectStore)
-    store._s3.delete_object(Bucket=store.bucket, Key=f"items/{item_id}")
+    store.bucket.delete([f"items/{item_id}"])
     store.put_item(item_id, [bytes(data)])

@@ -34,6 +34,9 @@ def _violations(root: Path = REPO) -> list[str]:
                     found.append(f"{path.relative_to(root)} imports {name} (only {owner}/ may)")
                 if name == "sqlcipher3" and path != root / "vault" / "storage" / "store.py":
                     found.append(f"{path.relative_to(root)} imports sqlcipher3")
+                bucket = root / "vault" / "storage" / "blobs" / "bucket.py"
+                if name in ("boto3", "botocore") and path != bucket:
+                    found.append(f"{path.relative_to(root)} imports {name}")
     return found
 
 
@@ -47,10 +50,13 @@ def test_the_check_catches_backward_imports(tmp_path: Path) -> None:
     for package in LAYERS:
         (tmp_path / package).mkdir()
     (tmp_path / "crypto" / "probe.py").write_text("from vault.errors import VaultError\n")
-    (tmp_path / "web" / "probe.py").write_text("import nacl.secret\nimport sqlcipher3\n")
+    (tmp_path / "web" / "probe.py").write_text(
+        "import nacl.secret\nimport sqlcipher3\nimport boto3\n"
+    )
     (tmp_path / "audit" / "ok.py").write_text("from crypto.signing import SigningKey\n")
     assert sorted(_violations(tmp_path)) == [
         "crypto/probe.py imports vault",
+        "web/probe.py imports boto3",
         "web/probe.py imports nacl (only crypto/ may)",
         "web/probe.py imports sqlcipher3",
     ]

@@ -66,7 +66,7 @@ def _lose_blob(world: World, item_id: str) -> None:
         blobs.path(item_id).unlink()
         return
     assert isinstance(blobs, object_store.ObjectStore)
-    blobs._s3.delete_object(Bucket=blobs.bucket, Key=f"items/{item_id}")
+    blobs.bucket.delete([f"items/{item_id}"])
 
 
 def test_an_extract_needs_its_upload_and_a_note_has_none(world: World) -> None:

@@ -3,7 +3,7 @@
 Two implementations of one protocol, chosen by settings at the edge
 (``open_blob_store``): the data directory's ``blobs/`` folder (``directory.py``, the
 embedded default) and an S3-compatible object store (``objects.py``, the distributed
-backend; the only module that imports boto3).
+backend, on the boto3 bindings of ``bucket.py``, the only module that imports boto3).
 
 The contract both keep:
 

@@ -74,7 +74,7 @@ def test_anonymous_requests_are_refused(
     """Authentication is on: without a signature, the bucket and its objects are 403."""
     item = _id()
     store.put_item(item, [b"\x01secret ciphertext"])
-    for path in (f"/{store.bucket}/items/{item}", f"/{store.bucket}", "/"):
+    for path in (f"/{store.bucket.name}/items/{item}", f"/{store.bucket.name}", "/"):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(object_store_server.url + path, timeout=10)  # noqa: S310 - http to the test server
         refused.value.close()
@@ -124,11 +124,11 @@ def test_a_stale_unacknowledged_part_is_passed_over(
     upload, item = _id(), _id()
     store.write_at(upload, 0, [data[:70_000]])
     stale = objects._part_key(upload, 70_000, 70_007)
-    object_store_server.admin().put_object(Bucket=store.bucket, Key=stale, Body=b"garbage")
+    object_store_server.admin().put_object(Bucket=store.bucket.name, Key=stale, Body=b"garbage")
     store.write_at(upload, 70_000, [data[70_000:]])
     store.publish(upload, item, len(data))
     assert b"".join(store.read_item(item)) == data
-    assert _keys(object_store_server, store.bucket) == [f"items/{item}"]  # parts dropped
+    assert _keys(object_store_server, store.bucket.name) == [f"items/{item}"]  # parts dropped
 
 
 def test_a_shorter_resend_landing_after_a_longer_acknowledged_part_cuts_nothing(
@@ -152,7 +152,7 @@ def test_a_write_over_part_bytes_becomes_several_parts(
     upload = _id()
     data = os.urandom(objects.PART_BYTES + 10)
     assert store.write_at(upload, 0, [data[:MiB], data[MiB:]]) == len(data)
-    keys = _keys(object_store_server, store.bucket)
+    keys = _keys(object_store_server, store.bucket.name)
     assert keys == [
         objects._part_key(upload, 0, objects.PART_BYTES),
         objects._part_key(upload, objects.PART_BYTES, len(data)),
