@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from vault.errors import BlobExists, BlobMissing
+from vault.errors import BlobExists, BlobMissing, FileStoreUnavailable
 from vault.ids import is_uuid
 from vault.settings import BlobStoreSettings
 from vault.storage.blobs.bucket import (
@@ -169,9 +169,13 @@ class ObjectStore:
             raise BlobMissing()
         try:
             self.bucket.create_once(key, {_ORIGIN: upload_id}, self._composed(chain))
-        except Taken:
-            if not self._published(key, upload_id, length):  # not a twin of this very deposit
-                raise BlobExists() from None
+        except (Taken, BlobMissing, FileStoreUnavailable) as e:
+            # A twin of this very deposit in another process may have completed first
+            # (and dropped the parts this one was copying): then it is done.
+            if not self._published(key, upload_id, length):  # BlobExists if another's
+                if isinstance(e, Taken):
+                    raise BlobExists() from None
+                raise
         self.discard_upload(upload_id)
 
     def _published(self, key: str, upload_id: str, length: int) -> bool:

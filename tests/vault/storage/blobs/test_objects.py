@@ -264,3 +264,33 @@ def test_a_store_that_is_down_is_one_sentence_within_bounded_retries(
         with pytest.raises(FileStoreUnavailable) as refused:
             call()
         assert str(refused.value) == objects.UNREACHABLE
+
+
+def test_a_twin_publication_in_another_process_is_a_success(
+    object_bucket: BlobStoreSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes publish the same upload (a deposit retried on another server while
+    the first was at work): the one that completes second — or whose part copies fail
+    because the first already dropped the parts — still answers success."""
+    first, second = ObjectStore.open(object_bucket), ObjectStore.open(object_bucket)
+    data = os.urandom(2 * objects.PART_BYTES + 5)
+    upload, item = _id(), _id()
+    _write_all(first, upload, iter([data]), objects.PART_BYTES)
+    chain = second._chain(upload, len(data))
+    assert chain is not None
+    first.publish(upload, item, len(data))  # done, parts dropped
+    real_published = ObjectStore._published
+    calls: list[int] = []
+
+    def late(self: ObjectStore, key: str, u: str, n: int) -> bool:
+        calls.append(n)
+        if len(calls) == 1:
+            return False  # its HEAD came before the first completed
+        return real_published(self, key, u, n)
+
+    # The second listed the parts and looked for the blob before the first was done:
+    monkeypatch.setattr(ObjectStore, "_published", late)
+    monkeypatch.setattr(ObjectStore, "_chain", lambda self, u, n: chain)
+    second.publish(upload, item, len(data))
+    assert len(calls) == 2
+    assert b"".join(first.read_item(item)) == data
