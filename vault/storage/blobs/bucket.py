@@ -93,14 +93,15 @@ class Bucket:
 
     @classmethod
     def open(cls, settings: BlobStoreSettings) -> Bucket:
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=settings.url,
-            region_name=settings.region,
-            aws_access_key_id=settings.access_key_id,
-            aws_secret_access_key=settings.secret_access_key.value.decode(),
-            config=client_config(),
-        )
+        with translated("a client"):  # e.g. an AWS_PROFILE in the environment naming none
+            client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=settings.url,
+                region_name=settings.region,
+                aws_access_key_id=settings.access_key_id,
+                aws_secret_access_key=settings.secret_access_key.value.decode(),
+                config=client_config(),
+            )
         return cls(client, settings.bucket)
 
     def check(self) -> None:
