@@ -7,7 +7,9 @@ and ``vault`` (what the vault uses: read, write, list, no bucket creation), so a
 requests and wrong keys are refused. It runs as any user, root included (CI).
 
 ``object_store_server`` is the session's server; ``fresh_bucket(server)`` makes an empty
-bucket and returns the ``BlobStoreSettings`` for it (one per test).
+bucket and returns the ``BlobStoreSettings`` for it (one per test; ``object_bucket`` is
+that as a fixture, dropping the bucket afterwards); ``environment(settings)`` gives a
+``permanence`` child process the same settings.
 """
 
 from __future__ import annotations
@@ -244,6 +246,17 @@ def fresh_bucket(server: ObjectStoreServer) -> BlobStoreSettings:
     bucket = f"test-{os.getpid()}-{next(_buckets)}-{secrets.token_hex(3)}"
     server.admin().create_bucket(Bucket=bucket)
     return server.settings(bucket)
+
+
+def environment(settings: BlobStoreSettings) -> dict[str, str]:
+    """The variables that give a ``permanence`` child process these settings."""
+    return {
+        "PERMANENCE_BLOB_STORE_URL": settings.url,
+        "PERMANENCE_BLOB_STORE_BUCKET": settings.bucket,
+        "PERMANENCE_BLOB_STORE_ACCESS_KEY_ID": settings.access_key_id,
+        "PERMANENCE_BLOB_STORE_SECRET_ACCESS_KEY": settings.secret_access_key.value.decode(),
+        "PERMANENCE_BLOB_STORE_REGION": settings.region,
+    }
 
 
 @pytest.fixture(scope="session")

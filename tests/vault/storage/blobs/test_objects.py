@@ -294,3 +294,15 @@ def test_a_twin_publication_in_another_process_is_a_success(
     second.publish(upload, item, len(data))
     assert len(calls) == 2
     assert b"".join(first.read_item(item)) == data
+
+
+def test_a_child_process_gets_the_same_settings_from_the_environment(
+    object_bucket: BlobStoreSettings,
+) -> None:
+    """``environment`` (for the e2e servers) reads back, through the command line's
+    configuration, as the very settings."""
+    from cli.config import load_settings
+    from tests.objectstore import environment
+
+    loaded = load_settings(environment(object_bucket), data_dir="/nonexistent")
+    assert loaded.blob_store == object_bucket
