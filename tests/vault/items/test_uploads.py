@@ -204,6 +204,8 @@ def test_a_deposit_interrupted_after_the_rename_leaves_nothing_then_retries_whol
         deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
     assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
     monkeypatch.setattr(deposits, "_insert", real_insert)
+    # Two hours on, the orphan collection keeps the blob: its upload still names the item.
+    assert deposits.collect_orphans(world.env, now=time.time() + 7200) == 0
     assert deposit_as_secretary(world, envelope, iid, upload_id=upload_id).created
     download = inbox.open_download(world.env, REQ, world.member.principal, iid)
     assert b"".join(download.chunks) == stream
@@ -277,3 +279,27 @@ def test_a_deposit_whose_stored_upload_is_gone_is_a_503_not_a_crash(world: World
     with pytest.raises(FileUnavailable):
         deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
     assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
+
+
+def test_a_blob_whose_deposit_never_commits_goes_when_its_upload_expires(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published, then the commit failed and nobody retried: once the upload is forgotten
+    (a day), the blob is an orphan like any other and goes."""
+    stream, manifest = encrypted_file(b"gone" * 1000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    upload_id = upload_stream(world, iid, stream)
+
+    def crash(*args: object, **kw: object) -> deposits.Receipt:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(deposits, "_insert", crash)
+    with pytest.raises(OSError, match="power cut"):
+        deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
+    blobs = uploads.blob_store(world.env)
+    assert blobs.has_item(iid)
+    world.clock.advance(2 * 86400)
+    assert deposits.collect_orphans(world.env, now=time.time() + 2 * 86400) == 1
+    assert not blobs.has_item(iid)
