@@ -169,7 +169,8 @@ def append(
 def acknowledge(env: Env, upload_id: str, received: int) -> None:
     """Record that the first ``received`` bytes are stored. Never backwards: another
     process may have acknowledged more of the same bytes meanwhile (a client retrying on
-    another server), and what was acknowledged stays stored (the blob store never cuts it)."""
+    another server), and what was acknowledged stays stored (the object store never cuts
+    an upload; the blob directory serves one process, whose upload lock orders parts)."""
     env.db.write(
         lambda c: c.execute(
             "UPDATE upload SET received = ? WHERE id = ? AND received < ?",
