@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import subprocess
+import sys
 import tracemalloc
 import urllib.error
 import urllib.request
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +27,7 @@ from vault.storage.blobs import objects
 from vault.storage.blobs.objects import ObjectStore
 
 MiB = 1024 * 1024
+REPO = Path(__file__).resolve().parents[4]
 
 
 def _id() -> str:
@@ -102,17 +106,40 @@ def test_the_store_refuses_a_second_object_under_a_published_key_by_itself(
 # -- uploads: parts from anywhere, the acknowledged offset authoritative -------------------
 
 
+_CHILD = """
+import os
+import sys
+from cli.config import load_settings
+from vault.storage.blobs.objects import ObjectStore
+
+store = ObjectStore.open(load_settings(os.environ, data_dir="/none").blob_store)
+data = sys.stdin.buffer.read()
+print(store.write_at(sys.argv[1], int(sys.argv[2]), [data]))
+"""
+
+
 def test_parts_may_reach_different_processes(object_bucket: BlobStoreSettings) -> None:
-    """Three stores with clients of their own (as three server processes): one takes the
-    first part, another the second, a third publishes. Nothing is kept in memory."""
-    a, b, c = (ObjectStore.open(object_bucket) for _ in range(3))
+    """The first part reaches this process, the second another process (a child with
+    the same settings, as a second server), and a third store publishes: nothing about
+    the upload was kept in either process's memory."""
+    from tests.objectstore import environment
+
     data = os.urandom(250_000)
     upload, item = _id(), _id()
-    a.create_upload(upload)
-    assert a.write_at(upload, 0, [data[:100_000]]) == 100_000
-    assert b.write_at(upload, 100_000, [data[100_000:]]) == len(data)
-    c.publish(upload, item, len(data))
-    assert b"".join(a.read_item(item)) == data
+    here = ObjectStore.open(object_bucket)
+    here.create_upload(upload)
+    assert here.write_at(upload, 0, [data[:100_000]]) == 100_000
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, upload, "100000"],
+        input=data[100_000:],
+        capture_output=True,
+        env={**os.environ, **environment(object_bucket), "PYTHONPATH": str(REPO)},
+        timeout=60,
+        check=True,
+    )
+    assert int(child.stdout) == len(data)
+    ObjectStore.open(object_bucket).publish(upload, item, len(data))
+    assert b"".join(here.read_item(item)) == data
 
 
 def test_a_stale_unacknowledged_part_is_passed_over(
