@@ -37,6 +37,9 @@ def _violations(root: Path = REPO) -> list[str]:
                 postgres = root / "vault" / "storage" / "postgres"
                 if name == "psycopg" and postgres not in path.parents:
                     found.append(f"{path.relative_to(root)} imports psycopg")
+                bucket = root / "vault" / "storage" / "blobs" / "bucket.py"
+                if name in ("boto3", "botocore") and path != bucket:
+                    found.append(f"{path.relative_to(root)} imports {name}")
     return found
 
 
@@ -50,7 +53,9 @@ def test_the_check_catches_backward_imports(tmp_path: Path) -> None:
     for package in LAYERS:
         (tmp_path / package).mkdir()
     (tmp_path / "crypto" / "probe.py").write_text("from vault.errors import VaultError\n")
-    (tmp_path / "web" / "probe.py").write_text("import nacl.secret\nimport sqlcipher3\n")
+    (tmp_path / "web" / "probe.py").write_text(
+        "import nacl.secret\nimport sqlcipher3\nimport boto3\n"
+    )
     (tmp_path / "vault" / "storage" / "postgres").mkdir(parents=True)
     (tmp_path / "vault" / "storage" / "postgres" / "ok.py").write_text("import psycopg\n")
     (tmp_path / "vault" / "storage" / "probe.py").write_text("from psycopg import sql\n")
@@ -58,6 +63,7 @@ def test_the_check_catches_backward_imports(tmp_path: Path) -> None:
     assert sorted(_violations(tmp_path)) == [
         "crypto/probe.py imports vault",
         "vault/storage/probe.py imports psycopg",
+        "web/probe.py imports boto3",
         "web/probe.py imports nacl (only crypto/ may)",
         "web/probe.py imports sqlcipher3",
     ]

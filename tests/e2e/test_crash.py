@@ -13,7 +13,6 @@ per extract and no upload file.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -25,6 +24,7 @@ import httpx2 as httpx
 import pytest
 
 from audit.verify import verify_database
+from tests.blobfiles import stored_ids
 from tests.e2e.vault_process import (
     Arranged,
     VaultServer,
@@ -118,16 +118,6 @@ class Traffic:
             c.join(30)
 
 
-def _blob_files(root: Path) -> tuple[set[str], set[str]]:
-    """(item ids of published blobs, names of upload files) under the blob directory."""
-    published: set[str] = set()
-    uploading: set[str] = set()
-    for folder in root.iterdir() if root.exists() else []:
-        for file in folder.iterdir():
-            (uploading if folder.name == "tmp" else published).add(file.name)
-    return published, uploading
-
-
 @pytest.mark.slow
 def test_acknowledged_deposits_survive_repeated_sigkill(tmp_path: Path) -> None:
     """Four crashes under concurrent deposits and uploads: every acknowledged deposit is
@@ -168,24 +158,20 @@ def test_acknowledged_deposits_survive_repeated_sigkill(tmp_path: Path) -> None:
     finally:
         conn.close()
 
-    blobs = settings.layout.blobs_dir
-    assert _blob_files(blobs)[1] != set()  # the crashes did cut uploads short
-    long_ago = time.time() - 7200
-    for folder in blobs.iterdir():
-        for file in folder.iterdir():
-            os.utime(file, (long_ago, long_ago))  # older than the collector's hour
+    assert stored_ids(settings)[1] != set()  # the crashes did cut uploads short
     vault = open_test_vault(settings)
     db = vault.db
     try:
         two_days_later = utc_now() + timedelta(days=2)  # uploads left by the crashes expire
         env = vault.env
-        deposits.collect_orphans(replace(env, now=lambda: two_days_later))
+        # Two hours on for the stored files: older than the collector's hour.
+        deposits.collect_orphans(replace(env, now=lambda: two_days_later), now=time.time() + 7200)
         extracts = db.read(
             lambda c: {str(r[0]) for r in c.execute("SELECT id FROM item WHERE kind = 'extract'")}
         )
     finally:
         db.close()
-    published, uploading = _blob_files(blobs)
+    published, uploading = stored_ids(settings)
     assert uploading == set()
     assert published == extracts
     assert {a.item_id for a in files} <= extracts

@@ -26,6 +26,7 @@ import pytest
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from crypto.instruction import DocType
+from tests.blobfiles import stored_files
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
 from tests.e2e.team_http import Client, create_team_key, open_document, seal_document, signed_in
@@ -233,8 +234,7 @@ def test_the_canary_of_every_team_document_stays_encrypted(site: Site) -> None:
     values = _dump(site)
     assert any(b"dr.canari@example.org" in v for v in values), "the dump holds the accounts"
     assert not [v[:60] for v in values if needle in v]
-    blobs = [p for p in site.settings.layout.blobs_dir.rglob("*") if p.is_file()]
-    assert not [p for p in blobs if needle in p.read_bytes()]
+    assert not [data[:60] for data in stored_files(site.settings) if needle in data]
     assert site.logs.lines is not None
     assert not [line for line in site.logs.lines if CANARY in line]
     assert len(site.recorder.bodies) > 15

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, Page, Route
 
 from crypto.envelope import ItemKind
 from crypto.stream import FileManifest, decrypt_stream
+from tests.blobfiles import alter_blob, stored_upload
 from tests.browser.conftest import _CSP_LISTENER
 from tests.e2e.conftest import ARRANGE, start_server
 from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
@@ -44,7 +45,6 @@ from vault.identity import accounts, practices
 from vault.identity.roles import Role
 from vault.items import deposits, uploads
 from vault.settings import MIB, Settings
-from vault.storage.blobs import BlobStore
 from vault.storage.datadir import initialise
 from web.app import create_app
 
@@ -125,7 +125,7 @@ def _file(tmp_path: Path) -> tuple[Path, bytes]:
 
 
 def _stream_on_server(site: Site, upload_id: str) -> bytes:
-    return (site.settings.layout.blobs_dir / "tmp" / upload_id).read_bytes()
+    return stored_upload(site.settings, upload_id)
 
 
 def _manifest(answer: dict[str, object]) -> FileManifest:
@@ -319,10 +319,7 @@ def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stre
         assert got["last"] == len(stream)  # progress told up to the last byte
         assert got["progress"] >= 2  # told on the way, not only at the end
 
-        blob = BlobStore(site.settings.layout.blobs_dir).path(item_id)
-        altered = bytearray(blob.read_bytes())
-        altered[len(altered) // 2] ^= 1
-        blob.write_bytes(bytes(altered))
+        alter_blob(site.settings, item_id)
         assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
         assert page.evaluate("window.__cspViolations") == []
     finally:

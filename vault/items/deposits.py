@@ -31,7 +31,7 @@ from crypto.errors import CryptoError, UnsupportedVersion
 from crypto.signing import VerifyKey
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, InvalidInput
+from vault.errors import BlobExists, Conflict, InvalidInput
 from vault.ids import is_uuid
 from vault.items.access import (
     Denied,
@@ -234,11 +234,14 @@ def _publish(
         blobs = blob_store(env)
         if blobs.read_head(d.upload_id, d.item_id, 1) != b"\x01":
             raise InvalidInput(BAD_VERSION)
-        if blobs.path(d.item_id).exists() and env.db.read(
+        if blobs.has_item(d.item_id) and env.db.read(
             lambda c: c.execute("SELECT 1 FROM item WHERE id = ?", (d.item_id,)).fetchone()
         ):
             raise Conflict(DUPLICATE)
-        blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        try:
+            blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        except BlobExists:  # another upload's blob under this id (a concurrent twin's)
+            raise Conflict(DUPLICATE) from None
         return write_or_deny(
             env,
             request,
@@ -314,25 +317,31 @@ def _insert(
     return Receipt(d.item_id, created=True)
 
 
-def collect_orphans(env: Env) -> int:
-    """Remove blob files without an item and upload files without an upload, over an hour old;
-    forget uploads abandoned for a day. Returns how many files went."""
+# Which ids have a row. A blob is kept while an upload still names its item: a deposit
+# that published it and then failed to commit can be retried until the upload expires.
+_KNOWN_ITEMS = (
+    "SELECT id FROM item WHERE id IN ({0}) UNION SELECT item_id FROM upload WHERE item_id IN ({0})"
+)
+_KNOWN_UPLOADS = "SELECT id FROM upload WHERE id IN ({0})"
 
-    def known(table: str) -> Callable[[list[str]], set[str]]:
+
+def collect_orphans(env: Env, *, now: float | None = None) -> int:
+    """Remove blobs without an item (nor an upload still naming it) and upload parts
+    without an upload, over an hour old; forget uploads abandoned for a day. Returns how
+    many blobs and uploads went. ``now`` (seconds since the epoch, the stored files'
+    clock) is for tests."""
+
+    def known(query: str) -> Callable[[list[str]], set[str]]:
         def check(ids: list[str]) -> set[str]:
-            marks = ",".join("?" * len(ids))
-            return env.db.read(
-                lambda c: {
-                    str(r[0])
-                    for r in c.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608 - fixed table names, placeholders
-                }
-            )
+            sql = query.format(",".join("?" * len(ids)))
+            args = ids * sql.count("IN (")
+            return env.db.read(lambda c: {str(r[0]) for r in c.execute(sql, args)})
 
         return check
 
     cutoff = iso(env.now() - timedelta(days=1))
     env.db.write(lambda c: c.execute("DELETE FROM upload WHERE created_at < ?", (cutoff,)))
-    removed = blob_store(env).collect_orphans(known("item"), known("upload"))
+    removed = blob_store(env).collect_orphans(known(_KNOWN_ITEMS), known(_KNOWN_UPLOADS), now=now)
     return len(removed)
 
 
