@@ -14,6 +14,10 @@ requests, files — takes a row of ``job_lease`` by name instead:
   the lease for the whole period and runs; the others skip until the period is over.
 
 The holder is this process's random id, drawn at import (one per server process).
+A serving process also keeps a heartbeat (``beat``, every ``HEARTBEAT_SECONDS``): the
+lease ``process:<id>`` renewed for ``HEARTBEAT_LEASE`` seconds. Work leased to a process
+whose heartbeat has stopped (killed, or its machine gone) may be taken over at once
+rather than when its own, longer, lease ends (the notifications, vault/notify/delivery.py).
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ from vault.storage.store import Connection
 T = TypeVar("T")
 
 PROCESS = uuid.uuid4().hex
+HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_LEASE = 10.0
+# A heartbeat is the lease ``process:<holder>``. Work leased to a holder is taken over
+# when that row exists and has expired; a holder that never beat (a command, a test)
+# is not taken over: its own lease stands.
+_PROCESS_PREFIX = "process:"
 
 
 def claim(
@@ -86,3 +96,18 @@ def once_per(
     if not env.db.write(lambda c: claim(c, name, holder, until, now, renew=False)):
         return None
     return fn()
+
+
+def beat(env: Env, *, holder: str = PROCESS) -> None:
+    """Renew this process's heartbeat; forget heartbeats stopped for more than a day."""
+    now = env.now()
+
+    def tx(conn: Connection) -> None:
+        until = now + timedelta(seconds=HEARTBEAT_LEASE)
+        claim(conn, _PROCESS_PREFIX + holder, holder, until, now)
+        conn.execute(
+            "DELETE FROM job_lease WHERE substr(name, 1, ?) = ? AND until < ?",
+            (len(_PROCESS_PREFIX), _PROCESS_PREFIX, iso(now - timedelta(days=1))),
+        )
+
+    env.db.write(tx)

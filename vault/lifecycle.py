@@ -1,10 +1,10 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
-``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the witnesses' submissions (with a witness policy), the refusal-count
-sweeper, the escalation of urgent items, the orphan collection, the members'
-daily digests and the audit log's retention (periodic jobs, each round in a
-worker thread), and the state that lives as long as the server: the
+``Lifecycle`` owns every background job of a serving vault: the process's
+heartbeat (vault/leases.py), the checkpoint ticker, the witnesses' submissions (with
+a witness policy), the refusal-count sweeper, the escalation of urgent items, the
+orphan collection, the members' daily digests and the audit log's retention
+(periodic jobs, each round in a worker thread), and the state that lives as long as the server: the
 "verify now" runs and the pending exports. ``start`` starts the jobs in
 order; ``stop`` interrupts the verifications and waits for their threads, then stops the jobs in the
 reverse order (a round in progress finishes first: its thread is never
@@ -93,6 +93,7 @@ def server_jobs(vault: Vault) -> list[Job]:
     """The serving vault's jobs, in the order they start (they stop in the reverse one)."""
     env, checkpointing = vault.env, vault.checkpointing
     return [
+        periodic("process heartbeat", lambda: leases.beat(env), leases.HEARTBEAT_SECONDS),
         periodic(
             "audit checkpoint",
             lambda: checkpointing.tick(env),
