@@ -25,12 +25,21 @@ import httpx2 as httpx
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from tests.e2e.vault_process import REPO, Arranged, free_port
+from vault.settings import Settings
 
 
-def _environment(base_url: str) -> dict[str, str]:
+def backend_environment(settings: Settings) -> dict[str, str]:
+    """The variables that put a ``permanence`` command on ``settings``' database."""
+    if not settings.distributed_database:
+        return {}
+    return {"PERMANENCE_DATABASE_URL": settings.database_url.value.decode()}
+
+
+def _environment(settings: Settings, base_url: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")} | {
         "PYTHONPATH": str(REPO),
         "PERMANENCE_BASE_URL": base_url,
+        **backend_environment(settings),
     }
 
 
@@ -49,10 +58,10 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float
 
 
 class ServerProcess:
-    """``permanence serve`` on ``data_dir`` in a child process of its own."""
+    """``permanence serve`` on the vault of ``settings`` in a child process of its own."""
 
-    def __init__(self, data_dir: Path, *, tick: float = 15.0) -> None:
-        self.data_dir = data_dir
+    def __init__(self, settings: Settings, *, tick: float = 15.0) -> None:
+        self.settings = settings
         self.tick = tick
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
@@ -66,9 +75,12 @@ class ServerProcess:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         args = [sys.executable, "-m", "tests.e2e.several_processes"]
-        args += [str(self.data_dir), str(port), str(self.tick)]
+        args += [str(self.settings.data_dir), str(port), str(self.tick)]
         self.process = subprocess.Popen(
-            args, env=_environment(self.base_url), stdout=subprocess.DEVNULL, cwd=REPO
+            args,
+            env=_environment(self.settings, self.base_url),
+            stdout=subprocess.DEVNULL,
+            cwd=REPO,
         )
         wait_healthy(self.base_url, self.process)
 
@@ -88,10 +100,10 @@ class ServerProcess:
 
 
 class Supervised:
-    """``permanence serve --workers N`` on ``data_dir``, as an operator runs it."""
+    """``permanence serve --workers N`` on the vault of ``settings``, as an operator runs it."""
 
-    def __init__(self, data_dir: Path, workers: int) -> None:
-        self.data_dir = data_dir
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.settings = settings
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
@@ -99,11 +111,12 @@ class Supervised:
     def start(self) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "cli.main", "--data-dir", str(self.data_dir), "serve"]
+        data_dir = str(self.settings.data_dir)
+        args = [sys.executable, "-m", "cli.main", "--data-dir", data_dir, "serve"]
         args += ["--port", str(port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(
             args,
-            env=_environment(self.base_url),
+            env=_environment(self.settings, self.base_url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=REPO,

@@ -34,8 +34,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from audit.verify import verify_database
+from tests.backends import settings_for
 from tests.cli.running import run
-from tests.e2e.several_processes import ServerProcess, Supervised, deposit
+from tests.e2e.several_processes import ServerProcess, Supervised, backend_environment, deposit
 from tests.e2e.vault_process import SESSION_COOKIE, Arranged, read_item
 from tests.factories import add_account, add_practice, assign, open_test_vault, session_for
 from tests.vault.notify.receivers import Inbox, free_port, mail_text
@@ -79,7 +80,7 @@ def _arrange(data_dir: Path, smtp_port: int) -> Arranged:
     """A practice with one member on call (an hour between steps: each urgent deposit
     makes exactly one mail while the test runs), an assigned secretary, checkpoints due
     every 5 entries."""
-    settings = Settings(data_dir=data_dir)
+    settings = settings_for(data_dir)
     initialise(settings)
     (data_dir / "permanence.toml").write_text(
         "checkpoint_every_entries = 5\n"
@@ -207,7 +208,9 @@ def _look(settings: Settings) -> Found:
 
 
 def _audit_verify(settings: Settings) -> None:
-    done = run("--data-dir", str(settings.data_dir), "audit", "verify")
+    done = run(
+        "--data-dir", str(settings.data_dir), "audit", "verify", env=backend_environment(settings)
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -224,8 +227,8 @@ def _mailed_deliveries(mailbox: Inbox) -> Counter[int]:
 
 def test_two_processes_under_concurrent_deposits(tmp_path: Path, mailbox: Inbox) -> None:
     arranged = _arrange(tmp_path / "data", mailbox.port)
-    first = ServerProcess(arranged.settings.data_dir, tick=TICK)
-    second = ServerProcess(arranged.settings.data_dir, tick=TICK)
+    first = ServerProcess(arranged.settings, tick=TICK)
+    second = ServerProcess(arranged.settings, tick=TICK)
     storm = Storm(arranged)
     first.start()
     second.start()
@@ -260,8 +263,8 @@ def test_a_process_killed_mid_storm_loses_nothing_and_the_other_keeps_serving(
     tmp_path: Path, mailbox: Inbox
 ) -> None:
     arranged = _arrange(tmp_path / "data", mailbox.port)
-    doomed = ServerProcess(arranged.settings.data_dir, tick=TICK)
-    survivor = ServerProcess(arranged.settings.data_dir, tick=TICK)
+    doomed = ServerProcess(arranged.settings, tick=TICK)
+    survivor = ServerProcess(arranged.settings, tick=TICK)
     storm = Storm(arranged)
     doomed.start()
     survivor.start()
@@ -308,8 +311,8 @@ def test_a_sign_out_through_one_process_is_refused_by_the_other_within_the_bound
 ) -> None:
     arranged = _arrange(tmp_path / "data", mailbox.port)
     one, other = (
-        ServerProcess(arranged.settings.data_dir),
-        ServerProcess(arranged.settings.data_dir),
+        ServerProcess(arranged.settings),
+        ServerProcess(arranged.settings),
     )
     one.start()
     other.start()
@@ -354,6 +357,28 @@ def _holds_one_of(pid: int, inodes: set[str]) -> bool:
     return False
 
 
+def _each_accepts_connections(port: int, workers: list[int], timeout: float = 30) -> None:
+    """Connections held open, more and more, until each worker has accepted one of them
+    (the kernel hands each to one worker; a worker still starting accepts none yet)."""
+    held: list[socket.socket] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            for _ in range(8):
+                connection = socket.create_connection(("127.0.0.1", port))
+                held.append(connection)
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert connection.recv(1024).startswith(b"HTTP/1.1 200")
+            inodes = _established_server_inodes(port)
+            if all(_holds_one_of(pid, inodes) for pid in workers):
+                return
+            assert time.monotonic() < deadline, f"not every worker accepted: {workers}"
+            time.sleep(0.2)
+    finally:
+        for connection in held:
+            connection.close()
+
+
 def _wait_for_workers(server: Supervised, count: int, timeout: float = 30) -> list[int]:
     deadline = time.monotonic() + timeout
     while len(pids := server.worker_pids()) != count:
@@ -364,23 +389,13 @@ def _wait_for_workers(server: Supervised, count: int, timeout: float = 30) -> li
 
 def test_serve_with_two_workers(tmp_path: Path, mailbox: Inbox) -> None:
     arranged = _arrange(tmp_path / "data", mailbox.port)
-    server = Supervised(arranged.settings.data_dir, 2)
+    server = Supervised(arranged.settings, 2)
     server.start()
     assert server.process is not None
     port = int(server.base_url.rsplit(":", 1)[1])
     try:
         workers = _wait_for_workers(server, 2)
-        # Many connections held open at once: the kernel hands them to both workers.
-        held = []
-        for _ in range(32):
-            connection = socket.create_connection(("127.0.0.1", port))
-            connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            assert connection.recv(1024).startswith(b"HTTP/1.1 200")
-            held.append(connection)
-        inodes = _established_server_inodes(port)
-        assert all(_holds_one_of(pid, inodes) for pid in workers), workers
-        for connection in held:
-            connection.close()
+        _each_accepts_connections(port, workers)
         storm = Storm(arranged)
         _run(storm.threads(server.base_url, 40))
         assert storm.refused == [] and storm.broken == []
