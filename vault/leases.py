@@ -111,3 +111,11 @@ def beat(env: Env, *, holder: str = PROCESS) -> None:
         )
 
     env.db.write(tx)
+
+
+def alive(conn: Connection, holder: str, now: datetime) -> bool:
+    """Whether ``holder`` is still there: its heartbeat lives, or it never kept one."""
+    row = conn.execute(
+        "SELECT until FROM job_lease WHERE name = ?", (_PROCESS_PREFIX + holder,)
+    ).fetchone()
+    return row is None or str(row[0]) > iso(now)

@@ -39,10 +39,12 @@ from tests.cli.running import run
 from tests.e2e.several_processes import ServerProcess, Supervised, backend_environment, deposit
 from tests.e2e.vault_process import SESSION_COOKIE, Arranged, read_item
 from tests.factories import add_account, add_practice, assign, open_test_vault, session_for
+from tests.people import Person as People
+from tests.people import enrol
 from tests.vault.notify.receivers import Inbox, free_port, mail_text
 from vault.auditing.checkpoints import load_signer
 from vault.clock import iso, utc_now
-from vault.identity import session_cache
+from vault.identity import session_cache, sessions
 from vault.identity.roles import Role
 from vault.settings import Settings
 from vault.storage.datadir import initialise
@@ -325,6 +327,62 @@ def test_a_sign_out_through_one_process_is_refused_by_the_other_within_the_bound
             while member.get(other.base_url + "/inbox").status_code == 200:
                 assert time.monotonic() - signed_out < session_cache.MAX_AGE.total_seconds() + 1
                 time.sleep(0.05)
+    finally:
+        one.stop()
+        other.stop()
+
+
+def _auditor(settings: Settings) -> tuple[dict[str, str], People]:
+    """An enrolled auditor (with a second factor) signed in: (headers, the person)."""
+    vault = open_test_vault(settings)
+    try:
+        auditor = enrol(vault.env, Role.AUDITOR, "auditor.workers")
+        token, csrf = vault.env.db.write(
+            lambda c: sessions.create(vault.env, c, auditor.account_id, "127.0.0.1", "test")
+        )
+    finally:
+        vault.close()
+    return {"cookie": f"{SESSION_COOKIE}={token}", "x-csrf-token": csrf}, auditor
+
+
+def test_an_export_and_a_verification_started_on_one_process_are_seen_by_the_other(
+    tmp_path: Path, mailbox: Inbox
+) -> None:
+    """The console behind a load balancer: the export's download and the "verify now"
+    polling reach another process than the one the auditor's form reached."""
+    arranged = _arrange(tmp_path / "data", mailbox.port)
+    headers, auditor = _auditor(arranged.settings)
+    one, other = ServerProcess(arranged.settings), ServerProcess(arranged.settings)
+    one.start()
+    other.start()
+    try:
+        with httpx.Client(headers=headers, timeout=30) as console:
+            ready = console.post(
+                one.base_url + "/audit/export",
+                data={"code": auditor.code()},
+                headers={"origin": one.base_url},
+            )
+            assert ready.status_code == 200, ready.text
+            link = re.search(r'href="(/audit/export/[0-9a-f]+)"', ready.text)
+            assert link is not None
+            bundle = console.get(other.base_url + link.group(1))
+            assert bundle.status_code == 200
+            assert json.loads(bundle.content)  # the bundle, whole
+            assert console.get(one.base_url + link.group(1)).status_code == 404  # once only
+            assert console.get(other.base_url + link.group(1)).status_code == 404
+
+            started = console.post(one.base_url + "/audit/verify", headers={"origin": one.base_url})
+            assert started.status_code == 200, started.text
+            poll = re.search(r'hx-get="(/audit/verify/[0-9a-f]+)"', started.text)
+            assert poll is not None
+            deadline = time.monotonic() + 30
+            while (
+                'data-verify="ok"' not in (page := console.get(other.base_url + poll.group(1))).text
+            ):
+                assert page.status_code == 200, page.text
+                assert 'data-verify="failed"' not in page.text, page.text
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
     finally:
         one.stop()
         other.stop()
