@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -37,7 +38,7 @@ from audit.verify import verify_database
 from tests.backends import settings_for
 from tests.cli.running import run
 from tests.e2e.several_processes import ServerProcess, Supervised, backend_environment, deposit
-from tests.e2e.vault_process import SESSION_COOKIE, Arranged, read_item
+from tests.e2e.vault_process import SESSION_COOKIE, Arranged, extract_parts, read_item
 from tests.factories import add_account, add_practice, assign, open_test_vault, session_for
 from tests.people import Person as People
 from tests.people import enrol
@@ -327,6 +328,44 @@ def test_a_sign_out_through_one_process_is_refused_by_the_other_within_the_bound
             while member.get(other.base_url + "/inbox").status_code == 200:
                 assert time.monotonic() - signed_out < session_cache.MAX_AGE.total_seconds() + 1
                 time.sleep(0.05)
+    finally:
+        one.stop()
+        other.stop()
+
+
+def test_an_upload_whose_parts_reach_both_processes(tmp_path: Path, mailbox: Inbox) -> None:
+    """A resumable upload behind a load balancer: its parts alternate between the two
+    processes, the deposit goes to one, the member downloads it from the other."""
+    arranged = _arrange(tmp_path / "data", mailbox.port)
+    one, other = ServerProcess(arranged.settings), ServerProcess(arranged.settings)
+    one.start()
+    other.start()
+    data = random.Random(16).randbytes(5 * 64 * 1024 + 123)  # noqa: S311 - test data
+    item_id, stream, body = extract_parts(arranged, data)
+    part = 64 * 1024
+    try:
+        with httpx.Client(headers=arranged.secretary_headers, timeout=30) as secretary:
+            started = secretary.post(
+                one.base_url + "/uploads",
+                json={"practice_id": arranged.practice.id, "item_id": item_id, "size": len(stream)},
+            )
+            assert started.status_code == 200, started.text
+            upload_id = started.json()["upload_id"]
+            for n, offset in enumerate(range(0, len(stream), part)):
+                server = (one, other)[n % 2]
+                put = secretary.put(
+                    f"{server.base_url}/uploads/{upload_id}/{offset}",
+                    content=stream[offset : offset + part],
+                )
+                assert put.status_code < 300, put.text
+            deposited = secretary.post(
+                other.base_url + "/items", json={**body, "upload_id": upload_id}
+            )
+            assert deposited.status_code == 201, deposited.text
+        with httpx.Client(
+            base_url=one.base_url, headers=arranged.member_headers, timeout=30
+        ) as member:
+            assert read_item(member, arranged, item_id) == data
     finally:
         one.stop()
         other.stop()
