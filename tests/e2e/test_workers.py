@@ -529,3 +529,38 @@ def test_serve_refuses_a_wrong_worker_count() -> None:
         assert done.returncode == 2
         assert "--workers takes a whole number from 1 to 64" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_workers_stop_by_themselves_when_their_supervisor_is_killed(
+    tmp_path: Path, mailbox: Inbox
+) -> None:
+    arranged = _arrange(tmp_path / "data", mailbox.port)
+    server = Supervised(arranged.settings, 2)
+    server.start()
+    assert server.process is not None
+    workers = _wait_for_workers(server, 2)
+    os.kill(server.process.pid, signal.SIGKILL)
+    server.process.wait(10)
+    assert server.process.stderr is not None
+    server.process.stderr.close()
+    deadline = time.monotonic() + 20
+    while alive := [pid for pid in workers if _running(pid)]:
+        assert time.monotonic() < deadline, f"workers still running: {alive}"
+        time.sleep(0.1)
+    found = _look(arranged.settings)  # they stopped cleanly: the vault opens and verifies
+    assert found.indexes == list(range(len(found.indexes)))
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_serve_with_workers_on_a_vault_that_does_not_open_says_so_once(tmp_path: Path) -> None:
+    done = run("--data-dir", str(tmp_path / "none"), "serve", "--workers", "2")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("permanence: ")
+    assert "Traceback" not in done.stderr
