@@ -49,8 +49,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         default=1,
         help="server processes sharing the address (default 1; see docs/operations.md)",
     )
-    # A worker of ``--workers``: the supervisor's listening socket, by its descriptor.
+    # A worker of ``--workers``: the supervisor's listening socket, by its descriptor, and
+    # the supervisor's pid (the worker stops once it is gone).
     serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=_cmd_serve)
 
     demo = commands.add_parser(
@@ -201,7 +203,8 @@ def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
     def command(fd: int) -> list[str]:
         global_args = [] if args.data_dir is None else ["--data-dir", args.data_dir]
         serve = ["serve", "--host", settings.host, "--port", str(settings.port)]
-        return [sys.executable, "-m", "cli.main", *global_args, *serve, "--listen-fd", str(fd)]
+        worker = ["--listen-fd", str(fd), "--supervisor", str(os.getpid())]
+        return [sys.executable, "-m", "cli.main", *global_args, *serve, *worker]
 
     supervisor = Supervisor(command, args.workers, sock)
     print(
@@ -212,7 +215,7 @@ def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
     return supervisor.run()
 
 
-def _serve_worker(settings: Settings, fd: int) -> int:
+def _serve_worker(settings: Settings, fd: int, supervisor: int | None) -> int:
     """One worker of ``serve --workers``: its own database and background jobs, on ``fd``."""
     import uvicorn
 
@@ -220,10 +223,11 @@ def _serve_worker(settings: Settings, fd: int) -> int:
     from vault.opening import open_vault
     from web.app import create_app
 
+    if supervisor is not None:
+        stop_when_orphaned(supervisor)
     sock = worker_socket(fd)
     with open_vault(settings) as vault:
         server = uvicorn.Server(uvicorn.Config(create_app(vault), **uvicorn_options(settings)))
-        stop_when_orphaned()
         server.run(sockets=[sock])
     return 0
 
@@ -231,7 +235,7 @@ def _serve_worker(settings: Settings, fd: int) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, host=args.host, port=args.port)
     if args.listen_fd is not None:
-        return _serve_worker(settings, args.listen_fd)
+        return _serve_worker(settings, args.listen_fd, args.supervisor)
     if args.workers > 1:
         return _serve_workers(args, settings)
     return _serve(settings)

@@ -145,12 +145,12 @@ def worker_socket(fd: int) -> socket.socket:
     return socket.socket(fileno=fd)
 
 
-def stop_when_orphaned(interval: float = 1.0) -> None:
-    """In a worker: SIGTERM to itself once its supervisor is gone (a thread, checking)."""
-    parent = os.getppid()
+def stop_when_orphaned(supervisor: int, interval: float = 1.0) -> None:
+    """In a worker: SIGTERM to itself once its parent is no longer ``supervisor`` (gone,
+    even before this worker got this far), checked by a thread."""
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == supervisor:
             time.sleep(interval)
         os.kill(os.getpid(), signal.SIGTERM)
 
