@@ -129,10 +129,9 @@ def realign_identities(conn: PostgresConnection) -> None:
         " WHERE table_schema = current_schema() AND is_identity = 'YES'"
     ).fetchall()
     for table, column in columns:
+        largest = f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"  # noqa: S608 - catalogue names
         conn.execute(
-            "SELECT setval(pg_get_serial_sequence(?, ?),"
-            f" coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)",
-            (table, column),
+            f"SELECT setval(pg_get_serial_sequence(?, ?), ({largest}), false)", (table, column)
         )
 
 
