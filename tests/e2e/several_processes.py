@@ -1,4 +1,4 @@
-"""Several ``permanence serve`` processes on one vault, for tests/e2e/test_workers.py.
+"""Several ``permanence serve`` processes on one vault, for the tests of tests/e2e/storm.py.
 
 ``ServerProcess`` runs ``permanence serve`` on a data directory in a child process,
 optionally with a shorter checkpoint tick (``tick``: the checkpoint and witness jobs'
