@@ -6,6 +6,7 @@ process, an export handle and a "verify now" run started on one are served by th
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from crypto.encoding import b64url_encode
 from tests.e2e.several_processes import ServerProcess
 from tests.e2e.storm import (
     arrange,
@@ -127,6 +129,33 @@ def test_an_export_and_a_verification_started_on_one_process_are_seen_by_the_oth
                 assert 'data-verify="failed"' not in page.text, page.text
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
+    finally:
+        one.stop()
+        other.stop()
+
+
+def test_sign_in_failures_through_one_process_throttle_the_other(
+    tmp_path: Path, mailbox: Inbox
+) -> None:
+    """Three wrong passwords for one name through one process: the fourth attempt, through
+    the other, already waits (vault/identity/throttle.py counts rows, not a process's
+    memory; unknown names are throttled as known ones)."""
+    arranged = arrange(tmp_path / "data", mailbox.port)
+    one, other = ServerProcess(arranged.settings), ServerProcess(arranged.settings)
+    one.start()
+    other.start()
+
+    def guess(server: ServerProcess) -> httpx.Response:
+        key = b64url_encode(os.urandom(32))  # a wrong password, for a name nobody has
+        wrong = {"username": "nobody.workers", "auth_key": key, "code": "000000"}
+        return httpx.post(server.base_url + "/login", json=wrong, timeout=30)
+
+    try:
+        for _ in range(3):  # vault/identity/throttle.py ACCOUNT_LIMIT: free until the third
+            assert guess(one).status_code == 401
+        refused = guess(other)
+        assert refused.status_code == 429, refused.text
+        assert int(refused.headers["retry-after"]) >= 1
     finally:
         one.stop()
         other.stop()
