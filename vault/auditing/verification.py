@@ -165,8 +165,11 @@ _SELECT = (
 
 
 def _stale(conn: Connection, row: Any, now: datetime) -> bool:
-    """A run not finished whose process has stopped (its heartbeat, vault/leases.py)."""
-    return not row[6] and not leases.alive(conn, str(row[2]), now)
+    """A run not finished whose process has stopped (its heartbeat, vault/leases.py), or
+    older than the runs kept (its process's heartbeat may be forgotten by then)."""
+    if row[6]:
+        return False
+    return parse_iso(str(row[3])) < now - KEPT_FOR or not leases.alive(conn, str(row[2]), now)
 
 
 def _loaded(row: Any, stale: bool) -> VerificationRun:

@@ -66,10 +66,7 @@ def test_two_processes_appending_at_once_keep_the_log_dense(url: Secret) -> None
     every append commits, and the log's indexes are 0..n-1 with its tree stored whole."""
     one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
     try:
-        futures = [
-            (one if n % 2 else two).writer.submit(_append(n))
-            for n in range(400)
-        ]
+        futures = [(one if n % 2 else two).writer.submit(_append(n)) for n in range(400)]
         for future in futures:
             future.result(timeout=60)
         indexes = one.read(
@@ -90,10 +87,7 @@ def test_without_the_lock_concurrent_appends_collide(
     one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
     failed = 0
     try:
-        futures = [
-            (one if n % 2 else two).writer.submit(_append(n))
-            for n in range(400)
-        ]
+        futures = [(one if n % 2 else two).writer.submit(_append(n)) for n in range(400)]
         for future in futures:
             try:
                 future.result(timeout=60)
