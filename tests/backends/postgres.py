@@ -11,6 +11,7 @@ database copied from it (``CREATE DATABASE … TEMPLATE``), which is fast.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import itertools
 import os
@@ -114,6 +115,7 @@ def start_cluster() -> Cluster:
         ),
         check=True,
         capture_output=True,
+        cwd=root,  # the unprivileged user may not enter the current directory
     )
     options = f"-c listen_addresses='' -k {root} -c fsync=on -c max_connections=400"
     subprocess.run(
@@ -131,6 +133,7 @@ def start_cluster() -> Cluster:
         ),
         check=True,
         capture_output=True,
+        cwd=root,
     )
     return Cluster(root=root, socket_dir=root, run_as=run_as)
 
@@ -149,6 +152,7 @@ def stop_cluster(cluster: Cluster) -> None:
         ),
         check=False,
         capture_output=True,
+        cwd=cluster.root,
     )
     shutil.rmtree(cluster.root, ignore_errors=True)
 
@@ -169,6 +173,7 @@ def shared_cluster() -> Cluster:
             stop_cluster(cluster)
             raise
         _shared = cluster
+        atexit.register(stop_shared)  # also if the session ends without pytest's hooks
     return _shared
 
 

@@ -101,6 +101,8 @@ class PostgresConnection:
     ) -> Cursor:
         if self._watches:
             self._saw(statement)
+        if statement in ("BEGIN IMMEDIATE", "BEGIN") and self._conn.broken:
+            self._reconnect()  # between transactions nothing is lost (a database restart)
         with translated_errors(self._url):
             if statement == "BEGIN IMMEDIATE":
                 self._conn.execute(BEGIN_WRITE)
@@ -128,6 +130,11 @@ class PostgresConnection:
         """A statement in PostgreSQL's own spelling, untranslated, without parameters."""
         with translated_errors(self._url):
             self._conn.execute(statement)
+
+    def _reconnect(self) -> None:
+        fresh = connect(self._url)
+        self._conn.close()
+        self._conn = fresh._conn
 
     def close(self) -> None:
         self._conn.close()
@@ -218,10 +225,12 @@ class _Watch:
         found = _WRITE.match(statement)
         if found is None:
             return False
-        event = "UPDATE" if found.group(1) else "INSERT" if found.group(2) else "DELETE"
-        if event != self.event or found.group(4).lower() != self.table:
-            return False
         rest = found.group(5)
+        events = {"UPDATE"} if found.group(1) else {"INSERT"} if found.group(2) else {"DELETE"}
+        if "INSERT" in events and re.search(r"\bDO\s+UPDATE\b", rest, re.I):
+            events.add("UPDATE")  # an upsert may update the row instead
+        if self.event not in events or found.group(4).lower() != self.table:
+            return False
         return not self.columns or any(
             re.search(rf"\b{re.escape(c)}\b", rest, re.I) for c in self.columns
         )
