@@ -5,11 +5,12 @@ The supervisor (this process) binds the address once and starts N workers, each 
 database and runs its own background jobs (``vault/lifecycle.py``), which are safe
 to run in several processes at once (docs/operations.md, "Several processes"). The
 kernel hands each new connection to one of the workers. A worker that dies is started
-again after ``RESTART_DELAY`` seconds; SIGTERM or SIGINT to the supervisor stops every
-worker with one SIGTERM (they finish their requests and stop their jobs), then the
-supervisor returns. Workers run in their own process group, so a Ctrl-C at the
-terminal reaches them once, through the supervisor, and a worker whose supervisor is
-gone (killed with SIGKILL) stops by itself.
+again after ``RESTART_DELAY`` seconds (doubled, up to ``MAX_RESTART_DELAY``, while it
+keeps dying within ``STABLE_SECONDS`` of its start: a vault that cannot be reached).
+SIGTERM or SIGINT to the supervisor stops every worker with one SIGTERM (they finish
+their requests and stop their jobs), then the supervisor returns. Workers run in their
+own process group, so a Ctrl-C at the terminal reaches them once, through the
+supervisor, and a worker whose supervisor is gone (killed with SIGKILL) stops by itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from types import FrameType
 
 RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 30.0
+STABLE_SECONDS = 10.0
 STOP_TIMEOUT = 30.0
 BACKLOG = 2048
 _POLL = 0.1
@@ -50,7 +53,10 @@ def bind(host: str, port: int) -> socket.socket:
 class _Worker:
     number: int
     process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
     died_at: float | None = None
+    delay: float = RESTART_DELAY
+    quick_deaths: int = 0  # in a row, each within STABLE_SECONDS of its start
 
 
 class Supervisor:
@@ -96,7 +102,7 @@ class Supervisor:
         worker.process = subprocess.Popen(  # noqa: S603 - our own command line, no shell
             list(self._command(fd)), pass_fds=(fd,), process_group=0
         )
-        worker.died_at = None
+        worker.started_at, worker.died_at = time.monotonic(), None
 
     def _restart_the_dead(self) -> None:
         now = time.monotonic()
@@ -106,11 +112,16 @@ class Supervisor:
                 continue
             if worker.died_at is None:
                 worker.died_at = now
+                quick = now - worker.started_at < STABLE_SECONDS
+                worker.quick_deaths = worker.quick_deaths + 1 if quick else 0
+                worker.delay = min(
+                    RESTART_DELAY * 2 ** max(worker.quick_deaths - 1, 0), MAX_RESTART_DELAY
+                )
                 self._log(
                     f"permanence: worker {worker.number} (pid {process.pid}) stopped with"
-                    f" {_how(process.returncode)}; starting it again"
+                    f" {_how(process.returncode)}; starting it again in {worker.delay:g} s"
                 )
-            if now - worker.died_at >= RESTART_DELAY:
+            if now - worker.died_at >= worker.delay:
                 self._start(worker)
 
     def _stop_all(self) -> None:
