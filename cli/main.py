@@ -249,7 +249,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from vault.storage.datadir import initialise
 
     settings = _settings(args, host=args.host, port=args.port)
-    if not settings.layout.database.exists():
+    made = settings.layout.server_secret_file if settings.distributed_database else None
+    if not (made or settings.layout.database).exists():
         initialise(settings, command_line("demo"))
         print(f"Created a demo vault in {settings.layout.root}")
         seed_demo(settings)

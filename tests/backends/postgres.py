@@ -88,6 +88,21 @@ class Cluster:
         return self.url(name)
 
 
+def crash_and_restart(cluster: Cluster) -> None:
+    """Stop the cluster as a crash would (``immediate``: every server process quits at
+    once, no checkpoint), then start it again: it recovers from its WAL. (The kernel keeps
+    what was written but not fsynced: this is a crash of PostgreSQL, not a power cut.)"""
+    pg_ctl = str(bin_dir() / "pg_ctl")
+    data = str(cluster.root / "data")
+    subprocess.run(
+        _command(cluster.run_as, pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"),
+        check=True,
+        capture_output=True,
+        cwd=cluster.root,
+    )
+    _start(cluster)
+
+
 def _command(run_as: str | None, *argv: str) -> list[str]:
     return ["runuser", "-u", run_as, "--", *argv] if run_as else list(argv)
 
@@ -117,25 +132,28 @@ def start_cluster() -> Cluster:
         capture_output=True,
         cwd=root,  # the unprivileged user may not enter the current directory
     )
-    options = f"-c listen_addresses='' -k {root} -c fsync=on -c max_connections=400"
+    # No TCP port, the socket in the private directory, durable commits (the default, said
+    # out loud), and room for several open vaults (each holds up to 33 connections).
+    with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        conf.write(
+            f"listen_addresses = ''\nunix_socket_directories = '{root}'\n"
+            "fsync = on\nsynchronous_commit = on\nmax_connections = 400\n"
+        )
+    cluster = Cluster(root=root, socket_dir=root, run_as=run_as)
+    _start(cluster)
+    return cluster
+
+
+def _start(cluster: Cluster) -> None:
+    pg_ctl, data = str(bin_dir() / "pg_ctl"), str(cluster.root / "data")
     subprocess.run(
         _command(
-            run_as,
-            str(pg / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "log"),
-            "-o",
-            options,
-            "-w",
-            "start",
+            cluster.run_as, pg_ctl, "-D", data, "-l", str(cluster.root / "log"), "-w", "start"
         ),
         check=True,
         capture_output=True,
-        cwd=root,
+        cwd=cluster.root,
     )
-    return Cluster(root=root, socket_dir=root, run_as=run_as)
 
 
 def stop_cluster(cluster: Cluster) -> None:

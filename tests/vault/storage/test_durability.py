@@ -10,31 +10,32 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
+from tests.backends import open_connection
 from vault.settings import Settings
 from vault.storage.datadir import database_key
-from vault.storage.store import connect, integrity_check
-
-# SIGKILL of a process holding the SQLCipher file (PostgreSQL's: workers branch)
-pytestmark = pytest.mark.embedded_only
+from vault.storage.store import integrity_check
 
 WRITER_SCRIPT = textwrap.dedent(
     """
-    import sys, threading
+    import os, sys, threading
     from pathlib import Path
     from crypto.secret import Secret
     from vault.storage.database import Database
 
-    db = Database(Path(sys.argv[1]), Secret(bytes.fromhex(sys.argv[2])), max_group=64)
-    db.write(lambda c: c.execute("CREATE TABLE acked (n INTEGER PRIMARY KEY, pad BLOB)"))
+    if sys.argv[1].startswith("postgresql:"):
+        db = Database(None, None, url=Secret(sys.argv[1].encode()), max_group=64)
+        table = "CREATE TABLE acked (n BIGINT PRIMARY KEY, pad BYTEA)"
+    else:
+        db = Database(Path(sys.argv[1]), Secret(bytes.fromhex(sys.argv[2])), max_group=64)
+        table = "CREATE TABLE acked (n INTEGER PRIMARY KEY, pad BLOB)"
+    db.write(lambda c: c.execute(table))
     lock = threading.Lock()
 
     def worker(start):
         n = start
         while True:
-            sql = "INSERT INTO acked VALUES (?, randomblob(512))"
-            db.write(lambda c, n=n: c.execute(sql, (n,)))
+            sql = "INSERT INTO acked VALUES (?, ?)"
+            db.write(lambda c, n=n: c.execute(sql, (n, os.urandom(512))))
             with lock:
                 sys.stdout.write(f"{n}\\n")
                 sys.stdout.flush()
@@ -48,12 +49,17 @@ WRITER_SCRIPT = textwrap.dedent(
 
 
 def test_acknowledged_writes_survive_sigkill(initialised: Settings, tmp_path: Path) -> None:
-    """Kill -9 mid-stream: every write acknowledged before the kill is there after reopening."""
-    key = database_key(initialised)
+    """Kill -9 mid-stream: every write acknowledged before the kill is there after reopening.
+    On PostgreSQL the database server then crashes too and recovers, and the writes are
+    still there."""
+    if initialised.distributed_database:
+        where = [initialised.database_url.value.decode(), ""]
+    else:
+        where = [str(initialised.layout.database), database_key(initialised).value.hex()]
     script = tmp_path / "writer.py"
     script.write_text(WRITER_SCRIPT)
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(initialised.layout.database), key.value.hex()],
+        [sys.executable, str(script), *where],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
@@ -71,9 +77,14 @@ def test_acknowledged_writes_survive_sigkill(initialised: Settings, tmp_path: Pa
     proc.stdout.close()
     assert len(acked) >= 1500, "the writer did not acknowledge enough writes"
 
-    conn = connect(initialised.layout.database, key)
-    present = {r[0] for r in conn.execute("SELECT n FROM acked")}
-    assert integrity_check(conn) == []
+    if initialised.distributed_database:
+        from tests.backends.postgres import crash_and_restart, shared_cluster
+
+        crash_and_restart(shared_cluster())
+    conn = open_connection(initialised)
+    present = {r[0] for r in conn.execute("SELECT n FROM acked").fetchall()}
+    if not initialised.distributed_database:
+        assert integrity_check(conn) == []
     conn.close()
     missing = [n for n in acked if n not in present]
     assert missing == []

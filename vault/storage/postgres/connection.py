@@ -154,7 +154,7 @@ def _parameters(
 
 def connect(url: Secret) -> PostgresConnection:
     """Open a connection to the PostgreSQL database ``url`` names (autocommit)."""
-    with translated_errors(url):
+    try:
         conn = psycopg.connect(
             url.value.decode("utf-8"),
             autocommit=True,
@@ -162,6 +162,10 @@ def connect(url: Secret) -> PostgresConnection:
             connect_timeout=CONNECT_SECONDS,
             application_name="permanence",
         )
+    except psycopg.Error as e:  # the socket, the address, the role, the password, the name
+        said = " ".join(line for line in str(e).splitlines() if not line[:1].isspace())
+        reason = _without_secret(said, url) or "no reason given"  # libpq's hints left out
+        raise StoreError(f"the PostgreSQL database cannot be reached: {reason}") from None
     conn.adapters.register_dumper(bool, _BoolAsInteger)
     # JSON comes back as its text, as SQLite's ``->`` gives it.
     conn.adapters.register_loader("jsonb", TextLoader)
