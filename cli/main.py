@@ -43,6 +43,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web server (uvicorn)")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        help="server processes sharing the address (default 1; see docs/operations.md)",
+    )
+    # A worker of ``--workers``: the supervisor's listening socket, by its descriptor, and
+    # the supervisor's pid (the worker stops once it is gone).
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=_cmd_serve)
 
     demo = commands.add_parser(
@@ -166,8 +176,71 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+MAX_WORKERS = 64
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"--workers takes a whole number from 1 to {MAX_WORKERS}, not {text!r}"
+        )
+    return count
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """``serve --workers N``: check the vault opens, bind once, run N workers under a supervisor."""
+    from cli.workers import Supervisor, bind
+    from vault.opening import open_vault
+
+    with open_vault(settings):  # a wrong key or a damaged file: one sentence, before any worker
+        pass
+    _warn_if_exposed(settings.host)
+    _warn_if_proxied_without_trust(settings)
+    sock = bind(settings.host, settings.port)
+
+    def command(fd: int) -> list[str]:
+        global_args = [] if args.data_dir is None else ["--data-dir", args.data_dir]
+        serve = ["serve", "--host", settings.host, "--port", str(settings.port)]
+        worker = ["--listen-fd", str(fd), "--supervisor", str(os.getpid())]
+        return [sys.executable, "-m", "cli.main", *global_args, *serve, *worker]
+
+    supervisor = Supervisor(command, args.workers, sock)
+    print(
+        f"Permanence is listening on http://{settings.host}:{settings.port}/"
+        f" ({args.workers} worker processes)",
+        flush=True,
+    )
+    return supervisor.run()
+
+
+def _serve_worker(settings: Settings, fd: int, supervisor: int | None) -> int:
+    """One worker of ``serve --workers``: its own database and background jobs, on ``fd``."""
+    import uvicorn
+
+    from cli.workers import stop_when_orphaned, worker_socket
+    from vault.opening import open_vault
+    from web.app import create_app
+
+    if supervisor is not None:
+        stop_when_orphaned(supervisor)
+    sock = worker_socket(fd)
+    with open_vault(settings) as vault:
+        server = uvicorn.Server(uvicorn.Config(create_app(vault), **uvicorn_options(settings)))
+        server.run(sockets=[sock])
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
-    return _serve(_settings(args, host=args.host, port=args.port))
+    settings = _settings(args, host=args.host, port=args.port)
+    if args.listen_fd is not None:
+        return _serve_worker(settings, args.listen_fd, args.supervisor)
+    if args.workers > 1:
+        return _serve_workers(args, settings)
+    return _serve(settings)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -1,14 +1,19 @@
 """What runs beside the requests while a vault is served, owned by one object.
 
-``Lifecycle`` owns every background job of a serving vault: the checkpoint
-ticker, the witnesses' submissions (with a witness policy), the refusal-count
-sweeper, the escalation of urgent items, the orphan collection, the members'
-daily digests and the audit log's retention (periodic jobs, each round in a
-worker thread), and the state that lives as long as the server: the
+``Lifecycle`` owns every background job of a serving vault: the process's
+heartbeat (vault/leases.py), the checkpoint ticker, the witnesses' submissions (with
+a witness policy), the refusal-count sweeper, the escalation of urgent items, the
+orphan collection, the members' daily digests and the audit log's retention
+(periodic jobs, each round in a worker thread), and the state that lives as long as the server: the
 "verify now" runs and the pending exports. ``start`` starts the jobs in
 order; ``stop`` interrupts the verifications and waits for their threads, then stops the jobs in the
 reverse order (a round in progress finishes first: its thread is never
 abandoned), so the caller may close the database afterwards.
+
+Several server processes may serve one vault, each with its own lifecycle: every
+job's round is one write transaction that checks inside it whether work is left, or
+runs under a lease (vault/leases.py), so background work runs once across processes
+(docs/operations.md, "Several processes").
 
 A round that fails is logged by its type and retried at the next one, as
 the server keeps serving. A job that ends by itself with an exception is a
@@ -26,11 +31,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from vault import leases
 from vault.auditing import retention
 from vault.auditing.checkpoints import TICK_SECONDS
 from vault.auditing.export import Exports
 from vault.auditing.verification import Verifications
-from vault.auditing.witnessing import publish_latest
+from vault.auditing.witnessing import publish_round
 from vault.identity import refusals
 from vault.items import deposits
 from vault.notify import digest, engine
@@ -87,6 +93,7 @@ def server_jobs(vault: Vault) -> list[Job]:
     """The serving vault's jobs, in the order they start (they stop in the reverse one)."""
     env, checkpointing = vault.env, vault.checkpointing
     return [
+        periodic("process heartbeat", lambda: leases.beat(env), leases.HEARTBEAT_SECONDS),
         periodic(
             "audit checkpoint",
             lambda: checkpointing.tick(env),
@@ -94,7 +101,7 @@ def server_jobs(vault: Vault) -> list[Job]:
             first_after=TICK_SECONDS,
         ),
         periodic("refusal count", lambda: refusals.flush_closed(env), refusals.SWEEP_SECONDS),
-        periodic("orphan collection", lambda: deposits.collect_orphans(env), ORPHANS_EVERY_SECONDS),
+        periodic("orphan collection", lambda: _collect_orphans(vault), ORPHANS_EVERY_SECONDS),
         periodic("notification delivery", lambda: engine.tick(env), NOTIFY_EVERY_SECONDS),
         periodic("daily digest", lambda: digest.run_due(env), DIGEST_EVERY_SECONDS),
         periodic(
@@ -107,6 +114,14 @@ def server_jobs(vault: Vault) -> list[Job]:
     ]
 
 
+def _collect_orphans(vault: Vault) -> None:
+    """Once an hour across every process on the vault (a lease), not once per process."""
+    env = vault.env
+    leases.once_per(
+        env, "orphan collection", ORPHANS_EVERY_SECONDS, lambda: deposits.collect_orphans(env)
+    )
+
+
 def _witness_jobs(vault: Vault) -> list[Job]:
     """With a witness policy: each new checkpoint submitted to the witnesses lacking it."""
     policy, issuer = vault.checkpointing.witnesses, vault.checkpointing.issuer
@@ -116,7 +131,7 @@ def _witness_jobs(vault: Vault) -> list[Job]:
     return [
         periodic(
             "audit witnesses",
-            lambda: publish_latest(vault.env, verifier, policy),
+            lambda: publish_round(vault.env, verifier, policy),
             TICK_SECONDS,
             first_after=TICK_SECONDS,
         )

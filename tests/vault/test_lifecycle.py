@@ -33,6 +33,7 @@ def _recording_job(name: str, events: list[str]) -> Job:
 def test_the_server_jobs_are_every_background_job(vault: Vault) -> None:
     """Checkpoints, refusals, orphans, notifications, digests, retention: a server's jobs."""
     assert [job.name for job in server_jobs(vault)] == [
+        "process heartbeat",
         "audit checkpoint",
         "refusal count",
         "orphan collection",

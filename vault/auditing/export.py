@@ -1,8 +1,9 @@
 """Exporting the log from the console: a fresh second factor, an entry, a checkpoint, a bundle.
 
 Two steps, because a download cannot carry the CSRF header: ``prepare``
-checks a fresh TOTP code, records ``audit.exported`` and signs a checkpoint
-covering it (in one transaction), and hands back a one-time handle, valid
+checks a fresh TOTP code, records ``audit.exported``, signs a checkpoint
+covering it and stores a one-time handle (its hash, in ``audit_export``: any server
+process of the vault redeems it), in one transaction, and hands the handle back, valid
 five minutes for the same account; ``take`` redeems it, and ``write`` streams
 the bundle (``audit.bundle``) of a read snapshot, up to exactly the checkpoint
 signed for the export (entries appended since wait for the next export).
@@ -10,16 +11,15 @@ signed for the export (entries appended since wait for the next export).
 
 from __future__ import annotations
 
-import secrets
-import threading
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
 from audit.bundle import write_bundle
-from audit.checkpoint import StoredCheckpoint
 from audit.entry import Action, Outcome
 from audit.issuer import CheckpointIssuer
+from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.errors import NotFound, SecondFactorRequired
 from vault.identity.authentication import (
@@ -42,11 +42,8 @@ class PendingExport:
 
 
 class Exports:
-    """One-time export handles of one server."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, PendingExport] = {}
-        self._lock = threading.Lock()
+    """One-time export handles, kept in ``audit_export`` (by their hash) so that the
+    download may reach another server process than the one that prepared it."""
 
     def prepare(
         self,
@@ -59,16 +56,30 @@ class Exports:
         """Check ``code``, record the export and sign a checkpoint; raise if the code is wrong."""
 
         reserved = second_factor(env, request, principal)
+        handle = env.randbytes(16).hex()
+        now = env.now()
 
         # A wrong code is returned, not raised: what checking it recorded must commit.
-        def tx(conn: Connection) -> StoredCheckpoint | SecondFactorRequired:
+        def tx(conn: Connection) -> PendingExport | SecondFactorRequired:
             if not confirm_second_factor(env, conn, principal, code, reserved):
                 return second_factor_refusal(env, conn, principal, code)
             env.record(conn, Action.AUDIT_EXPORTED, request, actor=principal.actor)
-            return issuer.issue(conn, now=env.now())
+            signed = issuer.issue(conn, now=now)
+            pending = PendingExport(
+                handle, principal.account_id, now, signed.checkpoint.size, signed.seq
+            )
+            conn.execute(
+                "DELETE FROM audit_export WHERE created_at < ?", (iso(now - HANDLE_LIFETIME),)
+            )
+            conn.execute(
+                "INSERT INTO audit_export (handle_hash, account_id, created_at, size, seq)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_hash(handle), pending.account_id, iso(now), pending.size, pending.seq),
+            )
+            return pending
 
-        signed = env.db.write(tx)
-        if isinstance(signed, SecondFactorRequired):
+        pending = env.db.write(tx)
+        if isinstance(pending, SecondFactorRequired):
             env.db.write(
                 lambda conn: env.record(
                     conn,
@@ -79,34 +90,32 @@ class Exports:
                     detail={"reason": "second_factor"},
                 )
             )
-            raise signed
-        pending = PendingExport(
-            secrets.token_hex(16),
-            principal.account_id,
-            env.now(),
-            signed.checkpoint.size,
-            signed.seq,
-        )
-        with self._lock:
-            now = env.now()
-            for h, p in list(self._pending.items()):
-                if now - p.created_at > HANDLE_LIFETIME:
-                    del self._pending[h]
-            self._pending[pending.handle] = pending
+            raise pending
         return pending
 
     def take(self, env: Env, handle: str, principal: Principal) -> PendingExport:
         """Redeem a handle once; another account's, an expired or a used one is not found."""
-        with self._lock:
-            pending = self._pending.get(handle)
-            if (
-                pending is None
-                or pending.account_id != principal.account_id
-                or env.now() - pending.created_at > HANDLE_LIFETIME
-            ):
-                raise NotFound()
-            del self._pending[handle]
+        now = env.now()
+
+        def tx(conn: Connection) -> PendingExport | None:
+            row = conn.execute(
+                "SELECT account_id, created_at, size, seq FROM audit_export WHERE handle_hash = ?",
+                (_hash(handle),),
+            ).fetchone()
+            if row is None or str(row[0]) != principal.account_id:
+                return None
+            pending = PendingExport(handle, str(row[0]), parse_iso(str(row[1])), *map(int, row[2:]))
+            conn.execute("DELETE FROM audit_export WHERE handle_hash = ?", (_hash(handle),))
+            return None if now - pending.created_at > HANDLE_LIFETIME else pending
+
+        pending = env.db.write(tx)
+        if pending is None:
+            raise NotFound()
         return pending
+
+
+def _hash(handle: str) -> bytes:
+    return hashlib.sha256(handle.encode("utf-8")).digest()
 
 
 def write(

@@ -11,6 +11,10 @@ checkpoint's body and the witness's key from the policy, and stored in
 audit entry of its own: the stored line is the evidence, and an entry per
 cosignature would keep the log growing for its own witnesses.
 
+With several server processes on one vault, a round runs in one process at a time
+(``publish_round``, under the lease ``audit witnesses``, vault/leases.py): a witness
+gets each checkpoint once, not once per process.
+
 A checkpoint is **published** once the cosignatures stored for it meet the
 policy's quorum (``is_published``). The network calls run outside any
 database transaction; each cosignature is stored in its own write.
@@ -30,14 +34,16 @@ from audit.entry import format_time
 from audit.errors import AuditError
 from audit.issuer import add_cosignature, latest_checkpoint
 from audit.keys import NoteVerifier
-from audit.witness_client import Reply, add_checkpoint_body, post
+from audit.witness_client import TIMEOUT_SECONDS, Reply, add_checkpoint_body, post
 from audit.witness_policy import PolicyWitness, WitnessPolicy, parse_policy
+from vault import leases
 from vault.env import Env
 from vault.errors import ConfigError
 from vault.settings import Settings
 from vault.storage.store import Connection
 
 ATTEMPTS = 3
+LEASE = "audit witnesses"
 Post = Callable[[str, bytes], Reply]
 
 
@@ -183,6 +189,22 @@ def publish_latest(
     body = latest.checkpoint.body()
     published = env.db.read(lambda conn: is_published(conn, policy, latest.seq, body))
     return Publication(latest.seq, latest.checkpoint.size, outcomes, published)
+
+
+def publish_round(
+    env: Env,
+    server: NoteVerifier,
+    policy: WitnessPolicy,
+    *,
+    send: Post = post,
+    holder: str = leases.PROCESS,
+) -> Publication | None:
+    """The server's round: ``publish_latest`` unless another process's round is running
+    (None then, as before the first checkpoint)."""
+    # Long enough for every request of the round (each witness, each attempt, timed out).
+    seconds = (len(policy.witnesses) * ATTEMPTS + 1) * (TIMEOUT_SECONDS + 5)
+    with leases.hold(env, LEASE, seconds, holder=holder) as held:
+        return publish_latest(env, server, policy, send=send) if held else None
 
 
 def _ask(

@@ -3,8 +3,9 @@
 A message (a ``delivery`` row queued by vault/notify/engine.py) is sent outside any
 transaction, under a lease: this process claims the row (``claimed_by``,
 ``claimed_until``) in a write transaction, sends, and records the outcome; another
-process leaves a claimed row alone until the lease expires (the claimer died
-mid-send: the message then goes again, at least once, never lost). A failed send is
+process leaves a claimed row alone until the lease expires, or until the claimer's
+heartbeat has stopped (vault/leases.py: a server process killed mid-send loses its
+claims within seconds); the message then goes again, at least once, never lost. A failed send is
 retried with a growing delay, forever, and shows as "failed" (retrying) in the trail.
 Audited ``notification.sent`` / ``notification.failed`` per attempt, and
 ``notification.opened`` the first time the recipient follows the message's link.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from audit.entry import Action, Actor, Outcome
 from crypto.encoding import b64url_encode
+from vault import leases
 from vault.clock import iso, parse_iso
 from vault.env import Env, Principal, RequestInfo
 from vault.notify import channels, ladder, messages
@@ -38,8 +39,9 @@ LEASE_SECONDS = 300
 BATCH = 50
 SYSTEM = RequestInfo(request_id="escalation")
 _SYSTEM_ACTOR = Actor(account=None, name="system", role="system")
-# Who this process is when it claims a message (one id per server process).
-PROCESS = uuid.uuid4().hex
+# Who this process is when it claims a message (one id per server process, the holder of
+# its heartbeat).
+PROCESS = leases.PROCESS
 _LINK_LABEL = b"permanence notification link\x00"
 
 
@@ -69,8 +71,12 @@ def _claim(env: Env, worker: str, now: datetime, limit: int) -> list[_Claimed]:
             " JOIN practice p ON p.id = e.practice_id JOIN item i ON i.id = d.item_id"
             " LEFT JOIN account a ON a.id = d.account_id"
             " WHERE d.state IN ('pending', 'failed') AND d.next_at <= ?"
-            " AND (d.claimed_until IS NULL OR d.claimed_until <= ?) ORDER BY d.id LIMIT ?",
-            (iso(now), iso(now), limit),
+            " AND (d.claimed_until IS NULL OR d.claimed_until <= ?"
+            # or its claimer's heartbeat has stopped (vault/leases.py)
+            " OR EXISTS (SELECT 1 FROM job_lease h WHERE h.name = 'process:' || d.claimed_by"
+            " AND h.until <= ?))"
+            " ORDER BY d.id LIMIT ?",
+            (iso(now), iso(now), iso(now), limit),
         ).fetchall()
         conn.executemany(
             "UPDATE delivery SET claimed_by = ?, claimed_until = ? WHERE id = ?",

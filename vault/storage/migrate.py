@@ -46,6 +46,7 @@ def _migrations() -> list[Migration]:
         Migration(14, "appointments", _sql("0014_appointments.sql")),
         Migration(15, "order statuses", _sql("0015_orders.sql")),
         Migration(16, "audit retention", _sql("0016_retention.sql")),
+        Migration(17, "several server processes", _sql("0017_processes.sql")),
     ]
 
 

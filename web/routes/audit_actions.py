@@ -25,7 +25,8 @@ CHUNK = 64 * 1024
 async def audit_verify(request: Request) -> Response:
     env = env_of(request)
     checkpointing = checkpointing_of(request)
-    run = lifecycle_of(request).verifications.start(
+    run = await run_in_threadpool(
+        lifecycle_of(request).verifications.start,
         env,
         request_info(request),
         require_principal(request),
@@ -36,8 +37,11 @@ async def audit_verify(request: Request) -> Response:
 
 
 async def audit_verify_status(request: Request) -> Response:
-    run = lifecycle_of(request).verifications.get(
-        request.path_params["handle"], require_principal(request)
+    run = await run_in_threadpool(
+        lifecycle_of(request).verifications.get,
+        env_of(request),
+        request.path_params["handle"],
+        require_principal(request),
     )
     return render(request, "_partials/audit_verify.html", {"run": run})
 
@@ -77,8 +81,11 @@ def _chunks(out: IO[Any]) -> Iterator[bytes]:
 
 async def audit_export_download(request: Request) -> Response:
     env = env_of(request)
-    pending = lifecycle_of(request).exports.take(
-        env, request.path_params["handle"], require_principal(request)
+    pending = await run_in_threadpool(
+        lifecycle_of(request).exports.take,
+        env,
+        request.path_params["handle"],
+        require_principal(request),
     )
     out, size = await run_in_threadpool(_write_bundle, request, pending)
     name = f"permanence-audit-{pending.created_at:%Y%m%d-%H%M%S}-{size}.json"

@@ -130,3 +130,54 @@ def _c_key(folder: Path) -> str:
     done = run("witness", "public-key", "--key", str(folder / "witness.key"), "--name", "c.example")
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def test_two_processes_submit_each_checkpoint_to_a_witness_once(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """Two servers on one vault (two databases on its file) run their witness rounds at
+    the same moment: the witness gets one request, the cosignature is stored once."""
+    import threading
+    import time
+
+    from tests.factories import open_test_vault
+    from vault.auditing.witnessing import publish_round
+
+    env, issuer = vault.env, vault.checkpointing.issuer
+    _grow(vault, 5)
+    vault.checkpointing.issue_now(env)
+    other = open_test_vault(vault.settings)
+    sent: list[str] = []
+    both_in = threading.Barrier(2)
+
+    def send(url: str, body: bytes) -> Reply:
+        sent.append(url)
+        time.sleep(0.5)  # a slow witness: a long window for the other round
+        return post(url, body)
+
+    try:
+        with witness_process(tmp_path / "w", "w.example", str(issuer.signer.verifier)) as w:
+            policy = parse_policy(
+                _policy({"w": (str(w.verifier), w.url)}).replace("two 2", "two 1")
+            )
+
+            def round_of(v: Vault, holder: str) -> None:
+                both_in.wait()
+                publish_round(v.env, issuer.signer.verifier, policy, send=send, holder=holder)
+
+            threads = [
+                threading.Thread(target=round_of, args=(v, h))
+                for v, h in ((vault, "first"), (other, "second"))
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sent == [w.url]
+            # the round after it, in either process, finds the checkpoint cosigned
+            again = publish_round(other.env, issuer.signer.verifier, policy, holder="second")
+            assert again is not None and [o.state for o in again.outcomes] == ["already"]
+    finally:
+        other.close()
+    stored = env.db.read(lambda c: c.execute("SELECT count(*) FROM audit_cosignatures").fetchone())
+    assert stored[0] == 1

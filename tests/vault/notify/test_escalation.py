@@ -290,3 +290,36 @@ def _urgent_or_step(w: World) -> None:
         w.clock.advance(DELAY)
     engine.advance(w.env)
     delivery.deliver_due(w.env)
+
+
+def test_a_message_claimed_by_a_process_whose_heartbeat_stopped_is_taken_over(
+    three: tuple[World, list[Person]], mailbox: Inbox
+) -> None:
+    """A server process claims a message and is killed before it sends: while its heartbeat
+    lives the message is its own; once the heartbeat has stopped, another process sends it,
+    long before the claim's own lease would have ended."""
+    from vault import leases
+
+    w, _ = three
+    _urgent(w)
+    leases.beat(w.env, holder="killed")
+    claimed = delivery._claim(w.env, "killed", w.clock(), 1)  # and then SIGKILL
+    assert len(claimed) == 1
+    leases.beat(w.env, holder="alive")
+    assert delivery.deliver_due(w.env, worker="alive") == (0, 0)  # its heartbeat still lives
+    w.clock.advance(leases.HEARTBEAT_LEASE)
+    leases.beat(w.env, holder="alive")
+    assert delivery.deliver_due(w.env, worker="alive") == (1, 0)
+    assert len(mailbox.mails) == 1
+
+
+def test_a_claimer_that_never_beat_keeps_its_lease(
+    three: tuple[World, list[Person]], mailbox: Inbox
+) -> None:
+    w, _ = three
+    _urgent(w)
+    assert len(delivery._claim(w.env, "a command", w.clock(), 1)) == 1
+    w.clock.advance(delivery.LEASE_SECONDS - 1)
+    assert delivery.deliver_due(w.env, worker="server") == (0, 0)
+    w.clock.advance(1)
+    assert delivery.deliver_due(w.env, worker="server") == (1, 0)

@@ -17,8 +17,14 @@ from vault.errors import StoreError
 from vault.storage.postgres.connection import PostgresConnection
 
 BASELINE_VERSION = 16
+
+
+def _twin(name: str) -> str:
+    return resources.files("vault.storage.postgres").joinpath(name).read_text(encoding="utf-8")
+
+
 # Number → PostgreSQL text of each SQLite migration after the baseline.
-TWINS: dict[int, str] = {}
+TWINS: dict[int, str] = {17: _twin("0017_processes.sql")}
 # Text sorts and compares as SQLite's BINARY collation only under these.
 C_LOCALES = ("C", "POSIX", "C.UTF-8", "C.utf8")
 
