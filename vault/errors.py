@@ -197,3 +197,20 @@ class CodeResendTooSoon(Throttled):
 
     message = "A code was sent less than a minute ago: wait a moment before asking for another."
     field = "address"
+
+
+class FileStoreUnavailable(FileUnavailable):
+    """The blob store cannot be used: the object store is unreachable, refuses the vault's
+    credentials, or has no such bucket (the sentence says which; never a key)."""
+
+    message = "The file store cannot be reached right now. Please try again later."
+
+
+class BlobMissing(FileUnavailable):
+    """An item's file the database refers to is not in the blob store."""
+
+
+class BlobExists(Conflict):
+    """A file is already stored under this item id, and files are written once."""
+
+    message = "A file is already stored under this item id: stored files are never replaced."

@@ -9,6 +9,8 @@ from vault.errors import (
     AuthenticationRequired,
     AuthenticatorReenrolmentRequired,
     AwaitingPracticeKey,
+    BlobExists,
+    BlobMissing,
     CodeJustUsed,
     CodeNotSent,
     CodeRefused,
@@ -16,6 +18,7 @@ from vault.errors import (
     ConfigError,
     Conflict,
     DataDirError,
+    FileStoreUnavailable,
     FileUnavailable,
     Forbidden,
     InvalidInput,
@@ -107,12 +110,15 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (InvitationInvalid, 404),
     (Pruned, 410),  # an audit entry older than the retention period: only its hash is kept
     (RequestTaken, 409),  # another secretary has the request (the route names her)
+    (BlobExists, 409),  # blobs are written once
     (Conflict, 409),  # already done, or out of step with the stored state
     (TooSlow, 408),
     (TooLarge, 413),
     (InvitationLimit, 429),
     (CodeResendTooSoon, 429),  # a contact code asked again within a minute
     (Throttled, 429),
+    (FileStoreUnavailable, 503),  # the object store: unreachable, credentials, bucket
+    (BlobMissing, 503),  # an item's file the database refers to is not stored
     (FileUnavailable, 503),
     (CodeRefused, 400),  # a contact code: wrong, expired or tried too often
     (CodeNotSent, 503),  # the mail server or SMS gateway did not take the code

@@ -44,7 +44,7 @@ from vault.identity import accounts, practices
 from vault.identity.roles import Role
 from vault.items import deposits, uploads
 from vault.settings import MIB, Settings
-from vault.storage.blobs import BlobStore
+from vault.storage.blobs import BlobDirectory
 from vault.storage.datadir import initialise
 from web.app import create_app
 
@@ -319,7 +319,7 @@ def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stre
         assert got["last"] == len(stream)  # progress told up to the last byte
         assert got["progress"] >= 2  # told on the way, not only at the end
 
-        blob = BlobStore(site.settings.layout.blobs_dir).path(item_id)
+        blob = BlobDirectory(site.settings.layout.blobs_dir).path(item_id)
         altered = bytearray(blob.read_bytes())
         altered[len(altered) // 2] ^= 1
         blob.write_bytes(bytes(altered))

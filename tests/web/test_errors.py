@@ -50,6 +50,9 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "CodeResendTooSoon": 429,
         "RequestTaken": 409,
         "Pruned": 410,
+        "FileStoreUnavailable": 503,
+        "BlobMissing": 503,
+        "BlobExists": 409,
     }
     shown = {
         c.__name__: errors.for_error(c(1) if issubclass(c, vault_errors.Throttled) else c()).status

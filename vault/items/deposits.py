@@ -31,7 +31,7 @@ from crypto.errors import CryptoError, UnsupportedVersion
 from crypto.signing import VerifyKey
 from vault.clock import iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import Conflict, InvalidInput
+from vault.errors import BlobExists, Conflict, InvalidInput
 from vault.ids import is_uuid
 from vault.items.access import (
     Denied,
@@ -234,11 +234,14 @@ def _publish(
         blobs = blob_store(env)
         if blobs.read_head(d.upload_id, d.item_id, 1) != b"\x01":
             raise InvalidInput(BAD_VERSION)
-        if blobs.path(d.item_id).exists() and env.db.read(
+        if blobs.has_item(d.item_id) and env.db.read(
             lambda c: c.execute("SELECT 1 FROM item WHERE id = ?", (d.item_id,)).fetchone()
         ):
             raise Conflict(DUPLICATE)
-        blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        try:
+            blobs.publish(d.upload_id, d.item_id, upload.total)  # durable BEFORE the row commits
+        except BlobExists:  # another upload's blob under this id (a concurrent twin's)
+            raise Conflict(DUPLICATE) from None
         return write_or_deny(
             env,
             request,
@@ -315,8 +318,8 @@ def _insert(
 
 
 def collect_orphans(env: Env) -> int:
-    """Remove blob files without an item and upload files without an upload, over an hour old;
-    forget uploads abandoned for a day. Returns how many files went."""
+    """Remove blobs without an item and upload parts without an upload, over an hour old;
+    forget uploads abandoned for a day. Returns how many blobs and uploads went."""
 
     def known(table: str) -> Callable[[list[str]], set[str]]:
         def check(ids: list[str]) -> set[str]:

@@ -14,9 +14,9 @@ Every id that is not the principal's to reach is a plain ``NotFound``
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from audit.entry import Action
@@ -24,7 +24,7 @@ from crypto.envelope import Urgency
 from crypto.fingerprint import user_fingerprint
 from vault.clock import iso, parse_day, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import AwaitingPracticeKey, Conflict, FileUnavailable, InvalidInput
+from vault.errors import AwaitingPracticeKey, BlobMissing, Conflict, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.items import history
@@ -341,10 +341,19 @@ def read_envelope(
     return write_or_deny(env, request, principal, tx)
 
 
-def open_download(
-    env: Env, request: RequestInfo, principal: Principal, item_id: str
-) -> tuple[Path, int]:
-    """The extract's stream file and size, after its ``item.downloaded`` entry committed."""
+@dataclass(frozen=True, slots=True)
+class Download:
+    """An extract's file stream, ready to send: its size and its bytes, in chunks."""
+
+    size: int
+    chunks: Iterator[bytes]
+
+
+def open_download(env: Env, request: RequestInfo, principal: Principal, item_id: str) -> Download:
+    """The extract's stream and size, after its ``item.downloaded`` entry committed.
+
+    The blob is opened before this returns: a missing one (or a blob store that cannot be
+    reached) is a 503 before any byte is sent."""
 
     def tx(conn: Connection) -> int:
         _member_item(conn, principal, item_id)
@@ -364,11 +373,12 @@ def open_download(
         return int(size)
 
     size = write_or_deny(env, request, principal, tx)
-    path = blob_store(env).path(item_id)
-    if not path.is_file():
-        log.error("blob of an item is missing from the blob directory")
-        raise FileUnavailable()
-    return path, size
+    try:
+        chunks = blob_store(env).read_item(item_id)
+    except BlobMissing:
+        log.error("blob of an item is missing from the blob store")
+        raise
+    return Download(size, chunks)
 
 
 def set_status(

@@ -1,7 +1,7 @@
 """Resumable uploads of extract streams, before their envelope is deposited.
 
-An upload grows in the blob directory's ``tmp`` part by part; each part is
-idempotent by offset, so a browser whose connection dropped asks where the
+An upload grows in the blob store (``vault/storage/blobs/``) part by part; each part
+is idempotent by offset, so a browser whose connection dropped asks where the
 upload stands (``upload_status``) and resumes from there.
 """
 
@@ -19,7 +19,7 @@ from vault.errors import Conflict, InvalidInput
 from vault.identity.roles import Role
 from vault.ids import is_uuid, new_uuid
 from vault.items.access import Denied, assigned, deny, read_or_deny
-from vault.storage.blobs import BlobStore
+from vault.storage.blobs import BlobStore, open_blob_store
 from vault.storage.store import Connection
 
 DUPLICATE = "This item id is already used by another item."
@@ -56,7 +56,8 @@ def valid_stream_length(total: int) -> bool:
 
 
 def blob_store(env: Env) -> BlobStore:
-    return BlobStore(env.settings.layout.blobs_dir)
+    """The vault's blob store (the blob directory or the object store), opened once."""
+    return open_blob_store(env.settings)
 
 
 def _upload_lock(upload_id: str) -> threading.Lock:

@@ -21,6 +21,15 @@ from tests.factories import (
 )
 from vault.errors import Conflict, InvalidInput, NotFound
 from vault.items import deposits, inbox, uploads
+from vault.storage.blobs import BlobDirectory
+
+
+def _directory(world: World) -> BlobDirectory:
+    """The blob directory, for the tests that reach into its files."""
+    store = uploads.blob_store(world.env)
+    assert isinstance(store, BlobDirectory)
+    return store
+
 
 # -- accepted deposits ---------------------------------------------------------------
 
@@ -255,9 +264,9 @@ def test_an_extract_goes_up_in_parts_and_comes_down_whole(world: World) -> None:
     )
     upload_id = upload_stream(world, iid, stream)
     deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
-    path, size = inbox.open_download(world.env, REQ, world.member.principal, iid)
-    assert size == len(stream) and path.read_bytes() == stream
-    assert not uploads.blob_store(world.env).upload_path(upload_id).exists()
+    download = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert download.size == len(stream) and b"".join(download.chunks) == stream
+    assert not _directory(world).upload_path(upload_id).exists()
     assert audit_actions(world.env)[-1] == "item.downloaded"
 
 
@@ -285,7 +294,7 @@ def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:
     uploads.append(world.env, REQ, p, up.id, 0, [stream[:500]], 500)
     with pytest.raises(Conflict, match="not complete"):
         deposit_as_secretary(world, envelope, iid, upload_id=up.id)
-    assert not uploads.blob_store(world.env).path(iid).exists()
+    assert not _directory(world).has_item(iid)
 
 
 def test_the_size_check_accepts_exactly_the_lengths_writers_produce(world: World) -> None:
@@ -348,7 +357,7 @@ def test_orphans_older_than_an_hour_are_collected(world: World) -> None:
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
     )
     deposit_as_secretary(world, envelope, iid, upload_id=upload_stream(world, iid, stream))
-    blobs = uploads.blob_store(world.env)
+    blobs = _directory(world)
     orphan = blobs.path(str(uuid.uuid4()))
     orphan.parent.mkdir(exist_ok=True)
     orphan.write_bytes(b"\x01orphan")
@@ -456,8 +465,8 @@ def test_a_deposit_interrupted_after_the_rename_leaves_nothing_then_retries_whol
     assert inbox.inbox(world.env, world.member.principal, inbox.InboxFilter(), None).items == []
     monkeypatch.setattr(deposits, "_insert", real_insert)
     assert deposit_as_secretary(world, envelope, iid, upload_id=upload_id).created
-    path, _ = inbox.open_download(world.env, REQ, world.member.principal, iid)
-    assert path.read_bytes() == stream
+    download = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert b"".join(download.chunks) == stream
 
 
 def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: World) -> None:
@@ -467,7 +476,7 @@ def test_an_upload_interrupted_mid_part_keeps_only_acknowledged_bytes(world: Wor
     p = world.secretary.principal
     up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
     uploads.append(world.env, REQ, p, up.id, 0, [stream[:70_000]], 70_000)
-    blobs = uploads.blob_store(world.env)
+    blobs = _directory(world)
     with open(blobs.upload_path(up.id), "ab") as f:  # a half-written part, never acknowledged
         f.write(b"garbage")
     assert uploads.upload_status(world.env, REQ, p, up.id).received == 70_000
@@ -505,6 +514,6 @@ def test_a_missing_blob_is_a_clear_503_not_a_crash(world: World) -> None:
         world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body(), item_id=iid
     )
     deposit_as_secretary(world, envelope, iid, upload_id=upload_id)
-    uploads.blob_store(world.env).path(iid).unlink()
+    _directory(world).path(iid).unlink()
     with pytest.raises(FileUnavailable):
         inbox.open_download(world.env, REQ, world.member.principal, iid)

@@ -2,7 +2,8 @@
 
 An upload grows in ``blobs/tmp/<upload id>``; each appended part is fsynced
 before its offset is acknowledged. A deposit publishes the finished file by
-renaming it to ``blobs/<first two hex digits>/<item id>`` and fsyncing both
+linking it to ``blobs/<first two hex digits>/<item id>`` (a link never replaces a
+file: blobs are written once), then removing the temporary name, and fsyncing both
 directories, BEFORE the item's row commits: an item row never points at a
 missing file, and a crash between the two leaves only an orphan file, which
 ``collect_orphans`` removes once it is older than an hour.
@@ -12,19 +13,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from vault.errors import BlobExists, BlobMissing
 from vault.files import fsync_dir
 from vault.ids import is_uuid
 
 ORPHAN_AGE_SECONDS = 3600
+READ_BYTES = 1024 * 1024  # one chunk of a download
 _TMP = "tmp"
 
 
 @dataclass(frozen=True, slots=True)
-class BlobStore:
+class BlobDirectory:
     root: Path
 
     @property
@@ -76,27 +81,77 @@ class BlobStore:
             return f.read(size)
 
     def publish(self, upload_id: str, item_id: str, length: int) -> None:
-        """Move a finished upload into place under the item's id, durably.
+        """Put a finished upload in place under the item's id, durably, never over another file.
 
         Idempotent: if the upload was already moved (a retried deposit after a
         crash), the file in place is kept when it has the expected length.
         """
         source = self.upload_path(upload_id)
         target = self.path(item_id)
-        if not source.exists() and target.exists() and target.stat().st_size == length:
-            os.utime(target)
-            return
+        if not source.exists():
+            if target.exists() and target.stat().st_size == length:
+                os.utime(target)  # fresh mtime: the orphan collector must not take it
+                return
+            raise BlobMissing()
         with open(source, "r+b") as f:
             f.truncate(length)
             os.fsync(f.fileno())
         os.utime(source)  # fresh mtime: the orphan collector must not take it mid-deposit
         target.parent.mkdir(mode=0o700, exist_ok=True)
-        os.replace(source, target)
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            if not os.path.samefile(source, target):  # not a link of ours cut short by a crash
+                raise BlobExists() from None
         fsync_dir(target.parent)
+        source.unlink()
         fsync_dir(self.tmp_dir)
 
     def discard_upload(self, upload_id: str) -> None:
         self.upload_path(upload_id).unlink(missing_ok=True)
+
+    def has_item(self, item_id: str) -> bool:
+        return self.path(item_id).is_file()
+
+    def item_size(self, item_id: str) -> int:
+        try:
+            return self.path(item_id).stat().st_size
+        except FileNotFoundError:
+            raise BlobMissing() from None
+
+    def read_item(self, item_id: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The blob's bytes ``start`` to ``end`` (excluded; None = its end), in chunks.
+
+        The file is opened here: a missing blob raises ``BlobMissing`` before any chunk."""
+        try:
+            f = open(self.path(item_id), "rb")  # noqa: SIM115 - closed by the iterator
+        except FileNotFoundError:
+            raise BlobMissing() from None
+        return _chunks(f, start, end)
+
+    def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int:
+        """Store a whole blob under ``item_id`` (write-once: ``BlobExists`` if one is there)."""
+        target = self.path(item_id)
+        if target.exists():
+            raise BlobExists()
+        self.tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        source = self.tmp_dir / str(uuid.uuid4())  # an orphan upload if we crash
+        try:
+            with open(source, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+                length = f.tell()
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                raise BlobExists() from None
+            fsync_dir(target.parent)
+        finally:
+            source.unlink(missing_ok=True)
+        return length
 
     def collect_orphans(
         self,
@@ -105,11 +160,12 @@ class BlobStore:
         *,
         now: float | None = None,
         age: float = ORPHAN_AGE_SECONDS,
-    ) -> list[Path]:
+    ) -> list[str]:
         """Delete blobs without an item row and temporary files without an upload row,
-        older than ``age`` seconds. ``known_*`` answer which of the given ids have rows."""
+        older than ``age`` seconds. ``known_*`` answer which of the given ids have rows.
+        Returns the paths removed, relative to the blob directory."""
         now = time.time() if now is None else now
-        removed: list[Path] = []
+        removed: list[str] = []
         if not self.root.exists():
             return removed
         for folder in sorted(self.root.iterdir()):
@@ -123,5 +179,18 @@ class BlobStore:
             for name in old:
                 if name not in known:
                     (folder / name).unlink(missing_ok=True)
-                    removed.append(folder / name)
+                    removed.append(f"{folder.name}/{name}")
         return removed
+
+
+def _chunks(f: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+    with f:
+        f.seek(start)
+        left = None if end is None else max(0, end - start)
+        while left is None or left > 0:
+            chunk = f.read(READ_BYTES if left is None else min(READ_BYTES, left))
+            if not chunk:
+                return
+            if left is not None:
+                left -= len(chunk)
+            yield chunk
