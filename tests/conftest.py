@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from tests.backends import DISTRIBUTED, backend_settings, open_connection
 from tests.factories import (
     open_test_vault,
     world_fixture,  # noqa: F401 - the items tests' ``world`` fixture
 )
 from vault.opening import Vault
-from vault.settings import Settings
+from vault.settings import BlobStoreSettings, Settings
 from vault.storage.database import Database
-from vault.storage.datadir import database_key, initialise
-from vault.storage.store import connect
+from vault.storage.datadir import initialise
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -43,10 +44,50 @@ def _speak_to_localhost(init: Any) -> Any:
 TestClient.__init__ = _speak_to_localhost(TestClient.__init__)  # type: ignore[method-assign]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the distributed backend, skip the tests about SQLCipher itself (``embedded_only``)."""
+    if not DISTRIBUTED:
+        return
+    skip = pytest.mark.skip(reason="about SQLCipher itself (PERMANENCE_TEST_BACKEND=distributed)")
+    for item in items:
+        if item.get_closest_marker("embedded_only") is not None:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if DISTRIBUTED:
+        from tests.backends.postgres import stop_shared
+
+        stop_shared()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """On the distributed backend, drop the PostgreSQL databases a test made, after it."""
+    yield
+    if DISTRIBUTED:
+        from tests.backends.postgres import drop_databases, shared_cluster
+
+        cluster = shared_cluster()
+        made, cluster.made[:] = list(cluster.made), []
+        drop_databases(cluster, made)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a data directory inside this test's temporary folder."""
-    return Settings(data_dir=tmp_path / "data")
+def distributed_blob_store(request: pytest.FixtureRequest) -> BlobStoreSettings:
+    """The object store's settings for a distributed test (the data directory's blobs/ for
+    now: the ``s3`` branch provides a bucket per test)."""
+    return BlobStoreSettings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, distributed_blob_store: BlobStoreSettings) -> Settings:
+    """Settings for a data directory inside this test's temporary folder, on the test
+    backend (``PERMANENCE_TEST_BACKEND``: a fresh PostgreSQL database when distributed)."""
+    plain = Settings(data_dir=tmp_path / "data")
+    if not DISTRIBUTED:
+        return plain
+    return replace(backend_settings(plain), blob_store=distributed_blob_store)
 
 
 # When test vaults say they were created (their first migration): before the fixed clocks
@@ -57,9 +98,10 @@ TEST_VAULTS_CREATED = "2026-01-01T00:00:00.000Z"
 
 @pytest.fixture
 def initialised(settings: Settings) -> Settings:
-    """A freshly initialised vault on disk (real SQLCipher), dated TEST_VAULTS_CREATED."""
+    """A freshly initialised vault (real SQLCipher on disk, or PostgreSQL), dated
+    TEST_VAULTS_CREATED."""
     initialise(settings)
-    conn = connect(settings.layout.database, database_key(settings))
+    conn = open_connection(settings)
     try:
         conn.execute(  # autocommit
             "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (TEST_VAULTS_CREATED,)

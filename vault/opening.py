@@ -71,9 +71,8 @@ def open_vault(
     check(settings)
     checkpointing = Checkpointing.for_settings(settings)  # a wrong audit_origin: refused here
     server_secret = read_key_file(settings.layout.server_secret_file)
-    db = database_type(
-        settings.layout.database, database_key(settings), max_group=settings.group_commit_max
-    )
+    key = None if settings.distributed_database else database_key(settings)
+    db = database_type.open(settings, key, max_group=settings.group_commit_max)
     env = Env(
         db=db,
         settings=settings,

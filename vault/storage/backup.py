@@ -18,13 +18,24 @@ from pathlib import Path
 
 from audit.entry import Action
 from vault.env import Env, RequestInfo
-from vault.errors import DataDirError
+from vault.errors import ConfigError, DataDirError
 from vault.files import fsync_dir
 from vault.settings import Settings
 from vault.storage.datadir import check, check_private, database_key
 from vault.storage.store import connect, integrity_check
 
 BLOB_TMP = "tmp"  # uploads in progress: not part of a backup
+EMBEDDED_ONLY = (
+    "permanence {command} copies the embedded SQLCipher database; on the distributed backend"
+    " back up with PostgreSQL's and the object store's own tools (docs/operations.md,"
+    ' "The distributed backend")'
+)
+
+
+def refuse_distributed(settings: Settings, command: str) -> None:
+    """Refuse, in one sentence, a command that only the embedded backend has."""
+    if settings.distributed_database:
+        raise ConfigError(EMBEDDED_ONLY.format(command=command))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,7 @@ def _copy_blobs(source: Path, target: Path) -> int:
 
 def create(env: Env, request: RequestInfo, out: Path) -> BackupResult:
     """Write a backup of the running vault into the new folder ``out``."""
+    refuse_distributed(env.settings, "backup")
     if out.exists() and any(out.iterdir()):
         raise DataDirError(f"{out} is not empty; a backup goes into a new folder")
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -70,6 +82,7 @@ def create(env: Env, request: RequestInfo, out: Path) -> BackupResult:
 
 def restore(settings: Settings, source: Path) -> BackupResult:
     """Put a backup into a data directory that has its keys but no database yet."""
+    refuse_distributed(settings, "restore")
     layout = settings.layout
     database = source / layout.database.name
     if not database.is_file():

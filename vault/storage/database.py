@@ -6,10 +6,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crypto.secret import Secret
 from vault.errors import StoreError
+from vault.settings import Settings
 from vault.storage.migrate import migrate
 from vault.storage.store import Connection, connect, translated_errors
 from vault.storage.writer import Writer
@@ -22,7 +23,7 @@ MAX_READERS = 32
 
 
 class Database:
-    """SQLCipher database with its group-commit writer.
+    """The vault's database (SQLCipher, or PostgreSQL at ``url``) with its group-commit writer.
 
     Writes go through ``write``/``write_async`` (one durable commit per group).
     Reads borrow a connection from a pool of at most ``max_readers``, opened on
@@ -32,13 +33,20 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, key: Secret, *, max_group: int = 256, max_readers: int = MAX_READERS
+        self,
+        path: Path | None,
+        key: Secret | None,
+        *,
+        url: Secret | None = None,
+        max_group: int = 256,
+        max_readers: int = MAX_READERS,
     ) -> None:
         if max_readers < 1:
             raise ValueError("max_readers must be at least 1")
         self.path = path
         self._key = key
-        conn = connect(path, key)
+        self._url = url if url is not None and url.value else None
+        conn = self._connect()
         migrate(conn)
         self._write_conn = conn
         self.writer = Writer(conn, max_group=max_group)
@@ -47,6 +55,28 @@ class Database:
         self._open = 0  # idle plus lent
         self._changed = threading.Condition()
         self._closed = False
+
+    @classmethod
+    def open(cls, settings: Settings, key: Secret | None = None, **options: Any) -> Database:
+        """The database ``settings`` name: PostgreSQL at ``database_url`` (distributed), or
+        the data directory's SQLCipher file opened with ``key`` (embedded)."""
+        if settings.distributed_database:
+            return cls(None, None, url=settings.database_url, **options)
+        return cls(settings.layout.database, key, **options)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether this is the distributed backend's database (PostgreSQL)."""
+        return self._url is not None
+
+    def _connect(self) -> Connection:
+        if self._url is not None:
+            from vault.storage.postgres.connection import connect as connect_postgres
+
+            return connect_postgres(self._url)
+        if self.path is None or self._key is None:
+            raise StoreError("no database to open: give a path and a key, or a database_url")
+        return connect(self.path, self._key)
 
     @property
     def read_connections(self) -> int:
@@ -96,7 +126,7 @@ class Database:
                     break
                 self._changed.wait()  # every connection is lent: wait for one to come back
         try:
-            return connect(self.path, self._key)
+            return self._connect()
         except BaseException:
             with self._changed:
                 self._open -= 1

@@ -20,6 +20,7 @@ from vault.files import create_private
 from vault.settings import DataLayout, Settings
 from vault.storage.migrate import migrate
 from vault.storage.store import (
+    Connection,
     connect,
     new_key,
     parse_key,
@@ -55,7 +56,11 @@ def initialise(
     never be overwritten by a second ``init``.
     """
     layout = settings.layout
-    if layout.database.exists() or layout.db_key_file.exists():
+    if (
+        layout.database.exists()
+        or layout.db_key_file.exists()
+        or (settings.distributed_database and layout.server_secret_file.exists())
+    ):
         raise DataDirError(f"{layout.root} already holds a vault; refusing to overwrite it")
     with undone_on_failure(layout):
         _create(settings, layout, request or RequestInfo(), now)
@@ -68,7 +73,7 @@ def _create(settings: Settings, layout: DataLayout, request: RequestInfo, now: C
     layout.keys_dir.mkdir(mode=0o700, exist_ok=True)
     layout.blobs_dir.mkdir(mode=0o700, exist_ok=True)
     key = settings.db_key
-    if key is None:
+    if key is None and not settings.distributed_database:  # PostgreSQL has no database key
         key = new_key()
         write_key_file(layout.db_key_file, key)
     write_key_file(layout.server_secret_file, new_key())
@@ -86,14 +91,32 @@ def _create(settings: Settings, layout: DataLayout, request: RequestInfo, now: C
             "verifier_key": str(parse_signer(signer_key).verifier),
         },
     )
-    conn = connect(layout.database, key, create=True)
+    conn = _open_new(settings, key)
     try:
         migrate(conn)
         conn.execute("BEGIN IMMEDIATE")
-        AuditLog().append(conn, initialised)
-        conn.execute("COMMIT")
+        try:
+            if conn.execute("SELECT count(*) FROM audit_entries").fetchone()[0]:
+                raise DataDirError(
+                    "the PostgreSQL database already holds a vault; refusing to overwrite it"
+                )
+            AuditLog().append(conn, initialised)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     finally:
         conn.close()
+
+
+def _open_new(settings: Settings, key: Secret | None) -> Connection:
+    """A connection to the vault's new database: the SQLCipher file, created, or PostgreSQL."""
+    if settings.distributed_database:
+        from vault.storage.postgres.connection import connect as connect_postgres
+
+        return connect_postgres(settings.database_url)
+    assert key is not None  # noqa: S101 - made above for the embedded backend
+    return connect(settings.layout.database, key, create=True)
 
 
 @contextlib.contextmanager
@@ -144,6 +167,8 @@ def check(settings: Settings) -> None:
     if not layout.root.is_dir():
         raise DataDirError(f"no data directory at {layout.root}; run 'permanence init' first")
     check_private(layout.root)
+    if settings.distributed_database:
+        return  # the database is PostgreSQL's; the keys are checked as they are read
     if not layout.database.exists():
         raise DataDirError(f"no database in {layout.root}; run 'permanence init' first")
 

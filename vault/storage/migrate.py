@@ -53,7 +53,16 @@ def all_migrations() -> Sequence[Migration]:
     return tuple(_migrations())
 
 
+def is_postgres(conn: Connection) -> bool:
+    """Whether ``conn`` is the distributed backend's (``vault.storage.postgres``)."""
+    return getattr(conn, "backend", "sqlite") == "postgres"
+
+
 def current_version(conn: Connection) -> int:
+    if is_postgres(conn):
+        from vault.storage.postgres.schema import current_version as pg_version
+
+        return pg_version(conn)  # type: ignore[arg-type]
     with translated_errors():
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -72,6 +81,10 @@ def migrate(
 ) -> int:
     """Apply every migration not yet applied (up to ``upto``); return the new version."""
     migrations = all_migrations() if migrations is None else migrations
+    if is_postgres(conn):
+        from vault.storage.postgres.schema import migrate_postgres
+
+        return migrate_postgres(conn, migrations, upto=upto, progress=progress)  # type: ignore[arg-type]
     latest = max((m.number for m in migrations), default=0)
     version = current_version(conn)
     if version > latest:

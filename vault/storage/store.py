@@ -113,7 +113,14 @@ def translated_errors() -> Iterator[None]:
 
 
 def integrity_check(conn: Connection) -> list[str]:
-    """SQLite's own consistency check plus SQLCipher's page HMAC check; empty when fine."""
+    """SQLite's own consistency check plus SQLCipher's page HMAC check; empty when fine.
+
+    SQLCipher only: PostgreSQL's own checks (``amcheck``, checksums) are the operator's."""
+    if getattr(conn, "backend", "sqlite") != "sqlite":
+        raise StoreError(
+            "the integrity check is SQLCipher's; on the distributed backend use PostgreSQL's"
+            ' own tools (docs/operations.md, "The distributed backend")'
+        )
     problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
     problems += [r[0] for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
     return problems

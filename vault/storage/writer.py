@@ -93,11 +93,17 @@ class Writer:
 
         Each trigger is ``"AFTER <event> ON <table>"`` (e.g. ``AFTER UPDATE OF revoked_at
         ON session``); they are created as TEMP triggers of this connection only, calling
-        the SQL function ``name``, so the schema and other connections are untouched.
+        the SQL function ``name``, so the schema and other connections are untouched. On
+        PostgreSQL (no TEMP triggers on shared tables) the connection itself matches each
+        statement it runs against ``triggers`` (``vault.storage.postgres.connection``).
         """
         watch = ChangeWatch()
 
         def install(conn: Connection) -> None:
+            add_watch = getattr(conn, "add_watch", None)
+            if add_watch is not None:  # PostgreSQL: the connection watches its own statements
+                add_watch(triggers, watch.fired)
+                return
             conn.create_function(name, 0, watch.fired)  # type: ignore[attr-defined]
             for n, when in enumerate(triggers):
                 conn.execute(

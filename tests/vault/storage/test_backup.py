@@ -19,6 +19,9 @@ from vault.storage.database import Database
 from vault.storage.datadir import database_key
 from vault.storage.store import connect, new_key, write_key_file
 
+# SQLCipher's file backups (the distributed backend refuses them: test_backup_refused)
+pytestmark = pytest.mark.embedded_only
+
 
 def _restore_target(settings: Settings, tmp_path: Path, name: str) -> Settings:
     target = Settings(data_dir=tmp_path / name)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import pytest
 
-import vault.storage.database as database_module
+from tests.backends import DISTRIBUTED, open_database
 from tests.descriptors import database_connections, open_descriptors
 from vault.errors import StoreError
 from vault.settings import Settings
-from vault.storage import store
 from vault.storage.database import Database
 from vault.storage.store import Connection
 
@@ -63,6 +61,7 @@ def _burst(database: Database, threads: int) -> None:
         t.join(10)
 
 
+@pytest.mark.embedded_only  # counts the SQLCipher file's descriptors
 def test_reads_from_ever_new_threads_keep_connections_and_descriptors_flat(
     initialised: Settings,
 ) -> None:
@@ -86,7 +85,7 @@ def test_reads_from_ever_new_threads_keep_connections_and_descriptors_flat(
 def test_read_connections_are_bounded_and_lent_again(initialised: Settings) -> None:
     """With a bound of two, a third concurrent read waits for a connection to come back and
     then reads on it; no third connection is opened."""
-    database = Database(initialised.layout.database, _key(initialised), max_readers=2)
+    database = open_database(initialised, max_readers=2)
     held = [threading.Event(), threading.Event()]
     release = [threading.Event(), threading.Event()]
     used: dict[str, int] = {}
@@ -129,7 +128,7 @@ def test_a_read_waiting_for_a_connection_is_refused_when_the_database_closes(
     initialised: Settings,
 ) -> None:
     """A reader queued for a connection gets StoreError at close instead of waiting for ever."""
-    database = Database(initialised.layout.database, _key(initialised), max_readers=1)
+    database = open_database(initialised, max_readers=1)
     held, release = threading.Event(), threading.Event()
     outcome: list[BaseException] = []
 
@@ -165,21 +164,23 @@ def test_a_failed_read_gives_its_connection_back_clean(
     snapshot (it is neither closed and reopened nor left in its old transaction)."""
     opened: list[Connection] = []
 
-    def counting_connect(*args: Any, **kwargs: Any) -> Connection:
-        conn = store.connect(*args, **kwargs)
+    connect = Database._connect
+
+    def counting_connect(self: Database) -> Connection:
+        conn = connect(self)
         opened.append(conn)
         return conn
 
-    monkeypatch.setattr(database_module, "connect", counting_connect)
+    monkeypatch.setattr(Database, "_connect", counting_connect)
 
     def fail(conn: Connection) -> None:
         conn.execute("SELECT 1").fetchone()
         raise ValueError("deliberate")
 
+    catalog = "pg_tables WHERE tablename" if DISTRIBUTED else "sqlite_master WHERE name"
+
     def tables(conn: Connection) -> int:
-        return int(
-            conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone()[0]
-        )
+        return int(conn.execute(f"SELECT count(*) FROM {catalog} = 't'").fetchone()[0])  # noqa: S608
 
     with pytest.raises(ValueError, match="deliberate"):
         database.read(fail)

@@ -10,9 +10,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from vault.settings import Settings
 from vault.storage.datadir import database_key
 from vault.storage.store import connect, integrity_check
+
+# SIGKILL of a process holding the SQLCipher file (PostgreSQL's: workers branch)
+pytestmark = pytest.mark.embedded_only
 
 WRITER_SCRIPT = textwrap.dedent(
     """

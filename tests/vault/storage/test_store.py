@@ -15,6 +15,7 @@ from vault.storage.store import connect, integrity_check, new_key, read_key_file
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+@pytest.mark.embedded_only  # the SQLCipher file itself
 def test_database_file_is_encrypted_on_disk(initialised: Settings) -> None:
     """The file neither starts with SQLite's header nor shows any table name in clear."""
     conn = connect(initialised.layout.database, read_key_file(initialised.layout.db_key_file))
@@ -30,6 +31,7 @@ def test_database_file_is_encrypted_on_disk(initialised: Settings) -> None:
         assert name.encode() not in raw, name
 
 
+@pytest.mark.embedded_only  # the SQLCipher file itself
 def test_wrong_key_is_refused_clearly(initialised: Settings) -> None:
     """Another key does not open the database, and says so in one sentence."""
     with pytest.raises(WrongKey, match="does not open with this key"):
@@ -50,6 +52,7 @@ def test_missing_database_is_not_created_silently(tmp_path: Path) -> None:
         connect(tmp_path / "missing.db", new_key())
 
 
+@pytest.mark.embedded_only  # the SQLCipher file itself
 def test_pragmas_are_durable_and_secure(initialised: Settings) -> None:
     """WAL, synchronous=FULL (2) and secure_delete are on for every connection."""
     conn = connect(initialised.layout.database, read_key_file(initialised.layout.db_key_file))

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.backends import open_connection
 from vault.errors import WriteFailed
 from vault.settings import Settings
 from vault.storage.database import Database
-from vault.storage.datadir import database_key
-from vault.storage.store import Connection, connect
+from vault.storage.store import Connection
 from vault.storage.writer import Writer
 
 
@@ -180,7 +180,7 @@ def test_a_submit_racing_close_is_run_or_refused_never_left_waiting(
 ) -> None:
     """A job whose caller saw the writer open, but reached the queue while close() ran,
     is answered (here: run, since it was first) instead of waiting for ever."""
-    conn = connect(initialised.layout.database, database_key(initialised))
+    conn = open_connection(initialised)
     with monkeypatch.context() as patch:
         patch.setattr(queue, "SimpleQueue", _PausingQueue)
         writer = Writer(conn)
@@ -279,7 +279,7 @@ def test_a_dead_writer_fails_its_callers_and_refuses_new_work_at_once(
 ) -> None:
     """If the writer thread dies, the jobs it held get WriteFailed, it reports itself not
     alive, and later submissions are refused at once (they used to be queued and hang)."""
-    conn = connect(initialised.layout.database, database_key(initialised))
+    conn = open_connection(initialised)
     writer = Writer(_DiesOnCommit(conn))
     try:
         with pytest.raises(WriteFailed, match="stopped after an unexpected _Escape"):

@@ -1,0 +1,53 @@
+"""The test backends: embedded (SQLCipher, the blob directory) unless
+``PERMANENCE_TEST_BACKEND=distributed`` (PostgreSQL; the object store's buckets come from
+``tests/conftest.py``'s ``distributed_blob_store``). Read here only."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from vault.settings import Settings
+from vault.storage.database import Database
+from vault.storage.store import Connection
+
+BACKEND = os.environ.get("PERMANENCE_TEST_BACKEND", "embedded")
+if BACKEND not in ("embedded", "distributed"):
+    raise RuntimeError(f"PERMANENCE_TEST_BACKEND must be embedded or distributed, not {BACKEND!r}")
+DISTRIBUTED = BACKEND == "distributed"
+
+
+def backend_settings(settings: Settings) -> Settings:
+    """``settings`` on the test backend: a fresh PostgreSQL database when distributed."""
+    if not DISTRIBUTED:
+        return settings
+    from tests.backends.postgres import shared_cluster
+
+    return replace(settings, database_url=shared_cluster().new_database())
+
+
+def settings_for(data_dir: Path, **changes: object) -> Settings:
+    """Settings for a data directory on the test backend."""
+    return backend_settings(replace(Settings(data_dir=data_dir), **changes))  # type: ignore[arg-type]
+
+
+def open_connection(settings: Settings) -> Connection:
+    """A raw connection to the vault's database (autocommit), whichever the backend."""
+    if settings.distributed_database:
+        from vault.storage.postgres.connection import connect as connect_postgres
+
+        return connect_postgres(settings.database_url)
+    from vault.storage.datadir import database_key
+    from vault.storage.store import connect
+
+    return connect(settings.layout.database, database_key(settings))
+
+
+def open_database(settings: Settings, **options: Any) -> Database:
+    """``Database`` over the vault ``settings`` name, whichever the backend."""
+    from vault.storage.datadir import database_key
+
+    key = None if settings.distributed_database else database_key(settings)
+    return Database.open(settings, key, **options)

@@ -1,0 +1,220 @@
+"""A PostgreSQL connection that behaves as the code expects of SQLite's (psycopg 3).
+
+The one place besides ``dialect`` that knows PostgreSQL: statements are translated
+(``dialect.translate``), ``BEGIN IMMEDIATE`` becomes a transaction holding the vault's
+write lock (``pg_advisory_xact_lock``: every write group of every process runs alone,
+as SQLite's writers do, which keeps audit appends dense and ordered), a read's
+``BEGIN`` a ``REPEATABLE READ`` snapshot, and the driver's errors become
+``vault.errors`` here, so nothing above knows which driver is in use. Parameters are
+bound by the client (``ClientCursor``), as SQLite binds them: untyped, so a ``NULL`` or
+a number compares with any column as it does there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import ClientCursor, errors, sql
+from psycopg.adapt import Buffer
+from psycopg.types.numeric import Int8Dumper
+from psycopg.types.string import TextLoader
+
+from crypto.secret import Secret
+from vault.errors import StoreError, WriteFailed
+from vault.storage.postgres.dialect import translate
+
+# The key of the advisory lock every write transaction holds: a fixed number
+# (the bytes "perm" "anen"), the same in every process of every version.
+WRITE_LOCK = 0x7065726D616E656E
+BEGIN_WRITE = "BEGIN"
+TAKE_WRITE_LOCK = f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+CONNECT_SECONDS = 10
+
+
+class _BoolAsInteger(Int8Dumper):
+    """``True``/``False`` are stored as 1/0, as SQLite stores them (INTEGER columns)."""
+
+    def dump(self, obj: Any) -> Buffer:
+        return b"1" if obj else b"0"
+
+
+class Cursor:
+    """The rows of one statement: ``fetchone``, ``fetchall``, ``rowcount``, iteration."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._next >= len(self._rows):
+            return None
+        row = self._rows[self._next]
+        self._next += 1
+        return row
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+
+class PostgresConnection:
+    """``vault.storage.store.Connection`` over one psycopg connection (autocommit, own BEGIN)."""
+
+    backend = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], url: Secret) -> None:
+        self._conn = conn
+        self._url = url
+        self._watches: list[_Watch] = []
+
+    @property
+    def raw(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """The psycopg connection (for this package only: the schema, watches)."""
+        return self._conn
+
+    def add_watch(self, triggers: Iterable[str], fired: Callable[[], None]) -> None:
+        """Call ``fired`` on every statement of this connection that makes one of the changes
+        ``triggers`` names (``Writer.watch``; SQLite uses TEMP triggers). A statement on the
+        table counts even if it changes no row, or is rolled back: never fewer calls than
+        the triggers would make, sometimes more."""
+        self._watches.extend(parse_watch(when, fired) for when in triggers)
+
+    def _saw(self, statement: str) -> None:
+        for watch in self._watches:
+            if watch.matches(statement):
+                watch.fired()
+
+    def execute(self, statement: str, parameters: Sequence[Any] = (), /) -> Cursor:
+        if self._watches:
+            self._saw(statement)
+        with translated_errors(self._url):
+            if statement == "BEGIN IMMEDIATE":
+                self._conn.execute(BEGIN_WRITE)
+                self._conn.execute(TAKE_WRITE_LOCK)
+                return Cursor([], -1)
+            if statement == "BEGIN":
+                self._conn.execute(BEGIN_READ)
+                return Cursor([], -1)
+            cur = self._conn.cursor()
+            cur.execute(translate(statement), tuple(parameters))
+            rows = cur.fetchall() if cur.description is not None else []
+            return Cursor(rows, cur.rowcount)
+
+    def executemany(self, statement: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
+        if self._watches:
+            self._saw(statement)
+        with translated_errors(self._url):
+            cur = self._conn.cursor()
+            cur.executemany(translate(statement), [tuple(p) for p in parameters])
+            return Cursor([], cur.rowcount)
+
+    def execute_native(self, statement: str | sql.Composed) -> None:
+        """A statement in PostgreSQL's own spelling, untranslated, without parameters."""
+        with translated_errors(self._url):
+            self._conn.execute(statement)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def connect(url: Secret) -> PostgresConnection:
+    """Open a connection to the PostgreSQL database ``url`` names (autocommit)."""
+    with translated_errors(url):
+        conn = psycopg.connect(
+            url.value.decode("utf-8"),
+            autocommit=True,
+            cursor_factory=ClientCursor,
+            connect_timeout=CONNECT_SECONDS,
+            application_name="permanence",
+        )
+    conn.adapters.register_dumper(bool, _BoolAsInteger)
+    # JSON comes back as its text, as SQLite's ``->`` gives it.
+    conn.adapters.register_loader("jsonb", TextLoader)
+    conn.adapters.register_loader("json", TextLoader)
+    return PostgresConnection(conn, url)
+
+
+def _without_secret(message: str, url: Secret) -> str:
+    """The driver's message, never holding the URL's password (nor the URL)."""
+    text = url.value.decode("utf-8", "replace")
+    try:
+        password = psycopg.conninfo.conninfo_to_dict(text).get("password")
+    except psycopg.ProgrammingError:
+        password = None
+    for secret in (text, password):
+        if secret:
+            message = message.replace(str(secret), "***")
+    return " ".join(message.split())
+
+
+@contextmanager
+def translated_errors(url: Secret) -> Iterator[None]:
+    """Turn psycopg's errors into ``vault.errors``, as ``store.translated_errors`` does SQLite's."""
+    try:
+        yield
+    except (errors.IntegrityError, errors.RaiseException) as e:
+        raise WriteFailed(_message(e, url)) from None
+    except psycopg.OperationalError as e:
+        if isinstance(e, errors.QueryCanceled | errors.LockNotAvailable) or e.sqlstate:
+            raise StoreError(_message(e, url)) from None
+        raise StoreError(
+            "the PostgreSQL database cannot be reached: "
+            + (_without_secret(str(e), url) or "no reason given")
+        ) from None
+    except psycopg.Error as e:
+        raise StoreError(_message(e, url)) from None
+
+
+def _message(error: psycopg.Error, url: Secret) -> str:
+    primary = error.diag.message_primary if error.diag is not None else None
+    return _without_secret(primary or str(error), url)
+
+
+_WRITE = re.compile(
+    r"^\s*(?:(UPDATE)|(INSERT)\s+(?:OR\s+\w+\s+)?INTO|(DELETE)\s+FROM)\s+(\w+)(.*)$",
+    re.I | re.S,
+)
+_WATCHED = re.compile(
+    r"^AFTER\s+(UPDATE|INSERT|DELETE)(?:\s+OF\s+([\w\s,]+?))?\s+ON\s+(\w+)$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Watch:
+    event: str
+    table: str
+    columns: tuple[str, ...]
+    fired: Callable[[], None]
+
+    def matches(self, statement: str) -> bool:
+        found = _WRITE.match(statement)
+        if found is None:
+            return False
+        event = "UPDATE" if found.group(1) else "INSERT" if found.group(2) else "DELETE"
+        if event != self.event or found.group(4).lower() != self.table:
+            return False
+        rest = found.group(5)
+        return not self.columns or any(
+            re.search(rf"\b{re.escape(c)}\b", rest, re.I) for c in self.columns
+        )
+
+
+def parse_watch(when: str, fired: Callable[[], None]) -> _Watch:
+    """``AFTER <event> [OF <columns>] ON <table>`` (``Writer.watch``'s spelling)."""
+    found = _WATCHED.match(when.strip())
+    if found is None:
+        raise ValueError(f"not a watched change: {when!r}")
+    columns = tuple(c.strip().lower() for c in (found.group(2) or "").split(",") if c.strip())
+    return _Watch(found.group(1).upper(), found.group(3).lower(), columns, fired)
