@@ -314,7 +314,7 @@ def move(settings: Settings, moved: Settings, progress: MoveProgress | None = No
         raise AlreadyDistributed()
     verifier = checkpoint_issuer(settings).signer.verifier
     with _source_alone(settings) as source:
-        target = _open_target(moved.database_url)
+        target = _guarded(lambda: _open_target(moved.database_url))
         try:
             _refuse_unless_empty(target)
             files = _copy_files(source, open_blob_store(settings), open_blob_store(moved), progress)
