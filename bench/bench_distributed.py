@@ -1,0 +1,345 @@
+"""The distributed backend: deposits on both backends, and extract files in the object store.
+
+1. Deposits/s (signed call notes, every check, audit entry, group commit) at 64 clients,
+   p50/p99, in one run, under the same load generators (wrk with ``bench/deposits.lua``,
+   then the httpx/asyncio client of ``bench_deposits.py``), against:
+   - the embedded backend (SQLCipher), one server process;
+   - PostgreSQL, one server process;
+   - PostgreSQL, two server processes on one port: ``permanence serve --workers 2`` where
+     this tree has it (``cli/workers.py``), else two server processes each listening on the
+     same port with ``SO_REUSEPORT`` (the kernel spreads the connections between them).
+   Each server process is run as ``permanence serve`` runs it (``uvicorn_options``).
+2. An extract's file of ``--mib`` (100) MiB of random bytes into and out of the object
+   store through the vault's ``BlobStore`` (``create_upload``, ``write_at`` in 8 MiB parts
+   as the upload route writes them, ``publish``, then ``read_item`` to the end), against a
+   plain copy of the same bytes to the same bucket with boto3 (``upload_fileobj``,
+   ``download_fileobj``). Medians of ``--runs`` rounds, the two alternating.
+
+PostgreSQL and SeaweedFS come from the test fixtures (``tests/backends/postgres.py``,
+``tests/objectstore.py``): a throwaway cluster on a Unix socket and a local ``weed server``
+with authentication, started here and removed at the end.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_distributed.py [--seconds 5] [--clients 64]
+        [--only deposits|transfers] [--mib 100] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import io
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+from tests.objectstore import ObjectStoreServer, fresh_bucket, start_server, stop_server
+
+from bench.bench_deposits import _envelopes, _load, _pct, _port, _wrk
+from cli.main import uvicorn_options
+from crypto.secret import Secret
+from tests.backends.postgres import Cluster, start_cluster, stop_cluster
+from tests.factories import add_account, add_practice, assign, open_test_vault, session_for
+from vault.identity.roles import Role
+from vault.settings import BlobStoreSettings, Settings
+from vault.storage.blobs import open_blob_store
+from vault.storage.datadir import initialise
+
+MIB = 1024 * 1024
+PART = 8 * MIB  # the browser's upload part (bench_transfers.py's SLICE)
+WRK_RATE = 4000  # bodies per second of a wrk run: more than any server here answers
+HTTPX_RATE = 3000  # and of an httpx run (it stops at the end of its time, not of its bodies)
+
+
+# -- servers --------------------------------------------------------------------------------
+
+
+def _settings(data_dir: str, database_url: str, store: tuple[str, ...], port: int) -> Settings:
+    blob = BlobStoreSettings()
+    if store:
+        url, bucket, key_id, secret = store
+        blob = BlobStoreSettings(url, bucket, key_id, Secret(secret.encode()))
+    return replace(
+        Settings(data_dir=Path(data_dir)),
+        database_url=Secret(database_url.encode()),
+        blob_store=blob,
+        port=port,
+        host="127.0.0.1",
+    )
+
+
+def _serve(data_dir: str, database_url: str, store: tuple[str, ...], port: int) -> None:
+    """One server process, as ``permanence serve`` runs it, on a socket of its own bound with
+    ``SO_REUSEPORT`` (so that a second process may listen on the same port)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings(data_dir, database_url, store, port)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    with open_test_vault(settings) as vault:
+        server = uvicorn.Server(uvicorn.Config(create_app(vault), **uvicorn_options(settings)))
+        server.run(sockets=[sock])
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no server answered at {url}")
+
+
+def has_workers_option() -> bool:
+    """Whether this tree's ``permanence serve`` takes ``--workers`` (the ``workers`` branch)."""
+    return importlib.util.find_spec("cli.workers") is not None
+
+
+@contextmanager
+def servers(
+    data_dir: Path, database_url: str, store: tuple[str, ...], processes: int
+) -> Iterator[tuple[str, str]]:
+    """``processes`` server processes on one port; (their URL, how they were started)."""
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    if processes > 1 and has_workers_option():
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")},
+            "PERMANENCE_DATA_DIR": str(data_dir),
+            "PERMANENCE_DATABASE_URL": database_url,
+            "PERMANENCE_PORT": str(port),
+        }
+        if store:
+            for name, value in zip(
+                ("URL", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY"), store, strict=True
+            ):
+                env[f"PERMANENCE_BLOB_STORE_{name}"] = value
+        permanence = str(Path(sys.executable).with_name("permanence"))
+        proc = subprocess.Popen(
+            [permanence, "serve", "--workers", str(processes)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            _wait(url)
+            yield url, f"permanence serve --workers {processes}"
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        return
+    context = multiprocessing.get_context("spawn")
+    procs = [
+        context.Process(target=_serve, args=(str(data_dir), database_url, store, port))
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        _wait(url)
+        how = "1 process" if processes == 1 else f"{processes} processes, SO_REUSEPORT"
+        yield url, how
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join(30)
+
+
+# -- deposits -------------------------------------------------------------------------------
+
+
+def _arrange(settings: Settings) -> dict[str, Any]:
+    """A practice, its member and an assigned secretary signed in; the vault closed."""
+    initialise(settings)
+    with open_test_vault(settings) as vault:
+        env = vault.env
+        practice = add_practice(env, "Bench")
+        add_account(env, Role.MEMBER, "member", practice)
+        secretary = add_account(env, Role.SECRETARY, "secretary")
+        assign(env, secretary, practice)
+        token, csrf = session_for(env, secretary)
+    return {"practice": practice, "secretary": secretary, "token": token, "csrf": csrf}
+
+
+def _headers(arr: dict[str, Any]) -> dict[str, str]:
+    return {
+        "cookie": f"permanence_session={arr['token']}",
+        "x-csrf-token": arr["csrf"],
+        "accept": "application/json",
+        "content-type": "application/json",
+    }
+
+
+def bench_deposits(
+    tmp: Path, cluster: Cluster, store: tuple[str, ...], seconds: float, clients: int
+) -> None:
+    embedded = Settings(data_dir=tmp / "embedded")
+    distributed_url = cluster.new_database(template=None).value.decode()
+    distributed = _settings(str(tmp / "distributed"), distributed_url, store, 8000)
+    rows: list[tuple[str, Path, str, int]] = [
+        ("embedded (SQLCipher)", embedded.data_dir, "", 1),
+        ("PostgreSQL", distributed.data_dir, distributed_url, 1),
+        ("PostgreSQL", distributed.data_dir, distributed_url, 2),
+    ]
+    arranged = {"": _arrange(embedded), distributed_url: _arrange(distributed)}
+    per_run = int(seconds * (WRK_RATE + HTTPX_RATE)) + 2 * clients
+    bodies = {
+        "": _envelopes(arranged[""], per_run),
+        distributed_url: _envelopes(arranged[distributed_url], 2 * per_run),
+    }
+    print(f"\n{clients} clients, {seconds:g} s per row\n")
+    print("| backend | server processes | load generator | deposits/s | p50 ms | p99 ms |")
+    print("|---|---|---|---:|---:|---:|")
+    for backend, data_dir, url, processes in rows:
+        headers = _headers(arranged[url])
+        with servers(data_dir, url, store if url else (), processes) as (base, how):
+            for generator in ("wrk", "httpx (Python, asyncio)"):
+                left = bodies[url]
+                if generator == "wrk":
+                    batch = left[: int(seconds * WRK_RATE)]
+                    rate, p50, p99, _ = _wrk(base, clients, seconds, batch, headers, tmp)
+                    used = len(batch)
+                else:
+                    rate, lat = asyncio.run(_load(base, clients, seconds, left, headers))
+                    p50, p99, used = _pct(lat, 50), _pct(lat, 99), len(lat)
+                bodies[url] = left[used + clients :]  # never the same item twice
+                print(
+                    f"| {backend} | {how} | {generator} | {rate:,} | {p50:.1f} | {p99:.1f} |",
+                    flush=True,
+                )
+
+
+# -- extract files in the object store ------------------------------------------------------
+
+
+def _through_vault(settings: Settings, data: bytes) -> tuple[float, float]:
+    """(upload s, download s) of ``data`` through the vault's object store."""
+    store = open_blob_store(settings)
+    upload_id, item_id = str(uuid.uuid4()), str(uuid.uuid4())
+    t0 = time.perf_counter()
+    store.create_upload(upload_id)
+    view = memoryview(data)
+    for offset in range(0, len(data), PART):
+        store.write_at(upload_id, offset, [view[offset : offset + PART].tobytes()])
+    store.publish(upload_id, item_id, len(data))
+    up = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    got = sum(len(chunk) for chunk in store.read_item(item_id))
+    down = time.perf_counter() - t0
+    if got != len(data):
+        raise RuntimeError(f"read {got} bytes of {len(data)}")
+    return up, down
+
+
+def _plain(server: ObjectStoreServer, bucket: str, data: bytes) -> tuple[float, float]:
+    """(upload s, download s) of ``data`` with boto3's own transfer functions."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=server.access_key_id,
+        aws_secret_access_key=server.secret_access_key,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    key = f"plain/{uuid.uuid4()}"
+    t0 = time.perf_counter()
+    client.upload_fileobj(io.BytesIO(data), bucket, key)
+    up = time.perf_counter() - t0
+    out = io.BytesIO()
+    t0 = time.perf_counter()
+    client.download_fileobj(bucket, key, out)
+    down = time.perf_counter() - t0
+    if out.tell() != len(data):
+        raise RuntimeError(f"downloaded {out.tell()} bytes of {len(data)}")
+    return up, down
+
+
+def bench_transfers(tmp: Path, server: ObjectStoreServer, mib: int, runs: int) -> None:
+    bucket = fresh_bucket(server)
+    settings = replace(Settings(data_dir=tmp / "transfers"), blob_store=bucket)
+    data = os.urandom(mib * MIB)
+    vault: list[tuple[float, float]] = []
+    plain: list[tuple[float, float]] = []
+    for _ in range(runs):
+        vault.append(_through_vault(settings, data))
+        plain.append(_plain(server, bucket.bucket, data))
+    size = len(data) / 1e6
+
+    def rate(pairs: list[tuple[float, float]], i: int) -> float:
+        return size / statistics.median(p[i] for p in pairs)
+
+    print(f"\n{mib} MiB, median of {runs} runs\n")
+    print("| transfer | upload MB/s | download MB/s |")
+    print("|---|---:|---:|")
+    print(
+        f"| vault BlobStore (write_at {PART // MIB} MiB parts, publish, read_item) |"
+        f" {rate(vault, 0):.0f} | {rate(vault, 1):.0f} |"
+    )
+    print(
+        f"| plain boto3 (upload_fileobj, download_fileobj) | {rate(plain, 0):.0f} |"
+        f" {rate(plain, 1):.0f} |"
+    )
+    print(
+        f"| vault / plain | {rate(vault, 0) / rate(plain, 0):.2f}\u00d7 |"
+        f" {rate(vault, 1) / rate(plain, 1):.2f}\u00d7 |",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--mib", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["deposits", "transfers"])
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run scripts/setup --dev")
+    tmp = Path(tempfile.mkdtemp(prefix="permanence-bench-"))
+    cluster = start_cluster()
+    (tmp / "s3").mkdir()
+    server = start_server(tmp / "s3")
+    try:
+        bucket = fresh_bucket(server)
+        store = (
+            bucket.url,
+            bucket.bucket,
+            bucket.access_key_id,
+            bucket.secret_access_key.value.decode(),
+        )
+        if args.only in (None, "deposits"):
+            bench_deposits(tmp, cluster, store, args.seconds, args.clients)
+        if args.only in (None, "transfers"):
+            bench_transfers(tmp, server, args.mib, args.runs)
+    finally:
+        stop_server(server)
+        stop_cluster(cluster)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
