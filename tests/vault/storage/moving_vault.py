@@ -1,16 +1,24 @@
 """A populated embedded vault for the ``migrate-to`` tests: accounts, a practice, call notes,
 an extract with its file, an upload in progress, status changes, a log spanning 18 months
-of which the first entries are pruned, checkpoints and a cosignature."""
+of which the first entries are pruned, checkpoints and a cosignature; and the PostgreSQL
+cluster the moves go to."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from io import BytesIO
+from pathlib import Path
+
+import pytest
 
 from audit.keys import generate_signer_key, parse_signer
 from crypto.envelope import ItemKind
 from crypto.stream import FileManifest, decrypt_stream
+from tests.backends import DISTRIBUTED, open_connection
+from tests.backends.postgres import Cluster, shared_cluster, start_cluster, stop_cluster
+from tests.conftest import TEST_VAULTS_CREATED
 from tests.factories import (
     REQ,
     Clock,
@@ -31,9 +39,43 @@ from vault.auditing import operations, retention
 from vault.identity.roles import Role
 from vault.items import inbox, uploads
 from vault.opening import Vault
-from vault.settings import Settings
+from vault.settings import BlobStoreSettings, Settings
+from vault.storage.datadir import initialise
 
 COSIGNER = "auditor.example/witness"
+
+
+@pytest.fixture(scope="module", name="cluster")
+def cluster_fixture() -> Iterator[Cluster]:
+    """The PostgreSQL cluster: the test session's when distributed, else one of our own."""
+    if DISTRIBUTED:
+        yield shared_cluster()
+        return
+    own = start_cluster()
+    try:
+        yield own
+    finally:
+        stop_cluster(own)
+
+
+def embedded_vault(data_dir: Path, keys: BlobStoreSettings) -> Settings:
+    """An initialised embedded vault whose settings hold the object store's key pair (as
+    ``PERMANENCE_BLOB_STORE_ACCESS_KEY_ID`` / ``_SECRET_ACCESS_KEY`` would give it)."""
+    settings = Settings(
+        data_dir=data_dir,
+        blob_store=BlobStoreSettings(
+            access_key_id=keys.access_key_id, secret_access_key=keys.secret_access_key
+        ),
+    )
+    initialise(settings)
+    conn = open_connection(settings)
+    try:
+        conn.execute(
+            "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (TEST_VAULTS_CREATED,)
+        )
+    finally:
+        conn.close()
+    return settings
 
 
 @dataclass(frozen=True)

@@ -8,59 +8,30 @@ backend (``PERMANENCE_TEST_BACKEND``)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from audit.checkpoint import StoredCheckpoint
 from audit.issuer import stored_checkpoints
 from audit.log import AuditLog
 from crypto.secret import Secret
-from tests.backends import DISTRIBUTED, open_connection
-from tests.backends.postgres import Cluster, shared_cluster, start_cluster, stop_cluster
-from tests.conftest import TEST_VAULTS_CREATED
+from tests.backends import open_connection
+from tests.backends.postgres import Cluster
 from tests.factories import REQ, open_test_vault
-from tests.vault.storage.moving_vault import Populated, populate, served_by
+from tests.vault.storage.moving_vault import (
+    Populated,
+    cluster_fixture,  # noqa: F401 - the PostgreSQL ``cluster`` fixture
+    embedded_vault,
+    populate,
+    served_by,
+)
 from vault.auditing import operations
 from vault.auditing.checkpoints import checkpoint_issuer
 from vault.items import inbox
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage import moving, table_copy
-from vault.storage.datadir import initialise
 from vault.storage.store import Connection
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    """The PostgreSQL cluster: the test session's when distributed, else one of our own."""
-    if DISTRIBUTED:
-        yield shared_cluster()
-        return
-    own = start_cluster()
-    try:
-        yield own
-    finally:
-        stop_cluster(own)
-
-
-def embedded_vault(data_dir: Path, keys: BlobStoreSettings) -> Settings:
-    """An initialised embedded vault whose settings hold the object store's key pair (as
-    ``PERMANENCE_BLOB_STORE_ACCESS_KEY_ID`` / ``_SECRET_ACCESS_KEY`` would give it)."""
-    settings = Settings(
-        data_dir=data_dir,
-        blob_store=BlobStoreSettings(
-            access_key_id=keys.access_key_id, secret_access_key=keys.secret_access_key
-        ),
-    )
-    initialise(settings)
-    conn = open_connection(settings)
-    try:
-        conn.execute(
-            "UPDATE schema_migrations SET applied_at = ? WHERE number = 1", (TEST_VAULTS_CREATED,)
-        )
-    finally:
-        conn.close()
-    return settings
 
 
 @pytest.fixture
@@ -80,7 +51,7 @@ def populated(source: Settings) -> Populated:
     return populate(source)
 
 
-def _log(settings: Settings) -> tuple[int, bytes, list[object]]:
+def _log(settings: Settings) -> tuple[int, bytes, list[StoredCheckpoint]]:
     verifier = checkpoint_issuer(settings).signer.verifier
     conn = open_connection(settings)
     try:
