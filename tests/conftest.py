@@ -21,6 +21,7 @@ from tests.factories import (
     open_test_vault,
     world_fixture,  # noqa: F401 - the items tests' ``world`` fixture
 )
+from tests.objectstore import object_bucket, object_store_server  # noqa: F401 - SeaweedFS
 from vault.opening import Vault
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.database import Database
