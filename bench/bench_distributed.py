@@ -46,13 +46,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from tests.objectstore import ObjectStoreServer, fresh_bucket, start_server, stop_server
 
 from bench.bench_deposits import _envelopes, _load, _pct, _port, _wrk
 from cli.main import uvicorn_options
 from crypto.secret import Secret
 from tests.backends.postgres import Cluster, start_cluster, stop_cluster
 from tests.factories import add_account, add_practice, assign, open_test_vault, session_for
+from tests.objectstore import ObjectStoreServer, fresh_bucket, start_server, stop_server
 from vault.identity.roles import Role
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs import open_blob_store

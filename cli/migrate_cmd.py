@@ -72,10 +72,12 @@ def _migrate_to(settings: Settings, args: argparse.Namespace) -> int:
 def _progress() -> moving.MoveProgress:
     tty = sys.stdout.isatty()
 
+    back = "\r" if tty else ""  # a terminal's line is rewritten; a log gets the last count
+
     def files(done: int, total: int, size: int) -> None:
         if tty or done == total:
             end = "\n" if done == total else ""
-            print(f"\r  files: {done:,}/{total:,} ({size / MIB:,.1f} MiB)", end=end, flush=True)
+            print(f"{back}  files: {done:,}/{total:,} ({size / MIB:,.1f} MiB)", end=end, flush=True)
 
     def table(name: str, done: int, total: int) -> None:
         if tty:
@@ -122,7 +124,7 @@ def _configuration(settings: Settings, target: Settings, database_url: str) -> N
         f"\nNow write in the configuration ({settings.layout.config_file}) — or the"
         " PERMANENCE_DATABASE_URL and PERMANENCE_BLOB_STORE_* variables — then start the"
         " server:\n"
-        f"  database_url = {_toml(database_url)}\n"
+        f"  database_url = {_toml(database_url)}  # at the top, before any [table]\n"
         "  [blob_store]\n"
         f"  url = {_toml(store.url)}\n"
         f"  bucket = {_toml(store.bucket)}\n"
