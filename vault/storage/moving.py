@@ -292,6 +292,7 @@ def _copy_rows(
         copied.append((table.name, rows))
     table_copy.suspend_triggers(target, tables, enabled=True)
     table_copy.reset_sequences(target, tables)
+    table_copy.migration_dates(source, target)
     if progress.step is not None:
         progress.step("comparing every table with the source")
     for table in tables:

@@ -3,8 +3,10 @@
 The source's tables are read from ``sqlite_master`` and copied parents first (the order
 of their foreign keys), each in the source's own order (``rowid``, or the primary key of
 a ``WITHOUT ROWID`` table), so that a column the PostgreSQL schema adds in place of
-SQLite's implicit ``rowid`` receives the same numbers. ``schema_migrations`` is not
-copied: the target has its own, written by its migrations.
+SQLite's implicit ``rowid`` receives the same numbers. ``schema_migrations``' rows are the
+target's own, written by its migrations (the same numbers and names): they take the
+source's dates (``migration_dates``), so the moved vault keeps the day it was created,
+which the call-time check reads.
 
 The target's user triggers are suspended for the copy (``ALTER TABLE … DISABLE TRIGGER
 USER``, inside the caller's transaction, so a rollback restores them): the append-only
@@ -240,6 +242,20 @@ def copy_table(
             progress(done)
 
 
+def migration_dates(source: Connection, target: Connection) -> None:
+    """Give the target's migrations the dates the source's were applied on."""
+    theirs = source.execute(
+        "SELECT number, name, applied_at FROM schema_migrations ORDER BY number"
+    ).fetchall()
+    ours = target.execute("SELECT number, name FROM schema_migrations ORDER BY number").fetchall()
+    if [tuple(r[:2]) for r in theirs] != [tuple(r) for r in ours]:
+        raise SchemaMismatch("the target's schema migrations are not the source's")
+    target.executemany(
+        "UPDATE schema_migrations SET applied_at = ? WHERE number = ?",
+        [(r[2], r[0]) for r in theirs],
+    )
+
+
 # -- comparing ------------------------------------------------------------------------
 
 
@@ -294,6 +310,7 @@ __all__ = [
     "digest",
     "first_table_with_rows",
     "matched",
+    "migration_dates",
     "reset_sequences",
     "source_tables",
     "suspend_triggers",

@@ -18,7 +18,7 @@ from audit.log import AuditLog
 from crypto.secret import Secret
 from tests.backends import open_connection
 from tests.backends.postgres import Cluster
-from tests.factories import REQ, open_test_vault
+from tests.factories import REQ, deposit_item, open_test_vault
 from tests.vault.storage.moving_vault import (
     Populated,
     cluster_fixture,  # noqa: F401 - the PostgreSQL ``cluster`` fixture
@@ -98,7 +98,8 @@ def test_the_moved_vault_serves_the_same_items_and_its_log_verifies(
     store: the moved vault (opened on PostgreSQL and the bucket) gives the member the same
     envelope and the same decrypted file, resumes the upload where it was, has the same tree
     head and checkpoints (pruned entries and a cosignature included), verifies, and goes on
-    writing (identity columns continue after the copied numbers)."""
+    writing: identity columns continue after the copied numbers, and a call note whose call
+    started before the move is accepted (the vault keeps the day it was created)."""
     before = _log(source)
     done = moving.move(source, target)
 
@@ -122,6 +123,7 @@ def test_the_moved_vault_serves_the_same_items_and_its_log_verifies(
         assert received == populated.upload_received
         env = dataclasses.replace(moved.env, now=populated.world.clock)
         inbox.set_status(env, REQ, populated.world.member.principal, populated.note_id, "handled")
+        deposit_item(dataclasses.replace(populated.world, env=env))
         report = operations.verify_log(env, moved.checkpointing.issuer.signer.verifier)
         assert report.size > before[0] and report.pruned == populated.pruned_below
 
