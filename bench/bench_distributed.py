@@ -15,12 +15,17 @@
    plain copy of the same bytes to the same bucket with boto3 (``upload_fileobj``,
    ``download_fileobj``). Medians of ``--runs`` rounds, the two alternating.
 
+3. ``permanence migrate-to``'s copy (``vault.storage.moving.move``) of an embedded vault
+   holding ``--entries`` (100,000) audit entries and ``--files`` (10) extracts of 10 MiB
+   into an empty PostgreSQL database and bucket: rows/s, MB/s of files, and the time of
+   each step (files, rows, the comparisons, the log's verification).
+
 PostgreSQL and SeaweedFS come from the test fixtures (``tests/backends/postgres.py``,
 ``tests/objectstore.py``): a throwaway cluster on a Unix socket and a local ``weed server``
 with authentication, started here and removed at the end.
 
     PYTHONPATH=. .venv/bin/python bench/bench_distributed.py [--seconds 5] [--clients 64]
-        [--only deposits|transfers] [--mib 100] [--runs 3]
+        [--only deposits|transfers|move] [--mib 100] [--runs 3] [--entries 100000] [--files 10]
 """
 
 from __future__ import annotations
@@ -309,13 +314,65 @@ def bench_transfers(tmp: Path, server: ObjectStoreServer, mib: int, runs: int) -
     )
 
 
+def bench_move(
+    tmp: Path, cluster: Cluster, server: ObjectStoreServer, entries: int, files: int
+) -> None:
+    """``migrate-to``'s copy of a vault with ``entries`` audit entries and ``files`` extracts."""
+    from crypto.envelope import ItemKind
+    from tests.factories import World, deposit_as_secretary, encrypted_file, seal, upload_stream
+    from tests.vault.auditing.test_retention import _fill, _start
+    from tests.vault.storage.moving_vault import embedded_vault
+    from vault.storage import moving
+
+    bucket = fresh_bucket(server)
+    source = embedded_vault(tmp / "move", bucket)
+    with open_test_vault(source) as vault:
+        env = vault.env
+        practice = add_practice(env, "Bench")
+        member = add_account(env, Role.MEMBER, "member", practice)
+        secretary = add_account(env, Role.SECRETARY, "secretary")
+        assign(env, secretary, practice)
+        _fill(vault, _start(), entries, checkpoints=10)
+        w = World(env, None, practice, practice, member, member, secretary, secretary)  # type: ignore[arg-type]
+        for _ in range(files):
+            stream, manifest = encrypted_file(os.urandom(10 * MIB))
+            item, envelope = seal(
+                secretary, practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+            )
+            deposit_as_secretary(w, envelope, item, upload_id=upload_stream(w, item, stream, PART))
+    url = cluster.new_database(template=None).value.decode()
+    target = moving.destination(source, url, f"{bucket.url}/{bucket.bucket}")
+    t0 = time.perf_counter()
+    marks: list[tuple[str, float]] = [("opening both sides, checking the target is empty", t0)]
+    step = moving.MoveProgress(step=lambda s: marks.append((s, time.perf_counter())))
+    done = moving.move(source, target, step)
+    end = time.perf_counter()
+    print(
+        f"\nmigrate-to: {done.rows:,} rows in {len(done.tables)} tables, {done.files} files"
+        f" ({done.file_bytes / MIB:,.0f} MiB)\n"
+    )
+    print("| step | seconds | rate |")
+    print("|---|---:|---:|")
+    bounds = [t for _, t in marks] + [end]
+    for (name, start), stop in zip(marks, bounds[1:], strict=True):
+        rate = ""
+        if name.startswith("copying the files"):
+            rate = f"{done.file_bytes / 1e6 / (stop - start):,.0f} MB/s"
+        elif name.startswith("copying every table"):
+            rate = f"{done.rows / (stop - start):,.0f} rows/s"
+        print(f"| {name} | {stop - start:.1f} | {rate} |")
+    print(f"| whole move | {end - t0:.1f} | |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--mib", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["deposits", "transfers"])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--only", choices=["deposits", "transfers", "move"])
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run scripts/setup --dev")
@@ -335,6 +392,8 @@ def main() -> None:
             bench_deposits(tmp, cluster, store, args.seconds, args.clients)
         if args.only in (None, "transfers"):
             bench_transfers(tmp, server, args.mib, args.runs)
+        if args.only in (None, "move"):
+            bench_move(tmp, cluster, server, args.entries, args.files)
     finally:
         stop_server(server)
         stop_cluster(cluster)

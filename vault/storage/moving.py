@@ -23,6 +23,7 @@ data directory and the new ``database_url`` and ``[blob_store]`` settings.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ from vault.errors import ConfigError, StoreError, VaultError
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage import table_copy
 from vault.storage.blob_copy import copy_files
-from vault.storage.blobs import BlobStore, open_blob_store
+from vault.storage.blobs import open_blob_store
 from vault.storage.datadir import check, database_key
 from vault.storage.migrate import migrate
 from vault.storage.store import Connection, connect, translated_errors
@@ -276,6 +277,8 @@ def _copy_rows(
     progress: MoveProgress,
 ) -> tuple[list[tuple[str, int]], VerifyReport]:
     """Inside the target's transaction: copy, compare, verify."""
+    if progress.step is not None:
+        progress.step("copying every table in one transaction")
     columns = _refuse_unless_empty(target)  # again, under the write lock
     tables = table_copy.matched(table_copy.source_tables(source), columns)
     table_copy.suspend_triggers(target, tables, enabled=False)
@@ -309,23 +312,32 @@ def _copy_rows(
 
 def move(settings: Settings, moved: Settings, progress: MoveProgress | None = None) -> Moved:
     """Copy the embedded vault of ``settings`` into the distributed backend of ``moved``
-    (``destination``); refuse a running source or a non-empty target (``MoveRefused``)."""
-    progress = progress or MoveProgress()
+    (``destination``); refuse a running source or a non-empty target (``MoveRefused``).
+    Any other failure is one ``MoveFailed`` sentence; the target database is left empty."""
     if settings.distributed_database or settings.blob_store.url:
         raise AlreadyDistributed()
+    return _guarded(lambda: _move(settings, moved, progress or MoveProgress()))
+
+
+def _move(settings: Settings, moved: Settings, progress: MoveProgress) -> Moved:
     verifier = checkpoint_issuer(settings).signer.verifier
     with _source_alone(settings) as source:
-        target = _guarded(lambda: _open_target(moved.database_url))
+        target = _open_target(moved.database_url)
         try:
             _refuse_unless_empty(target)
-            files = _copy_files(source, open_blob_store(settings), open_blob_store(moved), progress)
+            if progress.step is not None:
+                progress.step("copying the files into the object store")
+            files = copy_files(
+                source, open_blob_store(settings), open_blob_store(moved), progress.files
+            )
             target.execute("BEGIN IMMEDIATE")
             try:
-                copied, report = _guarded(lambda: _copy_rows(source, target, verifier, progress))
+                copied, report = _copy_rows(source, target, verifier, progress)
                 size, root, checkpoints = _tree(target, verifier)
                 target.execute("COMMIT")
             except BaseException:
-                target.execute("ROLLBACK")
+                with contextlib.suppress(VaultError):  # a lost connection rolls back by itself
+                    target.execute("ROLLBACK")
                 raise
         finally:
             target.close()
@@ -339,14 +351,6 @@ def move(settings: Settings, moved: Settings, progress: MoveProgress | None = No
         checkpoints=tuple(checkpoints),
         verified=report,
     )
-
-
-def _copy_files(
-    source: Connection, blobs: BlobStore, target: BlobStore, progress: MoveProgress
-) -> tuple[int, int, int]:
-    if progress.step is not None:
-        progress.step("copying the files into the object store")
-    return _guarded(lambda: copy_files(source, blobs, target, progress.files))
 
 
 def _guarded(fn: Callable[[], T]) -> T:
