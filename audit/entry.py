@@ -176,6 +176,19 @@ def format_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+def json_count(value: object) -> int | None:
+    """A count read from a leaf with SQL's ``->`` (the JSON text of one value, on either
+    backend): the number if it is a positive integer, else ``None``."""
+    if isinstance(value, bytes | str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
 def parse_time(text: str) -> datetime:
     if not _TIME_RE.fullmatch(text):
         raise InvalidEntry(f"not an RFC 3339 UTC millisecond time: {text!r}")

@@ -16,7 +16,7 @@ The tables are the vault's to create; a database without ``audit_retention``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from audit.connection import Connection
 from audit.entry import format_time
@@ -64,10 +64,17 @@ def minimum_index(conn: Connection) -> int:
 
 def cutoff_time(conn: Connection, now: datetime, months: int) -> str:
     """``now`` minus ``months`` calendar months, as the triggers compute it (RFC 3339 UTC)."""
-    row = conn.execute(
-        "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?, ?)", (format_time(now), f"-{months} months")
-    ).fetchone()
-    return str(row[0])
+    del conn  # computed here, the same on every backend
+    return format_time(months_before(now, months))
+
+
+def months_before(at: datetime, months: int) -> datetime:
+    """SQLite's ``'-N months'`` modifier, which the triggers use: the month moves back, the
+    day of the month stays and overflows into the next month (31 March less one month is
+    3 March, as ``strftime`` gives it); the time of day stays."""
+    at = at.astimezone(UTC)
+    year, month = divmod(at.year * 12 + at.month - 1 - months, 12)
+    return at.replace(year=year, month=month + 1, day=1) + timedelta(days=at.day - 1)
 
 
 def signed_bound(conn: Connection, *, cosigned_only: bool) -> int:

@@ -51,3 +51,12 @@ def open_database(settings: Settings, **options: Any) -> Database:
 
     key = None if settings.distributed_database else database_key(settings)
     return Database.open(settings, key, **options)
+
+
+def table_names(conn: Connection) -> list[str]:
+    """The names of the vault's tables, whichever the backend."""
+    if getattr(conn, "backend", "sqlite") == "postgres":
+        query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return [str(r[0]) for r in conn.execute(query).fetchall()]

@@ -1,4 +1,5 @@
-"""A real Permanence server for end-to-end tests: SQLCipher on disk, uvicorn, real HTTP.
+"""A real Permanence server for end-to-end tests: SQLCipher on disk (or PostgreSQL on the
+distributed test backend, ``tests/backends``), uvicorn, real HTTP.
 
 - ``live_vault``: a fresh initialised vault served by the production app
   (lifespan on: checkpoints tick) through uvicorn on a free loopback port.
@@ -13,13 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import uvicorn
 
+from tests.backends import settings_for
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures reused here
 from tests.factories import open_test_vault
 from vault.env import Env, RequestInfo
@@ -81,7 +83,7 @@ def new_vault(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
-    settings = replace(Settings(data_dir=tmp_path / "data"), port=port, base_url=base_url)
+    settings = settings_for(tmp_path / "data", port=port, base_url=base_url)
     initialise(settings)
     vault = open_test_vault(settings)
     return sock, settings, vault if now is None else vault.with_env(now=now)

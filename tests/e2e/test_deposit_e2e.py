@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
+from tests.backends import table_names
 from tests.browser.conftest import _CSP_LISTENER, chromium  # noqa: F401 - fixture
 from tests.e2e.conftest import ARRANGE, new_vault, start_server
 from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
@@ -193,7 +194,7 @@ def test_deposit_read_download_handle_in_chromium_and_the_canary_stays_encrypted
 
     def dump(conn: object) -> list[bytes]:
         out = []
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]  # type: ignore[attr-defined]
+        tables = table_names(conn)  # type: ignore[arg-type]
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):  # type: ignore[attr-defined]  # noqa: S608 - table names from the schema
                 for value in row:

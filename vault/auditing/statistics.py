@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from audit.entry import format_time, parse_time
+from audit.entry import format_time, json_count, parse_time
 from vault.business_hours import BusinessHours
 from vault.storage.store import Connection
 
@@ -88,12 +88,12 @@ def activity(
             off.append((int(idx), when, str(name or ""), practice))
     failed: Counter[date] = Counter()
     for at, counted in conn.execute(
-        "SELECT i.at, CAST(e.leaf AS TEXT) ->> '$.detail.count' FROM audit_index i"
+        "SELECT i.at, CAST(e.leaf AS TEXT) -> '$.detail.count' FROM audit_index i"
         " JOIN audit_entries e ON e.idx = i.idx WHERE i.action = 'login.failed'"
         " AND i.idx BETWEEN ? AND ? AND i.at >= ? AND i.at < ?",
         (lo, hi, start, end),
     ).fetchall():
         # An entry counted while throttled stands for ``detail.count`` refusals.
-        refused = counted if isinstance(counted, int) and counted > 0 else 1
+        refused = json_count(counted) or 1
         failed[hours.local(parse_time(str(at))).date()] += refused
     return ActivityStats(window, accesses, failed, by_hour, tuple(off))

@@ -90,10 +90,11 @@ def record_failure(conn: Connection, subjects: list[str], now: datetime) -> list
         conn.execute(
             "DELETE FROM login_failure WHERE subject = ? AND at <= ?", (subject, iso(now - WINDOW))
         )
-        cur = conn.execute(
-            "INSERT INTO login_failure (subject, at) VALUES (?, ?)", (subject, iso(now))
-        )
-        rows.append(int(cur.lastrowid))
+        row = conn.execute(
+            "INSERT INTO login_failure (subject, at) VALUES (?, ?) RETURNING rowid",
+            (subject, iso(now)),
+        ).fetchone()
+        rows.append(int(row[0]))
     return rows
 
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from audit.entry import json_count
 from vault.clock import parse_iso
 from vault.env import Env, Principal
 from vault.errors import AwaitingPracticeKey, InvalidInput
@@ -80,7 +81,7 @@ def accesses(
     condition = "" if kind is None else " AND " + KINDS[kind]  # one of KINDS' fixed texts
     sql = (
         "SELECT x.at, x.action, a.display_name, x.item_id, x.audit_index,"  # noqa: S608
-        " j ->> '$.detail.count', j ->> '$.detail.purpose', j -> '$.targets'"
+        " j -> '$.detail.count', j ->> '$.detail.purpose', j -> '$.targets'"
         " FROM practice_access x LEFT JOIN account a ON a.id = x.account_id"
         " JOIN (SELECT idx, CAST(leaf AS TEXT) AS j FROM audit_entries) e"
         " ON e.idx = x.audit_index WHERE x.practice_id = ? AND x.audit_index < ?"
@@ -109,7 +110,7 @@ def accesses(
                 who=None if who is None else str(who),
                 item_id=None if item is None else str(item),
                 audit_index=int(str(idx)),
-                count=int(count) if isinstance(count, int) else 1,
+                count=json_count(count) or 1,
                 item_ids=ids,
             )
         )

@@ -145,7 +145,7 @@ def _members(conn: Connection, practice_id: str) -> list[tuple[str, str]]:
         (str(a), str(n))
         for a, n in conn.execute(
             "SELECT id, display_name FROM account WHERE practice_id = ? AND role = 'member'"
-            " AND status = 'active' ORDER BY display_name COLLATE NOCASE, id",
+            " AND status = 'active' ORDER BY lower(display_name), id",  # NOCASE: ASCII letters
             (practice_id,),
         )
     ]

@@ -12,6 +12,7 @@ import pytest
 from audit.entry import AuditEntry, decode
 from crypto.pseudonym import name_pseudonym
 from crypto.secret import Secret
+from tests.backends import open_database, table_names
 from tests.people import enrol
 from tests.vault.conftest import Clock
 from vault.auditing import alerts
@@ -36,13 +37,10 @@ def _size(env: Env) -> int:
 
 def _every_stored_text(conn: Connection) -> str:
     """Every text and blob value of every table, as one string (blobs decoded leniently)."""
-    tables = [
-        str(r[0])
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    ]
+    tables = table_names(conn)
     values: list[str] = []
     for table in tables:
-        for row in conn.execute(f'SELECT * FROM "{table}"').fetchall():  # noqa: S608 - names from sqlite_master
+        for row in conn.execute(f'SELECT * FROM "{table}"').fetchall():  # noqa: S608 - names from the catalogue
             for value in row:
                 if isinstance(value, bytes):
                     values.append(value.decode("utf-8", "replace"))
@@ -243,15 +241,11 @@ def test_an_open_count_survives_a_restart_and_is_appended_later(env: Env, clock:
     """
     from dataclasses import replace
 
-    from vault.storage.database import Database
-    from vault.storage.datadir import database_key
-
-    _lock_address(env)
     for n in range(7):
         _attempt(env, f"x{n}")
     before = _size(env)
     env.db.close()
-    reopened = Database(env.settings.layout.database, database_key(env.settings))
+    reopened = open_database(env.settings)
     try:
         later = replace(env, db=reopened)
         clock.advance(seconds=refusals.WINDOW.total_seconds())

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from tests.backends import open_connection
 from tests.people import enrol
 from tests.vault.conftest import Clock
 from vault.env import Env, Principal, RequestInfo
 from vault.identity import accounts, session_cache, sessions
 from vault.identity.roles import Role
-from vault.storage.store import connect
 
 REQUEST = RequestInfo(ip="10.0.0.9", user_agent="test")
 
@@ -102,7 +102,7 @@ def test_another_process_s_change_takes_effect_within_max_age(env: Env, clock: C
     sec = enrol(env, Role.SECRETARY, "sec")
     token = _open(env, sec.account_id)
     assert sessions.lookup(env, token) is not None
-    elsewhere = connect(env.db.path, env.db._key)  # the other process's view
+    elsewhere = open_connection(env.settings)  # the other process's view
     try:
         elsewhere.execute("UPDATE session SET revoked_at = '2026-01-01T00:00:00Z'")
     finally:

@@ -13,7 +13,7 @@ a number compares with any column as it does there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +26,7 @@ from psycopg.types.string import TextLoader
 
 from crypto.secret import Secret
 from vault.errors import StoreError, WriteFailed
-from vault.storage.postgres.dialect import translate
+from vault.storage.postgres.dialect import numbered, translate
 
 # The key of the advisory lock every write transaction holds: a fixed number
 # (the bytes "perm" "anen"), the same in every process of every version.
@@ -96,7 +96,9 @@ class PostgresConnection:
             if watch.matches(statement):
                 watch.fired()
 
-    def execute(self, statement: str, parameters: Sequence[Any] = (), /) -> Cursor:
+    def execute(
+        self, statement: str, parameters: Sequence[Any] | Mapping[str, Any] = (), /
+    ) -> Cursor:
         if self._watches:
             self._saw(statement)
         with translated_errors(self._url):
@@ -108,16 +110,18 @@ class PostgresConnection:
                 self._conn.execute(BEGIN_READ)
                 return Cursor([], -1)
             cur = self._conn.cursor()
-            cur.execute(translate(statement), tuple(parameters))
+            cur.execute(translate(statement), _parameters(statement, parameters))
             rows = cur.fetchall() if cur.description is not None else []
             return Cursor(rows, cur.rowcount)
 
-    def executemany(self, statement: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
+    def executemany(
+        self, statement: str, parameters: Iterable[Sequence[Any] | Mapping[str, Any]], /
+    ) -> Cursor:
         if self._watches:
             self._saw(statement)
         with translated_errors(self._url):
             cur = self._conn.cursor()
-            cur.executemany(translate(statement), [tuple(p) for p in parameters])
+            cur.executemany(translate(statement), [_parameters(statement, p) for p in parameters])
             return Cursor([], cur.rowcount)
 
     def execute_native(self, statement: str | sql.Composed) -> None:
@@ -127,6 +131,18 @@ class PostgresConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _parameters(
+    statement: str, given: Sequence[Any] | Mapping[str, Any]
+) -> tuple[Any, ...] | dict[str, Any]:
+    """Positional (``?``), numbered (``?1``) or named (``:name``) parameters, as psycopg
+    takes them."""
+    if isinstance(given, Mapping):
+        return dict(given)
+    if numbered(statement):
+        return {f"_{n}": value for n, value in enumerate(given, start=1)}
+    return tuple(given)
 
 
 def connect(url: Secret) -> PostgresConnection:

@@ -3,10 +3,13 @@
 The SQL of ``vault/`` and ``audit/`` is one text for both backends. What differs is
 rewritten here, outside string literals and quoted names only:
 
-- parameters: ``?`` → ``%s`` (psycopg's), and every ``%`` → ``%%`` (psycopg reads
-  placeholders inside literals too; the connection always passes parameters);
+- parameters: ``?`` → ``%s``, ``:name`` → ``%(name)s``, ``?1`` → ``%(_1)s`` (the
+  connection then passes positional parameters by those names), and every ``%`` →
+  ``%%`` (psycopg reads placeholders inside literals too; the connection always passes
+  parameters);
 - ``INSERT OR IGNORE INTO …`` → ``INSERT INTO … ON CONFLICT DO NOTHING``;
 - ``max(a, b)`` / ``min(a, b)`` (SQLite's scalar forms) → ``greatest`` / ``least``;
+- blob literals ``x'00ff'`` → ``'\\x00ff'::bytea``;
 - the audit leaves, JSON stored as bytes: ``CAST(leaf AS TEXT)`` → ``jsonb``, and the
   JSON paths ``->> '$.a.b'`` / ``-> '$.a'`` → ``#>> '{a,b}'`` / ``#> '{a}'``;
 
@@ -21,9 +24,12 @@ from functools import lru_cache
 
 # One token: a string literal, a quoted name, a comment, or a run of anything else.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|[^'\"-]+|-", re.S)
+_NUMBERED = re.compile(r"\?(\d+)")
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _LEAF_TEXT = re.compile(r"\bCAST\(\s*((?:\w+\.)?leaf)\s+AS\s+TEXT\s*\)", re.I)
+_BLOB_PREFIX = re.compile(r"(?<![\w.])[xX]$")
 _JSON_OP = re.compile(r"(->>?)\s*$")
 
 
@@ -52,14 +58,19 @@ def translate(sql: str) -> str:
         if not _is_plain(token):
             prev = out[-1] if out else ""
             op = _JSON_OP.search(prev) if token.startswith("'$") else None
-            if op is not None:  # a JSON path: SQLite's '$.a.b' is PostgreSQL's '{a,b}'
+            blob = _BLOB_PREFIX.search(prev) if token.startswith("'") else None
+            if blob is not None:  # a blob literal: SQLite's x'00ff' is bytea's '\x00ff'
+                out[-1] = prev[: blob.start()]
+                out.append("'\\x" + token[1:-1] + "'::bytea")
+            elif op is not None:  # a JSON path: SQLite's '$.a.b' is PostgreSQL's '{a,b}'
                 path = token[1:-1].removeprefix("$").lstrip(".")
                 out[-1] = prev[: op.start()] + ("#>> " if op.group(1) == "->>" else "#> ")
                 out.append("'{" + ",".join(path.split(".") if path else []) + "}'")
             else:
                 out.append(token.replace("%", "%%"))  # psycopg reads placeholders everywhere
             continue
-        text = token.replace("%", "%%").replace("?", "%s")
+        text = _NUMBERED.sub(r"%(_\1)s", token.replace("%", "%%")).replace("?", "%s")
+        text = _NAMED.sub(r"%(\1)s", text)
         text = _LEAF_TEXT.sub(r"convert_from(\1, 'UTF8')::jsonb", text)
         if ignore:
             text = _OR_IGNORE.sub("INSERT INTO", text)
@@ -68,6 +79,11 @@ def translate(sql: str) -> str:
     if ignore:
         result = _on_conflict(result)
     return result
+
+
+def numbered(sql: str) -> bool:
+    """Whether ``sql`` (SQLite's text) numbers its parameters (``?1``)."""
+    return "%(_" in translate(sql)
 
 
 def _on_conflict(sql: str) -> str:

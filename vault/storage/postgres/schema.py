@@ -45,9 +45,10 @@ def current_version(conn: PostgresConnection) -> int:
 
 def check_collation(conn: PostgresConnection) -> None:
     row = conn.execute(
-        "SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()"
+        "SELECT datcollate, datctype, datlocprovider FROM pg_database"
+        " WHERE datname = current_database()"
     ).fetchone()
-    if row is None or row[0] not in C_LOCALES or row[1] not in C_LOCALES:
+    if row is None or row[0] not in C_LOCALES or row[1] not in C_LOCALES or row[2] != "c":
         raise StoreError(
             "the PostgreSQL database must be created with LC_COLLATE 'C' and LC_CTYPE 'C'"
             " (text then sorts as Permanence expects; docs/operations.md)"
@@ -112,6 +113,20 @@ def migrate_postgres(
         conn.execute("ROLLBACK")
         raise
     return version
+
+
+def realign_identities(conn: PostgresConnection) -> None:
+    """Set every identity column's next value one past its largest, as SQLite's next rowid
+    is: after rows were copied in with their own ids (``migrate-to``)."""
+    columns = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+    ).fetchall()
+    for table, column in columns:
+        largest = f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"  # noqa: S608 - catalogue names
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence(?, ?), ({largest}), false)", (table, column)
+        )
 
 
 def _record(
