@@ -52,6 +52,7 @@ class ObjectStoreServer:
     admin_secret: str
     process: subprocess.Popen[bytes]
     folder: Path
+    grpc_ports: tuple[int, ...] = ()
 
     def admin(self) -> Any:
         """A boto3 client as the admin identity (bucket creation, inspection)."""
@@ -129,6 +130,7 @@ def start_server(folder: Path) -> ObjectStoreServer:
         "-volume.max=0",  # as many volumes as the disk holds: each bucket has its own
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
+        "-volume.preStopSeconds=0",  # stop at once when the tests end
         "-filer",
         f"-filer.port={filer}",
         f"-filer.port.grpc={filer_grpc}",
@@ -148,7 +150,14 @@ def start_server(folder: Path) -> ObjectStoreServer:
     )
     log.close()
     server = ObjectStoreServer(
-        f"http://127.0.0.1:{s3}", vault_key, vault_secret, admin_key, admin_secret, process, folder
+        f"http://127.0.0.1:{s3}",
+        vault_key,
+        vault_secret,
+        admin_key,
+        admin_secret,
+        process,
+        folder,
+        (master_grpc, volume_grpc, filer_grpc, s3_grpc),
     )
     try:
         _wait_ready(server)
@@ -187,13 +196,17 @@ def _wait_ready(server: ObjectStoreServer) -> None:
 
 
 def stop_server(server: ObjectStoreServer) -> None:
+    """Stop the server (its data is thrown away: no need to wait for a graceful stop)."""
     if server.process.poll() is None:
         os.killpg(server.process.pid, signal.SIGTERM)
         try:
-            server.process.wait(15)
+            server.process.wait(3)
         except subprocess.TimeoutExpired:
             os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait()
+    for port in server.grpc_ports:  # SeaweedFS puts its gRPC sockets in /tmp whatever -dir
+        for leftover in Path("/tmp").glob(f"seaweedfs-*-grpc-{port}.sock"):  # noqa: S108
+            leftover.unlink(missing_ok=True)
 
 
 def fresh_bucket(server: ObjectStoreServer) -> BlobStoreSettings:

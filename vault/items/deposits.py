@@ -317,9 +317,10 @@ def _insert(
     return Receipt(d.item_id, created=True)
 
 
-def collect_orphans(env: Env) -> int:
+def collect_orphans(env: Env, *, now: float | None = None) -> int:
     """Remove blobs without an item and upload parts without an upload, over an hour old;
-    forget uploads abandoned for a day. Returns how many blobs and uploads went."""
+    forget uploads abandoned for a day. Returns how many blobs and uploads went. ``now``
+    (seconds since the epoch, the stored files' clock) is for tests."""
 
     def known(table: str) -> Callable[[list[str]], set[str]]:
         def check(ids: list[str]) -> set[str]:
@@ -335,7 +336,7 @@ def collect_orphans(env: Env) -> int:
 
     cutoff = iso(env.now() - timedelta(days=1))
     env.db.write(lambda c: c.execute("DELETE FROM upload WHERE created_at < ?", (cutoff,)))
-    removed = blob_store(env).collect_orphans(known("item"), known("upload"))
+    removed = blob_store(env).collect_orphans(known("item"), known("upload"), now=now)
     return len(removed)
 
 

@@ -17,14 +17,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from vault.errors import BlobExists, BlobMissing
 from vault.files import fsync_dir
 from vault.ids import is_uuid
+from vault.storage.blobs.chunks import Chunks
 
 ORPHAN_AGE_SECONDS = 3600
-READ_BYTES = 1024 * 1024  # one chunk of a download
 _TMP = "tmp"
 
 
@@ -124,10 +123,11 @@ class BlobDirectory:
 
         The file is opened here: a missing blob raises ``BlobMissing`` before any chunk."""
         try:
-            f = open(self.path(item_id), "rb")  # noqa: SIM115 - closed by the iterator
+            f = open(self.path(item_id), "rb")  # noqa: SIM115 - closed by Chunks
         except FileNotFoundError:
             raise BlobMissing() from None
-        return _chunks(f, start, end)
+        f.seek(start)
+        return Chunks(f.read, f.close, None if end is None else max(0, end - start))
 
     def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int:
         """Store a whole blob under ``item_id`` (write-once: ``BlobExists`` if one is there)."""
@@ -181,16 +181,3 @@ class BlobDirectory:
                     (folder / name).unlink(missing_ok=True)
                     removed.append(f"{folder.name}/{name}")
         return removed
-
-
-def _chunks(f: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
-    with f:
-        f.seek(start)
-        left = None if end is None else max(0, end - start)
-        while left is None or left > 0:
-            chunk = f.read(READ_BYTES if left is None else min(READ_BYTES, left))
-            if not chunk:
-                return
-            if left is not None:
-                left -= len(chunk)
-            yield chunk

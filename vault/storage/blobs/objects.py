@@ -39,13 +39,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from vault.errors import BlobExists, BlobMissing, FileStoreUnavailable
 from vault.ids import is_uuid
 from vault.settings import BlobStoreSettings
+from vault.storage.blobs.chunks import Chunks
 from vault.storage.blobs.directory import ORPHAN_AGE_SECONDS
 
 log = logging.getLogger("permanence.vault")
 
 PART_BYTES = 8 * 1024 * 1024  # the largest upload part object, and a composed part's size
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part of a multipart upload, but the last
-READ_BYTES = 1024 * 1024  # one chunk of a download
 _DELETE_BATCH = 1000  # the most keys one DeleteObjects takes
 _UPLOADS, _ITEMS = "uploads/", "items/"
 _PART = re.compile(r"^uploads/([0-9a-f-]{36})/(\d{15})-(\d{15})$")
@@ -143,20 +143,19 @@ class ObjectStore:
         so that an unreachable store refuses the upload before its row exists."""
         _upload(upload_id)
         with _translated("a new upload"):
-            self._s3.head_bucket(Bucket=self.bucket)
+            try:
+                self._s3.head_bucket(Bucket=self.bucket)
+            except ClientError as e:
+                if _code(e) in _MISSING_CODES:  # a HEAD has no body to say NoSuchBucket
+                    raise FileStoreUnavailable(NO_BUCKET) from None
+                raise
 
     def write_at(self, upload_id: str, offset: int, parts: Iterable[bytes]) -> int:
-        """Store ``parts`` from ``offset`` as part objects of at most about ``PART_BYTES``;
+        """Store ``parts`` from ``offset`` as part objects of at most ``PART_BYTES``;
         returns the length after them. Each PUT has succeeded when this returns."""
         position = offset
-        buffer = bytearray()
-        for part in parts:
-            buffer += part
-            if len(buffer) >= PART_BYTES:
-                position = self._put_part(upload_id, position, bytes(buffer))
-                buffer.clear()
-        if buffer:
-            position = self._put_part(upload_id, position, bytes(buffer))
+        for piece in _rechunked(parts, PART_BYTES):
+            position = self._put_part(upload_id, position, piece)
         return position
 
     def _put_part(self, upload_id: str, offset: int, data: bytes) -> int:
@@ -357,7 +356,7 @@ class ObjectStore:
                 if _code(e) == "InvalidRange":  # starts at or past the end
                     return iter(())
                 raise
-        return _streamed(body)
+        return Chunks(lambda size: _read(body, size), body.close)
 
     def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int:
         """Store a whole blob under ``item_id`` (write-once: ``BlobExists`` if one is there),
@@ -467,16 +466,15 @@ def _rechunked(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
     for chunk in chunks:
         buffer += chunk
         while len(buffer) >= size:
-            yield bytes(buffer[:size])
+            with memoryview(buffer) as view:
+                piece = bytes(view[:size])  # one copy, not a slice and then a copy
             del buffer[:size]
+            yield piece
     if buffer:
         yield bytes(buffer)
 
 
-def _streamed(body: Any) -> Iterator[bytes]:
-    """A GET's body in chunks, closed at the end (or when the iterator is closed)."""
-    try:
-        with _translated("a blob"):
-            yield from body.iter_chunks(READ_BYTES)
-    finally:
-        body.close()
+def _read(body: Any, size: int) -> bytes:
+    with _translated("a blob"):
+        data: bytes = body.read(size)
+    return data
