@@ -8,14 +8,17 @@ backend (``PERMANENCE_TEST_BACKEND``)."""
 from __future__ import annotations
 
 import dataclasses
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from audit.checkpoint import StoredCheckpoint
 from audit.issuer import stored_checkpoints
 from audit.log import AuditLog
 from crypto.secret import Secret
+from crypto.stream import decrypt_stream
 from tests.backends import open_connection
 from tests.backends.postgres import Cluster
 from tests.factories import REQ, deposit_item, open_test_vault
@@ -26,12 +29,14 @@ from tests.vault.storage.moving_vault import (
     populate,
     served_by,
 )
+from tests.web.test_items_web import Clients
 from vault.auditing import operations
 from vault.auditing.checkpoints import checkpoint_issuer
 from vault.items import inbox
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage import moving, table_copy
 from vault.storage.store import Connection
+from web.app import create_app
 
 
 @pytest.fixture
@@ -96,9 +101,9 @@ def test_the_moved_vault_serves_the_same_items_and_its_log_verifies(
 ) -> None:
     """Every table row for row, the extract's file and the upload in progress in the object
     store: the moved vault (opened on PostgreSQL and the bucket) gives the member the same
-    envelope and the same decrypted file, resumes the upload where it was, has the same tree
-    head and checkpoints (pruned entries and a cosignature included), verifies, and goes on
-    writing: identity columns continue after the copied numbers, and a call note whose call
+    envelope and the same decrypted file (through the use cases and over HTTP), resumes
+    the upload where it was, has the same tree head and checkpoints (pruned entries and a
+    cosignature included), verifies, and goes on writing: identity columns continue after the copied numbers, and a call note whose call
     started before the move is accepted (the vault keeps the day it was created)."""
     before = _log(source)
     done = moving.move(source, target)
@@ -124,6 +129,18 @@ def test_the_moved_vault_serves_the_same_items_and_its_log_verifies(
         env = dataclasses.replace(moved.env, now=populated.world.clock)
         inbox.set_status(env, REQ, populated.world.member.principal, populated.note_id, "handled")
         deposit_item(dataclasses.replace(populated.world, env=env))
+        with TestClient(create_app(moved.with_env(now=populated.world.clock))) as client:
+            member = Clients(dataclasses.replace(populated.world, env=env), client)
+            answer = member.as_(populated.world.member).get(f"/items/{populated.extract_id}/file")
+        assert answer.status_code == 200
+        clear = BytesIO()
+        decrypt_stream(
+            BytesIO(answer.content),
+            clear,
+            populated.manifest.file_key,
+            populated.manifest.stream_hash,
+        )
+        assert clear.getvalue() == populated.extract_plaintext  # through the app too
         report = operations.verify_log(env, moved.checkpointing.issuer.signer.verifier)
         assert report.size > before[0] and report.pruned == populated.pruned_below
 
