@@ -103,8 +103,9 @@ def test_the_moved_vault_serves_the_same_items_and_its_log_verifies(
     store: the moved vault (opened on PostgreSQL and the bucket) gives the member the same
     envelope and the same decrypted file (through the use cases and over HTTP), resumes
     the upload where it was, has the same tree head and checkpoints (pruned entries and a
-    cosignature included), verifies, and goes on writing: identity columns continue after the copied numbers, and a call note whose call
-    started before the move is accepted (the vault keeps the day it was created)."""
+    cosignature included), verifies, and goes on writing: identity columns continue after
+    the copied numbers, and a call note whose call started before the move is accepted (the
+    vault keeps the day it was created)."""
     before = _log(source)
     done = moving.move(source, target)
 
