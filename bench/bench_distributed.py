@@ -123,8 +123,9 @@ def has_workers_option() -> bool:
 @contextmanager
 def servers(
     data_dir: Path, database_url: str, store: tuple[str, ...], processes: int
-) -> Iterator[tuple[str, str]]:
-    """``processes`` server processes on one port; (their URL, how they were started)."""
+) -> Iterator[tuple[str, str, list[int]]]:
+    """``processes`` server processes on one port; (their URL, how they were started, the
+    processes that ``cpu_seconds`` counts with their children)."""
     port = _port()
     url = f"http://127.0.0.1:{port}"
     if processes > 1 and has_workers_option():
@@ -147,7 +148,7 @@ def servers(
         )
         try:
             _wait(url)
-            yield url, f"permanence serve --workers {processes}"
+            yield url, f"permanence serve --workers {processes}", [proc.pid]
         finally:
             proc.terminate()
             proc.wait(30)
@@ -162,12 +163,43 @@ def servers(
     try:
         _wait(url)
         how = "1 process" if processes == 1 else f"{processes} processes, SO_REUSEPORT"
-        yield url, how
+        yield url, how, [int(p.pid) for p in procs if p.pid is not None]
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.join(30)
+
+
+def _stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # the fields after the command's name
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user and system) of the processes ``roots`` and their descendants, now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    total = 0
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(cluster: Cluster) -> int:
+    return int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
 
 
 # -- deposits -------------------------------------------------------------------------------
@@ -213,25 +245,52 @@ def bench_deposits(
         distributed_url: _envelopes(arranged[distributed_url], 2 * per_run),
     }
     print(f"\n{clients} clients, {seconds:g} s per row\n")
-    print("| backend | server processes | load generator | deposits/s | p50 ms | p99 ms |")
-    print("|---|---|---|---:|---:|---:|")
+    print(
+        "| backend | server processes | load generator | deposits/s | p50 ms | p99 ms |"
+        " server CPU | PostgreSQL CPU | load generator CPU |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    pg = postmaster(cluster)
     for backend, data_dir, url, processes in rows:
         headers = _headers(arranged[url])
-        with servers(data_dir, url, store if url else (), processes) as (base, how):
+        with servers(data_dir, url, store if url else (), processes) as (base, how, pids):
             for generator in ("wrk", "httpx (Python, asyncio)"):
                 left = bodies[url]
+                _children_cpu()  # from here: wrk's run, once it is over
+                before = (cpu_seconds(pids), cpu_seconds([pg]), time.process_time())
+                t0 = time.perf_counter()
                 if generator == "wrk":
                     batch = left[: int(seconds * WRK_RATE)]
                     rate, p50, p99, _ = _wrk(base, clients, seconds, batch, headers, tmp)
                     used = len(batch)
+                    load_cpu = _children_cpu()
                 else:
                     rate, lat = asyncio.run(_load(base, clients, seconds, left, headers))
                     p50, p99, used = _pct(lat, 50), _pct(lat, 99), len(lat)
+                    load_cpu = time.process_time() - before[2]
+                elapsed = time.perf_counter() - t0
+                server = cpu_seconds(pids) - before[0]
+                database = cpu_seconds([pg]) - before[1]
                 bodies[url] = left[used + clients :]  # never the same item twice
+                cores = [f"{100 * c / elapsed:.0f} %" for c in (server, database, load_cpu)]
                 print(
-                    f"| {backend} | {how} | {generator} | {rate:,} | {p50:.1f} | {p99:.1f} |",
+                    f"| {backend} | {how} | {generator} | {rate:,} | {p50:.1f} | {p99:.1f} |"
+                    f" {' | '.join(cores)} |",
                     flush=True,
                 )
+
+
+_reaped = [0.0]
+
+
+def _children_cpu() -> float:
+    """CPU time of the children this process reaped since the last call (wrk's run)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    now = usage.ru_utime + usage.ru_stime
+    spent, _reaped[0] = now - _reaped[0], now
+    return spent
 
 
 # -- extract files in the object store ------------------------------------------------------
