@@ -8,7 +8,10 @@
    - PostgreSQL, two server processes on one port: ``permanence serve --workers 2`` where
      this tree has it (``cli/workers.py``), else two server processes each listening on the
      same port with ``SO_REUSEPORT`` (the kernel spreads the connections between them).
-   Each server process is run as ``permanence serve`` runs it (``uvicorn_options``).
+   Each server process is run as ``permanence serve`` runs it (``uvicorn_options``). Each
+   row also gives the CPU the server processes, PostgreSQL's processes and the load
+   generator used (100 % = one core), and, after the table, the statements one deposit
+   runs on PostgreSQL and their mean time.
 2. An extract's file of ``--mib`` (100) MiB of random bytes into and out of the object
    store through the vault's ``BlobStore`` (``create_upload``, ``write_at`` in 8 MiB parts
    as the upload route writes them, ``publish``, then ``read_item`` to the end), against a
@@ -293,6 +296,57 @@ def _children_cpu() -> float:
     return spent
 
 
+def bench_statements(tmp: Path, cluster: Cluster, deposits: int = 50) -> None:
+    """Statements per deposit on PostgreSQL and their mean time, one deposit at a time
+    through the use case (``PostgresConnection.execute`` wrapped to count and time them)."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from tests.factories import Clock, World, created_at, deposit_item
+    from vault.storage.postgres import connection as pg
+
+    url = cluster.new_database(template=None).value.decode()
+    settings = _settings(str(tmp / "statements"), url, (), 8000)
+    initialise(settings)
+    counts: Counter[str] = Counter()
+    spent: list[float] = []
+    plain = pg.PostgresConnection.execute
+
+    def counted(self: pg.PostgresConnection, statement: str, parameters: Any = (), /) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return plain(self, statement, parameters)
+        finally:
+            spent.append(time.perf_counter() - t0)
+            counts[statement.split(maxsplit=1)[0].upper()] += 1
+
+    with open_test_vault(settings) as vault:
+        clock = Clock()
+        env = replace(vault.env, now=clock)
+        practice = add_practice(env, "Bench")
+        member = add_account(env, Role.MEMBER, "member", practice)
+        secretary = add_account(env, Role.SECRETARY, "secretary")
+        assign(env, secretary, practice)
+        created_at(env, clock.at - timedelta(days=30))
+        w = World(env, clock, practice, practice, member, member, secretary, secretary)
+        deposit_item(w)  # caches warm
+        pg.PostgresConnection.execute = counted  # type: ignore[method-assign]
+        try:
+            t0 = time.perf_counter()
+            for _ in range(deposits):
+                deposit_item(w)
+            alone = (time.perf_counter() - t0) / deposits
+        finally:
+            pg.PostgresConnection.execute = plain  # type: ignore[method-assign]
+    each = ", ".join(f"{k} {v / deposits:.1f}" for k, v in counts.most_common())
+    print(
+        f"\nPostgreSQL, one deposit at a time ({deposits}): {sum(counts.values()) / deposits:.1f}"
+        f" statements per deposit ({each}), {1000 * statistics.mean(spent):.2f} ms each on"
+        f" average, {1000 * alone:.1f} ms per deposit",
+        flush=True,
+    )
+
+
 # -- extract files in the object store ------------------------------------------------------
 
 
@@ -449,6 +503,7 @@ def main() -> None:
         )
         if args.only in (None, "deposits"):
             bench_deposits(tmp, cluster, store, args.seconds, args.clients)
+            bench_statements(tmp, cluster)
         if args.only in (None, "transfers"):
             bench_transfers(tmp, server, args.mib, args.runs)
         if args.only in (None, "move"):
