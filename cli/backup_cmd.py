@@ -31,6 +31,7 @@ def register(
 def _backup(settings: Settings, out: Path) -> int:
     from cli.context import open_env
 
+    backup.refuse_distributed(settings, "backup")
     with open_env(settings) as env:
         result = backup.create(env, command_line("backup"), out)
     print(

@@ -85,7 +85,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
             settings, Role.ADMIN, args.admin_username, args.admin_name, request=request
         )
     print(f"Created a new vault in {result.layout.root}")
-    if result.key_in_file:
+    if result.distributed:
+        print("  database: PostgreSQL at database_url (schema created, audit log started)")
+    elif result.key_in_file:
         print(f"  database key: {result.layout.db_key_file} (mode 0600; back it up separately)")
     else:
         print("  database key: taken from PERMANENCE_DB_KEY (not written to disk)")

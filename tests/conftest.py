@@ -17,6 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.backends import DISTRIBUTED, backend_settings, open_connection
+from tests.backends.postgres import drop_made, stop_shared
 from tests.factories import (
     open_test_vault,
     world_fixture,  # noqa: F401 - the items tests' ``world`` fixture
@@ -56,22 +57,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if DISTRIBUTED:
-        from tests.backends.postgres import stop_shared
-
-        stop_shared()
+    stop_shared()  # the throwaway PostgreSQL cluster, if a test started it
 
 
 @pytest.fixture(autouse=True)
 def _drop_test_databases() -> Iterator[None]:
-    """On the distributed backend, drop the PostgreSQL databases a test made, after it."""
+    """Drop the PostgreSQL databases a test made, after it (if any test started the cluster)."""
     yield
-    if DISTRIBUTED:
-        from tests.backends.postgres import drop_databases, shared_cluster
-
-        cluster = shared_cluster()
-        made, cluster.made[:] = list(cluster.made), []
-        drop_databases(cluster, made)
+    drop_made()
 
 
 @pytest.fixture

@@ -1,7 +1,13 @@
-"""Helpers for the audit tests: a real SQLCipher database with the audit schema."""
+"""Helpers for the audit tests: a real SQLCipher database with the audit schema, or on the
+distributed test backend (``tests/backends``) a PostgreSQL database with the vault's.
+
+Tests name a database by a path, as for SQLCipher; on PostgreSQL the path is a marker
+file and the database is the one ``open_db`` made for it (``reopen``, ``copy_db``)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +18,10 @@ from audit.keys import NoteSigner
 from audit.log import AuditLog
 from audit.schema import SCHEMA_SQL
 from crypto.secret import Secret
+from tests.backends import DISTRIBUTED
+from vault.errors import WriteFailed
 from vault.storage.migrate import Migration, all_migrations, migrate
-from vault.storage.store import Connection, connect
+from vault.storage.store import Connection, DriverError, connect
 from vault.storage.writer import Writer
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -33,10 +41,49 @@ def migrations() -> list[Migration]:
     return sorted([*kept, AUDIT_MIGRATION], key=lambda m: m.number)
 
 
-def open_db(path: Path) -> Connection:
+# What a guard trigger's refusal raises on a raw connection: the driver's error on
+# SQLCipher, ``WriteFailed`` from the PostgreSQL connection (it translates its errors).
+REFUSED = (DriverError, WriteFailed)
+_DATABASES: dict[Path, str] = {}  # marker path → PostgreSQL database name
+
+
+def open_db(path: Path, *, keep: bool = False) -> Connection:
+    """A new audit database at ``path`` (``keep``: not dropped after the test)."""
+    if DISTRIBUTED:
+        from tests.backends.postgres import shared_cluster
+
+        url = shared_cluster().new_database(keep=keep)
+        _DATABASES[path] = url.value.decode().split("/")[3].split("?")[0]
+        path.write_text("a PostgreSQL database of tests/audit/helpers.py\n")
+        return reopen(path)
     conn = connect(path, KEY, create=True)
     migrate(conn, migrations())
     return conn
+
+
+def reopen(path: Path) -> Connection:
+    """Another connection to the database ``open_db`` made at ``path``."""
+    if DISTRIBUTED:
+        from tests.backends.postgres import shared_cluster
+        from vault.storage.postgres.connection import connect as connect_postgres
+
+        return connect_postgres(shared_cluster().url(_DATABASES[path]))
+    return connect(path, KEY)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """``target`` becomes a copy of the (closed) database at ``source``."""
+    if DISTRIBUTED:
+        from tests.backends.postgres import shared_cluster
+
+        url = shared_cluster().new_database(template=_DATABASES[source])
+        _DATABASES[target] = url.value.decode().split("/")[3].split("?")[0]
+        target.write_text("a PostgreSQL database of tests/audit/helpers.py\n")
+        return
+    shutil.copy(source, target)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(str(source) + suffix):
+            shutil.copy(str(source) + suffix, str(target) + suffix)
 
 
 def make_signer(name: str = ORIGIN, seed: int = 7) -> NoteSigner:
@@ -76,9 +123,30 @@ def fill(writer: Writer, start: int, count: int, per_txn: int = 100) -> None:
         f.result()
 
 
+def drop_trigger(conn: Connection, name: str) -> None:
+    """Drop one guard trigger, as an operator with the key could."""
+    if DISTRIBUTED:
+        (table,) = conn.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = ?",
+            (name,),
+        ).fetchone()
+        conn.execute(f'DROP TRIGGER "{name}" ON "{table}"')
+    else:
+        conn.execute(f'DROP TRIGGER "{name}"')
+
+
 def attacker(path: Path) -> Connection:
     """Open the database as an operator with the key would, and drop the guard triggers."""
-    conn = connect(path, KEY)
+    conn = reopen(path)
+    if DISTRIBUTED:
+        triggers = conn.execute(
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND t.tgname LIKE 'audit_%'"
+        ).fetchall()
+        for name, table in triggers:
+            conn.execute(f'DROP TRIGGER "{name}" ON "{table}"')
+        return conn
     names = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit_%'"
     ).fetchall()

@@ -14,15 +14,14 @@ from audit.checkpoint import Checkpoint
 from audit.errors import BadBundle, BadCheckpoint, LogInconsistent
 from audit.issuer import add_cosignature, checkpoint_at, latest_checkpoint
 from audit.log import AuditLog
-from tests.audit.helpers import BIG_LOG_SIZE, KEY, ORIGIN, T0, entry, make_signer, resign
-from vault.storage.store import connect
+from tests.audit.helpers import BIG_LOG_SIZE, ORIGIN, T0, entry, make_signer, reopen, resign
 
 SERVER = make_signer()
 AUDITOR = make_signer("auditor.example", seed=9)
 
 
 def _export(path: Path) -> str:
-    conn = connect(path, KEY)
+    conn = reopen(path)
     out = io.StringIO()
     assert write_bundle(conn, out, SERVER.verifier, origin=ORIGIN, now=T0) == BIG_LOG_SIZE
     conn.close()
@@ -38,7 +37,7 @@ def _edit(text: str, fn: object) -> Bundle:
 def test_an_exported_bundle_verifies_offline_with_its_cosignatures(big_log: Path) -> None:
     """A bundle with a cosigned checkpoint verifies with the server key, and demanding the
     auditor's cosignature works too."""
-    conn = connect(big_log, KEY)
+    conn = reopen(big_log)
     sc = latest_checkpoint(conn, SERVER.verifier)
     assert sc is not None
     cosigned = notes.add_signatures(sc.note, [notes.signature(sc.checkpoint.body(), AUDITOR)])
@@ -201,7 +200,7 @@ def test_the_origin_is_the_pinned_keys_name(big_log: Path) -> None:
 def test_an_export_ends_at_its_checkpoint(big_log: Path) -> None:
     """Entries appended after the latest checkpoint stay out of the bundle, and an export up
     to an earlier checkpoint holds exactly the entries and checkpoints up to it."""
-    conn = connect(big_log, KEY)
+    conn = reopen(big_log)
     conn.execute("BEGIN")
     for i in range(BIG_LOG_SIZE, BIG_LOG_SIZE + 5):
         AuditLog().append(conn, entry(i))
@@ -226,7 +225,7 @@ def test_an_empty_log_has_nothing_to_export(db: object) -> None:
 def test_a_required_cosigner_must_have_signed_a_checkpoint(big_log: Path) -> None:
     """The report says how far each required cosigner vouched; a key that cosigned nothing
     is refused."""
-    conn = connect(big_log, KEY)
+    conn = reopen(big_log)
     sc = checkpoint_at(conn, 2, SERVER.verifier)
     cosigned = notes.add_signatures(sc.note, [notes.signature(sc.checkpoint.body(), AUDITOR)])
     conn.execute("BEGIN")

@@ -13,6 +13,7 @@ from audit.entry import Action, AuditEntry, decode
 from audit.errors import AppendRefused, EntryTooLarge
 from audit.log import AuditLog
 from tests.audit.helpers import T0, entry, fill, open_db
+from tests.backends import DISTRIBUTED
 from vault.storage.store import Connection
 from vault.storage.writer import Writer
 
@@ -43,11 +44,13 @@ def test_a_rolled_back_savepoint_leaves_no_trace_and_appends_continue(db: Connec
     """The log keeps no state in memory: after a rollback the next append reuses the index."""
     log = AuditLog()
     log.append(db, entry(0))
+    db.execute("BEGIN IMMEDIATE")
     db.execute("SAVEPOINT s")
     assert log.append(db, entry(1)) == 1
     log.append(db, entry(2))
     db.execute("ROLLBACK TO s")
     db.execute("RELEASE s")
+    db.execute("COMMIT")
     assert log.append(db, entry(99)) == 1
     assert decode(log.leaf(db, 1)).entry == entry(99)
     assert log.root(db) == merkle.node_hash(
@@ -96,6 +99,19 @@ def test_an_action_whose_entry_is_too_large_is_rolled_back_and_the_group_commits
     conn.close()
 
 
+REFUSING_TRIGGER = (
+    "CREATE TEMP TRIGGER refuse BEFORE INSERT ON audit_entries"
+    " BEGIN SELECT RAISE(ABORT, 'audit: refused for the test'); END"
+)
+# PostgreSQL's (no TEMP triggers on a table; DDL is rolled back with the action).
+REFUSING_TRIGGER_PG = (
+    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+    " 'BEGIN RAISE EXCEPTION ''audit: refused for the test''; END';"
+    " CREATE TRIGGER refuse BEFORE INSERT ON audit_entries"
+    " FOR EACH ROW EXECUTE FUNCTION refuse()"
+)
+
+
 def test_an_action_whose_entry_a_trigger_refuses_is_rolled_back(tmp_path: Path) -> None:
     """If the database refuses the entry (here a guard trigger), the action fails closed."""
     conn = open_db(tmp_path / "v.db")
@@ -105,10 +121,7 @@ def test_an_action_whose_entry_a_trigger_refuses_is_rolled_back(tmp_path: Path) 
     def sabotaged(c: Connection) -> int:
         c.execute("INSERT INTO vault_meta (key, value) VALUES ('read', 'v')")
         # A trigger refuses the entry (as a full disk or a guard would): the whole action goes.
-        c.execute(
-            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON audit_entries"
-            " BEGIN SELECT RAISE(ABORT, 'audit: refused for the test'); END"
-        )
+        c.execute(REFUSING_TRIGGER_PG if DISTRIBUTED else REFUSING_TRIGGER)
         return AuditLog().append(c, entry(3))
 
     with pytest.raises(AppendRefused, match="audit: "):

@@ -11,14 +11,13 @@ from audit.errors import BadCheckpoint, ProofFailed
 from audit.issuer import latest_checkpoint
 from audit.log import AuditLog
 from audit.proof import HEADER, ProofFile, verify_proof_file
-from tests.audit.helpers import KEY, ORIGIN, make_signer
-from vault.storage.store import connect
+from tests.audit.helpers import ORIGIN, make_signer, reopen
 
 SERVER = make_signer()
 
 
 def _proof_file(path: Path, index: int) -> str:
-    conn = connect(path, KEY)
+    conn = reopen(path)
     log = AuditLog()
     sc = latest_checkpoint(conn, SERVER.verifier)
     assert sc is not None
@@ -45,7 +44,7 @@ def test_a_proof_file_has_the_c2sp_layout_and_verifies(big_log: Path) -> None:
 def test_a_proof_file_for_another_entry_or_with_a_changed_hash_fails(big_log: Path) -> None:
     """Claiming the proof for another entry, or flipping a proof hash, fails."""
     text = _proof_file(big_log, 5)
-    conn = connect(big_log, KEY)
+    conn = reopen(big_log)
     other = AuditLog().leaf(conn, 6)
     conn.close()
     with pytest.raises(ProofFailed):

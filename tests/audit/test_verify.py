@@ -21,22 +21,21 @@ from audit.issuer import CheckpointIssuer, latest_checkpoint
 from audit.verify import verify_database
 from tests.audit.helpers import (
     BIG_LOG_SIZE,
-    KEY,
     ORIGIN,
     T0,
     attacker,
     entry,
     make_signer,
     rebuild_hashes,
+    reopen,
     rewrite_entry,
 )
-from vault.storage.store import connect
 
 VERIFIER = make_signer().verifier
 
 
 def _verify(path: Path, **kw: object) -> None:
-    conn = connect(path, KEY)
+    conn = reopen(path)
     try:
         verify_database(conn, VERIFIER, origin=ORIGIN, **kw)  # type: ignore[arg-type]
     finally:
@@ -45,7 +44,7 @@ def _verify(path: Path, **kw: object) -> None:
 
 def _saved(path: Path) -> tuple[Checkpoint, list[bytes]]:
     """What an auditor keeps from an earlier visit: the latest checkpoint and a bundle."""
-    conn = connect(path, KEY)
+    conn = reopen(path)
     sc = latest_checkpoint(conn, VERIFIER)
     out = io.StringIO()
     write_bundle(conn, out, VERIFIER, origin=ORIGIN, now=T0)
@@ -65,7 +64,7 @@ def _expect(path: Path, index: int, **kw: object) -> str:
 def test_the_intact_log_verifies_with_progress(big_log: Path) -> None:
     """The untouched log verifies: every entry, hash and checkpoint; progress reaches the end."""
     seen: list[tuple[int, int]] = []
-    conn = connect(big_log, KEY)
+    conn = reopen(big_log)
     report = verify_database(
         conn, VERIFIER, origin=ORIGIN, progress=lambda d, t: seen.append((d, t))
     )
@@ -121,7 +120,7 @@ def test_two_swapped_entries_name_the_first(big_log: Path) -> None:
 def test_a_changed_subtree_hash_is_found(big_log: Path) -> None:
     """A stored subtree hash changed alone is found, naming the first entry it covers."""
     evil = attacker(big_log)
-    evil.execute("UPDATE audit_nodes SET hash = zeroblob(32) WHERE level = 3 AND idx = 40")
+    evil.execute("UPDATE audit_nodes SET hash = ? WHERE level = 3 AND idx = 40", (bytes(32),))
     evil.close()
     _expect(big_log, 320)
 

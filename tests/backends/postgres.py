@@ -76,12 +76,14 @@ class Cluster:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}")
         return done.stdout
 
-    def new_database(self, template: str | None = TEMPLATE) -> Secret:
-        """A fresh database (a copy of the migrated template, or empty); its URL."""
+    def new_database(self, template: str | None = TEMPLATE, *, keep: bool = False) -> Secret:
+        """A fresh database (a copy of the migrated template, or empty); its URL. Dropped
+        after the test that made it, unless ``keep`` (then at the end of the session)."""
         name = f"t_{os.getpid()}_{next(self._names)}"
         copy = f" TEMPLATE {template}" if template else " TEMPLATE template0"
         self.psql(f"CREATE DATABASE {name}{copy}")
-        self.made.append(name)
+        if not keep:
+            self.made.append(name)
         return self.url(name)
 
 
@@ -191,3 +193,10 @@ def stop_shared() -> None:
 def drop_databases(cluster: Cluster, names: list[str]) -> None:
     for name in names:
         cluster.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def drop_made() -> None:
+    """Drop the databases made since the last call (after each test), if the cluster runs."""
+    if _shared is not None:
+        made, _shared.made[:] = list(_shared.made), []
+        drop_databases(_shared, made)

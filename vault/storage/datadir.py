@@ -33,6 +33,7 @@ from vault.storage.store import (
 class InitResult:
     layout: DataLayout
     key_in_file: bool
+    distributed: bool = False  # the database is PostgreSQL's (``database_url``)
 
 
 def check_private(path: os.PathLike[str] | str) -> None:
@@ -64,7 +65,11 @@ def initialise(
         raise DataDirError(f"{layout.root} already holds a vault; refusing to overwrite it")
     with undone_on_failure(layout):
         _create(settings, layout, request or RequestInfo(), now)
-    return InitResult(layout=layout, key_in_file=settings.db_key is None)
+    return InitResult(
+        layout=layout,
+        key_in_file=settings.db_key is None and not settings.distributed_database,
+        distributed=settings.distributed_database,
+    )
 
 
 def _create(settings: Settings, layout: DataLayout, request: RequestInfo, now: Clock) -> None:

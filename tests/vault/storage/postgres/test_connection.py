@@ -1,0 +1,174 @@
+"""The PostgreSQL connection: the write lock every process takes, read snapshots, errors,
+values as SQLite gives them, and the writer's change watch."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from audit.entry import Action, AuditEntry
+from audit.errors import AppendRefused
+from audit.log import AuditLog
+from crypto.secret import Secret
+from tests.backends.postgres import Cluster
+from vault.errors import StoreError, WriteFailed
+from vault.storage.database import Database
+from vault.storage.postgres import connection as pg_connection
+from vault.storage.postgres.connection import PostgresConnection, connect
+from vault.storage.store import Connection
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def url(cluster: Cluster) -> Secret:
+    return cluster.new_database()
+
+
+def test_a_write_transaction_waits_for_another_process_s(url: Secret) -> None:
+    """BEGIN IMMEDIATE holds the vault's write lock until COMMIT: a second connection's
+    BEGIN IMMEDIATE (another process) waits for it, as SQLite's writers wait."""
+    first, second = connect(url), connect(url)
+    entered = threading.Event()
+
+    def other() -> None:
+        second.execute("BEGIN IMMEDIATE")
+        entered.set()
+        second.execute("COMMIT")
+
+    try:
+        first.execute("BEGIN IMMEDIATE")
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not entered.wait(0.5)
+        first.execute("COMMIT")
+        assert entered.wait(10)
+        thread.join(10)
+    finally:
+        first.close()
+        second.close()
+
+
+def _append(n: int) -> object:
+    def job(conn: Connection) -> None:
+        AuditLog().append(
+            conn, AuditEntry.new(Action.ITEM_READ, now=T0 + timedelta(seconds=n), request=f"r{n}")
+        )
+
+    return job
+
+
+def test_two_processes_appending_at_once_keep_the_log_dense(url: Secret) -> None:
+    """Two databases (two server processes) group-commit audit appends concurrently:
+    every append commits, and the log's indexes are 0..n-1 with its tree stored whole."""
+    one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
+    try:
+        futures = [
+            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
+            for n in range(400)
+        ]
+        for future in futures:
+            future.result(timeout=60)
+        indexes = one.read(
+            lambda c: [r[0] for r in c.execute("SELECT idx FROM audit_entries ORDER BY idx")]
+        )
+        assert indexes == list(range(400))
+        assert one.read(AuditLog().size) == 400
+    finally:
+        one.close()
+        two.close()
+
+
+def test_without_the_lock_concurrent_appends_collide(
+    url: Secret, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the lock prevents: two processes computing the same next index."""
+    monkeypatch.setattr(pg_connection, "TAKE_WRITE_LOCK", "SELECT 1")
+    one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
+    failed = 0
+    try:
+        futures = [
+            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
+            for n in range(400)
+        ]
+        for future in futures:
+            try:
+                future.result(timeout=60)
+            except (WriteFailed, AppendRefused):
+                failed += 1
+    finally:
+        one.close()
+        two.close()
+    assert failed > 0
+
+
+def test_a_read_is_one_snapshot(url: Secret) -> None:
+    """Inside ``reading``, a commit made meanwhile is not seen (REPEATABLE READ)."""
+    db = Database(None, None, url=url)
+    try:
+        with db.reading() as conn:
+            before = conn.execute("SELECT count(*) FROM vault_meta").fetchone()
+            db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('k', 'v')"))
+            assert conn.execute("SELECT count(*) FROM vault_meta").fetchone() == before
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (1,)
+        db.ping()
+    finally:
+        db.close()
+
+
+def test_errors_are_the_vault_s_and_the_connection_stays_usable(pg: PostgresConnection) -> None:
+    pg.execute("INSERT INTO vault_meta VALUES ('k', 'v')")
+    with pytest.raises(WriteFailed, match="duplicate key"):
+        pg.execute("INSERT INTO vault_meta VALUES ('k', 'w')")
+    with pytest.raises(WriteFailed, match="check constraint"):
+        pg.execute(
+            "INSERT INTO refusal_count (subject, action, reason, first_at, last_at, count)"
+            " VALUES ('s', 'a', 'r', 't', 't', 0)"
+        )
+    with pytest.raises(StoreError, match="syntax error"):
+        pg.execute("SELEKT 1")
+    assert pg.execute("SELECT value FROM vault_meta").fetchall() == [("v",)]
+
+
+def test_values_come_back_as_sqlite_gives_them(pg: PostgresConnection) -> None:
+    """Booleans are stored as 1 and 0, blobs come back as bytes, rowcount counts rows."""
+    pg.execute("INSERT INTO vault_meta VALUES ('a', 'x'), ('b', 'y')")
+    cur = pg.execute("UPDATE vault_meta SET value = 'z'")
+    assert cur.rowcount == 2
+    row = pg.execute("SELECT ?, ?, ?, ?", (True, False, b"\x00\xff", None)).fetchone()
+    assert row == (1, 0, b"\x00\xff", None)
+    assert pg.execute("SELECT 1 WHERE false").fetchone() is None
+
+
+def test_a_closed_database_is_one_sentence_without_the_password(cluster: Cluster) -> None:
+    url = Secret(
+        b"postgresql://permanence:hunter2secret@/nothing_here?host="
+        + str(cluster.socket_dir).encode()
+    )
+    with pytest.raises(StoreError) as refused:
+        connect(url)
+    assert "hunter2secret" not in str(refused.value)
+    assert "nothing_here" in str(refused.value)  # what is wrong, said once
+    assert "\n" not in str(refused.value)
+
+
+def test_the_writer_s_watch_sees_its_own_commits_of_the_watched_changes(url: Secret) -> None:
+    """As SQLite's TEMP triggers: a commit that revokes a session moves the generation, one
+    that only touches ``last_seen_at`` does not."""
+    db = Database(None, None, url=url)
+    try:
+        watch = db.writer.watch("watched", ["AFTER UPDATE OF revoked_at ON session"])
+        db.write(
+            lambda c: c.execute(
+                "INSERT INTO practice (id, name, created_at) VALUES ('p', 'P', 't');"
+            )
+        )
+        assert watch.generation == 0
+        db.write(lambda c: c.execute("UPDATE session SET last_seen_at = 't'"))
+        assert watch.generation == 0
+        db.write(lambda c: c.execute("UPDATE session SET revoked_at = 't' WHERE false"))
+        assert watch.generation == 1
+    finally:
+        db.close()
