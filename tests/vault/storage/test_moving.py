@@ -35,6 +35,7 @@ from vault.auditing.checkpoints import checkpoint_issuer
 from vault.items import inbox
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage import moving, table_copy
+from vault.storage.blobs import open_blob_store
 from vault.storage.store import Connection
 from web.app import create_app
 
@@ -289,3 +290,16 @@ def test_a_vault_open_in_another_process_is_refused(embedded: Settings) -> None:
     assert "«\u00a0permanence serve\u00a0»" in refused.value.french
     with pytest.raises(moving.MoveFailed, match="cannot be reached"):  # alone now: on to the target
         moving.move(embedded, target)
+
+
+def test_another_file_under_an_extracts_id_in_the_bucket_is_refused(
+    source: Settings, target: Settings, populated: Populated
+) -> None:
+    """The bucket already holds other bytes under the extract's id (another vault's, or a
+    damaged earlier copy): never overwritten, the move stops, the database stays empty."""
+    open_blob_store(target).put_item(populated.extract_id, [b"someone else's bytes"])
+    with pytest.raises(moving.MoveFailed, match="another file"):
+        moving.move(source, target)
+    assert _target_rows(target) == EMPTY
+    got = b"".join(open_blob_store(target).read_item(populated.extract_id))
+    assert got == b"someone else's bytes"
