@@ -299,7 +299,8 @@ def _copy_rows(
     if progress.step is not None:
         progress.step("comparing every table with the source")
     for table in tables:
-        theirs, ours = table_copy.digest(source, table), table_copy.digest(target, table)
+        theirs = table_copy.digest(source, table, table_copy.SOURCE_ROW_ID)
+        ours = table_copy.digest(target, table, table_copy.TARGET_ROW_ID)
         if theirs != ours:
             raise CopyDiffers(f"table {table.name}: {ours[0]} rows copied of {theirs[0]}")
     if _tree(source, verifier) != _tree(target, verifier):

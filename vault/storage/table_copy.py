@@ -51,13 +51,14 @@ class Table:
     columns: tuple[str, ...]
     order: tuple[str, ...]
     parents: frozenset[str]
-    keys: tuple[str, ...] = ()  # the primary key's columns (none: rows compared unpaged)
+    keys: tuple[str, ...] = ()  # the primary key's columns, if it has one
 
-    def paged_by(self) -> tuple[str, ...]:
-        """The unique columns ``digest`` pages by, on both sides (empty: all at once)."""
+    def paged_by(self, row_id: str) -> tuple[str, ...]:
+        """The unique columns ``digest`` pages by: the primary key, else the copied
+        ``rowid``, else ``row_id`` (the side's own: SQLite's ``rowid``, PostgreSQL's ``ctid``)."""
         if self.keys:
             return self.keys
-        return (ROWID,) if ROWID in self.columns else ()
+        return (ROWID,) if ROWID in self.columns else (row_id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,23 +269,28 @@ def _normal(value: Any) -> Any:
 
 
 def _names(columns: tuple[str, ...]) -> str:
-    return ", ".join(quoted(c) if c != ROWID else ROWID for c in columns)
+    return ", ".join(quoted(c) if c not in (ROWID, "ctid") else c for c in columns)
 
 
-def digest(conn: Connection, table: Table) -> tuple[int, int]:
+SOURCE_ROW_ID = ROWID  # SQLite: every table the copy reads has a rowid or a primary key
+TARGET_ROW_ID = "ctid"  # PostgreSQL: a row's place in its table, unique at any moment
+
+
+def digest(conn: Connection, table: Table, row_id: str) -> tuple[int, int]:
     """(rows, an order-free digest of their values): equal on both sides when the rows are.
 
-    Read in pages of ``BATCH`` rows by the table's primary key (or ``rowid``), so that
-    neither side holds a large table at once."""
-    keys = table.paged_by()
-    select = f"SELECT {_names(table.columns)} FROM {quoted(table.name)}"
-    at = [table.columns.index(k) for k in keys]
+    Read in pages of ``BATCH`` rows by the table's primary key (or its row id: ``row_id``
+    is ``SOURCE_ROW_ID`` or ``TARGET_ROW_ID``), so that neither side holds a large table
+    at once."""
+    keys = table.paged_by(row_id)
+    extra = tuple(k for k in keys if k not in table.columns)
+    width = len(table.columns)
+    select = f"SELECT {_names(table.columns + extra)} FROM {quoted(table.name)}"
+    at = [(table.columns + extra).index(k) for k in keys]
     total = count = 0
     last: tuple[Any, ...] | None = None
     while True:
-        if not keys:
-            rows = conn.execute(select).fetchall()
-        elif last is None:
+        if last is None:
             rows = conn.execute(f"{select} ORDER BY {_names(keys)} LIMIT {BATCH}").fetchall()
         else:
             marks = ", ".join("?" for _ in keys)
@@ -294,15 +300,18 @@ def digest(conn: Connection, table: Table) -> tuple[int, int]:
                 last,
             ).fetchall()
         for row in rows:
-            h = hashlib.sha256(repr(tuple(_normal(v) for v in row)).encode()).digest()
+            values = tuple(_normal(v) for v in row[:width])
+            h = hashlib.sha256(repr(values).encode()).digest()
             total = (total + int.from_bytes(h, "big")) % _MODULUS
         count += len(rows)
-        if not keys or len(rows) < BATCH:
+        if len(rows) < BATCH:
             return count, total
         last = tuple(rows[-1][i] for i in at)
 
 
 __all__ = [
+    "SOURCE_ROW_ID",
+    "TARGET_ROW_ID",
     "SchemaMismatch",
     "Table",
     "copy_table",

@@ -303,3 +303,30 @@ def test_another_file_under_an_extracts_id_in_the_bucket_is_refused(
     assert _target_rows(target) == EMPTY
     got = b"".join(open_blob_store(target).read_item(populated.extract_id))
     assert got == b"someone else's bytes"
+
+
+def test_tables_are_compared_page_by_page_and_a_changed_row_is_seen(
+    source: Settings, target: Settings, populated: Populated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With pages of 2 rows, every table is read in several pages on both sides — by its
+    primary key, the copied rowid, or PostgreSQL's ctid (practice_access has neither) —
+    and the move's comparison passes; one value changed afterwards in the copy makes the
+    digests differ."""
+    monkeypatch.setattr(table_copy, "BATCH", 2)
+    moving.move(source, target)
+    embedded, copied = open_connection(source), open_connection(target)
+    try:
+        access = next(t for t in table_copy.source_tables(embedded) if t.name == "practice_access")
+        assert access.paged_by(table_copy.TARGET_ROW_ID) == ("ctid",)
+        before = table_copy.digest(embedded, access, table_copy.SOURCE_ROW_ID)
+        assert before[0] > 2  # several pages
+        assert table_copy.digest(copied, access, table_copy.TARGET_ROW_ID) == before
+        copied.execute(
+            "UPDATE practice_access SET action = 'changed' WHERE audit_index = "
+            "(SELECT min(audit_index) FROM practice_access)"
+        )
+        after = table_copy.digest(copied, access, table_copy.TARGET_ROW_ID)
+        assert after[0] == before[0] and after != before
+    finally:
+        embedded.close()
+        copied.close()
