@@ -34,6 +34,9 @@ def _violations(root: Path = REPO) -> list[str]:
                     found.append(f"{path.relative_to(root)} imports {name} (only {owner}/ may)")
                 if name == "sqlcipher3" and path != root / "vault" / "storage" / "store.py":
                     found.append(f"{path.relative_to(root)} imports sqlcipher3")
+                postgres = root / "vault" / "storage" / "postgres"
+                if name == "psycopg" and postgres not in path.parents:
+                    found.append(f"{path.relative_to(root)} imports psycopg")
     return found
 
 
@@ -48,9 +51,13 @@ def test_the_check_catches_backward_imports(tmp_path: Path) -> None:
         (tmp_path / package).mkdir()
     (tmp_path / "crypto" / "probe.py").write_text("from vault.errors import VaultError\n")
     (tmp_path / "web" / "probe.py").write_text("import nacl.secret\nimport sqlcipher3\n")
+    (tmp_path / "vault" / "storage" / "postgres").mkdir(parents=True)
+    (tmp_path / "vault" / "storage" / "postgres" / "ok.py").write_text("import psycopg\n")
+    (tmp_path / "vault" / "storage" / "probe.py").write_text("from psycopg import sql\n")
     (tmp_path / "audit" / "ok.py").write_text("from crypto.signing import SigningKey\n")
     assert sorted(_violations(tmp_path)) == [
         "crypto/probe.py imports vault",
+        "vault/storage/probe.py imports psycopg",
         "web/probe.py imports nacl (only crypto/ may)",
         "web/probe.py imports sqlcipher3",
     ]
@@ -136,8 +143,9 @@ def _use_case_violations(root: Path = REPO) -> list[str]:
         shown = str(path.relative_to(root))
         if shown.startswith("vault/storage/"):
             continue
-        if "sqlcipher3" in _imports(path):
-            found.append(f"{shown} touches the driver (sqlcipher3)")
+        for driver in ("sqlcipher3", "psycopg"):
+            if driver in _imports(path):
+                found.append(f"{shown} touches the driver ({driver})")
     return found
 
 

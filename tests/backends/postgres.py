@@ -11,6 +11,7 @@ database copied from it (``CREATE DATABASE … TEMPLATE``), which is fast.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import itertools
 import os
@@ -169,6 +170,7 @@ def shared_cluster() -> Cluster:
             stop_cluster(cluster)
             raise
         _shared = cluster
+        atexit.register(stop_shared)  # also if the session ends without pytest's hooks
     return _shared
 
 

@@ -241,6 +241,7 @@ def test_an_open_count_survives_a_restart_and_is_appended_later(env: Env, clock:
     """
     from dataclasses import replace
 
+    _lock_address(env)
     for n in range(7):
         _attempt(env, f"x{n}")
     before = _size(env)

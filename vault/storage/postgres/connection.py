@@ -101,6 +101,8 @@ class PostgresConnection:
     ) -> Cursor:
         if self._watches:
             self._saw(statement)
+        if statement in ("BEGIN IMMEDIATE", "BEGIN") and self._conn.broken:
+            self._reconnect()  # between transactions nothing is lost (a database restart)
         with translated_errors(self._url):
             if statement == "BEGIN IMMEDIATE":
                 self._conn.execute(BEGIN_WRITE)
@@ -128,6 +130,11 @@ class PostgresConnection:
         """A statement in PostgreSQL's own spelling, untranslated, without parameters."""
         with translated_errors(self._url):
             self._conn.execute(statement)
+
+    def _reconnect(self) -> None:
+        fresh = connect(self._url)
+        self._conn.close()
+        self._conn = fresh._conn
 
     def close(self) -> None:
         self._conn.close()

@@ -129,6 +129,6 @@ def test_months_back_are_counted_as_sqlite_counts_them(
     sqlite = lite.execute(
         "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?, ?)", (at, f"-{months} months")
     ).fetchone()[0]
-    postgres = pg.execute("SELECT sqlite_months_before(?, ?)", (at, months)).fetchone()[0]
+    postgres = pg.execute("SELECT sqlite_months_before(?, ?)", (at, months)).fetchall()[0][0]
     python = format_time(months_before(datetime.fromisoformat(at), months))
     assert postgres == sqlite == python

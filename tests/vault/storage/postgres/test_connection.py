@@ -4,6 +4,7 @@ values as SQLite gives them, and the writer's change watch."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_a_write_transaction_waits_for_another_process_s(url: Secret) -> None:
         second.close()
 
 
-def _append(n: int) -> object:
+def _append(n: int) -> Callable[[Connection], None]:
     def job(conn: Connection) -> None:
         AuditLog().append(
             conn, AuditEntry.new(Action.ITEM_READ, now=T0 + timedelta(seconds=n), request=f"r{n}")
@@ -65,10 +66,7 @@ def test_two_processes_appending_at_once_keep_the_log_dense(url: Secret) -> None
     every append commits, and the log's indexes are 0..n-1 with its tree stored whole."""
     one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
     try:
-        futures = [
-            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
-            for n in range(400)
-        ]
+        futures = [(one if n % 2 else two).writer.submit(_append(n)) for n in range(400)]
         for future in futures:
             future.result(timeout=60)
         indexes = one.read(
@@ -89,10 +87,7 @@ def test_without_the_lock_concurrent_appends_collide(
     one, two = (Database(None, None, url=url, max_group=4) for _ in range(2))
     failed = 0
     try:
-        futures = [
-            (one if n % 2 else two).writer.submit(_append(n))  # type: ignore[arg-type]
-            for n in range(400)
-        ]
+        futures = [(one if n % 2 else two).writer.submit(_append(n)) for n in range(400)]
         for future in futures:
             try:
                 future.result(timeout=60)
@@ -170,5 +165,29 @@ def test_the_writer_s_watch_sees_its_own_commits_of_the_watched_changes(url: Sec
         assert watch.generation == 0
         db.write(lambda c: c.execute("UPDATE session SET revoked_at = 't' WHERE false"))
         assert watch.generation == 1
+    finally:
+        db.close()
+
+
+def test_a_database_restart_costs_the_transaction_in_progress_only(
+    url: Secret, cluster: Cluster
+) -> None:
+    """Connections cut by the server (a restart, a fail-over) are opened again at the next
+    transaction: the writer keeps writing, reads keep reading."""
+    db = Database(None, None, url=url, max_readers=1)
+    try:
+        db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('a', '1')"))
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (1,)
+        name = url.value.decode().split("/")[3].split("?")[0]
+        cluster.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        with pytest.raises(StoreError):  # the read whose connection was cut
+            db.read(lambda c: c.execute("SELECT 1").fetchone())
+        with pytest.raises(WriteFailed):  # the group whose connection was cut
+            db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('b', '2')"))
+        db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('c', '3')"))
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (2,)
     finally:
         db.close()
