@@ -28,7 +28,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from audit.checkpoint import StoredCheckpoint
@@ -257,7 +257,7 @@ def _open_target(url: Secret) -> Connection:
     return conn
 
 
-def _refuse_unless_empty(target: Connection) -> dict[str, dict[str, Any]]:
+def _refuse_unless_empty(target: Connection) -> dict[str, dict[str, table_copy.TargetColumn]]:
     tables = table_copy.target_tables(target)
     full = table_copy.first_table_with_rows(target, sorted(tables))
     if full is not None:
@@ -301,8 +301,10 @@ def _copy_rows(
     for table in tables:
         theirs = table_copy.digest(source, table, table_copy.SOURCE_ROW_ID)
         ours = table_copy.digest(target, table, table_copy.TARGET_ROW_ID)
-        if theirs != ours:
+        if theirs[0] != ours[0]:
             raise CopyDiffers(f"table {table.name}: {ours[0]} rows copied of {theirs[0]}")
+        if theirs != ours:
+            raise CopyDiffers(f"table {table.name}: the values of its rows")
     if _tree(source, verifier) != _tree(target, verifier):
         raise CopyDiffers("the audit log's tree head or its checkpoints")
     if progress.step is not None:

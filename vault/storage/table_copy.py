@@ -314,6 +314,7 @@ __all__ = [
     "TARGET_ROW_ID",
     "SchemaMismatch",
     "Table",
+    "TargetColumn",
     "copy_table",
     "count_rows",
     "digest",
