@@ -115,6 +115,7 @@ def start_cluster() -> Cluster:
         ),
         check=True,
         capture_output=True,
+        cwd=root,  # the unprivileged user may not enter the current directory
     )
     options = f"-c listen_addresses='' -k {root} -c fsync=on -c max_connections=400"
     subprocess.run(
@@ -132,6 +133,7 @@ def start_cluster() -> Cluster:
         ),
         check=True,
         capture_output=True,
+        cwd=root,
     )
     return Cluster(root=root, socket_dir=root, run_as=run_as)
 
@@ -150,6 +152,7 @@ def stop_cluster(cluster: Cluster) -> None:
         ),
         check=False,
         capture_output=True,
+        cwd=cluster.root,
     )
     shutil.rmtree(cluster.root, ignore_errors=True)
 

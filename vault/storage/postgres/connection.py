@@ -225,10 +225,12 @@ class _Watch:
         found = _WRITE.match(statement)
         if found is None:
             return False
-        event = "UPDATE" if found.group(1) else "INSERT" if found.group(2) else "DELETE"
-        if event != self.event or found.group(4).lower() != self.table:
-            return False
         rest = found.group(5)
+        events = {"UPDATE"} if found.group(1) else {"INSERT"} if found.group(2) else {"DELETE"}
+        if "INSERT" in events and re.search(r"\bDO\s+UPDATE\b", rest, re.I):
+            events.add("UPDATE")  # an upsert may update the row instead
+        if self.event not in events or found.group(4).lower() != self.table:
+            return False
         return not self.columns or any(
             re.search(rf"\b{re.escape(c)}\b", rest, re.I) for c in self.columns
         )

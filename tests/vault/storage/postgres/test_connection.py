@@ -18,7 +18,7 @@ from vault.errors import StoreError, WriteFailed
 from vault.storage.database import Database
 from vault.storage.postgres import connection as pg_connection
 from vault.storage.postgres.connection import PostgresConnection, connect
-from vault.storage.store import Connection
+from vault.storage.store import Connection, integrity_check
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -179,10 +179,8 @@ def test_a_database_restart_costs_the_transaction_in_progress_only(
         db.write(lambda c: c.execute("INSERT INTO vault_meta VALUES ('a', '1')"))
         assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (1,)
         name = url.value.decode().split("/")[3].split("?")[0]
-        cluster.psql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        )
+        cut = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"  # noqa: S608
+        cluster.psql(cut)
         with pytest.raises(StoreError):  # the read whose connection was cut
             db.read(lambda c: c.execute("SELECT 1").fetchone())
         with pytest.raises(WriteFailed):  # the group whose connection was cut
@@ -191,3 +189,35 @@ def test_a_database_restart_costs_the_transaction_in_progress_only(
         assert db.read(lambda c: c.execute("SELECT count(*) FROM vault_meta").fetchone()) == (2,)
     finally:
         db.close()
+
+
+def test_the_sqlcipher_integrity_check_points_to_postgresql_s_tools(
+    pg: PostgresConnection,
+) -> None:
+    with pytest.raises(StoreError, match=r"SQLCipher's; .*docs/operations.md"):
+        integrity_check(pg)
+
+
+@pytest.mark.parametrize(
+    ("when", "statement", "fires"),
+    [
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE session SET revoked_at = ?", True),
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE session SET last_seen_at = ?", False),
+        ("AFTER UPDATE OF revoked_at ON session", "UPDATE sessions SET revoked_at = ?", False),
+        ("AFTER DELETE ON session", "  DELETE FROM session WHERE id_hash = ?", True),
+        ("AFTER INSERT ON practice_grant", "INSERT OR IGNORE INTO practice_grant VALUES (?)", True),
+        ("AFTER UPDATE ON practice_grant", "INSERT INTO practice_grant VALUES (?)", False),
+        (
+            "AFTER UPDATE ON practice_grant",
+            "INSERT INTO practice_grant VALUES (?) ON CONFLICT (a) DO UPDATE SET sealed = ?",
+            True,
+        ),
+        ("AFTER UPDATE ON account", "SELECT * FROM account", False),
+    ],
+)
+def test_watched_changes_are_matched_on_the_statement(
+    when: str, statement: str, fires: bool
+) -> None:
+    fired: list[bool] = []
+    watch = pg_connection.parse_watch(when, lambda: fired.append(True))
+    assert watch.matches(statement) is fires
