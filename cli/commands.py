@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assignments": ("cli.users_cmd", "list, add or end secretaries' assignments to practices"),
     "backup": ("cli.backup_cmd", "copy the (running) vault's database and files into a new folder"),
     "restore": ("cli.backup_cmd", "restore a backup into a data directory holding only its keys"),
+    "migrate-to": (
+        "cli.migrate_cmd",
+        "copy this embedded vault into PostgreSQL and an S3-compatible object store",
+    ),
     "demo-code": (
         "cli.demo",
         "print a current authenticator code for a demo account (demo vaults only)",
