@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,14 @@ from tests.factories import (
     open_test_vault,
     world_fixture,  # noqa: F401 - the items tests' ``world`` fixture
 )
-from tests.objectstore import object_bucket, object_store_server  # noqa: F401 - SeaweedFS
+from tests.objectstore import (  # noqa: F401 - the SeaweedFS fixtures
+    drop_made_buckets,
+    object_bucket,
+    object_store_server,
+    stop_shared_server,
+)
 from vault.opening import Vault
-from vault.settings import BlobStoreSettings, Settings
+from vault.settings import Settings
 from vault.storage.database import Database
 from vault.storage.datadir import initialise
 
@@ -60,6 +64,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stop_shared()  # the throwaway PostgreSQL cluster, if a test started it
+    stop_shared_server()  # and SeaweedFS
 
 
 @pytest.fixture(autouse=True)
@@ -67,23 +72,15 @@ def _drop_test_databases() -> Iterator[None]:
     """Drop the PostgreSQL databases a test made, after it (if any test started the cluster)."""
     yield
     drop_made()
+    drop_made_buckets()
 
 
 @pytest.fixture
-def distributed_blob_store(request: pytest.FixtureRequest) -> BlobStoreSettings:
-    """The object store's settings for a distributed test (the data directory's blobs/ for
-    now: the ``s3`` branch provides a bucket per test)."""
-    return BlobStoreSettings()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, distributed_blob_store: BlobStoreSettings) -> Settings:
+def settings(tmp_path: Path) -> Settings:
     """Settings for a data directory inside this test's temporary folder, on the test
-    backend (``PERMANENCE_TEST_BACKEND``: a fresh PostgreSQL database when distributed)."""
-    plain = Settings(data_dir=tmp_path / "data")
-    if not DISTRIBUTED:
-        return plain
-    return replace(backend_settings(plain), blob_store=distributed_blob_store)
+    backend (``PERMANENCE_TEST_BACKEND``: a fresh PostgreSQL database and object-store
+    bucket when distributed)."""
+    return backend_settings(Settings(data_dir=tmp_path / "data"))
 
 
 # When test vaults say they were created (their first migration): before the fixed clocks

@@ -14,6 +14,7 @@ that as a fixture, dropping the bucket afterwards); ``environment(settings)`` gi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import itertools
@@ -260,15 +261,50 @@ def environment(settings: BlobStoreSettings) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
-def object_store_server() -> Iterator[ObjectStoreServer]:
-    folder = Path(tempfile.mkdtemp(prefix="permanence-s3-"))
-    server = start_server(folder)
-    try:
-        yield server
-    finally:
+_shared: ObjectStoreServer | None = None
+_made: list[str] = []
+
+
+def shared_server() -> ObjectStoreServer:
+    """The session's server, started on first use (``stop_shared_server`` at the end)."""
+    global _shared  # noqa: PLW0603 - one server per test session
+    if _shared is None:
+        folder = Path(tempfile.mkdtemp(prefix="permanence-s3-"))
+        try:
+            _shared = start_server(folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        atexit.register(stop_shared_server)  # also if the session ends without pytest's hooks
+    return _shared
+
+
+def stop_shared_server() -> None:
+    global _shared
+    if _shared is not None:
+        server, _shared = _shared, None
         stop_server(server)
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def new_bucket() -> BlobStoreSettings:
+    """A fresh bucket on the session's server for the distributed test backend, dropped by
+    ``drop_made_buckets`` after the test."""
+    settings = fresh_bucket(shared_server())
+    _made.append(settings.bucket)
+    return settings
+
+
+def drop_made_buckets() -> None:
+    if _shared is not None:
+        made, _made[:] = list(_made), []
+        for bucket in made:
+            drop_bucket(_shared, bucket)
+
+
+@pytest.fixture(scope="session")
+def object_store_server() -> ObjectStoreServer:
+    return shared_server()
 
 
 def drop_bucket(server: ObjectStoreServer, bucket: str) -> None:

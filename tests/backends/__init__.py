@@ -1,6 +1,6 @@
 """The test backends: embedded (SQLCipher, the blob directory) unless
-``PERMANENCE_TEST_BACKEND=distributed`` (PostgreSQL; the object store's buckets come from
-``tests/conftest.py``'s ``distributed_blob_store``). Read here only."""
+``PERMANENCE_TEST_BACKEND=distributed`` (PostgreSQL and SeaweedFS: a fresh database and a
+fresh bucket for each vault). Read here only."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ DISTRIBUTED = BACKEND == "distributed"
 
 
 def backend_settings(settings: Settings) -> Settings:
-    """``settings`` on the test backend: a fresh PostgreSQL database when distributed."""
+    """``settings`` on the test backend: a fresh PostgreSQL database and object-store bucket
+    when distributed."""
     if not DISTRIBUTED:
         return settings
     from tests.backends.postgres import shared_cluster
+    from tests.objectstore import new_bucket
 
-    return replace(settings, database_url=shared_cluster().new_database())
+    return replace(settings, database_url=shared_cluster().new_database(), blob_store=new_bucket())
 
 
 def settings_for(data_dir: Path, **changes: object) -> Settings:

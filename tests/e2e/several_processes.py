@@ -25,14 +25,17 @@ import httpx2 as httpx
 from crypto.encoding import b64url_encode
 from crypto.envelope import ItemHeader, ItemKind, Urgency, encode_body, seal_item
 from tests.e2e.vault_process import REPO, Arranged, free_port
+from tests.objectstore import environment
 from vault.settings import Settings
 
 
 def backend_environment(settings: Settings) -> dict[str, str]:
-    """The variables that put a ``permanence`` command on ``settings``' database."""
-    if not settings.distributed_database:
-        return {}
-    return {"PERMANENCE_DATABASE_URL": settings.database_url.value.decode()}
+    """The variables that put a ``permanence`` command on ``settings``' database and blob
+    store."""
+    variables = environment(settings.blob_store) if settings.blob_store.url else {}
+    if settings.distributed_database:
+        variables["PERMANENCE_DATABASE_URL"] = settings.database_url.value.decode()
+    return variables
 
 
 def _environment(settings: Settings, base_url: str) -> dict[str, str]:
