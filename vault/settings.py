@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TypeVar, get_args
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from audit.names import valid_name
 from crypto.secret import Secret
@@ -184,14 +184,18 @@ _TLS_MODES = ("verify-full", "verify-ca")
 
 def _database_url(url: Secret) -> None:
     """A PostgreSQL address: over a Unix socket or to this machine, or with TLS verified
-    (metadata and the audit log would otherwise cross the network in clear)."""
+    (metadata and the audit log would otherwise cross the network in clear).
+
+    Judged as libpq reads it: every host of the address (``h1,h2``), and the ``host`` and
+    ``hostaddr`` parameters of the query, which win over the address's; the last
+    ``sslmode`` given. The connection checks again what libpq actually did
+    (``vault.storage.postgres.connection``)."""
     text = url.value.decode("utf-8", "replace")
     if not text:
         return
     try:
         parts = urlsplit(text)
-        host = parts.hostname or ""
-        query = parse_qs(parts.query)
+        query = parse_qs(parts.query, keep_blank_values=True)
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in _DATABASE_SCHEMES or not parts.path.strip("/"):
@@ -199,14 +203,34 @@ def _database_url(url: Secret) -> None:
             "setting database_url must be a PostgreSQL address such as"
             " postgresql://permanence@db.example.net/permanence?sslmode=verify-full"
         )
-    socket = (query.get("host") or [""])[0]
-    local = (not host and (not socket or socket.startswith("/"))) or _is_loopback(host)
-    if not local and (query.get("sslmode") or [""])[0] not in _TLS_MODES:
+    if parts.netloc.count("@") > 1:
+        raise ConfigError(
+            "setting database_url holds an @ in its user name or password: write it %40"
+            " (and % as %25, : as %3A, / as %2F)"
+        )
+    hosts = [_address_host(h) for h in parts.netloc.rpartition("@")[2].split(",")]
+    for name in ("host", "hostaddr"):
+        hosts += [unquote(h).strip() for v in query.get(name, []) for h in v.split(",")]
+    local = "service" not in query and all(_local_database_host(h) for h in hosts)
+    modes = query.get("sslmode") or [""]
+    if not local and modes[-1] not in _TLS_MODES:
         raise ConfigError(
             "setting database_url reaches another machine without a verified TLS connection:"
             " add ?sslmode=verify-full (and sslrootcert= if the server's certificate"
             " authority is not the system's)"
         )
+
+
+def _address_host(hostport: str) -> str:
+    """The host of one ``host[:port]`` of an address's authority, percent-decoded."""
+    if hostport.startswith("["):
+        return hostport[1:].partition("]")[0]
+    return unquote(hostport.rpartition(":")[0] if ":" in hostport else hostport).strip()
+
+
+def _local_database_host(host: str) -> bool:
+    """A Unix socket's directory, the default socket (empty), or a loopback address."""
+    return not host or host.startswith("/") or _is_loopback(host)
 
 
 @dataclass(frozen=True, slots=True)

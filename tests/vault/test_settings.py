@@ -110,6 +110,10 @@ def test_an_audit_origin_that_cannot_name_a_key_is_refused_at_load(
         "postgres://permanence@localhost/permanence",
         "postgresql://permanence@db.example.net/permanence?sslmode=verify-full",
         "postgresql://permanence@db.example.net/permanence?sslmode=verify-ca&sslrootcert=/ca.pem",
+        "postgresql://p@db.example.net/x?sslmode=disable&sslmode=verify-full",
+        "postgresql://p@%2Frun%2Fpostgresql/x",
+        "postgresql://p@[::1]:5432/x",
+        "postgresql://p@127.0.0.1/x?host=/run/postgresql",
     ],
 )
 def test_a_database_url_is_local_or_verified_tls(tmp_path: Path, url: str) -> None:
@@ -123,6 +127,15 @@ def test_a_database_url_is_local_or_verified_tls(tmp_path: Path, url: str) -> No
         ("postgresql://permanence@db.example.net/permanence", "without a verified TLS"),
         ("postgresql://p@db.example.net/permanence?sslmode=require", "without a verified TLS"),
         ("postgresql://p@db.example.net/x?host=db2.example.net", "without a verified TLS"),
+        # libpq takes the query's host and hostaddr over the address's, and the last
+        # sslmode: each of these reached a remote database in clear (the reviewer's relay).
+        ("postgresql://p@127.0.0.1/x?host=192.0.2.2&port=5433", "without a verified TLS"),
+        ("postgresql://p@localhost/x?hostaddr=192.0.2.2&port=5433", "without a verified TLS"),
+        ("postgresql://p@db.example.net/x?sslmode=verify-full&sslmode=disable", "verified TLS"),
+        ("postgresql://p@localhost,db.example.net/x", "without a verified TLS"),
+        ("postgresql://p@%2Frun%2Fpostgresql,db.example.net/x", "without a verified TLS"),
+        ("postgresql://p@/x?service=prod", "without a verified TLS"),
+        ("postgresql://p:My@Pass@127.0.0.1/x", "write it %40"),
         ("mysql://permanence@localhost/permanence", "must be a PostgreSQL address"),
         ("postgresql://permanence@localhost", "must be a PostgreSQL address"),
     ],

@@ -12,11 +12,13 @@ a number compares with any column as it does there.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import psycopg
 from psycopg import ClientCursor, errors, sql
@@ -156,10 +158,20 @@ def _parameters(
 
 
 def connect(url: Secret) -> PostgresConnection:
-    """Open a connection to the PostgreSQL database ``url`` names (autocommit)."""
+    """Open a connection to the PostgreSQL database ``url`` names (autocommit), refusing one
+    that reached another machine without verified TLS (whatever the address said: libpq
+    also reads ``PGHOST``, ``PGSSLMODE`` and service files)."""
+    text = url.value.decode("utf-8", "replace")
+    try:
+        psycopg.conninfo.conninfo_to_dict(text)
+    except psycopg.ProgrammingError:  # its message quotes the address: not shown
+        raise StoreError(
+            "the setting database_url is not a PostgreSQL address libpq can read: a user name"
+            " or password holding %, @, : or / must write them %25, %40, %3A, %2F"
+        ) from None
     try:
         conn = psycopg.connect(
-            url.value.decode("utf-8"),
+            text,
             autocommit=True,
             cursor_factory=ClientCursor,
             connect_timeout=CONNECT_SECONDS,
@@ -169,6 +181,12 @@ def connect(url: Secret) -> PostgresConnection:
         said = " ".join(line for line in str(e).splitlines() if not line[:1].isspace())
         reason = _without_secret(said, url) or "no reason given"  # libpq's hints left out
         raise StoreError(f"the PostgreSQL database cannot be reached: {reason}") from None
+    if not _verified_or_local(conn):
+        conn.close()
+        raise StoreError(
+            "the PostgreSQL connection reached another machine without verified TLS:"
+            " add sslmode=verify-full to database_url (docs/operations.md)"
+        )
     with translated_errors(url):
         conn.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}")
     conn.adapters.register_dumper(bool, _BoolAsInteger)
@@ -178,16 +196,40 @@ def connect(url: Secret) -> PostgresConnection:
     return PostgresConnection(conn, url)
 
 
-def _without_secret(message: str, url: Secret) -> str:
-    """The driver's message, never holding the URL's password (nor the URL)."""
-    text = url.value.decode("utf-8", "replace")
+def _verified_or_local(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the connection libpq made is over a Unix socket or the loopback, or TLS with
+    the server's certificate verified (``sslmode`` verify-ca or verify-full)."""
+    host = conn.info.host or ""
+    address = conn.info.hostaddr or ""
+    if host.startswith("/") or (_loopback(host) and (not address or _loopback(address))):
+        return True
+    options = {o.keyword: o.val for o in conn.pgconn.info}
+    mode = (options.get(b"sslmode") or b"").decode("ascii", "replace")
+    return bool(conn.pgconn.ssl_in_use) and mode in ("verify-ca", "verify-full")
+
+
+def _loopback(host: str) -> bool:
     try:
-        password = psycopg.conninfo.conninfo_to_dict(text).get("password")
-    except psycopg.ProgrammingError:
-        password = None
-    for secret in (text, password):
-        if secret:
-            message = message.replace(str(secret), "***")
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def _without_secret(message: str, url: Secret) -> str:
+    """The driver's message, never holding the URL's password (nor the URL): the password
+    as libpq read it, as typed, percent-decoded, and each piece of it between ``@`` and
+    ``:`` (an unencoded ``@`` makes libpq take the rest for the host name)."""
+    text = url.value.decode("utf-8", "replace")
+    secrets: set[str] = {text}
+    with suppress(psycopg.ProgrammingError):
+        secrets.add(str(psycopg.conninfo.conninfo_to_dict(text).get("password") or ""))
+    authority = text.partition("://")[2].partition("/")[0]
+    typed = authority.rpartition("@")[0].partition(":")[2]
+    for form in (typed, unquote(typed)):
+        secrets.add(form)
+        secrets.update(re.split(r"[@:]", form))
+    for secret in sorted((s for s in secrets if len(s) >= 2), key=len, reverse=True):
+        message = message.replace(secret, "***")
     return " ".join(message.split())
 
 

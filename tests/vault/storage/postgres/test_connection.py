@@ -3,9 +3,13 @@ values as SQLite gives them, and the writer's change watch."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +17,7 @@ from audit.entry import Action, AuditEntry
 from audit.errors import AppendRefused
 from audit.log import AuditLog
 from crypto.secret import Secret
-from tests.backends.postgres import Cluster
+from tests.backends.postgres import SUPERUSER, Cluster
 from vault.errors import StoreError, WriteFailed
 from vault.storage.database import Database
 from vault.storage.postgres import connection as pg_connection
@@ -241,3 +245,70 @@ def test_a_writer_waits_for_the_lock_only_so_long(
     finally:
         stuck.close()
         other.close()
+
+
+def test_an_unreadable_address_is_one_sentence_without_the_password() -> None:
+    """libpq's own message quoted the password ("invalid percent-encoded token: ...")."""
+    with pytest.raises(StoreError, match="must write them %25, %40") as refused:
+        connect(Secret(b"postgresql://vault:50%off!@127.0.0.1/vault"))
+    assert "50%off" not in str(refused.value) and "off!" not in str(refused.value)
+
+
+def test_a_password_cut_by_an_unencoded_at_sign_is_not_shown() -> None:
+    """libpq took "Pass@127.0.0.1" for the host and said so: half the password."""
+    with pytest.raises(StoreError) as refused:
+        connect(Secret(b"postgresql://vault:My@Passw0rd@127.0.0.1:1/vault"))
+    assert "Passw0rd" not in str(refused.value), str(refused.value)
+
+
+def _outward_address() -> str:
+    """This machine's address on its network (not the loopback): no packet is sent."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))
+        address: str = probe.getsockname()[0]
+    return address
+
+
+def _relay_to(unix_path: Path, address: str) -> tuple[int, list[int]]:
+    """A TCP listener on ``address`` forwarding each connection to the Unix socket: a
+    database on "another machine", reached in clear. Returns its port and a count."""
+    server = socket.create_server((address, 0))
+    seen: list[int] = []
+
+    def pump(a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                b.sendall(data)
+        with contextlib.suppress(OSError):
+            b.shutdown(socket.SHUT_WR)
+
+    def accept() -> None:
+        while True:
+            client, _ = server.accept()
+            seen.append(1)
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(str(unix_path))
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server.getsockname()[1], seen
+
+
+def test_a_connection_libpq_made_to_another_machine_in_clear_is_refused(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The address names no host (a local socket, accepted by the settings), but libpq takes
+    PGHOST from the environment: the connection itself is judged, not only the address."""
+    address = _outward_address()
+    assert not ipaddress.ip_address(address).is_loopback
+    sockets = list(cluster.socket_dir.glob(".s.PGSQL.*"))
+    port, seen = _relay_to(sockets[0], address)
+    database = cluster.new_database().value.decode().partition("///")[2].partition("?")[0]
+    monkeypatch.setenv("PGHOST", address)
+    monkeypatch.setenv("PGPORT", str(port))
+    monkeypatch.setenv("PGSSLMODE", "disable")
+    url = Secret(f"postgresql:///{database}?user={SUPERUSER}".encode())
+    with pytest.raises(StoreError, match="another machine without verified TLS"):
+        connect(url)
+    assert seen, "the relay was not used: the test proves nothing"
