@@ -206,7 +206,8 @@ def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
         global_args = [] if args.data_dir is None else ["--data-dir", args.data_dir]
         serve = ["serve", "--host", settings.host, "--port", str(settings.port)]
         worker = ["--listen-fd", str(fd), "--supervisor", str(os.getpid())]
-        return [sys.executable, "-m", "cli.main", *global_args, *serve, *worker]
+        # -P: never the current directory first on sys.path (a planted cli/ there would run)
+        return [sys.executable, "-P", "-m", "cli.main", *global_args, *serve, *worker]
 
     supervisor = Supervisor(command, args.workers, sock)
     print(

@@ -105,9 +105,12 @@ class ServerProcess:
 class Supervised:
     """``permanence serve --workers N`` on the vault of ``settings``, as an operator runs it."""
 
-    def __init__(self, settings: Settings, workers: int) -> None:
+    def __init__(self, settings: Settings, workers: int, *, cwd: Path | None = None) -> None:
         self.settings = settings
         self.workers = workers
+        # Started elsewhere than the repository: through the installed ``permanence``
+        # script, as an operator types it (``-m cli.main`` would look in ``cwd`` first).
+        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
 
@@ -115,14 +118,20 @@ class Supervised:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         data_dir = str(self.settings.data_dir)
-        args = [sys.executable, "-m", "cli.main", "--data-dir", data_dir, "serve"]
+        program = [sys.executable, "-m", "cli.main"]
+        if self.cwd is not None:
+            program = [str(Path(sys.executable).parent / "permanence")]
+        args = [*program, "--data-dir", data_dir, "serve"]
         args += ["--port", str(port), "--workers", str(self.workers)]
+        environment = _environment(self.settings, self.base_url)
+        if self.cwd is not None:
+            environment.pop("PYTHONPATH", None)
         self.process = subprocess.Popen(
             args,
-            env=_environment(self.settings, self.base_url),
+            env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            cwd=REPO,
+            cwd=self.cwd or REPO,
         )
         wait_healthy(self.base_url, self.process)
 

@@ -127,6 +127,32 @@ def test_serve_with_two_workers(tmp_path: Path, mailbox: Inbox) -> None:
     audit_verify(arranged.settings)
 
 
+def test_workers_never_run_code_from_the_current_directory(tmp_path: Path, mailbox: Inbox) -> None:
+    """An operator starting the server from a folder others write to (``/tmp``) ran their
+    ``cli/__init__.py`` in every worker, with the vault's keys: workers ran ``-m cli.main``,
+    which puts the current directory first on ``sys.path``."""
+    arranged = arrange(tmp_path / "data", mailbox.port)
+    planted = tmp_path / "shared-folder"
+    (planted / "cli").mkdir(parents=True)
+    marker = tmp_path / "planted-code-ran"
+    (planted / "cli" / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit('planted')\n"
+    )
+    server = Supervised(arranged.settings, 2, cwd=planted)
+    server.start()
+    assert server.process is not None
+    try:
+        assert httpx.get(server.base_url + "/health", timeout=10).status_code == 200
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(40)
+        assert server.process.stderr is not None
+        with server.process.stderr:
+            said = server.process.stderr.read().decode()
+    assert code == 0, (code, said)
+    assert not marker.exists() and "planted" not in said
+
+
 def test_serve_refuses_a_wrong_worker_count() -> None:
     for wrong in ("0", "-1", "many", "65"):
         done = run("serve", "--workers", wrong)
