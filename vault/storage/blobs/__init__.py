@@ -19,7 +19,9 @@ The contract both keep:
   item id, or ``put_item`` over a blob, raises ``BlobExists``; publishing the same upload
   again (a retried deposit) is a success.
 - ``read_item`` raises ``BlobMissing`` at the call (before the first chunk) when the blob
-  is not there; a store that cannot be reached raises ``FileStoreUnavailable``.
+  is not there; a store that cannot be reached raises ``FileStoreUnavailable``. Given
+  ``size`` (the item row's), it raises ``BlobWrongSize`` at the call when the stored blob
+  has another size, and never yields more than ``size`` bytes.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class BlobStore(Protocol):
     def has_item(self, item_id: str) -> bool: ...
     def item_size(self, item_id: str) -> int: ...
     def read_item(
-        self, item_id: str, start: int = 0, end: int | None = None
+        self, item_id: str, start: int = 0, end: int | None = None, *, size: int | None = None
     ) -> Iterator[bytes]: ...
     def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int: ...  # write-once
     def collect_orphans(

@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vault.errors import BlobMissing, FileStoreUnavailable
+from vault.errors import BlobMissing, BlobWrongSize, FileStoreUnavailable
 from vault.settings import BlobStoreSettings
 from vault.storage.blobs.chunks import Chunks
 
@@ -128,9 +128,12 @@ class Bucket:
                 raise
         return Head(int(answer["ContentLength"]), dict(answer.get("Metadata", {})))
 
-    def get(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def get(
+        self, key: str, start: int = 0, end: int | None = None, *, size: int | None = None
+    ) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (excluded; None = the end) of ``key``, in chunks; the
-        GET is made here, so a missing key raises ``BlobMissing`` before any chunk."""
+        GET is made here, so a missing key raises ``BlobMissing`` before any chunk, and an
+        object of another length than ``size`` (when given) ``BlobWrongSize``."""
         request = {"Bucket": self.name, "Key": key}
         if start > 0 or end is not None:
             if end is not None and end <= start:
@@ -138,14 +141,24 @@ class Bucket:
             request["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
         with translated("a blob"):
             try:
-                body = self._s3.get_object(**request)["Body"]
+                answer = self._s3.get_object(**request)
+                body = answer["Body"]
             except ClientError as e:
                 if _code(e) in _MISSING_CODES:
                     raise BlobMissing() from None
                 if _code(e) == "InvalidRange":  # starts at or past the end
+                    if size is not None:  # the object is shorter than the range asked
+                        stored = self.head(key)
+                        found = -1 if stored is None else stored.size
+                        raise BlobWrongSize(found, size) from None
                     return iter(())
                 raise
-        return Chunks(lambda size: _read(body, size), body.close)
+        if size is not None:
+            stored = _object_size(answer)
+            if stored != size:
+                body.close()
+                raise BlobWrongSize(stored, size)
+        return Chunks(lambda n: _read(body, n), body.close)
 
     def entries(self, prefix: str) -> Iterator[Entry]:
         with translated("a listing"):
@@ -233,3 +246,12 @@ def _read(body: Any, size: int) -> bytes:
     with translated("a blob"):
         data: bytes = body.read(size)
     return data
+
+
+def _object_size(answer: dict[str, Any]) -> int:
+    """The whole object's length from a GET's answer: ``Content-Range``'s total for a
+    range, else ``Content-Length``."""
+    ranged = str(answer.get("ContentRange") or "")
+    if "/" in ranged and ranged.rsplit("/", 1)[1].isdigit():
+        return int(ranged.rsplit("/", 1)[1])
+    return int(answer["ContentLength"])
