@@ -34,7 +34,13 @@ from typing import Protocol
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs.directory import ORPHAN_AGE_SECONDS, BlobDirectory
 
-__all__ = ["ORPHAN_AGE_SECONDS", "BlobDirectory", "BlobStore", "open_blob_store"]
+__all__ = [
+    "ORPHAN_AGE_SECONDS",
+    "BlobDirectory",
+    "BlobStore",
+    "check_blob_store",
+    "open_blob_store",
+]
 
 
 class BlobStore(Protocol):
@@ -72,3 +78,16 @@ def _open(blobs_dir: Path, objects: BlobStoreSettings) -> BlobStore:
     from vault.storage.blobs.objects import ObjectStore  # boto3 is imported only when used
 
     return ObjectStore.open(objects)
+
+
+def check_blob_store(settings: Settings) -> None:
+    """At a server's start-up: the object store answers, with its bucket, to the vault's
+    keys (one HEAD request), else ``FileStoreUnavailable`` with its sentence. Nothing to
+    check for the blob directory (the data directory was checked when the vault opened)."""
+    if not settings.blob_store.url:
+        return
+    from vault.storage.blobs.objects import ObjectStore
+
+    store = open_blob_store(settings)
+    assert isinstance(store, ObjectStore)  # noqa: S101 - a url names the object store
+    store.bucket.check(logged=False)  # the server says it in its own words

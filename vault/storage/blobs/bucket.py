@@ -69,20 +69,23 @@ def _code(error: ClientError) -> str:
 
 
 @contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Store failures as one sentence (``FileStoreUnavailable``)."""
+def translated(what: str, *, logged: bool = True) -> Iterator[None]:
+    """Store failures as one sentence (``FileStoreUnavailable``), logged unless the caller
+    shows that sentence itself (``logged=False``)."""
     try:
         yield
     except ClientError as e:
         code = _code(e)
-        log.warning("object store refused %s: %s", what, code or "no code")
+        if logged:
+            log.warning("object store refused %s: %s", what, code or "no code")
         if code == "NoSuchBucket":
             raise FileStoreUnavailable(NO_BUCKET) from None
         if code in _CREDENTIAL_CODES:
             raise FileStoreUnavailable(CREDENTIALS_REFUSED) from None
         raise FileStoreUnavailable(UNREACHABLE) from None
     except BotoCoreError as e:
-        log.warning("object store unreachable for %s: %s", what, type(e).__name__)
+        if logged:
+            log.warning("object store unreachable for %s: %s", what, type(e).__name__)
         raise FileStoreUnavailable(UNREACHABLE) from None
 
 
@@ -104,9 +107,9 @@ class Bucket:
             )
         return cls(client, settings.bucket)
 
-    def check(self) -> None:
+    def check(self, *, logged: bool = True) -> None:
         """The bucket exists and the credentials open it."""
-        with translated("the bucket"):
+        with translated("the bucket", logged=logged):
             try:
                 self._s3.head_bucket(Bucket=self.name)
             except ClientError as e:
