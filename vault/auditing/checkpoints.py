@@ -70,8 +70,8 @@ def check_keys_are_this_vaults(db: Database, settings: Settings, signer: NoteSig
         return
     keys = settings.layout.keys_dir
     raise DataDirError(
-        f"the keys in {keys} are not this vault's: {found[0]} is not signed by its audit"
-        " signing key; copy keys/ from the server that ran init"
+        f"the keys in {keys} are not this vault's: {found[0]}; copy keys/ from the server"
+        " that ran init"
     )
 
 
@@ -84,7 +84,7 @@ def _signed_by(conn: Connection, signer: NoteSigner) -> tuple[str, bool] | None:
         except AuditError:
             return None  # a malformed note: audit verify reports it
         ours = any(s.name == signer.name and s.hash == signer.hash for s in signatures)
-        return "the latest checkpoint", ours
+        return "the latest checkpoint is not signed by its audit signing key", ours
     first = conn.execute("SELECT leaf FROM audit_entries WHERE idx = 0").fetchone()
     if first is None or first[0] is None:
         return None
@@ -95,7 +95,7 @@ def _signed_by(conn: Connection, signer: NoteSigner) -> tuple[str, bool] | None:
     if entry.action != Action.VAULT_INITIALISED or "verifier_key" not in entry.detail:
         return None
     ours = entry.detail["verifier_key"] == str(signer.verifier)
-    return "the log's first entry (vault.initialised)", ours
+    return "the log's first entry (vault.initialised) names another audit signing key", ours
 
 
 @dataclass(frozen=True, slots=True)

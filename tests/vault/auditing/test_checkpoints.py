@@ -50,7 +50,7 @@ def test_keys_of_another_vault_are_refused_at_opening(initialised: Settings) -> 
         open_test_vault(initialised)
     assert str(refused.value) == (
         f"the keys in {keys} are not this vault's: the log's first entry (vault.initialised)"
-        " is not signed by its audit signing key; copy keys/ from the server that ran init"
+        " names another audit signing key; copy keys/ from the server that ran init"
     )
     initialised.layout.audit_key_file.write_text(ours)
     with open_test_vault(initialised) as vault:
