@@ -151,8 +151,8 @@ class Bucket:
                     raise BlobMissing() from None
                 if _code(e) == "InvalidRange":  # starts at or past the end
                     if size is not None:  # the object is shorter than the range asked
-                        stored = self.head(key)
-                        found = -1 if stored is None else stored.size
+                        head = self.head(key)
+                        found = -1 if head is None else head.size
                         raise BlobWrongSize(found, size) from None
                     return iter(())
                 raise
