@@ -167,3 +167,24 @@ def test_migrate_to_refuses_a_bad_target_in_french_too_and_says_nothing_was_writ
     for line in (english, french):
         assert "left empty" not in line and "laissée vide" not in line
         assert ".;" not in line and ". ;" not in line and ".\u00a0;" not in line
+
+
+def test_a_failure_after_the_target_opened_says_it_was_left_empty_once_punctuated(
+    tmp_path: Path, cluster: Cluster, object_bucket: BlobStoreSettings
+) -> None:
+    """The object store refuses the keys while the files are copied: the target database
+    was opened (and left without rows), and the store's sentence ends in a full stop that
+    used to be followed by a semicolon ("tell the administrator.; …")."""
+    source = embedded_vault(tmp_path / "data", object_bucket)
+    populate(source)
+    url = cluster.new_database(template=None).value.decode()
+    blob_url = f"{object_bucket.url}/{object_bucket.bucket}"
+    wrong = {**_keys(object_bucket), "PERMANENCE_BLOB_STORE_SECRET_ACCESS_KEY": "not-it"}
+    done = run("--data-dir", str(source.data_dir), "migrate-to", url, blob_url, env=wrong)
+    english, french = _assert_refused_in_both_languages(done)
+    assert english == (
+        "permanence: the vault was not moved: The file store refused the vault's credentials:"
+        " tell the administrator; the target database was left empty"
+    )
+    assert french.endswith("tell the administrator\u00a0»)\u00a0; la base de données cible a"
+                           " été laissée vide")  # fmt: skip
