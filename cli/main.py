@@ -158,6 +158,26 @@ def _warn_if_proxied_without_trust(settings: Settings) -> None:
         )
 
 
+def _check_file_store(settings: Settings) -> None:
+    """The object store, once before listening: wrong keys or a missing bucket stop the
+    start-up with their sentence (they never mend by themselves); a store that does not
+    answer is a warning, since everything but extract files works without it
+    (docs/decisions.md, fix-review16)."""
+    from vault.errors import FileStoreUnavailable
+    from vault.storage.blobs import check_blob_store
+
+    try:
+        check_blob_store(settings)
+    except FileStoreUnavailable as e:
+        if str(e) != FileStoreUnavailable.message:  # the keys or the bucket: configuration
+            raise
+        print(
+            "permanence: warning: the object store (blob_store.url) cannot be reached right"
+            " now; starting anyway: extract files are refused (503) until it answers",
+            file=sys.stderr,
+        )
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -168,6 +188,7 @@ def _serve(settings: Settings) -> int:
     # file is one clear sentence rather than a traceback from the server's start-up; closed
     # once uvicorn has returned, after the app's lifespan has stopped its background jobs.
     with open_vault(settings) as vault:
+        _check_file_store(settings)
         _warn_if_exposed(settings.host)
         _warn_if_proxied_without_trust(settings)
         app = create_app(vault)
@@ -198,6 +219,7 @@ def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_vault(settings):  # a wrong key or a damaged file: one sentence, before any worker
         pass
+    _check_file_store(settings)
     _warn_if_exposed(settings.host)
     _warn_if_proxied_without_trust(settings)
     sock = bind(settings.host, settings.port)

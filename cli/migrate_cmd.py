@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,9 @@ def register(
 
 
 def _migrate_to(settings: Settings, args: argparse.Namespace) -> int:
+    # The vault's log lines (an object store's error code) would reach the terminal
+    # through logging's last resort beside the refusal's two sentences, which say it.
+    logging.getLogger("permanence").addHandler(logging.NullHandler())
     try:
         target = moving.destination(settings, args.database_url, args.blob_url)
         print(

@@ -210,6 +210,16 @@ class BlobMissing(FileUnavailable):
     """An item's file the database refers to is not in the blob store."""
 
 
+class BlobWrongSize(FileUnavailable):
+    """An item's stored file is not the size its item row records (replaced or damaged):
+    refused before any byte is sent."""
+
+    def __init__(self, stored: int = -1, expected: int = -1) -> None:
+        super().__init__()
+        self.stored = stored
+        self.expected = expected
+
+
 class BlobExists(Conflict):
     """A file is already stored under this item id, and files are written once."""
 

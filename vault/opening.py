@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from audit.log import AuditLog
-from vault.auditing.checkpoints import Checkpointing
+from vault.auditing.checkpoints import Checkpointing, check_keys_are_this_vaults
 from vault.clock import Clock, utc_now
 from vault.env import Env
 from vault.settings import Settings
@@ -73,6 +73,11 @@ def open_vault(
     server_secret = read_key_file(settings.layout.server_secret_file)
     key = None if settings.distributed_database else database_key(settings)
     db = database_type.open(settings, key, max_group=settings.group_commit_max)
+    try:
+        check_keys_are_this_vaults(db, settings, checkpointing.issuer.signer)
+    except BaseException:
+        db.close()
+        raise
     env = Env(
         db=db,
         settings=settings,

@@ -11,6 +11,7 @@ from vault.errors import (
     AwaitingPracticeKey,
     BlobExists,
     BlobMissing,
+    BlobWrongSize,
     CodeJustUsed,
     CodeNotSent,
     CodeRefused,
@@ -119,6 +120,7 @@ STATUS_OF: tuple[tuple[type[Refused], int], ...] = (
     (Throttled, 429),
     (FileStoreUnavailable, 503),  # the object store: unreachable, credentials, bucket
     (BlobMissing, 503),  # an item's file the database refers to is not stored
+    (BlobWrongSize, 503),  # an item's file replaced or damaged: not its recorded size
     (FileUnavailable, 503),
     (CodeRefused, 400),  # a contact code: wrong, expired or tried too often
     (CodeNotSent, 503),  # the mail server or SMS gateway did not take the code

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.backends.postgres import shared_cluster
 from tests.cli.running import assert_one_clear_sentence, run
@@ -85,3 +88,37 @@ def test_backup_and_restore_point_to_postgresql_s_own_tools(tmp_path: Path) -> N
         assert_one_clear_sentence(result)
         assert "docs/operations.md" in result.stderr
     assert not (tmp_path / "b").exists()
+
+
+def _serve(data: Path, env: dict[str, str], *workers: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return run("--data-dir", str(data), "serve", "--port", "0", *workers, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("serve started with another vault's keys")
+
+
+def test_serve_refuses_the_keys_of_another_vault(tmp_path: Path) -> None:
+    """A data directory whose keys/ were made by another init, on this vault's database:
+    serve (and serve --workers, before any worker) stops in one sentence, before the first
+    checkpoint (the log's first entry names the key) and after it (it used to listen and
+    log 'audit checkpoint failed: BadCheckpoint' every 15 s)."""
+    cluster = shared_cluster()
+    ours = {"PERMANENCE_DATABASE_URL": cluster.new_database(template=None).value.decode()}
+    other = {"PERMANENCE_DATABASE_URL": cluster.new_database(template=None).value.decode()}
+    assert run("--data-dir", str(tmp_path / "ours"), "init", env=ours).returncode == 0
+    assert run("--data-dir", str(tmp_path / "other"), "init", env=other).returncode == 0
+    keys = tmp_path / "other" / "keys"
+    fresh = _serve(tmp_path / "other", ours)
+    assert_one_clear_sentence(fresh)
+    assert f"the keys in {keys} are not this vault's: the log's first entry" in fresh.stderr
+    assert "listening" not in fresh.stdout
+    done = run("--data-dir", str(tmp_path / "ours"), "audit", "checkpoint", env=ours)
+    assert done.returncode == 0, done.stderr
+    for workers in ((), ("--workers", "2")):
+        signed = _serve(tmp_path / "other", ours, *workers)
+        assert_one_clear_sentence(signed)
+        assert signed.stderr.strip() == (
+            f"permanence: the keys in {keys} are not this vault's: the latest checkpoint is not"
+            " signed by its audit signing key; copy keys/ from the server that ran init"
+        )
+        assert "listening" not in signed.stdout

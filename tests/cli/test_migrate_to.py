@@ -126,3 +126,65 @@ def test_migrate_to_refuses_a_running_vault_and_a_password_in_both_languages(
     no_keys = run("--data-dir", data, "migrate-to", "postgresql://127.0.0.1/p", blob_url)
     english, french = _assert_refused_in_both_languages(no_keys)
     assert "PERMANENCE_BLOB_STORE_ACCESS_KEY_ID" in english
+
+
+def test_migrate_to_refuses_a_bad_target_in_french_too_and_says_nothing_was_written(
+    tmp_path: Path, object_bucket: BlobStoreSettings
+) -> None:
+    """A DATABASE_URL to another machine without TLS, or an http:// object store on
+    another machine, is refused with a French sentence that is French; a database that
+    cannot be reached says nothing was written in it (it was never opened), with no
+    doubled punctuation."""
+    source = embedded_vault(tmp_path / "data", object_bucket)
+    data = str(source.data_dir)
+    blob_url = f"{object_bucket.url}/{object_bucket.bucket}"
+
+    remote = run(
+        "--data-dir", data, "migrate-to", "postgresql://db.example.net/p", blob_url,
+        env=_keys(object_bucket),
+    )  # fmt: skip
+    english, french = _assert_refused_in_both_languages(remote)
+    assert "sslmode=verify-full" in english
+    assert "autre machine sans connexion TLS vérifiée" in french
+    assert "setting" not in french and "reaches" not in french
+
+    http = run(
+        "--data-dir", data, "migrate-to", "postgresql://127.0.0.1/p",
+        "http://s3.example.net/bucket", env=_keys(object_bucket),
+    )  # fmt: skip
+    english, french = _assert_refused_in_both_languages(http)
+    assert "http:// only to this machine" in english
+    assert "BLOB_URL doit être une adresse https://" in french and "setting" not in french
+
+    down = run(
+        "--data-dir", data, "migrate-to", f"postgresql:///p?host={tmp_path}&port=1",
+        blob_url, env=_keys(object_bucket),
+    )  # fmt: skip
+    english, french = _assert_refused_in_both_languages(down)
+    assert "cannot be reached" in english
+    assert english.endswith("; nothing was written in the target database")
+    assert french.endswith("rien n'a été écrit dans la base de données cible")
+    for line in (english, french):
+        assert "left empty" not in line and "laissée vide" not in line
+        assert ".;" not in line and ". ;" not in line and ".\u00a0;" not in line
+
+
+def test_a_failure_after_the_target_opened_says_it_was_left_empty_once_punctuated(
+    tmp_path: Path, cluster: Cluster, object_bucket: BlobStoreSettings
+) -> None:
+    """The object store refuses the keys while the files are copied: the target database
+    was opened (and left without rows), and the store's sentence ends in a full stop that
+    used to be followed by a semicolon ("tell the administrator.; …")."""
+    source = embedded_vault(tmp_path / "data", object_bucket)
+    populate(source)
+    url = cluster.new_database(template=None).value.decode()
+    blob_url = f"{object_bucket.url}/{object_bucket.bucket}"
+    wrong = {**_keys(object_bucket), "PERMANENCE_BLOB_STORE_SECRET_ACCESS_KEY": "not-it"}
+    done = run("--data-dir", str(source.data_dir), "migrate-to", url, blob_url, env=wrong)
+    english, french = _assert_refused_in_both_languages(done)
+    assert english == (
+        "permanence: the vault was not moved: The file store refused the vault's credentials:"
+        " tell the administrator; the target database was left empty"
+    )
+    assert french.endswith("tell the administrator\u00a0»)\u00a0; la base de données cible a"
+                           " été laissée vide")  # fmt: skip

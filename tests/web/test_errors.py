@@ -52,6 +52,7 @@ def test_every_refusal_has_its_status_in_the_table() -> None:
         "Pruned": 410,
         "FileStoreUnavailable": 503,
         "BlobMissing": 503,
+        "BlobWrongSize": 503,
         "BlobExists": 409,
     }
     shown = {

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from crypto.envelope import ItemKind
 from tests.factories import World, encrypted_file
 from tests.web.test_items_web import Clients, _deposit_json, _upload
+from vault.errors import FileUnavailable
 from vault.items import inbox, uploads
 from vault.opening import Vault
 from vault.settings import BlobStoreSettings, Settings
@@ -99,6 +100,52 @@ def test_an_unreachable_file_store_is_a_503_with_its_sentence(
     monkeypatch.undo()
     r = sec.post("/uploads", json=start)
     assert r.status_code == 200 and r.json()["received"] == 0
+
+
+def _replace_blob(
+    request: pytest.FixtureRequest, settings: Settings, iid: str, data: bytes
+) -> None:
+    """Overwrite an item's stored blob behind the vault's back (an operator's mistake, an
+    attack on the store): the admin key on the object store, the file in ``blobs/``."""
+    if settings.blob_store.url:
+        server = request.getfixturevalue("object_store_server")
+        server.admin().put_object(Bucket=settings.blob_store.bucket, Key=f"items/{iid}", Body=data)
+    else:
+        path = settings.layout.blobs_dir / iid[:2] / iid
+        path.chmod(0o600)
+        path.write_bytes(data)
+
+
+@pytest.mark.parametrize("longer", [True, False], ids=["longer", "shorter"])
+def test_a_blob_replaced_by_another_size_is_a_503_before_any_byte(
+    clients: Clients,
+    settings: Settings,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+    longer: bool,
+) -> None:
+    """A blob whose stored size is not the item row's is refused with the file's sentence
+    (503) before the response starts, logged in one line without a traceback: never more
+    or fewer bytes than the Content-Length the row gives."""
+    stream, manifest = encrypted_file(b"a;b\n" * 10_000)
+    iid = _deposited(clients, stream, manifest.to_body())
+    _replace_blob(request, settings, iid, stream + b"x" * 100 if longer else stream[:-100])
+    caplog.clear()
+    r = clients.as_(clients.world.member).get(f"/items/{iid}/file")
+    assert r.status_code == 503
+    assert r.json()["error"] == i18n.translate(FileUnavailable.message, "fr")
+    assert r.json()["error"] != FileUnavailable.message  # the French sentence
+    english = clients.as_(clients.world.member).get(
+        f"/items/{iid}/file", headers={"accept-language": "en"}
+    )
+    assert english.status_code == 503 and english.json()["error"] == FileUnavailable.message
+    wrong = [rec for rec in caplog.records if "bytes in the blob store" in rec.getMessage()]
+    assert wrong and all(rec.exc_info is None for rec in wrong)
+    assert all(rec.exc_info is None for rec in caplog.records if rec.levelno >= 40)
+    size = len(stream) + 100 if longer else len(stream) - 100
+    assert wrong[0].getMessage() == (
+        f"blob of an item has {size} bytes in the blob store, its item row {len(stream)}: refused"
+    )
 
 
 def test_a_download_cut_short_closes_its_source() -> None:

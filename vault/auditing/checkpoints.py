@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from audit import note as notes
 from audit.checkpoint import CheckpointPolicy, StoredCheckpoint
+from audit.entry import Action, decode
 from audit.errors import AuditError
 from audit.issuer import CheckpointIssuer
 from audit.keys import NoteSigner, parse_signer
@@ -21,7 +23,8 @@ from audit.witness_policy import WitnessPolicy
 from vault.env import Env
 from vault.errors import DataDirError
 from vault.settings import Settings
-from vault.storage.store import read_private_text
+from vault.storage.database import Database
+from vault.storage.store import Connection, read_private_text
 
 TICK_SECONDS = 15
 
@@ -52,6 +55,47 @@ def checkpoint_issuer(settings: Settings) -> CheckpointIssuer:
             f" {signer.name!r}: a log's origin cannot change after 'permanence init'"
         )
     return CheckpointIssuer(signer, signer.name)
+
+
+def check_keys_are_this_vaults(db: Database, settings: Settings, signer: NoteSigner) -> None:
+    """Refuse a data directory whose ``keys/`` come from another vault (``DataDirError``).
+
+    The distributed backend's database is not encrypted with a key of ``keys/``, so nothing
+    else would notice: the latest checkpoint must carry a signature line of this audit
+    signing key (its name and key hash), or, before the first checkpoint, the log's first
+    entry (``vault.initialised``) must name its verifier key. Whether that signature is
+    valid is ``permanence audit verify``'s to say (it opens the vault too)."""
+    found = db.read(lambda conn: _signed_by(conn, signer))
+    if found is None or found[1]:
+        return
+    keys = settings.layout.keys_dir
+    raise DataDirError(
+        f"the keys in {keys} are not this vault's: {found[0]}; copy keys/ from the server"
+        " that ran init"
+    )
+
+
+def _signed_by(conn: Connection, signer: NoteSigner) -> tuple[str, bool] | None:
+    """(what was checked, whether ``signer`` is its key), or None if nothing tells."""
+    row = conn.execute("SELECT note FROM audit_checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is not None:
+        try:
+            _, signatures = notes.split(str(row[0]))
+        except AuditError:
+            return None  # a malformed note: audit verify reports it
+        ours = any(s.name == signer.name and s.hash == signer.hash for s in signatures)
+        return "the latest checkpoint is not signed by its audit signing key", ours
+    first = conn.execute("SELECT leaf FROM audit_entries WHERE idx = 0").fetchone()
+    if first is None or first[0] is None:
+        return None
+    try:
+        entry = decode(bytes(first[0])).entry
+    except (AuditError, ValueError):
+        return None
+    if entry.action != Action.VAULT_INITIALISED or "verifier_key" not in entry.detail:
+        return None
+    ours = entry.detail["verifier_key"] == str(signer.verifier)
+    return "the log's first entry (vault.initialised) names another audit signing key", ours
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,13 @@ from crypto.envelope import Urgency
 from crypto.fingerprint import user_fingerprint
 from vault.clock import iso, parse_day, parse_iso
 from vault.env import Env, Principal, RequestInfo
-from vault.errors import AwaitingPracticeKey, BlobMissing, Conflict, InvalidInput
+from vault.errors import (
+    AwaitingPracticeKey,
+    BlobMissing,
+    BlobWrongSize,
+    Conflict,
+    InvalidInput,
+)
 from vault.identity.roles import Role
 from vault.ids import is_uuid
 from vault.items import history
@@ -374,9 +380,16 @@ def open_download(env: Env, request: RequestInfo, principal: Principal, item_id:
 
     size = write_or_deny(env, request, principal, tx)
     try:
-        chunks = blob_store(env).read_item(item_id)
+        chunks = blob_store(env).read_item(item_id, size=size)
     except BlobMissing:
         log.error("blob of an item is missing from the blob store")
+        raise
+    except BlobWrongSize as e:  # replaced or damaged: never send other bytes than recorded
+        log.error(
+            "blob of an item has %d bytes in the blob store, its item row %d: refused",
+            e.stored,
+            e.expected,
+        )
         raise
     return Download(size, chunks)
 

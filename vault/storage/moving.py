@@ -106,11 +106,21 @@ class CopyDiffers(MoveRefused):
 class MoveFailed(MoveRefused):
     """Any other failure of the copy (the database, the object store, a missing file)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, reached: bool = True) -> None:
+        reason = reason.rstrip(" .;:")  # the sentence goes on after it
+        if reached:
+            english, french = (
+                "the target database was left empty",
+                "la base de données cible a été laissée vide",
+            )
+        else:  # the target database was never opened
+            english, french = (
+                "nothing was written in the target database",
+                "rien n'a été écrit dans la base de données cible",
+            )
         super().__init__(
-            f"the vault was not moved: {reason}; the target database was left empty",
-            f"le coffre n'a pas été déplacé («\u00a0{reason}\u00a0»)\u00a0; la base de"
-            " données cible a été laissée vide",
+            f"the vault was not moved: {reason}; {english}",
+            f"le coffre n'a pas été déplacé («\u00a0{reason}\u00a0»)\u00a0; {french}",
         )
 
 
@@ -179,7 +189,44 @@ def destination(settings: Settings, database_url: str, blob_url: str) -> Setting
         )
         return dataclasses.replace(settings, database_url=url, blob_store=store)
     except ConfigError as e:
-        raise BadTarget(str(e), f"réglage refusé\u00a0: {e}") from None
+        raise BadTarget(str(e), _french_setting(str(e))) from None
+
+
+# The settings' refusals (English) that a DATABASE_URL or BLOB_URL given here can meet.
+_FRENCH_SETTINGS = (
+    (
+        "setting database_url reaches another machine",
+        "DATABASE_URL désigne une autre machine sans connexion TLS vérifiée\u00a0: ajoutez"
+        " ?sslmode=verify-full (et sslrootcert= si l'autorité de certification du serveur"
+        " n'est pas celle du système)",
+    ),
+    (
+        "setting database_url must be a PostgreSQL address",
+        "DATABASE_URL doit être une adresse PostgreSQL, par exemple"
+        " postgresql://permanence@db.example.net/permanence?sslmode=verify-full",
+    ),
+    (
+        "setting blob_store.url must be an https:// address (http:// only",
+        "BLOB_URL doit être une adresse https:// (http:// seulement vers cette machine\u00a0:"
+        " les clés d'accès passeraient en clair)",
+    ),
+    (
+        "setting blob_store.url must be an https:// address",
+        "BLOB_URL doit être une adresse https://",
+    ),
+    (
+        "setting blob_store.bucket",
+        "le compartiment de BLOB_URL doit avoir de 3 à 63 caractères\u00a0: lettres"
+        " minuscules, chiffres, points ou tirets",
+    ),
+)
+
+
+def _french_setting(english: str) -> str:
+    for start, french in _FRENCH_SETTINGS:
+        if english.startswith(start):
+            return french
+    return "DATABASE_URL ou BLOB_URL est refusé par les réglages (la raison est ci-dessus)"
 
 
 def _database_url(text: str) -> Secret:
@@ -319,13 +366,17 @@ def move(settings: Settings, moved: Settings, progress: MoveProgress | None = No
     Any other failure is one ``MoveFailed`` sentence; the target database is left empty."""
     if settings.distributed_database or settings.blob_store.url:
         raise AlreadyDistributed()
-    return _guarded(lambda: _move(settings, moved, progress or MoveProgress()))
+    reached: list[bool] = []  # set once the target database is open
+    return _guarded(lambda: _move(settings, moved, progress or MoveProgress(), reached), reached)
 
 
-def _move(settings: Settings, moved: Settings, progress: MoveProgress) -> Moved:
+def _move(
+    settings: Settings, moved: Settings, progress: MoveProgress, reached: list[bool]
+) -> Moved:
     verifier = checkpoint_issuer(settings).signer.verifier
     with _source_alone(settings) as source:
         target = _open_target(moved.database_url)
+        reached.append(True)
         try:
             _refuse_unless_empty(target)
             if progress.step is not None:
@@ -356,16 +407,18 @@ def _move(settings: Settings, moved: Settings, progress: MoveProgress) -> Moved:
     )
 
 
-def _guarded(fn: Callable[[], T]) -> T:
-    """Run ``fn``; any failure but a refusal is one ``MoveFailed`` sentence."""
+def _guarded(fn: Callable[[], T], reached: list[bool]) -> T:
+    """Run ``fn``; any failure but a refusal is one ``MoveFailed`` sentence, which says
+    whether the target database was opened (``reached`` not empty) and left empty."""
     try:
         return fn()
     except MoveRefused:
         raise
     except VaultError as e:
-        raise MoveFailed(str(e)) from None
+        raise MoveFailed(str(e), reached=bool(reached)) from None
     except Exception as e:  # the object store's client raises its own errors
-        raise MoveFailed(type(e).__name__ + (f": {e}" if str(e) else "")) from None
+        reason = type(e).__name__ + (f": {e}" if str(e) else "")
+        raise MoveFailed(reason, reached=bool(reached)) from None
 
 
 __all__ = [

@@ -19,7 +19,9 @@ The contract both keep:
   item id, or ``put_item`` over a blob, raises ``BlobExists``; publishing the same upload
   again (a retried deposit) is a success.
 - ``read_item`` raises ``BlobMissing`` at the call (before the first chunk) when the blob
-  is not there; a store that cannot be reached raises ``FileStoreUnavailable``.
+  is not there; a store that cannot be reached raises ``FileStoreUnavailable``. Given
+  ``size`` (the item row's), it raises ``BlobWrongSize`` at the call when the stored blob
+  has another size, and never yields more than ``size`` bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from typing import Protocol
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs.directory import ORPHAN_AGE_SECONDS, BlobDirectory
 
-__all__ = ["ORPHAN_AGE_SECONDS", "BlobDirectory", "BlobStore", "open_blob_store"]
+__all__ = [
+    "ORPHAN_AGE_SECONDS",
+    "BlobDirectory",
+    "BlobStore",
+    "check_blob_store",
+    "open_blob_store",
+]
 
 
 class BlobStore(Protocol):
@@ -44,7 +52,7 @@ class BlobStore(Protocol):
     def has_item(self, item_id: str) -> bool: ...
     def item_size(self, item_id: str) -> int: ...
     def read_item(
-        self, item_id: str, start: int = 0, end: int | None = None
+        self, item_id: str, start: int = 0, end: int | None = None, *, size: int | None = None
     ) -> Iterator[bytes]: ...
     def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int: ...  # write-once
     def collect_orphans(
@@ -70,3 +78,16 @@ def _open(blobs_dir: Path, objects: BlobStoreSettings) -> BlobStore:
     from vault.storage.blobs.objects import ObjectStore  # boto3 is imported only when used
 
     return ObjectStore.open(objects)
+
+
+def check_blob_store(settings: Settings) -> None:
+    """At a server's start-up: the object store answers, with its bucket, to the vault's
+    keys (one HEAD request), else ``FileStoreUnavailable`` with its sentence. Nothing to
+    check for the blob directory (the data directory was checked when the vault opened)."""
+    if not settings.blob_store.url:
+        return
+    from vault.storage.blobs.objects import ObjectStore
+
+    store = open_blob_store(settings)
+    assert isinstance(store, ObjectStore)  # noqa: S101 - a url names the object store
+    store.bucket.check(logged=False)  # the server says it in its own words

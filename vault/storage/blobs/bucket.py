@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vault.errors import BlobMissing, FileStoreUnavailable
+from vault.errors import BlobMissing, BlobWrongSize, FileStoreUnavailable
 from vault.settings import BlobStoreSettings
 from vault.storage.blobs.chunks import Chunks
 
@@ -69,20 +69,23 @@ def _code(error: ClientError) -> str:
 
 
 @contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Store failures as one sentence (``FileStoreUnavailable``)."""
+def translated(what: str, *, logged: bool = True) -> Iterator[None]:
+    """Store failures as one sentence (``FileStoreUnavailable``), logged unless the caller
+    shows that sentence itself (``logged=False``)."""
     try:
         yield
     except ClientError as e:
         code = _code(e)
-        log.warning("object store refused %s: %s", what, code or "no code")
+        if logged:
+            log.warning("object store refused %s: %s", what, code or "no code")
         if code == "NoSuchBucket":
             raise FileStoreUnavailable(NO_BUCKET) from None
         if code in _CREDENTIAL_CODES:
             raise FileStoreUnavailable(CREDENTIALS_REFUSED) from None
         raise FileStoreUnavailable(UNREACHABLE) from None
     except BotoCoreError as e:
-        log.warning("object store unreachable for %s: %s", what, type(e).__name__)
+        if logged:
+            log.warning("object store unreachable for %s: %s", what, type(e).__name__)
         raise FileStoreUnavailable(UNREACHABLE) from None
 
 
@@ -104,9 +107,9 @@ class Bucket:
             )
         return cls(client, settings.bucket)
 
-    def check(self) -> None:
+    def check(self, *, logged: bool = True) -> None:
         """The bucket exists and the credentials open it."""
-        with translated("the bucket"):
+        with translated("the bucket", logged=logged):
             try:
                 self._s3.head_bucket(Bucket=self.name)
             except ClientError as e:
@@ -128,9 +131,12 @@ class Bucket:
                 raise
         return Head(int(answer["ContentLength"]), dict(answer.get("Metadata", {})))
 
-    def get(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def get(
+        self, key: str, start: int = 0, end: int | None = None, *, size: int | None = None
+    ) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (excluded; None = the end) of ``key``, in chunks; the
-        GET is made here, so a missing key raises ``BlobMissing`` before any chunk."""
+        GET is made here, so a missing key raises ``BlobMissing`` before any chunk, and an
+        object of another length than ``size`` (when given) ``BlobWrongSize``."""
         request = {"Bucket": self.name, "Key": key}
         if start > 0 or end is not None:
             if end is not None and end <= start:
@@ -138,14 +144,24 @@ class Bucket:
             request["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
         with translated("a blob"):
             try:
-                body = self._s3.get_object(**request)["Body"]
+                answer = self._s3.get_object(**request)
+                body = answer["Body"]
             except ClientError as e:
                 if _code(e) in _MISSING_CODES:
                     raise BlobMissing() from None
                 if _code(e) == "InvalidRange":  # starts at or past the end
+                    if size is not None:  # the object is shorter than the range asked
+                        head = self.head(key)
+                        found = -1 if head is None else head.size
+                        raise BlobWrongSize(found, size) from None
                     return iter(())
                 raise
-        return Chunks(lambda size: _read(body, size), body.close)
+        if size is not None:
+            stored = _object_size(answer)
+            if stored != size:
+                body.close()
+                raise BlobWrongSize(stored, size)
+        return Chunks(lambda n: _read(body, n), body.close)
 
     def entries(self, prefix: str) -> Iterator[Entry]:
         with translated("a listing"):
@@ -233,3 +249,12 @@ def _read(body: Any, size: int) -> bytes:
     with translated("a blob"):
         data: bytes = body.read(size)
     return data
+
+
+def _object_size(answer: dict[str, Any]) -> int:
+    """The whole object's length from a GET's answer: ``Content-Range``'s total for a
+    range, else ``Content-Length``."""
+    ranged = str(answer.get("ContentRange") or "")
+    if "/" in ranged and ranged.rsplit("/", 1)[1].isdigit():
+        return int(ranged.rsplit("/", 1)[1])
+    return int(answer["ContentLength"])

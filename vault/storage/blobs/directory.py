@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vault.errors import BlobExists, BlobMissing
+from vault.errors import BlobExists, BlobMissing, BlobWrongSize
 from vault.files import fsync_dir
 from vault.ids import is_uuid
 from vault.storage.blobs.chunks import Chunks
@@ -121,14 +121,23 @@ class BlobDirectory:
         except FileNotFoundError:
             raise BlobMissing() from None
 
-    def read_item(self, item_id: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def read_item(
+        self, item_id: str, start: int = 0, end: int | None = None, *, size: int | None = None
+    ) -> Iterator[bytes]:
         """The blob's bytes ``start`` to ``end`` (excluded; None = its end), in chunks.
 
-        The file is opened here: a missing blob raises ``BlobMissing`` before any chunk."""
+        The file is opened here: a missing blob raises ``BlobMissing`` before any chunk, a
+        file of another length than ``size`` (when given) ``BlobWrongSize``."""
         try:
             f = open(self.path(item_id), "rb")  # noqa: SIM115 - closed by Chunks
         except FileNotFoundError:
             raise BlobMissing() from None
+        if size is not None:
+            stored = os.fstat(f.fileno()).st_size
+            if stored != size:
+                f.close()
+                raise BlobWrongSize(stored, size)
+            end = size if end is None else min(end, size)
         f.seek(start)
         return Chunks(f.read, f.close, None if end is None else max(0, end - start))
 

@@ -210,10 +210,13 @@ class ObjectStore:
             raise BlobMissing()
         return head.size
 
-    def read_item(self, item_id: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def read_item(
+        self, item_id: str, start: int = 0, end: int | None = None, *, size: int | None = None
+    ) -> Iterator[bytes]:
         """The blob's bytes ``start`` to ``end`` (excluded; None = its end), in chunks.
-        The GET is made here: a missing blob raises ``BlobMissing`` before any chunk."""
-        return self.bucket.get(_item_key(item_id), start, end)
+        The GET is made here: a missing blob raises ``BlobMissing`` before any chunk, an
+        object of another length than ``size`` (when given) ``BlobWrongSize``."""
+        return self.bucket.get(_item_key(item_id), start, end, size=size)
 
     def put_item(self, item_id: str, chunks: Iterable[bytes]) -> int:
         """Store a whole blob under ``item_id`` (write-once: ``BlobExists`` if one is there),

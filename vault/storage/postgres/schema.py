@@ -25,8 +25,9 @@ def _twin(name: str) -> str:
 
 # Number → PostgreSQL text of each SQLite migration after the baseline.
 TWINS: dict[int, str] = {17: _twin("0017_processes.sql")}
-# Text sorts and compares as SQLite's BINARY collation only under these.
-C_LOCALES = ("C", "POSIX", "C.UTF-8", "C.utf8")
+# Text sorts and compares as SQLite's BINARY (and citext as NOCASE, ASCII letters only)
+# only under these: C.UTF-8 sorts as C, but citext folds non-ASCII letters under it.
+C_LOCALES = ("C", "POSIX")
 
 
 class Migration(Protocol):

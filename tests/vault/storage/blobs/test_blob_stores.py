@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vault.errors import BlobExists, BlobMissing
+from vault.errors import BlobExists, BlobMissing, BlobWrongSize
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs import ORPHAN_AGE_SECONDS, BlobDirectory, BlobStore, open_blob_store
 from vault.storage.blobs.objects import ObjectStore
@@ -125,6 +125,25 @@ def test_a_missing_blob_is_refused_before_any_byte(blobs: BlobStore) -> None:
     with pytest.raises(BlobMissing):
         blobs.item_size(item)
     assert not blobs.has_item(item)
+
+
+def test_a_blob_of_another_size_than_expected_is_refused_before_any_byte(
+    blobs: BlobStore,
+) -> None:
+    """``read_item(size=...)``: the stored length must be the item row's, whole or ranged."""
+    data = os.urandom(3000)
+    item = _id()
+    blobs.put_item(item, [data])
+    assert _read(blobs.read_item(item, size=len(data))) == data
+    assert _read(blobs.read_item(item, 10, 20, size=len(data))) == data[10:20]
+    for size in (len(data) - 1, len(data) + 1):
+        with pytest.raises(BlobWrongSize) as refused:
+            blobs.read_item(item, size=size)
+        assert (refused.value.stored, refused.value.expected) == (len(data), size)
+        with pytest.raises(BlobWrongSize):
+            blobs.read_item(item, 10, 20, size=size)
+    with pytest.raises(BlobWrongSize):
+        blobs.read_item(item, 5000, 5001, size=6000)  # past the stored end
 
 
 def test_a_discarded_upload_leaves_nothing_to_read_or_publish(blobs: BlobStore) -> None:

@@ -99,6 +99,24 @@ def test_a_database_sorting_otherwise_than_c_is_refused(cluster: Cluster) -> Non
         conn.close()
 
 
+def test_a_database_with_the_c_utf8_locale_is_refused(cluster: Cluster) -> None:
+    """C.UTF-8 sorts as C but its character type folds non-ASCII letters in citext
+    ('Émile' = 'émile'), unlike SQLite's NOCASE: only C and POSIX are accepted."""
+    url = cluster.new_database(template=None)
+    name = url.value.decode().split("/")[3].split("?")[0]
+    cluster.psql(f"DROP DATABASE {name}")
+    cluster.psql(
+        f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+    )
+    conn = connect(url)
+    try:
+        with pytest.raises(StoreError, match="LC_COLLATE 'C' and LC_CTYPE 'C'"):
+            migrate(conn)
+        assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone() == (None,)
+    finally:
+        conn.close()
+
+
 def test_text_sorts_and_compares_as_on_sqlite(lite: Connection, pg: PostgresConnection) -> None:
     """ORDER BY on mixed-case and accented text gives SQLite's BINARY order (the bytes of
     UTF-8), and the NOCASE columns compare and sort on ASCII letters only, on both."""
