@@ -7,12 +7,17 @@ Measured in one run, on the same file, in the same temporary directory:
 - raw PyNaCl secretstream with the same chunking and no hash (the floor our
   wrapper sits on);
 - ``age`` (X25519 recipient, /usr/bin/age), encryption and decryption;
-- a plain read+write copy through Python with the same buffers (the I/O floor).
+- a plain read+write copy through Python with the same buffers (the I/O floor);
+- format v1's stream hash alone (BLAKE2b-256 over the ciphertext stream, libsodium's,
+  as ``crypto.stream`` computes it): ``crypto.stream`` hashes in a second thread, so
+  on two free cores it cannot be faster than this row — the format's own ceiling.
+
+Every cell is the median of ``--rounds`` runs, the implementations alternating.
 
 Peak memory (``ru_maxrss``) is measured in a fresh subprocess per operation at
 two file sizes, to show it does not grow with the file.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_crypto.py [--size-mib N] [--small-mib N]
+    PYTHONPATH=. .venv/bin/python bench/bench_crypto.py [--size-mib N] [--small-mib N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nacl.bindings as sodium
+import nacl.hashlib
 
 from crypto.secret import Secret
 from crypto.stream import CHUNK_BYTES, CIPHER_CHUNK_BYTES, decrypt_stream, encrypt_stream
@@ -38,6 +45,7 @@ from crypto.stream import CHUNK_BYTES, CIPHER_CHUNK_BYTES, decrypt_stream, encry
 KEY = Secret(b"\x42" * 32)
 AGE = "/usr/bin/age"
 AGE_KEYGEN = "/usr/bin/age-keygen"
+TIMES = "\u00d7"
 
 
 def make_file(path: Path, size: int) -> None:
@@ -46,6 +54,52 @@ def make_file(path: Path, size: int) -> None:
         for _ in range(size >> 20):
             out.write(block)
         out.write(block[: size & ((1 << 20) - 1)])
+
+
+def one_round(
+    d: Path, src: Path, expected: bytes, hashes: list[bytes], *, have_age: bool
+) -> list[tuple[str, float, float, float, float]]:
+    """Every implementation once, in the same order; ``hashes[0]`` is the last stream hash."""
+    null = Path(os.devnull)
+    rows: list[tuple[str, float, float, float, float]] = []
+
+    copy = _timed(lambda: plain_copy(src, d / "copy.bin"))
+    copy_null = _timed(lambda: plain_copy(src, null))
+    rows.append(("plain read+write copy (I/O floor)", copy, copy, copy_null, copy_null))
+    (d / "copy.bin").unlink()
+
+    enc = _timed(lambda: hashes.insert(0, ours_encrypt(src, d / "ours.enc")))
+    dec = _timed(lambda: ours_decrypt(d / "ours.enc", d / "ours.out", hashes[0]))
+    assert file_hash(d / "ours.out") == expected
+    (d / "ours.out").unlink()
+    enc_n = _timed(lambda: ours_encrypt(src, null))
+    dec_n = _timed(lambda: ours_decrypt(d / "ours.enc", null, hashes[0]))
+    rows.append(("crypto.stream (64 KiB chunks + stream hash)", enc, dec, enc_n, dec_n))
+
+    enc = _timed(lambda: raw_encrypt(src, d / "raw.enc"))
+    dec = _timed(lambda: raw_decrypt(d / "raw.enc", d / "raw.out"))
+    assert file_hash(d / "raw.out") == expected
+    (d / "raw.out").unlink()
+    enc_n = _timed(lambda: raw_encrypt(src, null))
+    dec_n = _timed(lambda: raw_decrypt(d / "raw.enc", null))
+    rows.append(("raw PyNaCl secretstream (64 KiB chunks, no hash)", enc, dec, enc_n, dec_n))
+    (d / "raw.enc").unlink()
+
+    ours_hash = _timed(lambda: hash_only(d / "ours.enc"))
+    assert hash_only(d / "ours.enc") == hashes[0]
+    name = "format v1's stream hash alone (BLAKE2b-256, libsodium; reads, writes nothing)"
+    rows.append((name, ours_hash, ours_hash, ours_hash, ours_hash))
+    if have_age:
+        rows.append(age_row(d, src, expected))
+    return rows
+
+
+def median_row(
+    runs: list[tuple[str, float, float, float, float]],
+) -> tuple[str, float, float, float, float]:
+    """One implementation's cells, each the median of its rounds."""
+    cells = [statistics.median(seconds) for seconds in zip(*(run[1:] for run in runs), strict=True)]
+    return (runs[0][0], cells[0], cells[1], cells[2], cells[3])
 
 
 def _timed(action: Callable[[], object]) -> float:
@@ -90,6 +144,15 @@ def raw_decrypt(src: Path, dst: Path) -> None:
             plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk)
             writer.write(plain)
         assert tag == sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+
+def hash_only(src: Path) -> bytes:
+    """The stream hash of docs/format.md §6 alone, with the library crypto.stream uses."""
+    digest = nacl.hashlib.blake2b(digest_size=32)
+    with src.open("rb") as reader:
+        while piece := reader.read(CIPHER_CHUNK_BYTES):
+            digest.update(piece)
+    return digest.digest()
 
 
 def plain_copy(src: Path, dst: Path) -> None:
@@ -149,6 +212,7 @@ def age_row(d: Path, src: Path, expected: bytes) -> tuple[str, float, float, flo
     dec_n = _timed(lambda: age_run("-d", "-i", str(identity), "-o", os.devnull, str(age_enc)))
     row = ("age (X25519 recipient, /usr/bin/age)", enc, dec, enc_n, dec_n)
     age_enc.unlink()
+    identity.unlink()  # age-keygen refuses to overwrite it in the next round
     return row
 
 
@@ -177,6 +241,17 @@ def report(
     print("|---|---:|---:|---:|---:|")
     for name, *seconds in rows:
         print(f"| {name} | " + " | ".join(f"{mb / t:,.0f}" for t in seconds) + " |")
+    by_name = {name: seconds for name, *seconds in rows}
+    ours = by_name["crypto.stream (64 KiB chunks + stream hash)"]
+    raw = by_name["raw PyNaCl secretstream (64 KiB chunks, no hash)"]
+    floor = next(seconds for name, seconds in by_name.items() if name.startswith("format v1"))
+    print("\n| ratio to raw secretstream, to /dev/null | encrypt | decrypt |")
+    print("|---|---:|---:|")
+    print(f"| crypto.stream | {raw[2] / ours[2]:.2f}{TIMES} | {raw[3] / ours[3]:.2f}{TIMES} |")
+    print(
+        f"| ceiling: the stream hash alone, on its own core | "
+        f"{min(1.0, raw[2] / floor[2]):.2f}{TIMES} | {min(1.0, raw[3] / floor[3]):.2f}{TIMES} |"
+    )
     print(
         f"\nPeak RSS of a fresh interpreter streaming with crypto.stream "
         f"(imports alone: {rss['baseline']:.1f} MiB):\n"
@@ -191,6 +266,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024, help="file size (default 1 GiB)")
     parser.add_argument("--small-mib", type=int, default=16, help="small file for the RSS check")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per cell (median)")
     parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
@@ -206,34 +282,11 @@ def main() -> None:
         src = d / "plain.bin"
         make_file(src, size)
         expected = file_hash(src)
-        null = Path(os.devnull)
-        rows: list[tuple[str, float, float, float, float]] = []
-
-        copy = _timed(lambda: plain_copy(src, d / "copy.bin"))
-        copy_null = _timed(lambda: plain_copy(src, null))
-        rows.append(("plain read+write copy (I/O floor)", copy, copy, copy_null, copy_null))
-        (d / "copy.bin").unlink()
-
+        rounds: list[list[tuple[str, float, float, float, float]]] = []
         hashes: list[bytes] = []
-        enc = _timed(lambda: hashes.append(ours_encrypt(src, d / "ours.enc")))
-        dec = _timed(lambda: ours_decrypt(d / "ours.enc", d / "ours.out", hashes[0]))
-        assert file_hash(d / "ours.out") == expected
-        (d / "ours.out").unlink()
-        enc_n = _timed(lambda: ours_encrypt(src, null))
-        dec_n = _timed(lambda: ours_decrypt(d / "ours.enc", null, hashes[0]))
-        rows.append(("crypto.stream (64 KiB chunks + stream hash)", enc, dec, enc_n, dec_n))
-
-        enc = _timed(lambda: raw_encrypt(src, d / "raw.enc"))
-        dec = _timed(lambda: raw_decrypt(d / "raw.enc", d / "raw.out"))
-        assert file_hash(d / "raw.out") == expected
-        (d / "raw.out").unlink()
-        enc_n = _timed(lambda: raw_encrypt(src, null))
-        dec_n = _timed(lambda: raw_decrypt(d / "raw.enc", null))
-        rows.append(("raw PyNaCl secretstream (64 KiB chunks, no hash)", enc, dec, enc_n, dec_n))
-        (d / "raw.enc").unlink()
-
-        if have_age:
-            rows.append(age_row(d, src, expected))
+        for _ in range(args.rounds):
+            rounds.append(one_round(d, src, expected, hashes, have_age=have_age))
+        rows = [median_row([r[i] for r in rounds]) for i in range(len(rounds[0]))]
 
         small = d / "small.bin"
         make_file(small, args.small_mib << 20)
