@@ -5,14 +5,50 @@
 //   stream, encrypts and hashes it (crypto/heapstream.js) and posts `{part}` Blobs of
 //   `partBytes` bytes of stream, never more than `ahead` the page has not taken yet (the page
 //   posts `{credit: 1}` for each part it takes), then `{done, manifest, stats}`.
-// - `{op: "decrypt", url, fileKey, streamHash, mediaType}`: fetches the stream, decrypts it
-//   as it arrives, posts `{progress, total}` about every MiB and, only once the whole stream
-//   verified, `{blob, stats}`.
+// - `{op: "decrypt", url, fileKey, streamHash, mediaType, hashPort}`: fetches the stream,
+//   decrypts it as it arrives, posts `{progress, total}` about every MiB and, only once the
+//   whole stream verified, `{blob, stats}`. With `hashPort` (a MessagePort to a worker
+//   running the "hash" job), the stream hash is computed there: each piece of the response,
+//   once decrypted from, is moved through the port (`{piece}`), then `{end}` asks the digest.
+// - `{op: "hash", port}`: BLAKE2b-256 of the pieces that come through `port`; `{end}` answers
+//   `{digest, hashMs}` there.
 // Any failure is `{error}`; the page then terminates the worker.
 import { decryptToBlob, HeapEncryptor, newStats } from "../crypto/heapstream.js";
+import { sodium } from "../crypto/sodium.js";
 
 const clock = () => (globalThis.performance ? performance.now() : Date.now());
 const PROGRESS_STEP = 1 << 20;
+
+/**
+ * The hasher decryptToBlob feeds (crypto/heapstream.js): pieces go through `port` to the
+ * worker running the "hash" job, moved when they own their buffer (a response's pieces do),
+ * else copied (counted in `stats.hashCopies`).
+ */
+export function remoteHasher(port, stats = newStats()) {
+  let settle;
+  const answer = new Promise((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  port.onmessage = ({ data }) => settle.resolve(data);
+  stats.hashCopies = 0;
+  return {
+    update(piece) {
+      const whole = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
+      const own = whole && !(typeof SharedArrayBuffer !== "undefined" && piece.buffer instanceof SharedArrayBuffer);
+      const moved = own ? piece : piece.slice();
+      if (!own) stats.hashCopies += 1;
+      port.postMessage({ piece: moved }, [moved.buffer]);
+    },
+    async digest() {
+      port.postMessage({ end: true });
+      const t0 = clock();
+      const { digest, hashMs } = await answer;
+      stats.hashWaitMs = clock() - t0;
+      stats.hashMs = hashMs;
+      return digest;
+    },
+  };
+}
 
 export function serve(port) {
   let credits = 0;
@@ -37,7 +73,7 @@ export function serve(port) {
     port.postMessage({ done: true, manifest: encryptor.manifest({ name, mediaType }), stats });
   }
 
-  async function decrypt({ url, fileKey, streamHash, mediaType }) {
+  async function decrypt({ url, fileKey, streamHash, mediaType, hashPort }) {
     const stats = newStats();
     const t0 = clock();
     const response = await fetch(url, { credentials: "same-origin" });
@@ -51,8 +87,29 @@ export function serve(port) {
         port.postMessage({ progress: received, total });
       }
     };
-    const blob = await decryptToBlob(response.body, { fileKey, streamHash, mediaType, onBytes, stats });
-    port.postMessage({ blob, stats });
+    const hasher = hashPort ? remoteHasher(hashPort, stats) : undefined;
+    try {
+      const blob = await decryptToBlob(response.body, { fileKey, streamHash, mediaType, onBytes, stats, hasher });
+      port.postMessage({ blob, stats });
+    } finally {
+      hashPort?.close();
+    }
+  }
+
+  // The stream hash of the pieces another worker hands over (op "hash").
+  function hash({ port: input }) {
+    const state = sodium.crypto_generichash_init(null, 32);
+    let hashMs = 0;
+    input.onmessage = ({ data }) => {
+      if (data.piece) {
+        const t0 = clock();
+        sodium.crypto_generichash_update(state, data.piece);
+        hashMs += clock() - t0;
+      } else if (data.end) {
+        input.postMessage({ digest: sodium.crypto_generichash_final(state, 32), hashMs });
+        input.close();
+      }
+    };
   }
 
   port.onmessage = async ({ data }) => {
@@ -65,6 +122,7 @@ export function serve(port) {
     try {
       if (data.op === "encrypt") await encrypt(data);
       else if (data.op === "decrypt") await decrypt(data);
+      else if (data.op === "hash") hash(data);
       else throw new TypeError("unknown transfer job");
     } catch (error) {
       port.postMessage({ error: error && error.message ? error.message : String(error), name: error?.name });

@@ -29,7 +29,7 @@ export const lastStats = { upload: null, download: null };
 
 const clock = () => performance.now();
 
-let spare = null;
+const spares = [];
 
 function newWorker() {
   const worker = new Worker(new URL("./transfer-worker.js", import.meta.url), { type: "module" });
@@ -40,25 +40,27 @@ function newWorker() {
 }
 
 /**
- * Start a transfer worker now so that its libsodium is compiled before the user's click
- * (about a quarter of a second); the next transferWorker() takes it.
+ * Start `count` transfer workers now so that their libsodium is compiled before the user's
+ * click (about a quarter of a second each); the next transferWorker() calls take them. A
+ * download uses two (decryption, and the stream hash beside it), an upload one.
  */
-export function warmTransferWorker() {
-  if (spare === null && typeof Worker !== "undefined") spare = newWorker();
+export function warmTransferWorker(count = 1) {
+  while (spares.length < count && typeof Worker !== "undefined") spares.push(newWorker());
 }
 
 /** A transfer worker for one job (a module Worker, same origin: CSP `script-src 'self'`). */
 export function transferWorker() {
-  const worker = spare ?? newWorker();
-  spare = null;
-  return worker;
+  return spares.shift() ?? newWorker();
 }
 
-/** Waits for the worker's "ready", then posts `job`; calls `onData` with every later message. */
-function start(port, job, onData, onFailure) {
-  if (port.ready) port.postMessage(job);
+/**
+ * Waits for the worker's "ready", then posts `job` (handing over `transfer`); calls `onData`
+ * with every later message.
+ */
+function start(port, job, onData, onFailure, transfer = []) {
+  if (port.ready) port.postMessage(job, transfer);
   port.onmessage = ({ data }) => {
-    if (data.ready) port.postMessage(job);
+    if (data.ready) port.postMessage(job, transfer);
     else if (data.error !== undefined) onFailure(new Error(data.error));
     else onData(data);
   };
@@ -102,14 +104,21 @@ export class WorkerParts {
     );
   }
 
+  /** Ends the parts with `error` (the worker was stopped: it will post nothing more). */
+  fail(error) {
+    this.failure ??= error;
+    if (this.wake) this.wake();
+    this.wake = null;
+  }
+
   async *[Symbol.asyncIterator]() {
     for (;;) {
-      if (this.queue.length > 0) {
+      if (this.failure) {
+        throw this.failure;
+      } else if (this.queue.length > 0) {
         const part = this.queue.shift();
         this.port.postMessage({ credit: 1 });
         yield part;
-      } else if (this.failure) {
-        throw this.failure;
       } else if (this.result) {
         return;
       } else {
@@ -125,14 +134,23 @@ export class WorkerParts {
 
 /**
  * Download and decrypt in the worker on `port`: resolves to the verified plaintext Blob,
- * `onProgress(received, total)` on the way. `stats` of the worker go to `lastStats.download`.
+ * `onProgress(received, total)` on the way. With `hashPort` (a second transfer worker), the
+ * stream hash is computed there, beside the decryption, from the ciphertext pieces the first
+ * worker hands over as it reads them (moved, not copied); the Blob is still released only once
+ * the hash and every chunk verified. `stats` of the worker go to `lastStats.download`.
  */
-export function decryptInWorker(port, { url, fileKey, streamHash, mediaType }, onProgress = () => {}) {
+export function decryptInWorker(port, { url, fileKey, streamHash, mediaType }, onProgress = () => {}, hashPort = null) {
   const t0 = clock();
   return new Promise((resolve, reject) => {
+    let hashing = null;
+    if (hashPort !== null) {
+      const { port1, port2 } = new MessageChannel();
+      start(hashPort, { op: "hash", port: port2 }, () => {}, reject, [port2]);
+      hashing = port1;
+    }
     start(
       port,
-      { op: "decrypt", url, fileKey, streamHash, mediaType },
+      { op: "decrypt", url, fileKey, streamHash, mediaType, hashPort: hashing },
       (data) => {
         if (data.progress !== undefined) onProgress(data.progress, data.total);
         else if (data.blob) {
@@ -141,6 +159,23 @@ export function decryptInWorker(port, { url, fileKey, streamHash, mediaType }, o
         }
       },
       reject,
+      hashing === null ? [] : [hashing],
     );
   });
+}
+
+/**
+ * What the item page's download button runs: two transfer workers (warmTransferWorker(2)),
+ * one decrypting, one hashing; both stopped once the verified Blob (or the refusal) is there.
+ */
+export async function downloadExtract(job, onProgress = () => {}) {
+  const worker = transferWorker();
+  const hasher = transferWorker();
+  try {
+    return await decryptInWorker(worker, job, onProgress, hasher);
+  } finally {
+    worker.terminate();
+    hasher.terminate();
+    warmTransferWorker(2); // for the next download
+  }
 }

@@ -221,18 +221,31 @@ export class HeapEncryptor {
  * anomaly is DecryptionFailed (an unknown version byte: UnsupportedVersion) and nothing
  * decrypted leaves. Plaintext is gathered in WebAssembly memory and copied once into a Blob
  * part every `partBytes`. `onBytes(n)` is told how many stream bytes were read so far.
+ *
+ * The stream hash is computed here, in WebAssembly memory, unless a `hasher` is given
+ * (`{ update(piece), digest() }`, app/transfer-jobs.js remoteHasher: another worker): each
+ * piece read is handed to `hasher.update` once everything was copied out of it (it may be
+ * moved away), and `await hasher.digest()` must match before the Blob is made.
  */
 export async function decryptToBlob(
   source,
-  { fileKey, streamHash, mediaType = "application/octet-stream", partBytes = 8 << 20, onBytes = () => {}, stats = newStats() },
+  {
+    fileKey,
+    streamHash,
+    mediaType = "application/octet-stream",
+    partBytes = 8 << 20,
+    onBytes = () => {},
+    stats = newStats(),
+    hasher = undefined,
+  },
 ) {
   const key = asBytes("file key", fileKey, 32);
   const expected = asBytes("stream hash", streamHash, 32);
   const heap = new Heap();
   const reader = readerOf(source);
-  const hash = sodium.crypto_generichash_init(null, 32);
+  const hash = hasher ? null : sodium.crypto_generichash_init(null, 32);
   let state = null;
-  let hashed = false;
+  let hashed = hasher !== undefined;
   let complete = false;
   const parts = [];
   try {
@@ -240,27 +253,34 @@ export async function decryptToBlob(
     const input = heap.alloc(CIPHER_CHUNK_SIZE);
     const plain = heap.alloc(partBytes + CHUNK_SIZE);
     const tagAt = heap.alloc(1);
-    let piece = new Uint8Array(0);
+    const empty = new Uint8Array(0);
+    let piece = empty;
     let used = 0;
     let ended = false;
     let total = 0;
+    // The piece read is used up: hand it to the hasher, read the next; false at the end.
+    const nextPiece = async () => {
+      if (hasher && piece.length > 0) hasher.update(piece);
+      piece = empty;
+      used = 0;
+      const t0 = now();
+      const next = await reader.read();
+      stats.readMs += now() - t0;
+      if (next.done) {
+        ended = true;
+        return false;
+      }
+      piece = next.value;
+      total += piece.length;
+      onBytes(total);
+      return true;
+    };
     // Fills `input` with up to n bytes of the stream; fewer only at its end.
     const fillInput = async (n) => {
       let have = 0;
       while (have < n) {
         if (used === piece.length) {
-          if (ended) break;
-          const t0 = now();
-          const next = await reader.read();
-          stats.readMs += now() - t0;
-          if (next.done) {
-            ended = true;
-            break;
-          }
-          piece = next.value;
-          used = 0;
-          total += piece.length;
-          onBytes(total);
+          if (ended || !(await nextPiece())) break;
           continue;
         }
         const take = Math.min(n - have, piece.length - used);
@@ -274,22 +294,13 @@ export async function decryptToBlob(
     };
     // Whether the stream has no byte left after what was read.
     const atEnd = async () => {
-      while (used === piece.length && !ended) {
-        const next = await reader.read();
-        if (next.done) ended = true;
-        else {
-          piece = next.value;
-          used = 0;
-          total += piece.length;
-          onBytes(total);
-        }
-      }
+      while (used === piece.length && !ended) await nextPiece();
       return used === piece.length;
     };
     const start = await fillInput(PREFIX_BYTES);
     if (start > 0 && heap.u8[input] !== VERSION) throw new UnsupportedVersion(heap.u8[input]);
     if (start !== PREFIX_BYTES) throw new DecryptionFailed();
-    raw._crypto_generichash_update(hash, input, PREFIX_BYTES, 0);
+    if (hash) raw._crypto_generichash_update(hash, input, PREFIX_BYTES, 0);
     try {
       state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(heap.u8.slice(input + 1, input + PREFIX_BYTES), key);
     } catch {
@@ -307,10 +318,10 @@ export async function decryptToBlob(
       const length = await fillInput(CIPHER_CHUNK_SIZE);
       if (length < CHUNK_OVERHEAD) throw new DecryptionFailed(); // no FINAL chunk
       const t1 = now();
-      raw._crypto_generichash_update(hash, input, length, 0);
+      if (hash) raw._crypto_generichash_update(hash, input, length, 0);
       const t2 = now();
       const failed = raw._crypto_secretstream_xchacha20poly1305_pull(state, plain + fill, 0, tagAt, input, length, 0, 0, 0, 0);
-      stats.hashMs += t2 - t1;
+      if (hash) stats.hashMs += t2 - t1;
       stats.cryptoMs += now() - t2;
       if (failed !== 0) throw new DecryptionFailed();
       const tag = heap.u8[tagAt];
@@ -319,8 +330,16 @@ export async function decryptToBlob(
       if (tag === TAG_FINAL) {
         if (!(await atEnd())) throw new DecryptionFailed(); // data after FINAL
         if (message === 0 && chunks > 0) throw new DecryptionFailed(); // one encoding per file
-        hashed = true;
-        if (!equalBytes(sodium.crypto_generichash_final(hash, 32), expected)) throw new DecryptionFailed();
+        let digest;
+        if (hash) {
+          hashed = true;
+          digest = sodium.crypto_generichash_final(hash, 32);
+        } else {
+          if (piece.length > 0) hasher.update(piece); // the last piece, used up
+          piece = empty;
+          digest = await hasher.digest();
+        }
+        if (!equalBytes(digest, expected)) throw new DecryptionFailed();
         fill += message;
         if (fill > 0) flush(fill);
         complete = true;
