@@ -5,20 +5,22 @@ One run, one browser (Debian's Chromium, headless), one file of 100 MiB of rando
 - product upload: the deposit page's own module (``pages/extract-upload.js``
   ``uploadExtract``, what the extract form calls) on the real app under uvicorn: reading,
   encryption and hashing in the transfer Worker, 8 MiB parts to ``PUT /uploads/{id}/{offset}``
-  (written, fsynced and recorded by the vault), timed in the page from the first request to
+  (two on the wire; written, fsynced and recorded by the vault in order), timed in the page from the first request to
   the last part acknowledged (the envelope's small ``POST /items`` is not included);
 - plain upload by the same browser to a bare Starlette endpoint (uvicorn, same process
   arrangement): the file as one ``POST`` (written and fsynced), and as 8 MiB ``File.slice``
   parts ``PUT`` one after the other, each written and fsynced before the answer;
-- product download: the item page's button (fetch and decryption in the Worker, a Blob of
-  the verified plaintext for the save link), timed in the page from the click to the Blob;
+- product download: the item page's button (``app/transfer.js`` ``downloadExtract``: fetch
+  and decryption in one Worker, the stream hash in a second, a Blob of the verified
+  plaintext for the save link), timed in the page from the click to the Blob;
 - plain download of the same stream bytes from a bare endpoint: ``fetch`` then
   ``response.blob()`` (the same save path: a Blob), and the browser's own download of the
   same URL (Playwright waits until the file is complete on disk).
 
 Medians of ``--runs`` (3) rounds, the configurations alternating within each round. The
 breakdown is the product's own per-step clock (``app/transfer.js`` ``lastStats``) and the
-server's time in ``uploads.append`` per part.
+server's time in ``uploads.append`` per part, less the time a part that came early waited
+for the previous one (reported on its own row).
 
     PYTHONPATH=. .venv/bin/python bench/bench_transfers.py [--mib 100] [--runs 3]
 """
@@ -60,6 +62,7 @@ X = "\u00d7"  # the multiplication sign of the ratios
 OWN = "browser's own download"
 FETCH = "plain fetch → Blob"
 SERVER_PART_MS: list[float] = []  # time in uploads.append per part (write, fsync, record)
+SERVER_WAIT_MS: list[float] = []  # of which a part that came early waited for the previous one
 
 _PLAIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>plain</title>
 <link rel="icon" href="data:,"></head><body><input type="file" id="file"></body></html>"""
@@ -108,14 +111,17 @@ _PRODUCT_DOWNLOAD = """async ([url, manifest]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
-  transfer.warmTransferWorker?.(); // as the item page does when it shows an extract
+  // As the item page does when it shows an extract: two workers since the hash has its own.
+  transfer.warmTransferWorker?.(transfer.downloadExtract ? 2 : 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const t0 = performance.now();
   let blob;
-  if (transfer.decryptInWorker) {
+  const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
+  if (transfer.downloadExtract) {
+    blob = await transfer.downloadExtract(job);
+  } else if (transfer.decryptInWorker) {
     const worker = transfer.transferWorker();
     try {
-      const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
       blob = await transfer.decryptInWorker(worker, job);
     } finally {
       worker.terminate();
@@ -196,6 +202,18 @@ def _time_appends() -> None:
             SERVER_PART_MS.append((time.perf_counter() - t0) * 1000)
 
     uploads.append = timed  # web.routes.items calls uploads.append
+    waiting = getattr(uploads, "_await_offset", None)  # none before parts could wait
+    if waiting is None:
+        return
+
+    def timed_wait(*args: Any, **kwargs: Any) -> uploads.Upload:
+        t0 = time.perf_counter()
+        try:
+            return waiting(*args, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            SERVER_WAIT_MS.append((time.perf_counter() - t0) * 1000)
+
+    uploads._await_offset = timed_wait  # uploads.append calls it by its module name
 
 
 def _arrange(tmp: Path, data_path: Path) -> dict[str, Any]:
@@ -286,11 +304,13 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         up.set_input_files("#extract-form input[name=file]", str(data_path))
         _say("product upload")
         SERVER_PART_MS.clear()
+        SERVER_WAIT_MS.clear()
         ms, stats = up.evaluate(_PRODUCT_UPLOAD, arr["practice"])
         out["product upload"] = ms
         out["upload stats"] = {
             **(stats or {}),
-            "serverMs": sum(SERVER_PART_MS),
+            "serverMs": sum(SERVER_PART_MS) - sum(SERVER_WAIT_MS),
+            "serverWaitMs": sum(SERVER_WAIT_MS),
             "serverParts": len(SERVER_PART_MS),
         }
     finally:
@@ -364,12 +384,16 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
         ("reading (worker: awaiting the file's stream / the response body)", "readMs"),
         ("copying the pieces read into WebAssembly memory (worker)", "copyMs"),
         ("encryption / decryption (secretstream, worker)", "cryptoMs"),
-        ("stream hash (BLAKE2b, worker)", "hashMs"),
+        ("stream hash (BLAKE2b; download: in the second worker, beside decryption)", "hashMs"),
         ("copying parts into Blobs (worker)", "blobMs"),
+        ("download: the decrypting worker waiting for the hash worker's digest", "hashWaitMs"),
+        ("download: pieces copied (not moved) to the hash worker (count)", "hashCopies"),
         ("worker waiting for the sender (network-bound)", "waitMs"),
-        ("page: sending parts (PUT until acknowledged)", "networkMs"),
+        ("page: at least one part on the wire (PUT until acknowledged)", "networkMs"),
+        ("page: sender waiting for a free slot (parts in flight, network-bound)", "slotWaitMs"),
         ("page: sender waiting for the worker (CPU-bound)", "senderWaitMs"),
-        ("server: uploads.append, all parts (write, fsync, record)", "serverMs"),
+        ("server: uploads.append, all parts (status, write, fsync, record)", "serverMs"),
+        ("server: parts that came early waiting for the previous one", "serverWaitMs"),
         ("first byte of the response", "firstByteMs"),
         ("total", "totalMs"),
     ]
