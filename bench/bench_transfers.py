@@ -5,8 +5,9 @@ One run, one browser (Debian's Chromium, headless), one file of 100 MiB of rando
 - product upload: the deposit page's own module (``pages/extract-upload.js``
   ``uploadExtract``, what the extract form calls) on the real app under uvicorn: reading,
   encryption and hashing in the transfer Worker, 8 MiB parts to ``PUT /uploads/{id}/{offset}``
-  (two on the wire; written, fsynced and recorded by the vault in order), timed in the page from the first request to
-  the last part acknowledged (the envelope's small ``POST /items`` is not included);
+  (two on the wire; written, fsynced and recorded by the vault in order), timed in the
+  page from the first request to the last part acknowledged (the envelope's small
+  ``POST /items`` is not included);
 - plain upload by the same browser to a bare Starlette endpoint (uvicorn, same process
   arrangement): the file as one ``POST`` (written and fsynced), and as 8 MiB ``File.slice``
   parts ``PUT`` one after the other, each written and fsynced before the answer;

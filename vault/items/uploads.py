@@ -58,7 +58,7 @@ class _Turn:
 # One turn per upload in progress; forgotten as soon as no request holds it.
 _turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
 _turns_guard = threading.Lock()
-_waiting = 0  # parts waiting in this process, under _turns_guard
+_all = _Turn()  # its ``waiting``: the parts waiting in this whole process, under _turns_guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +215,6 @@ def _await_offset(
     """The upload once its acknowledged offset reaches ``offset`` (``turn.ready`` held);
     ``Conflict(OUT_OF_ORDER)`` when it has not within ``wait`` seconds, or when too many
     parts wait already."""
-    global _waiting
     upload = upload_status(env, request, principal, upload_id)
     if offset < 0:
         raise Conflict(OUT_OF_ORDER)
@@ -224,10 +223,10 @@ def _await_offset(
     if offset >= upload.total:  # no part before it could bring the offset there
         raise Conflict(OUT_OF_ORDER)
     with _turns_guard:
-        if turn.waiting >= MAX_WAITING_PER_UPLOAD or _waiting >= MAX_WAITING:
+        if turn.waiting >= MAX_WAITING_PER_UPLOAD or _all.waiting >= MAX_WAITING:
             raise Conflict(OUT_OF_ORDER)
         turn.waiting += 1
-        _waiting += 1
+        _all.waiting += 1
     try:
         limit = env.settings.upload_part_wait_seconds if wait is None else wait
         deadline = clock() + limit
@@ -241,7 +240,7 @@ def _await_offset(
     finally:
         with _turns_guard:
             turn.waiting -= 1
-            _waiting -= 1
+            _all.waiting -= 1
 
 
 def acknowledge(env: Env, upload_id: str, received: int) -> None:

@@ -123,7 +123,7 @@ def test_two_parts_in_flight_are_both_acknowledged_in_order(world: World) -> Non
         try:
             rest = stream[cut:]
             second.append(uploads.append(world.env, REQ, p, up.id, cut, [rest], len(rest)))
-        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as error:
             second.append(error)
 
     ahead = threading.Thread(target=send_second)
@@ -152,7 +152,9 @@ def test_a_part_ahead_of_a_missing_part_is_refused_when_its_wait_ends(world: Wor
     uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
     t0 = time.monotonic()
     with pytest.raises(Conflict, match="resume"):
-        uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:]], len(stream) - 5000, wait=0.3)
+        uploads.append(
+            world.env, REQ, p, up.id, 5000, [stream[5000:]], len(stream) - 5000, wait=0.3
+        )
     assert time.monotonic() - t0 >= 0.3
     assert uploads.upload_status(world.env, REQ, p, up.id).received == 1000
     uploads.append(world.env, REQ, p, up.id, 1000, [stream[1000:5000]], 4000, wait=0.3)
