@@ -1,11 +1,12 @@
 """Extract uploads through the transfer Worker (issue 18), in real Chromium against uvicorn.
 
 The product's own upload module (``pages/extract-upload.js``, the module the deposit page
-runs) uploads a 20 MiB file: parts of at most 8 MiB, one at a time and in order, whose
+runs) uploads a 20 MiB file: parts of at most 8 MiB, two in flight and in order, whose
 stream Python's ``crypto.stream`` decrypts to the file; the worker, left alone, encrypts
 exactly ``PARTS_AHEAD`` parts ahead and waits; connections dropped mid-pipeline (a part the
 server stored but whose answer was lost, a part that never arrived) resume from the server's
-offset; a cancelled upload sends nothing more and stays incomplete on the server. The
+offset, as does a part the server refused (409) after waiting too long for the one before
+it; a cancelled upload sends nothing more and stays incomplete on the server. The
 worker's download gives the file (and progress) only once verified, and refuses a stream
 altered on the server's disk.
 """
@@ -223,6 +224,51 @@ def test_connections_dropped_mid_pipeline_resume_from_the_servers_offset(
         assert "error" not in answer, answer
         # The second part is not sent again (the server held it); the third is.
         assert attempts == [0, PART, 2 * PART, 2 * PART]
+        assert _decrypt(_stream_on_server(site, str(answer["uploadId"])), answer) == data
+    finally:
+        page.context.close()
+
+
+def test_two_parts_go_in_flight_and_a_409_after_a_lost_part_resumes_from_the_server(
+    site: Site, chromium: Browser, tmp_path: Path
+) -> None:
+    """The second part is held by the network, the third reaches the server and waits for
+    it: past the server's wait (3 s here) it is refused with 409; the second part is then lost,
+    sent again from the server's offset, and the third after it. The stream is whole."""
+    path, data = _file(tmp_path)
+    page, practice_id = _workspace(site, chromium, path)
+    try:
+        held: list[Route] = []
+        attempts: list[int] = []
+        answers: list[tuple[int, int]] = []
+
+        def hold_second(route: Route) -> None:
+            if route.request.method == "PUT":
+                attempts.append(_offset(route))
+                if _offset(route) == PART and not held:
+                    held.append(route)
+                    return
+            route.continue_()
+
+        def answered(response: object) -> None:
+            url, status = response.url, response.status  # type: ignore[attr-defined]
+            if response.request.method == "PUT":  # type: ignore[attr-defined]
+                answers.append((int(url.rsplit("/", 1)[1]), status))
+
+        page.route("**/uploads/*/*", hold_second)
+        page.on("response", answered)
+        page.evaluate(f"(args) => {{ window.__upload = ({_UPLOAD})(args); }}", [practice_id, False])
+        for _ in range(400):  # the third part on the wire while the second is held: in flight
+            if (2 * PART, 409) in answers:
+                break
+            page.wait_for_timeout(50)
+        assert attempts[:3] == [0, PART, 2 * PART]
+        assert (2 * PART, 409) in answers  # it waited for the held part, then was refused
+        held[0].abort()  # the held part never arrives
+        answer = page.evaluate("window.__upload")
+        assert "error" not in answer, answer
+        assert attempts.count(PART) == 2 and attempts.count(2 * PART) == 2
+        assert [a for a in answers if a[1] != 200] == [(2 * PART, 409)]
         assert _decrypt(_stream_on_server(site, str(answer["uploadId"])), answer) == data
     finally:
         page.context.close()
