@@ -1,8 +1,10 @@
 // What the transfer worker (app/transfer-worker.js) does, apart from the Worker itself so that
 // Node tests drive it through a MessageChannel. One job per worker:
 //
-// - `{op: "encrypt", file, partBytes, ahead, name, mediaType}`: reads the file with its own
-//   stream, encrypts and hashes it (crypto/heapstream.js) and posts `{part}` Blobs of
+// - `{op: "encrypt", file, partBytes, ahead, name, mediaType, hashPort}`: reads the file with
+//   its own stream, encrypts and hashes it (crypto/heapstream.js; with `hashPort`, a port to a
+//   worker running the "hash" job, the hash is computed there from each part's Blob, `{blob}`)
+//   and posts `{part}` Blobs of
 //   `partBytes` bytes of stream, never more than `ahead` the page has not taken yet (the page
 //   posts `{credit: 1}` for each part it takes), then `{done, manifest, stats}`.
 // - `{op: "decrypt", url, fileKey, streamHash, mediaType, hashPort}`: fetches the stream,
@@ -10,8 +12,8 @@
 //   whole stream verified, `{blob, stats}`. With `hashPort` (a MessagePort to a worker
 //   running the "hash" job), the stream hash is computed there: each piece of the response,
 //   once decrypted from, is moved through the port (`{piece}`), then `{end}` asks the digest.
-// - `{op: "hash", port}`: BLAKE2b-256 of the pieces that come through `port`; `{end}` answers
-//   `{digest, hashMs}` there.
+// - `{op: "hash", port}`: BLAKE2b-256 of the pieces (and Blobs) that come through `port`, in
+//   order; `{end}` answers `{digest, hashMs, readMs}` there.
 // Any failure is `{error}`; the page then terminates the worker.
 import { decryptToBlob, HeapEncryptor, newStats } from "../crypto/heapstream.js";
 import { sodium } from "../crypto/sodium.js";
@@ -32,6 +34,10 @@ export function remoteHasher(port, stats = newStats()) {
   port.onmessage = ({ data }) => settle.resolve(data);
   stats.hashCopies = 0;
   return {
+    /** A part of the stream as a Blob (the upload's parts): the other worker reads it. */
+    part(blob) {
+      port.postMessage({ blob });
+    },
     update(piece) {
       const whole = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
       const own = whole && !(typeof SharedArrayBuffer !== "undefined" && piece.buffer instanceof SharedArrayBuffer);
@@ -42,9 +48,10 @@ export function remoteHasher(port, stats = newStats()) {
     async digest() {
       port.postMessage({ end: true });
       const t0 = clock();
-      const { digest, hashMs } = await answer;
+      const { digest, hashMs, readMs } = await answer;
       stats.hashWaitMs = clock() - t0;
       stats.hashMs = hashMs;
+      stats.hashReadMs = readMs;
       return digest;
     },
   };
@@ -58,9 +65,10 @@ export function serve(port) {
       wake = resolve;
     });
 
-  async function encrypt({ file, partBytes, ahead, name, mediaType }) {
+  async function encrypt({ file, partBytes, ahead, name, mediaType, hashPort }) {
     credits += ahead;
-    const encryptor = new HeapEncryptor();
+    const stats = newStats();
+    const encryptor = new HeapEncryptor({ hasher: hashPort ? remoteHasher(hashPort, stats) : undefined });
     let waitMs = 0;
     for await (const part of encryptor.parts(file, partBytes)) {
       const t0 = clock();
@@ -69,8 +77,10 @@ export function serve(port) {
       credits -= 1;
       port.postMessage({ part });
     }
-    const stats = { ...encryptor.stats, waitMs };
-    port.postMessage({ done: true, manifest: encryptor.manifest({ name, mediaType }), stats });
+    hashPort?.close();
+    const { hashMs, hashWaitMs, hashReadMs } = stats;
+    const all = { ...encryptor.stats, ...(hashPort ? { hashMs, hashWaitMs, hashReadMs } : {}), waitMs };
+    port.postMessage({ done: true, manifest: encryptor.manifest({ name, mediaType }), stats: all });
   }
 
   async function decrypt({ url, fileKey, streamHash, mediaType, hashPort }) {
@@ -97,18 +107,31 @@ export function serve(port) {
   }
 
   // The stream hash of the pieces another worker hands over (op "hash").
+  // Pieces are hashed as they come, Blobs once read, in the order they came.
   function hash({ port: input }) {
     const state = sodium.crypto_generichash_init(null, 32);
     let hashMs = 0;
+    let readMs = 0;
+    let queue = Promise.resolve();
+    const update = (bytes) => {
+      const t0 = clock();
+      sodium.crypto_generichash_update(state, bytes);
+      hashMs += clock() - t0;
+    };
     input.onmessage = ({ data }) => {
-      if (data.piece) {
-        const t0 = clock();
-        sodium.crypto_generichash_update(state, data.piece);
-        hashMs += clock() - t0;
-      } else if (data.end) {
-        input.postMessage({ digest: sodium.crypto_generichash_final(state, 32), hashMs });
-        input.close();
-      }
+      queue = queue.then(async () => {
+        if (data.piece) update(data.piece);
+        else if (data.blob) {
+          const t0 = clock();
+          const bytes = new Uint8Array(await data.blob.arrayBuffer());
+          readMs += clock() - t0;
+          update(bytes);
+        } else if (data.end) {
+          input.postMessage({ digest: sodium.crypto_generichash_final(state, 32), hashMs, readMs });
+          input.close();
+        }
+      });
+      queue.catch((error) => port.postMessage({ error: error?.message ?? String(error) }));
     };
   }
 

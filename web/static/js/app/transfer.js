@@ -76,9 +76,11 @@ function start(port, job, onData, onFailure, transfer = []) {
  * The encrypted parts of `file`, in order, as the worker on `port` makes them: iterate with
  * `for await`, then read `result` ({ manifest, stats }). The worker stays at most `ahead`
  * parts ahead of the part taken last, so encryption runs while the previous part is sent.
+ * With `hashPort` (a second transfer worker), the stream hash is computed there, beside the
+ * encryption, from the parts' Blobs.
  */
 export class WorkerParts {
-  constructor(port, job, ahead = PARTS_AHEAD) {
+  constructor(port, job, ahead = PARTS_AHEAD, hashPort = null) {
     this.port = port;
     this.queue = [];
     this.result = null;
@@ -89,9 +91,15 @@ export class WorkerParts {
       if (this.wake) this.wake();
       this.wake = null;
     };
+    let hashing = null;
+    if (hashPort !== null) {
+      const { port1, port2 } = new MessageChannel();
+      start(hashPort, { op: "hash", port: port2 }, () => {}, (error) => this.fail(error), [port2]);
+      hashing = port1;
+    }
     start(
       port,
-      { ...job, ahead },
+      { ...job, ahead, hashPort: hashing },
       (data) => {
         if (data.part) this.queue.push(data.part);
         else if (data.done) this.result = { manifest: data.manifest, stats: data.stats };
@@ -101,6 +109,7 @@ export class WorkerParts {
         this.failure = error;
         poke();
       },
+      hashing === null ? [] : [hashing],
     );
   }
 

@@ -97,10 +97,14 @@ export function newStats() {
  *   const enc = new HeapEncryptor();            // or { fileKey, randomBytes } in tests
  *   for await (const part of enc.parts(file, 8 << 20)) send(part);
  *   enc.manifest({ name, mediaType })
+ * With `hasher` (`{ part(blob), digest() }`, app/transfer-jobs.js remoteHasher: another worker),
+ * the stream hash is computed there from each part's Blob, beside the encryption; the last
+ * part is yielded once its digest came back, so the manifest is ready after the loop.
  */
 export class HeapEncryptor {
-  constructor({ fileKey, randomBytes } = {}) {
+  constructor({ fileKey, randomBytes, hasher } = {}) {
     this.randomBytes = randomBytes ?? null;
+    this.hasher = hasher ?? null;
     this.fileKey = fileKey === undefined ? rng(randomBytes)(32) : asBytes("file key", fileKey, 32);
     this.streamHash = null;
     this.size = null;
@@ -115,7 +119,7 @@ export class HeapEncryptor {
     const stats = this.stats;
     const heap = new Heap();
     const reader = readerOf(file);
-    const hash = sodium.crypto_generichash_init(null, 32);
+    const hash = this.hasher ? null : sodium.crypto_generichash_init(null, 32);
     let state = null;
     let finished = false;
     try {
@@ -132,7 +136,7 @@ export class HeapEncryptor {
       const raw = heap.raw;
       heap.u8[out] = VERSION;
       heap.u8.set(header, out + 1);
-      raw._crypto_generichash_update(hash, out, PREFIX_BYTES, 0);
+      if (hash) raw._crypto_generichash_update(hash, out, PREFIX_BYTES, 0);
       let fill = PREFIX_BYTES;
       let piece = new Uint8Array(0);
       let used = 0;
@@ -165,9 +169,9 @@ export class HeapEncryptor {
           throw new Error("encryption failed");
         }
         const t2 = now();
-        raw._crypto_generichash_update(hash, out + fill, want + CHUNK_OVERHEAD, 0);
+        if (hash) raw._crypto_generichash_update(hash, out + fill, want + CHUNK_OVERHEAD, 0);
         stats.cryptoMs += t2 - t1;
-        stats.hashMs += now() - t2;
+        if (hash) stats.hashMs += now() - t2;
         fill += want + CHUNK_OVERHEAD;
         while (fill >= partBytes) {
           yield this.#part(heap, out, partBytes);
@@ -178,13 +182,14 @@ export class HeapEncryptor {
       if (read !== size || (await reader.read()).done !== true) {
         throw new Error("the file changed while it was read");
       }
-      this.streamHash = sodium.crypto_generichash_final(hash, 32);
+      const last = fill > 0 ? this.#part(heap, out, fill) : null;
+      this.streamHash = hash ? sodium.crypto_generichash_final(hash, 32) : await this.hasher.digest();
       this.size = size;
       finished = true;
-      if (fill > 0) yield this.#part(heap, out, fill);
+      if (last !== null) yield last;
     } finally {
       if (!finished) {
-        sodium.crypto_generichash_final(hash, 32);
+        if (hash) sodium.crypto_generichash_final(hash, 32);
         await reader.cancel();
       }
       freeState(state, STATE_BYTES);
@@ -198,6 +203,7 @@ export class HeapEncryptor {
     this.stats.blobMs += now() - t0;
     this.stats.bytes += length;
     this.stats.parts += 1;
+    this.hasher?.part(blob);
     return blob;
   }
 

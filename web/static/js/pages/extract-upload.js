@@ -108,13 +108,13 @@ export async function uploadExtract(file, { practiceId, itemId, onProgress = () 
     return await encryptAndSend(file, { practiceId, itemId, onProgress, signal });
   } finally {
     uploadEnded();
-    warmTransferWorker(); // for the next file
+    warmTransferWorker(2); // for the next file
   }
 }
 
-// The page with the extract form starts a worker at once: its libsodium compiles while the
-// secretary picks the file.
-if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker();
+// The page with the extract form starts its two workers (encryption, and the stream hash
+// beside it) at once: their libsodium compiles while the secretary picks the file.
+if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker(2);
 
 async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) {
   const t0 = performance.now();
@@ -124,6 +124,7 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
   );
   const uploadId = start.upload_id;
   const worker = transferWorker();
+  const hasher = transferWorker();
   const sending = new AbortController(); // the caller's cancel, or a part that failed
   const cancel = () => sending.abort(signal.reason);
   if (signal?.aborted) cancel();
@@ -131,6 +132,7 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
   let parts = null;
   const stop = () => {
     worker.terminate();
+    hasher.terminate();
     parts?.fail(sending.signal.reason ?? new DOMException("cancelled", "AbortError"));
   };
   sending.signal.addEventListener("abort", stop);
@@ -146,7 +148,7 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
       partBytes: PART_BYTES,
       name: file.name,
       mediaType: file.type || "application/octet-stream",
-    });
+    }, undefined, hasher);
     let previous = Promise.resolve();
     for await (const part of parts) {
       if (inFlight.length >= PARTS_IN_FLIGHT) {
