@@ -62,6 +62,16 @@ SLICE = 8 * MIB
 X = "\u00d7"  # the multiplication sign of the ratios
 OWN = "browser's own download"
 FETCH = "plain fetch → Blob"
+# The same code with its issue-18 session-6 steps turned off, in the same run (what it was
+# before them): the stream hash in the encrypting/decrypting worker, and one part in flight.
+UPLOAD_VARIANTS = {
+    "upload, 2 parts in flight, hash in the same worker": {"hashWorker": False},
+    "upload, 1 part in flight, hash in the same worker (as before)": {
+        "hashWorker": False,
+        "inFlight": 1,
+    },
+}
+ONE_WORKER = "download, hash in the same worker (as before)"
 SERVER_PART_MS: list[float] = []  # time in uploads.append per part (write, fsync, record)
 SERVER_WAIT_MS: list[float] = []  # of which a part that came early waited for the previous one
 
@@ -95,30 +105,31 @@ _PLAIN_FETCH = """async () => {
   return [ms, blob.size];
 }"""
 
-_PRODUCT_UPLOAD = """async (practiceId) => {
+_PRODUCT_UPLOAD = """async ([practiceId, variant]) => {
   const { uploadExtract } = await import("/static/js/pages/extract-upload.js");
   const transfer = await import("/static/js/app/transfer.js");
   const file = document.querySelector("#extract-form input[name=file]").files[0];
   await new Promise((resolve) => setTimeout(resolve, 1000)); // the page's warm worker is ready
   const t0 = performance.now();
-  await uploadExtract(file, { practiceId, itemId: crypto.randomUUID() });
+  await uploadExtract(file, { practiceId, itemId: crypto.randomUUID(), ...variant });
   return [performance.now() - t0, transfer.lastStats?.upload ?? null]; // none before issue 18
 }"""
 
 # What the item page's download button runs (pages/item.js): the worker fetches and decrypts,
 # the verified Blob gets an object URL for the save link. Where app/transfer.js has no worker
 # (the code before issue 18), the page's old loop: decryptFile over the response, on the page.
-_PRODUCT_DOWNLOAD = """async ([url, manifest]) => {
+_PRODUCT_DOWNLOAD = """async ([url, manifest, oneWorker]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
   // As the item page does when it shows an extract: two workers since the hash has its own.
-  transfer.warmTransferWorker?.(transfer.downloadExtract ? 2 : 1);
+  const two = transfer.downloadExtract && !oneWorker;
+  transfer.warmTransferWorker?.(two ? 2 : 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const t0 = performance.now();
   let blob;
   const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
-  if (transfer.downloadExtract) {
+  if (two) {
     blob = await transfer.downloadExtract(job);
   } else if (transfer.decryptInWorker) {
     const worker = transfer.transferWorker();
@@ -306,7 +317,7 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         _say("product upload")
         SERVER_PART_MS.clear()
         SERVER_WAIT_MS.clear()
-        ms, stats = up.evaluate(_PRODUCT_UPLOAD, arr["practice"])
+        ms, stats = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], {}])
         out["product upload"] = ms
         out["upload stats"] = {
             **(stats or {}),
@@ -314,6 +325,9 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
             "serverWaitMs": sum(SERVER_WAIT_MS),
             "serverParts": len(SERVER_PART_MS),
         }
+        for name, variant in UPLOAD_VARIANTS.items():
+            _say(name)
+            out[name] = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], variant])[0]
     finally:
         up.context.close()
 
@@ -323,9 +337,11 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         down.wait_for_selector("#item")
         _say("product download")
         url = f"/items/{arr['item']}/file"
-        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"]])
+        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], False])
         out["product download"] = ms
         out["download stats"] = stats or {}
+        _say(ONE_WORKER)
+        out[ONE_WORKER] = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], True])[0]
     finally:
         down.context.close()
     return out
@@ -348,9 +364,11 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
     ]
     keys = [
         "product upload",
+        *UPLOAD_VARIANTS,
         "plain POST",
         "plain 8 MiB slices",
         "product download",
+        ONE_WORKER,
         FETCH,
         OWN,
     ]
@@ -369,6 +387,11 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
         f"| upload vs plain 8 MiB slices | {med('plain 8 MiB slices') / up:.2f}{X} | ≥ 0.7{X} |",
         f"| download vs plain fetch → Blob | {med(FETCH) / down:.2f}{X} | ≥ 0.8{X} |",
         f"| download vs the browser's own download | {med(OWN) / down:.2f}{X} | |",
+        *(
+            f"| {name} vs one plain POST | {med('plain POST') / med(name):.2f}{X} | |"
+            for name in UPLOAD_VARIANTS
+        ),
+        f"| {ONE_WORKER} vs plain fetch → Blob | {med(FETCH) / med(ONE_WORKER):.2f}{X} | |",
         "",
         "Where the product's time goes (medians, milliseconds; the worker's steps overlap"
         " the network):",

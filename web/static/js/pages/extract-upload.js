@@ -99,13 +99,17 @@ class Busy {
  * parts on the network; PARTS_IN_FLIGHT parts go at once, in order, each acknowledged only
  * after the ones before it, so resuming is unchanged. `signal`
  * cancels: the worker stops, nothing more is sent, and the upload stays incomplete (the
- * server refuses a deposit naming it).
+ * server refuses a deposit naming it). `inFlight` and `hashWorker` (the stream hash in a
+ * second worker) are for bench/bench_transfers.py, which compares them in one run.
  */
-export async function uploadExtract(file, { practiceId, itemId, onProgress = () => {}, signal } = {}) {
+export async function uploadExtract(
+  file,
+  { practiceId, itemId, onProgress = () => {}, signal, inFlight = PARTS_IN_FLIGHT, hashWorker = true } = {},
+) {
   onProgress(0); // a new file starts from nothing, whatever the last one reached
   uploadStarted();
   try {
-    return await encryptAndSend(file, { practiceId, itemId, onProgress, signal });
+    return await encryptAndSend(file, { practiceId, itemId, onProgress, signal, inFlight, hashWorker });
   } finally {
     uploadEnded();
     warmTransferWorker(2); // for the next file
@@ -116,7 +120,7 @@ export async function uploadExtract(file, { practiceId, itemId, onProgress = () 
 // beside it) at once: their libsodium compiles while the secretary picks the file.
 if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker(2);
 
-async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) {
+async function encryptAndSend(file, { practiceId, itemId, onProgress, signal, inFlight: most, hashWorker }) {
   const t0 = performance.now();
   const total = streamLength(file.size);
   const start = await withRetry(() =>
@@ -124,7 +128,7 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
   );
   const uploadId = start.upload_id;
   const worker = transferWorker();
-  const hasher = transferWorker();
+  const hasher = hashWorker ? transferWorker() : null;
   const sending = new AbortController(); // the caller's cancel, or a part that failed
   const cancel = () => sending.abort(signal.reason);
   if (signal?.aborted) cancel();
@@ -132,7 +136,7 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
   let parts = null;
   const stop = () => {
     worker.terminate();
-    hasher.terminate();
+    hasher?.terminate();
     parts?.fail(sending.signal.reason ?? new DOMException("cancelled", "AbortError"));
   };
   sending.signal.addEventListener("abort", stop);
@@ -142,16 +146,11 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
   let failure = null; // the first part's failure, rather than the cancels it caused
   const inFlight = [];
   try {
-    parts = new WorkerParts(worker, {
-      op: "encrypt",
-      file,
-      partBytes: PART_BYTES,
-      name: file.name,
-      mediaType: file.type || "application/octet-stream",
-    }, undefined, hasher);
+    const job = { op: "encrypt", file, partBytes: PART_BYTES, name: file.name, mediaType: file.type || "application/octet-stream" };
+    parts = new WorkerParts(worker, job, undefined, hasher);
     let previous = Promise.resolve();
     for await (const part of parts) {
-      if (inFlight.length >= PARTS_IN_FLIGHT) {
+      if (inFlight.length >= most) {
         const t1 = performance.now();
         await inFlight.shift();
         slotWaitMs += performance.now() - t1;
@@ -188,6 +187,8 @@ async function encryptAndSend(file, { practiceId, itemId, onProgress, signal }) 
     senderWaitMs: parts.waitMs,
     totalMs: performance.now() - t0,
     parts: Math.ceil(total / PART_BYTES),
+    inFlight: most,
+    hashWorker: hasher !== null,
   };
   return { uploadId, manifest: parts.result.manifest };
 }
