@@ -64,14 +64,19 @@ OWN = "browser's own download"
 FETCH = "plain fetch → Blob"
 # The same code with its issue-18 session-6 steps turned off, in the same run (what it was
 # before them): the stream hash in the encrypting/decrypting worker, and one part in flight.
+# The product chooses a second worker for the hash where navigator.hardwareConcurrency > 2.
 UPLOAD_VARIANTS = {
+    "upload, 2 parts in flight, hash in a second worker": {"hashWorker": True},
     "upload, 2 parts in flight, hash in the same worker": {"hashWorker": False},
     "upload, 1 part in flight, hash in the same worker (as before)": {
         "hashWorker": False,
         "inFlight": 1,
     },
 }
-ONE_WORKER = "download, hash in the same worker (as before)"
+DOWNLOAD_VARIANTS = {
+    "download, hash in a second worker": {"hashWorker": True},
+    "download, hash in the same worker (as before)": {"hashWorker": False},
+}
 SERVER_PART_MS: list[float] = []  # time in uploads.append per part (write, fsync, record)
 SERVER_WAIT_MS: list[float] = []  # of which a part that came early waited for the previous one
 
@@ -118,19 +123,19 @@ _PRODUCT_UPLOAD = """async ([practiceId, variant]) => {
 # What the item page's download button runs (pages/item.js): the worker fetches and decrypts,
 # the verified Blob gets an object URL for the save link. Where app/transfer.js has no worker
 # (the code before issue 18), the page's old loop: decryptFile over the response, on the page.
-_PRODUCT_DOWNLOAD = """async ([url, manifest, oneWorker]) => {
+_PRODUCT_DOWNLOAD = """async ([url, manifest, variant]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
-  // As the item page does when it shows an extract: two workers since the hash has its own.
-  const two = transfer.downloadExtract && !oneWorker;
-  transfer.warmTransferWorker?.(two ? 2 : 1);
+  // As the item page does when it shows an extract: its workers compile before the click.
+  const hashWorker = variant.hashWorker ?? transfer.HASH_WORKER;
+  transfer.warmTransferWorker?.(hashWorker ? 2 : 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const t0 = performance.now();
   let blob;
   const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
-  if (two) {
-    blob = await transfer.downloadExtract(job);
+  if (transfer.downloadExtract) {
+    blob = await transfer.downloadExtract(job, undefined, { hashWorker });
   } else if (transfer.decryptInWorker) {
     const worker = transfer.transferWorker();
     try {
@@ -289,6 +294,13 @@ def _say(what: str) -> None:
 
 
 def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
+    out = _plain_round(browser, arr, data_path)
+    _product_round(browser, arr, data_path, out)
+    return out
+
+
+def _plain_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
+    """The plain transfers by the same browser, against the bare endpoints."""
     out: dict[str, Any] = {}
     plain = _page(browser, arr["bare"], None)
     try:
@@ -308,7 +320,13 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         out[OWN] = (time.perf_counter() - t0) * 1000
     finally:
         plain.context.close()
+    return out
 
+
+def _product_round(
+    browser: Browser, arr: dict[str, Any], data_path: Path, out: dict[str, Any]
+) -> None:
+    """The product's upload and download, and its variants, into ``out``."""
     up = _page(browser, arr["base"], arr["secretary"])
     try:
         up.goto(f"{arr['base']}/workspace/{arr['practice']}")
@@ -337,14 +355,15 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         down.wait_for_selector("#item")
         _say("product download")
         url = f"/items/{arr['item']}/file"
-        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], False])
+        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], {}])
         out["product download"] = ms
         out["download stats"] = stats or {}
-        _say(ONE_WORKER)
-        out[ONE_WORKER] = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], True])[0]
+        for name, variant in DOWNLOAD_VARIANTS.items():
+            _say(name)
+            out[name] = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], variant])[0]
+        out["cores"] = down.evaluate("navigator.hardwareConcurrency")
     finally:
         down.context.close()
-    return out
 
 
 def _load() -> str:
@@ -357,6 +376,8 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
     size = mib * MIB
     lines = [
         f"{mib} MiB file, medians of {len(rounds)} rounds; Chromium {platform.machine()}, "
+        f"navigator.hardwareConcurrency {rounds[0].get('cores')} (the product hashes in a "
+        "second worker above 2), "
         f"load average (1, 5, 15 min) before each round: {'; '.join(loads)}.",
         "",
         "| transfer | median | MiB/s | runs (ms) |",
@@ -368,7 +389,7 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
         "plain POST",
         "plain 8 MiB slices",
         "product download",
-        ONE_WORKER,
+        *DOWNLOAD_VARIANTS,
         FETCH,
         OWN,
     ]
@@ -391,7 +412,10 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
             f"| {name} vs one plain POST | {med('plain POST') / med(name):.2f}{X} | |"
             for name in UPLOAD_VARIANTS
         ),
-        f"| {ONE_WORKER} vs plain fetch → Blob | {med(FETCH) / med(ONE_WORKER):.2f}{X} | |",
+        *(
+            f"| {name} vs plain fetch → Blob | {med(FETCH) / med(name):.2f}{X} | |"
+            for name in DOWNLOAD_VARIANTS
+        ),
         "",
         "Where the product's time goes (medians, milliseconds; the worker's steps overlap"
         " the network):",

@@ -318,15 +318,17 @@ def test_a_cancelled_upload_sends_nothing_more_and_stays_incomplete(
         page.context.close()
 
 
-_DOWNLOAD = """async ([url, manifest]) => {
+_DOWNLOAD = """async ([url, manifest, hashWorker]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
   const worker = transfer.transferWorker();
+  const hasher = hashWorker ? transfer.transferWorker() : null;
   const seen = [];
   try {
     const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
-    const blob = await transfer.decryptInWorker(worker, job, (received) => seen.push(received));
+    const onProgress = (received) => seen.push(received);
+    const blob = await transfer.decryptInWorker(worker, job, onProgress, hasher);
     const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
     return { size: blob.size, type: blob.type, sha256: pc.toBase64url(new Uint8Array(digest)),
              progress: seen.length, last: seen.at(-1) };
@@ -334,13 +336,18 @@ _DOWNLOAD = """async ([url, manifest]) => {
     return { error: error.message };
   } finally {
     worker.terminate();
+    hasher?.terminate();
   }
 }"""
 
 
+@pytest.mark.parametrize("hash_worker", [False, True], ids=["one worker", "hash in a second"])
 def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stream(
-    site: Site, chromium: Browser, tmp_path: Path
+    site: Site, chromium: Browser, tmp_path: Path, hash_worker: bool
 ) -> None:
+    """With the stream hash in the decrypting worker or in a second one (issue 18): the
+    verified file, with progress; a stream cut short on the way, or with a byte altered on
+    the server's disk, is refused and no Blob is made."""
     env = site.env
     practice = add_practice(env, "Cabinet Worker")
     member = add_account(env, Role.MEMBER, "dr.worker", practice)
@@ -361,16 +368,51 @@ def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stre
     page.set_default_timeout(60_000)
     try:
         page.goto(f"{site.base_url}/items/{item_id}")
-        args = [f"/items/{item_id}/file", manifest.to_json()]
+        args = [f"/items/{item_id}/file", manifest.to_json(), hash_worker]
         got = page.evaluate(_DOWNLOAD, args)
         expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         assert got["sha256"] == expected
         assert got["size"] == len(data)
         assert got["last"] == len(stream)  # progress told up to the last byte
         assert got["progress"] >= 2  # told on the way, not only at the end
+        if hash_worker:
+            stats = page.evaluate(
+                "import('/static/js/app/transfer.js').then(m => m.lastStats.download)"
+            )
+            assert stats["hashCopies"] == 0  # the response's pieces moved to the hash worker
+            assert stats["hashMs"] > 0 and stats["hashWaitMs"] >= 0
 
+        def cut_short(route: Route) -> None:  # the last chunk lost on the way
+            whole = route.fetch().body()
+            route.fulfill(status=200, body=whole[: len(whole) - 1000])
+
+        page.route("**/file", cut_short)
+        assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
+        page.unroute("**/file")
         alter_blob(site.settings, item_id)
         assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
         assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()
+
+
+def test_with_the_hash_in_a_second_worker_the_upload_decrypts_with_python(
+    site: Site, chromium: Browser, tmp_path: Path
+) -> None:
+    """Where the device has cores to spare, the upload's stream hash is computed in a second
+    worker from the parts' Blobs: the manifest's hash is the stream's (Python checks it)."""
+    path, data = _file(tmp_path)
+    page, practice_id = _workspace(site, chromium, path)
+    try:
+        answer = page.evaluate(
+            _UPLOAD.replace(
+                "const options = { practiceId,", "const options = { hashWorker: true, practiceId,"
+            ),
+            [practice_id, False],
+        )
+        assert "error" not in answer, answer
+        assert _decrypt(_stream_on_server(site, str(answer["uploadId"])), answer) == data
+        stats = page.evaluate("import('/static/js/app/transfer.js').then(m => m.lastStats.upload)")
+        assert stats["hashWorker"] is True and stats["hashMs"] > 0
+    finally:
+        page.context.close()

@@ -24,6 +24,17 @@ export async function withRetry(fn, attempts = 8) {
 /** Parts the worker may have encrypted ahead of the one being sent (memory: (ahead + 1) parts). */
 export const PARTS_AHEAD = 2;
 
+/**
+ * Whether the stream hash gets a worker of its own, beside encryption or decryption: only
+ * where the device has cores to spare. On two, the page, the browser's network process and
+ * the first worker already use both, and a second worker made transfers 5-10% slower
+ * (docs/performance.md, "Extracts in the browser", session 6).
+ */
+export const HASH_WORKER = typeof navigator !== "undefined" && navigator.hardwareConcurrency > 2;
+
+/** Workers a transfer uses: one, and one more for the stream hash where HASH_WORKER. */
+export const TRANSFER_WORKERS = HASH_WORKER ? 2 : 1;
+
 /** The last transfers' time per step (milliseconds), for bench/bench_transfers.py. */
 export const lastStats = { upload: null, download: null };
 
@@ -174,17 +185,18 @@ export function decryptInWorker(port, { url, fileKey, streamHash, mediaType }, o
 }
 
 /**
- * What the item page's download button runs: two transfer workers (warmTransferWorker(2)),
- * one decrypting, one hashing; both stopped once the verified Blob (or the refusal) is there.
+ * What the item page's download button runs: a transfer worker decrypting and, with
+ * `hashWorker`, a second one hashing (warmTransferWorker(TRANSFER_WORKERS) before); both
+ * stopped once the verified Blob (or the refusal) is there.
  */
-export async function downloadExtract(job, onProgress = () => {}) {
+export async function downloadExtract(job, onProgress = () => {}, { hashWorker = HASH_WORKER } = {}) {
   const worker = transferWorker();
-  const hasher = transferWorker();
+  const hasher = hashWorker ? transferWorker() : null;
   try {
     return await decryptInWorker(worker, job, onProgress, hasher);
   } finally {
     worker.terminate();
-    hasher.terminate();
-    warmTransferWorker(2); // for the next download
+    hasher?.terminate();
+    warmTransferWorker(TRANSFER_WORKERS); // for the next download
   }
 }

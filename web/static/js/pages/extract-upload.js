@@ -8,7 +8,16 @@
 import { streamLength } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
 import { lang, t } from "../app/form.js";
-import { lastStats, sleep, transferWorker, warmTransferWorker, withRetry, WorkerParts } from "../app/transfer.js";
+import {
+  HASH_WORKER,
+  lastStats,
+  sleep,
+  TRANSFER_WORKERS,
+  transferWorker,
+  warmTransferWorker,
+  withRetry,
+  WorkerParts,
+} from "../app/transfer.js";
 
 // The server's largest part (web/routes/items.py MAX_PART_BYTES): fewer round trips and fsyncs.
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -100,11 +109,12 @@ class Busy {
  * after the ones before it, so resuming is unchanged. `signal`
  * cancels: the worker stops, nothing more is sent, and the upload stays incomplete (the
  * server refuses a deposit naming it). `inFlight` and `hashWorker` (the stream hash in a
- * second worker) are for bench/bench_transfers.py, which compares them in one run.
+ * second worker; by default where the device has cores to spare) are for
+ * bench/bench_transfers.py, which compares them in one run.
  */
 export async function uploadExtract(
   file,
-  { practiceId, itemId, onProgress = () => {}, signal, inFlight = PARTS_IN_FLIGHT, hashWorker = true } = {},
+  { practiceId, itemId, onProgress = () => {}, signal, inFlight = PARTS_IN_FLIGHT, hashWorker = HASH_WORKER } = {},
 ) {
   onProgress(0); // a new file starts from nothing, whatever the last one reached
   uploadStarted();
@@ -112,13 +122,13 @@ export async function uploadExtract(
     return await encryptAndSend(file, { practiceId, itemId, onProgress, signal, inFlight, hashWorker });
   } finally {
     uploadEnded();
-    warmTransferWorker(2); // for the next file
+    warmTransferWorker(TRANSFER_WORKERS); // for the next file
   }
 }
 
-// The page with the extract form starts its two workers (encryption, and the stream hash
-// beside it) at once: their libsodium compiles while the secretary picks the file.
-if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker(2);
+// The page with the extract form starts its workers (encryption, and the stream hash beside
+// it where HASH_WORKER) at once: their libsodium compiles while the secretary picks the file.
+if (typeof document !== "undefined" && document.getElementById("extract-form")) warmTransferWorker(TRANSFER_WORKERS);
 
 async function encryptAndSend(file, { practiceId, itemId, onProgress, signal, inFlight: most, hashWorker }) {
   const t0 = performance.now();

@@ -16,7 +16,7 @@ import {
   verifyEnvelope,
 } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
-import { downloadExtract, warmTransferWorker } from "../app/transfer.js";
+import { downloadExtract, TRANSFER_WORKERS, warmTransferWorker } from "../app/transfer.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
@@ -184,7 +184,7 @@ async function show() {
 }
 
 function setUpDownload(manifest) {
-  warmTransferWorker(2); // compiled before the click: decryption and the stream hash
+  warmTransferWorker(TRANSFER_WORKERS); // compiled before the click
   const button = section.querySelector("[data-download]");
   const progress = section.querySelector("[data-progress]");
   const save = section.querySelector("[data-save]");
@@ -193,8 +193,8 @@ function setUpDownload(manifest) {
     button.disabled = true;
     status.textContent = t({ fr: "Téléchargement et déchiffrement…", en: "Downloading and decrypting…" });
     try {
-      // Fetched and decrypted in a worker, hashed in another; the Blob exists only once the
-      // stream verified.
+      // Fetched and decrypted in a worker (hashed in another where the device has cores to
+      // spare); the Blob exists only once the stream verified.
       const blob = await downloadExtract(
         {
           url: `/items/${itemId}/file`,
