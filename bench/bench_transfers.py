@@ -18,7 +18,9 @@ One run, one browser (Debian's Chromium, headless), one file of 100 MiB of rando
   ``response.blob()`` (the same save path: a Blob), and the browser's own download of the
   same URL (Playwright waits until the file is complete on disk).
 
-Medians of ``--runs`` (3) rounds, the configurations alternating within each round. The
+Medians of ``--runs`` (3) rounds, the configurations alternating within each round (the
+product's own in a rotating order with the same code with issue 18's session-6 steps turned
+off: the hash in a second worker, two parts in flight). The
 breakdown is the product's own per-step clock (``app/transfer.js`` ``lastStats``) and the
 server's time in ``uploads.append`` per part, less the time a part that came early waited
 for the previous one (reported on its own row).
@@ -65,7 +67,7 @@ FETCH = "plain fetch → Blob"
 # The same code with its issue-18 session-6 steps turned off, in the same run (what it was
 # before them): the stream hash in the encrypting/decrypting worker, and one part in flight.
 # The product chooses a second worker for the hash where navigator.hardwareConcurrency > 2.
-UPLOAD_VARIANTS = {
+UPLOAD_VARIANTS: dict[str, dict[str, Any]] = {
     "upload, 2 parts in flight, hash in a second worker": {"hashWorker": True},
     "upload, 2 parts in flight, hash in the same worker": {"hashWorker": False},
     "upload, 1 part in flight, hash in the same worker (as before)": {
@@ -73,7 +75,7 @@ UPLOAD_VARIANTS = {
         "inFlight": 1,
     },
 }
-DOWNLOAD_VARIANTS = {
+DOWNLOAD_VARIANTS: dict[str, dict[str, Any]] = {
     "download, hash in a second worker": {"hashWorker": True},
     "download, hash in the same worker (as before)": {"hashWorker": False},
 }
@@ -293,10 +295,21 @@ def _say(what: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
 
 
-def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
+def _run_round(
+    browser: Browser, arr: dict[str, Any], data_path: Path, turn: int = 0
+) -> dict[str, Any]:
     out = _plain_round(browser, arr, data_path)
-    _product_round(browser, arr, data_path, out)
+    _product_round(browser, arr, data_path, out, turn)
     return out
+
+
+def _rotated(
+    items: list[tuple[str, dict[str, Any]]], turn: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """The configurations starting at another one each round: the first transfer in a fresh
+    page tends to be slower, and no configuration should always be first."""
+    k = turn % len(items)
+    return items[k:] + items[:k]
 
 
 def _plain_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
@@ -324,7 +337,7 @@ def _plain_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict
 
 
 def _product_round(
-    browser: Browser, arr: dict[str, Any], data_path: Path, out: dict[str, Any]
+    browser: Browser, arr: dict[str, Any], data_path: Path, out: dict[str, Any], turn: int
 ) -> None:
     """The product's upload and download, and its variants, into ``out``."""
     up = _page(browser, arr["base"], arr["secretary"])
@@ -332,20 +345,19 @@ def _product_round(
         up.goto(f"{arr['base']}/workspace/{arr['practice']}")
         up.wait_for_selector("#deposit")
         up.set_input_files("#extract-form input[name=file]", str(data_path))
-        _say("product upload")
-        SERVER_PART_MS.clear()
-        SERVER_WAIT_MS.clear()
-        ms, stats = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], {}])
-        out["product upload"] = ms
-        out["upload stats"] = {
-            **(stats or {}),
-            "serverMs": sum(SERVER_PART_MS) - sum(SERVER_WAIT_MS),
-            "serverWaitMs": sum(SERVER_WAIT_MS),
-            "serverParts": len(SERVER_PART_MS),
-        }
-        for name, variant in UPLOAD_VARIANTS.items():
+        for name, variant in _rotated([("product upload", {}), *UPLOAD_VARIANTS.items()], turn):
             _say(name)
-            out[name] = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], variant])[0]
+            SERVER_PART_MS.clear()
+            SERVER_WAIT_MS.clear()
+            ms, stats = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], variant])
+            out[name] = ms
+            if name == "product upload":
+                out["upload stats"] = {
+                    **(stats or {}),
+                    "serverMs": sum(SERVER_PART_MS) - sum(SERVER_WAIT_MS),
+                    "serverWaitMs": sum(SERVER_WAIT_MS),
+                    "serverParts": len(SERVER_PART_MS),
+                }
     finally:
         up.context.close()
 
@@ -353,14 +365,14 @@ def _product_round(
     try:
         down.goto(f"{arr['base']}/items/{arr['item']}")
         down.wait_for_selector("#item")
-        _say("product download")
         url = f"/items/{arr['item']}/file"
-        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], {}])
-        out["product download"] = ms
-        out["download stats"] = stats or {}
-        for name, variant in DOWNLOAD_VARIANTS.items():
+        downloads = [("product download", {}), *DOWNLOAD_VARIANTS.items()]
+        for name, variant in _rotated(downloads, turn):
             _say(name)
-            out[name] = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], variant])[0]
+            ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], variant])
+            out[name] = ms
+            if name == "product download":
+                out["download stats"] = stats or {}
         out["cores"] = down.evaluate("navigator.hardwareConcurrency")
     finally:
         down.context.close()
@@ -471,9 +483,9 @@ def main() -> None:
                 rounds, loads = [], []
                 try:
                     _run_round(browser, arr, data_path)  # warm-up: caches, WebAssembly compile
-                    for _ in range(args.runs):
+                    for turn in range(args.runs):
                         loads.append(_load())
-                        rounds.append(_run_round(browser, arr, data_path))
+                        rounds.append(_run_round(browser, arr, data_path, turn))
                 finally:
                     browser.close()
         finally:
