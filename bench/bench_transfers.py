@@ -5,20 +5,25 @@ One run, one browser (Debian's Chromium, headless), one file of 100 MiB of rando
 - product upload: the deposit page's own module (``pages/extract-upload.js``
   ``uploadExtract``, what the extract form calls) on the real app under uvicorn: reading,
   encryption and hashing in the transfer Worker, 8 MiB parts to ``PUT /uploads/{id}/{offset}``
-  (written, fsynced and recorded by the vault), timed in the page from the first request to
-  the last part acknowledged (the envelope's small ``POST /items`` is not included);
+  (two on the wire; written, fsynced and recorded by the vault in order), timed in the
+  page from the first request to the last part acknowledged (the envelope's small
+  ``POST /items`` is not included);
 - plain upload by the same browser to a bare Starlette endpoint (uvicorn, same process
   arrangement): the file as one ``POST`` (written and fsynced), and as 8 MiB ``File.slice``
   parts ``PUT`` one after the other, each written and fsynced before the answer;
-- product download: the item page's button (fetch and decryption in the Worker, a Blob of
-  the verified plaintext for the save link), timed in the page from the click to the Blob;
+- product download: the item page's button (``app/transfer.js`` ``downloadExtract``: fetch
+  and decryption in one Worker, the stream hash in a second, a Blob of the verified
+  plaintext for the save link), timed in the page from the click to the Blob;
 - plain download of the same stream bytes from a bare endpoint: ``fetch`` then
   ``response.blob()`` (the same save path: a Blob), and the browser's own download of the
   same URL (Playwright waits until the file is complete on disk).
 
-Medians of ``--runs`` (3) rounds, the configurations alternating within each round. The
+Medians of ``--runs`` (3) rounds, the configurations alternating within each round (the
+product's own in a rotating order with the same code with issue 18's session-6 steps turned
+off: the hash in a second worker, two parts in flight). The
 breakdown is the product's own per-step clock (``app/transfer.js`` ``lastStats``) and the
-server's time in ``uploads.append`` per part.
+server's time in ``uploads.append`` per part, less the time a part that came early waited
+for the previous one (reported on its own row).
 
     PYTHONPATH=. .venv/bin/python bench/bench_transfers.py [--mib 100] [--runs 3]
 """
@@ -59,7 +64,23 @@ SLICE = 8 * MIB
 X = "\u00d7"  # the multiplication sign of the ratios
 OWN = "browser's own download"
 FETCH = "plain fetch → Blob"
+# The same code with its issue-18 session-6 steps turned off, in the same run (what it was
+# before them): the stream hash in the encrypting/decrypting worker, and one part in flight.
+# The product chooses a second worker for the hash where navigator.hardwareConcurrency > 2.
+UPLOAD_VARIANTS: dict[str, dict[str, Any]] = {
+    "upload, 2 parts in flight, hash in a second worker": {"hashWorker": True},
+    "upload, 2 parts in flight, hash in the same worker": {"hashWorker": False},
+    "upload, 1 part in flight, hash in the same worker (as before)": {
+        "hashWorker": False,
+        "inFlight": 1,
+    },
+}
+DOWNLOAD_VARIANTS: dict[str, dict[str, Any]] = {
+    "download, hash in a second worker": {"hashWorker": True},
+    "download, hash in the same worker (as before)": {"hashWorker": False},
+}
 SERVER_PART_MS: list[float] = []  # time in uploads.append per part (write, fsync, record)
+SERVER_WAIT_MS: list[float] = []  # of which a part that came early waited for the previous one
 
 _PLAIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>plain</title>
 <link rel="icon" href="data:,"></head><body><input type="file" id="file"></body></html>"""
@@ -91,31 +112,35 @@ _PLAIN_FETCH = """async () => {
   return [ms, blob.size];
 }"""
 
-_PRODUCT_UPLOAD = """async (practiceId) => {
+_PRODUCT_UPLOAD = """async ([practiceId, variant]) => {
   const { uploadExtract } = await import("/static/js/pages/extract-upload.js");
   const transfer = await import("/static/js/app/transfer.js");
   const file = document.querySelector("#extract-form input[name=file]").files[0];
   await new Promise((resolve) => setTimeout(resolve, 1000)); // the page's warm worker is ready
   const t0 = performance.now();
-  await uploadExtract(file, { practiceId, itemId: crypto.randomUUID() });
+  await uploadExtract(file, { practiceId, itemId: crypto.randomUUID(), ...variant });
   return [performance.now() - t0, transfer.lastStats?.upload ?? null]; // none before issue 18
 }"""
 
 # What the item page's download button runs (pages/item.js): the worker fetches and decrypts,
 # the verified Blob gets an object URL for the save link. Where app/transfer.js has no worker
 # (the code before issue 18), the page's old loop: decryptFile over the response, on the page.
-_PRODUCT_DOWNLOAD = """async ([url, manifest]) => {
+_PRODUCT_DOWNLOAD = """async ([url, manifest, variant]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
-  transfer.warmTransferWorker?.(); // as the item page does when it shows an extract
+  // As the item page does when it shows an extract: its workers compile before the click.
+  const hashWorker = variant.hashWorker ?? transfer.HASH_WORKER;
+  transfer.warmTransferWorker?.(hashWorker ? 2 : 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const t0 = performance.now();
   let blob;
-  if (transfer.decryptInWorker) {
+  const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
+  if (transfer.downloadExtract) {
+    blob = await transfer.downloadExtract(job, undefined, { hashWorker });
+  } else if (transfer.decryptInWorker) {
     const worker = transfer.transferWorker();
     try {
-      const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
       blob = await transfer.decryptInWorker(worker, job);
     } finally {
       worker.terminate();
@@ -196,6 +221,18 @@ def _time_appends() -> None:
             SERVER_PART_MS.append((time.perf_counter() - t0) * 1000)
 
     uploads.append = timed  # web.routes.items calls uploads.append
+    waiting = getattr(uploads, "_await_offset", None)  # none before parts could wait
+    if waiting is None:
+        return
+
+    def timed_wait(*args: Any, **kwargs: Any) -> uploads.Upload:
+        t0 = time.perf_counter()
+        try:
+            return waiting(*args, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            SERVER_WAIT_MS.append((time.perf_counter() - t0) * 1000)
+
+    uploads._await_offset = timed_wait  # uploads.append calls it by its module name
 
 
 def _arrange(tmp: Path, data_path: Path) -> dict[str, Any]:
@@ -258,7 +295,25 @@ def _say(what: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
 
 
-def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
+def _run_round(
+    browser: Browser, arr: dict[str, Any], data_path: Path, turn: int = 0
+) -> dict[str, Any]:
+    out = _plain_round(browser, arr, data_path)
+    _product_round(browser, arr, data_path, out, turn)
+    return out
+
+
+def _rotated(
+    items: list[tuple[str, dict[str, Any]]], turn: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """The configurations starting at another one each round: the first transfer in a fresh
+    page tends to be slower, and no configuration should always be first."""
+    k = turn % len(items)
+    return items[k:] + items[:k]
+
+
+def _plain_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[str, Any]:
+    """The plain transfers by the same browser, against the bare endpoints."""
     out: dict[str, Any] = {}
     plain = _page(browser, arr["bare"], None)
     try:
@@ -278,21 +333,31 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
         out[OWN] = (time.perf_counter() - t0) * 1000
     finally:
         plain.context.close()
+    return out
 
+
+def _product_round(
+    browser: Browser, arr: dict[str, Any], data_path: Path, out: dict[str, Any], turn: int
+) -> None:
+    """The product's upload and download, and its variants, into ``out``."""
     up = _page(browser, arr["base"], arr["secretary"])
     try:
         up.goto(f"{arr['base']}/workspace/{arr['practice']}")
         up.wait_for_selector("#deposit")
         up.set_input_files("#extract-form input[name=file]", str(data_path))
-        _say("product upload")
-        SERVER_PART_MS.clear()
-        ms, stats = up.evaluate(_PRODUCT_UPLOAD, arr["practice"])
-        out["product upload"] = ms
-        out["upload stats"] = {
-            **(stats or {}),
-            "serverMs": sum(SERVER_PART_MS),
-            "serverParts": len(SERVER_PART_MS),
-        }
+        for name, variant in _rotated([("product upload", {}), *UPLOAD_VARIANTS.items()], turn):
+            _say(name)
+            SERVER_PART_MS.clear()
+            SERVER_WAIT_MS.clear()
+            ms, stats = up.evaluate(_PRODUCT_UPLOAD, [arr["practice"], variant])
+            out[name] = ms
+            if name == "product upload":
+                out["upload stats"] = {
+                    **(stats or {}),
+                    "serverMs": sum(SERVER_PART_MS) - sum(SERVER_WAIT_MS),
+                    "serverWaitMs": sum(SERVER_WAIT_MS),
+                    "serverParts": len(SERVER_PART_MS),
+                }
     finally:
         up.context.close()
 
@@ -300,14 +365,17 @@ def _run_round(browser: Browser, arr: dict[str, Any], data_path: Path) -> dict[s
     try:
         down.goto(f"{arr['base']}/items/{arr['item']}")
         down.wait_for_selector("#item")
-        _say("product download")
         url = f"/items/{arr['item']}/file"
-        ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"]])
-        out["product download"] = ms
-        out["download stats"] = stats or {}
+        downloads = [("product download", {}), *DOWNLOAD_VARIANTS.items()]
+        for name, variant in _rotated(downloads, turn):
+            _say(name)
+            ms, stats = down.evaluate(_PRODUCT_DOWNLOAD, [url, arr["manifest"], variant])
+            out[name] = ms
+            if name == "product download":
+                out["download stats"] = stats or {}
+        out["cores"] = down.evaluate("navigator.hardwareConcurrency")
     finally:
         down.context.close()
-    return out
 
 
 def _load() -> str:
@@ -320,6 +388,8 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
     size = mib * MIB
     lines = [
         f"{mib} MiB file, medians of {len(rounds)} rounds; Chromium {platform.machine()}, "
+        f"navigator.hardwareConcurrency {rounds[0].get('cores')} (the product hashes in a "
+        "second worker above 2), "
         f"load average (1, 5, 15 min) before each round: {'; '.join(loads)}.",
         "",
         "| transfer | median | MiB/s | runs (ms) |",
@@ -327,9 +397,11 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
     ]
     keys = [
         "product upload",
+        *UPLOAD_VARIANTS,
         "plain POST",
         "plain 8 MiB slices",
         "product download",
+        *DOWNLOAD_VARIANTS,
         FETCH,
         OWN,
     ]
@@ -348,6 +420,14 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
         f"| upload vs plain 8 MiB slices | {med('plain 8 MiB slices') / up:.2f}{X} | ≥ 0.7{X} |",
         f"| download vs plain fetch → Blob | {med(FETCH) / down:.2f}{X} | ≥ 0.8{X} |",
         f"| download vs the browser's own download | {med(OWN) / down:.2f}{X} | |",
+        *(
+            f"| {name} vs one plain POST | {med('plain POST') / med(name):.2f}{X} | |"
+            for name in UPLOAD_VARIANTS
+        ),
+        *(
+            f"| {name} vs plain fetch → Blob | {med(FETCH) / med(name):.2f}{X} | |"
+            for name in DOWNLOAD_VARIANTS
+        ),
         "",
         "Where the product's time goes (medians, milliseconds; the worker's steps overlap"
         " the network):",
@@ -364,12 +444,16 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
         ("reading (worker: awaiting the file's stream / the response body)", "readMs"),
         ("copying the pieces read into WebAssembly memory (worker)", "copyMs"),
         ("encryption / decryption (secretstream, worker)", "cryptoMs"),
-        ("stream hash (BLAKE2b, worker)", "hashMs"),
+        ("stream hash (BLAKE2b; download: in the second worker, beside decryption)", "hashMs"),
         ("copying parts into Blobs (worker)", "blobMs"),
+        ("download: the decrypting worker waiting for the hash worker's digest", "hashWaitMs"),
+        ("download: pieces copied (not moved) to the hash worker (count)", "hashCopies"),
         ("worker waiting for the sender (network-bound)", "waitMs"),
-        ("page: sending parts (PUT until acknowledged)", "networkMs"),
+        ("page: at least one part on the wire (PUT until acknowledged)", "networkMs"),
+        ("page: sender waiting for a free slot (parts in flight, network-bound)", "slotWaitMs"),
         ("page: sender waiting for the worker (CPU-bound)", "senderWaitMs"),
-        ("server: uploads.append, all parts (write, fsync, record)", "serverMs"),
+        ("server: uploads.append, all parts (status, write, fsync, record)", "serverMs"),
+        ("server: parts that came early waiting for the previous one", "serverWaitMs"),
         ("first byte of the response", "firstByteMs"),
         ("total", "totalMs"),
     ]
@@ -399,9 +483,9 @@ def main() -> None:
                 rounds, loads = [], []
                 try:
                     _run_round(browser, arr, data_path)  # warm-up: caches, WebAssembly compile
-                    for _ in range(args.runs):
+                    for turn in range(args.runs):
                         loads.append(_load())
-                        rounds.append(_run_round(browser, arr, data_path))
+                        rounds.append(_run_round(browser, arr, data_path, turn))
                 finally:
                     browser.close()
         finally:

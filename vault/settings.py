@@ -263,6 +263,9 @@ class Settings:
     upload_limit_bytes: int = 100 * MIB
     # The longest a request body may take to arrive, whole (slow clients hold sockets).
     body_timeout_seconds: int = 60
+    # The longest an upload part that arrived ahead of the acknowledged offset waits for
+    # the parts before it (a browser keeps two on the wire) before it is refused (409).
+    upload_part_wait_seconds: int = 20
     group_commit_max: int = 256
     # Addresses or networks of reverse proxies whose X-Forwarded-For / -Proto are believed;
     # empty: the headers are ignored and the client is the connecting address.
@@ -294,6 +297,7 @@ class Settings:
             "checkpoint_every_seconds",
             "group_commit_max",
             "body_timeout_seconds",
+            "upload_part_wait_seconds",
             "escalation_delay_seconds",
         ):
             if getattr(self, name) < 1:

@@ -1,11 +1,12 @@
 """Extract uploads through the transfer Worker (issue 18), in real Chromium against uvicorn.
 
 The product's own upload module (``pages/extract-upload.js``, the module the deposit page
-runs) uploads a 20 MiB file: parts of at most 8 MiB, one at a time and in order, whose
+runs) uploads a 20 MiB file: parts of at most 8 MiB, two in flight and in order, whose
 stream Python's ``crypto.stream`` decrypts to the file; the worker, left alone, encrypts
 exactly ``PARTS_AHEAD`` parts ahead and waits; connections dropped mid-pipeline (a part the
 server stored but whose answer was lost, a part that never arrived) resume from the server's
-offset; a cancelled upload sends nothing more and stays incomplete on the server. The
+offset, as does a part the server refused (409) after waiting too long for the one before
+it; a cancelled upload sends nothing more and stays incomplete on the server. The
 worker's download gives the file (and progress) only once verified, and refuses a stream
 altered on the server's disk.
 """
@@ -78,6 +79,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
         port=port,
         base_url=f"http://127.0.0.1:{port}",
         upload_limit_bytes=32 * MIB,
+        upload_part_wait_seconds=3,  # a part left waiting by a cancel does not hold the server
     )
     initialise(settings)
     vault = open_test_vault(settings)
@@ -227,6 +229,51 @@ def test_connections_dropped_mid_pipeline_resume_from_the_servers_offset(
         page.context.close()
 
 
+def test_two_parts_go_in_flight_and_a_409_after_a_lost_part_resumes_from_the_server(
+    site: Site, chromium: Browser, tmp_path: Path
+) -> None:
+    """The second part is held by the network, the third reaches the server and waits for
+    it: past the server's wait (3 s here) it is refused with 409; the second part is then lost,
+    sent again from the server's offset, and the third after it. The stream is whole."""
+    path, data = _file(tmp_path)
+    page, practice_id = _workspace(site, chromium, path)
+    try:
+        held: list[Route] = []
+        attempts: list[int] = []
+        answers: list[tuple[int, int]] = []
+
+        def hold_second(route: Route) -> None:
+            if route.request.method == "PUT":
+                attempts.append(_offset(route))
+                if _offset(route) == PART and not held:
+                    held.append(route)
+                    return
+            route.continue_()
+
+        def answered(response: object) -> None:
+            url, status = response.url, response.status  # type: ignore[attr-defined]
+            if response.request.method == "PUT":  # type: ignore[attr-defined]
+                answers.append((int(url.rsplit("/", 1)[1]), status))
+
+        page.route("**/uploads/*/*", hold_second)
+        page.on("response", answered)
+        page.evaluate(f"(args) => {{ window.__upload = ({_UPLOAD})(args); }}", [practice_id, False])
+        for _ in range(400):  # the third part on the wire while the second is held: in flight
+            if (2 * PART, 409) in answers:
+                break
+            page.wait_for_timeout(50)
+        assert attempts[:3] == [0, PART, 2 * PART]
+        assert (2 * PART, 409) in answers  # it waited for the held part, then was refused
+        held[0].abort()  # the held part never arrives
+        answer = page.evaluate("window.__upload")
+        assert "error" not in answer, answer
+        assert attempts.count(PART) == 2 and attempts.count(2 * PART) == 2
+        assert [a for a in answers if a[1] != 200] == [(2 * PART, 409)]
+        assert _decrypt(_stream_on_server(site, str(answer["uploadId"])), answer) == data
+    finally:
+        page.context.close()
+
+
 def test_a_cancelled_upload_sends_nothing_more_and_stays_incomplete(
     site: Site, chromium: Browser, tmp_path: Path
 ) -> None:
@@ -252,11 +299,14 @@ def test_a_cancelled_upload_sends_nothing_more_and_stays_incomplete(
                 break
             page.wait_for_timeout(50)
         assert held
+        page.wait_for_timeout(300)  # the part after the held one may be on the wire by now
+        sent_before = list(offsets)
         page.evaluate("window.__abort.abort()")
         held[0].abort()
         assert page.evaluate("window.__upload") == {"error": "AbortError"}
         page.wait_for_timeout(500)
-        assert offsets == [0, PART]  # nothing after the cancel
+        assert offsets == sent_before  # nothing after the cancel
+        assert sent_before[:2] == [0, PART] and len(sent_before) <= 3  # two parts in flight
         rows = site.env.db.read(
             lambda c: c.execute("SELECT total, received FROM upload").fetchall()
         )
@@ -268,15 +318,17 @@ def test_a_cancelled_upload_sends_nothing_more_and_stays_incomplete(
         page.context.close()
 
 
-_DOWNLOAD = """async ([url, manifest]) => {
+_DOWNLOAD = """async ([url, manifest, hashWorker]) => {
   const transfer = await import("/static/js/app/transfer.js");
   const pc = await import("/static/js/crypto/index.js");
   const m = pc.parseManifest(manifest);
   const worker = transfer.transferWorker();
+  const hasher = hashWorker ? transfer.transferWorker() : null;
   const seen = [];
   try {
     const job = { url, fileKey: m.fileKey, streamHash: m.streamHash, mediaType: m.mediaType };
-    const blob = await transfer.decryptInWorker(worker, job, (received) => seen.push(received));
+    const onProgress = (received) => seen.push(received);
+    const blob = await transfer.decryptInWorker(worker, job, onProgress, hasher);
     const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
     return { size: blob.size, type: blob.type, sha256: pc.toBase64url(new Uint8Array(digest)),
              progress: seen.length, last: seen.at(-1) };
@@ -284,13 +336,18 @@ _DOWNLOAD = """async ([url, manifest]) => {
     return { error: error.message };
   } finally {
     worker.terminate();
+    hasher?.terminate();
   }
 }"""
 
 
+@pytest.mark.parametrize("hash_worker", [False, True], ids=["one worker", "hash in a second"])
 def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stream(
-    site: Site, chromium: Browser, tmp_path: Path
+    site: Site, chromium: Browser, tmp_path: Path, hash_worker: bool
 ) -> None:
+    """With the stream hash in the decrypting worker or in a second one (issue 18): the
+    verified file, with progress; a stream cut short on the way, or with a byte altered on
+    the server's disk, is refused and no Blob is made."""
     env = site.env
     practice = add_practice(env, "Cabinet Worker")
     member = add_account(env, Role.MEMBER, "dr.worker", practice)
@@ -311,16 +368,51 @@ def test_the_worker_download_gives_the_verified_file_and_refuses_an_altered_stre
     page.set_default_timeout(60_000)
     try:
         page.goto(f"{site.base_url}/items/{item_id}")
-        args = [f"/items/{item_id}/file", manifest.to_json()]
+        args = [f"/items/{item_id}/file", manifest.to_json(), hash_worker]
         got = page.evaluate(_DOWNLOAD, args)
         expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         assert got["sha256"] == expected
         assert got["size"] == len(data)
         assert got["last"] == len(stream)  # progress told up to the last byte
         assert got["progress"] >= 2  # told on the way, not only at the end
+        if hash_worker:
+            stats = page.evaluate(
+                "import('/static/js/app/transfer.js').then(m => m.lastStats.download)"
+            )
+            assert stats["hashCopies"] == 0  # the response's pieces moved to the hash worker
+            assert stats["hashMs"] > 0 and stats["hashWaitMs"] >= 0
 
+        def cut_short(route: Route) -> None:  # the last chunk lost on the way
+            whole = route.fetch().body()
+            route.fulfill(status=200, body=whole[: len(whole) - 1000])
+
+        page.route("**/file", cut_short)
+        assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
+        page.unroute("**/file")
         alter_blob(site.settings, item_id)
         assert page.evaluate(_DOWNLOAD, args) == {"error": "decryption failed"}
         assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()
+
+
+def test_with_the_hash_in_a_second_worker_the_upload_decrypts_with_python(
+    site: Site, chromium: Browser, tmp_path: Path
+) -> None:
+    """Where the device has cores to spare, the upload's stream hash is computed in a second
+    worker from the parts' Blobs: the manifest's hash is the stream's (Python checks it)."""
+    path, data = _file(tmp_path)
+    page, practice_id = _workspace(site, chromium, path)
+    try:
+        answer = page.evaluate(
+            _UPLOAD.replace(
+                "const options = { practiceId,", "const options = { hashWorker: true, practiceId,"
+            ),
+            [practice_id, False],
+        )
+        assert "error" not in answer, answer
+        assert _decrypt(_stream_on_server(site, str(answer["uploadId"])), answer) == data
+        stats = page.evaluate("import('/static/js/app/transfer.js').then(m => m.lastStats.upload)")
+        assert stats["hashWorker"] is True and stats["hashMs"] > 0
+    finally:
+        page.context.close()

@@ -14,6 +14,7 @@ import {
   UnsupportedVersion,
 } from "../../web/static/js/crypto/index.js";
 import { decryptToBlob, HeapEncryptor } from "../../web/static/js/crypto/heapstream.js";
+import { remoteHasher, serve } from "../../web/static/js/app/transfer-jobs.js";
 import { sodium } from "../../web/static/js/crypto/sodium.js";
 
 const ALL = loadVectors();
@@ -129,4 +130,77 @@ test("a file that grows or shrinks while it is read is refused, not sent short",
     }, /changed/);
     assert.throws(() => enc.manifest({ name: "x", mediaType: "x" }), TypeError);
   }
+});
+
+// The download's stream hash in a second worker (app/transfer-jobs.js: remoteHasher feeding the
+// "hash" job through a MessagePort, as between the two Workers).
+function hashWorker() {
+  const { port1: job, port2: page } = new MessageChannel();
+  serve(job);
+  const { port1, port2 } = new MessageChannel();
+  page.postMessage({ op: "hash", port: port2 }, [port2]);
+  const stats = {};
+  return { hasher: remoteHasher(port1, stats), stats, close: () => (job.close(), page.close(), port1.close()) };
+}
+
+function piecesOf(stream, size) {
+  return new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < stream.length; i += size) controller.enqueue(stream.slice(i, i + size));
+      controller.close();
+    },
+  });
+}
+
+test("with the hash in another worker, the pieces hashed are exactly the stream, moved not copied", async () => {
+  const plain = filler(3 * 65536 + 11, 6);
+  const written = await encryptFileToBlob(plain);
+  const stream = new Uint8Array(await written.blob.arrayBuffer());
+  for (const piece of [1000, 65536 + 40, 1 << 20]) {
+    const { hasher, stats, close } = hashWorker();
+    try {
+      const blob = await decryptToBlob(piecesOf(stream, piece), { ...written, hasher });
+      assert.deepEqual(new Uint8Array(await blob.arrayBuffer()), plain);
+      assert.equal(stats.hashCopies, 0);
+      assert.ok(stats.hashMs >= 0 && stats.hashWaitMs >= 0);
+    } finally {
+      close();
+    }
+    const seen = [];
+    const recording = { update: (p) => seen.push(p.slice()), digest: async () => sodium.crypto_generichash(32, Buffer.concat(seen)) };
+    await decryptToBlob(piecesOf(stream, piece), { ...written, hasher: recording });
+    assert.deepEqual(new Uint8Array(Buffer.concat(seen)), stream);
+  }
+});
+
+test("with the hash in another worker, a tampered or truncated stream is refused, no Blob made", async () => {
+  const plain = filler(2 * 65536 + 5, 4);
+  const written = await encryptFileToBlob(plain);
+  const good = new Uint8Array(await written.blob.arrayBuffer());
+  const cases = [
+    ["a flipped byte in the header", flip(good, 3)],
+    ["a flipped byte in a chunk", flip(good, 25 + 70_000)],
+    ["a flipped byte in the last tag", flip(good, good.length - 1)],
+    ["the last chunk cut off", good.slice(0, 25 + 2 * CIPHER_CHUNK_SIZE)],
+    ["cut mid-chunk", good.slice(0, 30_000)],
+    ["a byte after FINAL", Buffer.concat([good, Buffer.from([0])])],
+  ];
+  for (const [name, broken] of cases) {
+    const { hasher, close } = hashWorker();
+    try {
+      await assert.rejects(decryptToBlob(piecesOf(new Uint8Array(broken), 9000), { ...written, hasher }), DecryptionFailed, name);
+    } finally {
+      close();
+    }
+  }
+  // Decryption alone would accept these: only the hash computed in the other worker refuses.
+  const { hasher, close } = hashWorker();
+  try {
+    const otherHash = { fileKey: written.fileKey, streamHash: new Uint8Array(32), hasher };
+    await assert.rejects(decryptToBlob(piecesOf(good, 9000), otherHash), DecryptionFailed);
+  } finally {
+    close();
+  }
+  const lying = { update: () => {}, digest: async () => new Uint8Array(32) }; // pieces lost on the way
+  await assert.rejects(decryptToBlob(piecesOf(good, 9000), { ...written, hasher: lying }), DecryptionFailed);
 });

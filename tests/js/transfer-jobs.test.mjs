@@ -4,7 +4,8 @@
 import { filler } from "./helpers.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decryptFile, encryptFileToBlob, streamLength } from "../../web/static/js/crypto/index.js";
+import { decryptFile, encryptFileToBlob, streamLength, toBase64url } from "../../web/static/js/crypto/index.js";
+import { sodium } from "../../web/static/js/crypto/sodium.js";
 import { serve } from "../../web/static/js/app/transfer-jobs.js";
 import { WorkerParts } from "../../web/static/js/app/transfer.js";
 
@@ -59,5 +60,27 @@ test("without a sender taking parts, the worker encrypts exactly `ahead` parts a
     assert.equal(parts.result, null);
   } finally {
     close();
+  }
+});
+
+test("with a second worker hashing the parts' Blobs, the manifest's stream hash is the stream's", async () => {
+  const plain = filler(7 * PART + 999, 8);
+  const { page, close } = channel();
+  const hashing = channel();
+  try {
+    const job = { op: "encrypt", file: new Blob([plain]), partBytes: PART, name: "h.csv", mediaType: "text/csv" };
+    const parts = new WorkerParts(page, job, 2, hashing.page);
+    const taken = [];
+    for await (const part of parts) taken.push(part);
+    const stream = new Uint8Array(await new Blob(taken).arrayBuffer());
+    const { manifest, stats } = parts.result;
+    assert.equal(manifest.stream_hash, toBase64url(sodium.crypto_generichash(32, stream)));
+    assert.ok(stats.hashMs > 0 && stats.hashWaitMs >= 0, "hashed in the other worker");
+    const opened = [];
+    for await (const piece of decryptFile(stream, { fileKey: manifest.file_key, streamHash: manifest.stream_hash })) opened.push(piece);
+    assert.deepEqual(new Uint8Array(Buffer.concat(opened)), plain);
+  } finally {
+    close();
+    hashing.close();
   }
 });

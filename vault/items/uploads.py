@@ -3,14 +3,25 @@
 An upload grows in the blob store (``vault/storage/blobs/``) part by part; each part
 is idempotent by offset, so a browser whose connection dropped asks where the
 upload stands (``upload_status``) and resumes from there.
+
+A part may arrive before the one it continues has been stored (a browser keeps two on
+the wire, so the next body crosses the network while the server writes, fsyncs and
+records the previous one): it waits, a bounded time (``upload_part_wait_seconds``), until
+the acknowledged offset reaches its own, then is written. Nothing is acknowledged before
+it is durable and contiguous; a part still waiting when the time is up is refused
+(``OUT_OF_ORDER``, 409) and the browser resumes from the server's offset. The wait is woken
+by the part it waits for when both reach the same process, and reads the offset again
+every ``_POLL_SECONDS`` otherwise (the distributed backend: parts may reach different
+processes, and nothing about an upload is kept in memory but who waits on it).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from crypto.stream import CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES, stream_length
 from vault.clock import iso
@@ -27,9 +38,27 @@ TOO_LARGE = "The file is larger than this vault accepts."
 BAD_STREAM = "The uploaded file stream is not valid."
 OUT_OF_ORDER = "This part does not continue the upload: resume from the server's offset."
 
-# One lock per upload in progress; forgotten as soon as no request holds it.
-_upload_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
-_upload_locks_guard = threading.Lock()
+# How often a waiting part reads the acknowledged offset again (another process may have
+# stored the part it waits for); a part of this process wakes it at once.
+_POLL_SECONDS = 0.25
+# Parts that may wait at once for their turn, per upload and in the whole process (each
+# holds its body, up to 8 MiB, and a thread): more are refused at once, as before waiting.
+MAX_WAITING_PER_UPLOAD = 3
+MAX_WAITING = 16
+
+
+@dataclass(eq=False)
+class _Turn:
+    """Who writes an upload now (the lock), and the parts waiting for their offset."""
+
+    ready: threading.Condition = field(default_factory=threading.Condition)
+    waiting: int = 0
+
+
+# One turn per upload in progress; forgotten as soon as no request holds it.
+_turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
+_turns_guard = threading.Lock()
+_all = _Turn()  # its ``waiting``: the parts waiting in this whole process, under _turns_guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +89,12 @@ def blob_store(env: Env) -> BlobStore:
     return open_blob_store(env.settings)
 
 
-def _upload_lock(upload_id: str) -> threading.Lock:
-    with _upload_locks_guard:
-        lock = _upload_locks.get(upload_id)
-        if lock is None:
-            lock = _upload_locks[upload_id] = threading.Lock()
-        return lock
+def _turn(upload_id: str) -> _Turn:
+    with _turns_guard:
+        turn = _turns.get(upload_id)
+        if turn is None:
+            turn = _turns[upload_id] = _Turn()
+        return turn
 
 
 def start_upload(
@@ -149,21 +178,69 @@ def append(
     offset: int,
     parts: Iterable[bytes],
     length: int,
+    *,
+    wait: float | None = None,
 ) -> Upload:
-    """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged."""
-    with _upload_lock(upload_id):
-        upload = upload_status(env, request, principal, upload_id)
-        if offset < 0 or offset > upload.received:
-            raise Conflict(OUT_OF_ORDER)
+    """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged.
+
+    A part beyond the acknowledged offset waits up to ``wait`` seconds (default: the
+    settings' ``upload_part_wait_seconds``) for the parts before it, then is refused."""
+    turn = _turn(upload_id)
+    with turn.ready:
+        upload = _await_offset(env, request, principal, upload_id, offset, turn, wait)
         if offset + length > upload.total:
             raise InvalidInput(TOO_LARGE)
         if offset + length <= upload.received:
             return upload  # a retried part the server already holds
-        received = blob_store(env).write_at(upload_id, offset, parts)
-        if received != offset + length:
-            raise InvalidInput(BAD_STREAM)
-        acknowledge(env, upload_id, received)
+        try:
+            received = blob_store(env).write_at(upload_id, offset, parts)
+            if received != offset + length:
+                raise InvalidInput(BAD_STREAM)
+            acknowledge(env, upload_id, received)
+        finally:
+            turn.ready.notify_all()  # the next part, or one retried after this one failed
         return Upload(upload_id, upload.item_id, upload.total, received)
+
+
+def _await_offset(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    upload_id: str,
+    offset: int,
+    turn: _Turn,
+    wait: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Upload:
+    """The upload once its acknowledged offset reaches ``offset`` (``turn.ready`` held);
+    ``Conflict(OUT_OF_ORDER)`` when it has not within ``wait`` seconds, or when too many
+    parts wait already."""
+    upload = upload_status(env, request, principal, upload_id)
+    if offset < 0:
+        raise Conflict(OUT_OF_ORDER)
+    if offset <= upload.received:
+        return upload
+    if offset >= upload.total:  # no part before it could bring the offset there
+        raise Conflict(OUT_OF_ORDER)
+    with _turns_guard:
+        if turn.waiting >= MAX_WAITING_PER_UPLOAD or _all.waiting >= MAX_WAITING:
+            raise Conflict(OUT_OF_ORDER)
+        turn.waiting += 1
+        _all.waiting += 1
+    try:
+        limit = env.settings.upload_part_wait_seconds if wait is None else wait
+        deadline = clock() + limit
+        while offset > upload.received:
+            left = deadline - clock()
+            if left <= 0:
+                raise Conflict(OUT_OF_ORDER)
+            turn.ready.wait(min(left, _POLL_SECONDS))
+            upload = upload_status(env, request, principal, upload_id)
+        return upload
+    finally:
+        with _turns_guard:
+            turn.waiting -= 1
+            _all.waiting -= 1
 
 
 def acknowledge(env: Env, upload_id: str, received: int) -> None:

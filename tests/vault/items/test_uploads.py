@@ -4,6 +4,7 @@ orphans, and what a lost blob does."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -100,9 +101,89 @@ def test_a_part_already_received_is_accepted_again_and_a_gap_refused(world: Worl
     again = uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
     assert again.received == 1000
     with pytest.raises(Conflict, match="resume"):
-        uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:6000]], 1000)
+        uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:6000]], 1000, wait=0.2)
     resumed = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
     assert (resumed.id, resumed.received) == (up.id, 1000)
+
+
+def test_two_parts_in_flight_are_both_acknowledged_in_order(world: World) -> None:
+    """The second part arrives first: it waits for the first, which is written, fsynced
+    and acknowledged, then is written itself; neither answer acknowledges bytes that are
+    not stored contiguously from the start."""
+    stream, manifest = encrypted_file(b"two parts;" * 20_000)
+    iid, envelope = seal(
+        world.secretary, world.practice, kind=ItemKind.EXTRACT, body=manifest.to_body()
+    )
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    cut = 100_000
+    second: list[uploads.Upload | BaseException] = []
+
+    def send_second() -> None:
+        try:
+            rest = stream[cut:]
+            second.append(uploads.append(world.env, REQ, p, up.id, cut, [rest], len(rest)))
+        except BaseException as error:
+            second.append(error)
+
+    ahead = threading.Thread(target=send_second)
+    ahead.start()
+    deadline = time.monotonic() + 10
+    while uploads._turn(up.id).waiting == 0:  # the second part is waiting for the first
+        assert time.monotonic() < deadline and ahead.is_alive()
+        time.sleep(0.01)
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 0
+    first = uploads.append(world.env, REQ, p, up.id, 0, [stream[:cut]], cut)
+    ahead.join(timeout=10)
+    assert first.received == cut
+    assert [u.received for u in second if isinstance(u, uploads.Upload)] == [len(stream)]
+    deposit_as_secretary(world, envelope, iid, upload_id=up.id)
+    download = inbox.open_download(world.env, REQ, world.member.principal, iid)
+    assert b"".join(download.chunks) == stream
+
+
+def test_a_part_ahead_of_a_missing_part_is_refused_when_its_wait_ends(world: World) -> None:
+    """The part it continues never comes: after the wait, 409 (resume from the server's
+    offset), nothing of it stored; the missing part then goes in, and the resent part."""
+    stream, _ = encrypted_file(b"w" * 200_000)
+    iid = str(uuid.uuid4())
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:1000]], 1000)
+    t0 = time.monotonic()
+    with pytest.raises(Conflict, match="resume"):
+        uploads.append(
+            world.env, REQ, p, up.id, 5000, [stream[5000:]], len(stream) - 5000, wait=0.3
+        )
+    assert time.monotonic() - t0 >= 0.3
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 1000
+    uploads.append(world.env, REQ, p, up.id, 1000, [stream[1000:5000]], 4000, wait=0.3)
+    done = uploads.append(world.env, REQ, p, up.id, 5000, [stream[5000:]], len(stream) - 5000)
+    assert done.received == len(stream)
+    blobs = uploads.blob_store(world.env)
+    blobs.publish(up.id, iid, len(stream))
+    assert b"".join(blobs.read_item(iid)) == stream
+
+
+def test_parts_waiting_are_bounded_and_none_waits_past_the_end(world: World) -> None:
+    """No more than MAX_WAITING_PER_UPLOAD parts wait on one upload (each holds a body and a
+    thread): the next is refused at once, as is a part starting at or past the stream's end."""
+    stream, _ = encrypted_file(b"b" * 200_000)
+    iid = str(uuid.uuid4())
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    turn = uploads._turn(up.id)
+    with pytest.raises(Conflict, match="resume"):
+        uploads.append(world.env, REQ, p, up.id, len(stream), [b""], 0, wait=5)
+    turn.waiting = uploads.MAX_WAITING_PER_UPLOAD  # as many parts as allowed wait already
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(Conflict, match="resume"):
+            uploads.append(world.env, REQ, p, up.id, 1000, [stream[1000:2000]], 1000, wait=5)
+        assert time.monotonic() - t0 < 4
+    finally:
+        turn.waiting = 0
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 0
 
 
 def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:

@@ -97,10 +97,14 @@ export function newStats() {
  *   const enc = new HeapEncryptor();            // or { fileKey, randomBytes } in tests
  *   for await (const part of enc.parts(file, 8 << 20)) send(part);
  *   enc.manifest({ name, mediaType })
+ * With `hasher` (`{ part(blob), digest() }`, app/transfer-jobs.js remoteHasher: another worker),
+ * the stream hash is computed there from each part's Blob, beside the encryption; the last
+ * part is yielded once its digest came back, so the manifest is ready after the loop.
  */
 export class HeapEncryptor {
-  constructor({ fileKey, randomBytes } = {}) {
+  constructor({ fileKey, randomBytes, hasher } = {}) {
     this.randomBytes = randomBytes ?? null;
+    this.hasher = hasher ?? null;
     this.fileKey = fileKey === undefined ? rng(randomBytes)(32) : asBytes("file key", fileKey, 32);
     this.streamHash = null;
     this.size = null;
@@ -115,7 +119,7 @@ export class HeapEncryptor {
     const stats = this.stats;
     const heap = new Heap();
     const reader = readerOf(file);
-    const hash = sodium.crypto_generichash_init(null, 32);
+    const hash = this.hasher ? null : sodium.crypto_generichash_init(null, 32);
     let state = null;
     let finished = false;
     try {
@@ -132,7 +136,7 @@ export class HeapEncryptor {
       const raw = heap.raw;
       heap.u8[out] = VERSION;
       heap.u8.set(header, out + 1);
-      raw._crypto_generichash_update(hash, out, PREFIX_BYTES, 0);
+      if (hash) raw._crypto_generichash_update(hash, out, PREFIX_BYTES, 0);
       let fill = PREFIX_BYTES;
       let piece = new Uint8Array(0);
       let used = 0;
@@ -165,9 +169,9 @@ export class HeapEncryptor {
           throw new Error("encryption failed");
         }
         const t2 = now();
-        raw._crypto_generichash_update(hash, out + fill, want + CHUNK_OVERHEAD, 0);
+        if (hash) raw._crypto_generichash_update(hash, out + fill, want + CHUNK_OVERHEAD, 0);
         stats.cryptoMs += t2 - t1;
-        stats.hashMs += now() - t2;
+        if (hash) stats.hashMs += now() - t2;
         fill += want + CHUNK_OVERHEAD;
         while (fill >= partBytes) {
           yield this.#part(heap, out, partBytes);
@@ -178,13 +182,14 @@ export class HeapEncryptor {
       if (read !== size || (await reader.read()).done !== true) {
         throw new Error("the file changed while it was read");
       }
-      this.streamHash = sodium.crypto_generichash_final(hash, 32);
+      const last = fill > 0 ? this.#part(heap, out, fill) : null;
+      this.streamHash = hash ? sodium.crypto_generichash_final(hash, 32) : await this.hasher.digest();
       this.size = size;
       finished = true;
-      if (fill > 0) yield this.#part(heap, out, fill);
+      if (last !== null) yield last;
     } finally {
       if (!finished) {
-        sodium.crypto_generichash_final(hash, 32);
+        if (hash) sodium.crypto_generichash_final(hash, 32);
         await reader.cancel();
       }
       freeState(state, STATE_BYTES);
@@ -198,6 +203,7 @@ export class HeapEncryptor {
     this.stats.blobMs += now() - t0;
     this.stats.bytes += length;
     this.stats.parts += 1;
+    this.hasher?.part(blob);
     return blob;
   }
 
@@ -221,18 +227,31 @@ export class HeapEncryptor {
  * anomaly is DecryptionFailed (an unknown version byte: UnsupportedVersion) and nothing
  * decrypted leaves. Plaintext is gathered in WebAssembly memory and copied once into a Blob
  * part every `partBytes`. `onBytes(n)` is told how many stream bytes were read so far.
+ *
+ * The stream hash is computed here, in WebAssembly memory, unless a `hasher` is given
+ * (`{ update(piece), digest() }`, app/transfer-jobs.js remoteHasher: another worker): each
+ * piece read is handed to `hasher.update` once everything was copied out of it (it may be
+ * moved away), and `await hasher.digest()` must match before the Blob is made.
  */
 export async function decryptToBlob(
   source,
-  { fileKey, streamHash, mediaType = "application/octet-stream", partBytes = 8 << 20, onBytes = () => {}, stats = newStats() },
+  {
+    fileKey,
+    streamHash,
+    mediaType = "application/octet-stream",
+    partBytes = 8 << 20,
+    onBytes = () => {},
+    stats = newStats(),
+    hasher = undefined,
+  },
 ) {
   const key = asBytes("file key", fileKey, 32);
   const expected = asBytes("stream hash", streamHash, 32);
   const heap = new Heap();
   const reader = readerOf(source);
-  const hash = sodium.crypto_generichash_init(null, 32);
+  const hash = hasher ? null : sodium.crypto_generichash_init(null, 32);
   let state = null;
-  let hashed = false;
+  let hashed = hasher !== undefined;
   let complete = false;
   const parts = [];
   try {
@@ -240,27 +259,34 @@ export async function decryptToBlob(
     const input = heap.alloc(CIPHER_CHUNK_SIZE);
     const plain = heap.alloc(partBytes + CHUNK_SIZE);
     const tagAt = heap.alloc(1);
-    let piece = new Uint8Array(0);
+    const empty = new Uint8Array(0);
+    let piece = empty;
     let used = 0;
     let ended = false;
     let total = 0;
+    // The piece read is used up: hand it to the hasher, read the next; false at the end.
+    const nextPiece = async () => {
+      if (hasher && piece.length > 0) hasher.update(piece);
+      piece = empty;
+      used = 0;
+      const t0 = now();
+      const next = await reader.read();
+      stats.readMs += now() - t0;
+      if (next.done) {
+        ended = true;
+        return false;
+      }
+      piece = next.value;
+      total += piece.length;
+      onBytes(total);
+      return true;
+    };
     // Fills `input` with up to n bytes of the stream; fewer only at its end.
     const fillInput = async (n) => {
       let have = 0;
       while (have < n) {
         if (used === piece.length) {
-          if (ended) break;
-          const t0 = now();
-          const next = await reader.read();
-          stats.readMs += now() - t0;
-          if (next.done) {
-            ended = true;
-            break;
-          }
-          piece = next.value;
-          used = 0;
-          total += piece.length;
-          onBytes(total);
+          if (ended || !(await nextPiece())) break;
           continue;
         }
         const take = Math.min(n - have, piece.length - used);
@@ -274,22 +300,13 @@ export async function decryptToBlob(
     };
     // Whether the stream has no byte left after what was read.
     const atEnd = async () => {
-      while (used === piece.length && !ended) {
-        const next = await reader.read();
-        if (next.done) ended = true;
-        else {
-          piece = next.value;
-          used = 0;
-          total += piece.length;
-          onBytes(total);
-        }
-      }
+      while (used === piece.length && !ended) await nextPiece();
       return used === piece.length;
     };
     const start = await fillInput(PREFIX_BYTES);
     if (start > 0 && heap.u8[input] !== VERSION) throw new UnsupportedVersion(heap.u8[input]);
     if (start !== PREFIX_BYTES) throw new DecryptionFailed();
-    raw._crypto_generichash_update(hash, input, PREFIX_BYTES, 0);
+    if (hash) raw._crypto_generichash_update(hash, input, PREFIX_BYTES, 0);
     try {
       state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(heap.u8.slice(input + 1, input + PREFIX_BYTES), key);
     } catch {
@@ -307,10 +324,10 @@ export async function decryptToBlob(
       const length = await fillInput(CIPHER_CHUNK_SIZE);
       if (length < CHUNK_OVERHEAD) throw new DecryptionFailed(); // no FINAL chunk
       const t1 = now();
-      raw._crypto_generichash_update(hash, input, length, 0);
+      if (hash) raw._crypto_generichash_update(hash, input, length, 0);
       const t2 = now();
       const failed = raw._crypto_secretstream_xchacha20poly1305_pull(state, plain + fill, 0, tagAt, input, length, 0, 0, 0, 0);
-      stats.hashMs += t2 - t1;
+      if (hash) stats.hashMs += t2 - t1;
       stats.cryptoMs += now() - t2;
       if (failed !== 0) throw new DecryptionFailed();
       const tag = heap.u8[tagAt];
@@ -319,8 +336,16 @@ export async function decryptToBlob(
       if (tag === TAG_FINAL) {
         if (!(await atEnd())) throw new DecryptionFailed(); // data after FINAL
         if (message === 0 && chunks > 0) throw new DecryptionFailed(); // one encoding per file
-        hashed = true;
-        if (!equalBytes(sodium.crypto_generichash_final(hash, 32), expected)) throw new DecryptionFailed();
+        let digest;
+        if (hash) {
+          hashed = true;
+          digest = sodium.crypto_generichash_final(hash, 32);
+        } else {
+          if (piece.length > 0) hasher.update(piece); // the last piece, used up
+          piece = empty;
+          digest = await hasher.digest();
+        }
+        if (!equalBytes(digest, expected)) throw new DecryptionFailed();
         fill += message;
         if (fill > 0) flush(fill);
         complete = true;

@@ -16,7 +16,7 @@ import {
   verifyEnvelope,
 } from "../crypto/index.js";
 import { getJson } from "../app/api.js";
-import { decryptInWorker, transferWorker, warmTransferWorker } from "../app/transfer.js";
+import { downloadExtract, TRANSFER_WORKERS, warmTransferWorker } from "../app/transfer.js";
 import { previewCsv } from "../app/csv-preview.js";
 import { lang, t } from "../app/form.js";
 import { renderCustomFields } from "../app/customfields.js";
@@ -184,7 +184,7 @@ async function show() {
 }
 
 function setUpDownload(manifest) {
-  warmTransferWorker(); // compiled before the click
+  warmTransferWorker(TRANSFER_WORKERS); // compiled before the click
   const button = section.querySelector("[data-download]");
   const progress = section.querySelector("[data-progress]");
   const save = section.querySelector("[data-save]");
@@ -193,25 +193,19 @@ function setUpDownload(manifest) {
     button.disabled = true;
     status.textContent = t({ fr: "Téléchargement et déchiffrement…", en: "Downloading and decrypting…" });
     try {
-      // Fetched and decrypted in a worker; the Blob exists only once the stream verified.
-      const worker = transferWorker();
-      let blob;
-      try {
-        blob = await decryptInWorker(
-          worker,
-          {
-            url: `/items/${itemId}/file`,
-            fileKey: manifest.fileKey,
-            streamHash: manifest.streamHash,
-            mediaType: manifest.mediaType,
-          },
-          (received, total) => {
-            progress.value = Math.round((received / Math.max(total, 1)) * 100);
-          },
-        );
-      } finally {
-        worker.terminate();
-      }
+      // Fetched and decrypted in a worker (hashed in another where the device has cores to
+      // spare); the Blob exists only once the stream verified.
+      const blob = await downloadExtract(
+        {
+          url: `/items/${itemId}/file`,
+          fileKey: manifest.fileKey,
+          streamHash: manifest.streamHash,
+          mediaType: manifest.mediaType,
+        },
+        (received, total) => {
+          progress.value = Math.round((received / Math.max(total, 1)) * 100);
+        },
+      );
       save.href = URL.createObjectURL(blob);
       save.download = manifest.name || "extract";
       save.hidden = false;
