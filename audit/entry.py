@@ -130,6 +130,8 @@ class Actor:
         return {"account": self.account, "name": self.name, "role": self.role}
 
 
+_OUTCOMES = frozenset(Outcome)  # members hash and compare as their text
+
 SYSTEM = Actor(account=None, name="system", role="system")
 
 
@@ -196,6 +198,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
+# json.dumps with these options builds an encoder per call; one is enough (same bytes).
+_LEAF_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode(entry: AuditEntry, index: int) -> bytes:
     """The canonical leaf bytes of ``entry`` at ``index``; raises ``EntryTooLarge``."""
     if index < 0:
@@ -212,7 +218,7 @@ def encode(entry: AuditEntry, index: int) -> bytes:
         "ip": entry.ip,
         "detail": dict(sorted(entry.detail.items())),
     }
-    leaf = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    leaf = _LEAF_JSON.encode(obj).encode("utf-8")
     if len(leaf) > MAX_LEAF_BYTES:
         raise EntryTooLarge(f"an audit entry must stay under 64 KiB; this one is {len(leaf)} bytes")
     return leaf
@@ -244,19 +250,17 @@ def decode(leaf: bytes) -> LoggedEntry:
 
 
 def _check_fields(entry: AuditEntry) -> None:
-    texts = [entry.request, entry.ip, *entry.actor._fields().values(), *entry.targets.values()]
+    actor = entry.actor._fields()
+    texts = [entry.request, entry.ip, *actor.values(), *entry.targets.values()]
     texts += [v for v in entry.detail.values() if isinstance(v, str)]
-    if any(isinstance(t, str) and _SURROGATE_RE.search(t) for t in texts):
-        raise InvalidEntry("an entry's text must be valid Unicode (no lone surrogates)")
+    for t in texts:  # ASCII text has no surrogate: the pattern only reads the others
+        if isinstance(t, str) and not t.isascii() and _SURROGATE_RE.search(t):
+            raise InvalidEntry("an entry's text must be valid Unicode (no lone surrogates)")
     if not isinstance(entry.action, str) or not _ACTION_RE.match(entry.action):
         raise InvalidEntry(f"malformed action name {entry.action!r}")
-    if entry.outcome not in tuple(Outcome):
+    if not isinstance(entry.outcome, str) or entry.outcome not in _OUTCOMES:
         raise InvalidEntry(f"outcome must be one of {', '.join(Outcome)}")
-    for name, value in (
-        ("request", entry.request),
-        ("ip", entry.ip),
-        *entry.actor._fields().items(),
-    ):
+    for name, value in (("request", entry.request), ("ip", entry.ip), *actor.items()):
         if value is not None and (not isinstance(value, str) or len(value) > _MAX_TEXT):
             raise InvalidEntry(f"{name} must be a short string")
     for what, mapping in (("targets", entry.targets), ("detail", entry.detail)):

@@ -16,6 +16,9 @@ from crypto.errors import MalformedInput
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Bits of the last character that fall outside the data, by length modulo 4 (2 or 3).
+_TRAILING_BITS = {2: 0x0F, 3: 0x03}
 
 
 def b64url_encode(data: bytes) -> str:
@@ -27,10 +30,10 @@ def b64url_decode(text: str) -> bytes:
     """Decode unpadded base64url; refuse padding, foreign characters, non-canonical input."""
     if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise MalformedInput("not unpadded base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url_encode(data) != text:
+    trailing = _TRAILING_BITS.get(len(text) % 4)
+    if trailing is not None and _B64URL_ALPHABET.index(text[-1]) & trailing:
         raise MalformedInput("not canonical base64url (non-zero trailing bits)")
-    return data
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def crockford_encode(data: bytes) -> str:

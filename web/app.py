@@ -10,81 +10,22 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vault.errors import Throttled, TooSlow, VaultError
 from vault.lifecycle import Lifecycle
 from vault.opening import Vault
 from web import errors, i18n
+from web.gate import LANGUAGE_COOKIE, Gate
 from web.local_path import local_path
 from web.rendering import STATIC_DIR, render_refusal
 from web.responses import json_error, wants_json
-from web.routing import route
-from web.security import AllowedHosts, SecurityHeaders
-from web.session import SessionMiddleware
+from web.routing import IndexedRouter, route
 from web.static_files import IMMUTABLE, REVALIDATE, CachedStatic, tree_fingerprint, url_prefix
 
 log = logging.getLogger("permanence.web")
-
-LANGUAGE_COOKIE = "lang"
-
-
-class LanguageMiddleware:
-    """Pick the request's language from the user's cookie, else ``Accept-Language``."""
-
-    def __init__(self, app: ASGIApp, default: str) -> None:
-        self.app = app
-        self.default = default
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope)
-            i18n.set_language(
-                i18n.negotiate(
-                    request.headers.get("accept-language"),
-                    request.cookies.get(LANGUAGE_COOKIE),
-                    self.default,
-                )
-            )
-        await self.app(scope, receive, send)
-
-
-class CatchAll:
-    """Turn an unexpected exception into the polite 500 page, inside the security headers.
-
-    Starlette's own last-resort handler sits outside every middleware, so its
-    pages would lack the headers; this one sits inside them.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except ClientDisconnect:
-            return  # the client hung up mid-request: its doing, and nobody to answer
-        except Exception as exc:
-            # The type only: messages may carry user data; tracebacks stay out of pages.
-            log.error("unhandled %s on %s", type(exc).__name__, scope.get("path", "?"))
-            if started:
-                raise
-            response = render_refusal(Request(scope), errors.SERVER_ERROR)
-            await response(scope, receive, send)
 
 
 def _safe_next(target: str | None) -> str:
@@ -222,20 +163,20 @@ def create_app(
         *static_mounts,
     ]
     app = Starlette(
-        routes=routes,
         middleware=[
-            Middleware(SecurityHeaders, behind_tls=settings.behind_tls),
-            Middleware(LanguageMiddleware, default=settings.default_language),
-            Middleware(CatchAll),
-            Middleware(AllowedHosts, hosts=settings.accepted_hosts),
-            Middleware(SessionMiddleware),
+            Middleware(
+                Gate,
+                behind_tls=settings.behind_tls,
+                default_language=settings.default_language,
+                hosts=settings.accepted_hosts,
+            ),
         ],
         exception_handlers={
             HTTPException: http_error,
             VaultError: vault_error,
         },
-        lifespan=lifespan,
     )
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.vault = vault
     app.state.static_prefix = url_prefix(fingerprint)
     app.state.lifecycle = background

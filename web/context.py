@@ -103,6 +103,8 @@ def _check_values(value: object) -> None:
         if depth > MAX_DEPTH:
             raise InvalidInput()
         if isinstance(item, str):
+            if item.isascii():  # no surrogate, and no copy to find it out
+                continue
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:

@@ -7,8 +7,9 @@ site's scripts talk to the vault as if they were same-origin.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web import errors
@@ -43,8 +44,37 @@ HEADERS = {
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+_HEADER_NAMES = frozenset(name.encode("latin-1") for name in HEADERS)
+_ENCODED = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+_HSTS = (b"strict-transport-security", HSTS.encode("latin-1"))
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def add_security_headers(message: Message, *, behind_tls: bool) -> None:
+    """Put the security headers (HSTS behind TLS) on an ``http.response.start`` message,
+    replacing any of the same name, and ``cache-control: no-store`` unless it has one."""
+    raw = message["headers"] = list(message.get("headers", ()))
+    names = {name for name, _ in raw}
+    if names.isdisjoint(_HEADER_NAMES) and b"strict-transport-security" not in names:
+        raw.extend(_ENCODED)  # the usual case: the response set none of them
+        if behind_tls:
+            raw.append(_HSTS)
+    else:
+        headers = MutableHeaders(scope=message)
+        for name, value in HEADERS.items():
+            headers[name] = value
+        if behind_tls:
+            headers["strict-transport-security"] = HSTS
+    if b"cache-control" not in names:
+        message["headers"].append(_NO_STORE)
+
+
 class SecurityHeaders:
-    """ASGI middleware adding the security headers; HSTS only when served behind TLS."""
+    """ASGI middleware adding the security headers; HSTS only when served behind TLS.
+
+    The app's own requests get them from ``web.gate.Gate``; this stands alone for pages
+    served without the app (the browser tests' module pages).
+    """
 
     def __init__(self, app: ASGIApp, *, behind_tls: bool) -> None:
         self.app = app
@@ -57,13 +87,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers[name] = value
-                if self.behind_tls:
-                    headers["strict-transport-security"] = HSTS
-                if "cache-control" not in headers:
-                    headers["cache-control"] = "no-store"
+                add_security_headers(message, behind_tls=self.behind_tls)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -89,22 +113,9 @@ def host_name(host_header: str | None) -> str | None:
     return name
 
 
-class AllowedHosts:
-    """ASGI middleware refusing (400) any request whose ``Host`` is not one of ``hosts``."""
-
-    def __init__(self, app: ASGIApp, *, hosts: frozenset[str]) -> None:
-        self.app = app
-        self.hosts = hosts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or host_name(Headers(scope=scope).get("host")) in self.hosts:
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        refusal = errors.UNKNOWN_HOST
-        response = (
-            json_error(refusal.message, refusal.status)
-            if wants_json(request)
-            else render_refusal(request, refusal)
-        )
-        await response(scope, receive, send)
+def unknown_host(request: Request) -> Response:
+    """The 400 for a request whose ``Host`` the vault does not own (JSON or a page)."""
+    refusal = errors.UNKNOWN_HOST
+    if wants_json(request):
+        return json_error(refusal.message, refusal.status)
+    return render_refusal(request, refusal)

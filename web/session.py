@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vault.env import Env
 from vault.identity import sessions
@@ -81,36 +80,27 @@ def new_request_id() -> str:
     return f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
 
 
-class SessionMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        request.state.request_id = new_request_id()
-        env: Env = scope["app"].state.vault.env
-        secure = env.settings.behind_tls
-        session = None
-        token = request.cookies.get(cookie_name(secure=secure))
-        if token:
-            # From the cache on this thread when it can answer alone (most requests of a
-            # busy session), else a read (and a touch) in a worker thread.
-            cached = sessions.peek(env, token)
-            if cached is False:
-                session = await run_in_threadpool(sessions.lookup, env, token)
-            else:
-                session = cached
-        request.state.session = session
-        if request.method not in SAFE_METHODS:
-            refused = not _same_origin(request, "https" if secure else "http")
-            if session is not None:
-                sent = request.headers.get("x-csrf-token", "")
-                refused = refused or not _token_matches(sent, session.csrf_token)
-            if refused:
-                response = render_refusal(request, errors.CSRF)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+async def attach_session(request: Request, env: Env) -> Response | None:
+    """Give the request its id and its session (``request.state``); for an unsafe request
+    from another origin, or signed in without the session's CSRF token, the refusal."""
+    request.state.request_id = new_request_id()
+    secure = env.settings.behind_tls
+    session = None
+    token = request.cookies.get(cookie_name(secure=secure))
+    if token:
+        # From the cache on this thread when it can answer alone (most requests of a
+        # busy session), else a read (and a touch) in a worker thread.
+        cached = sessions.peek(env, token)
+        if cached is False:
+            session = await run_in_threadpool(sessions.lookup, env, token)
+        else:
+            session = cached
+    request.state.session = session
+    if request.method not in SAFE_METHODS:
+        refused = not _same_origin(request, "https" if secure else "http")
+        if session is not None:
+            sent = request.headers.get("x-csrf-token", "")
+            refused = refused or not _token_matches(sent, session.csrf_token)
+        if refused:
+            return render_refusal(request, errors.CSRF)
+    return None

@@ -47,6 +47,11 @@ def vault_created_at(env: Env) -> datetime:
     return created
 
 
+def vault_created_at_known(env: Env) -> bool:
+    """True once ``vault_created_at`` has been read for this database (it needs no read)."""
+    return env.db in _created
+
+
 def check_call_time(
     env: Env, header: ItemHeader, started: datetime | None, seconds: int | None
 ) -> None:

@@ -23,7 +23,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from vault.errors import VaultError, WriteFailed
@@ -36,8 +36,9 @@ Transaction = Callable[[Connection], T]
 @dataclass(slots=True)
 class _Job:
     fn: Callable[[Connection], Any]
-    future: Future[Any] = field(default_factory=Future)
-    # For asyncio callers: their loop and future, resolved in one callback per group.
+    # A thread's future; None for asyncio callers, who have their loop and future instead,
+    # resolved in one callback per group (a concurrent Future would cost a lock each).
+    future: Future[Any] | None = None
     loop: asyncio.AbstractEventLoop | None = None
     afuture: asyncio.Future[Any] | None = None
 
@@ -118,9 +119,9 @@ class Writer:
     # -- callers -------------------------------------------------------------
 
     def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
-        job = _Job(fn)
-        self._enqueue(job)
-        return job.future
+        future: Future[T] = Future()
+        self._enqueue(_Job(fn, future))
+        return future
 
     def _enqueue(self, job: _Job) -> None:
         with self._lock:
@@ -183,7 +184,7 @@ class Writer:
             )
         self._rollback_quietly()
         # Futures already answered are skipped (``_resolve`` skips them for asyncio callers).
-        unanswered = [j for j in group if j.loop is not None or not j.future.done()]
+        unanswered = [j for j in group if j.future is None or not j.future.done()]
         self._answer([(j, False, WriteFailed(self._refusal)) for j in unanswered])
         self._refuse_queued()
 
@@ -251,6 +252,8 @@ class Writer:
         for job, ok, value in outcomes:
             if job.loop is not None:
                 by_loop.setdefault(job.loop, []).append((job, ok, value))
+            elif job.future is None:  # neither kind of caller: nobody to answer
+                continue
             elif ok:
                 job.future.set_result(value)
             else:

@@ -134,11 +134,14 @@ def test_a_job_queued_after_the_stop_is_refused_not_left_waiting(database: Datab
     """A submission that slips in behind the stop signal gets WriteFailed instead of hanging."""
     writer = database.writer
     writer.close()
+    from concurrent.futures import Future
+
     from vault.storage.writer import _Job
 
-    late = _Job(lambda c: None)
+    late = _Job(lambda c: None, Future())
     writer._queue.put(late)  # as a racing submit() would have done
     writer.close()
+    assert late.future is not None
     with pytest.raises(WriteFailed, match="closed"):
         late.future.result(timeout=5)
 
