@@ -13,7 +13,16 @@ def test_the_benchmark_compares_with_age_on_a_set_up_machine() -> None:
     """`scripts/setup --dev` installs age, so the comparison row is never silently dropped
     (it was, on a fresh machine, before age joined the setup's Debian packages)."""
     out = subprocess.run(
-        [sys.executable, "bench/bench_crypto.py", "--size-mib", "1", "--small-mib", "1", "--rounds", "2"],
+        [
+            sys.executable,
+            "bench/bench_crypto.py",
+            "--size-mib",
+            "1",
+            "--small-mib",
+            "1",
+            "--rounds",
+            "2",
+        ],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,

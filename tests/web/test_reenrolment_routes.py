@@ -13,7 +13,8 @@ from cli.client import sign_in
 from tests.people import TestClientTransport, enrol
 from vault.identity.roles import Role
 from vault.opening import Vault
-from web.app import LANGUAGE_COOKIE, create_app
+from web.app import create_app
+from web.gate import LANGUAGE_COOKIE
 
 
 @pytest.fixture
