@@ -383,6 +383,33 @@ def _load() -> str:
         return " ".join(f.read().split()[:3])
 
 
+WORKER_STEPS = ("readMs", "copyMs", "cryptoMs", "hashMs", "blobMs")
+
+
+def _ceilings(rounds: list[dict[str, Any]], plain_up: float, plain_down: float) -> list[str]:
+    """What the worker's own clock allows: the plain time over the product's secretstream
+    time alone (no pipeline can beat it, since a stream's chunks depend on each other), and
+    over the sum of the worker's steps (the bound when nothing runs beside the worker)."""
+    lines = []
+    for kind, plain, against in (
+        ("upload stats", plain_up, "one plain POST"),
+        ("download stats", plain_down, "plain fetch → Blob"),
+    ):
+        runs = [r[kind] for r in rounds if r[kind].get("cryptoMs")]
+        if not runs:
+            continue
+        crypto = statistics.median(r["cryptoMs"] for r in runs)
+        steps = statistics.median(sum(r.get(s) or 0 for s in WORKER_STEPS) for r in runs)
+        direction = kind.split()[0]
+        lines += [
+            f"| ceiling: {direction}'s secretstream alone vs {against} |"
+            f" {plain / crypto:.2f}{X} | |",
+            f"| ceiling: {direction}'s worker steps in series vs {against} |"
+            f" {plain / steps:.2f}{X} | |",
+        ]
+    return lines
+
+
 def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
     med: Callable[[str], float] = lambda key: statistics.median(r[key] for r in rounds)  # noqa: E731
     size = mib * MIB
@@ -428,6 +455,7 @@ def _report(rounds: list[dict[str, Any]], mib: int, loads: list[str]) -> str:
             f"| {name} vs plain fetch → Blob | {med(FETCH) / med(name):.2f}{X} | |"
             for name in DOWNLOAD_VARIANTS
         ),
+        *_ceilings(rounds, med("plain POST"), med(FETCH)),
         "",
         "Where the product's time goes (medians, milliseconds; the worker's steps overlap"
         " the network):",
