@@ -168,3 +168,40 @@ def test_a_part_ahead_of_a_missing_part_is_refused_when_its_wait_ends(
     assert _put(u, 100_000, 200_000)[0] == 200  # resumed from the server's offset
     assert _put(u, 200_000, len(u.stream))[1]["received"] == len(u.stream)
     assert stored_upload(u.settings, u.upload_id) == u.stream
+
+
+def test_a_part_that_came_early_waits_before_its_body_is_read(uploading: Uploading) -> None:
+    """Review of issue 18: the body of a waiting part (up to 8 MiB) was read into memory
+    first, then held for the whole wait. Now its turn comes first: the server waits with
+    only the headers received, and reads the body once the part before it is stored."""
+    u = uploading
+    a = 100_000
+    with socket.create_connection(("127.0.0.1", u.port), timeout=15) as s:
+        head = f"PUT /uploads/{u.upload_id}/{a} HTTP/1.1\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in _headers(u, len(u.stream) - a).items()
+        )
+        s.sendall(head.encode() + b"\r\n")  # the headers only: no byte of the body yet
+        _until_waiting(u)
+        assert _put(u, 0, a)[0] == 200
+        s.sendall(u.stream[a:])
+        answer = s.makefile("rb").read1(65536)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert _received(u) == len(u.stream)
+    assert stored_upload(u.settings, u.upload_id) == u.stream
+
+
+def test_a_part_declaring_more_than_fits_is_refused_before_its_body(uploading: Uploading) -> None:
+    """Past the stream's end, or larger than a part: refused on its headers (400, 413)."""
+    u = uploading
+    for offset, length, status in ((len(u.stream) - 10, 5000, 400), (0, 9 * 1024**2, 413)):
+        with socket.create_connection(("127.0.0.1", u.port), timeout=15) as s:
+            head = f"PUT /uploads/{u.upload_id}/{offset} HTTP/1.1\r\n" + "".join(
+                f"{name}: {value}\r\n" for name, value in _headers(u, length).items()
+            )
+            t0 = time.monotonic()
+            s.sendall(head.encode() + b"\r\n")
+            answer = s.makefile("rb").read1(65536)
+            assert time.monotonic() - t0 < WAIT_SECONDS  # neither waited nor read a body
+        assert answer.startswith(f"HTTP/1.1 {status}".encode()), answer[:200]
+        assert b"larger than this vault accepts" in answer
+    assert _received(u) == 0

@@ -7,9 +7,12 @@ upload stands (``upload_status``) and resumes from there.
 A part may arrive before the one it continues has been stored (a browser keeps two on
 the wire, so the next body crosses the network while the server writes, fsyncs and
 records the previous one): it waits, a bounded time (``upload_part_wait_seconds``), until
-the acknowledged offset reaches its own, then is written. Nothing is acknowledged before
-it is durable and contiguous; a part still waiting when the time is up is refused
-(``OUT_OF_ORDER``, 409) and the browser resumes from the server's offset. The wait is woken
+the acknowledged offset reaches its own, then is written. The web route waits
+(``admit``) *before* reading the body, so a waiting part holds no body in memory, and
+only a part at most one part ahead may wait, two per account and sixteen per process.
+Nothing is acknowledged before it is durable and contiguous; a part still waiting when
+the time is up is refused (``OUT_OF_ORDER``, 409) and the browser resumes from the
+server's offset. The wait is woken
 by the part it waits for when both reach the same process, and reads the offset again
 every ``_POLL_SECONDS`` otherwise (the distributed backend: parts may reach different
 processes, and nothing about an upload is kept in memory but who waits on it).
@@ -20,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from crypto.stream import CHUNK_OVERHEAD, CIPHER_CHUNK_BYTES, PREFIX_BYTES, stream_length
@@ -41,10 +44,19 @@ OUT_OF_ORDER = "This part does not continue the upload: resume from the server's
 # How often a waiting part reads the acknowledged offset again (another process may have
 # stored the part it waits for); a part of this process wakes it at once.
 _POLL_SECONDS = 0.25
-# Parts that may wait at once for their turn, per upload and in the whole process (each
-# holds its body, up to 8 MiB, and a thread): more are refused at once, as before waiting.
+# The largest part the web route reads (the browser sends parts of this size, the last
+# shorter): fewer round trips and fsyncs.
+MAX_PART_BYTES = 8 * 1024 * 1024
+# Parts that may wait at once for their turn, per upload, per account and in the whole
+# process (each holds a thread while it waits): more are refused at once, as before
+# waiting. Two per account is what a browser with two parts in flight needs (one waiting)
+# with a resend, or two tabs; one account cannot fill the process's slots.
 MAX_WAITING_PER_UPLOAD = 3
+MAX_WAITING_PER_ACCOUNT = 2
 MAX_WAITING = 16
+# How far ahead of the acknowledged offset a part may wait: the browser keeps two parts in
+# flight, so a part arrives at most one part ahead; anything further is refused at once.
+MAX_AHEAD_BYTES = MAX_PART_BYTES
 
 
 @dataclass(eq=False)
@@ -59,6 +71,9 @@ class _Turn:
 _turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
 _turns_guard = threading.Lock()
 _all = _Turn()  # its ``waiting``: the parts waiting in this whole process, under _turns_guard
+_waiting_by_account: dict[
+    str, int
+] = {}  # under _turns_guard; an account waiting on nothing has no key
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +185,26 @@ def upload_status(env: Env, request: RequestInfo, principal: Principal, upload_i
     return read_or_deny(env, request, principal, lambda c: _own_upload(c, principal, upload_id))
 
 
+def admit(
+    env: Env,
+    request: RequestInfo,
+    principal: Principal,
+    upload_id: str,
+    offset: int,
+    length: int | None,
+    *,
+    wait: float | None = None,
+) -> Upload:
+    """Before a part's body is read: the upload, once the part's turn has come.
+
+    Refuses at once what could never go in (``length``, the declared body size, past the
+    end; a part more than one part ahead; too many waiting), and otherwise waits like
+    ``append``, so the body stays in the network's buffers rather than in memory."""
+    turn = _turn(upload_id)
+    with turn.ready:
+        return _await_offset(env, request, principal, upload_id, offset, turn, wait, length)
+
+
 def append(
     env: Env,
     request: RequestInfo,
@@ -184,22 +219,36 @@ def append(
     """Write ``length`` bytes at ``offset``; idempotent for a part already acknowledged.
 
     A part beyond the acknowledged offset waits up to ``wait`` seconds (default: the
-    settings' ``upload_part_wait_seconds``) for the parts before it, then is refused."""
+    settings' ``upload_part_wait_seconds``) for the parts before it, then is refused. A part
+    overlapping acknowledged bytes adds only what lies beyond them: acknowledged bytes are
+    never rewritten (the stream hash, checked at every read, answers for their content)."""
     turn = _turn(upload_id)
     with turn.ready:
-        upload = _await_offset(env, request, principal, upload_id, offset, turn, wait)
-        if offset + length > upload.total:
-            raise InvalidInput(TOO_LARGE)
+        upload = _await_offset(env, request, principal, upload_id, offset, turn, wait, length)
         if offset + length <= upload.received:
             return upload  # a retried part the server already holds
+        held = upload.received - offset  # > 0: the part starts inside what is acknowledged
         try:
-            received = blob_store(env).write_at(upload_id, offset, parts)
+            if held > 0:
+                received = blob_store(env).write_at(upload_id, upload.received, _after(parts, held))
+            else:
+                received = blob_store(env).write_at(upload_id, offset, parts)
             if received != offset + length:
                 raise InvalidInput(BAD_STREAM)
             acknowledge(env, upload_id, received)
         finally:
             turn.ready.notify_all()  # the next part, or one retried after this one failed
         return Upload(upload_id, upload.item_id, upload.total, received)
+
+
+def _after(parts: Iterable[bytes], skip: int) -> Iterator[bytes]:
+    """``parts`` without their first ``skip`` bytes."""
+    for part in parts:
+        if skip >= len(part):
+            skip -= len(part)
+            continue
+        yield part[skip:] if skip else part
+        skip = 0
 
 
 def _await_offset(
@@ -210,23 +259,33 @@ def _await_offset(
     offset: int,
     turn: _Turn,
     wait: float | None = None,
+    length: int | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Upload:
     """The upload once its acknowledged offset reaches ``offset`` (``turn.ready`` held);
-    ``Conflict(OUT_OF_ORDER)`` when it has not within ``wait`` seconds, or when too many
-    parts wait already."""
+    ``Conflict(OUT_OF_ORDER)`` when it has not within ``wait`` seconds, or when the part may
+    not wait (too far ahead, or too many parts wait already); ``TOO_LARGE`` at once for a
+    part of ``length`` bytes that would end past the stream."""
     upload = upload_status(env, request, principal, upload_id)
     if offset < 0:
         raise Conflict(OUT_OF_ORDER)
+    if length is not None and offset + length > upload.total:
+        raise InvalidInput(TOO_LARGE)
     if offset <= upload.received:
         return upload
-    if offset >= upload.total:  # no part before it could bring the offset there
-        raise Conflict(OUT_OF_ORDER)
+    if offset >= upload.total or offset - upload.received > MAX_AHEAD_BYTES:
+        raise Conflict(OUT_OF_ORDER)  # no part in flight before it could bring the offset there
+    account = principal.account_id
     with _turns_guard:
-        if turn.waiting >= MAX_WAITING_PER_UPLOAD or _all.waiting >= MAX_WAITING:
+        if (
+            turn.waiting >= MAX_WAITING_PER_UPLOAD
+            or _waiting_by_account.get(account, 0) >= MAX_WAITING_PER_ACCOUNT
+            or _all.waiting >= MAX_WAITING
+        ):
             raise Conflict(OUT_OF_ORDER)
         turn.waiting += 1
         _all.waiting += 1
+        _waiting_by_account[account] = _waiting_by_account.get(account, 0) + 1
     try:
         limit = env.settings.upload_part_wait_seconds if wait is None else wait
         deadline = clock() + limit
@@ -241,6 +300,11 @@ def _await_offset(
         with _turns_guard:
             turn.waiting -= 1
             _all.waiting -= 1
+            left_waiting = _waiting_by_account[account] - 1
+            if left_waiting:
+                _waiting_by_account[account] = left_waiting
+            else:
+                del _waiting_by_account[account]
 
 
 def acknowledge(env: Env, upload_id: str, received: int) -> None:

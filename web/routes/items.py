@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError
 from vault.business_hours import BusinessHours
-from vault.errors import InvalidInput
+from vault.errors import InvalidInput, TooLarge
 from vault.items import access_log, calltime, deposits, inbox, uploads
 from vault.notify.trail import trail_for_env as trails_of_deliveries
 from web import i18n
@@ -40,7 +40,6 @@ from web.responses import json_ok
 from web.routing import route
 
 MAX_DEPOSIT_BODY = 2 * deposits.MAX_ENVELOPE_BYTES  # base64url of the envelope, plus ids
-MAX_PART_BYTES = 8 * 1024 * 1024
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)", re.ASCII
 )
@@ -130,16 +129,17 @@ async def upload_part(request: Request) -> Response:
     offset_text = request.path_params["offset"]
     if not (offset_text.isascii() and offset_text.isdigit()) or len(offset_text) > 15:
         raise InvalidInput()
-    data = await read_body(request, MAX_PART_BYTES, uploads.TOO_LARGE)
+    env, info, principal = env_of(request), request_info(request), require_principal(request)
+    upload_id, offset = request.path_params["upload_id"], int(offset_text)
+    # Its turn first (ownership, bounds, the wait of a part that came early), then its body:
+    # a waiting part keeps its bytes in the network's buffers, not in memory.
+    declared = ascii_int(request.headers.get("content-length"), 19)
+    if declared is not None and declared > uploads.MAX_PART_BYTES:
+        raise TooLarge(uploads.TOO_LARGE)  # as read_body would, without waiting first
+    await run_in_threadpool(uploads.admit, env, info, principal, upload_id, offset, declared)
+    data = await read_body(request, uploads.MAX_PART_BYTES, uploads.TOO_LARGE)
     upload = await run_in_threadpool(
-        uploads.append,
-        env_of(request),
-        request_info(request),
-        require_principal(request),
-        request.path_params["upload_id"],
-        int(offset_text),
-        [data],
-        len(data),
+        uploads.append, env, info, principal, upload_id, offset, [data], len(data)
     )
     return json_ok({"upload_id": upload.id, "received": upload.received, "size": upload.total})
 

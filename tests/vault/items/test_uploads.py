@@ -186,6 +186,87 @@ def test_parts_waiting_are_bounded_and_none_waits_past_the_end(world: World) -> 
     assert uploads.upload_status(world.env, REQ, p, up.id).received == 0
 
 
+def test_one_account_cannot_hold_more_than_its_share_of_the_waits(world: World) -> None:
+    """Review of issue 18: one secretary could fill the process's waiting slots (each holds
+    a thread) with early parts. Two of her parts wait; a third is refused at once, and the
+    two go in once the parts they continue arrive."""
+    stream, _ = encrypted_file(b"w" * 200_000)
+    p = world.secretary.principal
+    ups = [
+        uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), len(stream))
+        for _ in range(3)
+    ]
+    answers: list[object] = []
+
+    def early(upload_id: str) -> None:
+        try:
+            answers.append(
+                uploads.append(
+                    world.env, REQ, p, upload_id, 1000, [stream[1000:2000]], 1000, wait=10
+                )
+            )
+        except Conflict as e:
+            answers.append(e)
+
+    threads = [threading.Thread(target=early, args=(u.id,)) for u in ups[:2]]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while uploads._waiting_by_account.get(p.account_id, 0) < 2:
+        assert time.monotonic() < deadline, "the early parts never reached their wait"
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    with pytest.raises(Conflict, match="resume"):
+        uploads.append(world.env, REQ, p, ups[2].id, 1000, [stream[1000:2000]], 1000, wait=10)
+    assert time.monotonic() - t0 < 5  # refused at once, not after its own wait
+    for u in ups[:2]:
+        uploads.append(world.env, REQ, p, u.id, 0, [stream[:1000]], 1000)
+    for t in threads:
+        t.join(timeout=10)
+    assert [getattr(a, "received", a) for a in answers] == [2000, 2000]
+    assert p.account_id not in uploads._waiting_by_account
+
+
+def test_a_part_too_far_ahead_or_past_the_end_is_refused_without_waiting(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of issue 18: a part that no part in flight could lead to (more than one part
+    ahead), and a part that would end past the stream, waited the whole time before."""
+    stream, _ = encrypted_file(b"f" * 200_000)
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, str(uuid.uuid4()), len(stream))
+    monkeypatch.setattr(uploads, "MAX_AHEAD_BYTES", 4000)
+    t0 = time.monotonic()
+    with pytest.raises(Conflict, match="resume"):
+        uploads.append(world.env, REQ, p, up.id, 4001, [stream[4001:5000]], 999, wait=5)
+    with pytest.raises(InvalidInput, match="larger"):
+        uploads.append(world.env, REQ, p, up.id, len(stream) - 10, [b"x" * 5000], 5000, wait=5)
+    with pytest.raises(InvalidInput, match="larger"):  # admit, before any body is read
+        uploads.admit(world.env, REQ, p, up.id, len(stream) - 10, 5000, wait=5)
+    assert time.monotonic() - t0 < 4
+    assert uploads.upload_status(world.env, REQ, p, up.id).received == 0
+    assert uploads.admit(world.env, REQ, p, up.id, 0, 4000).received == 0  # its turn: at once
+
+
+def test_a_part_overlapping_acknowledged_bytes_never_rewrites_them(world: World) -> None:
+    """Review of issue 18: a part starting inside what was acknowledged cut the file back and
+    rewrote acknowledged bytes. Now only what lies beyond them is added."""
+    stream, _ = encrypted_file(b"o" * 300_000)
+    iid = str(uuid.uuid4())
+    p = world.secretary.principal
+    up = uploads.start_upload(world.env, REQ, p, world.practice.id, iid, len(stream))
+    uploads.append(world.env, REQ, p, up.id, 0, [stream[:100_000]], 100_000)
+    other = b"\xee" * 50_000 + stream[100_000:150_000]  # its first half differs from what is held
+    done = uploads.append(
+        world.env, REQ, p, up.id, 50_000, [other[:30_000], other[30_000:]], 100_000
+    )
+    assert done.received == 150_000
+    uploads.append(world.env, REQ, p, up.id, 150_000, [stream[150_000:]], len(stream) - 150_000)
+    blobs = uploads.blob_store(world.env)
+    blobs.publish(up.id, iid, len(stream))
+    assert b"".join(blobs.read_item(iid)) == stream
+
+
 def test_an_incomplete_upload_cannot_be_deposited(world: World) -> None:
     stream, manifest = encrypted_file(b"y" * 100_000)
     iid, envelope = seal(

@@ -19,7 +19,7 @@ import {
   WorkerParts,
 } from "../app/transfer.js";
 
-// The server's largest part (web/routes/items.py MAX_PART_BYTES): fewer round trips and fsyncs.
+// The server's largest part (vault/items/uploads.py MAX_PART_BYTES): fewer round trips and fsyncs.
 export const PART_BYTES = 8 * 1024 * 1024;
 // Parts on the wire at once: two keep the connection busy while the server stores one; the
 // server lets at most three wait per upload (vault/items/uploads.py MAX_WAITING_PER_UPLOAD).
