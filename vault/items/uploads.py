@@ -12,10 +12,10 @@ the acknowledged offset reaches its own, then is written. The web route waits
 only a part at most one part ahead may wait, two per account and sixteen per process.
 Nothing is acknowledged before it is durable and contiguous; a part still waiting when
 the time is up is refused (``OUT_OF_ORDER``, 409) and the browser resumes from the
-server's offset. The wait is woken
-by the part it waits for when both reach the same process, and reads the offset again
-every ``_POLL_SECONDS`` otherwise (the distributed backend: parts may reach different
-processes, and nothing about an upload is kept in memory but who waits on it).
+server's offset. The wait is woken by the part it waits for when both reach the same
+process, and reads the offset again every ``_POLL_SECONDS`` otherwise (the distributed
+backend: parts may reach different processes, and nothing about an upload is kept in
+memory but who waits on it).
 """
 
 from __future__ import annotations
@@ -71,9 +71,8 @@ class _Turn:
 _turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
 _turns_guard = threading.Lock()
 _all = _Turn()  # its ``waiting``: the parts waiting in this whole process, under _turns_guard
-_waiting_by_account: dict[
-    str, int
-] = {}  # under _turns_guard; an account waiting on nothing has no key
+# Parts waiting per account, under _turns_guard; an account waiting on nothing has no key.
+_waiting_by_account: dict[str, int] = {}
 
 
 @dataclass(frozen=True, slots=True)
