@@ -4,13 +4,15 @@
    uvicorn at 1, 16 and 64 concurrent clients, p50/p99 — against, in the same run,
    a bare Starlette endpoint under uvicorn doing one raw SQLCipher insert and
    durable commit per request. Servers run in their own process; envelopes are
-   sealed before the clock starts.
+   sealed before the clock starts. Each row measures both servers ``--rounds`` times,
+   interleaved (A B B A ...), and reports the median of the rounds' ratios: on a shared
+   machine the bare endpoint alone moves by a factor of two from one run to the next.
 2. Inbox first page (50 items, urgent first, keyset) for a practice holding
    10^3, 10^5 and 10^6 items: the use case alone and the whole app (in-process ASGI).
 3. Peak resident memory (VmHWM) of the server process while a file goes up and
    comes down, for a 64 MiB and a 1 GiB stream.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_deposits.py [--seconds 5] [--only inbox]
+    PYTHONPATH=. .venv/bin/python bench/bench_deposits.py [--seconds 5] [--rounds 3] [--only inbox]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import multiprocessing
 import os
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -201,6 +204,9 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
 
 
+# Bodies sealed per second of each deposit run: above the highest rate seen here (about 1,300/s);
+# a run that finds none left fails loudly (StopIteration, or wrk's 409s).
+DEPOSITS_PER_RUN_SECOND = 2_500
 WRK_MAX_RATE = 6000  # bodies given to a wrk run per second: more than any server here answers
 
 
@@ -213,7 +219,8 @@ def _wrk(
     tmp: Path,
 ) -> tuple[int, float, float, int]:
     """(deposits/s, p50 ms, p99 ms, bodies used) with wrk (C, its own process and threads)
-    sending pre-built bodies; a non-2xx answer or a socket error fails the run."""
+    sending pre-built bodies; a non-2xx answer or a socket error fails the run. Thread k
+    sends lines k, k + T, ...: the bodies used are the first T times the most one sent."""
     path = tmp / "bodies.jsonl"
     path.write_text("".join(json.dumps(b, separators=(",", ":")) + "\n" for b in bodies))
     threads = min(2, clients)
@@ -227,13 +234,46 @@ def _wrk(
     if result["non2xx"] or result["errors"]:
         raise RuntimeError(f"wrk: {result['non2xx']} non-2xx answers, {result['errors']} errors")
     rate = int(result["requests"] / (result["duration_us"] / 1e6))
-    return rate, result["p50_us"] / 1000, result["p99_us"] / 1000, int(result["requests"])
+    used = threads * int(result["most_per_thread"])
+    return rate, result["p50_us"] / 1000, result["p99_us"] / 1000, used
 
 
-def bench_deposits(tmp: Path, seconds: float, client_counts: Sequence[int] = (1, 16, 64)) -> None:
-    """Both servers under both load generators, at 1, 16 and 64 clients, in one run."""
+BARE, DEPOSIT = "bare SQLCipher insert", "Permanence deposit"
+GENERATORS = ("wrk", "httpx (Python, asyncio)")
+
+
+def round_order(rounds: int) -> list[str]:
+    """Which server each measurement of one row goes to: A B B A A B ... so that a drift
+    of the machine during the row (another process, the disk) weighs on both alike."""
+    order: list[str] = []
+    for n in range(rounds):
+        order += [BARE, DEPOSIT] if n % 2 == 0 else [DEPOSIT, BARE]
+    return order
+
+
+def summary(rates: dict[str, list[int]]) -> tuple[int, int, float, float, float]:
+    """(bare median, deposit median, median of the rounds' ratios, lowest, highest).
+
+    Round n's ratio pairs the n-th deposit run with the n-th bare run, measured next to it.
+    """
+    ratios = sorted(d / b for b, d in zip(rates[BARE], rates[DEPOSIT], strict=True))
+    return (
+        int(statistics.median(rates[BARE])),
+        int(statistics.median(rates[DEPOSIT])),
+        statistics.median(ratios),
+        ratios[0],
+        ratios[-1],
+    )
+
+
+def bench_deposits(
+    tmp: Path, seconds: float, client_counts: Sequence[int] = (1, 16, 64), rounds: int = 3
+) -> None:
+    """Both servers under both load generators, at 1, 16 and 64 clients, in one run:
+    ``rounds`` measurements of each server per row, interleaved (``round_order``)."""
     settings, arr = _vault(tmp / "vault")
-    bodies = _envelopes(arr, 120_000)
+    runs = rounds * len(GENERATORS) * len(client_counts)
+    bodies = _envelopes(arr, int(seconds * DEPOSITS_PER_RUN_SECOND) * runs)
     headers = {
         "cookie": f"permanence_session={arr['token']}",
         "x-csrf-token": arr["csrf"],
@@ -242,35 +282,45 @@ def bench_deposits(tmp: Path, seconds: float, client_counts: Sequence[int] = (1,
     }
     vault_proc, vault_url = _start(_serve_vault, str(settings.data_dir), 100 * 1024 * 1024)
     bare_proc, bare_url = _start(_serve_bare, str(tmp / "bare.db"))
-    print("| clients | load generator | server | deposits/s | p50 ms | p99 ms | vs bare |")
-    print("|---:|---|---|---:|---:|---:|---:|")
+    urls = {BARE: bare_url, DEPOSIT: vault_url}
+    results: list[tuple[int, str, dict[str, list[int]]]] = []
+    print("| clients | load generator | round | server | deposits/s | p50 ms | p99 ms |")
+    print("|---:|---|---:|---|---:|---:|---:|")
     try:
         for clients in client_counts:
-            for generator in ("wrk", "httpx (Python, asyncio)"):
-                bare_rate = 0
-                for name, url in (
-                    ("bare SQLCipher insert", bare_url),
-                    ("Permanence deposit", vault_url),
-                ):
-                    if generator == "wrk":  # wrk's threads share the slice: drop all of it
+            for generator in GENERATORS:
+                rates: dict[str, list[int]] = {BARE: [], DEPOSIT: []}
+                for name in round_order(rounds):
+                    url = urls[name]
+                    if generator == "wrk":
                         batch = bodies[: int(seconds * WRK_MAX_RATE)]
-                        rate, p50, p99, _ = _wrk(url, clients, seconds, batch, headers, tmp)
-                        used = len(batch)
+                        rate, p50, p99, used = _wrk(url, clients, seconds, batch, headers, tmp)
                     else:
                         rate, lat = asyncio.run(_load(url, clients, seconds, bodies, headers))
                         p50, p99, used = _pct(lat, 50), _pct(lat, 99), len(lat)
-                    ratio = "" if not bare_rate else f"{rate / bare_rate:.2f}\u00d7"
-                    bare_rate = bare_rate or rate
+                    rates[name].append(rate)
                     print(
-                        f"| {clients} | {generator} | {name} | {rate:,} |"
-                        f" {p50:.1f} | {p99:.1f} | {ratio} |",
+                        f"| {clients} | {generator} | {len(rates[name])} | {name} | {rate:,} |"
+                        f" {p50:.1f} | {p99:.1f} |",
                         flush=True,
                     )
-                    if name == "Permanence deposit":
+                    if name == DEPOSIT:
                         bodies = bodies[used + clients :]  # never the same item twice
+                results.append((clients, generator, rates))
     finally:
         vault_proc.terminate()
         bare_proc.terminate()
+    print(
+        f"\n| clients | load generator | bare deposits/s | Permanence deposits/s |"
+        f" vs bare (median of {rounds} rounds) | lowest–highest round |"
+        "\n|---:|---|---:|---:|---:|---|"
+    )
+    for clients, generator, rates in results:
+        bare, deposit, ratio, low, high = summary(rates)
+        print(
+            f"| {clients} | {generator} | {bare:,} | {deposit:,} | {ratio:.2f}\u00d7 |"
+            f" {low:.2f}–{high:.2f}\u00d7 |"
+        )
 
 
 _INSERT = (
@@ -434,11 +484,13 @@ def main() -> None:
     parser.add_argument("--files", default=f"{64 * 1024**2},{GIB}")
     parser.add_argument("--only", choices=["deposits", "inbox", "memory"])
     parser.add_argument("--clients", default="1,16,64", help="deposit runs' client counts")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per server per row")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if args.only in (None, "deposits"):
-            bench_deposits(tmp, args.seconds, [int(c) for c in args.clients.split(",")])
+            clients = [int(c) for c in args.clients.split(",")]
+            bench_deposits(tmp, args.seconds, clients, args.rounds)
         if args.only in (None, "inbox"):
             bench_inbox(tmp, [int(s) for s in args.sizes.split(",")])
         if args.only in (None, "memory"):

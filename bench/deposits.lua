@@ -3,10 +3,12 @@
 -- Each line of BODIES_FILE is one JSON body; thread k sends the lines i with i % T == k,
 -- formatted once in init, so the Lua side costs one table read per request.
 local counter = 0
+local threads = {}
 
 function setup(thread)
   thread:set("index", counter)
   counter = counter + 1
+  threads[#threads + 1] = thread
 end
 
 function init(args)
@@ -31,9 +33,14 @@ function request()
 end
 
 function done(summary, latency, requests)
+  -- the most lines any one thread sent: the caller drops that many rounds of lines
+  local sent = 0
+  for _, thread in ipairs(threads) do
+    sent = math.max(sent, thread:get("next_") or 0)
+  end
   io.write(string.format(
-    'RESULT {"requests": %d, "duration_us": %d, "non2xx": %d, "errors": %d, "p50_us": %d, "p99_us": %d}\n',
+    'RESULT {"requests": %d, "duration_us": %d, "non2xx": %d, "errors": %d, "p50_us": %d, "p99_us": %d, "most_per_thread": %d}\n',
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), sent))
 end

@@ -22,6 +22,7 @@ from anyio import to_thread
 from audit.entry import Action
 from crypto.envelope import (
     MIN_ENVELOPE_BYTES,
+    ItemHeader,
     ItemKind,
     Urgency,
     check_envelope,
@@ -92,11 +93,18 @@ class Receipt:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """A deposit checked before writing: its signed kind and urgency."""
+    """A deposit checked before writing: what the row takes from its verified header."""
 
     kind: int
     urgency: int
+    call_started_at: datetime | None = None  # the signed call time (``stored_call_time``)
+    call_seconds: int | None = None
     stored: bool = False  # True: this very deposit is stored already (a retry)
+
+    @classmethod
+    def of(cls, header: ItemHeader, *, stored: bool = False) -> _Checked:
+        started, seconds = stored_call_time(header)
+        return cls(int(header.kind), int(header.urgency), started, seconds, stored)
 
 
 # -- the deposit -----------------------------------------------------------------
@@ -131,7 +139,7 @@ def _check_envelope(
     ):
         raise InvalidInput(FORM_RULE)
     check_call_time(env, header, deposit.call_started_at, deposit.call_seconds)
-    return _Checked(int(header.kind), int(header.urgency))
+    return _Checked.of(header)
 
 
 def deposit(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> Receipt:
@@ -242,8 +250,7 @@ def _check(env: Env, request: RequestInfo, principal: Principal, d: Deposit) -> 
     if stored is not None:
         if stored == d.envelope:
             # The very envelope stored (checked when it was): its header is sound.
-            header = read_unverified_header(d.envelope)
-            return _Checked(int(header.kind), int(header.urgency), stored=True)
+            return _Checked.of(read_unverified_header(d.envelope), stored=True)
         raise Conflict(DUPLICATE)
     return _check_envelope(env, d, principal, author_key)
 
@@ -289,7 +296,7 @@ def _insert(
     kind, urgency = checked.kind, checked.urgency
     now = iso(env.now())
     # The signed call time (_check verified this envelope and compared the clear one).
-    call_started_at, call_seconds = stored_call_time(read_unverified_header(d.envelope))
+    call_started_at, call_seconds = checked.call_started_at, checked.call_seconds
     blob_size = None if upload is None else upload.total
     size = len(d.envelope) + (blob_size or 0)
     kind_name = Kind.of(ItemKind(kind)).value
