@@ -312,14 +312,14 @@ def bench_deposits(
         bare_proc.terminate()
     print(
         f"\n| clients | load generator | bare deposits/s | Permanence deposits/s |"
-        f" vs bare (median of {rounds} rounds) | lowest–highest round |"
+        f" vs bare (median of {rounds} rounds) | lowest to highest round |"
         "\n|---:|---|---:|---:|---:|---|"
     )
     for clients, generator, rates in results:
         bare, deposit, ratio, low, high = summary(rates)
         print(
             f"| {clients} | {generator} | {bare:,} | {deposit:,} | {ratio:.2f}\u00d7 |"
-            f" {low:.2f}–{high:.2f}\u00d7 |"
+            f" {low:.2f}\u2013{high:.2f}\u00d7 |"
         )
 
 

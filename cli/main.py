@@ -292,7 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except VaultError as e:
-        print(f"permanence: {e}", file=sys.stderr)
+        from cli.language import refusal  # the catalogue loads only for a refusal
+
+        print(f"permanence: {refusal(str(e), os.environ)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

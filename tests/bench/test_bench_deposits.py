@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _bench() -> ModuleType:
     sys.path.insert(0, str(ROOT))  # the bench imports the test factories as ``tests``
-    spec = importlib.util.spec_from_file_location("bench_deposits", ROOT / "bench/bench_deposits.py")
+    path = ROOT / "bench/bench_deposits.py"
+    spec = importlib.util.spec_from_file_location("bench_deposits", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("bench_deposits", module)
@@ -43,5 +44,5 @@ def test_the_summary_pairs_each_deposit_run_with_the_bare_run_next_to_it() -> No
 
 def test_a_round_without_its_pair_is_refused() -> None:
     bench = _bench()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="shorter"):
         bench.summary({bench.BARE: [1000, 900], bench.DEPOSIT: [800]})

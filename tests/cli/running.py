@@ -11,8 +11,15 @@ from pathlib import Path
 PERMANENCE = shutil.which("permanence", path=str(Path(sys.executable).parent)) or "permanence"
 
 
+# The machine's own locale never chooses the refusals' language (cli/language.py): English
+# unless a test asks for another.
+_LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_")}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("PERMANENCE_") and k not in _LOCALE
+    }
     return subprocess.run(
         [PERMANENCE, *args],
         capture_output=True,

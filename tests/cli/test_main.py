@@ -162,6 +162,28 @@ def test_users_invite_prints_a_link(tmp_path: Path) -> None:
     assert "sophie" in listed.stdout and "invited" in listed.stdout
 
 
+def test_a_refusal_is_in_french_where_the_locale_is_french(tmp_path: Path) -> None:
+    """The vault's refusal in the locale's language: French for fr_*, English otherwise."""
+    data = tmp_path / "v"
+    assert run("--data-dir", str(data), "init").returncode == 0
+    args = ["--data-dir", str(data), "users", "invite", "--role", "secretary"]
+    args += ["--username", "sophie", "--name", "Sophie M"]
+    assert run(*args).returncode == 0
+    english = "This person is invited already and has not enrolled yet:"
+    french = "Cette personne est déjà invitée mais n'a pas encore créé son accès"
+    cases = [
+        ({"LANG": "fr_FR.UTF-8"}, french),
+        ({"LANG": "fr_FR.UTF-8", "LC_ALL": "en_GB.UTF-8"}, english),
+        ({"LC_MESSAGES": "fr_CA.UTF-8", "LANG": "en_US.UTF-8"}, french),
+        ({"LANG": "C.UTF-8"}, english),
+        ({}, english),
+    ]
+    for env, sentence in cases:
+        again = run(*args, env=env)
+        assert_one_clear_sentence(again)
+        assert again.stderr.startswith(f"permanence: {sentence}"), (env, again.stderr)
+
+
 @pytest.mark.parametrize(
     "toml",
     [
