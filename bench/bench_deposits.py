@@ -51,6 +51,7 @@ from tests.factories import (
 )
 from vault.clock import iso
 from vault.identity.roles import Role
+from vault.ids import new_item_id
 from vault.items import inbox
 from vault.settings import Settings
 from vault.storage.datadir import initialise
@@ -80,7 +81,7 @@ def _serve_bare(path: str, port: int) -> None:
     def insert(body: bytes) -> None:
         with lock:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO deposit VALUES (?, ?)", (str(uuid.uuid4()), body))
+            conn.execute("INSERT INTO deposit VALUES (?, ?)", (new_item_id(), body))  # same ids
             conn.execute("COMMIT")
 
     async def endpoint(request: Request) -> JSONResponse:
@@ -148,7 +149,7 @@ def _envelopes(arr: dict[str, Any], n: int) -> list[dict[str, Any]]:
     clear_started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
     out = []
     for _ in range(n):
-        iid = uuid.uuid4()
+        iid = uuid.UUID(new_item_id())  # as the browser draws them (time-ordered)
         header = ItemHeader(
             ItemKind.CALL_NOTE,
             Urgency.NORMAL,
@@ -355,7 +356,7 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
                 urgent = n % 50 == 0
                 rows.append(
                     (
-                        str(uuid.uuid4()),
+                        new_item_id(partial(float, now - (size - n))),
                         practice.id,
                         author.id,
                         "call_note",
@@ -417,7 +418,7 @@ def bench_memory(tmp: Path, sizes: list[int]) -> None:
         }
         total = stream_length(size)
         piece = os.urandom(4 * 1024 * 1024)
-        iid = str(uuid.uuid4())
+        iid = new_item_id()
         with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
             up = client.post(
                 "/uploads", json={"practice_id": arr["practice"].id, "item_id": iid, "size": total}

@@ -22,6 +22,7 @@ from vault.env import Env, RequestInfo
 from vault.identity import accounts, enrolment, practices
 from vault.identity.keymaterial import EnrolmentMaterial
 from vault.identity.roles import Role
+from vault.ids import new_item_id
 from vault.notify import ladder
 from vault.settings import Settings
 
@@ -126,7 +127,7 @@ def deposit_demo_items(
     now = env.now()
 
     def put(kind: ItemKind, urgency: Urgency, data: bytes, **extra: Any) -> None:
-        item_id = str(uuidlib.uuid4())
+        item_id = new_item_id()
         started = extra.get("call_started_at")
         header = ItemHeader(
             kind,

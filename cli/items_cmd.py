@@ -43,6 +43,7 @@ from crypto.stream import (
     new_file_key,
     stream_length,
 )
+from vault.ids import new_item_id
 from vault.items.vocabulary import UrgencyLevel
 
 PART_BYTES = 4 * 1024 * 1024
@@ -169,7 +170,7 @@ def _deposit(
     args: argparse.Namespace, known: KnownKeys, transport: HttpTransport, unlocked: Unlocked
 ) -> int:
     practice = _practice(transport, args.practice, known)
-    item_id = str(uuid.uuid4())
+    item_id = new_item_id()
     data: dict[str, Any] = {"item_id": item_id, "practice_id": practice["id"]}
     if args.file:
         kind = ItemKind.EXTRACT

@@ -6,6 +6,7 @@ while it ran. Each test failed on the code before the fix (see the branch's repo
 from __future__ import annotations
 
 import re
+import uuid
 
 from playwright.sync_api import Browser, Page
 
@@ -129,7 +130,8 @@ def test_the_timer_survives_a_deposit_made_while_it_runs(
     assert seconds(stopped) >= 3
     assert desk_site.errors(page) == []
     # The deposited note carries the time the call had run when it was deposited.
-    (call_seconds,) = desk_site.env.db.read(
-        lambda c: c.execute("SELECT call_seconds FROM item").fetchone()
+    (call_seconds, item_id) = desk_site.env.db.read(
+        lambda c: c.execute("SELECT call_seconds, id FROM item").fetchone()
     )
     assert call_seconds >= 1
+    assert uuid.UUID(item_id).version == 7  # the browser draws time-ordered ids (newItemId)

@@ -66,3 +66,18 @@ test("Crockford encoding of the vectors' recovery codes matches Python's", () =>
     assert.equal(crockfordEncode(fromBase64url(v.raw)), v.code.replaceAll("-", "").slice(0, 32));
   }
 });
+
+test("newItemId is a UUIDv7 carrying the given millisecond time, ids in time order sort in order", async () => {
+  const { newItemId } = await import("../../web/static/js/crypto/index.js");
+  const ones = (b) => b.fill(0xff);
+  const id = newItemId(0x0123456789ab, ones);
+  // RFC 9562 §5.7: 48-bit time, version nibble 7, variant bits 10, the rest random.
+  assert.equal(id, "01234567-89ab-7fff-bfff-ffffffffffff");
+  assert.equal(newItemId(0, (b) => b.fill(0)), "00000000-0000-7000-8000-000000000000");
+  assert.deepEqual(uuidToBytes(id).length, 16);
+  const times = [1764979200000, 1764979200001, 1764979260000, 1893456000000];
+  const ids = times.map((t) => newItemId(t));
+  assert.deepEqual([...ids].sort(), ids);
+  assert.notEqual(newItemId(times[0]), newItemId(times[0])); // random bits differ
+  for (const bad of [-1, 2 ** 48, 1.5, NaN]) assert.throws(() => newItemId(bad), MalformedInput);
+});

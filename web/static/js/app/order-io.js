@@ -4,7 +4,7 @@
 // placed (its state "ordered" on the server). The field ids are those of the built-in order
 // template; a field of the practice's version that the order page does not fill is written
 // empty, as every form writes every field of its version.
-import { ItemKind, sealItem, toBase64url, Urgency } from "../crypto/index.js";
+import { ItemKind, newItemId, sealItem, toBase64url, Urgency } from "../crypto/index.js";
 import { ApiError, send } from "./api.js";
 import { loadKeys } from "./keystore.js";
 import { checkValues, formBody, latestVersion, loadTemplates, normaliseTemplates, offeredTemplates } from "./forms/index.js";
@@ -83,7 +83,7 @@ export async function depositOrder(practice, order) {
     const template = await orderTemplateOf(practice.id);
     if (!template) throw new OrderError(NO_TEMPLATE);
     const me = loadKeys();
-    const itemId = crypto.randomUUID();
+    const itemId = newItemId();
     const envelope = sealItem(
       { kind: ItemKind.FORM, urgency: Urgency.NORMAL, itemId, clientId: practice.id, authorId: me.accountId, callStartedAt: 0, callSeconds: 0 },
       orderBody(template, order),

@@ -20,6 +20,7 @@ export {
   crockfordEncode,
   fromBase64url,
   fromHex,
+  newItemId,
   toBase64url,
   toHex,
   utf8Decode,

@@ -4,6 +4,7 @@
 import {
   fromBase64url,
   ItemKind,
+  newItemId,
   practiceFingerprint,
   sealItem,
   toBase64url,
@@ -135,7 +136,7 @@ for (const form of section.querySelectorAll("[data-deposit-form]")) {
     busy(form, true);
     try {
       showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
-      const itemId = crypto.randomUUID();
+      const itemId = newItemId();
       await deposit(await builders[form.dataset.depositForm](form, itemId));
       if (isCall) {
         const urgency = urgencyOf(form);

@@ -13,7 +13,7 @@
 //   sealForm({practiceId, publicKey, template, version, values, urgency, keys})
 //        → the JSON of POST /items for that form ({item_id, practice_id, envelope,
 //          form_template})
-import { ItemKind, sealItem, toBase64url, Urgency } from "../../crypto/index.js";
+import { ItemKind, newItemId, sealItem, toBase64url, Urgency } from "../../crypto/index.js";
 import { ApiError, send } from "../api.js";
 import { armForm, busy, showError, showStatus, t } from "../form.js";
 import { loadKeys } from "../keystore.js";
@@ -28,7 +28,7 @@ const URGENCY = { low: Urgency.LOW, normal: Urgency.NORMAL, urgent: Urgency.URGE
 
 /** The deposit request of a filled form: sealed to the practice key, signed by `keys`. */
 export function sealForm({ practiceId, publicKey, template, version, values, urgency = "normal", keys }) {
-  const itemId = crypto.randomUUID();
+  const itemId = newItemId();
   const envelope = sealItem(
     { kind: ItemKind.FORM, urgency: URGENCY[urgency], itemId, clientId: practiceId, authorId: keys.accountId },
     formBody(template, version, values),
