@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from vault.identity import sessions
 from vault.identity.roles import min_password_length
+from vault.ids import random_digits
 from vault.notify import contacts
 from web import errors, i18n, local_dates
 from web.responses import is_htmx
@@ -29,6 +30,7 @@ _env = Environment(
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 _env.globals["min_password_length"] = min_password_length
 _env.filters["contact"] = contacts.shown  # "06 12 34 56 78" for +33612345678
+_env.filters["short_id"] = lambda item_id: random_digits(str(item_id), 8)  # not its time
 local_dates.install(_env, i18n.current_language)
 # A label's colon, as French writes it (a no-break space before it) or English: "Rôle :", "Role:".
 _env.globals["colon"] = lambda: "\u00a0:" if i18n.current_language() == "fr" else ":"

@@ -8,6 +8,7 @@ with the custom fields filled; the member sees those fields on the item page."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -152,6 +153,7 @@ def test_instructions_beside_the_call_and_custom_fields_to_the_practice(
     sec.keyboard.press("Control+Enter")
     sec.wait_for_selector(f"{FORM}[data-deposited]", timeout=30_000)
     note_id = sec.get_attribute(FORM, "data-deposited")
+    assert note_id and uuid.UUID(note_id).version == 7  # the desk draws time-ordered ids too
     # Ready for the next call: no call type, its rule and fields gone, custom fields empty.
     assert sec.input_value(f"{FORM} select[name=call_type]") == ""
     assert sec.locator("[data-chosen-rule]").count() == 0

@@ -81,3 +81,13 @@ test("newItemId is a UUIDv7 carrying the given millisecond time, ids in time ord
   assert.notEqual(newItemId(times[0]), newItemId(times[0])); // random bits differ
   for (const bad of [-1, 2 ** 48, 1.5, NaN]) assert.throws(() => newItemId(bad), MalformedInput);
 });
+
+test("shortItemId takes a version 7 id's random end and any other id's start", async () => {
+  const { newItemId, shortItemId } = await import("../../web/static/js/crypto/index.js");
+  assert.equal(shortItemId("0f8fad5b-d9cb-469f-a165-70867728950e"), "0f8fad5b");
+  assert.equal(shortItemId("01234567-89ab-7fff-bfff-ffffffff1234"), "ffff1234");
+  // Ids drawn in the same minute share their first eight digits, not their short form.
+  const burst = Array.from({ length: 50 }, (_, i) => newItemId(1764979200000 + i));
+  assert.equal(new Set(burst.map((id) => id.slice(0, 8))).size, 1);
+  assert.equal(new Set(burst.map(shortItemId)).size, 50);
+});

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from functools import partial
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vault.ids import is_uuid, new_item_id, new_uuid
+from vault.ids import is_uuid, new_item_id, new_uuid, random_digits
 
 
 def _canonical(text: object) -> bool:
@@ -48,7 +49,7 @@ def test_what_is_not_text_is_no_uuid(value: object) -> None:
 
 def test_an_item_id_is_a_uuid7_of_its_millisecond_time() -> None:
     """RFC 9562 §5.7; the same bytes as the browser's ``newItemId`` (tests/js/encoding)."""
-    item_id = new_item_id(lambda: 0x0123456789AB / 1000, lambda n: b"\xff" * n)
+    item_id = new_item_id(lambda: 0x0123456789AB, lambda n: b"\xff" * n)
     assert item_id == "01234567-89ab-7fff-bfff-ffffffffffff"
     assert is_uuid(item_id)
     assert uuid.UUID(new_item_id()).version == 7
@@ -56,11 +57,29 @@ def test_an_item_id_is_a_uuid7_of_its_millisecond_time() -> None:
 
 @given(st.lists(st.integers(0, 2**48 - 1), min_size=2, max_size=20, unique=True))
 def test_item_ids_sort_as_their_times(times: list[int]) -> None:
-    ids = {t: new_item_id(partial(float, t / 1000)) for t in times}
+    ids = {t: new_item_id(partial(int, t)) for t in times}
     assert [ids[t] for t in sorted(times)] == sorted(ids.values())
 
 
-@pytest.mark.parametrize("seconds", [-0.001, 2**48 / 1000])
-def test_an_item_id_time_out_of_range_is_refused(seconds: float) -> None:
+@pytest.mark.parametrize("ms", [-1, 2**48, 1.5, float("nan"), float("inf")])
+def test_an_item_id_time_out_of_range_is_refused(ms: float) -> None:
     with pytest.raises(ValueError, match="UUIDv7"):
-        new_item_id(lambda: seconds)
+        new_item_id(lambda: ms)  # type: ignore[arg-type, return-value]
+
+
+def test_an_item_id_is_timed_by_the_clock_rounded_down() -> None:
+    before = time.time_ns() // 1_000_000
+    drawn = int(new_item_id().replace("-", "")[:12], 16)
+    assert before <= drawn <= time.time_ns() // 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("item_id", "digits"),
+    [
+        ("0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5b"),  # version 4: its start
+        ("01234567-89ab-7fff-bfff-ffffffff1234", "ffff1234"),  # version 7: its random end
+    ],
+)
+def test_random_digits_skip_a_version_7_ids_time(item_id: str, digits: str) -> None:
+    assert random_digits(item_id, 8) == digits
+    assert random_digits(item_id, 2) == digits[:2] if item_id[14] == "4" else digits[-2:]

@@ -24,6 +24,7 @@ from tests.factories import (
     seal,
     session_for,
 )
+from vault.ids import new_item_id
 from vault.opening import Vault
 from vault.storage.store import Connection
 from web.app import create_app
@@ -376,3 +377,13 @@ def test_a_range_header_still_gets_the_whole_file(
         return [e.detail["size"] for e in entries if e.action == Action.ITEM_DOWNLOADED]
 
     assert w.env.db.read(downloads) == [len(stream)]
+
+
+def test_the_access_page_labels_a_time_ordered_item_by_its_random_end(clients: Clients) -> None:
+    """A version 7 id's first eight digits are its time, shared by items of the same minute."""
+    w = clients.world
+    iid, body = _deposit_json(w, item_id=new_item_id())
+    assert clients.as_(w.secretary).post("/items", json=body).status_code == 201
+    access = clients.as_(w.member).get("/practice/access", headers={"accept": "text/html"})
+    assert f"<code>{iid[-8:]}</code>" in access.text
+    assert f"<code>{iid[:8]}</code>" not in access.text

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from vault.errors import BlobExists, BlobMissing, BlobWrongSize
 from vault.files import fsync_dir
-from vault.ids import is_uuid
+from vault.ids import is_uuid, random_digits
 from vault.storage.blobs.chunks import Chunks
 
 ORPHAN_AGE_SECONDS = 3600
@@ -43,7 +43,7 @@ class BlobDirectory:
     def path(self, item_id: str) -> Path:
         if not is_uuid(item_id):
             raise ValueError("an item id is a UUID")
-        return self.root / item_id[:2] / item_id
+        return self.root / random_digits(item_id, 2) / item_id
 
     def create_upload(self, upload_id: str) -> None:
         """An empty, durable temporary file for a new upload."""

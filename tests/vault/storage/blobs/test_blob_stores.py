@@ -7,11 +7,13 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from vault.errors import BlobExists, BlobMissing, BlobWrongSize
+from vault.ids import new_item_id
 from vault.settings import BlobStoreSettings, Settings
 from vault.storage.blobs import ORPHAN_AGE_SECONDS, BlobDirectory, BlobStore, open_blob_store
 from vault.storage.blobs.objects import ObjectStore
@@ -179,3 +181,17 @@ def test_orphans_older_than_the_age_go_and_everything_else_stays(blobs: BlobStor
     assert any(orphan_item in r for r in removed) and any(orphan_upload in r for r in removed)
     assert blobs.has_item(kept_item) and not blobs.has_item(orphan_item)
     assert blobs.read_head(kept_upload, _id(), 10) == b"\x01" * 10
+
+
+def test_time_ordered_item_ids_spread_over_directories_as_random_ones_did(
+    tmp_path: Path,
+) -> None:
+    """A version 7 id's first digits are its time: files go under its last two digits,
+    while a version 4 id keeps the directory of its first two (files already stored)."""
+    directory = BlobDirectory(tmp_path)
+    now = 1_764_979_200_000
+    v7 = [new_item_id(partial(int, now + i)) for i in range(64)]  # one 64-ms burst
+    assert len({directory.path(i).parent for i in v7}) > 16
+    assert all(directory.path(i).parent.name == i[-2:] for i in v7)
+    v4 = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert directory.path(v4) == tmp_path / "0f" / v4

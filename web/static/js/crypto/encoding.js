@@ -98,6 +98,15 @@ export function newItemId(now = Date.now(), random = (b) => crypto.getRandomValu
   return bytesToUuid(bytes);
 }
 
+/**
+ * Eight hex digits of an id that are random whatever its version, to tell items apart at a
+ * glance (an order's number): the first ones of a random (version 4) id, as before UUIDv7,
+ * the last ones of a version 7 id, whose first digits are its time (`vault.ids.random_digits`).
+ */
+export function shortItemId(id) {
+  return id[14] === "7" ? id.slice(-8) : id.slice(0, 8);
+}
+
 const ENCODER = new TextEncoder();
 
 /** UTF-8 bytes of a string. */

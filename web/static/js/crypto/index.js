@@ -21,6 +21,7 @@ export {
   fromBase64url,
   fromHex,
   newItemId,
+  shortItemId,
   toBase64url,
   toHex,
   utf8Decode,

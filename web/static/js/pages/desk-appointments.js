@@ -206,6 +206,8 @@ form.addEventListener("submit", async (event) => {
   busyForm(form, true);
   showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
   try {
+    // Random, not time-ordered (newItemId): the id becomes the event's UID in the calendar
+    // file the practice hands its calendar provider, which need not learn when it was booked.
     const itemId = crypto.randomUUID();
     // `appointment` says whether a slot was booked or a request taken (§10, "Appointments").
     const body = { ...forms.formBody(state.template, state.version, values), appointment: mode() };

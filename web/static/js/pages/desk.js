@@ -4,7 +4,7 @@
 // in the practices' cards); the fragment is read here and never sent to the server, and is
 // replaced by #practice=<id> once read, so a reload does not start another call.
 // Every call note is sealed to the key whose fingerprint the switcher shows, computed here.
-import { fromBase64url, ItemKind, practiceFingerprint, sealItem, toBase64url, Urgency } from "../crypto/index.js";
+import { fromBase64url, ItemKind, newItemId, practiceFingerprint, sealItem, toBase64url, Urgency } from "../crypto/index.js";
 import { ApiError, send } from "../app/api.js";
 import {
   CallTimer,
@@ -390,7 +390,7 @@ armForm(form, async () => {
   busy(form, true);
   try {
     showStatus(form, t({ fr: "Chiffrement et envoi…", en: "Encrypting and sending…" }));
-    const itemId = crypto.randomUUID();
+    const itemId = newItemId();
     const body = collect(form);
     const urgency = urgencyOf(form);
     const request = sealNote(practice, itemId, body, urgency);

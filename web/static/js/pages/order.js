@@ -4,7 +4,7 @@
 // the practice key, and the order form built with textContent (app/order.js), its totals
 // computed here exactly (app/money.js). Approve and mark delivered change the server's state;
 // print prints this page with the A4 print stylesheet: nothing is rendered by the server.
-import { fromBase64url, ItemKind, openItem, userFingerprint, verifyEnvelope } from "../crypto/index.js";
+import { fromBase64url, ItemKind, openItem, shortItemId, userFingerprint, verifyEnvelope } from "../crypto/index.js";
 import { ApiError, getJson, postJson } from "../app/api.js";
 import { lang, t } from "../app/form.js";
 import { accountSubject } from "../app/fingerprints.js";
@@ -37,7 +37,7 @@ function fail(sentences) {
 function show(order, status) {
   const meta = {
     practiceName: section.dataset.practiceName || document.querySelector("[data-practice-name]")?.textContent || "",
-    number: itemId.slice(0, 8).toUpperCase(),
+    number: shortItemId(itemId).toUpperCase(),
     date: shortTime(opened.at, section.dataset.timezone, lang()),
     status: t(STATUS[status] ?? { fr: status, en: status }),
   };
