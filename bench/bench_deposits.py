@@ -356,7 +356,7 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
                 urgent = n % 50 == 0
                 rows.append(
                     (
-                        new_item_id(partial(float, now - (size - n))),
+                        new_item_id(partial(int, (now - (size - n)) * 1000)),
                         practice.id,
                         author.id,
                         "call_note",
@@ -382,7 +382,7 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
 
         async def run(app: Any = app, token: str = token, http: list[float] = http) -> None:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
                 client.cookies.set("permanence_session", token)
                 for _ in range(300):
                     t0 = time.perf_counter()

@@ -46,3 +46,11 @@ def test_a_round_without_its_pair_is_refused() -> None:
     bench = _bench()
     with pytest.raises(ValueError, match="shorter"):
         bench.summary({bench.BARE: [1000, 900], bench.DEPOSIT: [800]})
+
+
+def test_the_inbox_benchmark_reads_full_pages_through_the_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It asserts 50 items per page itself; its client once named a host the app refuses."""
+    _bench().bench_inbox(tmp_path, [60])
+    assert "\n| 60 | " in capsys.readouterr().out
