@@ -382,7 +382,9 @@ def bench_inbox(tmp: Path, sizes: list[int]) -> None:
 
         async def run(app: Any = app, token: str = token, http: list[float] = http) -> None:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://localhost"
+            ) as client:
                 client.cookies.set("permanence_session", token)
                 for _ in range(300):
                     t0 = time.perf_counter()
