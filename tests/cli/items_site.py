@@ -21,6 +21,7 @@ from tests.e2e.deposit_site import PRACTICE, Site, _Logs, _Recorder
 from vault.env import Principal
 from vault.identity import accounts, practices
 from vault.identity.roles import Role
+from vault.storage.blobs import BlobDirectory
 from web.app import create_app
 
 MEMBER = "dr.cli@example.org"
@@ -116,7 +117,7 @@ class Vault:
         return run.out.strip()
 
     def blob(self, item_id: str) -> Path:
-        return self.site.settings.layout.blobs_dir / item_id[:2] / item_id
+        return BlobDirectory(self.site.settings.layout.blobs_dir).path(item_id)  # the CLI's v7 ids
 
 
 @pytest.fixture
