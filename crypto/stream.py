@@ -14,11 +14,13 @@ returned (docs/format.md §6, last paragraph).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
@@ -62,21 +64,61 @@ class _Hash(Protocol):
 
 _HASH_BATCH = 1024 * 1024
 
+# The two BLAKE2b implementations at hand: the same digest, but neither is faster on every
+# CPU (libsodium's by about a tenth on the machine of session 5, CPython's by 1.8x on the
+# AMD EPYC of session 11: docs/performance.md, "File encryption").
+BLAKE2B_IMPLEMENTATIONS: tuple[Callable[..., _Hash], ...] = (
+    hashlib.blake2b,
+    nacl.hashlib.blake2b,
+)
+_CALIBRATION_PIECE = bytes(CIPHER_CHUNK_BYTES)
+_CALIBRATION_PIECES = 32  # 2 MiB per implementation and trial: a few ms, once per process
+
+
+def fastest_blake2b(
+    candidates: tuple[Callable[..., _Hash], ...] = BLAKE2B_IMPLEMENTATIONS,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Callable[..., _Hash]:
+    """The candidate that hashes stream-sized pieces fastest here (best of two trials each).
+
+    Measured rather than assumed: the stream hash is format v1's ceiling on file crypto,
+    and which library is faster depends on the CPU and on how each was built.
+    """
+
+    def seconds(make: Callable[..., _Hash]) -> float:
+        best = float("inf")
+        for _ in range(2):
+            digest = make(digest_size=32)
+            start = clock()
+            for _ in range(_CALIBRATION_PIECES):
+                digest.update(_CALIBRATION_PIECE)
+            digest.digest()
+            best = min(best, clock() - start)
+        return best
+
+    return min(candidates, key=seconds)
+
+
+@functools.cache
+def stream_blake2b() -> Callable[..., _Hash]:
+    """The BLAKE2b the file functions hash their streams with, chosen on first use."""
+    return fastest_blake2b()
+
 
 class _BackgroundHash:
     """BLAKE2b-256 computed in a second thread, so hashing overlaps encryption.
 
     hashlib and libsodium (through cffi) both release the GIL on large
     buffers, so on two cores the stream runs at the speed of the slower of
-    the two instead of their sum. Pieces are handed over by lists of about
-    1 MiB (one queue hand-off per 16 chunks, and no copy: joining them cost
-    the encrypting thread a tenth of its time). The queue is bounded: memory
+    the two instead of their sum; the faster BLAKE2b here hashes
+    (``stream_blake2b``). Pieces are handed over by lists of about 1 MiB (one
+    queue hand-off per 16 chunks, and no copy: joining them cost the
+    encrypting thread a tenth of its time). The queue is bounded: memory
     stays flat. Always ``close()`` it (the stream functions do, in ``finally``).
     """
 
     def __init__(self) -> None:
-        # libsodium's BLAKE2b (vectorised) is faster than CPython's; same digest.
-        self._hash = nacl.hashlib.blake2b(digest_size=32)
+        self._hash = stream_blake2b()(digest_size=32)
         self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=4)
         self._batch: list[bytes] = []
         self._batched = 0

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from crypto.errors import DecryptionFailed, MalformedInput, UnsupportedVersion
 from crypto.secret import Secret
 from crypto.stream import (
+    BLAKE2B_IMPLEMENTATIONS,
     CHUNK_BYTES,
     CIPHER_CHUNK_BYTES,
     FileManifest,
@@ -20,7 +21,9 @@ from crypto.stream import (
     StreamEncryptor,
     decrypt_stream,
     encrypt_stream,
+    fastest_blake2b,
     new_file_key,
+    stream_blake2b,
     stream_length,
 )
 from tests.vectors.generate import DeterministicRandom
@@ -298,6 +301,48 @@ def test_multi_mebibyte_streams_hash_every_batch() -> None:
     plain = io.BytesIO()
     assert decrypt_stream(io.BytesIO(stream), plain, KEY, info.stream_hash) == len(plaintext)
     assert plain.getvalue() == plaintext
+
+
+@pytest.mark.parametrize("make", BLAKE2B_IMPLEMENTATIONS)
+def test_every_blake2b_the_stream_may_choose_gives_the_format_s_hash(make: object) -> None:
+    """Either implementation can hash a stream: the choice changes the speed, never the
+    digest (docs/format.md §6), fed in the pieces the stream functions hand over."""
+    stream = bytes(range(256)) * 1000
+    digest = make(digest_size=32)  # type: ignore[operator]
+    for i in range(0, len(stream), CIPHER_CHUNK_BYTES):
+        digest.update(stream[i : i + CIPHER_CHUNK_BYTES])
+    assert digest.digest() == hashlib.blake2b(stream, digest_size=32).digest()
+
+
+class _Slow:
+    """A stand-in hash whose every update moves the test's clock by ``cost``."""
+
+    def __init__(self, clock: list[float], cost: float) -> None:
+        self.clock, self.cost = clock, cost
+
+    def __call__(self, digest_size: int) -> _Slow:
+        assert digest_size == 32
+        return self
+
+    def update(self, data: bytes) -> None:
+        self.clock[0] += self.cost
+
+    def digest(self) -> bytes:
+        return b""
+
+
+@pytest.mark.parametrize("faster", [0, 1])
+def test_the_stream_hashes_with_whichever_blake2b_is_faster_here(faster: int) -> None:
+    clock = [0.0]
+    candidates = (_Slow(clock, 3.0), _Slow(clock, 3.0))
+    candidates[faster].cost = 1.0
+    chosen = fastest_blake2b(candidates, clock=lambda: clock[0])
+    assert chosen is candidates[faster]
+
+
+def test_the_file_functions_use_the_chosen_blake2b() -> None:
+    assert stream_blake2b() in BLAKE2B_IMPLEMENTATIONS
+    assert stream_blake2b() is stream_blake2b()  # measured once per process
 
 
 def _two_encodings_of(plaintext: bytes) -> tuple[bytes, bytes]:
