@@ -123,14 +123,21 @@ class _BackgroundHash:
         self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=4)
         self._batch: list[bytes] = []
         self._batched = 0
+        # A hash that failed part-way must not pass for the hash of the whole stream.
+        self._failure: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="stream-hash", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         update = self._hash.update
-        while (batch := self._queue.get()) is not None:
-            for data in batch:
-                update(data)
+        try:
+            while (batch := self._queue.get()) is not None:
+                for data in batch:
+                    update(data)
+        except Exception as e:  # (MemoryError, say) raised by ``digest`` in the stream's thread
+            self._failure = e
+            while self._queue.get() is not None:  # keep taking batches: the producer never blocks
+                pass
 
     def update(self, data: bytes) -> None:
         self._batch.append(data)
@@ -151,6 +158,8 @@ class _BackgroundHash:
 
     def digest(self) -> bytes:
         self.close()
+        if self._failure is not None:
+            raise self._failure
         return self._hash.digest()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -328,6 +329,37 @@ def test_the_file_functions_give_the_format_s_hash_with_either_blake2b(
     decrypt_stream(io.BytesIO(out.getvalue()), plain, KEY, info.stream_hash)
     assert plain.getvalue() == plaintext
     assert used == [{"digest_size": 32}] * 2  # one hash each way, from the chosen maker
+
+
+class _Failing:
+    """A hash that fails at its second piece, as a MemoryError in the hash thread would."""
+
+    def __init__(self, **_: object) -> None:
+        self.pieces = 0
+
+    def update(self, data: bytes) -> None:
+        self.pieces += 1
+        if self.pieces == 2:
+            raise MemoryError
+
+    def digest(self) -> bytes:
+        return hashlib.blake2b(b"only part of the stream", digest_size=32).digest()
+
+
+def test_a_stream_hash_that_failed_part_way_is_never_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hash thread's failure reaches the caller: no stream is recorded, nor a file
+    accepted, under the hash of only part of it; and with more batches than the hand-off
+    queue holds, the encrypting thread is not left waiting for a dead thread."""
+    plaintext = os.urandom(6 * 1024 * 1024)
+    out = io.BytesIO()
+    info = encrypt_stream(io.BytesIO(plaintext), out, KEY)
+    monkeypatch.setattr(stream_module, "stream_blake2b", lambda: _Failing)
+    with pytest.raises(MemoryError):
+        encrypt_stream(io.BytesIO(plaintext), io.BytesIO(), KEY)
+    with pytest.raises(MemoryError):
+        decrypt_stream(io.BytesIO(out.getvalue()), io.BytesIO(), KEY, info.stream_hash)
 
 
 class _Slow:
