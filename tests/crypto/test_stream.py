@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -356,10 +357,24 @@ def test_a_stream_hash_that_failed_part_way_is_never_returned(
     out = io.BytesIO()
     info = encrypt_stream(io.BytesIO(plaintext), out, KEY)
     monkeypatch.setattr(stream_module, "stream_blake2b", lambda: _Failing)
-    with pytest.raises(MemoryError):
-        encrypt_stream(io.BytesIO(plaintext), io.BytesIO(), KEY)
-    with pytest.raises(MemoryError):
-        decrypt_stream(io.BytesIO(out.getvalue()), io.BytesIO(), KEY, info.stream_hash)
+    raised: list[BaseException] = []
+
+    def both() -> None:
+        for run in (
+            lambda: encrypt_stream(io.BytesIO(plaintext), io.BytesIO(), KEY),
+            lambda: decrypt_stream(io.BytesIO(out.getvalue()), io.BytesIO(), KEY, info.stream_hash),
+        ):
+            try:
+                run()
+            except BaseException as e:  # what each raised is asserted below
+                raised.append(e)
+
+    # In a thread with a deadline: a blocked producer fails the test instead of hanging CI.
+    runner = threading.Thread(target=both, daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "the encrypting thread was left waiting for the hash thread"
+    assert [type(e) for e in raised] == [MemoryError, MemoryError]
 
 
 class _Slow:
